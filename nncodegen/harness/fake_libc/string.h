@@ -1,0 +1,2 @@
+/* stand-in for pycparser */
+#include <stddef.h>

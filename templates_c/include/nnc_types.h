@@ -1,0 +1,154 @@
+/* nncodegen runtime: parameter structs shared by every kernel family.
+ *
+ * Layout: activations are NHWC, [batch][y][x][channel], channel fastest.
+ * Convolution weights are [out_c][k_h][k_w][in_c / groups].
+ * Dense weights are [out][in].
+ * Every struct is mirrored by a frozen dataclass in nncodegen/lower/params.py.
+ */
+#ifndef NNC_TYPES_H
+#define NNC_TYPES_H
+
+#include <stdint.h>
+
+/* Geometry of conv2d / conv_transpose2d / pools. */
+typedef struct {
+    int32_t batch;
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w;
+    int32_t pad_top, pad_left;   /* bottom/right padding follows from out_h/out_w */
+    int32_t dil_h, dil_w;
+    int32_t groups;              /* in_c and out_c are multiples of groups */
+} nnc_conv_geom;
+
+/* Shape of a dense layer: output[b][o] = sum_i input[b][i] * weights[o][i]. */
+typedef struct {
+    int32_t batch;
+    int32_t in_features;
+    int32_t out_features;
+} nnc_dense_geom;
+
+/* Requantization of an integer accumulator to the output format
+ * (see nnc_fixed.h): per-channel shift, saturation bounds that also carry a
+ * fused ReLU / ReLU6 / clip, and an optional leaky-ReLU slope. */
+typedef struct {
+    const int8_t *shift;   /* per output channel; > 0 rounds right, <= 0 shifts left */
+    int32_t out_min;       /* saturation bounds, inclusive */
+    int32_t out_max;
+    int32_t leaky_q15;     /* slope for negative accumulators in Q15; 32768 = no leaky ReLU */
+} nnc_requant;
+
+/* Float epilogue: clamp bounds and leaky slope (1.0f = none). */
+typedef struct {
+    float out_min;
+    float out_max;
+    float leaky;
+} nnc_act_f32;
+
+/* A 4-D broadcast binary op: out[i] = a[.] op b[.], strides in elements,
+ * 0 on broadcast axes. */
+typedef struct {
+    int32_t shape[4];       /* output shape, outer to inner */
+    int32_t a_stride[4];
+    int32_t b_stride[4];
+} nnc_broadcast;
+
+/* Piecewise-linear table over integers: for x in [x_min, x_min + 256 << shift]
+ * value = t[i] + ((t[i+1] - t[i]) * r + half) >> shift, with
+ * i = (x - x_min) >> shift, r = (x - x_min) & ((1 << shift) - 1).
+ * Outside the domain the end values hold.  shift = 0 gives an exact table. */
+typedef struct {
+    const int32_t *table;  /* 257 entries */
+    int32_t x_min;
+    int32_t shift;
+} nnc_lut;
+
+
+/* add / sub / mul with rescale (integer) :
+ *   add: s = a * 2^a_lshift + b * 2^b_lshift        (int64)
+ *   sub: s = a * 2^a_lshift - b * 2^b_lshift
+ *   mul: s = a * b                                   (a_lshift, b_lshift unused)
+ *   out = sat(shift_round(s, shift), out_min, out_max) */
+typedef struct {
+    nnc_broadcast bc;
+    int32_t a_lshift;
+    int32_t b_lshift;
+    int32_t shift;
+    int32_t out_min;
+    int32_t out_max;
+} nnc_eltwise;
+
+/* Strided copy with requantization: the building block of concat and of
+ * standalone ReLU / clip / format changes.
+ *   for o < outer, i < inner:
+ *     out[o * out_inner + offset + i] = sat(shift_round(in[o * inner + i], shift), out_min, out_max)
+ * Float kernels ignore shift/out_min/out_max. */
+typedef struct {
+    int32_t outer;
+    int32_t inner;
+    int32_t out_inner;
+    int32_t offset;
+    int32_t shift;
+    int32_t out_min;
+    int32_t out_max;
+} nnc_rescale;
+
+/* PReLU over [outer][channels]: slope per channel in Q(16, slope_frac).
+ *   p = x >= 0 ? x * 2^slope_frac : x * slope[c]
+ *   out = sat(shift_round(p, shift), out_min, out_max) */
+typedef struct {
+    int32_t outer;
+    int32_t channels;
+    int32_t slope_frac;
+    int32_t shift;
+    int32_t out_min;
+    int32_t out_max;
+} nnc_prelu;
+
+/* Softmax over the last axis of [rows][cols] (integer):
+ *   m = max_j x_j; e_j = lut(x_j - m) (>= 0, from exp_lut);
+ *   out_j = min(div_round(e_j * 2^out_frac, sum_j e_j), out_max) */
+typedef struct {
+    int32_t rows;
+    int32_t cols;
+    nnc_lut exp_lut;
+    int32_t out_frac;
+    int32_t out_max;
+} nnc_softmax;
+
+/* Pad of a tensor of rank <= 4 (shapes left-filled with 1).
+ * mode 0: constant value, 1: reflect (mirror, edge not repeated), 2: edge. */
+typedef struct {
+    int32_t in_shape[4];
+    int32_t out_shape[4];
+    int32_t before[4];
+    int32_t mode;
+    int32_t value;      /* integer kernels: the padding value, already quantized */
+    float value_f32;    /* float kernels */
+} nnc_pad;
+
+/* Resize of NHWC maps by per-axis tables computed by the compiler.
+ * nearest:  out[n][y][x][c] = in[n][y0[y]][x0[x]][c]
+ * bilinear (integer, weights in Q10: wy, wx in [0, 1024]):
+ *   top = in[y0][x0] * (1024 - wx) + in[y0][x1] * wx        (per row y0 and y1)
+ *   s   = top(y0) * (1024 - wy) + top(y1) * wy              (int64)
+ *   out = sat(shift_round(s, shift), out_min, out_max)
+ * bilinear (float): wf_y, wf_x the same weights in [0, 1]. */
+typedef struct {
+    int32_t batch, in_h, in_w, channels, out_h, out_w;
+    const int16_t *y0, *y1, *x0, *x1;
+    const int16_t *wy, *wx;
+    const float *wf_y, *wf_x;
+    int32_t shift;
+    int32_t out_min, out_max;
+} nnc_resize;
+
+/* Transpose of rank <= 6: out is walked in order; in_stride[k] is the input
+ * stride (in elements) of output axis k.  Shapes left-filled with 1. */
+typedef struct {
+    int32_t out_shape[6];
+    int32_t in_stride[6];
+} nnc_transpose;
+
+#endif /* NNC_TYPES_H */
