@@ -177,7 +177,8 @@ def _pad(node, s):
     return [tuple(x[i] + p[2 * i] + p[2 * i + 1] for i in range(len(x)))]
 
 
-@_op("resize", (1, 1), {"size": (0, 0), "mode": "nearest", "coord": "asymmetric", "nearest_mode": "floor"})
+@_op("resize", (1, 1), {"size": (0, 0), "mode": "nearest", "coord": "asymmetric", "nearest_mode": "floor",
+                       "scales": None})
 def _resize(node, s):
     x = s[0]
     _need(len(x) == 4, node, f"input must be NHWC, got shape {x}")

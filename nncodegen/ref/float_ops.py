@@ -262,5 +262,11 @@ def channel_shuffle(attrs, x):
     return x.reshape(x.shape[:-1] + (g, c // g)).swapaxes(-1, -2).reshape(x.shape)
 
 
-FLOAT_OPS: Dict[str, Callable] = {name: fn for name, fn in list(globals().items())
-                                  if callable(fn) and name in __import__("nncodegen.ir.ops", fromlist=["SCHEMAS"]).SCHEMAS}
+FLOAT_OPS: Dict[str, Callable] = {
+    "conv2d": conv2d, "conv_transpose2d": conv_transpose2d, "dense": dense, "maxpool": maxpool,
+    "avgpool": avgpool, "global_avgpool": global_avgpool, "global_maxpool": global_maxpool, "add": add,
+    "sub": sub, "mul": mul, "concat": concat, "relu": relu, "clip": clip, "leaky_relu": leaky_relu,
+    "sigmoid": sigmoid, "tanh": tanh, "hard_sigmoid": hard_sigmoid, "hard_swish": hard_swish, "prelu": prelu,
+    "softmax": softmax, "pad": pad, "resize": resize, "reshape": reshape, "transpose": transpose,
+    "channel_shuffle": channel_shuffle,
+}
