@@ -1,0 +1,17 @@
+"""nncodegen: compile trained, compressed neural networks into portable, verified C99.
+
+    import nncodegen
+    g = nncodegen.load("model.onnx")
+    gq = nncodegen.quantize(g, calib, scheme="q7")
+    nncodegen.generate(gq, "out/", name="net")
+    cm = nncodegen.build("out/")
+    y = cm.run(x)                      # the C, from Python
+    assert (nncodegen.simulate(gq, x) == y).all()
+"""
+__version__ = "0.1.0"
+
+from .api import build, generate, load, quantize, reference, simulate  # noqa: E402
+from .ir import Graph, GraphBuilder, GraphError  # noqa: E402
+
+__all__ = ["__version__", "load", "quantize", "simulate", "reference", "generate", "build", "Graph",
+           "GraphBuilder", "GraphError"]

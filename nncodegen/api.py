@@ -1,0 +1,87 @@
+"""The Python API (see CONTRACT.md)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from .ir.checker import check_graph
+from .ir.graph import Graph, GraphError
+
+
+def load(path) -> Graph:
+    """Load a model: .onnx (float), .nnc (native)."""
+    p = Path(path)
+    if not p.exists():
+        raise GraphError(f"{path}: no such file")
+    suffix = p.suffix.lower()
+    if suffix == ".onnx":
+        from .frontends.onnx_import import load_onnx
+        g = load_onnx(str(p))
+    elif suffix == ".nnc":
+        from .ir.serialize import load_graph
+        g = load_graph(p)
+    else:
+        raise GraphError(f"{path}: unknown model format {suffix!r} (expected .onnx or .nnc)")
+    from .passes.pipeline import run_passes
+    return run_passes(g)
+
+
+def quantize(graph: Graph, calib: np.ndarray, scheme: str = "q7") -> Graph:
+    """Post-training quantization to Q-format; ``calib`` is a float batch (N, H, W, C) or (N, F)."""
+    from .passes.quantize import quantize_graph
+    if scheme in ("none", "float", "f32"):
+        return graph.copy()
+    return quantize_graph(graph, calib, scheme)
+
+
+def reference(graph: Graph, x: np.ndarray) -> np.ndarray:
+    """Float reference output for a batch x (float32, NHWC)."""
+    from .ref.interpreter import run_float
+    return run_float(graph, x)
+
+
+def simulate(graph: Graph, x: np.ndarray, raw: bool = False, trace: bool = False):
+    """Bit-exact execution of what the generated C computes, from float input x (N, ...).
+
+    Integer graphs: input quantized with the input format, output dequantized to
+    float32 (``raw=True`` returns the integers).  Float graphs: the float32 kernel twins.
+    """
+    from .lower.lower import lower
+    from .ref.interpreter import _check_input
+    from .ref.program_sim import run_program
+    x = _check_input(graph, x)
+    prog = lower(graph)
+    tin = graph.tensors[graph.inputs[0]]
+    tout = graph.tensors[graph.outputs[0]]
+    quant = prog.ctype != "float"
+    xq = tin.fmt.quantize(x) if quant else x.astype(np.float32)
+    outs, traces = [], []
+    for i in range(x.shape[0]):
+        r = run_program(graph, prog, xq[i:i + 1], trace=trace)
+        if trace:
+            outs.append(r[0])
+            traces.append(r[1])
+        else:
+            outs.append(r)
+    y = np.concatenate(outs)
+    if quant and not raw:
+        y = tout.fmt.dequantize(y)
+    if trace:
+        return y, traces
+    return y
+
+
+def generate(graph: Graph, outdir, name: Optional[str] = None, target: str = "generic", source: str = "",
+             sample: Optional[np.ndarray] = None) -> Path:
+    """Write the C project for ``graph`` into ``outdir``; returns the directory."""
+    from .codegen.emit import generate as _gen
+    check_graph(graph, "generate")
+    return _gen(graph, outdir, name=name, target=target, source=source, sample=sample)
+
+
+def build(outdir, trace: bool = False):
+    """Build the generated C in ``outdir`` with cffi; returns a CModel."""
+    from .harness.cmodel import CModel
+    return CModel(outdir, trace=trace)

@@ -1,0 +1,265 @@
+"""Emit a lowered Program as a C project (jinja2 templates, StrictUndefined).
+
+Python computes every value; the templates in templates_c/model hold the
+layout.  The output directory is written to a temporary sibling and renamed
+into place at the end, so a failed generation never leaves a directory that
+looks complete.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import jinja2
+import numpy as np
+
+from .. import __version__
+from ..ir.formats import QFormat
+from ..ir.graph import Graph, GraphError
+from ..lower.lower import lower
+from ..lower.params import c_array, to_c
+from ..lower.program import Buf, Const, Param, Program, Scalar
+from ..paths import include_dir, kernels_dir, model_templates_dir
+from .report import build_report, write_report_md
+from .targets import target_info
+
+MANIFEST = "nncodegen.json"
+
+
+def c_identifier(s: str) -> str:
+    s = re.sub(r"[^0-9A-Za-z_]", "_", s)
+    if not s or s[0].isdigit():
+        s = "m_" + s
+    return s
+
+
+def kernel_index() -> Dict[str, str]:
+    """C function name -> header file that declares it."""
+    idx = {}
+    for h in sorted(kernels_dir().glob("*.h")):
+        for m in re.finditer(r"^\s*void\s+([a-z0-9_]+)\s*\(", h.read_text(), re.M):
+            idx[m.group(1)] = h.name
+    return idx
+
+
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(model_templates_dir())),
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                              trim_blocks=False, lstrip_blocks=False)
+
+
+class _Names:
+    def __init__(self):
+        self.used = set()
+
+    def get(self, base: str) -> str:
+        base = c_identifier(base)
+        name, i = base, 1
+        while name in self.used:
+            i += 1
+            name = f"{base}_{i}"
+        self.used.add(name)
+        return name
+
+
+def _const_ctype(graph: Graph, c: Const, quant: bool) -> str:
+    if c.ctype:
+        return c.ctype
+    t = graph.tensors[c.tensor]
+    return t.fmt.ctype if quant else "float"
+
+
+def _const_values(graph: Graph, c: Const, quant: bool):
+    if c.array is not None:
+        return c.array
+    t = graph.tensors[c.tensor]
+    return (t.qdata if quant else t.data.astype(np.float32)).ravel()
+
+
+def render_program(graph: Graph, prog: Program, name: str, source: str, target: str,
+                   sample: Optional[np.ndarray] = None) -> Dict[str, str]:
+    quant = prog.ctype != "float"
+    idx = kernel_index()
+    missing = [k for k in prog.kernels_used if k not in idx]
+    if missing:
+        raise GraphError(f"no C kernel for {', '.join(missing)} in templates_c/kernels")
+    names = _Names()
+    for kw in ("input", "output", "a", "arena"):
+        names.used.add(kw)
+    # activation buffers
+    var: Dict[str, str] = {}
+    buffers = []
+    for t in graph.activations():
+        v = names.get("t_" + t)
+        var[t] = v
+        b = prog.buffers[t]
+        if b.where == "input":
+            buffers.append({"decl": f"const {prog.ctype} *const {v} = input;"})
+        elif b.where == "output":
+            buffers.append({"decl": f"{prog.ctype} *const {v} = output;"})
+        else:
+            buffers.append({"decl": f"{prog.ctype} *const {v} = ({prog.ctype} *)(void *)(a + {b.offset});"})
+    # constants
+    const_name: Dict[tuple, str] = {}
+    const_decls: List[str] = []
+
+    def const_ref(c: Const) -> str:
+        key = (c.tensor, c.array)
+        if key not in const_name:
+            n = names.get("c_" + c.tensor)
+            const_name[key] = n
+            const_decls.append(c_array(_const_ctype(graph, c, quant), n, _const_values(graph, c, quant)))
+        return const_name[key]
+
+    layers = []
+    calls_by_layer: Dict[str, list] = {}
+    for c in prog.calls:
+        calls_by_layer.setdefault(c.layer, []).append(c)
+    for i, node in enumerate(graph.nodes):
+        decls, lines = [], []
+        prefix = names.get(f"L{i}")
+        for j, c in enumerate(calls_by_layer.get(node.name, [])):
+            rendered = []
+            for k, a in enumerate(c.args):
+                if isinstance(a, Param):
+                    pname = names.get(f"{prefix}_{type(a.value).__name__.lower()}{j if j else ''}")
+                    d, init = to_c(a.value, pname)
+                    decls += d
+                    decls.append(f"static const {a.value.CTYPE} {pname} = {init};")
+                    rendered.append("&" + pname)
+                elif isinstance(a, Scalar):
+                    rendered.append(f"{float(a.value)!r}f" if a.ctype == "float" else str(int(a.value)))
+                elif isinstance(a, Buf):
+                    rendered.append(var[a.tensor])
+                elif isinstance(a, Const):
+                    rendered.append(const_ref(a))
+                elif a is None:
+                    rendered.append("0")
+                else:
+                    raise TypeError(f"unknown kernel argument {a!r}")
+            lines.append(f"{c.kernel}({', '.join(rendered)});")
+        out = node.outputs[0]
+        layers.append({"index": i, "comment": _layer_comment(graph, node), "decls": decls, "calls": lines,
+                       "out_var": var[out], "out_bytes": prog.buffers[out].nbytes})
+    headers = sorted({idx[k] for k in prog.kernels_used})
+    tin, tout = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
+    ti = target_info(target)
+    ctx = dict(name=name, version=__version__, source=source, quant=quant, ctype=prog.ctype,
+               guard=c_identifier(name).upper() + "_H", in_len=tin.size, out_len=tout.size,
+               arena=prog.arena_bytes, arena_lb=prog.arena_lower_bound, n_layers=len(graph.nodes),
+               arena_words=max(1, (prog.arena_bytes + 7) // 8),
+               in_desc=f"{tin.shape} {tin.fmt}", out_desc=f"{tout.shape} {tout.fmt}",
+               in_frac=int(tin.fmt.frac) if quant else 0, out_frac=int(tout.fmt.frac) if quant else 0,
+               in_bits=tin.fmt.bits, out_bits=tout.fmt.bits,
+               scheme=graph.meta.get("quantization", {}).get("scheme", "float32") if quant else "float32",
+               weight_bytes=sum(_nbytes(graph, t) for t in _weight_tensors(graph)),
+               headers=headers, const_decls=const_decls, layers=layers, buffers=buffers,
+               target_flags=list(ti.flags), target=target, target_proc=ti.processor, needs_libm=not quant)
+    env = _env()
+    if sample is None:
+        sample = np.zeros(tin.size, dtype=np.float32)
+    svals = [str(int(v)) if quant else f"{float(v)!r}f" for v in np.asarray(sample).ravel()]
+    ctx["sample"] = "\n".join("    " + ", ".join(svals[k:k + 16]) + "," for k in range(0, len(svals), 16))
+    return {"model.h": env.get_template("model.h.j2").render(**ctx),
+            "model.c": env.get_template("model.c.j2").render(**ctx),
+            "main.c": env.get_template("main.c.j2").render(**ctx),
+            "_headers": headers, "_ctx": ctx}
+
+
+def _weight_tensors(graph: Graph):
+    seen = []
+    for n in graph.nodes:
+        for i in n.inputs:
+            if graph.tensors[i].is_const and i not in seen:
+                seen.append(i)
+    return seen
+
+
+def _nbytes(graph: Graph, name: str) -> int:
+    t = graph.tensors[name]
+    if t.qdata is not None:
+        return t.qdata.size * t.qdata.itemsize
+    return t.size * 4
+
+
+def _layer_comment(graph: Graph, node) -> str:
+    x = graph.tensors[node.inputs[0]]
+    y = graph.tensors[node.outputs[0]]
+    extra = ""
+    if node.op in ("conv2d", "conv_transpose2d"):
+        w = graph.tensors[node.inputs[1]].shape
+        a = node.attrs
+        extra = f" k{w[1]}x{w[2]} s{a['strides'][0]}x{a['strides'][1]} g{a['groups']}"
+    if node.attrs.get("act", "none") != "none":
+        extra += f" +{node.attrs['act']}"
+    return f"{node.name} {node.op}{extra}: {x.shape} {x.fmt} -> {y.shape} {y.fmt}"
+
+
+def runtime_files(headers: List[str]) -> List[Path]:
+    """Headers, sources and .inc files the kernels need."""
+    kd = kernels_dir()
+    files = [include_dir() / "nnc_types.h", include_dir() / "nnc_fixed.h"]
+    for h in headers:
+        stem = h[:-2]
+        c = kd / f"{stem}.c"
+        files += [kd / h, c]
+        for inc in re.findall(r'#include\s+"([^"]+\.inc)"', c.read_text()):
+            files.append(kd / inc)
+    out = []
+    for f in files:
+        if f not in out:
+            out.append(f)
+    return out
+
+
+def generate(graph: Graph, outdir, name: Optional[str] = None, target: str = "generic", source: str = "",
+             sample: Optional[np.ndarray] = None) -> Path:
+    outdir = Path(outdir)
+    name = c_identifier(name or graph.name)
+    target_info(target)  # validates the name
+    prog = lower(graph, target)
+    files = render_program(graph, prog, name, source or graph.name, target, sample)
+    ctx = files["_ctx"]
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=str(outdir.parent)))
+    try:
+        (tmp / "runtime").mkdir()
+        (tmp / f"{name}.h").write_text(files["model.h"])
+        (tmp / f"{name}.c").write_text(files["model.c"])
+        (tmp / "main.c").write_text(files["main.c"])
+        rt = runtime_files(files["_headers"])
+        for f in rt:
+            shutil.copyfile(f, tmp / "runtime" / f.name)
+        kernel_sources = [f.name for f in rt if f.suffix == ".c"]
+        (tmp / "CMakeLists.txt").write_text(_env().get_template("CMakeLists.txt.j2").render(
+            **ctx, kernel_sources=kernel_sources))
+        graph.save(tmp / "model.nnc")
+        report = build_report(graph, prog, target)
+        (tmp / "report.json").write_text(json.dumps(report, indent=2))
+        write_report_md(report, tmp / "report.md")
+        tin, tout = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
+        manifest = {
+            "nncodegen_version": __version__, "name": name, "target": target, "source": source,
+            "ctype": prog.ctype, "quantized": prog.ctype != "float",
+            "input": {"tensor": tin.name, "shape": list(tin.shape), "format": tin.fmt.to_json()},
+            "output": {"tensor": tout.name, "shape": list(tout.shape), "format": tout.fmt.to_json()},
+            "sources": [f"{name}.c"] + [f"runtime/{s}" for s in kernel_sources],
+            "needs_libm": prog.ctype == "float",
+            "arena_bytes": prog.arena_bytes,
+            "layers": [{"index": i, "name": n.name, "op": n.op, "tensor": n.outputs[0],
+                        "shape": list(graph.tensors[n.outputs[0]].shape),
+                        "bytes": prog.buffers[n.outputs[0]].nbytes} for i, n in enumerate(graph.nodes)],
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2))
+        if outdir.exists():
+            shutil.rmtree(outdir)
+        os.replace(tmp, outdir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return outdir

@@ -1,0 +1,132 @@
+"""Per-layer and total figures of a compiled model: report.json and report.md."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict
+
+import numpy as np
+
+from ..ir.graph import Graph
+from ..lower.program import Program
+
+
+def layer_macs(graph: Graph, node) -> int:
+    y = graph.tensors[node.outputs[0]].shape
+    out_n = int(np.prod(y, dtype=np.int64))
+    if node.op == "conv2d":
+        w = graph.tensors[node.inputs[1]].shape
+        return out_n * w[1] * w[2] * w[3]
+    if node.op == "conv_transpose2d":
+        x = graph.tensors[node.inputs[0]].shape
+        w = graph.tensors[node.inputs[1]].shape
+        return int(np.prod(x[:3], dtype=np.int64)) * w[0] * w[1] * w[2] * w[3]
+    if node.op == "dense":
+        w = graph.tensors[node.inputs[1]].shape
+        return y[0] * w[0] * w[1]
+    if node.op in ("add", "sub", "mul", "prelu"):
+        return out_n
+    if node.op in ("avgpool", "maxpool"):
+        k = node.attrs["kernel"]
+        return out_n * k[0] * k[1]
+    if node.op in ("global_avgpool", "global_maxpool"):
+        return int(np.prod(graph.tensors[node.inputs[0]].shape, dtype=np.int64))
+    return 0
+
+
+def _const_bytes(graph: Graph, name: str):
+    t = graph.tensors[name]
+    if t.qdata is not None:
+        return int(t.qdata.nbytes)
+    return int(t.size * 4)
+
+
+def build_report(graph: Graph, prog: Program, target: str = "generic") -> Dict:
+    layers = []
+    seen = set()
+    tot_w = tot_fw = tot_macs = 0
+    kernels_by_layer: Dict[str, list] = {}
+    for c in prog.calls:
+        kernels_by_layer.setdefault(c.layer, []).append(c.kernel)
+    for node in graph.nodes:
+        wb = fwb = params = 0
+        wfmt = []
+        for i in node.inputs:
+            t = graph.tensors[i]
+            if t.is_const:
+                if i not in seen:
+                    wb += _const_bytes(graph, i)
+                    fwb += t.size * 4
+                    params += t.size
+                    seen.add(i)
+                wfmt.append(str(t.fmt))
+        out = node.outputs[0]
+        macs = layer_macs(graph, node)
+        buf = prog.buffers[out]
+        layers.append({
+            "name": node.name, "op": node.op,
+            "kernels": sorted(set(kernels_by_layer.get(node.name, []))),
+            "in_formats": [str(graph.tensors[i].fmt) for i in node.inputs if not graph.tensors[i].is_const],
+            "out_format": str(graph.tensors[out].fmt), "weight_formats": wfmt,
+            "out_shape": list(graph.tensors[out].shape), "params": int(params),
+            "weight_bytes": int(wb), "macs": int(macs),
+            "buffer": buf.where, "arena_offset": int(buf.offset) if buf.where == "arena" else None,
+            "out_bytes": int(buf.nbytes),
+        })
+        tot_w += wb
+        tot_fw += fwb
+        tot_macs += macs
+    q = graph.meta.get("quantization", {})
+    return {
+        "name": graph.name, "target": target,
+        "scheme": q.get("scheme", "float32") if graph.is_quantized else "float32",
+        "quantization_policy": q.get("policy"),
+        "arena_bytes": int(prog.arena_bytes), "arena_lower_bound_bytes": int(prog.arena_lower_bound),
+        "activation_bytes_total": int(prog.tensor_bytes_total),
+        "weight_bytes": int(tot_w), "float_weight_bytes": int(tot_fw),
+        "macs": int(tot_macs), "binary_macs": 0,
+        "input": {"shape": list(graph.tensors[graph.inputs[0]].shape), "format": str(graph.tensors[graph.inputs[0]].fmt)},
+        "output": {"shape": list(graph.tensors[graph.outputs[0]].shape),
+                   "format": str(graph.tensors[graph.outputs[0]].fmt)},
+        "layers": layers,
+    }
+
+
+def _fmt_int(n) -> str:
+    return f"{n:,}"
+
+
+def report_table(report: Dict) -> str:
+    hdr = ["#", "layer", "op", "out shape", "in -> out format", "weights", "bytes", "MACs", "arena"]
+    rows = []
+    for i, l in enumerate(report["layers"]):
+        arena = str(l["arena_offset"]) if l["arena_offset"] is not None else l["buffer"]
+        rows.append([str(i), l["name"][:28], l["op"], "x".join(map(str, l["out_shape"])),
+                     f"{','.join(l['in_formats'])} -> {l['out_format']}", ",".join(l["weight_formats"][:1]) or "-",
+                     _fmt_int(l["weight_bytes"]), _fmt_int(l["macs"]), arena])
+    widths = [max(len(r[k]) for r in rows + [hdr]) for k in range(len(hdr))]
+    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"  # noqa: E731
+    out = [line(hdr), "|" + "|".join("-" * (w + 2) for w in widths) + "|"] + [line(r) for r in rows]
+    return "\n".join(out)
+
+
+def summary_lines(report: Dict):
+    r = report
+    ratio = r["arena_bytes"] / r["arena_lower_bound_bytes"] if r["arena_lower_bound_bytes"] else 1.0
+    comp = r["float_weight_bytes"] / r["weight_bytes"] if r["weight_bytes"] else 1.0
+    return [
+        f"scheme: {r['scheme']}",
+        f"weights (ROM): {_fmt_int(r['weight_bytes'])} bytes ({comp:.1f}x smaller than float32: "
+        f"{_fmt_int(r['float_weight_bytes'])})",
+        f"arena (RAM): {_fmt_int(r['arena_bytes'])} bytes; lower bound {_fmt_int(r['arena_lower_bound_bytes'])} "
+        f"({ratio:.3f}x); all activations {_fmt_int(r['activation_bytes_total'])}",
+        f"MACs: {_fmt_int(r['macs'])} (binary: {_fmt_int(r['binary_macs'])})",
+    ]
+
+
+def write_report_md(report: Dict, path: Path) -> None:
+    lines = [f"# nncodegen report: {report['name']}", ""]
+    lines += ["- " + s for s in summary_lines(report)]
+    if report.get("quantization_policy"):
+        lines += [f"- quantization policy: {report['quantization_policy']}"]
+    lines += ["", report_table(report), ""]
+    Path(path).write_text("\n".join(lines))

@@ -1,0 +1,110 @@
+"""CModel: a generated C project built with cffi and run from Python."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Dict, List
+
+import numpy as np
+
+from ..ir.formats import format_from_json
+from ..ir.graph import GraphError
+from .cbuild import build_cffi
+from .cdefs import cdef_from_headers
+
+MANIFEST = "nncodegen.json"
+NP_TYPES = {"int8_t": np.int8, "int16_t": np.int16, "float": np.float32}
+
+
+def read_manifest(outdir) -> Dict:
+    p = Path(outdir) / MANIFEST
+    if not p.exists():
+        raise GraphError(f"{outdir}: not an nncodegen output directory (no {MANIFEST}; run 'nncodegen compile')")
+    try:
+        return json.loads(p.read_text())
+    except json.JSONDecodeError as e:
+        raise GraphError(f"{p}: corrupt manifest ({e})") from None
+
+
+def check_input_array(x: np.ndarray, shape: List[int], what: str = "input") -> np.ndarray:
+    """Accept (N, *shape[1:]) or a single shape[1:] sample of real numbers."""
+    x = np.asarray(x)
+    if x.dtype.kind not in "fiu" or x.dtype == np.bool_:
+        raise GraphError(f"{what}: expected float32 numbers, got dtype {x.dtype}")
+    want = tuple(shape[1:])
+    if x.shape == want:
+        x = x[None]
+    if x.ndim != len(shape) or tuple(x.shape[1:]) != want:
+        raise GraphError(f"{what}: expected shape (N, {', '.join(map(str, want))}), got {tuple(x.shape)}")
+    return x.astype(np.float32)
+
+
+class CModel:
+    """The generated C of one output directory, compiled and loaded."""
+
+    def __init__(self, outdir, trace: bool = False, opt: str = "-O2", cc=None):
+        self.outdir = Path(outdir)
+        m = read_manifest(outdir)
+        self.manifest = m
+        self.name = m["name"]
+        self.ctype = m["ctype"]
+        self.quantized = m["quantized"]
+        self.in_shape = m["input"]["shape"]
+        self.out_shape = m["output"]["shape"]
+        self.in_fmt = format_from_json(m["input"]["format"])
+        self.out_fmt = format_from_json(m["output"]["format"])
+        self.trace = trace
+        inc = [self.outdir, self.outdir / "runtime"]
+        defines = ["NNC_TRACE"] if trace else []
+        cdef = cdef_from_headers([self.outdir / f"{self.name}.h"], inc, defines)
+        header = f'#include "{self.name}.h"\n'
+        self.ffi, self.lib = build_cffi(
+            f"{self.name}{'_trace' if trace else ''}", [self.outdir / s for s in m["sources"]], cdef, inc,
+            header=header, opt=opt, defines=defines, cc=cc, libraries=["m"] if m.get("needs_libm") else [])
+        self._run = getattr(self.lib, f"{self.name}_run")
+        self.np_in = NP_TYPES[self.ctype]
+        self.n_in = int(np.prod(self.in_shape[1:])) * self.in_shape[0]
+        self.n_out = int(np.prod(self.out_shape))
+
+    # ------------------------------------------------------------------ run
+    def quantize_input(self, x: np.ndarray) -> np.ndarray:
+        x = check_input_array(x, self.in_shape)
+        return self.in_fmt.quantize(x) if self.quantized else x.astype(np.float32)
+
+    def run_raw(self, xq: np.ndarray) -> np.ndarray:
+        """Raw C output (integers or float) for raw input samples (N, ...)."""
+        xq = np.ascontiguousarray(xq, dtype=self.np_in)
+        n = xq.shape[0]
+        out = np.empty((n,) + tuple(self.out_shape[1:]), dtype=self.np_in)
+        for i in range(n):
+            xi = np.ascontiguousarray(xq[i])
+            oi = out[i]
+            rc = self._run(self.ffi.cast(f"{self.ctype} *", xi.ctypes.data),
+                           self.ffi.cast(f"{self.ctype} *", oi.ctypes.data))
+            if rc != 0:
+                raise RuntimeError(f"{self.name}_run returned {rc} on sample {i}")
+        return out
+
+    def run(self, x: np.ndarray) -> np.ndarray:
+        """Float input (N, ...) -> float32 output (N, ...), as `nncodegen run`."""
+        y = self.run_raw(self.quantize_input(x))
+        return self.out_fmt.dequantize(y) if self.quantized else y.astype(np.float32)
+
+    def run_trace(self, xq_one: np.ndarray) -> List[np.ndarray]:
+        """Every layer's raw output for one raw input sample (trace builds only)."""
+        if not self.trace:
+            raise RuntimeError("build the model with trace=True to trace layers")
+        captured: Dict[int, bytes] = {}
+
+        @self.ffi.callback("void(int32_t, const void *, int32_t)")
+        def hook(layer, data, nbytes):
+            captured[int(layer)] = bytes(self.ffi.buffer(data, nbytes))
+
+        getattr(self.lib, f"{self.name}_set_trace")(hook)
+        try:
+            self.run_raw(np.asarray(xq_one)[None] if np.asarray(xq_one).ndim == len(self.in_shape) - 1
+                         else xq_one)
+        finally:
+            getattr(self.lib, f"{self.name}_set_trace")(self.ffi.NULL)
+        layers = self.manifest["layers"]
+        return [np.frombuffer(captured[l["index"]], dtype=self.np_in).reshape(l["shape"]) for l in layers]

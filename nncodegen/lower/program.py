@@ -1,0 +1,72 @@
+"""The Program: what lowering makes of a Graph and codegen prints.
+
+A Program is an ordered list of kernel Calls.  A call's ``args`` are in the
+C function's order; the last is the output buffer.  The numpy twin of the
+kernel takes the same args minus the output and returns it, so the
+simulator (ref/program_sim.py) and the C run the same list of calls.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter struct passed by pointer (a params.* dataclass)."""
+    value: Any
+
+
+@dataclass(frozen=True)
+class Scalar:
+    value: Union[int, float]
+    ctype: str = "int32_t"
+
+
+@dataclass(frozen=True)
+class Buf:
+    """An activation tensor (arena, model input or output)."""
+    tensor: str
+
+
+@dataclass(frozen=True)
+class Const:
+    """A constant tensor emitted as a static const array: the graph tensor's
+    integer (quantized) or float data, or ``array`` of ``ctype`` when
+    lowering derived the values (e.g. a broadcast PReLU slope)."""
+    tensor: str
+    array: Optional[tuple] = None
+    ctype: Optional[str] = None
+
+
+@dataclass
+class Call:
+    layer: str           # IR node name
+    op: str              # IR op
+    kernel: str          # C function (and twin) name
+    args: List[Any]
+    output: str          # tensor written
+    comment: str = ""
+    out_view: Optional[Tuple[int, int, int]] = None  # (outer, out_inner, offset) for concat parts
+
+
+@dataclass
+class Buffer:
+    """Where an activation lives: 'input', 'output' or an arena offset."""
+    where: str
+    offset: int = 0
+    nbytes: int = 0
+
+
+@dataclass
+class Program:
+    name: str
+    calls: List[Call]
+    ctype: str                   # element C type of activations (int8_t, int16_t, float)
+    elem_bytes: int
+    buffers: Dict[str, Buffer] = field(default_factory=dict)
+    arena_bytes: int = 0
+    arena_lower_bound: int = 0
+    tensor_bytes_total: int = 0
+    kernels_used: List[str] = field(default_factory=list)
+    families: List[str] = field(default_factory=list)

@@ -1,0 +1,23 @@
+"""The ordered list of graph passes run after import.  Each is a pure
+Graph -> Graph function in its own module; the IR checker runs after each."""
+from __future__ import annotations
+
+from typing import Callable, List, Tuple
+
+from ..ir.checker import check_graph
+from ..ir.graph import Graph
+
+PASSES: List[Tuple[str, Callable[[Graph], Graph]]] = []
+
+
+def _register():
+    from .fuse_activation import fuse_activations
+    PASSES[:] = [("fuse_activations", fuse_activations)]
+
+
+def run_passes(graph: Graph) -> Graph:
+    if not PASSES:
+        _register()
+    for name, fn in PASSES:
+        graph = check_graph(fn(graph), name)
+    return graph
