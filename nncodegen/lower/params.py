@@ -203,7 +203,8 @@ def _c_number(v) -> str:
     if isinstance(v, (float, np.floating)):
         if np.isinf(v):
             return "3.402823466e+38f" if v > 0 else "-3.402823466e+38f"
-        return f"{float(np.float32(v))!r}f"
+        s = str(np.float32(v))
+        return (s if ("e" in s or "." in s) else s + ".0") + "f"
     v = int(v)
     if v == -(1 << 31):
         return "(-2147483647 - 1)"

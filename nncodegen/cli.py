@@ -1,0 +1,211 @@
+"""The `nncodegen` command: thin; every subcommand calls the Python API.
+
+Exit codes: 0 success, 1 a check failed, 2 bad usage or bad input (with a
+one-line cause naming the file, node or field).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import numpy as np
+
+from .ir.graph import GraphError
+
+EXIT_OK, EXIT_CHECK, EXIT_INPUT = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad input named by the message; exit code 2."""
+
+
+def progress(msg: str) -> None:
+    print(f"nncodegen: {msg}", file=sys.stderr, flush=True)
+
+
+def load_array(path: str, what: str) -> np.ndarray:
+    p = Path(path)
+    if not p.exists():
+        raise UsageError(f"{what} file {path}: no such file")
+    try:
+        if p.suffix == ".npz":
+            z = np.load(p)
+            if not z.files:
+                raise UsageError(f"{what} file {path}: empty .npz")
+            return z[z.files[0]]
+        return np.load(p, allow_pickle=False)
+    except UsageError:
+        raise
+    except Exception as e:  # numpy raises several kinds for bad files
+        raise UsageError(f"{what} file {path}: not a readable .npy/.npz ({type(e).__name__}: {e})") from None
+
+
+# ---------------------------------------------------------------- compile
+def cmd_compile(a) -> int:
+    from . import api
+    cfg = {}
+    if a.config:
+        try:
+            cfg = json.loads(Path(a.config).read_text())
+        except (OSError, json.JSONDecodeError) as e:
+            raise UsageError(f"config file {a.config}: {e}") from None
+    quant = a.quantize or cfg.get("quantize", "none")
+    target = a.target or cfg.get("target", "generic")
+    calib_path = a.calib or cfg.get("calib")
+    name = a.name or cfg.get("name") or Path(a.model).stem
+    from .codegen.targets import target_info
+    target_info(target)
+    if quant not in ("none", "q7", "q15", "int8"):
+        raise UsageError(f"--quantize {quant}: choose none, q7, q15 or int8")
+    calib = None
+    if quant in ("q7", "q15"):
+        if not calib_path:
+            raise UsageError(f"--quantize {quant} needs calibration data: pass --calib FILE (.npy/.npz, float (N,H,W,C))")
+        calib = load_array(calib_path, "calibration")
+    progress(f"loading {a.model}")
+    g = api.load(a.model)
+    if quant == "int8" and not g.is_quantized:
+        raise UsageError("--quantize int8 (affine) is not available yet for float models; use q7 or q15")
+    if calib is not None and not g.is_quantized:
+        from .harness.cmodel import check_input_array
+        calib = check_input_array(calib, list(g.tensors[g.inputs[0]].shape), f"calibration file {calib_path}")
+        progress(f"quantizing to {quant} with {len(calib)} calibration samples")
+        g = api.quantize(g, calib, quant)
+    sample = None
+    if calib is not None:
+        tin = g.tensors[g.inputs[0]]
+        sample = tin.fmt.quantize(calib[0]) if g.is_quantized else calib[0]
+    progress(f"generating C for target {target} into {a.output}")
+    out = api.generate(g, a.output, name=name, target=target, source=Path(a.model).name, sample=sample)
+    rep = json.loads((out / "report.json").read_text())
+    from .codegen.report import summary_lines
+    for line in summary_lines(rep):
+        print(line)
+    print(f"wrote {out}/{rep and name}.c, {name}.h, runtime/, CMakeLists.txt, report.json, report.md")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- run
+def _host_only(target: str) -> None:
+    if target not in (None, "host"):
+        raise UsageError(f"--target {target}: only 'host' runs are available in this version")
+
+
+def cmd_run(a) -> int:
+    from .harness.cmodel import CModel
+    _host_only(a.target)
+    x = load_array(a.inputs, "input")
+    progress(f"building {a.outdir}")
+    cm = CModel(a.outdir)
+    y = cm.run(x)
+    np.save(a.output, y)
+    progress(f"wrote {a.output} {y.shape}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- verify
+def cmd_verify(a) -> int:
+    from .harness.verify import verify
+    _host_only(a.target)
+    x = load_array(a.inputs, "input")
+    labels = load_array(a.labels, "labels") if a.labels else None
+    res = verify(a.outdir, x, labels, progress=progress)
+    print(res.table())
+    if a.json:
+        Path(a.json).write_text(json.dumps(res.to_json(), indent=2))
+    return EXIT_OK if res.passed else EXIT_CHECK
+
+
+# ---------------------------------------------------------------- report
+def cmd_report(a) -> int:
+    from .codegen.report import report_table, summary_lines
+    p = Path(a.model)
+    if p.is_dir():
+        rp = p / "report.json"
+        if not rp.exists():
+            raise UsageError(f"{p}: no report.json (not an nncodegen output directory)")
+        rep = json.loads(rp.read_text())
+    else:
+        from . import api
+        from .codegen.report import build_report
+        from .lower.lower import lower
+        g = api.load(str(p))
+        rep = build_report(g, lower(g))
+    for line in summary_lines(rep):
+        print(line)
+    print(report_table(rep))
+    if a.json:
+        Path(a.json).write_text(json.dumps(rep, indent=2))
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- bench
+def cmd_bench(a) -> int:
+    from .harness.bench import bench_outdir, format_bench
+    res = bench_outdir(a.outdir, runs=a.runs, progress=progress)
+    print(format_bench(res))
+    if a.json:
+        Path(a.json).write_text(json.dumps(res, indent=2))
+    return EXIT_OK
+
+
+def make_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="nncodegen", description="Compile trained, compressed neural networks to "
+                                "portable C99 and verify the C bit-exactly against a numpy simulator.")
+    from . import __version__
+    p.add_argument("--version", action="version", version=f"nncodegen {__version__}")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("compile", help="model -> C project")
+    c.add_argument("model", help=".onnx or .nnc model")
+    c.add_argument("-o", "--output", required=True, help="output directory")
+    c.add_argument("--name", help="C name of the model (default: the file's stem)")
+    c.add_argument("--quantize", choices=["none", "q7", "q15", "int8"], help="number format (default none)")
+    c.add_argument("--calib", help=".npy/.npz float inputs (N,H,W,C) that choose the Q formats")
+    c.add_argument("--target", help="generic, x86-64, cortex-m4, cortex-m7, cortex-a53, cortex-a72, armv7-a")
+    c.add_argument("--config", help="JSON file with any of: name, quantize, calib, target")
+    c.set_defaults(fn=cmd_compile)
+    r = sub.add_parser("run", help="run the generated C on inputs")
+    r.add_argument("outdir")
+    r.add_argument("--inputs", required=True, help=".npy float32 (N,H,W,C) or (N,features)")
+    r.add_argument("-o", "--output", required=True, help=".npy to write (float32, dequantized)")
+    r.add_argument("--target", default="host")
+    r.set_defaults(fn=cmd_run)
+    v = sub.add_parser("verify", help="C vs bit-exact simulator vs float reference")
+    v.add_argument("outdir")
+    v.add_argument("--inputs", required=True)
+    v.add_argument("--labels", help=".npy of integer class labels, for accuracy")
+    v.add_argument("--target", default="host")
+    v.add_argument("--json", help="write the result as JSON")
+    v.set_defaults(fn=cmd_verify)
+    rp = sub.add_parser("report", help="per-layer formats, sizes, MACs, memory")
+    rp.add_argument("model", help="a model file or an output directory")
+    rp.add_argument("--json")
+    rp.set_defaults(fn=cmd_report)
+    b = sub.add_parser("bench", help="host latency per inference and per layer")
+    b.add_argument("outdir")
+    b.add_argument("--runs", type=int, default=100)
+    b.add_argument("--json")
+    b.set_defaults(fn=cmd_bench)
+    return p
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = make_parser()
+    a = parser.parse_args(argv)
+    try:
+        return a.fn(a)
+    except (UsageError, GraphError) as e:
+        print(f"nncodegen {a.cmd}: error: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    except FileNotFoundError as e:
+        print(f"nncodegen {a.cmd}: error: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""`nncodegen verify`: the generated C against the bit-exact simulator and the float reference.
+
+Pass criteria (stated in the printed table and the JSON):
+* integer models: the C output equals the simulator's bit for bit; float
+  models: within 1e-5 relative (float32 summation order differs);
+* against the float reference: float models within 1e-4 of it (relative to
+  the output's magnitude); quantized models keep a cosine similarity of at
+  least 0.98 (q7) or 0.999 (q15) — a coarse guard; the figures themselves
+  are the result.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, Optional
+
+import numpy as np
+
+from ..ir.graph import GraphError
+from ..ir.serialize import load_graph
+from .cmodel import CModel, check_input_array, read_manifest
+from .metrics import accuracy, compare
+
+
+@dataclass
+class VerifyResult:
+    target: str
+    n_samples: int
+    bit_exact: bool
+    max_abs_diff_vs_sim: float
+    float_ref: Dict[str, float]
+    accuracy: Optional[float]
+    float_accuracy: Optional[float]
+    first_divergent_layer: Optional[str]
+    scheme: str
+    criteria: Dict[str, object] = field(default_factory=dict)
+    passed: bool = False
+
+    def to_json(self) -> Dict:
+        return asdict(self)
+
+    def table(self) -> str:
+        fr = self.float_ref
+        rows = [
+            ("samples", str(self.n_samples)),
+            ("scheme", self.scheme),
+            ("C == simulator", ("bit-exact" if self.bit_exact else "MISMATCH") +
+             f" (max |diff| {self.max_abs_diff_vs_sim:.3g})"),
+            ("vs float: max |err|", f"{fr['max_abs_err']:.4g}"),
+            ("vs float: RMSE", f"{fr['rmse']:.4g}"),
+            ("vs float: cosine", f"{fr['cosine']:.6f}"),
+            ("vs float: top-1 agreement", f"{100 * fr['top1_agreement']:.2f}%"),
+        ]
+        if self.accuracy is not None:
+            rows.append(("accuracy: C", f"{100 * self.accuracy:.2f}%"))
+            rows.append(("accuracy: float model", f"{100 * self.float_accuracy:.2f}%"))
+        if self.first_divergent_layer:
+            rows.append(("first divergent layer", self.first_divergent_layer))
+        rows.append(("criteria", "; ".join(f"{k} {v}" for k, v in self.criteria.items())))
+        rows.append(("result", "PASS" if self.passed else "FAIL"))
+        w = max(len(k) for k, _ in rows)
+        return "\n".join(f"{k.ljust(w)}  {v}" for k, v in rows)
+
+
+def _first_divergent(outdir, graph, x_one, cm_raw_in) -> Optional[str]:
+    from ..api import simulate
+    cm = CModel(outdir, trace=True)
+    c_layers = cm.run_trace(cm_raw_in)
+    _, traces = simulate(graph, x_one[None], raw=True, trace=True)
+    sim = traces[0]
+    for node, c_out in zip(graph.nodes, c_layers):
+        s = sim[node.outputs[0]]
+        if not np.array_equal(np.asarray(s).reshape(c_out.shape), c_out):
+            idx = np.argwhere(np.asarray(s).reshape(c_out.shape) != c_out)[0]
+            return f"{node.name} ({node.op}) at index {tuple(int(i) for i in idx)}"
+    return None
+
+
+def verify(outdir, x: np.ndarray, labels: Optional[np.ndarray] = None,
+           progress: Callable[[str], None] = lambda s: None, chunk: int = 100) -> VerifyResult:
+    from ..api import reference, simulate
+    m = read_manifest(outdir)
+    graph = load_graph(Path(outdir) / "model.nnc")
+    x = check_input_array(x, m["input"]["shape"])
+    if labels is not None and len(labels) != len(x):
+        raise GraphError(f"labels: {len(labels)} labels for {len(x)} inputs")
+    progress(f"building the C in {outdir}")
+    cm = CModel(outdir)
+    xq = cm.quantize_input(x)
+    progress(f"running the C on {len(x)} samples")
+    yc_raw = cm.run_raw(xq)
+    ys_parts = []
+    for i in range(0, len(x), chunk):
+        progress(f"simulating {min(i + chunk, len(x))}/{len(x)}")
+        ys_parts.append(simulate(graph, x[i:i + chunk], raw=True))
+    ys_raw = np.concatenate(ys_parts).reshape(yc_raw.shape)
+    quant = cm.quantized
+    diff = np.abs(yc_raw.astype(np.float64) - ys_raw.astype(np.float64))
+    max_diff = float(diff.max()) if diff.size else 0.0
+    if quant:
+        exact = bool(np.array_equal(yc_raw, ys_raw))
+    else:
+        scale = max(1.0, float(np.max(np.abs(ys_raw))) if ys_raw.size else 1.0)
+        exact = max_diff <= 1e-5 * scale
+    progress("float reference")
+    yref = reference(graph, x).reshape(yc_raw.shape)
+    yc = cm.out_fmt.dequantize(yc_raw) if quant else yc_raw.astype(np.float32)
+    fr = compare(yc, yref)
+    scheme = m.get("scheme") or (graph.meta.get("quantization", {}).get("scheme", "float32") if quant else "float32")
+    if quant:
+        need_cos = 0.999 if cm.in_fmt.bits >= 16 else 0.98
+        crit = {"C vs simulator": "bit-exact", "cosine vs float >=": need_cos}
+        ok_ref = fr["cosine"] >= need_cos
+    else:
+        tol = 1e-4 * max(1.0, float(np.max(np.abs(yref))))
+        crit = {"C vs simulator": "within 1e-5 relative", "max |err| vs float <=": float(f"{tol:.3g}")}
+        ok_ref = fr["max_abs_err"] <= tol
+    first = None
+    if not exact:
+        bad = int(np.argwhere(diff.reshape(len(x), -1).max(axis=1) > 0)[0][0])
+        progress(f"sample {bad} differs: tracing layers")
+        first = _first_divergent(outdir, graph, x[bad], xq[bad])
+    return VerifyResult("host", int(len(x)), exact, max_diff, fr, accuracy(yc, labels),
+                        accuracy(yref, labels), first, scheme, crit, bool(exact and ok_ref))
