@@ -61,8 +61,10 @@ def compile_objects(sources: Sequence[Path], include_dirs: Sequence[Path], outdi
 
 def build_cffi(name: str, sources: Sequence[Path], cdef: str, include_dirs: Sequence[Path] = (),
                header: str = "", opt: str = "-O2", defines: Sequence[str] = (), cc: Optional[str] = None,
-               extra_flags: Sequence[str] = ()):
-    """Build ``sources`` into a cffi extension exposing ``cdef``; returns (ffi, lib)."""
+               extra_flags: Sequence[str] = (), libraries: Sequence[str] = ()):
+    """Build ``sources`` into a cffi extension exposing ``cdef``; returns (ffi, lib).
+
+    ``libraries`` are linked into the extension (e.g. ``["m"]`` for kernels using <math.h>)."""
     import cffi  # imported here: only the harness needs it
 
     cc = find_cc(cc)
@@ -70,8 +72,9 @@ def build_cffi(name: str, sources: Sequence[Path], cdef: str, include_dirs: Sequ
     sources = [Path(s) for s in sources]
     inc = [Path(d) for d in include_dirs]
     headers = sorted({h for d in inc for h in Path(d).glob("*.h")})
+    libs = [("libraries: " + " ".join(libraries)).encode()] if libraries else []  # keeps old keys stable
     key = _hash([name.encode(), cdef.encode(), header.encode(), " ".join(flags).encode(), cc.encode(),
-                 sys.version.encode()] + [s.read_bytes() for s in sources] + [h.read_bytes() for h in headers])
+                 sys.version.encode()] + libs + [s.read_bytes() for s in sources] + [h.read_bytes() for h in headers])
     modname = f"_nnc_{name}_{key}"
     bdir = cache_root() / "builds" / modname
     so = next(bdir.glob(f"{modname}*.so"), None) if bdir.exists() else None
@@ -83,7 +86,8 @@ def build_cffi(name: str, sources: Sequence[Path], cdef: str, include_dirs: Sequ
             ffi = cffi.FFI()
             ffi.cdef(cdef)
             ffi.set_source(modname, header, extra_objects=[str(o) for o in objs],
-                           include_dirs=[str(d) for d in inc], extra_compile_args=[opt, "-w"])
+                           include_dirs=[str(d) for d in inc], extra_compile_args=[opt, "-w"],
+                           libraries=list(libraries))
             os.environ.setdefault("CC", cc)
             ffi.compile(tmpdir=str(tmp), verbose=False)
             if bdir.exists():

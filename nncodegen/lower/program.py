@@ -2,7 +2,9 @@
 
 A Program is an ordered list of kernel Calls.  A call's ``args`` are in the
 C function's order; the last is the output buffer.  The numpy twin of the
-kernel takes the same args minus the output and returns it, so the
+kernel takes the same args minus the output and returns it (kernels that
+write a slice of their output, the concat parts, also take the output so
+far and return it with their part written), so the
 simulator (ref/program_sim.py) and the C run the same list of calls.
 """
 from __future__ import annotations

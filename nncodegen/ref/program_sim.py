@@ -7,7 +7,6 @@ output (the C trace build gives the same per-layer data).
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Dict
 
 import numpy as np
@@ -60,12 +59,12 @@ def run_program(graph: Graph, prog: Program, xq: np.ndarray, trace: bool = False
                     args.append(a)  # None: an absent bias
             shape = graph.tensors[c.output].shape
             if c.out_view is not None:
-                outer, out_inner, off = c.out_view
-                p = args[0]
-                args[0] = replace(p, out_inner=p.inner, offset=0)
-                part = np.asarray(twin(*args)).reshape(outer, p.inner)
-                buf = vals.setdefault(c.output, np.zeros(shape, dtype=dtype))
-                buf.reshape(outer, out_inner)[:, off:off + p.inner] = part
+                # concat parts write a slice of the output: their twins take the
+                # output so far and return it with the part written
+                buf = vals.get(c.output)
+                if buf is None:
+                    buf = np.zeros(shape, dtype=dtype)
+                vals[c.output] = np.asarray(twin(*args, buf)).astype(dtype).reshape(shape)
             else:
                 vals[c.output] = np.asarray(twin(*args)).astype(dtype).reshape(shape)
     out = vals[graph.outputs[0]]
