@@ -84,7 +84,7 @@ def cmd_compile(a) -> int:
     from .codegen.report import summary_lines
     for line in summary_lines(rep):
         print(line)
-    print(f"wrote {out}/{rep and name}.c, {name}.h, runtime/, CMakeLists.txt, report.json, report.md")
+    print(f"wrote {out}/{name}.c, {name}.h, runtime/, CMakeLists.txt, report.json, report.md")
     return EXIT_OK
 
 
