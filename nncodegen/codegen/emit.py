@@ -99,11 +99,11 @@ def render_program(graph: Graph, prog: Program, name: str, source: str, target: 
         var[t] = v
         b = prog.buffers[t]
         if b.where == "input":
-            buffers.append({"decl": f"const {prog.ctype} *const {v} = input;"})
+            buffers.append({"var": v, "decl": f"const {prog.ctype} *const {v} = input;"})
         elif b.where == "output":
-            buffers.append({"decl": f"{prog.ctype} *const {v} = output;"})
+            buffers.append({"var": v, "decl": f"{prog.ctype} *const {v} = output;"})
         else:
-            buffers.append({"decl": f"{prog.ctype} *const {v} = ({prog.ctype} *)(void *)(a + {b.offset});"})
+            buffers.append({"var": v, "decl": f"{prog.ctype} *const {v} = ({prog.ctype} *)(void *)(a + {b.offset});"})
     # constants
     const_name: Dict[tuple, str] = {}
     const_decls: List[str] = []
@@ -146,6 +146,9 @@ def render_program(graph: Graph, prog: Program, name: str, source: str, target: 
         out = node.outputs[0]
         layers.append({"index": i, "comment": _layer_comment(graph, node), "decls": decls, "calls": lines,
                        "out_var": var[out], "out_bytes": prog.buffers[out].nbytes})
+    # declare only the buffers some call or trace point uses (no unused variables)
+    used = " ".join(" ".join(l["calls"]) + " " + l["out_var"] for l in layers)
+    buffers = [b for b in buffers if re.search(r"\b" + re.escape(b["var"]) + r"\b", used)]
     headers = sorted({idx[k] for k in prog.kernels_used})
     tin, tout = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
     ti = target_info(target)
