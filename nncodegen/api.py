@@ -55,8 +55,7 @@ def simulate(graph: Graph, x: np.ndarray, raw: bool = False, trace: bool = False
     prog = lower(graph)
     tin = graph.tensors[graph.inputs[0]]
     tout = graph.tensors[graph.outputs[0]]
-    quant = prog.ctype != "float"
-    xq = tin.fmt.quantize(x) if quant else x.astype(np.float32)
+    xq = tin.fmt.quantize(x) if tin.fmt.kind != "float" else x.astype(np.float32)
     outs, traces = [], []
     for i in range(x.shape[0]):
         r = run_program(graph, prog, xq[i:i + 1], trace=trace)
@@ -66,7 +65,7 @@ def simulate(graph: Graph, x: np.ndarray, raw: bool = False, trace: bool = False
         else:
             outs.append(r)
     y = np.concatenate(outs)
-    if quant and not raw:
+    if tout.fmt.kind != "float" and not raw:
         y = tout.fmt.dequantize(y)
     if trace:
         return y, traces

@@ -67,23 +67,24 @@ class _Names:
         return name
 
 
-def _const_ctype(graph: Graph, c: Const, quant: bool) -> str:
+def _const_ctype(graph: Graph, c: Const) -> str:
     if c.ctype:
         return c.ctype
     t = graph.tensors[c.tensor]
-    return t.fmt.ctype if quant else "float"
+    return t.fmt.ctype if t.qdata is not None else "float"
 
 
-def _const_values(graph: Graph, c: Const, quant: bool):
+def _const_values(graph: Graph, c: Const):
     if c.array is not None:
         return c.array
     t = graph.tensors[c.tensor]
-    return (t.qdata if quant else t.data.astype(np.float32)).ravel()
+    return (t.qdata if t.qdata is not None else t.data.astype(np.float32)).ravel()
 
 
 def render_program(graph: Graph, prog: Program, name: str, source: str, target: str,
                    sample: Optional[np.ndarray] = None) -> Dict[str, str]:
-    quant = prog.ctype != "float"
+    tin, tout = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
+    quant = tin.fmt.kind != "float"
     idx = kernel_index()
     missing = [k for k in prog.kernels_used if k not in idx]
     if missing:
@@ -98,12 +99,13 @@ def render_program(graph: Graph, prog: Program, name: str, source: str, target: 
         v = names.get("t_" + t)
         var[t] = v
         b = prog.buffers[t]
+        ct = graph.tensors[t].fmt.ctype
         if b.where == "input":
-            buffers.append({"var": v, "decl": f"const {prog.ctype} *const {v} = input;"})
+            buffers.append({"var": v, "decl": f"const {ct} *const {v} = (const {ct} *)(const void *)input;"})
         elif b.where == "output":
-            buffers.append({"var": v, "decl": f"{prog.ctype} *const {v} = output;"})
+            buffers.append({"var": v, "decl": f"{ct} *const {v} = ({ct} *)(void *)output;"})
         else:
-            buffers.append({"var": v, "decl": f"{prog.ctype} *const {v} = ({prog.ctype} *)(void *)(a + {b.offset});"})
+            buffers.append({"var": v, "decl": f"{ct} *const {v} = ({ct} *)(void *)(a + {b.offset});"})
     # constants
     const_name: Dict[tuple, str] = {}
     const_decls: List[str] = []
@@ -113,7 +115,7 @@ def render_program(graph: Graph, prog: Program, name: str, source: str, target: 
         if key not in const_name:
             n = names.get("c_" + c.tensor)
             const_name[key] = n
-            const_decls.append(c_array(_const_ctype(graph, c, quant), n, _const_values(graph, c, quant)))
+            const_decls.append(c_array(_const_ctype(graph, c), n, _const_values(graph, c)))
         return const_name[key]
 
     layers = []
@@ -150,19 +152,19 @@ def render_program(graph: Graph, prog: Program, name: str, source: str, target: 
     used = " ".join(" ".join(l["calls"]) + " " + l["out_var"] for l in layers)
     buffers = [b for b in buffers if re.search(r"\b" + re.escape(b["var"]) + r"\b", used)]
     headers = sorted({idx[k] for k in prog.kernels_used})
-    tin, tout = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
     ti = target_info(target)
-    ctx = dict(name=name, version=__version__, source=source, quant=quant, ctype=prog.ctype,
+    ctx = dict(name=name, version=__version__, source=source, quant=quant, ctype=tin.fmt.ctype,
+               out_ctype=tout.fmt.ctype, out_quant=tout.fmt.kind != "float",
                guard=c_identifier(name).upper() + "_H", in_len=tin.size, out_len=tout.size,
                arena=prog.arena_bytes, arena_lb=prog.arena_lower_bound, n_layers=len(graph.nodes),
                arena_words=max(1, (prog.arena_bytes + 7) // 8),
                in_desc=f"{tin.shape} {tin.fmt}", out_desc=f"{tout.shape} {tout.fmt}",
-               in_frac=int(tin.fmt.frac) if quant else 0, out_frac=int(tout.fmt.frac) if quant else 0,
-               in_bits=tin.fmt.bits, out_bits=tout.fmt.bits,
+               format_macros=format_macros(name, "INPUT", tin.fmt) + format_macros(name, "OUTPUT", tout.fmt),
                scheme=graph.meta.get("quantization", {}).get("scheme", "float32") if quant else "float32",
                weight_bytes=sum(_nbytes(graph, t) for t in _weight_tensors(graph)),
                headers=headers, const_decls=const_decls, layers=layers, buffers=buffers,
-               target_flags=list(ti.flags), target=target, target_proc=ti.processor, needs_libm=not quant)
+               target_flags=list(ti.flags), target=target, target_proc=ti.processor,
+               needs_libm=any(k.endswith("_f32") for k in prog.kernels_used))
     env = _env()
     if sample is None:
         sample = np.zeros(tin.size, dtype=np.float32)
@@ -172,6 +174,17 @@ def render_program(graph: Graph, prog: Program, name: str, source: str, target: 
             "model.c": env.get_template("model.c.j2").render(**ctx),
             "main.c": env.get_template("main.c.j2").render(**ctx),
             "_headers": headers, "_ctx": ctx}
+
+
+def format_macros(name: str, which: str, fmt) -> List[str]:
+    """#define lines stating a tensor's number format in the C header."""
+    if hasattr(fmt, "c_macros"):
+        return fmt.c_macros(f"{name}_{which}")
+    if fmt.kind == "float":
+        return [f"#define {name}_{which}_IS_FLOAT 1"]
+    frac = int(fmt.frac)
+    return [f"#define {name}_{which}_FRAC {frac}   /* Q{fmt.bits}: real = q * 2^-{frac} */",
+            f"#define {name}_{which}_ZERO_POINT 0"]
 
 
 def _weight_tensors(graph: Graph):
@@ -248,14 +261,16 @@ def generate(graph: Graph, outdir, name: Optional[str] = None, target: str = "ge
         tin, tout = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
         manifest = {
             "nncodegen_version": __version__, "name": name, "target": target, "source": source,
-            "ctype": prog.ctype, "quantized": prog.ctype != "float",
+            "ctype": tin.fmt.ctype, "out_ctype": tout.fmt.ctype,
+            "quantized": tin.fmt.kind != "float", "out_quantized": tout.fmt.kind != "float",
             "input": {"tensor": tin.name, "shape": list(tin.shape), "format": tin.fmt.to_json()},
             "output": {"tensor": tout.name, "shape": list(tout.shape), "format": tout.fmt.to_json()},
             "sources": [f"{name}.c"] + [f"runtime/{s}" for s in kernel_sources],
-            "needs_libm": prog.ctype == "float",
+            "needs_libm": any(k.endswith("_f32") for k in prog.kernels_used),
             "arena_bytes": prog.arena_bytes,
             "layers": [{"index": i, "name": n.name, "op": n.op, "tensor": n.outputs[0],
                         "shape": list(graph.tensors[n.outputs[0]].shape),
+                        "ctype": graph.tensors[n.outputs[0]].fmt.ctype,
                         "bytes": prog.buffers[n.outputs[0]].nbytes} for i, n in enumerate(graph.nodes)],
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2))

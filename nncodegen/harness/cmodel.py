@@ -13,7 +13,8 @@ from .cbuild import build_cffi
 from .cdefs import cdef_from_headers
 
 MANIFEST = "nncodegen.json"
-NP_TYPES = {"int8_t": np.int8, "int16_t": np.int16, "float": np.float32}
+NP_TYPES = {"int8_t": np.int8, "int16_t": np.int16, "int32_t": np.int32, "uint8_t": np.uint8,
+            "uint32_t": np.uint32, "float": np.float32}
 
 
 def read_manifest(outdir) -> Dict:
@@ -62,7 +63,10 @@ class CModel:
             f"{self.name}{'_trace' if trace else ''}", [self.outdir / s for s in m["sources"]], cdef, inc,
             header=header, opt=opt, defines=defines, cc=cc, libraries=["m"] if m.get("needs_libm") else [])
         self._run = getattr(self.lib, f"{self.name}_run")
+        self.out_ctype = m.get("out_ctype", self.ctype)
+        self.out_quantized = m.get("out_quantized", self.quantized)
         self.np_in = NP_TYPES[self.ctype]
+        self.np_out = NP_TYPES[self.out_ctype]
         self.n_in = int(np.prod(self.in_shape[1:])) * self.in_shape[0]
         self.n_out = int(np.prod(self.out_shape))
 
@@ -75,12 +79,12 @@ class CModel:
         """Raw C output (integers or float) for raw input samples (N, ...)."""
         xq = np.ascontiguousarray(xq, dtype=self.np_in)
         n = xq.shape[0]
-        out = np.empty((n,) + tuple(self.out_shape[1:]), dtype=self.np_in)
+        out = np.empty((n,) + tuple(self.out_shape[1:]), dtype=self.np_out)
         for i in range(n):
             xi = np.ascontiguousarray(xq[i])
             oi = out[i]
             rc = self._run(self.ffi.cast(f"{self.ctype} *", xi.ctypes.data),
-                           self.ffi.cast(f"{self.ctype} *", oi.ctypes.data))
+                           self.ffi.cast(f"{self.out_ctype} *", oi.ctypes.data))
             if rc != 0:
                 raise RuntimeError(f"{self.name}_run returned {rc} on sample {i}")
         return out
@@ -88,7 +92,7 @@ class CModel:
     def run(self, x: np.ndarray) -> np.ndarray:
         """Float input (N, ...) -> float32 output (N, ...), as `nncodegen run`."""
         y = self.run_raw(self.quantize_input(x))
-        return self.out_fmt.dequantize(y) if self.quantized else y.astype(np.float32)
+        return self.out_fmt.dequantize(y) if self.out_quantized else y.astype(np.float32)
 
     def run_trace(self, xq_one: np.ndarray) -> List[np.ndarray]:
         """Every layer's raw output for one raw input sample (trace builds only)."""
@@ -107,4 +111,5 @@ class CModel:
         finally:
             getattr(self.lib, f"{self.name}_set_trace")(self.ffi.NULL)
         layers = self.manifest["layers"]
-        return [np.frombuffer(captured[l["index"]], dtype=self.np_in).reshape(l["shape"]) for l in layers]
+        return [np.frombuffer(captured[l["index"]], dtype=NP_TYPES[l.get("ctype", self.ctype)]).reshape(
+            l.get("stored_shape", l["shape"])) for l in layers]

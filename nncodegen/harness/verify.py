@@ -95,7 +95,7 @@ def verify(outdir, x: np.ndarray, labels: Optional[np.ndarray] = None,
         progress(f"simulating {min(i + chunk, len(x))}/{len(x)}")
         ys_parts.append(simulate(graph, x[i:i + chunk], raw=True))
     ys_raw = np.concatenate(ys_parts).reshape(yc_raw.shape)
-    quant = cm.quantized
+    quant = cm.out_quantized
     diff = np.abs(yc_raw.astype(np.float64) - ys_raw.astype(np.float64))
     max_diff = float(diff.max()) if diff.size else 0.0
     if quant:

@@ -1,5 +1,11 @@
 """Number formats carried by every tensor.
 
+Every format offers ``kind``, ``bits``, ``ctype`` (C element type of a
+buffer in this format), ``np_dtype``, ``nbytes(shape)`` (bytes a tensor of
+that shape takes in C), ``to_json()`` and ``__str__``; ``format_from_json``
+reads any of them back.  New formats (affine int8, packed binary) follow the
+same protocol and register a reader in ``FORMAT_READERS``.
+
 * ``FLOAT32``: IEEE single precision, the reference format.
 * ``QFormat(bits, frac)``: two's-complement fixed point, real = q * 2**-frac,
   ``bits`` 8 or 16 for activations and weights, 32 for biases.  ``frac`` is an
@@ -20,6 +26,11 @@ import numpy as np
 class Float32:
     kind: str = "float"
     bits: int = 32
+    ctype = "float"
+    np_dtype = np.float32
+
+    def nbytes(self, shape) -> int:
+        return 4 * int(np.prod(shape, dtype=np.int64))
 
     def __str__(self) -> str:
         return "f32"
@@ -63,6 +74,9 @@ class QFormat:
     def np_dtype(self):
         return {8: np.int8, 16: np.int16, 32: np.int32}[self.bits]
 
+    def nbytes(self, shape) -> int:
+        return self.bits // 8 * int(np.prod(shape, dtype=np.int64))
+
     def fracs(self, n: int) -> np.ndarray:
         """The frac of each of ``n`` channels as an int array."""
         if self.per_channel:
@@ -105,13 +119,19 @@ FLOAT32 = Float32()
 Format = Union[Float32, QFormat]
 
 
+def _read_q(d: dict) -> QFormat:
+    frac = d["frac"]
+    return QFormat(d["bits"], tuple(frac) if isinstance(frac, list) else int(frac), d.get("axis"))
+
+
+FORMAT_READERS = {"float": lambda d: FLOAT32, "q": _read_q}
+
+
 def format_from_json(d: dict) -> Format:
-    if d["kind"] == "float":
-        return FLOAT32
-    if d["kind"] == "q":
-        frac = d["frac"]
-        return QFormat(d["bits"], tuple(frac) if isinstance(frac, list) else int(frac), d.get("axis"))
-    raise ValueError(f"unknown number format kind {d['kind']!r}")
+    reader = FORMAT_READERS.get(d.get("kind"))
+    if reader is None:
+        raise ValueError(f"unknown number format kind {d.get('kind')!r}")
+    return reader(d)
 
 
 def is_float(fmt: Format) -> bool:

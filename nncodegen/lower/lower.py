@@ -23,12 +23,16 @@ FLT_MAX = 3.4028234663852886e38
 
 
 class Ctx:
+    """What lowering of one graph needs to know: its Q width (8 or 16) when it
+    has Q-format activations, else float."""
+
     def __init__(self, graph: Graph):
         self.g = graph
-        self.quant = graph.is_quantized
+        acts = [graph.inputs[0]] + [o for n in graph.nodes for o in n.outputs]
+        qacts = [graph.tensors[t].fmt for t in acts if graph.tensors[t].fmt.kind == "q"]
+        self.quant = bool(qacts)
         if self.quant:
-            bits = {graph.tensors[graph.inputs[0]].fmt.bits}
-            bits |= {graph.tensors[o].fmt.bits for n in graph.nodes for o in n.outputs}
+            bits = {f.bits for f in qacts}
             if len(bits) != 1:
                 raise GraphError(f"mixed activation widths {sorted(bits)} are not supported in one model")
             self.bits = bits.pop()
@@ -402,14 +406,39 @@ LOWER: Dict[str, Callable[[Ctx, Node], List[Call]]] = {
 }
 
 
+# Modules that lower other number formats (affine int8, packed binary).  Each
+# offers ``lower_node(ctx, node) -> list of Calls or None`` (None: not mine).
+EXTENSIONS = ["nncodegen.lower.lower_s8", "nncodegen.lower.lower_binary"]
+
+
+def _extensions():
+    import importlib
+    mods = []
+    for name in EXTENSIONS:
+        try:
+            mods.append(importlib.import_module(name))
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+    return mods
+
+
 def lower(graph: Graph, target: str = "generic") -> Program:
     ctx = Ctx(graph)
+    ctx.target = target
+    exts = _extensions()
     calls: List[Call] = []
     for node in graph.nodes:
-        fn = LOWER.get(node.op)
-        if fn is None:
-            raise GraphError(f"node {node.name!r}: no kernel for op {node.op!r}")
-        calls.extend(fn(ctx, node))
+        for ext in exts:
+            got = ext.lower_node(ctx, node)
+            if got is not None:
+                calls.extend(got)
+                break
+        else:
+            fn = LOWER.get(node.op)
+            if fn is None:
+                raise GraphError(f"node {node.name!r}: no kernel for op {node.op!r}")
+            calls.extend(fn(ctx, node))
     elem = {8: 1, 16: 2, 32: 4}[ctx.bits]
     prog = Program(graph.name, calls, ctx.ctype, elem)
     prog.kernels_used = sorted({c.kernel for c in calls})

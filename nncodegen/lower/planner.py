@@ -47,7 +47,7 @@ def _align(n: int) -> int:
 
 def plan_memory(graph: Graph, prog: Program) -> None:
     acts = graph.activations()
-    nbytes = {t: graph.tensors[t].size * prog.elem_bytes for t in acts}
+    nbytes = {t: graph.tensors[t].fmt.nbytes(graph.tensors[t].shape) for t in acts}
     uf = _UF()
     for t in acts:
         uf.find(t)

@@ -15,27 +15,50 @@ from ..ir.graph import Graph
 from ..lower.program import Buf, Const, Param, Program, Scalar
 
 
-def _twins():
-    from . import kernels_f32, kernels_q
-    return kernels_q, kernels_f32
+TWIN_MODULES = ["nncodegen.ref.kernels_q", "nncodegen.ref.kernels_f32", "nncodegen.ref.kernels_s8",
+                "nncodegen.ref.kernels_bin"]
+_TWINS: Dict[str, object] = {}
 
 
-def const_value(graph: Graph, c: Const, quant: bool) -> np.ndarray:
+def find_twin(kernel: str):
+    """The numpy twin named like the C kernel, from the twin modules."""
+    if not _TWINS:
+        import importlib
+        for mod in TWIN_MODULES:
+            try:
+                m = importlib.import_module(mod)
+            except ModuleNotFoundError as e:
+                if e.name == mod:
+                    continue
+                raise
+            for k, v in vars(m).items():
+                if callable(v) and not k.startswith("_"):
+                    _TWINS.setdefault(k, v)
+    try:
+        return _TWINS[kernel]
+    except KeyError:
+        raise KeyError(f"no numpy twin for kernel {kernel!r}") from None
+
+
+CTYPES = {"int8_t": np.int8, "int16_t": np.int16, "int32_t": np.int32, "uint8_t": np.uint8,
+          "uint16_t": np.uint16, "uint32_t": np.uint32, "uint64_t": np.uint64, "float": np.float32}
+
+
+def const_value(graph: Graph, c: Const) -> np.ndarray:
+    """A constant as the C stores it: lowering's own array, else the quantized
+    integers, else the float data."""
     if c.array is not None:
-        return np.asarray(c.array, dtype={"int16_t": np.int16, "int8_t": np.int8, "int32_t": np.int32,
-                                          "float": np.float32}[c.ctype])
+        return np.asarray(c.array, dtype=CTYPES[c.ctype])
     t = graph.tensors[c.tensor]
-    if quant:
+    if t.qdata is not None:
         return t.qdata
     return t.data.astype(np.float32)
 
 
 def run_program(graph: Graph, prog: Program, xq: np.ndarray, trace: bool = False):
     """xq: one sample, raw input values (int or float) with the input tensor's shape."""
-    kq, kf = _twins()
-    quant = prog.ctype != "float"
-    dtype = {"int8_t": np.int8, "int16_t": np.int16, "float": np.float32}[prog.ctype]
-    vals: Dict[str, np.ndarray] = {graph.inputs[0]: np.asarray(xq, dtype=dtype).reshape(graph.tensors[graph.inputs[0]].shape)}
+    tin = graph.tensors[graph.inputs[0]]
+    vals: Dict[str, np.ndarray] = {tin.name: np.asarray(xq, dtype=tin.fmt.np_dtype).reshape(tin.shape)}
     calls_by_layer = {}
     for c in prog.calls:
         calls_by_layer.setdefault(c.layer, []).append(c)
@@ -44,7 +67,7 @@ def run_program(graph: Graph, prog: Program, xq: np.ndarray, trace: bool = False
             vals[node.outputs[0]] = vals[node.inputs[0]].reshape(graph.tensors[node.outputs[0]].shape)
             continue
         for c in calls_by_layer.get(node.name, []):
-            twin = getattr(kq if quant else kf, c.kernel)
+            twin = find_twin(c.kernel)
             args = []
             for a in c.args[:-1]:
                 if isinstance(a, Param):
@@ -54,10 +77,11 @@ def run_program(graph: Graph, prog: Program, xq: np.ndarray, trace: bool = False
                 elif isinstance(a, Buf):
                     args.append(vals[a.tensor])
                 elif isinstance(a, Const):
-                    args.append(const_value(graph, a, quant))
+                    args.append(const_value(graph, a))
                 else:
                     args.append(a)  # None: an absent bias
             shape = graph.tensors[c.output].shape
+            dtype = graph.tensors[c.output].fmt.np_dtype
             if c.out_view is not None:
                 # concat parts write a slice of the output: their twins take the
                 # output so far and return it with the part written
