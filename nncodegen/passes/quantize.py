@@ -2,10 +2,13 @@
 
 Policy (stated in every report):
 * Activations: one format per tensor.  The float reference runs on the
-  calibration batch; for each tensor the candidate fracs are f0 (the largest
-  frac whose range holds the observed max |x|), f0+1 and f0+2, and the one
-  with the smallest mean squared quantization error over the calibration
-  values wins (it may clip rare outliers when that lowers the error).
+  calibration batch.  8-bit: the candidate fracs are f0 (the largest frac
+  whose range holds the observed max |x|), f0+1 and f0+2, and the one with
+  the smallest mean squared quantization error over the calibration values
+  wins (it may clip rare outliers when that lowers the error).  16-bit: f0
+  (max-abs): precision is plentiful, and clipping outliers the calibration
+  set barely shows cost far more than it saves (measured on the MNIST
+  example: max logit error 0.7 with MSE choice, 0.005 with max-abs).
 * Ops that move data without arithmetic (max pools, pad, reshape, transpose,
   channel shuffle, nearest resize) and averaging ops keep their input's
   format; sigmoid-like outputs take frac = bits-1.
@@ -50,6 +53,8 @@ def max_abs_frac(max_abs: float, bits: int) -> int:
 
 def mse_frac(values: np.ndarray, bits: int) -> int:
     v = np.asarray(values, dtype=np.float64).ravel()
+    if bits >= 16:
+        return max_abs_frac(float(np.max(np.abs(v))) if v.size else 0.0, bits)
     if v.size > 200_000:
         v = np.random.default_rng(0).choice(v, 200_000, replace=False)
     f0 = max_abs_frac(float(np.max(np.abs(v))) if v.size else 0.0, bits)
@@ -104,9 +109,10 @@ def quantize_graph(graph: Graph, calib: np.ndarray, scheme: str = "q7") -> Graph
     for name, f in fmt.items():
         g.tensors[name].fmt = f
     g.meta["quantization"] = {"scheme": scheme, "bits": bits,
-                              "policy": "activations per tensor, MSE-optimal power-of-two scale over the "
-                                        f"calibration set ({len(calib)} samples); weights per output channel, "
-                                        "max-abs; bias int32 at frac_in + frac_w"}
+                              "policy": "activations per tensor, power-of-two scale chosen over the "
+                                        f"calibration set ({len(calib)} samples): "
+                                        + ("MSE-optimal of max-abs and 1-2 bits finer" if bits == 8 else "max-abs")
+                                        + "; weights per output channel, max-abs; bias int32 at frac_in + frac_w"}
     return check_graph(g, "quantize")
 
 
