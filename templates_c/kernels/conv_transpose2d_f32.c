@@ -1,0 +1,81 @@
+/* Float transposed 2-D convolution, gather form: each output sums the inputs that reach it
+ * (oy = iy*stride_h - pad_top + ky*dil_h), accumulating in float in the order ky, kx, ic. */
+#include "conv_transpose2d_f32.h"
+
+static float conv_transpose2d_f32_act(const nnc_act_f32 *act, float y)
+{
+    if (act != 0) {
+        if (y < 0.0f) {
+            y *= act->leaky;
+        }
+        if (y < act->out_min) {
+            y = act->out_min;
+        }
+        if (y > act->out_max) {
+            y = act->out_max;
+        }
+    }
+    return y;
+}
+
+void conv_transpose2d_f32(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *input,
+                          const float *weights, const float *bias, float *output)
+{
+    const int32_t cin_g = g->in_c / g->groups;
+    const int32_t cout_g = g->out_c / g->groups;
+    const int32_t wsize = g->k_h * g->k_w * cin_g; /* weights per output channel */
+    int32_t b, oy, ox, oc, ky, kx, ic;
+
+    for (b = 0; b < g->batch; ++b) {
+        const float *ib = input + b * g->in_h * g->in_w * g->in_c;
+        for (oy = 0; oy < g->out_h; ++oy) {
+            for (ox = 0; ox < g->out_w; ++ox) {
+                float *op = output + ((b * g->out_h + oy) * g->out_w + ox) * g->out_c;
+                for (oc = 0; oc < g->out_c; ++oc) {
+                    const float *wq = weights + oc * wsize;
+                    const float *ig = ib + (oc / cout_g) * cin_g;
+                    float acc = 0.0f;
+                    for (ky = 0; ky < g->k_h; ++ky) {
+                        const int32_t ty = oy + g->pad_top - ky * g->dil_h; /* = iy * stride_h */
+                        int32_t iy;
+                        if (ty < 0) {
+                            break; /* ty only decreases with ky */
+                        }
+                        if (ty % g->stride_h != 0) {
+                            continue;
+                        }
+                        iy = ty / g->stride_h;
+                        if (iy >= g->in_h) {
+                            continue;
+                        }
+                        for (kx = 0; kx < g->k_w; ++kx) {
+                            const int32_t tx = ox + g->pad_left - kx * g->dil_w;
+                            int32_t ix;
+                            const float *ip;
+                            const float *wp;
+                            if (tx < 0) {
+                                break;
+                            }
+                            if (tx % g->stride_w != 0) {
+                                continue;
+                            }
+                            ix = tx / g->stride_w;
+                            if (ix >= g->in_w) {
+                                continue;
+                            }
+                            ip = ig + (iy * g->in_w + ix) * g->in_c;
+                            wp = wq + (ky * g->k_w + kx) * cin_g;
+                            for (ic = 0; ic < cin_g; ++ic) {
+                                acc += ip[ic] * wp[ic];
+                            }
+                        }
+                    }
+                    if (bias != 0) {
+                        acc += bias[oc];
+                    }
+                    op[oc] = conv_transpose2d_f32_act(act, acc);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+/* Float pools (NHWC).  The output pixel's channels serve as accumulators so that the input is
+ * read contiguously; every output still sums / compares its window in the order ky, kx. */
+#include <math.h>
+
+#include "pool_f32.h"
+
+/* Window rows [lo, hi) of output row o clipped to the real input. */
+static void pool_f32_range(int32_t o, int32_t stride, int32_t pad, int32_t k, int32_t size, int32_t *lo,
+                           int32_t *hi)
+{
+    const int32_t start = o * stride - pad;
+    *lo = start < 0 ? 0 : start;
+    *hi = start + k > size ? size : start + k;
+}
+
+void maxpool_f32(const nnc_conv_geom *g, const float *input, float *output)
+{
+    const int32_t ch = g->in_c;
+    int32_t b, oy, ox, iy, ix, c, y_lo, y_hi, x_lo, x_hi;
+    for (b = 0; b < g->batch; ++b) {
+        for (oy = 0; oy < g->out_h; ++oy) {
+            pool_f32_range(oy, g->stride_h, g->pad_top, g->k_h, g->in_h, &y_lo, &y_hi);
+            for (ox = 0; ox < g->out_w; ++ox) {
+                float *op = output + ((b * g->out_h + oy) * g->out_w + ox) * ch;
+                pool_f32_range(ox, g->stride_w, g->pad_left, g->k_w, g->in_w, &x_lo, &x_hi);
+                for (c = 0; c < ch; ++c) {
+                    op[c] = -HUGE_VALF;
+                }
+                for (iy = y_lo; iy < y_hi; ++iy) {
+                    for (ix = x_lo; ix < x_hi; ++ix) {
+                        const float *ip = input + ((b * g->in_h + iy) * g->in_w + ix) * ch;
+                        for (c = 0; c < ch; ++c) {
+                            if (ip[c] > op[c]) {
+                                op[c] = ip[c];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+void avgpool_f32(const nnc_conv_geom *g, int32_t count_include_pad, const float *input, float *output)
+{
+    const int32_t ch = g->in_c;
+    int32_t b, oy, ox, iy, ix, c, y_lo, y_hi, x_lo, x_hi;
+    for (b = 0; b < g->batch; ++b) {
+        for (oy = 0; oy < g->out_h; ++oy) {
+            pool_f32_range(oy, g->stride_h, g->pad_top, g->k_h, g->in_h, &y_lo, &y_hi);
+            for (ox = 0; ox < g->out_w; ++ox) {
+                float *op = output + ((b * g->out_h + oy) * g->out_w + ox) * ch;
+                int32_t count;
+                float div;
+                pool_f32_range(ox, g->stride_w, g->pad_left, g->k_w, g->in_w, &x_lo, &x_hi);
+                /* With padding counted, the window lies inside the padded input by construction
+                 * (the bottom/right padding is whatever out_h/out_w imply), so it counts whole. */
+                count = count_include_pad ? g->k_h * g->k_w : (y_hi - y_lo) * (x_hi - x_lo);
+                for (c = 0; c < ch; ++c) {
+                    op[c] = 0.0f;
+                }
+                for (iy = y_lo; iy < y_hi; ++iy) {
+                    for (ix = x_lo; ix < x_hi; ++ix) {
+                        const float *ip = input + ((b * g->in_h + iy) * g->in_w + ix) * ch;
+                        for (c = 0; c < ch; ++c) {
+                            op[c] += ip[c];
+                        }
+                    }
+                }
+                div = (float)count;
+                for (c = 0; c < ch; ++c) {
+                    op[c] /= div;
+                }
+            }
+        }
+    }
+}
+
+void global_avgpool_f32(const nnc_conv_geom *g, const float *input, float *output)
+{
+    const int32_t ch = g->in_c;
+    const int32_t hw = g->in_h * g->in_w;
+    const float div = (float)hw;
+    int32_t b, i, c;
+    for (b = 0; b < g->batch; ++b) {
+        const float *ib = input + b * hw * ch;
+        float *op = output + b * ch;
+        for (c = 0; c < ch; ++c) {
+            op[c] = 0.0f;
+        }
+        for (i = 0; i < hw; ++i) {
+            for (c = 0; c < ch; ++c) {
+                op[c] += ib[i * ch + c];
+            }
+        }
+        for (c = 0; c < ch; ++c) {
+            op[c] /= div;
+        }
+    }
+}
+
+void global_maxpool_f32(const nnc_conv_geom *g, const float *input, float *output)
+{
+    const int32_t ch = g->in_c;
+    const int32_t hw = g->in_h * g->in_w;
+    int32_t b, i, c;
+    for (b = 0; b < g->batch; ++b) {
+        const float *ib = input + b * hw * ch;
+        float *op = output + b * ch;
+        for (c = 0; c < ch; ++c) {
+            op[c] = ib[c];
+        }
+        for (i = 1; i < hw; ++i) {
+            for (c = 0; c < ch; ++c) {
+                if (ib[i * ch + c] > op[c]) {
+                    op[c] = ib[i * ch + c];
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+/* Float softmax over rows, stable: exp of (x - row max), summed in float in order, then divided.
+ * The output row holds the exponentials between the passes (in-place safe). */
+#include <math.h>
+
+#include "softmax_f32.h"
+
+void softmax_f32(int32_t rows, int32_t cols, const float *input, float *output)
+{
+    int32_t r, j;
+    for (r = 0; r < rows; ++r) {
+        const float *ip = input + r * cols;
+        float *op = output + r * cols;
+        float m = ip[0];
+        float sum = 0.0f;
+        for (j = 1; j < cols; ++j) {
+            if (ip[j] > m) {
+                m = ip[j];
+            }
+        }
+        for (j = 0; j < cols; ++j) {
+            const float e = expf(ip[j] - m);
+            op[j] = e;
+            sum += e;
+        }
+        for (j = 0; j < cols; ++j) {
+            op[j] /= sum;
+        }
+    }
+}
