@@ -89,18 +89,33 @@ def cmd_compile(a) -> int:
 
 
 # ---------------------------------------------------------------- run
-def _host_only(target: str) -> None:
-    if target not in (None, "host"):
-        raise UsageError(f"--target {target}: only 'host' runs are available in this version")
+RUN_TARGET_HELP = "host (default), aarch64-linux, armv7-linux, cortex-m4, cortex-m4-softfloat, cortex-m7"
+
+
+def _check_target(target: Optional[str]) -> str:
+    """'host' or a cross run target (harness/cross.py); a missing toolchain is bad input (exit 2)."""
+    if target in (None, "host"):
+        return "host"
+    from .harness.cross import require_tools
+    require_tools(target)  # unknown target or missing tools: GraphError naming the Debian packages
+    return target
 
 
 def cmd_run(a) -> int:
     from .harness.cmodel import CModel
-    _host_only(a.target)
+    target = _check_target(a.target)
     x = load_array(a.inputs, "input")
     progress(f"building {a.outdir}")
     cm = CModel(a.outdir)
-    y = cm.run(x)
+    if target == "host":
+        y = cm.run(x)
+    else:
+        from .harness.cross import build_program, run_built
+        progress(f"cross-compiling for {target}")
+        b = build_program(a.outdir, target)
+        progress(f"running on {target} (SIMD path {b.simd_path})")
+        yr = run_built(b, a.outdir, cm.quantize_input(x))
+        y = cm.out_fmt.dequantize(yr) if cm.quantized else yr.astype(np.float32)
     np.save(a.output, y)
     progress(f"wrote {a.output} {y.shape}")
     return EXIT_OK
@@ -109,10 +124,10 @@ def cmd_run(a) -> int:
 # ---------------------------------------------------------------- verify
 def cmd_verify(a) -> int:
     from .harness.verify import verify
-    _host_only(a.target)
+    target = _check_target(a.target)
     x = load_array(a.inputs, "input")
     labels = load_array(a.labels, "labels") if a.labels else None
-    res = verify(a.outdir, x, labels, progress=progress)
+    res = verify(a.outdir, x, labels, progress=progress, target=target)
     print(res.table())
     if a.json:
         Path(a.json).write_text(json.dumps(res.to_json(), indent=2))
@@ -171,13 +186,14 @@ def make_parser() -> argparse.ArgumentParser:
     r.add_argument("outdir")
     r.add_argument("--inputs", required=True, help=".npy float32 (N,H,W,C) or (N,features)")
     r.add_argument("-o", "--output", required=True, help=".npy to write (float32, dequantized)")
-    r.add_argument("--target", default="host")
+    r.add_argument("--target", default="host", help=RUN_TARGET_HELP + " (ARM targets run under qemu)")
     r.set_defaults(fn=cmd_run)
     v = sub.add_parser("verify", help="C vs bit-exact simulator vs float reference")
     v.add_argument("outdir")
     v.add_argument("--inputs", required=True)
     v.add_argument("--labels", help=".npy of integer class labels, for accuracy")
-    v.add_argument("--target", default="host")
+    v.add_argument("--target", default="host", help=RUN_TARGET_HELP + " (ARM targets run under qemu and "
+                   "are compared with the simulator and the host build)")
     v.add_argument("--json", help="write the result as JSON")
     v.set_defaults(fn=cmd_verify)
     rp = sub.add_parser("report", help="per-layer formats, sizes, MACs, memory")
@@ -203,6 +219,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     except FileNotFoundError as e:
         print(f"nncodegen {a.cmd}: error: {e}", file=sys.stderr)
         return EXIT_INPUT
+    except RuntimeError as e:  # BuildError, CrossRunError: the C did not build or run
+        from .harness.cbuild import BuildError
+        from .harness.cross import CrossRunError
+        if not isinstance(e, (BuildError, CrossRunError)):
+            raise
+        print(f"nncodegen {a.cmd}: error: {e}", file=sys.stderr)
+        return EXIT_CHECK
     except KeyboardInterrupt:
         return 130
 

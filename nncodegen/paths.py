@@ -29,3 +29,24 @@ def kernels_dir() -> Path:
 
 def model_templates_dir() -> Path:
     return templates_dir() / "model"
+
+
+def targets_dir() -> Path:
+    """Target support files: bare-metal startup, linker scripts, cross drivers, qemu plugin."""
+    return templates_dir() / "targets"
+
+
+def toolchains_dir() -> Path:
+    """CMake toolchain files (cmake/ in a checkout, nncodegen/toolchains when installed)."""
+    here = Path(__file__).resolve().parent
+    for cand in (here / "toolchains", here.parent / "cmake"):
+        if (cand / "aarch64-linux-gnu.cmake").exists():
+            return cand
+    try:
+        import importlib.resources as res
+        p = Path(str(res.files("nncodegen.toolchains")))
+        if (p / "aarch64-linux-gnu.cmake").exists():
+            return p
+    except (ModuleNotFoundError, TypeError):
+        pass
+    raise FileNotFoundError("nncodegen's CMake toolchain files (cmake/) are missing from this installation")

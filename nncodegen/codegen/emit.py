@@ -24,7 +24,7 @@ from ..ir.graph import Graph, GraphError
 from ..lower.lower import lower
 from ..lower.params import c_array, to_c
 from ..lower.program import Buf, Const, Param, Program, Scalar
-from ..paths import include_dir, kernels_dir, model_templates_dir
+from ..paths import include_dir, kernels_dir, model_templates_dir, targets_dir, toolchains_dir
 from .report import build_report, write_report_md
 from .targets import target_info
 
@@ -233,6 +233,20 @@ def runtime_files(headers: List[str]) -> List[Path]:
     return out
 
 
+def copy_target_support(outdir: Path) -> None:
+    """CMake toolchain files (OUTDIR/cmake) and the bare-metal startup code, semihosting and linker
+    scripts the example program needs on Cortex-M (OUTDIR/targets/cortex-m), so that the project
+    builds for every target on its own."""
+    (outdir / "cmake").mkdir()
+    for f in sorted(toolchains_dir().glob("*.cmake")):
+        shutil.copyfile(f, outdir / "cmake" / f.name)
+    dst = outdir / "targets" / "cortex-m"
+    dst.mkdir(parents=True)
+    for f in sorted((targets_dir() / "cortex-m").iterdir()):
+        if f.suffix in (".c", ".h", ".ld"):
+            shutil.copyfile(f, dst / f.name)
+
+
 def generate(graph: Graph, outdir, name: Optional[str] = None, target: str = "generic", source: str = "",
              sample: Optional[np.ndarray] = None) -> Path:
     outdir = Path(outdir)
@@ -252,6 +266,7 @@ def generate(graph: Graph, outdir, name: Optional[str] = None, target: str = "ge
         for f in rt:
             shutil.copyfile(f, tmp / "runtime" / f.name)
         kernel_sources = [f.name for f in rt if f.suffix == ".c"]
+        copy_target_support(tmp)
         (tmp / "CMakeLists.txt").write_text(_env().get_template("CMakeLists.txt.j2").render(
             **ctx, kernel_sources=kernel_sources))
         graph.save(tmp / "model.nnc")

@@ -30,9 +30,9 @@ TARGETS: Dict[str, TargetInfo] = {t.name: t for t in [
     TargetInfo("armv7-a", "armv7", ("-march=armv7-a", "-mfpu=neon", "-mfloat-abi=hard"), "arm-linux-gnueabihf",
                ("__ARM_NEON",), "^arm"),
     TargetInfo("cortex-m4", "armv7e-m", ("-mcpu=cortex-m4", "-mthumb"), "arm-none-eabi-cortex-m4",
-               ("__ARM_FEATURE_DSP",), "^arm|cortex"),
+               ("__ARM_FEATURE_DSP",), "^cortex-m|^arm$"),
     TargetInfo("cortex-m7", "armv7e-m", ("-mcpu=cortex-m7", "-mthumb"), "arm-none-eabi-cortex-m7",
-               ("__ARM_FEATURE_DSP",), "^arm|cortex"),
+               ("__ARM_FEATURE_DSP",), "^cortex-m|^arm$"),
 ]}
 
 

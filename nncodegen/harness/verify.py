@@ -1,5 +1,10 @@
 """`nncodegen verify`: the generated C against the bit-exact simulator and the float reference.
 
+With ``target`` other than "host" (aarch64-linux, armv7-linux, cortex-m4, cortex-m7, see
+harness/cross.py) the C is cross-compiled and run under qemu; the target's raw outputs are then
+compared with the simulator (the pass criterion below) and with the host build of the same C
+(reported as ``vs_host``; integer outputs must be identical to pass).
+
 Pass criteria (stated in the printed table and the JSON):
 * integer models: the C output equals the simulator's bit for bit; float
   models: within 1e-5 relative (float32 summation order differs);
@@ -35,18 +40,30 @@ class VerifyResult:
     scheme: str
     criteria: Dict[str, object] = field(default_factory=dict)
     passed: bool = False
+    vs_host: Optional[Dict[str, object]] = None   # target runs: the target's output against the host build
+    build: Optional[Dict[str, object]] = None     # target runs: compiler, flags, feature macros, SIMD path
 
     def to_json(self) -> Dict:
         return asdict(self)
 
     def table(self) -> str:
         fr = self.float_ref
-        rows = [
+        rows = [("target", self.target)] if self.target != "host" else []
+        if self.build:
+            rows.append(("build", f"{self.build['cc']} {' '.join(self.build['flags'])}"))
+            feats = [k for k, v in self.build["features"].items() if v]
+            rows.append(("SIMD path", f"{self.build['simd_path']} (feature macros: {', '.join(feats) or 'none'})"))
+        rows += [
             ("samples", str(self.n_samples)),
             ("scheme", self.scheme),
             ("C vs simulator", ("bit-exact" if self.bit_exact and self.scheme != "float32" else
                                 "within float32 rounding" if self.bit_exact else "MISMATCH") +
              f" (max |diff| {self.max_abs_diff_vs_sim:.3g})"),
+        ]
+        if self.vs_host is not None:
+            rows.append((f"{self.target} vs host C", ("bit-identical" if self.vs_host["identical"] else "DIFFERENT") +
+                         f" (max |diff| {self.vs_host['max_abs_diff']:.3g})"))
+        rows += [
             ("vs float: max |err|", f"{fr['max_abs_err']:.4g}"),
             ("vs float: RMSE", f"{fr['rmse']:.4g}"),
             ("vs float: cosine", f"{fr['cosine']:.6f}"),
@@ -77,25 +94,56 @@ def _first_divergent(outdir, graph, x_one, cm_raw_in) -> Optional[str]:
     return None
 
 
+def _first_divergent_on_target(outdir, graph, x_one, xq_one, target) -> Optional[str]:
+    from ..api import simulate
+    from .cross import run_trace_on_target
+    c_layers = run_trace_on_target(outdir, xq_one, target)
+    _, traces = simulate(graph, x_one[None], raw=True, trace=True)
+    for node, c_out in zip(graph.nodes, c_layers):
+        s = np.asarray(traces[0][node.outputs[0]]).reshape(c_out.shape)
+        if not np.array_equal(s, c_out):
+            idx = np.argwhere(s != c_out)[0]
+            return f"{node.name} ({node.op}) at index {tuple(int(i) for i in idx)} on {target}"
+    return None
+
+
 def verify(outdir, x: np.ndarray, labels: Optional[np.ndarray] = None,
-           progress: Callable[[str], None] = lambda s: None, chunk: int = 100) -> VerifyResult:
+           progress: Callable[[str], None] = lambda s: None, chunk: int = 100, target: str = "host") -> VerifyResult:
     from ..api import reference, simulate
     m = read_manifest(outdir)
     graph = load_graph(Path(outdir) / "model.nnc")
     x = check_input_array(x, m["input"]["shape"])
     if labels is not None and len(labels) != len(x):
         raise GraphError(f"labels: {len(labels)} labels for {len(x)} inputs")
+    build_info = None
+    if target != "host":
+        from .cross import build_program, require_tools
+        require_tools(target)
+        progress(f"cross-compiling {outdir} for {target}")
+        tb = build_program(outdir, target)
+        build_info = {"cc": tb.config.cc, "flags": tb.config.cflags, "emulator": " ".join(tb.config.qemu),
+                      "features": tb.features, "simd_path": tb.simd_path}
+        progress(f"{target}: SIMD path {tb.simd_path}")
     progress(f"building the C in {outdir}")
     cm = CModel(outdir)
     xq = cm.quantize_input(x)
     progress(f"running the C on {len(x)} samples")
-    yc_raw = cm.run_raw(xq)
+    yh_raw = cm.run_raw(xq)
+    yc_raw = yh_raw
+    vs_host = None
+    if target != "host":
+        from .cross import run_built
+        progress(f"running the C on {target} under {build_info['emulator'].split()[0]}")
+        yc_raw = run_built(tb, outdir, xq).reshape(yh_raw.shape)
+        dh = np.abs(yc_raw.astype(np.float64) - yh_raw.astype(np.float64))
+        vs_host = {"identical": bool(np.array_equal(yc_raw, yh_raw)),
+                   "max_abs_diff": float(dh.max()) if dh.size else 0.0}
     ys_parts = []
     for i in range(0, len(x), chunk):
         progress(f"simulating {min(i + chunk, len(x))}/{len(x)}")
         ys_parts.append(simulate(graph, x[i:i + chunk], raw=True))
     ys_raw = np.concatenate(ys_parts).reshape(yc_raw.shape)
-    quant = cm.out_quantized
+    quant = cm.quantized
     diff = np.abs(yc_raw.astype(np.float64) - ys_raw.astype(np.float64))
     max_diff = float(diff.max()) if diff.size else 0.0
     if quant:
@@ -116,10 +164,23 @@ def verify(outdir, x: np.ndarray, labels: Optional[np.ndarray] = None,
         tol = 1e-4 * max(1.0, float(np.max(np.abs(yref))))
         crit = {"C vs simulator": "within 1e-5 relative", "max |err| vs float <=": float(f"{tol:.3g}")}
         ok_ref = fr["max_abs_err"] <= tol
+    ok_host = True
+    if vs_host is not None:
+        if quant:
+            crit[f"{target} vs host C"] = "bit-identical"
+            ok_host = vs_host["identical"]
+        else:
+            scale = max(1.0, float(np.max(np.abs(yh_raw))) if yh_raw.size else 1.0)
+            crit[f"{target} vs host C"] = "within 1e-5 relative"
+            ok_host = vs_host["max_abs_diff"] <= 1e-5 * scale
     first = None
     if not exact:
         bad = int(np.argwhere(diff.reshape(len(x), -1).max(axis=1) > 0)[0][0])
         progress(f"sample {bad} differs: tracing layers")
-        first = _first_divergent(outdir, graph, x[bad], xq[bad])
-    return VerifyResult("host", int(len(x)), exact, max_diff, fr, accuracy(yc, labels),
-                        accuracy(yref, labels), first, scheme, crit, bool(exact and ok_ref))
+        if target == "host":
+            first = _first_divergent(outdir, graph, x[bad], xq[bad])
+        else:
+            first = _first_divergent_on_target(outdir, graph, x[bad], xq[bad], target)
+    return VerifyResult(target, int(len(x)), exact, max_diff, fr, accuracy(yc, labels),
+                        accuracy(yref, labels), first, scheme, crit, bool(exact and ok_ref and ok_host),
+                        vs_host, build_info)

@@ -1,0 +1,28 @@
+/* Bare-metal support for Cortex-M builds of nncodegen models: startup, semihosting.
+ *
+ * startup_cortexm.c  vector table, Reset_Handler, stack painting, fault handler
+ * semihost.c         host I/O through ARM semihosting (BKPT 0xAB): command line, console,
+ *                    exit code; nnc_bare_main() runs main(argc, argv) with newlib's rdimon
+ *
+ * Semihosting needs a debugger or an emulator that serves it (qemu-system-arm
+ * -semihosting-config enable=on); on a bare board without one, BKPT 0xAB stops the core.
+ * Boards without a host replace semihost.c with their own nnc_bare_main and nnc_exit.
+ */
+#ifndef NNC_BAREMETAL_H
+#define NNC_BAREMETAL_H
+
+#include <stdint.h>
+
+/* Called by Reset_Handler once memory is set up; returns the exit code. */
+int nnc_bare_main(void);
+
+/* Report the exit code to the host (semihosting SYS_EXIT_EXTENDED) and stop. */
+__attribute__((noreturn)) void nnc_exit(int code);
+
+/* Write a NUL-terminated string to the host console. */
+void nnc_write0(const char *s);
+
+/* Deepest stack use so far, in bytes (the stack is painted at reset). */
+uint32_t nnc_stack_peak(void);
+
+#endif /* NNC_BAREMETAL_H */
