@@ -149,9 +149,24 @@ def cmd_report(a) -> int:
         from .lower.lower import lower
         g = api.load(str(p))
         rep = build_report(g, lower(g))
+    if a.target:
+        from .harness.cross import require_tools, run_target
+        if not p.is_dir():
+            raise UsageError(f"report --target {a.target}: give a compiled output directory, not {p}")
+        if run_target(a.target).kind != "baremetal":
+            raise UsageError(f"report --target {a.target}: flash and RAM are measured on Cortex-M targets "
+                             "(cortex-m4, cortex-m4-softfloat, cortex-m7)")
+        require_tools(a.target)
     for line in summary_lines(rep):
         print(line)
     print(report_table(rep))
+    if a.target:
+        from .harness.target_size import format_size, measure_target_size
+        progress(f"building a bare-metal image of the model for {a.target}")
+        size = measure_target_size(p, a.target)
+        print()
+        print(format_size(size))
+        rep = dict(rep, target_size=size)
     if a.json:
         Path(a.json).write_text(json.dumps(rep, indent=2))
     return EXIT_OK
@@ -159,9 +174,17 @@ def cmd_report(a) -> int:
 
 # ---------------------------------------------------------------- bench
 def cmd_bench(a) -> int:
-    from .harness.bench import bench_outdir, format_bench
-    res = bench_outdir(a.outdir, runs=a.runs, progress=progress)
-    print(format_bench(res))
+    if a.target:
+        from .harness.cmodel import read_manifest
+        from .harness.icount import count_on_host, count_on_target, format_counts
+        read_manifest(a.outdir)
+        target = _check_target(a.target)
+        res = count_on_host(a.outdir, progress) if target == "host" else count_on_target(a.outdir, target, progress)
+        print(format_counts(res))
+    else:
+        from .harness.bench import bench_outdir, format_bench
+        res = bench_outdir(a.outdir, runs=a.runs, progress=progress)
+        print(format_bench(res))
     if a.json:
         Path(a.json).write_text(json.dumps(res, indent=2))
     return EXIT_OK
@@ -199,10 +222,16 @@ def make_parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("report", help="per-layer formats, sizes, MACs, memory")
     rp.add_argument("model", help="a model file or an output directory")
     rp.add_argument("--json")
+    rp.add_argument("--target", help="cortex-m4, cortex-m4-softfloat or cortex-m7: also build the model into a "
+                    "bare-metal image and show flash and RAM measured from the ELF beside the prediction")
     rp.set_defaults(fn=cmd_report)
-    b = sub.add_parser("bench", help="host latency per inference and per layer")
+    b = sub.add_parser("bench", help="host latency per inference and per layer; with --target, executed "
+                       "instructions per inference and per layer")
     b.add_argument("outdir")
     b.add_argument("--runs", type=int, default=100)
+    b.add_argument("--target", help="count executed instructions instead of timing: host (callgrind / perf), "
+                   "aarch64-linux, armv7-linux, cortex-m4, cortex-m4-softfloat, cortex-m7 (qemu + the project's "
+                   "TCG plugin)")
     b.add_argument("--json")
     b.set_defaults(fn=cmd_bench)
     return p

@@ -121,13 +121,13 @@ def target_config(target: str, codegen_target: str = "generic") -> TargetConfig:
         cflags += list(TARGETS[codegen_target].flags)
         if rt.kind == "linux" and codegen_target.startswith("cortex-a"):
             qemu[qemu.index("-cpu") + 1] = codegen_target
+    cflags = list(dict.fromkeys(cflags))  # exact repeats only; a later -mcpu still overrides
     ldflags = tc.get("NNC_LINK_FLAGS", "").split()
     board = tc.get("NNC_BOARD", "")
     if rt.kind == "baremetal":
         tdir = targets_dir() / "cortex-m"
         cflags += ["-ffunction-sections", "-fdata-sections"]
-        ldflags += ["-nostartfiles", "--specs=rdimon.specs", f"-L{tdir}", "-T", f"{board}.ld",
-                    "-Wl,--gc-sections"]
+        ldflags += ["-nostartfiles", f"-L{tdir}", "-T", f"{board}.ld", "-Wl,--gc-sections"]
     return TargetConfig(rt, tc["NNC_CROSS_PREFIX"] + "gcc", cflags, ldflags, qemu, board)
 
 
@@ -222,9 +222,12 @@ def compiler_features(cc: str, cflags: Sequence[str], include_dirs: Sequence[Pat
 
 def build_program(outdir, target: str, sources: Sequence[Path] = (), defines: Sequence[str] = (),
                   opt: str = "-O2", label: str = "main", extra_flags: Sequence[str] = (),
-                  baremetal_support: bool = True) -> CrossBuild:
+                  semihosted_main: bool = True) -> CrossBuild:
     """Cross-compile the model of ``outdir`` with ``sources`` (default: its main.c) for ``target``.
 
+    Bare-metal builds add the startup code and semihosting primitives; with ``semihosted_main``
+    also main(argc, argv) with newlib's stdio over semihosting (rdimon), otherwise the sources
+    define nnc_bare_main() themselves and only the plain C library is linked.
     Builds are cached under the nncodegen cache by a hash of every input."""
     outdir = Path(outdir)
     m = read_manifest(outdir)
@@ -236,30 +239,39 @@ def build_program(outdir, target: str, sources: Sequence[Path] = (), defines: Se
     tdir = targets_dir() / "cortex-m"
     if cfg.target.kind == "baremetal":
         inc.append(tdir)
-        if baremetal_support:
-            srcs += [tdir / "startup_cortexm.c", tdir / "semihost.c"]
+        srcs += [tdir / "startup_cortexm.c", tdir / "semihost.c"]
+        if semihosted_main:
+            srcs.append(tdir / "semihost_main.c")
     flags = [opt, *STRICT_FLAGS, *cfg.cflags, *[f"-D{d}" for d in defines], *extra_flags]
     deps = list(srcs) + [p for d in inc for p in Path(d).glob("*") if p.is_file() and p.suffix in (".h", ".inc", ".ld")]
-    key = _digest(deps, [cfg.cc, _cc_version(cfg.cc), *flags, *cfg.ldflags, label])
+    key = _digest(deps, [cfg.cc, _cc_version(cfg.cc), *flags, *cfg.ldflags, label, str(semihosted_main)])
     bdir = cache_root() / "cross" / f"{target}-{label}-{key}"
     exe = bdir / ("prog.elf" if cfg.target.kind == "baremetal" else "prog")
-    cmd = [cfg.cc, *flags, *[f"-I{d}" for d in inc], *map(str, srcs), *cfg.ldflags,
-           f"-Wl,-Map={bdir / 'prog.map'}", "-o", str(exe)]
+    ldflags = list(cfg.ldflags)
+    if cfg.target.kind == "baremetal" and semihosted_main:
+        ldflags.append("--specs=rdimon.specs")
     if cfg.target.kind == "baremetal" or m.get("needs_libm"):
-        cmd.append("-lm")
+        ldflags.append("-lm")
+    if len({Path(x).stem for x in srcs}) != len(srcs):
+        raise BuildError(f"two sources of the {target} build share a file name: {[Path(x).name for x in srcs]}")
+    # objects keep their sources' names (the map file and -fstack-usage output name them)
+    compile_cmd = [cfg.cc, *flags, *[f"-I{d}" for d in inc], "-c", *map(str, srcs)]
+    objs = [f"{Path(x).stem}.o" for x in srcs]
+    link_cmd = [cfg.cc, *flags, *objs, *ldflags, "-Wl,-Map=prog.map", "-o", exe.name]
     if not exe.exists():
         bdir.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=bdir.name + ".", dir=str(bdir.parent)))
-        tcmd = [c.replace(str(bdir), str(tmp)) for c in cmd]
-        r = subprocess.run(tcmd, capture_output=True, text=True, cwd=str(tmp))
-        if r.returncode != 0:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise BuildError(f"{cfg.cc} failed for target {target}:\n{r.stderr.strip()}")
-        (tmp / "build.cmd").write_text(" ".join(tcmd) + "\n")
+        for cmd in (compile_cmd, link_cmd):
+            r = subprocess.run(cmd, capture_output=True, text=True, cwd=str(tmp))
+            if r.returncode != 0:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise BuildError(f"{cfg.cc} failed for target {target}:\n{r.stderr.strip()}")
+        (tmp / "build.cmd").write_text(" ".join(compile_cmd) + "\n" + " ".join(link_cmd) + "\n")
         if bdir.exists():
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             os.replace(tmp, bdir)
+    cmd = compile_cmd + ["&&"] + link_cmd
     feats, path = compiler_features(cfg.cc, [*cfg.cflags, *extra_flags], inc)
     return CrossBuild(target, cfg, exe, cmd, feats, path)
 
