@@ -136,3 +136,104 @@ def format_from_json(d: dict) -> Format:
 
 def is_float(fmt: Format) -> bool:
     return isinstance(fmt, Float32)
+
+# ---------------------------------------------------------------- packed binary and ternary
+
+def _words(n: int) -> int:
+    return (int(n) + 31) // 32
+
+
+@dataclass(frozen=True)
+class BinaryFormat:
+    """{-1, +1} values bit-packed along the last axis into uint32 words.
+
+    Bit convention: bit 1 <-> -1, bit 0 <-> +1 (so the packed word of a
+    value x is its sign bit, and x >= 0 packs to 0).  Element i of a run
+    lives in word i // 32, bit i % 32; the unused high bits of a run's last
+    word are 0.  A run is the whole last axis, or ``group`` consecutive
+    elements of it when the tensor is a flattening of an NHWC map with
+    ``group`` channels per pixel (then each pixel keeps its own words, and a
+    binary dense reading it packs its weights the same way).  So an NHWC map
+    (N, H, W, C) takes N*H*W*ceil(C/32) words.
+    """
+    group: Optional[int] = None
+    kind: str = "binary"
+    bits: int = 1
+    ctype = "uint32_t"
+    np_dtype = np.uint32
+    word_bits = 32
+
+    def run(self, shape) -> int:
+        return int(self.group) if self.group else int(shape[-1])
+
+    def storage_shape(self, shape) -> Tuple[int, ...]:
+        """Shape of the uint32 words holding a tensor of logical ``shape``."""
+        shape = tuple(int(s) for s in shape)
+        g = self.run(shape)
+        if shape[-1] % g:
+            raise ValueError(f"binary run {g} does not divide the last axis of {shape}")
+        return shape[:-1] + (shape[-1] // g * _words(g),)
+
+    def nbytes(self, shape) -> int:
+        return 4 * int(np.prod(self.storage_shape(shape), dtype=np.int64))
+
+    def quantize(self, x: np.ndarray) -> np.ndarray:
+        """Pack real values: x >= 0 -> +1 (bit 0), x < 0 -> -1 (bit 1)."""
+        from ..ref.bits import pack_bits
+        x = np.asarray(x)
+        return pack_bits(x < 0, self.run(x.shape))
+
+    def dequantize(self, q: np.ndarray, shape=None) -> np.ndarray:
+        if shape is None:
+            raise ValueError("unpacking binary words needs the logical shape")
+        from ..ref.bits import unpack_bits
+        b = unpack_bits(q, shape, self.run(shape))
+        return np.where(b, -1.0, 1.0).astype(np.float32)
+
+    def __str__(self) -> str:
+        return "bin" if not self.group else f"bin/{self.group}"
+
+    def to_json(self) -> dict:
+        d = {"kind": "binary", "bits": 1, "word_bits": 32}
+        if self.group:
+            d["group"] = int(self.group)
+        return d
+
+
+@dataclass(frozen=True)
+class TernaryFormat:
+    """{-1, 0, +1} weights as two bit-planes in the BinaryFormat layout,
+    interleaved word by word: word 2k is the nonzero mask (bit 1 <-> w != 0),
+    word 2k+1 the sign (bit 1 <-> w = -1, 0 where w = 0)."""
+    group: Optional[int] = None
+    kind: str = "ternary"
+    bits: int = 2
+    ctype = "uint32_t"
+    np_dtype = np.uint32
+    word_bits = 32
+
+    def storage_shape(self, shape) -> Tuple[int, ...]:
+        s = BinaryFormat(self.group).storage_shape(shape)
+        return s[:-1] + (2 * s[-1],)
+
+    def nbytes(self, shape) -> int:
+        return 4 * int(np.prod(self.storage_shape(shape), dtype=np.int64))
+
+    def __str__(self) -> str:
+        return "tern" if not self.group else f"tern/{self.group}"
+
+    def to_json(self) -> dict:
+        d = {"kind": "ternary", "bits": 2, "word_bits": 32}
+        if self.group:
+            d["group"] = int(self.group)
+        return d
+
+
+FORMAT_READERS["binary"] = lambda d: BinaryFormat(d.get("group"))
+FORMAT_READERS["ternary"] = lambda d: TernaryFormat(d.get("group"))
+
+
+def storage_shape(fmt, shape) -> Tuple[int, ...]:
+    """Shape of the C buffer of a tensor (differs from ``shape`` for packed formats)."""
+    f = getattr(fmt, "storage_shape", None)
+    return tuple(f(shape)) if f else tuple(shape)

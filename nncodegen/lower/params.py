@@ -171,6 +171,55 @@ class Transpose:
     in_stride: Tuple[int, ...] = arr(6)
 
 
+# ---------------------------------------------------------------- binary layers (nnc_types.h, end)
+
+FLT_MAX32 = 3.4028234663852886e38
+
+
+@dataclass(frozen=True)
+class BinEpi:
+    CTYPE = "nnc_bin_epi"
+    thr: Optional[Tuple[int, ...]] = ptr("int32_t")
+    mult: Optional[Tuple[int, ...]] = ptr("int32_t")
+    bias: Optional[Tuple[int, ...]] = ptr("int64_t")
+    shift: int = 0
+    res_shift: int = 0
+    slope_q15: Optional[Tuple[int, ...]] = ptr("int32_t")
+    out_min: int = 0
+    out_max: int = 0
+    scale_f32: Optional[Tuple[float, ...]] = ptr("float")
+    bias_f32: Optional[Tuple[float, ...]] = ptr("float")
+    slope_f32: Optional[Tuple[float, ...]] = ptr("float")
+    out_min_f32: float = -FLT_MAX32
+    out_max_f32: float = FLT_MAX32
+
+
+@dataclass(frozen=True)
+class BConv:
+    CTYPE = "nnc_bconv"
+    pad_kind: int
+    epi: BinEpi
+
+
+@dataclass(frozen=True)
+class BDense:
+    CTYPE = "nnc_bdense"
+    batch: int
+    in_features: int
+    out_features: int
+    run: int
+    epi: BinEpi
+
+
+@dataclass(frozen=True)
+class BPack:
+    CTYPE = "nnc_bpack"
+    outer: int
+    channels: int
+    pos: int = 1
+    neg: int = -1
+
+
 # ---------------------------------------------------------------- converters
 
 def _fill_cffi(ffi, cobj, obj, keep: list) -> None:

@@ -270,3 +270,5 @@ FLOAT_OPS: Dict[str, Callable] = {
     "softmax": softmax, "pad": pad, "resize": resize, "reshape": reshape, "transpose": transpose,
     "channel_shuffle": channel_shuffle,
 }
+
+from . import float_ops_bin  # noqa: E402,F401  (binary ops register themselves)

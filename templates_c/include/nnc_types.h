@@ -150,5 +150,71 @@ typedef struct {
     int32_t out_shape[6];
     int32_t in_stride[6];
 } nnc_transpose;
+/* ---- binary layers (bconv2d_*, bdense_*, bmaxpool, bpack_*, bunpack_*) ----
+ * Binary maps are {-1, +1} bit-packed along channels into uint32 words:
+ * bit 1 <-> -1, bit 0 <-> +1, channel i in word i / 32, bit i % 32, unused high
+ * bits 0; an NHWC map takes [batch][h][w][ceil(c / 32)] words.  Binary weights
+ * [out_c][k_h][k_w][ceil(in_c / groups / 32)] words the same way; ternary
+ * weights interleave two planes per word: [..][word][0] nonzero mask,
+ * [..][word][1] sign (bit 1 <-> -1).
+ *
+ * Epilogue of output channel c from its accumulator acc (XNOR layers: acc =
+ * sum of x*w over the counted taps; binary-weight layers: acc = sum of x*w in
+ * the input's Q units):
+ *   bits:     output bit 0 (+1) iff acc >= thr[c], else 1 (-1)
+ *   q7/q15:   v = acc * mult[c] + bias[c]                   (int64)
+ *             v += residual << res_shift                    (when a residual is given)
+ *             v = v < 0 && slope_q15 ? (v * slope_q15[c] + 2^14) >> 15 : v
+ *             out = sat(shift_round(v, shift), out_min, out_max)   (ReLU: out_min = 0)
+ *   f32:      y = (float)acc * scale[c]; y = y + bias_f32[c]; y = y + residual;
+ *             y = y < 0 && slope_f32 ? y * slope_f32[c] : y; y = min(max(y, out_min_f32), out_max_f32)
+ *             (one rounding per step, no contraction into fused multiply-adds) */
+typedef struct {
+    const int32_t *thr;
+    const int32_t *mult;
+    const int64_t *bias;
+    int32_t shift;
+    int32_t res_shift;
+    const int32_t *slope_q15;
+    int32_t out_min;
+    int32_t out_max;
+    const float *scale_f32;
+    const float *bias_f32;
+    const float *slope_f32;
+    float out_min_f32;
+    float out_max_f32;
+} nnc_bin_epi;
+
+/* A binary convolution: padding kind and epilogue.
+ * pad_kind 0: zero padding: only the taps inside the input count (acc of an
+ *             XNOR layer = n_counted - 2 * popcount(x ^ w) over those taps);
+ *          1: the input is padded with +1;  2: padded with -1 (XNOR inputs only). */
+typedef struct {
+    int32_t pad_kind;
+    nnc_bin_epi epi;
+} nnc_bconv;
+
+/* A binary dense layer: output[b][o] = epi(sum_i x[b][i] * w[o][i]).
+ * XNOR input: in_features = runs * run, each run of `run` features packed on
+ * its own ceil(run / 32) words (a flattened NHWC map keeps its pixels' words);
+ * the weights are packed the same way.  Binary-weight input (Q format): x is
+ * plain, each weight row one run of in_features bits. */
+typedef struct {
+    int32_t batch;
+    int32_t in_features;
+    int32_t out_features;
+    int32_t run;
+    nnc_bin_epi epi;
+} nnc_bdense;
+
+/* Sign packing / unpacking of [outer][channels] maps.
+ * pack:   bit = x < 0 (x >= 0 -> +1, bit 0)
+ * unpack: out = bit ? neg : pos (pos / neg: +1 and -1 in the output format) */
+typedef struct {
+    int32_t outer;
+    int32_t channels;
+    int32_t pos;
+    int32_t neg;
+} nnc_bpack;
 
 #endif /* NNC_TYPES_H */

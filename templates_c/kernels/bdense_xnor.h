@@ -1,0 +1,18 @@
+/* nncodegen kernels: XNOR dense layers: packed {-1, +1} input, binary (or ternary: _tern) weights.
+ * Bodies in bdense_bin.inc; layouts, bit convention and epilogue in nnc_types.h. */
+#ifndef BDENSE_XNOR_H
+#define BDENSE_XNOR_H
+
+#include <stdint.h>
+#include "nnc_types.h"
+
+/* input [batch][in words], weights [out_features][row words], output [batch][out_features]
+ * (bits: ceil(out_features/32) words per row).  residual: NULL or like the output. */
+void bdense_xnor_bits(const nnc_bdense *p, const uint32_t *input, const uint32_t *weights, uint32_t *output);
+void bdense_xnor_q7(const nnc_bdense *p, const uint32_t *input, const uint32_t *weights, const int8_t *residual, int8_t *output);
+void bdense_xnor_q15(const nnc_bdense *p, const uint32_t *input, const uint32_t *weights, const int16_t *residual, int16_t *output);
+void bdense_xnor_tern_bits(const nnc_bdense *p, const uint32_t *input, const uint32_t *weights, uint32_t *output);
+void bdense_xnor_tern_q7(const nnc_bdense *p, const uint32_t *input, const uint32_t *weights, const int8_t *residual, int8_t *output);
+void bdense_xnor_tern_q15(const nnc_bdense *p, const uint32_t *input, const uint32_t *weights, const int16_t *residual, int16_t *output);
+
+#endif /* BDENSE_XNOR_H */
