@@ -47,21 +47,28 @@ def _hash(parts: Iterable[bytes]) -> str:
 
 
 def compile_objects(sources: Sequence[Path], include_dirs: Sequence[Path], outdir: Path, cc: str,
-                    flags: Sequence[str]) -> List[Path]:
-    objs = []
-    for src in sources:
+                    flags: Sequence[str], jobs: Optional[int] = None) -> List[Path]:
+    """Compile each source to an object in ``outdir`` (``jobs`` compilers at a time, default: CPU count)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(src):
         obj = outdir / (Path(src).stem + ".o")
         cmd = [cc, *flags, "-fPIC", "-c", str(src), "-o", str(obj)] + [f"-I{d}" for d in include_dirs]
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
             raise BuildError(f"{cc} failed on {Path(src).name}:\n{r.stderr.strip()}")
-        objs.append(obj)
-    return objs
+        return obj
+
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(sources)))
+    if jobs == 1:
+        return [one(s) for s in sources]
+    with ThreadPoolExecutor(jobs) as ex:
+        return list(ex.map(one, sources))
 
 
 def build_cffi(name: str, sources: Sequence[Path], cdef: str, include_dirs: Sequence[Path] = (),
                header: str = "", opt: str = "-O2", defines: Sequence[str] = (), cc: Optional[str] = None,
-               extra_flags: Sequence[str] = (), libraries: Sequence[str] = ()):
+               extra_flags: Sequence[str] = (), libraries: Sequence[str] = (), jobs: Optional[int] = None):
     """Build ``sources`` into a cffi extension exposing ``cdef``; returns (ffi, lib).
 
     ``libraries`` are linked into the extension (e.g. ``["m"]`` for kernels using <math.h>)."""
@@ -71,7 +78,7 @@ def build_cffi(name: str, sources: Sequence[Path], cdef: str, include_dirs: Sequ
     flags = STRICT_FLAGS + [opt] + [f"-D{d}" for d in defines] + list(extra_flags)
     sources = [Path(s) for s in sources]
     inc = [Path(d) for d in include_dirs]
-    headers = sorted({h for d in inc for h in Path(d).glob("*.h")})
+    headers = sorted({h for d in inc for pat in ("*.h", "*.inc") for h in Path(d).glob(pat)})
     libs = [("libraries: " + " ".join(libraries)).encode()] if libraries else []  # keeps old keys stable
     key = _hash([name.encode(), cdef.encode(), header.encode(), " ".join(flags).encode(), cc.encode(),
                  sys.version.encode()] + libs + [s.read_bytes() for s in sources] + [h.read_bytes() for h in headers])
@@ -82,7 +89,7 @@ def build_cffi(name: str, sources: Sequence[Path], cdef: str, include_dirs: Sequ
         bdir.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=modname + ".", dir=bdir.parent))
         try:
-            objs = compile_objects(sources, inc, tmp, cc, flags)
+            objs = compile_objects(sources, inc, tmp, cc, flags, jobs)
             ffi = cffi.FFI()
             ffi.cdef(cdef)
             ffi.set_source(modname, header, extra_objects=[str(o) for o in objs],

@@ -417,7 +417,7 @@ def prelu_q15(p: Prelu, x, slope) -> np.ndarray:
 def _softmax(p: Softmax, x, dtype) -> np.ndarray:
     if p.cols < 1:
         raise ValueError("softmax needs cols >= 1")
-    if not 0 <= p.out_max <= np.iinfo(dtype).max or not 0 <= p.out_frac <= 31:
+    if not 0 <= p.out_max <= np.iinfo(dtype).max or not 0 <= p.out_frac <= 30:
         raise ValueError(f"softmax out_max {p.out_max} / out_frac {p.out_frac} out of range")
     xa = _arr(x, dtype)
     x2 = xa.reshape(p.rows, p.cols).astype(np.int64)

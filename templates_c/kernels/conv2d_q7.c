@@ -1,0 +1,19 @@
+/* nncodegen kernels: 2-D convolution, q7.  Body in conv2d_qn.inc. */
+#include "conv2d_q7.h"
+#include "nnc_fixed.h"
+
+#define NNC_T int8_t
+
+#define NNC_ACC int32_t
+#define NNC_FN(name) name##_q7
+#include "conv2d_qn.inc"
+#undef NNC_ACC
+#undef NNC_FN
+
+#define NNC_ACC int64_t
+#define NNC_FN(name) name##_q7_wide
+#include "conv2d_qn.inc"
+#undef NNC_ACC
+#undef NNC_FN
+
+#undef NNC_T

@@ -1,0 +1,19 @@
+/* nncodegen kernels: fully connected layer, q15.  Body in dense_qn.inc. */
+#include "dense_q15.h"
+#include "nnc_fixed.h"
+
+#define NNC_T int16_t
+
+#define NNC_ACC int64_t
+#define NNC_FN(name) name##_q15
+#include "dense_qn.inc"
+#undef NNC_ACC
+#undef NNC_FN
+
+#define NNC_ACC int32_t
+#define NNC_FN(name) name##_q15_acc32
+#include "dense_qn.inc"
+#undef NNC_ACC
+#undef NNC_FN
+
+#undef NNC_T

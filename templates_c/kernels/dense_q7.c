@@ -1,0 +1,19 @@
+/* nncodegen kernels: fully connected layer, q7.  Body in dense_qn.inc. */
+#include "dense_q7.h"
+#include "nnc_fixed.h"
+
+#define NNC_T int8_t
+
+#define NNC_ACC int32_t
+#define NNC_FN(name) name##_q7
+#include "dense_qn.inc"
+#undef NNC_ACC
+#undef NNC_FN
+
+#define NNC_ACC int64_t
+#define NNC_FN(name) name##_q7_wide
+#include "dense_qn.inc"
+#undef NNC_ACC
+#undef NNC_FN
+
+#undef NNC_T

@@ -1,0 +1,26 @@
+/* nncodegen kernels: pooling, q15 (int16). */
+#ifndef POOL_Q15_H
+#define POOL_Q15_H
+
+#include "nnc_types.h"
+
+/* Max over the real elements of each k_h x k_w window (padding ignored; a
+ * window with no real element gives the type's minimum).
+ * input [batch][in_h][in_w][in_c], output [batch][out_h][out_w][in_c];
+ * k, stride, pad_top/pad_left from g; groups and dilations unused; out_c == in_c. */
+void maxpool_q15(const nnc_conv_geom *g, const int16_t *input, int16_t *output);
+
+/* Average pool: nnc_div_round(sum of the real elements, count), where count is
+ * the number of real elements, or k_h * k_w (the window clipped to the padded
+ * input) when count_include_pad != 0.  A window with no real element and
+ * count_include_pad == 0 gives 0.  Layouts as maxpool_q15. */
+void avgpool_q15(const nnc_conv_geom *g, int32_t count_include_pad, const int16_t *input, int16_t *output);
+
+/* nnc_div_round(sum over in_h * in_w, in_h * in_w) per channel, int64 sum.
+ * input [batch][in_h][in_w][in_c], output [batch][in_c]. */
+void global_avgpool_q15(const nnc_conv_geom *g, const int16_t *input, int16_t *output);
+
+/* Max over in_h * in_w per channel.  input [batch][in_h][in_w][in_c], output [batch][in_c]. */
+void global_maxpool_q15(const nnc_conv_geom *g, const int16_t *input, int16_t *output);
+
+#endif /* POOL_Q15_H */

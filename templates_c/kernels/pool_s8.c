@@ -1,0 +1,108 @@
+/* nncodegen kernels: pooling, affine int8 (TFLite reference_integer_ops
+ * pooling.h: the average is rounded half away from zero; max and average keep
+ * the input's format; sums are int32: a window holds at most k_h * k_w <
+ * 2^23 values of magnitude <= 128). */
+#include "pool_s8.h"
+#include "nnc_affine.h"
+
+static void pool_s8_clip(int32_t start, int32_t k, int32_t size, int32_t *lo, int32_t *hi)
+{
+    *lo = start < 0 ? 0 : start;
+    *hi = start + k > size ? size : start + k;
+}
+
+void maxpool_s8(const nnc_conv_geom *g, const int8_t *input, int8_t *output)
+{
+    const int32_t c_n = g->in_c;
+    int32_t n, oy, ox, c, iy, ix, y_lo, y_hi, x_lo, x_hi;
+    for (n = 0; n < g->batch; ++n) {
+        for (oy = 0; oy < g->out_h; ++oy) {
+            pool_s8_clip(oy * g->stride_h - g->pad_top, g->k_h, g->in_h, &y_lo, &y_hi);
+            for (ox = 0; ox < g->out_w; ++ox) {
+                int8_t *y = output + ((n * g->out_h + oy) * g->out_w + ox) * c_n;
+                pool_s8_clip(ox * g->stride_w - g->pad_left, g->k_w, g->in_w, &x_lo, &x_hi);
+                for (c = 0; c < c_n; ++c) {
+                    int8_t m = INT8_MIN;
+                    for (iy = y_lo; iy < y_hi; ++iy) {
+                        for (ix = x_lo; ix < x_hi; ++ix) {
+                            const int8_t v = input[((n * g->in_h + iy) * g->in_w + ix) * c_n + c];
+                            if (v > m) {
+                                m = v;
+                            }
+                        }
+                    }
+                    y[c] = m;
+                }
+            }
+        }
+    }
+}
+
+void avgpool_s8(const nnc_conv_geom *g, const nnc_pool_s8 *p, const int8_t *input, int8_t *output)
+{
+    const int32_t c_n = g->in_c;
+    int32_t n, oy, ox, c, iy, ix, y_lo, y_hi, x_lo, x_hi;
+    for (n = 0; n < g->batch; ++n) {
+        for (oy = 0; oy < g->out_h; ++oy) {
+            pool_s8_clip(oy * g->stride_h - g->pad_top, g->k_h, g->in_h, &y_lo, &y_hi);
+            for (ox = 0; ox < g->out_w; ++ox) {
+                int8_t *y = output + ((n * g->out_h + oy) * g->out_w + ox) * c_n;
+                int32_t real, count;
+                pool_s8_clip(ox * g->stride_w - g->pad_left, g->k_w, g->in_w, &x_lo, &x_hi);
+                real = (y_hi > y_lo && x_hi > x_lo) ? (y_hi - y_lo) * (x_hi - x_lo) : 0;
+                /* with count_include_pad: the whole window (it lies inside the padded
+                 * input, whose bottom/right padding is what out_h / out_w need) */
+                count = p->count_include_pad ? g->k_h * g->k_w : real;
+                for (c = 0; c < c_n; ++c) {
+                    int32_t sum = (count - real) * p->pad_value;
+                    int32_t v;
+                    for (iy = y_lo; iy < y_hi; ++iy) {
+                        for (ix = x_lo; ix < x_hi; ++ix) {
+                            sum += input[((n * g->in_h + iy) * g->in_w + ix) * c_n + c];
+                        }
+                    }
+                    v = count > 0 ? nnc_avg_round(sum, count) : 0;
+                    y[c] = (int8_t)(v < p->out_min ? p->out_min : (v > p->out_max ? p->out_max : v));
+                }
+            }
+        }
+    }
+}
+
+void global_avgpool_s8(const nnc_conv_geom *g, const nnc_gavg_s8 *p, const int8_t *input, int8_t *output)
+{
+    const int32_t c_n = g->in_c;
+    const int32_t pixels = g->in_h * g->in_w;
+    int32_t n, i, c;
+    for (n = 0; n < g->batch; ++n) {
+        const int8_t *x = input + n * pixels * c_n;
+        for (c = 0; c < c_n; ++c) {
+            int32_t sum = 0;
+            int32_t v;
+            for (i = 0; i < pixels; ++i) {
+                sum += (int32_t)x[i * c_n + c] + p->input_offset;
+            }
+            v = nnc_mbqm(sum, p->multiplier, p->shift, p->rounding) + p->output_offset;
+            output[n * c_n + c] = (int8_t)(v < p->out_min ? p->out_min : (v > p->out_max ? p->out_max : v));
+        }
+    }
+}
+
+void global_maxpool_s8(const nnc_conv_geom *g, const int8_t *input, int8_t *output)
+{
+    const int32_t c_n = g->in_c;
+    const int32_t pixels = g->in_h * g->in_w;
+    int32_t n, i, c;
+    for (n = 0; n < g->batch; ++n) {
+        const int8_t *x = input + n * pixels * c_n;
+        for (c = 0; c < c_n; ++c) {
+            int8_t m = INT8_MIN;
+            for (i = 0; i < pixels; ++i) {
+                if (x[i * c_n + c] > m) {
+                    m = x[i * c_n + c];
+                }
+            }
+            output[n * c_n + c] = m;
+        }
+    }
+}

@@ -1,0 +1,28 @@
+/* nncodegen kernels: pooling, affine int8. */
+#ifndef POOL_S8_H
+#define POOL_S8_H
+
+#include "nnc_types.h"
+
+/* Layouts: input [batch][in_h][in_w][c], output [batch][out_h][out_w][c], c = in_c = out_c.
+ * Window of output (oy, ox): rows oy * stride_h - pad_top + [0, k_h), columns
+ * ox * stride_w - pad_left + [0, k_w); groups and dilations unused. */
+
+/* Max over the window's real elements (padding ignored, an empty window gives -128);
+ * input and output share one format. */
+void maxpool_s8(const nnc_conv_geom *g, const int8_t *input, int8_t *output);
+
+/* TFLite's average pool (input and output share one format):
+ *   out = sat(nnc_avg_round(sum, count), p->out_min, p->out_max)
+ * over the real elements; with p->count_include_pad the count is k_h * k_w and
+ * each padded tap adds p->pad_value (the zero point).  Empty window: 0. */
+void avgpool_s8(const nnc_conv_geom *g, const nnc_pool_s8 *p, const int8_t *input, int8_t *output);
+
+/* (N, 1, 1, C): sat(nnc_mbqm(sum over H*W of (x + input_offset)) + output_offset), one rounding.
+ * Legal: in_h * in_w * 255 < 2^31. */
+void global_avgpool_s8(const nnc_conv_geom *g, const nnc_gavg_s8 *p, const int8_t *input, int8_t *output);
+
+/* (N, 1, 1, C): max over H*W; input and output share one format. */
+void global_maxpool_s8(const nnc_conv_geom *g, const int8_t *input, int8_t *output);
+
+#endif /* POOL_S8_H */

@@ -1,0 +1,35 @@
+/* nncodegen kernels: softmax, affine int8.
+ *
+ * Table-based, not TFLite's gemmlowp fixed-point exp: the compiler tabulates
+ * exp(-s_in * d) * 2^20 for the 256 possible distances d = max - x, so the
+ * probabilities are e_j / sum e exact to about 2^-21, and the division by the
+ * output scale is one integer division rounded half up (int64: e_j * multiplier
+ * < 2^55, the denominator < 2^62).
+ */
+#include "softmax_s8.h"
+
+void softmax_s8(const nnc_softmax_s8 *p, const int8_t *input, int8_t *output)
+{
+    int32_t r, j;
+    for (r = 0; r < p->rows; ++r) {
+        const int8_t *x = input + r * p->cols;
+        int8_t *y = output + r * p->cols;
+        int32_t m = INT8_MIN;
+        int64_t sum = 0;
+        int64_t den;
+        for (j = 0; j < p->cols; ++j) {
+            if (x[j] > m) {
+                m = x[j];
+            }
+        }
+        for (j = 0; j < p->cols; ++j) {
+            sum += p->exp_table[m - x[j]];
+        }
+        den = sum * ((int64_t)1 << p->den_shift);
+        for (j = 0; j < p->cols; ++j) {
+            const int64_t num = (int64_t)p->exp_table[m - x[j]] * p->multiplier;
+            int64_t v = (2 * num + den) / (2 * den) + p->out_offset;
+            y[j] = (int8_t)(v < p->out_min ? p->out_min : (v > p->out_max ? p->out_max : v));
+        }
+    }
+}

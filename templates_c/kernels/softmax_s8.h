@@ -1,0 +1,13 @@
+/* nncodegen kernels: softmax, affine int8 (table-based). */
+#ifndef SOFTMAX_S8_H
+#define SOFTMAX_S8_H
+
+#include "nnc_types.h"
+
+/* Softmax over the last axis of [rows][cols] (see nnc_softmax_s8):
+ *   e_j = exp_table[max - x_j], out_j = sat(round_half_up(e_j * multiplier / (sum e << den_shift)) + out_offset)
+ * Legal: exp_table entries in [0, 2^24]; multiplier < 2^31; den_shift <= 40;
+ * cols * 2^24 << den_shift < 2^62 (the compiler checks it). */
+void softmax_s8(const nnc_softmax_s8 *p, const int8_t *input, int8_t *output);
+
+#endif /* SOFTMAX_S8_H */

@@ -1,0 +1,12 @@
+/* nncodegen kernels: transpose / channel shuffle, q15 (int16). */
+#ifndef TRANSPOSE_Q15_H
+#define TRANSPOSE_Q15_H
+
+#include "nnc_types.h"
+
+/* Rank <= 6, shapes left-filled with 1: the output (contiguous, out_shape) is walked in
+ * order and element (i0..i5) reads input[sum_k ik * in_stride[k]], in_stride[k] being
+ * the input stride of output axis k. */
+void transpose_q15(const nnc_transpose *p, const int16_t *input, int16_t *output);
+
+#endif /* TRANSPOSE_Q15_H */
