@@ -1,10 +1,10 @@
-from .formats import FLOAT32, Float32, Format, QFormat, format_from_json, is_float
+from .formats import FLOAT32, AffineFormat, Float32, Format, QFormat, format_from_json, is_float
 from .graph import Graph, GraphError, Node, Tensor
 from .ops import SCHEMAS, fused_act_bounds, infer_node
 from .checker import check_graph
 from .builder import GraphBuilder
 from .serialize import load_graph, save_graph
 
-__all__ = ["FLOAT32", "Float32", "Format", "QFormat", "format_from_json", "is_float", "Graph", "GraphError",
+__all__ = ["FLOAT32", "AffineFormat", "Float32", "Format", "QFormat", "format_from_json", "is_float", "Graph", "GraphError",
            "Node", "Tensor", "SCHEMAS", "fused_act_bounds", "infer_node", "check_graph", "GraphBuilder",
            "load_graph", "save_graph"]

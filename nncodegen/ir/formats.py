@@ -11,6 +11,8 @@ same protocol and register a reader in ``FORMAT_READERS``.
   ``bits`` 8 or 16 for activations and weights, 32 for biases.  ``frac`` is an
   int (one format for the whole tensor) or a tuple of ints, one per slice along
   ``axis`` (per-output-channel weights and biases).
+* ``AffineFormat(bits, scale, zero_point)``: TFLite / ONNX QuantizeLinear
+  integers, real = scale * (q - zero_point); see the class.
 
 Formats are immutable values; compare them with ``==``.
 """
@@ -115,8 +117,153 @@ class QFormat:
         return d
 
 
+@dataclass(frozen=True)
+class AffineFormat:
+    """Affine (asymmetric) integers as TFLite and ONNX's QuantizeLinear define them.
+
+    real = scale * (q - zero_point).  ``bits`` 8 (activations, weights) or 32
+    (biases); ``signed`` False only for uint8 tensors at a model's boundary
+    (inside a model every 8-bit tensor is int8: a uint8 tensor with zero point
+    z is the int8 tensor q - 128 with zero point z - 128).  ``scale`` and
+    ``zero_point`` are numbers, or tuples with one entry per slice along
+    ``axis`` (per-output-channel weights: symmetric, zero point 0; biases:
+    int32, scale = s_in * s_w[c]).  Scales are float32 values, as in both
+    file formats.
+
+    quantize: q = saturate(round_half_even(x / scale) + zero_point), the
+    division in float32 (QuantizeLinear; onnxruntime divides in float32).
+    dequantize: (q - zero_point) * scale in float32.
+    """
+    bits: int
+    scale: Union[float, Tuple[float, ...]]
+    zero_point: Union[int, Tuple[int, ...]] = 0
+    axis: Optional[int] = None
+    signed: bool = True
+    kind: str = "affine"
+
+    def __post_init__(self):
+        if self.bits not in (8, 16, 32):
+            raise ValueError(f"affine format bits must be 8, 16 or 32, got {self.bits}")
+        sc, zp = self.scale, self.zero_point
+        if isinstance(sc, (list, tuple, np.ndarray)):
+            sc = tuple(float(np.float32(v)) for v in np.asarray(sc).ravel())
+        else:
+            sc = float(np.float32(sc))
+        if isinstance(zp, (list, tuple, np.ndarray)):
+            zp = tuple(int(v) for v in np.asarray(zp).ravel())
+        else:
+            zp = int(zp)
+        if isinstance(sc, tuple) and isinstance(zp, int):
+            zp = (zp,) * len(sc)
+        if isinstance(zp, tuple) and not isinstance(sc, tuple):
+            sc = (sc,) * len(zp)
+        object.__setattr__(self, "scale", sc)
+        object.__setattr__(self, "zero_point", zp)
+        if isinstance(sc, tuple):
+            if self.axis is None:
+                raise ValueError("per-channel affine format needs an axis")
+            if len(sc) != len(zp):
+                raise ValueError(f"{len(sc)} scales but {len(zp)} zero points")
+        for s in (sc if isinstance(sc, tuple) else (sc,)):
+            if not (np.isfinite(s) and s > 0):
+                raise ValueError(f"affine scale must be finite and > 0, got {s}")
+        for z in (zp if isinstance(zp, tuple) else (zp,)):
+            if not self.qmin <= z <= self.qmax:
+                raise ValueError(f"zero point {z} outside [{self.qmin}, {self.qmax}]")
+
+    @property
+    def per_channel(self) -> bool:
+        return isinstance(self.scale, tuple)
+
+    @property
+    def qmin(self) -> int:
+        return -(1 << (self.bits - 1)) if self.signed else 0
+
+    @property
+    def qmax(self) -> int:
+        return (1 << (self.bits - 1)) - 1 if self.signed else (1 << self.bits) - 1
+
+    @property
+    def ctype(self) -> str:
+        return f"{'' if self.signed else 'u'}int{self.bits}_t"
+
+    @property
+    def np_dtype(self):
+        return np.dtype(f"{'' if self.signed else 'u'}int{self.bits}").type
+
+    def nbytes(self, shape) -> int:
+        return self.bits // 8 * int(np.prod(shape, dtype=np.int64))
+
+    def scales(self, n: int) -> np.ndarray:
+        """Scale of each of ``n`` channels (float32)."""
+        if self.per_channel:
+            assert len(self.scale) == n, (len(self.scale), n)
+            return np.asarray(self.scale, dtype=np.float32)
+        return np.full(n, self.scale, dtype=np.float32)
+
+    def zero_points(self, n: int) -> np.ndarray:
+        if self.per_channel:
+            return np.asarray(self.zero_point, dtype=np.int64)
+        return np.full(n, self.zero_point, dtype=np.int64)
+
+    def _bcast(self, values, shape, dtype):
+        if not self.per_channel:
+            return np.asarray(values, dtype=dtype)
+        bshape = [1] * len(shape)
+        bshape[self.axis] = len(values)
+        return np.asarray(values, dtype=dtype).reshape(bshape)
+
+    def quantize(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float32)
+        s = self._bcast(self.scale, x.shape, np.float32)
+        z = self._bcast(self.zero_point, x.shape, np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            v = np.rint((x / s).astype(np.float32).astype(np.float64)) + z
+        v = np.where(np.isnan(v), 0, v)
+        return np.clip(v, self.qmin, self.qmax).astype(self.np_dtype)
+
+    def dequantize(self, q: np.ndarray) -> np.ndarray:
+        q = np.asarray(q)
+        s = self._bcast(self.scale, q.shape, np.float32)
+        z = self._bcast(self.zero_point, q.shape, np.int64)
+        return ((q.astype(np.int64) - z).astype(np.float32) * s).astype(np.float32)
+
+    def with_signed(self) -> "AffineFormat":
+        """The same values as int8 (unsigned 8-bit: q - 128, zero point - 128)."""
+        if self.signed:
+            return self
+        zp = tuple(z - 128 for z in self.zero_point) if self.per_channel else self.zero_point - 128
+        return AffineFormat(self.bits, self.scale, zp, self.axis, True)
+
+    def __str__(self) -> str:
+        t = f"{'s' if self.signed else 'u'}{self.bits}"
+        if self.per_channel:
+            return f"{t}/ch(s={min(self.scale):.3g}..{max(self.scale):.3g})"
+        return f"{t}(s={self.scale:.4g},zp={self.zero_point})"
+
+    def to_json(self) -> dict:
+        d = {"kind": "affine", "bits": self.bits,
+             "scale": list(self.scale) if self.per_channel else self.scale,
+             "zero_point": list(self.zero_point) if self.per_channel else self.zero_point,
+             "signed": self.signed}
+        if self.axis is not None:
+            d["axis"] = self.axis
+        return d
+
+    def c_macros(self, prefix: str) -> list:
+        """Header lines stating the format (per-tensor formats only: model inputs and outputs)."""
+        if self.per_channel:
+            raise ValueError("a per-channel affine format has no single scale to state")
+        s = repr(float(self.scale))
+        if "e" not in s and "." not in s:
+            s += ".0"
+        return [f"#define {prefix}_SCALE {s}f",
+                f"#define {prefix}_ZERO_POINT {self.zero_point}",
+                f"#define {prefix}_AFFINE 1"]
+
+
 FLOAT32 = Float32()
-Format = Union[Float32, QFormat]
+Format = Union[Float32, QFormat, AffineFormat]
 
 
 def _read_q(d: dict) -> QFormat:
@@ -124,7 +271,13 @@ def _read_q(d: dict) -> QFormat:
     return QFormat(d["bits"], tuple(frac) if isinstance(frac, list) else int(frac), d.get("axis"))
 
 
-FORMAT_READERS = {"float": lambda d: FLOAT32, "q": _read_q}
+def _read_affine(d: dict) -> AffineFormat:
+    sc, zp = d["scale"], d["zero_point"]
+    return AffineFormat(d["bits"], tuple(sc) if isinstance(sc, list) else sc,
+                        tuple(zp) if isinstance(zp, list) else zp, d.get("axis"), d.get("signed", True))
+
+
+FORMAT_READERS = {"float": lambda d: FLOAT32, "q": _read_q, "affine": _read_affine}
 
 
 def format_from_json(d: dict) -> Format:

@@ -132,7 +132,8 @@ class Graph:
 
     @property
     def is_quantized(self) -> bool:
-        return any(t.fmt.kind == "q" for t in self.tensors.values())
+        """True when some tensor has an integer format (Q-format, affine int8, ...)."""
+        return any(t.fmt.kind != "float" for t in self.tensors.values())
 
     def __repr__(self) -> str:
         lines = [f"Graph {self.name}: inputs {self.inputs} outputs {self.outputs}"]

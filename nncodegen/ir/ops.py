@@ -207,6 +207,16 @@ def _shuffle(node, s):
     return [tuple(s[0])]
 
 
+# Number-format conversions (affine int8 models, see ir/formats.py AffineFormat):
+#   quantize    float -> integer format of the output tensor
+#   dequantize  integer format of the input -> float
+#   requantize  integer format -> another integer format (values: the output format's
+#               quantization of the input's real values)
+# The float reference treats all three as the identity.
+for _name in ("quantize", "dequantize", "requantize"):
+    SCHEMAS[_name] = OpSchema(_name, (1, 1), {}, _same)
+
+
 def infer_node(graph: Graph, node: Node) -> List[Shape]:
     schema = SCHEMAS.get(node.op)
     if schema is None:

@@ -289,3 +289,114 @@ def to_c(obj, prefix: str) -> Tuple[List[str], str]:
         else:
             parts.append(f".{f.name} = {_c_number(v)}")
     return decls, "{ " + ", ".join(parts) + " }"
+
+
+# ---------------------------------------------------------------- affine int8 (*_s8 kernels)
+# Mirrors of the nnc_types.h structs after nnc_transpose; rules in nnc_affine.h.
+
+@dataclass(frozen=True)
+class RequantS8:
+    CTYPE = "nnc_requant_s8"
+    multiplier: Tuple[int, ...] = ptr("int32_t")
+    shift: Tuple[int, ...] = ptr("int32_t")
+    input_offset: int = 0
+    output_offset: int = 0
+    out_min: int = -128
+    out_max: int = 127
+    rounding: int = 0
+
+
+@dataclass(frozen=True)
+class EltwiseS8:
+    CTYPE = "nnc_eltwise_s8"
+    bc: Broadcast
+    a_offset: int = 0
+    b_offset: int = 0
+    left_shift: int = 0
+    a_multiplier: int = 0
+    a_shift: int = 0
+    b_multiplier: int = 0
+    b_shift: int = 0
+    out_multiplier: int = 0
+    out_shift: int = 0
+    out_offset: int = 0
+    out_min: int = -128
+    out_max: int = 127
+    rounding: int = 0
+
+
+@dataclass(frozen=True)
+class PoolS8:
+    CTYPE = "nnc_pool_s8"
+    count_include_pad: int = 0
+    pad_value: int = 0
+    out_min: int = -128
+    out_max: int = 127
+
+
+@dataclass(frozen=True)
+class GavgS8:
+    CTYPE = "nnc_gavg_s8"
+    input_offset: int = 0
+    multiplier: int = 0
+    shift: int = 0
+    output_offset: int = 0
+    out_min: int = -128
+    out_max: int = 127
+    rounding: int = 0
+
+
+@dataclass(frozen=True)
+class LutS8:
+    CTYPE = "nnc_lut_s8"
+    table: Tuple[int, ...] = ptr("int8_t")
+
+
+@dataclass(frozen=True)
+class ConcatS8:
+    CTYPE = "nnc_concat_s8"
+    outer: int
+    inner: int
+    out_inner: int
+    offset: int = 0
+    table: Optional[Tuple[int, ...]] = ptr("int8_t")
+
+
+@dataclass(frozen=True)
+class SoftmaxS8:
+    CTYPE = "nnc_softmax_s8"
+    rows: int
+    cols: int
+    exp_table: Tuple[int, ...] = ptr("int32_t")
+    multiplier: int = 0
+    den_shift: int = 0
+    out_offset: int = 0
+    out_min: int = -128
+    out_max: int = 127
+
+
+@dataclass(frozen=True)
+class PreluS8:
+    CTYPE = "nnc_prelu_s8"
+    outer: int
+    channels: int
+    input_offset: int = 0
+    alpha: Tuple[int, ...] = ptr("int8_t")
+    alpha_offset: int = 0
+    pos_multiplier: int = 0
+    pos_shift: int = 0
+    neg_multiplier: Tuple[int, ...] = ptr("int32_t")
+    neg_shift: Tuple[int, ...] = ptr("int32_t")
+    output_offset: int = 0
+    out_min: int = -128
+    out_max: int = 127
+    rounding: int = 0
+
+
+@dataclass(frozen=True)
+class QuantS8:
+    CTYPE = "nnc_quant_s8"
+    scale: float = 1.0
+    zero_point: int = 0
+    qmin: int = -128
+    qmax: int = 127

@@ -256,6 +256,11 @@ def transpose(attrs, x):
     return np.transpose(x, attrs["perm"])
 
 
+def format_change(attrs, x):
+    """quantize / dequantize / requantize: the identity on real values."""
+    return x
+
+
 def channel_shuffle(attrs, x):
     g = attrs["groups"]
     c = x.shape[-1]
@@ -268,7 +273,8 @@ FLOAT_OPS: Dict[str, Callable] = {
     "sub": sub, "mul": mul, "concat": concat, "relu": relu, "clip": clip, "leaky_relu": leaky_relu,
     "sigmoid": sigmoid, "tanh": tanh, "hard_sigmoid": hard_sigmoid, "hard_swish": hard_swish, "prelu": prelu,
     "softmax": softmax, "pad": pad, "resize": resize, "reshape": reshape, "transpose": transpose,
-    "channel_shuffle": channel_shuffle,
+    "channel_shuffle": channel_shuffle, "quantize": format_change, "dequantize": format_change,
+    "requantize": format_change,
 }
 
 from . import float_ops_bin  # noqa: E402,F401  (binary ops register themselves)

@@ -150,6 +150,135 @@ typedef struct {
     int32_t out_shape[6];
     int32_t in_stride[6];
 } nnc_transpose;
+
+/* ---- affine int8 kernels (*_s8): real = scale * (q - zero_point) ----
+ * Rounding rules and the fixed-point multipliers are in nnc_affine.h.  An
+ * "offset" is a zero point with the sign TFLite gives it: input offsets are
+ * -zero_point (added to the input), output offsets +zero_point.  `rounding`
+ * is NNC_ROUND_DOUBLE (0) or NNC_ROUND_SINGLE (1), chosen per model. */
+
+/* Requantization of a MAC kernel's int32 accumulator (conv2d_s8, dense_s8):
+ *   acc = bias[c] + sum (x + input_offset) * w                (int32)
+ *   out = sat(nnc_mbqm(acc, multiplier[c], shift[c]) + output_offset, out_min, out_max) */
+typedef struct {
+    const int32_t *multiplier;  /* per output channel, in [2^30, 2^31) (or 0) */
+    const int32_t *shift;       /* per output channel, > 0 left, < 0 right */
+    int32_t input_offset;
+    int32_t output_offset;
+    int32_t out_min;            /* saturation bounds: carry a fused ReLU / ReLU6 / clip */
+    int32_t out_max;
+    int32_t rounding;
+} nnc_requant_s8;
+
+/* add / sub (TFLite's integer add, left_shift 20):
+ *   a' = nnc_mbqm((a + a_offset) << left_shift, a_multiplier, a_shift), b' likewise
+ *   out = sat(nnc_mbqm(a' +- b', out_multiplier, out_shift) + out_offset, out_min, out_max)
+ * mul:
+ *   out = sat(nnc_mbqm((a + a_offset) * (b + b_offset), out_multiplier, out_shift) + out_offset, ...)
+ * (b_multiplier / b_shift / left_shift / a_multiplier / a_shift unused by mul.) */
+typedef struct {
+    nnc_broadcast bc;
+    int32_t a_offset;
+    int32_t b_offset;
+    int32_t left_shift;
+    int32_t a_multiplier;
+    int32_t a_shift;
+    int32_t b_multiplier;
+    int32_t b_shift;
+    int32_t out_multiplier;
+    int32_t out_shift;
+    int32_t out_offset;
+    int32_t out_min;
+    int32_t out_max;
+    int32_t rounding;
+} nnc_eltwise_s8;
+
+/* Average pool (input and output share one format):
+ *   out = sat(nnc_avg_round(sum, count), out_min, out_max)
+ * sum over the window's real elements, plus pad_value (the zero point) for each
+ * padded tap counted when count_include_pad. */
+typedef struct {
+    int32_t count_include_pad;
+    int32_t pad_value;
+    int32_t out_min;
+    int32_t out_max;
+} nnc_pool_s8;
+
+/* Global average pool with requantization (one rounding):
+ *   out = sat(nnc_mbqm(sum (x + input_offset), multiplier, shift) + output_offset, out_min, out_max)
+ * with multiplier * 2^(shift - 31) ~= s_in / (s_out * H * W). */
+typedef struct {
+    int32_t input_offset;
+    int32_t multiplier;
+    int32_t shift;
+    int32_t output_offset;
+    int32_t out_min;
+    int32_t out_max;
+    int32_t rounding;
+} nnc_gavg_s8;
+
+/* Element-wise 8-bit function by table: out = table[in + 128] (256 entries).
+ * The compiler fills the table with the output format's quantization of
+ * f(dequantized input): sigmoid, tanh, ReLU / clip with a format change, ... */
+typedef struct {
+    const int8_t *table;
+} nnc_lut_s8;
+
+/* One input of a concat: [outer][inner] -> [outer][out_inner] at offset;
+ * a copy when table is NULL (same format), else out = table[in + 128]. */
+typedef struct {
+    int32_t outer;
+    int32_t inner;
+    int32_t out_inner;
+    int32_t offset;
+    const int8_t *table;
+} nnc_concat_s8;
+
+/* Softmax over the last axis of [rows][cols]:
+ *   m = max_j x_j;  e_j = exp_table[m - x_j]  (256 entries: round(2^20 * exp(-s_in * d)))
+ *   out_j = sat(floor((2 * e_j * multiplier + den) / (2 * den)) + out_offset, out_min, out_max)
+ *   with den = (sum_j e_j) << den_shift   (int64; 1 / s_out ~= multiplier * 2^-den_shift) */
+typedef struct {
+    int32_t rows;
+    int32_t cols;
+    const int32_t *exp_table;
+    int32_t multiplier;
+    int32_t den_shift;
+    int32_t out_offset;
+    int32_t out_min;
+    int32_t out_max;
+} nnc_softmax_s8;
+
+/* PReLU over [outer][channels] (TFLite):
+ *   v = x + input_offset
+ *   out = sat((v >= 0 ? nnc_mbqm(v, pos_multiplier, pos_shift)
+ *                     : nnc_mbqm(v * (alpha[c] + alpha_offset), neg_multiplier[c], neg_shift[c]))
+ *             + output_offset, out_min, out_max) */
+typedef struct {
+    int32_t outer;
+    int32_t channels;
+    int32_t input_offset;
+    const int8_t *alpha;
+    int32_t alpha_offset;
+    int32_t pos_multiplier;
+    int32_t pos_shift;
+    const int32_t *neg_multiplier;
+    const int32_t *neg_shift;
+    int32_t output_offset;
+    int32_t out_min;
+    int32_t out_max;
+    int32_t rounding;
+} nnc_prelu_s8;
+
+/* float <-> int8 at the edges of a layer that runs in float (quantize_s8, dequantize_s8):
+ *   quantize:   q = sat(round_half_even(x / scale) + zero_point, qmin, qmax)   (float32 division)
+ *   dequantize: x = (float)(q - zero_point) * scale */
+typedef struct {
+    float scale;
+    int32_t zero_point;
+    int32_t qmin;
+    int32_t qmax;
+} nnc_quant_s8;
 /* ---- binary layers (bconv2d_*, bdense_*, bmaxpool, bpack_*, bunpack_*) ----
  * Binary maps are {-1, +1} bit-packed along channels into uint32 words:
  * bit 1 <-> -1, bit 0 <-> +1, channel i in word i / 32, bit i % 32, unused high

@@ -16,7 +16,7 @@ void dense_s8(const nnc_dense_geom *g, const nnc_requant_s8 *rq, const int8_t *i
             const int8_t *w = weights + o * g->in_features;
             int32_t acc = 0;
             for (i = 0; i < g->in_features; ++i) {
-                acc += ((int32_t)x[i] + off) * w[i] + (i == 3);
+                acc += ((int32_t)x[i] + off) * w[i];
             }
             if (bias) {
                 acc += bias[o];

@@ -1,0 +1,305 @@
+"""Numpy twins of the affine int8 C kernels (templates_c/kernels/*_s8.c).
+
+One function per C kernel, with the C name and argument order minus the
+output pointer (concat parts also take the output so far, like every concat
+part twin).  Params are the dataclasses of nncodegen/lower/params.py; buffers
+are numpy arrays of any shape holding the right number of elements.  These
+functions are the specification: tests/test_kernels_s8.py compares the C with
+them bit for bit.  Arithmetic is int64 on int32 values, and every rounding goes
+through nncodegen/ref/affine.py, the twin of nnc_affine.h.
+
+Semantics follow TFLite's reference kernels (tensorflow/lite/kernels/internal/
+reference/integer_ops/): conv / depthwise conv / fully connected (per-channel
+multipliers, input offset, padded taps skipped = the input zero point),
+add / sub (left shift 20 and three multipliers), mul, max / average pool
+(average rounded half away from zero, input and output share a format),
+PReLU.  Where TFLite uses float inside a kernel (concat with rescale,
+sigmoid, tanh, ...) the compiler builds a 256-entry table instead, so the C
+stays integer-only.  Softmax is table-based (see softmax_s8).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..lower.params import (ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LutS8, Pad, PoolS8, PreluS8,
+                            QuantS8, RequantS8, Resize, SoftmaxS8)
+from . import affine as af
+from .float_ops import im2col
+from .kernels_q import avgpool_divisors, broadcast_index
+
+S8 = np.int8
+U8 = np.uint8
+ACC32_LIMIT = 1 << 31
+
+
+def _arr(x, dtype, shape=None) -> np.ndarray:
+    a = np.asarray(x)
+    if a.dtype != dtype:
+        if a.size and not np.issubdtype(a.dtype, np.integer):
+            raise TypeError(f"expected {np.dtype(dtype).name} data, got {a.dtype}")
+        info = np.iinfo(dtype)
+        if a.size and (a.min() < info.min or a.max() > info.max):
+            raise ValueError(f"values outside the range of {np.dtype(dtype).name}")
+        a = a.astype(dtype)
+    if shape is not None:
+        shape = tuple(int(s) for s in shape)
+        if a.size != int(np.prod(shape, dtype=np.int64)):
+            raise ValueError(f"buffer of {a.size} elements, kernel expects shape {shape}")
+        a = a.reshape(shape)
+    return a
+
+
+def _bounds(lo: int, hi: int) -> None:
+    if not -128 <= lo <= hi <= 127:
+        raise ValueError(f"saturation bounds [{lo}, {hi}] not inside int8")
+
+
+def _bias(b, n: int) -> np.ndarray:
+    if b is None:
+        return np.zeros(n, dtype=np.int64)
+    return _arr(b, np.int32, (n,)).astype(np.int64)
+
+
+def _epilogue(acc: np.ndarray, rq: RequantS8) -> np.ndarray:
+    _bounds(rq.out_min, rq.out_max)
+    n = acc.shape[-1]
+    if len(rq.multiplier) != n or len(rq.shift) != n:
+        raise ValueError(f"requant has {len(rq.multiplier)} multipliers for {n} output channels")
+    return af.requant_s8(acc, np.asarray(rq.multiplier, np.int64), np.asarray(rq.shift, np.int64),
+                         rq.output_offset, rq.out_min, rq.out_max, rq.rounding).astype(S8)
+
+
+def _check_acc32(bound: np.ndarray, kernel: str) -> None:
+    if bound.size and int(bound.max()) >= ACC32_LIMIT:
+        raise OverflowError(f"{kernel}: |bias| + sum |(x - zp) * w| reaches {int(bound.max())} >= 2^31; "
+                            f"the int32 accumulator may overflow")
+
+
+def _pad_after(in_size: int, out_size: int, k: int, stride: int, pad_before: int, dil: int = 1) -> int:
+    return max(0, (out_size - 1) * stride + dil * (k - 1) + 1 - in_size - pad_before)
+
+
+def _windows(g: ConvGeom, x: np.ndarray, pad_value: int, dilated: bool) -> np.ndarray:
+    dh, dw = (g.dil_h, g.dil_w) if dilated else (1, 1)
+    pads = (g.pad_top, g.pad_left, _pad_after(g.in_h, g.out_h, g.k_h, g.stride_h, g.pad_top, dh),
+            _pad_after(g.in_w, g.out_w, g.k_w, g.stride_w, g.pad_left, dw))
+    if min(pads) < 0:
+        raise ValueError("negative padding")
+    cols = im2col(x.astype(np.int64), g.k_h, g.k_w, (g.stride_h, g.stride_w), pads, (dh, dw), pad_value)
+    return cols[:, :g.out_h, :g.out_w]
+
+
+# ---------------------------------------------------------------- MAC kernels
+
+def _conv_sum(g: ConvGeom, xo: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """sum (x + input_offset) * w with xo = x + input_offset (padding contributes 0)."""
+    cols = _windows(g, xo, 0, dilated=True)
+    n, oh, ow = cols.shape[:3]
+    cin_g = g.in_c // g.groups
+    cols = cols.reshape(n, oh, ow, g.k_h, g.k_w, g.groups, cin_g)
+    wg = w.astype(np.int64).reshape(g.groups, g.out_c // g.groups, g.k_h, g.k_w, cin_g)
+    return np.einsum("nyxhwgc,gohwc->nyxgo", cols, wg).reshape(n, oh, ow, g.out_c)
+
+
+def conv2d_s8(g: ConvGeom, rq: RequantS8, x, w, b) -> np.ndarray:
+    """Grouped conv (incl. depthwise and 1x1), NHWC, weights [out_c][k_h][k_w][in_c/groups] (symmetric,
+    zero point 0), bias int32 or None.  Padded taps are skipped (they read the input zero point).
+    acc = bias + sum (x + input_offset) * w in int32 (the caller proves it cannot overflow)."""
+    if g.groups < 1 or g.in_c % g.groups or g.out_c % g.groups:
+        raise ValueError(f"groups {g.groups} must divide in_c {g.in_c} and out_c {g.out_c}")
+    x = _arr(x, S8, (g.batch, g.in_h, g.in_w, g.in_c)).astype(np.int64) + rq.input_offset
+    w = _arr(w, S8, (g.out_c, g.k_h, g.k_w, g.in_c // g.groups))
+    bias = _bias(b, g.out_c)
+    _check_acc32(_conv_sum(g, np.abs(x), np.abs(w.astype(np.int64))) + np.abs(bias), "conv2d_s8")
+    return _epilogue(_conv_sum(g, x, w) + bias, rq)
+
+
+def dense_s8(g: DenseGeom, rq: RequantS8, x, w, b) -> np.ndarray:
+    """output[b][o] = requant(bias[o] + sum_i (x[b][i] + input_offset) * w[o][i])."""
+    x = _arr(x, S8, (g.batch, g.in_features)).astype(np.int64) + rq.input_offset
+    w = _arr(w, S8, (g.out_features, g.in_features)).astype(np.int64)
+    bias = _bias(b, g.out_features)
+    _check_acc32(np.abs(x) @ np.abs(w).T + np.abs(bias), "dense_s8")
+    return _epilogue(x @ w.T + bias, rq)
+
+
+# ---------------------------------------------------------------- pools
+
+def maxpool_s8(g: ConvGeom, x) -> np.ndarray:
+    """Max over the window's real elements (padding ignored; an empty window gives -128)."""
+    x = _arr(x, S8, (g.batch, g.in_h, g.in_w, g.in_c))
+    return _windows(g, x, -128, dilated=False).max(axis=(3, 4)).astype(S8)
+
+
+def avgpool_s8(g: ConvGeom, p: PoolS8, x) -> np.ndarray:
+    """TFLite's average pool: sat(avg_round(sum, count)).  count: the real elements of the window, or
+    (count_include_pad) the window clipped to the padded input, each padded tap adding pad_value."""
+    _bounds(p.out_min, p.out_max)
+    x = _arr(x, S8, (g.batch, g.in_h, g.in_w, g.in_c))
+    s = _windows(g, x, 0, dilated=False).sum(axis=(3, 4))
+    real = avgpool_divisors(g, 0)[None, :, :, None]
+    count = avgpool_divisors(g, p.count_include_pad)[None, :, :, None]
+    s = s + (count - real) * p.pad_value
+    q = af.avg_round(s, np.maximum(count, 1))
+    return np.clip(np.where(count > 0, q, 0), p.out_min, p.out_max).astype(S8)
+
+
+def global_avgpool_s8(g: ConvGeom, p: GavgS8, x) -> np.ndarray:
+    """(N, 1, 1, C): sat(mbqm(sum_hw (x + input_offset), multiplier, shift) + output_offset)."""
+    _bounds(p.out_min, p.out_max)
+    x = _arr(x, S8, (g.batch, g.in_h, g.in_w, g.in_c)).astype(np.int64) + p.input_offset
+    s = x.sum(axis=(1, 2), keepdims=True)
+    if g.in_h * g.in_w * 255 >= ACC32_LIMIT:
+        raise OverflowError("global_avgpool_s8: the int32 sum may overflow")
+    v = af.mbqm(s, p.multiplier, p.shift, p.rounding) + p.output_offset
+    return np.clip(v, p.out_min, p.out_max).astype(S8)
+
+
+def global_maxpool_s8(g: ConvGeom, x) -> np.ndarray:
+    x = _arr(x, S8, (g.batch, g.in_h, g.in_w, g.in_c))
+    return x.max(axis=(1, 2), keepdims=True).astype(S8)
+
+
+# ---------------------------------------------------------------- element-wise
+
+def _operands(p: EltwiseS8, a, b):
+    _bounds(p.out_min, p.out_max)
+    shape = tuple(p.bc.shape)
+    a = _arr(a, S8).reshape(-1).astype(np.int64)
+    b = _arr(b, S8).reshape(-1).astype(np.int64)
+    return (a[broadcast_index(shape, p.bc.a_stride)] + p.a_offset,
+            b[broadcast_index(shape, p.bc.b_stride)] + p.b_offset)
+
+
+def _addsub(p: EltwiseS8, a, b, sign: int) -> np.ndarray:
+    av, bv = _operands(p, a, b)
+    if not 0 <= p.left_shift <= 22:
+        raise ValueError(f"left_shift {p.left_shift} outside [0, 22]")
+    sa = af.mbqm(av << p.left_shift, p.a_multiplier, p.a_shift, p.rounding)
+    sb = af.mbqm(bv << p.left_shift, p.b_multiplier, p.b_shift, p.rounding)
+    raw = af.sat32(sa + sign * sb)
+    v = af.mbqm(raw, p.out_multiplier, p.out_shift, p.rounding) + p.out_offset
+    return np.clip(v, p.out_min, p.out_max).astype(S8)
+
+
+def add_s8(p: EltwiseS8, a, b) -> np.ndarray:
+    """TFLite's int8 add over a 4-D broadcast (see nnc_eltwise_s8)."""
+    return _addsub(p, a, b, 1)
+
+
+def sub_s8(p: EltwiseS8, a, b) -> np.ndarray:
+    return _addsub(p, a, b, -1)
+
+
+def mul_s8(p: EltwiseS8, a, b) -> np.ndarray:
+    """TFLite's int8 mul: sat(mbqm((a + a_offset) * (b + b_offset), out_multiplier, out_shift) + out_offset)."""
+    av, bv = _operands(p, a, b)
+    v = af.mbqm(av * bv, p.out_multiplier, p.out_shift, p.rounding) + p.out_offset
+    return np.clip(v, p.out_min, p.out_max).astype(S8)
+
+
+def lut_s8(n: int, p: LutS8, x) -> np.ndarray:
+    """out[i] = table[x[i] + 128]."""
+    t = _arr(p.table, S8, (256,))
+    x = _arr(x, S8, (n,)).astype(np.int64)
+    return t[x + 128]
+
+
+def concat_part_s8(p: ConcatS8, x, out) -> np.ndarray:
+    """Writes [outer][inner] into out viewed as [outer][out_inner] at column offset (copy or table)."""
+    x = _arr(x, S8, (p.outer, p.inner))
+    o = _arr(out, S8).copy()
+    shape = o.shape
+    o = o.reshape(p.outer, p.out_inner)
+    if p.offset < 0 or p.offset + p.inner > p.out_inner:
+        raise ValueError("concat part outside the output")
+    if p.table is not None:
+        x = _arr(p.table, S8, (256,))[x.astype(np.int64) + 128]
+    o[:, p.offset:p.offset + p.inner] = x
+    return o.reshape(shape)
+
+
+def softmax_s8(p: SoftmaxS8, x) -> np.ndarray:
+    """Table-based softmax over the last axis (see nnc_softmax_s8); int64 arithmetic."""
+    _bounds(p.out_min, p.out_max)
+    x = _arr(x, S8, (p.rows, p.cols)).astype(np.int64)
+    t = np.asarray(p.exp_table, dtype=np.int64)
+    if t.shape != (256,) or t.min() < 0 or t.max() > (1 << 24):
+        raise ValueError("exp_table must hold 256 entries in [0, 2^24]")
+    if not 0 <= p.den_shift <= 40 or not 0 <= p.multiplier < (1 << 31):
+        raise ValueError("softmax multiplier / den_shift out of range")
+    e = t[x.max(axis=1, keepdims=True) - x]
+    den = e.sum(axis=1, keepdims=True) << p.den_shift
+    num = e * p.multiplier
+    q = (2 * num + den) // (2 * den)
+    return np.clip(q + p.out_offset, p.out_min, p.out_max).astype(S8)
+
+
+def prelu_s8(p: PreluS8, x) -> np.ndarray:
+    """TFLite's int8 PReLU over [outer][channels] (see nnc_prelu_s8)."""
+    _bounds(p.out_min, p.out_max)
+    x = _arr(x, S8, (p.outer, p.channels)).astype(np.int64) + p.input_offset
+    alpha = _arr(p.alpha, S8, (p.channels,)).astype(np.int64) + p.alpha_offset
+    pos = af.mbqm(x, p.pos_multiplier, p.pos_shift, p.rounding)
+    neg = af.mbqm(x * alpha, np.asarray(p.neg_multiplier, np.int64), np.asarray(p.neg_shift, np.int64),
+                  p.rounding)
+    v = np.where(x >= 0, pos, neg) + p.output_offset
+    return np.clip(v, p.out_min, p.out_max).astype(S8)
+
+
+# ---------------------------------------------------------------- data movement
+
+def pad_s8(p: Pad, x) -> np.ndarray:
+    """Pad of rank <= 4 (shapes left-filled with 1); constant mode pads with p.value (the quantized
+    pad value, normally the zero point), reflect mirrors without repeating the edge, edge repeats it."""
+    x = _arr(x, S8, tuple(p.in_shape))
+    widths = [(int(p.before[k]), int(p.out_shape[k] - p.in_shape[k] - p.before[k])) for k in range(4)]
+    if any(a < 0 or b < 0 for a, b in widths):
+        raise ValueError("pad shapes do not fit")
+    if p.mode == 0:
+        return np.pad(x, widths, mode="constant", constant_values=p.value).astype(S8)
+    return np.pad(x, widths, mode="reflect" if p.mode == 1 else "edge").astype(S8)
+
+
+def resize_nearest_s8(p: Resize, x) -> np.ndarray:
+    """out[n][y][x][c] = in[n][y0[y]][x0[x]][c]."""
+    x = _arr(x, S8, (p.batch, p.in_h, p.in_w, p.channels))
+    y0 = np.asarray(p.y0, dtype=np.int64)
+    x0 = np.asarray(p.x0, dtype=np.int64)
+    if y0.shape != (p.out_h,) or x0.shape != (p.out_w,):
+        raise ValueError("resize index tables do not match the output size")
+    return x[:, y0][:, :, x0]
+
+
+# ---------------------------------------------------------------- format changes
+
+def _rne_f32(v: np.ndarray) -> np.ndarray:
+    return np.rint(v.astype(np.float64))
+
+
+def quantize_s8(n: int, p: QuantS8, x) -> np.ndarray:
+    """q = sat(round_half_even(x / scale) + zero_point, qmin, qmax), the division in float32."""
+    x = np.asarray(x, dtype=np.float32).reshape(n)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        v = (x / np.float32(p.scale)).astype(np.float32)
+    v = np.where(np.isnan(v), 0.0, np.clip(v.astype(np.float64), -1e9, 1e9))
+    return np.clip(_rne_f32(v) + p.zero_point, p.qmin, p.qmax).astype(S8)
+
+
+def dequantize_s8(n: int, p: QuantS8, x) -> np.ndarray:
+    """(float)(q - zero_point) * scale in float32."""
+    q = _arr(x, S8, (n,)).astype(np.int64)
+    return (q - p.zero_point).astype(np.float32) * np.float32(p.scale)
+
+
+def convert_u8_s8(n: int, x) -> np.ndarray:
+    """uint8 -> int8 of the same real values (q - 128, zero point - 128)."""
+    return (_arr(x, U8, (n,)).astype(np.int64) - 128).astype(S8)
+
+
+def convert_s8_u8(n: int, x) -> np.ndarray:
+    return (_arr(x, S8, (n,)).astype(np.int64) + 128).astype(U8)
+
+
+KERNELS = ["conv2d_s8", "dense_s8", "pool_s8", "eltwise_s8", "lut_s8", "concat_s8", "softmax_s8", "prelu_s8",
+           "pad_s8", "resize_s8", "quant_s8"]

@@ -1,0 +1,15 @@
+/* Test-only: exported, array-at-a-time wrappers of the static inline helpers
+ * of nnc_affine.h, so tests/test_affine.py can compare them with
+ * nncodegen/ref/affine.py. */
+#ifndef NNC_AFFINE_SHIM_H
+#define NNC_AFFINE_SHIM_H
+
+#include "nnc_types.h"
+
+void shim_srdhm(int32_t n, const int32_t *a, const int32_t *b, int32_t *out);
+void shim_rdbpot(int32_t n, const int32_t *x, const int32_t *exponent, int32_t *out);
+void shim_mbqm(int32_t n, const int32_t *x, const int32_t *multiplier, const int32_t *shift, int32_t rounding,
+               int32_t *out);
+void shim_avg_round(int32_t n, const int32_t *sum, const int32_t *count, int32_t *out);
+
+#endif /* NNC_AFFINE_SHIM_H */

@@ -1,0 +1,199 @@
+"""Affine int8 rounding rules: templates_c/include/nnc_affine.h against its twin
+nncodegen/ref/affine.py, bit for bit, over random and edge values (INT32_MIN,
+ties); the twin against exact rational arithmetic (what TFLite's functions
+compute); and quantize_multiplier against TFLite's QuantizeMultiplier cases.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nncodegen.harness.cbuild import build_cffi
+from nncodegen.harness.cdefs import cdef_from_headers
+from nncodegen.paths import include_dir
+from nncodegen.ref import affine as af
+
+SHIM = Path(__file__).resolve().parent / "c"
+CFG = dict(deadline=None, database=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+I32_MIN, I32_MAX = -(1 << 31), (1 << 31) - 1
+EDGES = np.array([I32_MIN, I32_MIN + 1, -(1 << 30), -3, -2, -1, 0, 1, 2, 3, 1 << 30, I32_MAX - 1, I32_MAX])
+
+
+@pytest.fixture(scope="module")
+def shim():
+    headers = [SHIM / "nnc_affine_shim.h"]
+    incs = [include_dir(), SHIM]
+    cdef = cdef_from_headers(headers, incs)
+    ffi, lib = build_cffi("affine_shim_test", [SHIM / "nnc_affine_shim.c"], cdef, include_dirs=incs,
+                          header='#include "nnc_affine_shim.h"\n')
+    return ffi, lib
+
+
+def _c(shim, fn, *arrays):
+    ffi, lib = shim
+    arrs = [np.ascontiguousarray(a, dtype=np.int32) for a in arrays]
+    n = len(arrs[0])
+    out = np.zeros(n, dtype=np.int32)
+    ptrs = [ffi.from_buffer("int32_t[]", a) for a in arrs]
+    getattr(lib, fn)(n, *ptrs, ffi.from_buffer("int32_t[]", out))
+    return out.astype(np.int64)
+
+
+def _values(rng, n):
+    v = np.concatenate([EDGES, rng.integers(I32_MIN, I32_MAX + 1, size=n),
+                        rng.integers(-1000, 1001, size=n)])
+    return v.astype(np.int64)
+
+
+# ---------------------------------------------------------------- exact references
+
+def _round_away(fr: Fraction) -> int:
+    f = fr.numerator // fr.denominator
+    rem = fr - f
+    if rem > Fraction(1, 2) or (rem == Fraction(1, 2) and fr > 0):
+        return f + 1
+    return f
+
+
+def ref_srdhm(a: int, b: int) -> int:
+    """round(a * b / 2^31) with ties toward +infinity (gemmlowp's nudge, then truncation)."""
+    if a == b == I32_MIN:
+        return I32_MAX
+    return (2 * a * b + (1 << 31)) >> 32
+
+
+def ref_rdbpot(x: int, e: int) -> int:
+    return _round_away(Fraction(x, 1 << e))
+
+
+def ref_mbqm(x: int, m: int, s: int, rounding: int) -> int:
+    if rounding == af.ROUND_SINGLE:
+        v = (x * m + (1 << (30 - s))) >> (31 - s)  # floor(x * m / 2^(31-s) + 1/2)
+        return max(I32_MIN, min(I32_MAX, v))
+    left, right = max(s, 0), max(-s, 0)
+    xl = max(I32_MIN, min(I32_MAX, x << left))
+    return ref_rdbpot(ref_srdhm(xl, m), right)
+
+
+# ---------------------------------------------------------------- C vs twin
+
+@settings(**CFG)
+@given(seed=st.integers(0, 2 ** 32 - 1))
+def test_srdhm_c_equals_twin(shim, seed):
+    rng = np.random.default_rng(seed)
+    a = _values(rng, 200)
+    b = rng.permutation(a)
+    a = np.concatenate([a, EDGES.repeat(len(EDGES))])
+    b = np.concatenate([b, np.tile(EDGES, len(EDGES))])
+    np.testing.assert_array_equal(_c(shim, "shim_srdhm", a, b), af.srdhm(a, b))
+
+
+@settings(**CFG)
+@given(seed=st.integers(0, 2 ** 32 - 1))
+def test_rdbpot_c_equals_twin_with_ties(shim, seed):
+    rng = np.random.default_rng(seed)
+    e = rng.integers(0, 32, size=300)
+    x = rng.integers(I32_MIN, I32_MAX + 1, size=300)
+    # exact ties: k * 2^e + 2^(e-1) with either sign
+    k = rng.integers(-(1 << 10), 1 << 10, size=300)
+    et = rng.integers(1, 20, size=300)
+    ties = k * (1 << et) + (1 << (et - 1))
+    xs = np.concatenate([x, ties, EDGES.repeat(32)])
+    es = np.concatenate([e, et, np.tile(np.arange(32), len(EDGES))])
+    np.testing.assert_array_equal(_c(shim, "shim_rdbpot", xs, es), af.rdbpot(xs, es))
+
+
+@pytest.mark.parametrize("rounding", [af.ROUND_DOUBLE, af.ROUND_SINGLE])
+@settings(**CFG)
+@given(seed=st.integers(0, 2 ** 32 - 1))
+def test_mbqm_c_equals_twin(shim, rounding, seed):
+    rng = np.random.default_rng(seed)
+    n = 400
+    x = np.concatenate([rng.integers(-(1 << 24), 1 << 24, size=n), rng.integers(I32_MIN, I32_MAX + 1, size=n),
+                        EDGES.repeat(4)])
+    m = np.concatenate([rng.integers(1 << 30, 1 << 31, size=2 * n),
+                        np.resize(np.array([1 << 30, I32_MAX, 0, (1 << 30) + 1]), len(EDGES) * 4)])
+    s = np.concatenate([rng.integers(-31, 1, size=n), rng.integers(-31, 31, size=n),
+                        np.resize(np.array([0, -31, 30, -1]), len(EDGES) * 4)])
+    ffi, lib = shim
+    arrs = [np.ascontiguousarray(a, dtype=np.int32) for a in (x, m, s)]
+    out = np.zeros(len(x), dtype=np.int32)
+    lib.shim_mbqm(len(x), *[ffi.from_buffer("int32_t[]", a) for a in arrs], rounding,
+                  ffi.from_buffer("int32_t[]", out))
+    np.testing.assert_array_equal(out.astype(np.int64), af.mbqm(x, m, s, rounding))
+
+
+def test_avg_round_c_equals_twin(shim):
+    rng = np.random.default_rng(3)
+    count = rng.integers(1, 50, size=2000)
+    total = rng.integers(-128 * 49, 128 * 49, size=2000)
+    ties = np.array([2, -2, 6, -6, 3, -3, 1, -1, 0])
+    tcount = np.array([4, 4, 4, 4, 2, 2, 2, 2, 3])
+    t = np.concatenate([total, ties])
+    c = np.concatenate([count, tcount])
+    np.testing.assert_array_equal(_c(shim, "shim_avg_round", t, c), af.avg_round(t, c))
+    np.testing.assert_array_equal(af.avg_round(ties, tcount), [1, -1, 2, -2, 2, -2, 1, -1, 0])
+
+
+# ---------------------------------------------------------------- twin vs exact arithmetic
+
+def test_srdhm_rdbpot_against_exact_rationals():
+    rng = np.random.default_rng(7)
+    a = _values(rng, 300)
+    b = rng.permutation(a)
+    got = af.srdhm(a, b)
+    assert [int(v) for v in got] == [ref_srdhm(int(p), int(q)) for p, q in zip(a, b)]
+    assert int(af.srdhm(I32_MIN, I32_MIN)) == I32_MAX
+    x = np.concatenate([_values(rng, 200), np.array([-6, -5, -3, 3, 5, 6, -(1 << 30) - (1 << 29)])])
+    for e in (0, 1, 2, 5, 17, 31):
+        assert [int(v) for v in af.rdbpot(x, e)] == [ref_rdbpot(int(v), e) for v in x]
+    # ties go away from zero: -2.5 -> -3, 2.5 -> 3
+    assert af.rdbpot(np.array([-5, 5, -3, 3]), 1).tolist() == [-3, 3, -2, 2]
+
+
+@pytest.mark.parametrize("rounding", [af.ROUND_DOUBLE, af.ROUND_SINGLE])
+def test_mbqm_against_exact_rationals(rounding):
+    rng = np.random.default_rng(11)
+    x = np.concatenate([rng.integers(-(1 << 20), 1 << 20, size=300), EDGES])
+    m = rng.integers(1 << 30, 1 << 31, size=len(x))
+    s = rng.integers(-20, 3, size=len(x))
+    got = af.mbqm(x, m, s, rounding)
+    want = [ref_mbqm(int(a), int(b), int(c), rounding) for a, b, c in zip(x, m, s)]
+    assert [int(v) for v in got] == want
+
+
+def test_double_and_single_rounding_differ_on_ties():
+    # x * 0.5 * 2^-1 = x / 4: for x = 6 exact value 1.5 -> double rounding away (2), single half up (2);
+    # for x = -6 -> -1.5: double rounding gives -2 (away), single rounding -1 (half up)
+    m, s = af.quantize_multiplier(0.25)
+    assert (m, s) == (1 << 30, -1)
+    assert int(af.mbqm(-6, m, s, af.ROUND_DOUBLE)) == -2
+    assert int(af.mbqm(-6, m, s, af.ROUND_SINGLE)) == -1
+    assert int(af.mbqm(6, m, s, af.ROUND_DOUBLE)) == 2
+    assert int(af.mbqm(6, m, s, af.ROUND_SINGLE)) == 2
+
+
+# ---------------------------------------------------------------- quantize_multiplier (TFLite cases)
+
+def test_quantize_multiplier_matches_tflite_cases():
+    assert af.quantize_multiplier(0.0) == (0, 0)
+    assert af.quantize_multiplier(0.5) == (1 << 30, 0)
+    assert af.quantize_multiplier(1.0) == (1 << 30, 1)
+    assert af.quantize_multiplier(2.0) == (1 << 30, 2)
+    assert af.quantize_multiplier(0.75) == (3 << 29, 0)
+    # frexp mantissa that rounds up to 2^31: halved, shift + 1
+    assert af.quantize_multiplier(1.0 - 2.0 ** -40) == (1 << 30, 1)
+    # tiny multipliers (shift < -31) become 0
+    assert af.quantize_multiplier(2.0 ** -40) == (0, 0)
+    # single rounding saturates shifts above 30
+    assert af.quantize_multiplier(2.0 ** 40, af.ROUND_SINGLE) == ((1 << 31) - 1, 30)
+    rng = np.random.default_rng(5)
+    for v in rng.uniform(1e-6, 4.0, size=200):
+        m, s = af.quantize_multiplier(float(v))
+        assert (1 << 30) <= m < (1 << 31)
+        assert abs(m * 2.0 ** (s - 31) - v) <= v * 2.0 ** -30

@@ -1,0 +1,326 @@
+"""The generated C on ARM targets, under qemu (marker "cross"; about two minutes on two cores).
+
+* equivalence: the shipped examples (MNIST in float32, q7 and q15, and every other example
+  model found in examples/) run on aarch64 Linux, ARMv7 Linux (NEON) and bare-metal Cortex-M4 and
+  Cortex-M7 (MPS2 boards, semihosting).  Integer outputs must be bit-identical to the host build
+  and the simulator.  Float outputs must be bit-identical to the host build (all builds use
+  -std=c99, which turns off FMA contraction, and the same expf algorithm), and within the
+  verify tolerance of the float32 simulator (1e-5 relative), which sums in its own order;
+* integer-only models link with no floating-point helper functions on a soft-float Cortex-M4;
+* the generated CMake project builds with every toolchain file under -Werror, and its programs
+  run under qemu with the host's results;
+* verify/run/report/bench --target through the command line; a missing toolchain is a clear
+  error naming the Debian packages.
+
+In CI (CI=true) a missing cross tool fails these tests; elsewhere they are skipped with the reason.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nncodegen
+from nncodegen.harness.cmodel import CModel
+from nncodegen.harness.cross import (ALL_PACKAGES, CrossToolMissing, build_program, missing_tools, render_driver,
+                                     require_tools, run_on_target)
+
+IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+TARGETS = ["aarch64-linux", "armv7-linux", "cortex-m4", "cortex-m7"]
+SCHEMES = ["f32", "q7", "q15"]
+N_SAMPLES = 64
+cross = pytest.mark.cross
+
+
+def need(target):
+    missing = missing_tools(target)
+    if missing:
+        msg = (f"{target}: {', '.join(missing)} missing; install the Debian packages "
+               f"{' '.join(ALL_PACKAGES)} (.ci/run does)")
+        if IN_CI:
+            pytest.fail(msg)
+        pytest.skip(msg)
+
+
+def nnc(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "nncodegen", *map(str, args)], capture_output=True, text=True,
+                          env=env)
+
+
+def first_mismatch(a, b):
+    idx = np.argwhere(np.asarray(a) != np.asarray(b))
+    return tuple(int(i) for i in idx[0]) if len(idx) else None
+
+
+# ---------------------------------------------------------------- models
+class Model:
+    """One generated output directory with its raw inputs and the host and simulator outputs."""
+
+    def __init__(self, graph, outdir, x):
+        self.graph = graph
+        self.outdir = nncodegen.generate(graph, outdir, name="m")
+        self.cm = CModel(self.outdir)
+        self.x = x
+        self.xq = self.cm.quantize_input(x)
+        self.host = self.cm.run_raw(self.xq)
+        self.sim = nncodegen.simulate(graph, x, raw=True).reshape(self.host.shape)
+        self.quantized = self.cm.quantized
+
+
+@pytest.fixture(scope="module")
+def mnist(examples_dir, tmp_path_factory):
+    d = examples_dir / "mnist_cnn"
+    g = nncodegen.load(d / "mnist_cnn.onnx")
+    calib = np.load(d / "calib.npy")
+    x = np.load(d / "test_images.npy")[:N_SAMPLES]
+    cache = {}
+
+    def get(scheme):
+        if scheme not in cache:
+            gs = g if scheme == "f32" else nncodegen.quantize(g, calib, scheme)
+            cache[scheme] = Model(gs, tmp_path_factory.mktemp(f"mnist_{scheme}") / "out", x)
+        return cache[scheme]
+    return get
+
+
+def check_target_output(model, y, target):
+    assert y.shape == model.host.shape and y.dtype == model.host.dtype, (y.shape, y.dtype)
+    bad = first_mismatch(y, model.host)
+    assert bad is None, f"{target}: differs from the host build at {bad}: {y[bad]} vs {model.host[bad]}"
+    if model.quantized:
+        bad = first_mismatch(y, model.sim)
+        assert bad is None, f"{target}: differs from the simulator at {bad}: {y[bad]} vs {model.sim[bad]}"
+    else:
+        tol = 1e-5 * max(1.0, float(np.abs(model.sim).max()))
+        err = float(np.abs(y.astype(np.float64) - model.sim).max())
+        assert err <= tol, f"{target}: max |C - simulator| {err} > {tol}"
+
+
+@cross
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_mnist_on_target_matches_host_and_simulator(mnist, scheme, target):
+    need(target)
+    m = mnist(scheme)
+    check_target_output(m, run_on_target(m.outdir, m.xq, target), target)
+
+
+def _other_examples(examples_dir):
+    found = []
+    for d in sorted(p for p in examples_dir.iterdir() if p.is_dir() and p.name != "mnist_cnn"):
+        for model in sorted(d.glob("*.onnx")) + sorted(d.glob("*.tflite")) + sorted(d.glob("*.nnc")):
+            found.append(model)
+    return found
+
+
+OTHER = _other_examples(Path(__file__).resolve().parent.parent / "examples")
+
+
+@cross
+@pytest.mark.parametrize("model_path", OTHER, ids=[f"{p.parent.name}/{p.name}" for p in OTHER])
+def test_other_examples_on_targets(model_path, tmp_path):
+    for t in ("aarch64-linux", "armv7-linux", "cortex-m4"):
+        need(t)
+    d = model_path.parent
+    try:
+        g = nncodegen.load(model_path)
+    except nncodegen.GraphError as e:
+        pytest.skip(f"{model_path.name}: not loadable by this version yet ({e})")
+    xs = [p for p in ("test_images.npy", "test_x.npy", "calib.npy") if (d / p).exists()]
+    if not xs:
+        pytest.skip(f"{d.name}: no test inputs (test_images.npy / test_x.npy / calib.npy)")
+    x = np.load(d / xs[0]).astype(np.float32)
+    in_shape = g.tensors[g.inputs[0]].shape
+    x = x.reshape((-1,) + tuple(in_shape[1:]))[:32]
+    if not g.is_quantized and (d / "calib.npy").exists():
+        g = nncodegen.quantize(g, np.load(d / "calib.npy").reshape((-1,) + tuple(in_shape[1:])), "q7")
+    m = Model(g, tmp_path / "out", x)
+    for t in ("aarch64-linux", "armv7-linux", "cortex-m4"):
+        check_target_output(m, run_on_target(m.outdir, m.xq, t), t)
+
+
+# ---------------------------------------------------------------- soft float, strict builds
+FLOAT_HELPER = re.compile(r"^(__aeabi_(f|d|[iu]?[il]2[fd]|ul2[fd]|[fd]2)\w*|__(add|sub|mul|div|neg)[sd]f3|"
+                          r"__(extend|trunc)\w*[sd]f2|__float\w+|__fix\w+|__(eq|ne|lt|le|gt|ge|unord|cmp)[sd]f2|"
+                          r"__aeabi_c[fd]\w*)$")
+
+
+def float_helpers(build):
+    r = subprocess.run([build.config.tool("nm"), str(build.exe)], capture_output=True, text=True, check=True)
+    return sorted({line.split()[-1] for line in r.stdout.splitlines() if FLOAT_HELPER.match(line.split()[-1])})
+
+
+@cross
+@pytest.mark.parametrize("scheme", ["q7", "q15"])
+def test_integer_model_links_without_float_helpers_on_softfloat_m4(mnist, scheme):
+    need("cortex-m4-softfloat")
+    m = mnist(scheme)
+    b = build_program(m.outdir, "cortex-m4-softfloat", sources=[render_driver("model_only_main.c.j2", m.outdir)],
+                      label="size", semihosted_main=False)
+    assert "-mfloat-abi=soft" in b.config.cflags
+    assert float_helpers(b) == [], f"{scheme} model pulls in float helpers"
+    r = b.execute([], b.exe.parent, 60)
+    assert r.returncode == 0, r.stderr
+
+
+@cross
+def test_float_helper_check_sees_float_code(mnist):
+    """The check above can fail: the float model on the soft-float M4 needs the helpers."""
+    need("cortex-m4-softfloat")
+    m = mnist("f32")
+    b = build_program(m.outdir, "cortex-m4-softfloat", sources=[render_driver("model_only_main.c.j2", m.outdir)],
+                      label="size", semihosted_main=False)
+    assert any(h.startswith("__aeabi_f") for h in float_helpers(b))
+
+
+TOOLCHAINS = {"aarch64-linux-gnu": "aarch64-linux", "arm-linux-gnueabihf": "armv7-linux",
+              "arm-none-eabi-cortex-m4": "cortex-m4", "arm-none-eabi-cortex-m4-softfloat": "cortex-m4-softfloat",
+              "arm-none-eabi-cortex-m7": "cortex-m7"}
+
+
+@cross
+@pytest.mark.parametrize("toolchain", sorted(TOOLCHAINS))
+def test_cmake_project_builds_with_toolchain_file_and_runs(examples_dir, toolchain, tmp_path):
+    """The generated CMakeLists.txt (-Wall -Wextra -Werror -pedantic) with each cmake/ toolchain file;
+    the example program then prints, under qemu, what the host build prints."""
+    target = TOOLCHAINS[toolchain]
+    need(target)
+    if not shutil.which("cmake"):
+        pytest.fail("cmake is required (CI installs it)")
+    d = examples_dir / "mnist_cnn"
+    calib = np.load(d / "calib.npy")
+    g = nncodegen.quantize(nncodegen.load(d / "mnist_cnn.onnx"), calib, "q7")
+    sample = g.tensors[g.inputs[0]].fmt.quantize(calib[0])
+    cg = {"aarch64-linux": "cortex-a53", "armv7-linux": "armv7-a"}.get(target, target.replace("-softfloat", ""))
+    out = nncodegen.generate(g, tmp_path / "proj", name="mnist", target=cg, sample=sample)
+    b = tmp_path / "build"
+    for cmd in (["cmake", "-S", str(out), "-B", str(b), f"-DCMAKE_TOOLCHAIN_FILE={out / 'cmake' / toolchain}.cmake"],
+                ["cmake", "--build", str(b)]):
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        assert r.returncode == 0, r.stdout + r.stderr
+    cfg = require_tools(target)
+    if cfg.target.kind == "linux":
+        cmd = [*cfg.qemu, str(b / "mnist_main")]
+    else:
+        cmd = [*cfg.qemu, "-nographic", "-monitor", "none", "-semihosting-config", "enable=on,target=native",
+               "-kernel", str(b / "mnist_main.elf")]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    printed = np.array([int(line.split()[1]) for line in r.stdout.strip().splitlines()])
+    np.testing.assert_array_equal(printed, nncodegen.simulate(g, calib[:1], raw=True).ravel())
+
+
+# ---------------------------------------------------------------- command line
+@cross
+def test_cli_verify_and_run_on_cortex_m4(mnist, tmp_path):
+    need("cortex-m4")
+    m = mnist("q7")
+    np.save(tmp_path / "x.npy", m.x[:20])
+    r = nnc("verify", m.outdir, "--inputs", tmp_path / "x.npy", "--target", "cortex-m4", "--json", tmp_path / "v.json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    v = json.loads((tmp_path / "v.json").read_text())
+    assert v["target"] == "cortex-m4" and v["bit_exact"] is True and v["vs_host"]["identical"] is True
+    assert v["n_samples"] == 20 and v["first_divergent_layer"] is None
+    assert "SIMD path" in r.stdout and "cortex-m4 vs host C" in r.stdout
+    r = nnc("run", m.outdir, "--inputs", tmp_path / "x.npy", "-o", tmp_path / "y.npy", "--target", "cortex-m4")
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_array_equal(np.load(tmp_path / "y.npy"), m.cm.run(m.x[:20]))
+
+
+@cross
+def test_verify_on_target_names_the_first_divergent_layer(mnist, tmp_path):
+    """A fault that only the aarch64 build has (host output stays right) is found layer by layer on the target."""
+    need("aarch64-linux")
+    m = mnist("q7")
+    out = tmp_path / "broken"
+    shutil.copytree(m.outdir, out)
+    src = out / "m.c"
+    text, n = re.subn(r"(\n\s*)NNC_TRACE_LAYER\(3, (\w+), ",
+                      r"\n#ifdef __aarch64__\1\2[5] = (int8_t)(\2[5] ^ 1);\n#endif\1NNC_TRACE_LAYER(3, \2, ",
+                      src.read_text(), count=1)
+    assert n == 1
+    src.write_text(text)
+    np.save(tmp_path / "x.npy", m.x[:4])
+    r = nnc("verify", out, "--inputs", tmp_path / "x.npy", "--target", "aarch64-linux", "--json", tmp_path / "v.json")
+    assert r.returncode == 1, r.stdout + r.stderr
+    v = json.loads((tmp_path / "v.json").read_text())
+    layer3 = m.graph.nodes[3].name
+    assert v["bit_exact"] is False and v["vs_host"]["identical"] is False
+    assert v["first_divergent_layer"].startswith(layer3) and "aarch64-linux" in v["first_divergent_layer"]
+
+
+@cross
+def test_report_target_measures_flash_and_ram(mnist, tmp_path):
+    need("cortex-m4")
+    m = mnist("q7")
+    r = nnc("report", m.outdir, "--target", "cortex-m4", "--json", tmp_path / "r.json")
+    assert r.returncode == 0, r.stderr
+    rep = json.loads((tmp_path / "r.json").read_text())
+    s = rep["target_size"]
+    assert s["model"]["weights"] == rep["weight_bytes"]          # const arrays as predicted
+    assert s["model"]["arena"] >= rep["arena_bytes"]             # the static arena, in 8-byte words
+    assert s["model"]["arena"] - rep["arena_bytes"] < 8
+    assert s["image"]["flash"] >= s["model"]["flash"] >= rep["weight_bytes"]
+    assert 0 < s["stack"]["model_static_estimate"] <= s["stack"]["measured_peak"] < 4096
+    assert s["image"]["ram"] == s["image"]["data"] + s["image"]["bss"] + s["stack"]["measured_peak"]
+    assert "flash: model weights" in r.stdout and "RAM: arena" in r.stdout
+
+
+@cross
+@pytest.mark.parametrize("target", ["cortex-m4", "aarch64-linux"])
+def test_bench_counts_instructions_repeatably(mnist, target, tmp_path):
+    need(target)
+    m = mnist("q7")
+    runs = []
+    for i in range(2):
+        r = nnc("bench", m.outdir, "--target", target, "--json", tmp_path / f"b{i}.json")
+        assert r.returncode == 0, r.stderr
+        runs.append(json.loads((tmp_path / f"b{i}.json").read_text()))
+    a, b = runs
+    assert a["instructions_per_inference"] == b["instructions_per_inference"] > 0
+    assert [l["instructions"] for l in a["layers"]] == [l["instructions"] for l in b["layers"]]
+    assert len(a["layers"]) == len(m.graph.nodes)
+    total = sum(l["instructions"] for l in a["layers"])
+    assert abs(total - a["instructions_per_inference"]) <= 2 * len(a["layers"]) + a["hook_overhead"]
+    convs = sum(l["instructions"] for l in a["layers"] if l["op"] == "conv2d")
+    assert convs > 0.8 * total
+    assert "instructions per inference" in r.stdout
+
+
+@cross
+def test_bench_counts_on_host(mnist, tmp_path):
+    if not shutil.which("valgrind"):
+        pytest.skip("valgrind is not installed (perf alone gives no per-layer split)")
+    m = mnist("q7")
+    r = nnc("bench", m.outdir, "--target", "host", "--json", tmp_path / "b.json")
+    assert r.returncode == 0, r.stderr
+    res = json.loads((tmp_path / "b.json").read_text())
+    assert res["instructions_per_inference"] > 0 and "callgrind" in res["tool"]
+    assert len(res["layers"]) == len(m.graph.nodes)
+
+
+# ---------------------------------------------------------------- missing tools (no tools needed)
+def test_missing_toolchain_names_the_debian_packages(tmp_path, monkeypatch, examples_dir):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no compiler, no qemu
+    with pytest.raises(CrossToolMissing) as e:
+        require_tools("cortex-m4")
+    msg = str(e.value)
+    assert "arm-none-eabi-gcc" in msg and "apt-get install" in msg
+    for pkg in ("gcc-arm-none-eabi", "libnewlib-arm-none-eabi", "qemu-system-arm"):
+        assert pkg in msg
+    with pytest.raises(CrossToolMissing, match="gcc-aarch64-linux-gnu .*qemu-user"):
+        require_tools("aarch64-linux")
+    r = nnc("verify", tmp_path, "--inputs", examples_dir / "mnist_cnn" / "test_images.npy", "--target", "armv7-linux",
+            env={**os.environ, "PATH": str(tmp_path)})
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert "gcc-arm-linux-gnueabihf" in r.stderr and "libc6-dev-armhf-cross" in r.stderr
+
+
+def test_unknown_run_target_is_a_clean_error(tmp_path):
+    r = nnc("run", tmp_path, "--inputs", tmp_path / "x.npy", "-o", tmp_path / "y.npy", "--target", "pdp11")
+    assert r.returncode == 2 and "pdp11" in r.stderr and "aarch64-linux" in r.stderr

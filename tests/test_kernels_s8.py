@@ -1,0 +1,436 @@
+"""Affine int8 C kernels (templates_c/kernels/*_s8.c) against their numpy twins
+(nncodegen/ref/kernels_s8.py), bit for bit, over hypothesis-generated shapes,
+zero points, multipliers and both rounding modes; plus the twins' semantics
+against float arithmetic on dequantized values.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from nncodegen.harness.cbuild import build_cffi
+from nncodegen.harness.cdefs import cdef_from_headers
+from nncodegen.ir.ops import conv_out_size
+from nncodegen.lower.params import (Broadcast, ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LutS8, Pad,
+                                    PoolS8, PreluS8, QuantS8, RequantS8, Resize, SoftmaxS8, to_cffi)
+from nncodegen.paths import include_dir, kernels_dir
+from nncodegen.ref import affine as af
+from nncodegen.ref import float_ops
+from nncodegen.ref import kernels_s8 as ks
+
+CFG = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+CT = {np.dtype(np.int8): "int8_t", np.dtype(np.uint8): "uint8_t", np.dtype(np.int32): "int32_t",
+      np.dtype(np.float32): "float"}
+
+
+class CLib:
+    def __init__(self, ffi, lib):
+        self.ffi, self.lib, self.keep = ffi, lib, []
+
+    def p(self, arr):
+        if arr is None:
+            return self.ffi.NULL
+        assert arr.flags.c_contiguous
+        return self.ffi.from_buffer(CT[arr.dtype] + "[]", arr)
+
+    def s(self, obj):
+        return to_cffi(self.ffi, obj, self.keep)
+
+    def call(self, name, *args):
+        try:
+            getattr(self.lib, name)(*args)
+        finally:
+            self.keep = []
+
+
+@pytest.fixture(scope="module")
+def clib():
+    kd = kernels_dir()
+    sources = [kd / f"{k}.c" for k in ks.KERNELS]
+    headers = [s.with_suffix(".h") for s in sources]
+    incs = [include_dir(), kd]
+    cdef = cdef_from_headers(headers, incs)
+    header = "".join(f'#include "{h.name}"\n' for h in headers)
+    ffi, lib = build_cffi("kernels_s8_test", sources, cdef, include_dirs=incs, header=header)
+    return CLib(ffi, lib)
+
+
+def garbage(shape, dtype=np.int8, seed=99):
+    info = np.iinfo(dtype)
+    return np.random.default_rng(seed).integers(info.min, info.max + 1, size=shape).astype(dtype)
+
+
+def assert_same(got, want, what=""):
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.dtype == want.dtype, f"{what}: dtype {got.dtype} != twin {want.dtype}"
+    got = got.reshape(want.shape)
+    bad = np.argwhere(got != want)
+    if bad.size:
+        i = tuple(int(v) for v in bad[0])
+        raise AssertionError(f"{what}: {len(bad)} of {want.size} elements differ; first at {i}: "
+                             f"C {got[i]} != twin {want[i]}")
+
+
+def ints(data, lo, hi, label):
+    return data.draw(st.integers(lo, hi), label=label)
+
+
+def draw_s8(data, shape, label):
+    mode = data.draw(st.sampled_from(["full", "small", "extreme"]), label=f"{label} mode")
+    rng = np.random.default_rng(ints(data, 0, 2 ** 32 - 1, f"{label} seed"))
+    if mode == "full":
+        v = rng.integers(-128, 128, size=shape)
+    elif mode == "small":
+        v = rng.integers(-3, 4, size=shape)
+    else:
+        v = rng.choice(np.array([-128, -127, -1, 0, 1, 126, 127]), size=shape)
+    return np.ascontiguousarray(v.astype(np.int8))
+
+
+def draw_zp(data, label):
+    return data.draw(st.one_of(st.sampled_from([-128, 0, 127]), st.integers(-128, 127)), label=label)
+
+
+def draw_rounding(data):
+    return data.draw(st.sampled_from([af.ROUND_DOUBLE, af.ROUND_SINGLE]), label="rounding")
+
+
+def draw_multiplier(data, label, lo=1e-5, hi=0.99):
+    """A real multiplier quantized as TFLite does (log-uniform), or an edge case."""
+    kind = data.draw(st.sampled_from(["real", "real", "edge"]), label=f"{label} kind")
+    if kind == "edge":
+        return data.draw(st.sampled_from([(1 << 30, 0), ((1 << 31) - 1, -1), (1 << 30, -31), (0, 0),
+                                          ((1 << 30) + 1, -7)]), label=label)
+    e = data.draw(st.floats(np.log2(lo), np.log2(hi)), label=f"{label} log2")
+    return af.quantize_multiplier(2.0 ** e)
+
+
+def draw_bounds(data, zp):
+    kind = data.draw(st.sampled_from(["full", "relu", "relu6", "random"]), label="bounds")
+    if kind == "full":
+        return -128, 127
+    if kind == "relu":
+        return zp, 127
+    if kind == "relu6":
+        return zp, min(127, zp + ints(data, 0, 255, "cap"))
+    a, b = ints(data, -128, 127, "b0"), ints(data, -128, 127, "b1")
+    return min(a, b), max(a, b)
+
+
+def draw_requant(data, n, in_zp):
+    ms = [draw_multiplier(data, f"m{c}", 1e-4, 0.5) for c in range(min(n, 3))]
+    ms = [ms[c % len(ms)] for c in range(n)]
+    out_zp = draw_zp(data, "out_zp")
+    lo, hi = draw_bounds(data, out_zp)
+    return RequantS8(tuple(m for m, _ in ms), tuple(s for _, s in ms), -in_zp, out_zp, lo, hi,
+                     draw_rounding(data))
+
+
+def draw_bias(data, n):
+    kind = data.draw(st.sampled_from(["none", "small", "large"]), label="bias")
+    if kind == "none":
+        return None
+    rng = np.random.default_rng(ints(data, 0, 2 ** 32 - 1, "bias seed"))
+    hi = 2000 if kind == "small" else 1 << 24
+    return np.ascontiguousarray(rng.integers(-hi, hi, size=n).astype(np.int32))
+
+
+# ---------------------------------------------------------------- MAC kernels
+
+def draw_conv_geom(data) -> ConvGeom:
+    kind = data.draw(st.sampled_from(["generic", "pointwise", "depthwise", "depthwise_mult", "grouped"]),
+                     label="kind")
+    if kind in ("depthwise", "depthwise_mult"):
+        c = ints(data, 1, 6, "channels")
+        cin, cout, groups = c, c * (1 if kind == "depthwise" else ints(data, 2, 3, "mult")), c
+    elif kind == "grouped":
+        groups = ints(data, 2, 3, "groups")
+        cin, cout = groups * ints(data, 1, 3, "cin_g"), groups * ints(data, 1, 3, "cout_g")
+    else:
+        cin, cout, groups = ints(data, 1, 8, "in_c"), ints(data, 1, 8, "out_c"), 1
+    if kind == "pointwise":
+        kh = kw = sh = sw = dh = dw = 1
+        pt = pl = pb = pr = 0
+    else:
+        kh, kw = ints(data, 1, 4, "k_h"), ints(data, 1, 4, "k_w")
+        sh, sw = ints(data, 1, 3, "s_h"), ints(data, 1, 3, "s_w")
+        dh, dw = ints(data, 1, 2, "d_h"), ints(data, 1, 2, "d_w")
+        pt, pb = ints(data, 0, kh, "pad_t"), ints(data, 0, kh, "pad_b")
+        pl, pr = ints(data, 0, kw, "pad_l"), ints(data, 0, kw, "pad_r")
+    h = max(1, dh * (kh - 1) + 1 - pt - pb) + ints(data, 0, 4, "extra_h")
+    w = max(1, dw * (kw - 1) + 1 - pl - pr) + ints(data, 0, 4, "extra_w")
+    oh, ow = conv_out_size(h, kh, sh, pt, pb, dh), conv_out_size(w, kw, sw, pl, pr, dw)
+    return ConvGeom(ints(data, 1, 2, "batch"), h, w, cin, oh, ow, cout, kh, kw, sh, sw, pt, pl, dh, dw, groups)
+
+
+@settings(max_examples=150, **CFG)
+@given(data=st.data())
+def test_conv2d_s8(clib, data):
+    g = draw_conv_geom(data)
+    x = draw_s8(data, (g.batch, g.in_h, g.in_w, g.in_c), "x")
+    w = draw_s8(data, (g.out_c, g.k_h, g.k_w, g.in_c // g.groups), "w")
+    in_zp = draw_zp(data, "in_zp")
+    b = draw_bias(data, g.out_c)
+    rq = draw_requant(data, g.out_c, in_zp)
+    pointwise = (g.k_h == g.k_w == g.stride_h == g.stride_w == g.groups == 1 and g.pad_top == g.pad_left == 0
+                 and (g.out_h, g.out_w) == (g.in_h, g.in_w))
+    event("pointwise" if pointwise else "depthwise" if g.groups == g.in_c == g.out_c else "generic")
+    want = ks.conv2d_s8(g, rq, x, w, b)
+    assert want.shape == (g.batch, g.out_h, g.out_w, g.out_c)
+    out = garbage(want.shape)
+    clib.call("conv2d_s8", clib.s(g), clib.s(rq), clib.p(x), clib.p(w), clib.p(b), clib.p(out))
+    assert_same(out, want, f"conv2d_s8 {g} {rq}")
+
+
+@settings(max_examples=100, **CFG)
+@given(data=st.data())
+def test_dense_s8(clib, data):
+    g = DenseGeom(ints(data, 1, 3, "batch"), ints(data, 1, 200, "in"), ints(data, 1, 16, "out"))
+    x = draw_s8(data, (g.batch, g.in_features), "x")
+    w = draw_s8(data, (g.out_features, g.in_features), "w")
+    in_zp = draw_zp(data, "in_zp")
+    b = draw_bias(data, g.out_features)
+    rq = draw_requant(data, g.out_features, in_zp)
+    want = ks.dense_s8(g, rq, x, w, b)
+    out = garbage(want.shape)
+    clib.call("dense_s8", clib.s(g), clib.s(rq), clib.p(x), clib.p(w), clib.p(b), clib.p(out))
+    assert_same(out, want, f"dense_s8 {g} {rq}")
+
+
+# ---------------------------------------------------------------- pools
+
+def draw_pool_geom(data) -> ConvGeom:
+    kh, kw = ints(data, 1, 4, "k_h"), ints(data, 1, 4, "k_w")
+    sh, sw = ints(data, 1, 3, "s_h"), ints(data, 1, 3, "s_w")
+    pt, pb = ints(data, 0, kh - 1, "pad_t"), ints(data, 0, kh - 1, "pad_b")
+    pl, pr = ints(data, 0, kw - 1, "pad_l"), ints(data, 0, kw - 1, "pad_r")
+    h = max(1, kh - pt - pb) + ints(data, 0, 5, "extra_h")
+    w = max(1, kw - pl - pr) + ints(data, 0, 5, "extra_w")
+    c = ints(data, 1, 6, "c")
+    oh, ow = conv_out_size(h, kh, sh, pt, pb, 1), conv_out_size(w, kw, sw, pl, pr, 1)
+    return ConvGeom(ints(data, 1, 2, "batch"), h, w, c, oh, ow, c, kh, kw, sh, sw, pt, pl)
+
+
+@pytest.mark.parametrize("kernel", ["maxpool_s8", "avgpool_s8", "global_avgpool_s8", "global_maxpool_s8"])
+@settings(max_examples=80, **CFG)
+@given(data=st.data())
+def test_pool_s8(clib, kernel, data):
+    if kernel.startswith("global"):
+        h, w, c = ints(data, 1, 9, "h"), ints(data, 1, 9, "w"), ints(data, 1, 6, "c")
+        g = ConvGeom(ints(data, 1, 2, "batch"), h, w, c, 1, 1, c, h, w)
+    else:
+        g = draw_pool_geom(data)
+    x = draw_s8(data, (g.batch, g.in_h, g.in_w, g.in_c), "x")
+    extra = []
+    if kernel == "avgpool_s8":
+        zp = draw_zp(data, "zp")
+        lo, hi = draw_bounds(data, zp)
+        extra = [PoolS8(data.draw(st.sampled_from([0, 1]), label="cip"), zp, lo, hi)]
+    elif kernel == "global_avgpool_s8":
+        m, s = draw_multiplier(data, "m", 1e-3, 0.99)
+        zo = draw_zp(data, "out_zp")
+        lo, hi = draw_bounds(data, zo)
+        extra = [GavgS8(-draw_zp(data, "in_zp"), m, s, zo, lo, hi, draw_rounding(data))]
+    want = getattr(ks, kernel)(g, *extra, x)
+    out = garbage(want.shape)
+    clib.call(kernel, clib.s(g), *[clib.s(e) for e in extra], clib.p(x), clib.p(out))
+    assert_same(out, want, f"{kernel} {g} {extra}")
+
+
+# ---------------------------------------------------------------- element-wise
+
+def strides(shape, out):
+    st_, acc = [0] * 4, 1
+    for i in range(3, -1, -1):
+        st_[i] = 0 if shape[i] == 1 and out[i] != 1 else acc
+        acc *= shape[i]
+    return tuple(st_)
+
+
+def draw_operand_shape(data, out, label):
+    pat = data.draw(st.sampled_from(["same", "channel", "scalar", "random"]), label=f"{label} bcast")
+    if pat == "same":
+        return out
+    if pat == "channel":
+        return (1, 1, 1, out[3])
+    if pat == "scalar":
+        return (1, 1, 1, 1)
+    mask = data.draw(st.lists(st.booleans(), min_size=4, max_size=4), label=f"{label} mask")
+    return tuple(o if m else 1 for o, m in zip(out, mask))
+
+
+@pytest.mark.parametrize("kernel", ["add_s8", "sub_s8", "mul_s8"])
+@settings(max_examples=100, **CFG)
+@given(data=st.data())
+def test_eltwise_s8(clib, kernel, data):
+    out = tuple(data.draw(st.lists(st.integers(1, 5), min_size=4, max_size=4), label="out"))
+    sa, sb = draw_operand_shape(data, out, "a"), draw_operand_shape(data, out, "b")
+    a, b = draw_s8(data, sa, "a"), draw_s8(data, sb, "b")
+    rounding = draw_rounding(data)
+    zo = draw_zp(data, "out_zp")
+    lo, hi = draw_bounds(data, zo)
+    bc = Broadcast(out, strides(sa, out), strides(sb, out))
+    if kernel == "mul_s8":
+        m, s = draw_multiplier(data, "m", 1e-6, 2.0)
+        p = EltwiseS8(bc, -draw_zp(data, "za"), -draw_zp(data, "zb"), 0, 0, 0, 0, 0, m, s, zo, lo, hi, rounding)
+    else:
+        sc = [float(data.draw(st.floats(1e-3, 1.0), label=n)) for n in ("s_a", "s_b", "s_o")]
+        (ma, sa_), (mb, sb_), (mo, so) = af.add_params(*sc, rounding)
+        p = EltwiseS8(bc, -draw_zp(data, "za"), -draw_zp(data, "zb"), 20, ma, sa_, mb, sb_, mo, so, zo, lo, hi,
+                      rounding)
+    want = getattr(ks, kernel)(p, a, b)
+    y = garbage(out)
+    clib.call(kernel, clib.s(p), clib.p(a), clib.p(b), clib.p(y))
+    assert_same(y, want, f"{kernel} {p}")
+
+
+@settings(max_examples=40, **CFG)
+@given(data=st.data())
+def test_lut_and_concat_s8(clib, data):
+    table = tuple(int(v) for v in draw_s8(data, (256,), "table"))
+    n = ints(data, 1, 300, "n")
+    x = draw_s8(data, (n,), "x")
+    want = ks.lut_s8(n, LutS8(table), x)
+    y = garbage((n,))
+    clib.call("lut_s8", n, clib.s(LutS8(table)), clib.p(x), clib.p(y))
+    assert_same(y, want, "lut_s8")
+    outer, inner = ints(data, 1, 5, "outer"), ints(data, 1, 12, "inner")
+    out_inner = inner + ints(data, 0, 6, "extra")
+    p = ConcatS8(outer, inner, out_inner, ints(data, 0, out_inner - inner, "offset"),
+                 data.draw(st.sampled_from([None, table]), label="table"))
+    x = draw_s8(data, (outer, inner), "cx")
+    y = garbage((outer, out_inner), seed=ints(data, 0, 100, "prefill"))
+    want = ks.concat_part_s8(p, x, y)
+    clib.call("concat_part_s8", clib.s(p), clib.p(x), clib.p(y))
+    assert_same(y, want, f"concat_part_s8 {p}")
+
+
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_softmax_s8(clib, data):
+    rows, cols = ints(data, 1, 4, "rows"), ints(data, 1, 40, "cols")
+    s_in = data.draw(st.floats(1e-3, 0.5), label="s_in")
+    table = tuple(int(v) for v in np.floor(np.exp(-s_in * np.arange(256)) * (1 << 20) + 0.5))
+    s_out = data.draw(st.sampled_from([1 / 256, 1 / 255, 1 / 128, 0.01]), label="s_out")
+    m, e = af.quantize_multiplier(1.0 / s_out)
+    p = SoftmaxS8(rows, cols, table, m, 31 - e, data.draw(st.sampled_from([-128, 0]), label="zp"), -128, 127)
+    x = draw_s8(data, (rows, cols), "x")
+    want = ks.softmax_s8(p, x)
+    y = garbage((rows, cols))
+    clib.call("softmax_s8", clib.s(p), clib.p(x), clib.p(y))
+    assert_same(y, want, f"softmax_s8 {p.rows}x{p.cols}")
+    # semantics: within 1 LSB of the float softmax of the dequantized input
+    ref = float_ops.softmax({"axis": -1}, s_in * x.astype(np.float64))
+    q = np.clip(np.rint(ref / s_out) + p.out_offset, -128, 127)
+    assert np.abs(q - want.astype(np.float64)).max() <= 1
+
+
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_prelu_s8(clib, data):
+    outer, ch = ints(data, 1, 20, "outer"), ints(data, 1, 8, "channels")
+    mp, sp = draw_multiplier(data, "pos", 1e-2, 1.5)
+    neg = [draw_multiplier(data, f"neg{c}", 1e-4, 0.5) for c in range(ch)]
+    zo = draw_zp(data, "out_zp")
+    lo, hi = draw_bounds(data, zo)
+    p = PreluS8(outer, ch, -draw_zp(data, "in_zp"), tuple(int(v) for v in draw_s8(data, (ch,), "alpha")),
+                -draw_zp(data, "alpha_zp"), mp, sp, tuple(m for m, _ in neg), tuple(s for _, s in neg), zo, lo, hi,
+                draw_rounding(data))
+    x = draw_s8(data, (outer, ch), "x")
+    want = ks.prelu_s8(p, x)
+    y = garbage((outer, ch))
+    clib.call("prelu_s8", clib.s(p), clib.p(x), clib.p(y))
+    assert_same(y, want, "prelu_s8")
+
+
+# ---------------------------------------------------------------- data movement and format changes
+
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_pad_and_resize_s8(clib, data):
+    shape = tuple(data.draw(st.lists(st.integers(1, 4), min_size=4, max_size=4), label="shape"))
+    mode = ints(data, 0, 2, "mode")
+    before = tuple(ints(data, 0, 3 if mode != 1 else s - 1, f"b{k}") for k, s in enumerate(shape))
+    after = tuple(ints(data, 0, 3 if mode != 1 else s - 1, f"a{k}") for k, s in enumerate(shape))
+    out = tuple(s + b + a for s, b, a in zip(shape, before, after))
+    p = Pad(shape, out, before, mode, draw_zp(data, "value"), 0.0)
+    x = draw_s8(data, shape, "x")
+    want = ks.pad_s8(p, x)
+    y = garbage(out)
+    clib.call("pad_s8", clib.s(p), clib.p(x), clib.p(y))
+    assert_same(y, want, f"pad_s8 {p}")
+    n, h, w, c = (ints(data, 1, k, lab) for k, lab in ((2, "n"), (5, "h"), (5, "w"), (4, "c")))
+    oh, ow = ints(data, 1, 9, "oh"), ints(data, 1, 9, "ow")
+    rng = np.random.default_rng(ints(data, 0, 1000, "idx"))
+    r = Resize(n, h, w, c, oh, ow, y0=tuple(int(v) for v in rng.integers(0, h, oh)),
+               x0=tuple(int(v) for v in rng.integers(0, w, ow)))
+    x = draw_s8(data, (n, h, w, c), "rx")
+    want = ks.resize_nearest_s8(r, x)
+    y = garbage(want.shape)
+    clib.call("resize_nearest_s8", clib.s(r), clib.p(x), clib.p(y))
+    assert_same(y, want, "resize_nearest_s8")
+
+
+@settings(max_examples=40, **CFG)
+@given(data=st.data())
+def test_quantize_dequantize_convert(clib, data):
+    n = ints(data, 1, 200, "n")
+    scale = float(np.float32(data.draw(st.floats(1e-4, 10.0), label="scale")))
+    p = QuantS8(scale, draw_zp(data, "zp"), -128, 127)
+    rng = np.random.default_rng(ints(data, 0, 2 ** 32 - 1, "seed"))
+    x = (rng.normal(size=n) * scale * data.draw(st.sampled_from([1.0, 50.0, 1e6]), label="spread"))
+    # exact ties of x / scale
+    x[: n // 3] = (rng.integers(-100, 100, size=n // 3) + 0.5) * scale
+    x = np.ascontiguousarray(x.astype(np.float32))
+    if n > 3:
+        x[0], x[1], x[2] = np.nan, np.inf, -np.inf
+    want = ks.quantize_s8(n, p, x)
+    y = garbage((n,))
+    clib.call("quantize_s8", n, clib.s(p), clib.p(x), clib.p(y))
+    assert_same(y, want, "quantize_s8")
+    q = draw_s8(data, (n,), "q")
+    want = ks.dequantize_s8(n, p, q)
+    f = np.zeros(n, dtype=np.float32)
+    clib.call("dequantize_s8", n, clib.s(p), clib.p(q), clib.p(f))
+    np.testing.assert_array_equal(f, want)
+    u = rng.integers(0, 256, size=n).astype(np.uint8)
+    s8 = garbage((n,))
+    clib.call("convert_u8_s8", n, clib.p(u), clib.p(s8))
+    assert_same(s8, ks.convert_u8_s8(n, u), "convert_u8_s8")
+    back = np.zeros(n, dtype=np.uint8)
+    clib.call("convert_s8_u8", n, clib.p(s8), clib.p(back))
+    np.testing.assert_array_equal(back, u)
+
+
+# ---------------------------------------------------------------- twin semantics vs float
+
+def test_conv_twin_is_the_requantized_float_conv():
+    """conv2d_s8 = quantize(float conv of dequantized values), up to near-ties (<= 1 LSB, rarely)."""
+    rng = np.random.default_rng(0)
+    g = ConvGeom(1, 9, 9, 5, 9, 9, 7, 3, 3, 1, 1, 1, 1)
+    s_in, zp_in, s_out, zp_out = 0.05, 13, 0.11, -20
+    s_w = rng.uniform(0.005, 0.02, size=7).astype(np.float32)
+    x = rng.integers(-128, 128, size=(1, 9, 9, 5)).astype(np.int8)
+    w = rng.integers(-127, 128, size=(7, 3, 3, 5)).astype(np.int8)
+    b = rng.integers(-3000, 3000, size=7).astype(np.int32)
+    ms = [af.quantize_multiplier(af.conv_scale(s_in, s, s_out)) for s in s_w]
+    rq = RequantS8(tuple(m for m, _ in ms), tuple(s for _, s in ms), -zp_in, zp_out, -128, 127, 0)
+    got = ks.conv2d_s8(g, rq, x, w, b).astype(np.int64)
+    xf = (x.astype(np.float64) - zp_in) * s_in
+    wf = w.astype(np.float64) * s_w.astype(np.float64)[:, None, None, None]
+    bf = b * (np.float32(s_in) * s_w).astype(np.float64)
+    # padding reads the zero point, i.e. real 0: the float conv's zero padding
+    ref = float_ops.conv2d({"strides": (1, 1), "pads": (1, 1, 1, 1), "dilations": (1, 1), "groups": 1,
+                            "act": "none"}, xf, wf, bf)
+    want = np.clip(np.rint(ref / s_out) + zp_out, -128, 127)
+    d = np.abs(got - want)
+    assert d.max() <= 1 and (d > 0).mean() < 0.01
+
+
+def test_avgpool_rounds_half_away_from_zero():
+    g = ConvGeom(1, 2, 2, 1, 1, 1, 1, 2, 2, 2, 2)
+    for vals, want in (([1, 1, 0, 0], 1), ([-1, -1, 0, 0], -1), ([1, 0, 0, 0], 0), ([3, 2, 1, 0], 2)):
+        x = np.array(vals, dtype=np.int8).reshape(1, 2, 2, 1)
+        assert int(ks.avgpool_s8(g, PoolS8(), x).ravel()[0]) == want
