@@ -172,7 +172,9 @@ def _c_params():
     """{function: [parameter names]} from the headers."""
     from pycparser import c_ast, c_parser
     cdef = cdef_from_headers(_headers(), [include_dir(), kernels_dir()])
-    prelude = "typedef int int32_t; typedef short int16_t; typedef signed char int8_t;\n"
+    prelude = ("typedef int int32_t; typedef short int16_t; typedef signed char int8_t; typedef long long int64_t;"
+               "typedef unsigned int uint32_t; typedef unsigned short uint16_t; typedef unsigned char uint8_t;"
+               "typedef unsigned long long uint64_t; typedef unsigned long size_t;\n")
     ast = c_parser.CParser().parse(prelude + cdef)
     out = {}
     for ext in ast.ext:
