@@ -19,7 +19,7 @@ import jinja2
 import numpy as np
 
 from .. import __version__
-from ..ir.formats import QFormat
+from ..ir.formats import QFormat, storage_shape
 from ..ir.graph import Graph, GraphError
 from ..lower.lower import lower
 from ..lower.params import c_array, to_c
@@ -196,8 +196,17 @@ def _weight_tensors(graph: Graph):
     return seen
 
 
+def _stored_shape(graph: Graph, name: str) -> dict:
+    """{"stored_shape": [...]} when the C buffer's shape differs from the logical one (packed binary)."""
+    t = graph.tensors[name]
+    ss = storage_shape(t.fmt, t.shape)
+    return {"stored_shape": list(ss)} if tuple(ss) != tuple(t.shape) else {}
+
+
 def _nbytes(graph: Graph, name: str) -> int:
     t = graph.tensors[name]
+    if t.fmt.kind in ("binary", "ternary"):
+        return t.fmt.nbytes(t.shape)
     if t.qdata is not None:
         return t.qdata.size * t.qdata.itemsize
     return t.size * 4
@@ -286,7 +295,8 @@ def generate(graph: Graph, outdir, name: Optional[str] = None, target: str = "ge
             "layers": [{"index": i, "name": n.name, "op": n.op, "tensor": n.outputs[0],
                         "shape": list(graph.tensors[n.outputs[0]].shape),
                         "ctype": graph.tensors[n.outputs[0]].fmt.ctype,
-                        "bytes": prog.buffers[n.outputs[0]].nbytes} for i, n in enumerate(graph.nodes)],
+                        "bytes": prog.buffers[n.outputs[0]].nbytes,
+                        **_stored_shape(graph, n.outputs[0])} for i, n in enumerate(graph.nodes)],
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2))
         if outdir.exists():

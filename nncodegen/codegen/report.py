@@ -13,14 +13,14 @@ from ..lower.program import Program
 def layer_macs(graph: Graph, node) -> int:
     y = graph.tensors[node.outputs[0]].shape
     out_n = int(np.prod(y, dtype=np.int64))
-    if node.op == "conv2d":
+    if node.op in ("conv2d", "bconv2d"):
         w = graph.tensors[node.inputs[1]].shape
         return out_n * w[1] * w[2] * w[3]
     if node.op == "conv_transpose2d":
         x = graph.tensors[node.inputs[0]].shape
         w = graph.tensors[node.inputs[1]].shape
         return int(np.prod(x[:3], dtype=np.int64)) * w[0] * w[1] * w[2] * w[3]
-    if node.op == "dense":
+    if node.op in ("dense", "bdense"):
         w = graph.tensors[node.inputs[1]].shape
         return y[0] * w[0] * w[1]
     if node.op in ("add", "sub", "mul", "prelu"):
@@ -33,8 +33,13 @@ def layer_macs(graph: Graph, node) -> int:
     return 0
 
 
+BINARY_LAYERS = ("bconv2d", "bdense")
+
+
 def _const_bytes(graph: Graph, name: str):
     t = graph.tensors[name]
+    if t.fmt.kind in ("binary", "ternary"):  # packed words
+        return int(t.fmt.nbytes(t.shape))
     if t.qdata is not None:
         return int(t.qdata.nbytes)
     return int(t.size * 4)
@@ -43,7 +48,8 @@ def _const_bytes(graph: Graph, name: str):
 def build_report(graph: Graph, prog: Program, target: str = "generic") -> Dict:
     layers = []
     seen = set()
-    tot_w = tot_fw = tot_macs = 0
+    tot_w = tot_fw = tot_macs = tot_bmacs = 0
+    bin_w = bin_fw = 0
     kernels_by_layer: Dict[str, list] = {}
     for c in prog.calls:
         kernels_by_layer.setdefault(c.layer, []).append(c.kernel)
@@ -61,6 +67,11 @@ def build_report(graph: Graph, prog: Program, target: str = "generic") -> Dict:
                 wfmt.append(str(t.fmt))
         out = node.outputs[0]
         macs = layer_macs(graph, node)
+        bmacs = macs if node.op in BINARY_LAYERS else 0
+        if node.op in BINARY_LAYERS:
+            wt = graph.tensors[node.inputs[1]]
+            bin_w += _const_bytes(graph, wt.name)
+            bin_fw += wt.size * 4
         buf = prog.buffers[out]
         layers.append({
             "name": node.name, "op": node.op,
@@ -68,13 +79,14 @@ def build_report(graph: Graph, prog: Program, target: str = "generic") -> Dict:
             "in_formats": [str(graph.tensors[i].fmt) for i in node.inputs if not graph.tensors[i].is_const],
             "out_format": str(graph.tensors[out].fmt), "weight_formats": wfmt,
             "out_shape": list(graph.tensors[out].shape), "params": int(params),
-            "weight_bytes": int(wb), "macs": int(macs),
+            "weight_bytes": int(wb), "macs": int(macs), "binary_macs": int(bmacs),
             "buffer": buf.where, "arena_offset": int(buf.offset) if buf.where == "arena" else None,
             "out_bytes": int(buf.nbytes),
         })
         tot_w += wb
         tot_fw += fwb
         tot_macs += macs
+        tot_bmacs += bmacs
     q = graph.meta.get("quantization", {})
     return {
         "name": graph.name, "target": target,
@@ -83,7 +95,8 @@ def build_report(graph: Graph, prog: Program, target: str = "generic") -> Dict:
         "arena_bytes": int(prog.arena_bytes), "arena_lower_bound_bytes": int(prog.arena_lower_bound),
         "activation_bytes_total": int(prog.tensor_bytes_total),
         "weight_bytes": int(tot_w), "float_weight_bytes": int(tot_fw),
-        "macs": int(tot_macs), "binary_macs": 0,
+        "macs": int(tot_macs), "binary_macs": int(tot_bmacs),
+        "binary_weight_bytes": int(bin_w), "binary_float_weight_bytes": int(bin_fw),
         "input": {"shape": list(graph.tensors[graph.inputs[0]].shape), "format": str(graph.tensors[graph.inputs[0]].fmt)},
         "output": {"shape": list(graph.tensors[graph.outputs[0]].shape),
                    "format": str(graph.tensors[graph.outputs[0]].fmt)},
@@ -120,7 +133,10 @@ def summary_lines(report: Dict):
         f"arena (RAM): {_fmt_int(r['arena_bytes'])} bytes; lower bound {_fmt_int(r['arena_lower_bound_bytes'])} "
         f"({ratio:.3f}x); all activations {_fmt_int(r['activation_bytes_total'])}",
         f"MACs: {_fmt_int(r['macs'])} (binary: {_fmt_int(r['binary_macs'])})",
-    ]
+    ] + ([f"binary layers' weights: {_fmt_int(r['binary_weight_bytes'])} bytes packed, "
+          f"{_fmt_int(r['binary_float_weight_bytes'])} as float32 "
+          f"({r['binary_float_weight_bytes'] / r['binary_weight_bytes']:.1f}x smaller)"]
+         if r.get("binary_weight_bytes") else [])
 
 
 def write_report_md(report: Dict, path: Path) -> None:

@@ -290,6 +290,7 @@ def format_from_json(d: dict) -> Format:
 def is_float(fmt: Format) -> bool:
     return isinstance(fmt, Float32)
 
+
 # ---------------------------------------------------------------- packed binary and ternary
 
 def _words(n: int) -> int:

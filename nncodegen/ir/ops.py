@@ -253,4 +253,5 @@ def fused_act_bounds(attrs: dict) -> Tuple[float, float]:
 def weighted_ops() -> Sequence[str]:
     return ("conv2d", "conv_transpose2d", "dense")
 
+
 from . import ops_bin  # noqa: E402,F401  (binary ops register themselves)

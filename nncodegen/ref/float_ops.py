@@ -277,4 +277,5 @@ FLOAT_OPS: Dict[str, Callable] = {
     "requantize": format_change,
 }
 
+
 from . import float_ops_bin  # noqa: E402,F401  (binary ops register themselves)

@@ -11,6 +11,7 @@ from typing import Dict
 
 import numpy as np
 
+from ..ir.formats import storage_shape
 from ..ir.graph import Graph
 from ..lower.program import Buf, Const, Param, Program, Scalar
 
@@ -58,13 +59,15 @@ def const_value(graph: Graph, c: Const) -> np.ndarray:
 def run_program(graph: Graph, prog: Program, xq: np.ndarray, trace: bool = False):
     """xq: one sample, raw input values (int or float) with the input tensor's shape."""
     tin = graph.tensors[graph.inputs[0]]
-    vals: Dict[str, np.ndarray] = {tin.name: np.asarray(xq, dtype=tin.fmt.np_dtype).reshape(tin.shape)}
+    vals: Dict[str, np.ndarray] = {tin.name: np.asarray(xq, dtype=tin.fmt.np_dtype).reshape(
+        storage_shape(tin.fmt, tin.shape))}
     calls_by_layer = {}
     for c in prog.calls:
         calls_by_layer.setdefault(c.layer, []).append(c)
     for node in graph.nodes:
         if node.op == "reshape":
-            vals[node.outputs[0]] = vals[node.inputs[0]].reshape(graph.tensors[node.outputs[0]].shape)
+            tout = graph.tensors[node.outputs[0]]
+            vals[node.outputs[0]] = vals[node.inputs[0]].reshape(storage_shape(tout.fmt, tout.shape))
             continue
         for c in calls_by_layer.get(node.name, []):
             twin = find_twin(c.kernel)
@@ -80,7 +83,7 @@ def run_program(graph: Graph, prog: Program, xq: np.ndarray, trace: bool = False
                     args.append(const_value(graph, a))
                 else:
                     args.append(a)  # None: an absent bias
-            shape = graph.tensors[c.output].shape
+            shape = storage_shape(graph.tensors[c.output].fmt, graph.tensors[c.output].shape)  # packed formats
             dtype = graph.tensors[c.output].fmt.np_dtype
             if c.out_view is not None:
                 # concat parts write a slice of the output: their twins take the

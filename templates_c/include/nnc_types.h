@@ -279,6 +279,7 @@ typedef struct {
     int32_t qmin;
     int32_t qmax;
 } nnc_quant_s8;
+
 /* ---- binary layers (bconv2d_*, bdense_*, bmaxpool, bpack_*, bunpack_*) ----
  * Binary maps are {-1, +1} bit-packed along channels into uint32 words:
  * bit 1 <-> -1, bit 0 <-> +1, channel i in word i / 32, bit i % 32, unused high
