@@ -581,7 +581,8 @@ def test_pad(shape, mode, data):
     check(want, op, exact=True, what="twin vs float_ops.pad")
 
 
-COORDS = ["asymmetric", "half_pixel", "pytorch_half_pixel", "align_corners", "tf_half_pixel_for_nn"]
+COORDS = ["asymmetric", "half_pixel", "pytorch_half_pixel", "align_corners", "tf_half_pixel_for_nn",
+          "half_pixel_symmetric"]
 NEAREST = ["floor", "ceil", "round_prefer_floor", "round_prefer_ceil"]
 
 

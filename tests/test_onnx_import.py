@@ -383,11 +383,13 @@ def test_prelu(slope_shape, shape):
     assert g.tensors[pr.inputs[1]].shape[0] == g.tensors[pr.inputs[0]].shape[-1]
 
 
-def test_prelu_spatial_slope_is_an_error():
+@pytest.mark.parametrize("slope_shape,shape", [((3, 4, 5), [1, 3, 4, 5]), ((4, 1), [1, 3, 4, 5]), ((2, 3), [1, 2, 3])])
+def test_prelu_slope_over_several_axes(slope_shape, shape):
+    # no per-channel kernel fits: relu(x) + slope * min(x, 0)
     b = M()
-    b.n("PRelu", ["x", b.c(b.rng.uniform(0.1, 0.2, size=(3, 4, 5)))], out="y")
-    with pytest.raises(GraphError, match="PRelu"):
-        load_onnx(b.model([1, 3, 4, 5], "y"))
+    b.n("PRelu", ["x", b.c(b.rng.uniform(0.1, 0.2, size=slope_shape))], out="y")
+    g = compare(b.model(shape, "y"))
+    assert "prelu" not in ops(g) and "relu" in ops(g) and "clip" in ops(g)
 
 
 # ----------------------------------------------------------------------------- pooling
@@ -887,3 +889,108 @@ def test_small_cnn_across_opsets(opset):
     m.ir_version = {11: 6, 13: 7, 17: 8, 18: 8, 19: 9, 21: 10}[opset]
     g = compare(m)
     assert "transpose" not in ops(g)
+
+
+# ----------------------------------------------------------------------------- breadth for the conformance suite
+
+@pytest.mark.parametrize("axes", [[1], [0, 1], [3], [1, 3], [1, 2, 3], [0, 1, 2, 3], None])
+@pytest.mark.parametrize("op", ["ReduceMean", "ReduceMax"])
+@pytest.mark.parametrize("keep", [0, 1])
+def test_reduce_any_axes(op, axes, keep):
+    # reduced axes first, viewed as (1, R, 1, K), one global pool
+    attrs = {"keepdims": keep} if axes is None else {"keepdims": keep, "axes": axes}
+    if (axes is None or len(axes) == 4) and not keep:
+        with pytest.raises(GraphError, match="scalar"):
+            load_onnx(single(op, [1, 5, 4, 3], **attrs))
+        return
+    compare(single(op, [1, 5, 4, 3], **attrs))
+
+
+@pytest.mark.parametrize("op", ["ReduceMean", "ReduceMax"])
+def test_reduce_axes_input_3d(op):
+    compare(single(op, [1, 4, 6], np.array([1], np.int64), keepdims=0, opset=18))
+
+
+@pytest.mark.parametrize("case", ["conv", "conv_same", "conv_group", "convt", "maxpool", "avgpool", "gap", "chain"])
+def test_1d_spatial_ops(case):
+    # (N, C, L) runs as the 2-D op on (N, C, 1, L)
+    b = M()
+    if case == "conv":
+        y = b.n("Conv", ["x", b.w(4, 3, 3), b.w(4)], pads=[1, 2], strides=[2], dilations=[2])
+    elif case == "conv_same":
+        y = b.n("Conv", ["x", b.w(4, 3, 4)], auto_pad="SAME_UPPER", strides=[2])
+    elif case == "conv_group":
+        y = b.n("Conv", ["x", b.w(6, 1, 3)], group=3)
+        y = b.n("Relu", [y])
+    elif case == "convt":
+        y = b.n("ConvTranspose", ["x", b.w(3, 2, 3)], strides=[2], output_padding=[1])
+    elif case == "maxpool":
+        y = b.n("MaxPool", ["x"], kernel_shape=[3], strides=[2], pads=[1, 1], ceil_mode=1)
+    elif case == "avgpool":
+        y = b.n("AveragePool", ["x"], kernel_shape=[3], pads=[1, 1], count_include_pad=1)
+    elif case == "gap":
+        y = b.n("GlobalAveragePool", ["x"])
+    else:
+        y = b.n("Conv", ["x", b.w(4, 3, 3)], pads=[1, 1])
+        y = b.n("Relu", [y])
+        y = b.n("Conv", [y, b.w(5, 4, 3)])
+        y = b.n("MaxPool", [y], kernel_shape=[2], strides=[2])
+    g = compare(b.model([1, 3, 9], y))
+    if case == "chain":   # the reshapes and layout transposes between the 1-D ops cancel
+        assert ops(g).count("transpose") == 2 and "reshape" not in ops(g)[1:-1]
+
+
+def test_matmul_by_vector():
+    b = M()
+    y = b.n("MatMul", ["x", b.w(4)])
+    compare(b.model([1, 3, 4], y))
+
+
+@pytest.mark.parametrize("output_shape", [[10, 8], [9, 7], [11, 8]])
+def test_conv_transpose_output_shape_beyond_full(output_shape):
+    # a deficit smaller than the stride becomes extra rows/columns at the end (ONNX reference, onnxruntime)
+    b = M()
+    y = b.n("ConvTranspose", ["x", b.w(2, 3, 3, 3)], strides=[3, 2], output_shape=output_shape)
+    compare(b.model([1, 2, 3, 3], y))
+
+
+def test_conv_transpose_output_shape_too_large_is_an_error():
+    b = M()
+    b.n("ConvTranspose", ["x", b.w(2, 3, 3, 3)], out="y", strides=[3, 2], output_shape=[12, 8])
+    with pytest.raises(GraphError, match="output_shape"):
+        load_onnx(b.model([1, 2, 3, 3], "y"))
+
+
+@pytest.mark.parametrize("mode", ["nearest", "linear"])
+@pytest.mark.parametrize("scales", [[1, 1, 2, 2], [1, 1, 0.6, 1.7], [1, 1, 1.5, 0.5]])
+def test_resize_half_pixel_symmetric(mode, scales):
+    b = M()
+    y = b.n("Resize", ["x", "", b.c(scales)], mode=mode, coordinate_transformation_mode="half_pixel_symmetric")
+    m = b.model([1, 2, 4, 5], y, opset=19)
+    m.ir_version = 9
+    compare(m)
+
+
+@pytest.mark.parametrize("policy", ["not_larger", "not_smaller"])
+@pytest.mark.parametrize("sizes", [[7, 3], [2, 9], [3, 3]])
+@pytest.mark.parametrize("mode", ["nearest", "linear"])
+def test_resize_keep_aspect_ratio(policy, sizes, mode):
+    b = M()
+    y = b.n("Resize", ["x", "", "", b.c(sizes, np.int64)], mode=mode, axes=[2, 3], keep_aspect_ratio_policy=policy)
+    compare(b.model([1, 2, 4, 5], y, opset=18))
+
+
+@pytest.mark.parametrize("op,shape,perm", [("Identity", [1, 3, 4, 5], None), ("Dropout", [1, 6], None),
+                                           ("Transpose", [1, 3, 4, 5], [0, 2, 3, 1]),
+                                           ("Reshape", [1, 6], None)])
+def test_model_that_computes_nothing_gets_a_copy(op, shape, perm):
+    # output = input (or a view of it): the C API still needs the output buffer written
+    b = M()
+    if op == "Transpose":
+        y = b.n(op, ["x"], perm=perm)
+    elif op == "Reshape":
+        y = b.n(op, ["x", b.c([1, 2, 3], np.int64)])
+    else:
+        y = b.n(op, ["x"])
+    g = compare(b.model(shape, y))
+    assert ops(g)[-1] == "transpose" and g.outputs[0] not in g.inputs

@@ -239,9 +239,25 @@ class _Importer:
 
         _cleanup(self.g)
         self.g.remove_unused()
+        self._copy_if_input(out)
         check_graph(self.g, "onnx import")
         from ..passes.fuse_activation import fuse_activations
         return fuse_activations(self.g)
+
+    def _copy_if_input(self, onnx_out: str):
+        """A model whose output is its input (Identity, Dropout, a transpose that only relabels NCHW as NHWC)
+        or a reshape of it computes nothing, but the C API writes a separate output buffer: add a copy
+        (an identity transpose)."""
+        g = self.g
+        prod = {o: n for n in g.nodes for o in n.outputs}
+        t = g.outputs[0]
+        while t in prod and prod[t].op == "reshape":
+            t = prod[t].inputs[0]
+        if t not in g.inputs:
+            return
+        src = g.outputs[0]
+        r = len(g.tensors[src].shape)
+        g.outputs = [self.emit("transpose", [src], {"perm": tuple(range(r))}, out=onnx_out, name="output_copy")]
 
     def _make_input(self, vi):
         tt = vi.type.tensor_type
@@ -604,9 +620,46 @@ class _Importer:
             self.bad_attr(node, key, v, "(only 2-D spatial ops are supported)")
         return [int(x) for x in v]
 
+    def _as_2d(self, node, ins, a, handler):
+        """Run a 1-D spatial op (input (N, C, L)) as the 2-D op on (N, C, 1, L): the attributes and the
+        weight gain a unit height, and the output (N, C', 1, L') is reshaped back to (N, C', L').  Between
+        two such ops the reshapes and layout transposes cancel in the cleanup."""
+        x = ins[0]
+        n, c, length = x.shape
+        x4 = self.emit("reshape", [self.plain(x)], {"shape": (n, c, 1, length)}, name=f"{self.nname(node)}_2d")
+        ins2 = [_Val((n, c, 1, length), ir=x4, layout="plain")]
+        for v in ins[1:2]:    # the weight (Conv: Cout, Cin/g, K; ConvTranspose: Cin, Cout/g, K)
+            if v is not None and v.is_const and np.asarray(v.const).ndim == 3:
+                w = np.asarray(v.const)
+                v = self._const_val(w.reshape(w.shape[0], w.shape[1], 1, w.shape[2]))
+            ins2.append(v)
+        ins2 += list(ins[2:])
+        a2 = dict(a)
+        for key, pre in (("kernel_shape", 1), ("strides", 1), ("dilations", 1), ("output_padding", 0),
+                         ("output_shape", 1)):
+            if key in a2:
+                a2[key] = [pre] + [int(v) for v in a2[key]][-1:]
+        if "pads" in a2:
+            pads = [int(v) for v in a2["pads"]]
+            if len(pads) != 2:
+                self.bad_attr(node, "pads", pads, "must have 2 values for a 1-D op")
+            a2["pads"] = [0, pads[0], 0, pads[1]]
+        node2 = self.onnx.NodeProto()
+        node2.CopyFrom(node)
+        node2.name = self.node_name(node)
+        node2.output[0] = f"{node.output[0]}_2d"
+        handler(node2, ins2, a2)
+        v4 = self.vals.pop(node2.output[0])
+        n4, c4, _, l4 = v4.shape
+        out = self.emit("reshape", [self.plain(v4)], {"shape": (n4, c4, l4)}, out=node.output[0],
+                        name=f"{self.nname(node)}_1d")
+        self.set_out(node, out, "plain")
+
     def op_Conv(self, node, ins, a):
         x = ins[0]
         W = self.const_in(node, ins, 1, "weight")
+        if W.ndim == 3 and len(x.shape) == 3:
+            return self._as_2d(node, ins, a, self.op_Conv)
         if W.ndim != 4:
             self.fail(node, f"only 2-D convolutions are supported (weight shape {W.shape})")
         B = self.const_in(node, ins, 2, "bias", optional=True)
@@ -631,6 +684,8 @@ class _Importer:
     def op_ConvTranspose(self, node, ins, a):
         x = ins[0]
         W = self.const_in(node, ins, 1, "weight")
+        if W.ndim == 3 and len(x.shape) == 3:
+            return self._as_2d(node, ins, a, self.op_ConvTranspose)
         if W.ndim != 4:
             self.fail(node, f"only 2-D transposed convolutions are supported (weight shape {W.shape})")
         B = self.const_in(node, ins, 2, "bias", optional=True)
@@ -660,10 +715,10 @@ class _Importer:
             for i in range(2):
                 total = full[i] - int(out_shape[i])
                 if total < 0:
-                    if a.get("output_shape") is not None:
+                    if a.get("output_shape") is not None and -total >= strides[i]:
                         self.bad_attr(node, "output_shape", a["output_shape"],
-                                      f"is larger than the full output {full}")
-                    opad[i] += -total
+                                      f"is larger than the full output {full} by a stride or more")
+                    opad[i] += -total   # the extra rows/columns at the end, as output_padding
                     total = 0
                 if auto == "SAME_UPPER":
                     b = total // 2
@@ -731,8 +786,21 @@ class _Importer:
         if x.is_const or not Bv.is_const:
             self.fail(node, "only activation @ constant matrix is supported")
         Bm = np.asarray(Bv.const, np.float64)
+        if Bm.ndim == 1 and len(x.shape) >= 2 and x.shape[-1] == Bm.shape[0]:
+            # x @ vector: the last axis goes (ONNX promotes B to (K, 1) and drops the 1 again)
+            lead = x.shape[:-1]
+            p = self.plain(x)
+            if len(x.shape) != 2:
+                p = self.emit("reshape", [p], {"shape": (int(np.prod(lead)), x.shape[-1])},
+                              name=f"{self.nname(node)}_2d")
+            d = self.emit("dense", [p, self.const(Bm.reshape(1, -1), f"{self.nname(node)}_w")], {},
+                          name=self.nname(node))
+            out = self.emit("reshape", [d], {"shape": tuple(lead)}, out=node.output[0], name=f"{self.nname(node)}_nd")
+            self.set_out(node, out, "plain")
+            return
         if Bm.ndim != 2:
-            self.fail(node, f"the constant matrix must be 2-D, got {Bm.shape}")
+            self.fail(node, f"the constant must be a 2-D matrix (or a vector), got shape {Bm.shape}; "
+                            f"batched MatMul is not supported")
         if len(x.shape) < 2 or x.shape[-1] != Bm.shape[0]:
             self.fail(node, f"shapes {x.shape} and {Bm.shape} do not match")
         if len(x.shape) == 2:
@@ -842,7 +910,18 @@ class _Importer:
             layout, src = "plain", self.plain(x)
             vec = full.reshape(-1, x.shape[-1])[0]
         else:
-            self.fail(node, f"slope {slope.shape} must be per-channel (or a scalar) for input {x.shape}")
+            # the slope varies along several axes: y = relu(x) + slope * min(x, 0)
+            if x.layout == "nhwc":
+                src, layout, cs = x.ir, "nhwc", self.const_to_storage(full, x)
+            else:
+                src, layout, cs = self.plain(x), "plain", full
+            nm = self.nname(node)
+            pos = self.emit("relu", [src], {}, name=f"{nm}_pos")
+            neg = self.emit("clip", [src], {"min": None, "max": 0.0}, name=f"{nm}_neg")
+            neg = self.emit("mul", [neg, self.const(cs, f"{nm}_slope")], {}, name=f"{nm}_scaled")
+            out = self.emit("add", [pos, neg], {}, out=node.output[0], name=nm)
+            self.set_out(node, out, layout)
+            return
         out = self.emit("prelu", [src, self.const(vec, f"{self.nname(node)}_slope")], {},
                         out=node.output[0], name=self.nname(node))
         self.set_out(node, out, layout, chw=x.chw if layout == "flat" else None)
@@ -942,6 +1021,8 @@ class _Importer:
     # ---- pooling ---------------------------------------------------------------------
     def _pool(self, node, ins, a, op):
         x = ins[0]
+        if len(x.shape) == 3:
+            return self._as_2d(node, ins, a, lambda n2, i2, a2: self._pool(n2, i2, a2, op))
         xi = self.spatial_in(node, x)
         if len(node.output) > 1 and node.output[1] and self.n_consumers.get(node.output[1], 0):
             self.fail(node, "the Indices output is used - not supported")
@@ -990,32 +1071,64 @@ class _Importer:
         self._pool(node, ins, a, "avgpool")
 
     def op_GlobalAveragePool(self, node, ins, a):
+        if len(ins[0].shape) == 3:
+            return self._as_2d(node, ins, a, self.op_GlobalAveragePool)
         out = self.emit("global_avgpool", [self.spatial_in(node, ins[0])], {}, out=node.output[0],
                         name=self.nname(node))
         self.set_out(node, out, "nhwc")
 
     def op_GlobalMaxPool(self, node, ins, a):
+        if len(ins[0].shape) == 3:
+            return self._as_2d(node, ins, a, self.op_GlobalMaxPool)
         out = self.emit("global_maxpool", [self.spatial_in(node, ins[0])], {}, out=node.output[0],
                         name=self.nname(node))
         self.set_out(node, out, "nhwc")
 
     def _reduce(self, node, ins, a, op):
+        """ReduceMean / ReduceMax.  Over H and W of an NHWC value: a global pool.  Over other axes: the
+        reduced axes are moved to the front, the value is viewed as (1, R, 1, K) and globally pooled
+        (R = product of the reduced axes, K of the kept ones)."""
         x = ins[0]
         axes = a.get("axes")
         if axes is None and len(ins) > 1 and ins[1] is not None:
             axes = self.const_in(node, ins, 1, "axes").reshape(-1).tolist()
         r = len(x.shape)
-        axes = sorted(int(ax) % r for ax in axes) if axes is not None else None
-        if r != 4 or axes != [2, 3]:
-            self.bad_attr(node, "axes", axes, "(only a reduction over H and W of a 4-D tensor is supported)")
+        if axes is not None and len(axes) == 0:
+            axes = None
+        if axes is None:
+            if int(a.get("noop_with_empty_axes", 0)):
+                self.alias(node, x)
+                return
+            axes = list(range(r))
+        axes = sorted({int(ax) % r for ax in axes})
         keep = int(a.get("keepdims", 1))
-        out = self.emit(op, [self.spatial_in(node, x)], {}, out=node.output[0] if keep else None,
-                        name=self.nname(node))
-        if keep:
-            self.set_out(node, out, "nhwc")
+        if r == 4 and axes == [2, 3] and x.layout == "nhwc":
+            out = self.emit(op, [self.spatial_in(node, x)], {}, out=node.output[0] if keep else None,
+                            name=self.nname(node))
+            if keep:
+                self.set_out(node, out, "nhwc")
+                return
+            n, c = x.shape[0], x.shape[1]
+            out = self.emit("reshape", [out], {"shape": (n, c)}, out=node.output[0], name=f"{self.nname(node)}_sq")
+            self.set_out(node, out, "plain")
             return
-        n, c = x.shape[0], x.shape[1]
-        out = self.emit("reshape", [out], {"shape": (n, c)}, out=node.output[0], name=f"{self.nname(node)}_sq")
+        kept = [k for k in range(r) if k not in axes]
+        if keep:
+            oshape = tuple(1 if k in axes else x.shape[k] for k in range(r))
+        else:
+            oshape = tuple(x.shape[k] for k in kept)
+        if not oshape:
+            self.fail(node, "the reduction leaves a scalar (rank-0) output - not supported")
+        nm = self.nname(node)
+        src = self.plain(x)
+        perm = tuple(axes + kept)
+        if perm != tuple(range(r)):
+            src = self.emit("transpose", [src], {"perm": perm}, name=f"{nm}_axes_first")
+        rr = int(np.prod([x.shape[k] for k in axes]))
+        kk = int(np.prod([x.shape[k] for k in kept])) if kept else 1
+        src = self.emit("reshape", [src], {"shape": (1, rr, 1, kk)}, name=f"{nm}_4d")
+        pooled = self.emit(op, [src], {}, name=nm)
+        out = self.emit("reshape", [pooled], {"shape": oshape}, out=node.output[0], name=f"{nm}_out")
         self.set_out(node, out, "plain")
 
     def op_ReduceMean(self, node, ins, a):
@@ -1257,12 +1370,16 @@ class _Importer:
         self.set_out(node, out, layout)
 
     def _resize(self, node, x: _Val, mode: str, coord: str, nearest_mode: str,
-                scales: Optional[Sequence[float]], sizes: Optional[Sequence[int]], simple: bool = False):
+                scales: Optional[Sequence[float]], sizes: Optional[Sequence[int]], simple: bool = False,
+                coord_scales: Optional[Sequence[float]] = None):
+        """``coord_scales``: (sh, sw) for the coordinate transform when ``sizes`` are given but the
+        scales are not sizes / input (keep_aspect_ratio_policy)."""
         if len(x.shape) != 4:
             self.fail(node, f"only 4-D (N,C,H,W) inputs are supported, got shape {x.shape}")
         if mode not in ("nearest", "linear", "bilinear"):
             self.bad_attr(node, "mode", mode)
-        if coord not in ("asymmetric", "half_pixel", "pytorch_half_pixel", "align_corners", "tf_half_pixel_for_nn"):
+        if coord not in ("asymmetric", "half_pixel", "pytorch_half_pixel", "align_corners", "tf_half_pixel_for_nn",
+                         "half_pixel_symmetric"):
             self.bad_attr(node, "coordinate_transformation_mode", coord)
         if nearest_mode not in ("floor", "ceil", "round_prefer_floor", "round_prefer_ceil"):
             self.bad_attr(node, "nearest_mode", nearest_mode)
@@ -1272,7 +1389,7 @@ class _Importer:
             if sizes[0] != n or sizes[1] != c:
                 self.fail(node, f"only H and W may be resized (sizes {sizes} for input {x.shape})")
             oh, ow = sizes[2], sizes[3]
-            sc = None
+            sc = None if coord_scales is None else (float(coord_scales[0]), float(coord_scales[1]))
         else:
             scales = [float(s) for s in scales]
             if scales[0] != 1.0 or scales[1] != 1.0:
@@ -1321,13 +1438,22 @@ class _Importer:
         if axes is not None:
             axes = [int(ax) % r for ax in axes]
         policy = a.get("keep_aspect_ratio_policy", "stretch")
+        cscl = None
         if sizes is not None:
             sizes = np.asarray(sizes).reshape(-1).astype(np.int64).tolist()
             full = list(x.shape)
-            for k, ax in enumerate(axes if axes is not None else range(r)):
+            ax_list = list(axes if axes is not None else range(r))
+            for k, ax in enumerate(ax_list):
                 full[ax] = sizes[k]
-            if policy != "stretch":
+            if policy not in ("stretch", "not_larger", "not_smaller"):
                 self.bad_attr(node, "keep_aspect_ratio_policy", policy)
+            if policy != "stretch":
+                # one scale for every resized axis; sizes round half up (ONNX Resize-18)
+                ratios = [full[ax] / x.shape[ax] for ax in ax_list]
+                s_ = min(ratios) if policy == "not_larger" else max(ratios)
+                for ax in ax_list:
+                    full[ax] = int(s_ * x.shape[ax] + 0.5)
+                cscl = [s_ if ax in ax_list else 1.0 for ax in range(r)][2:]
             sizes, scl = full, None
         else:
             vals = np.asarray(scales, np.float64).reshape(-1).tolist()
@@ -1342,7 +1468,7 @@ class _Importer:
                 self.bad_attr(node, "antialias", 1, "(antialiased downsampling) not supported")
         if mode == "cubic":
             self.bad_attr(node, "mode", mode)
-        self._resize(node, x, mode, coord, nmode, scl, sizes)
+        self._resize(node, x, mode, coord, nmode, scl, sizes, coord_scales=cscl)
 
     def op_Upsample(self, node, ins, a):
         x = ins[0]
@@ -1393,13 +1519,37 @@ def _is_pure_reshape(shape: Sequence[int], perm: Sequence[int]) -> bool:
     return big == sorted(big)
 
 
+_UNARY = ("relu", "clip", "leaky_relu", "sigmoid", "tanh", "hard_sigmoid", "hard_swish")
+
+
 def _cleanup(g: Graph) -> None:
-    """Remove identity reshapes/transposes, merge chains, drop dead nodes (in place)."""
+    """Remove identity reshapes/transposes, merge chains, drop dead nodes (in place).
+
+    An elementwise unary op after a transpose/reshape moves in front of it (when it is that layout
+    op's only reader), so that layout ops around it can cancel and it can fuse into its producer."""
     changed = True
     while changed:
         changed = False
         producer = {o: n for n in g.nodes for o in n.outputs}
+        readers: Dict[str, int] = {}
+        for n in g.nodes:
+            for i in n.inputs:
+                readers[i] = readers.get(i, 0) + 1
         for node in list(g.nodes):
+            if node.op in _UNARY:
+                prod = producer.get(node.inputs[0])
+                mid = node.inputs[0]
+                if prod is not None and prod.op in ("transpose", "reshape") and readers.get(mid, 0) == 1 \
+                        and mid not in g.outputs:
+                    a = prod.inputs[0]
+                    out = node.outputs[0]
+                    node.inputs, node.outputs = [a], [mid]
+                    g.tensors[mid].shape = tuple(g.tensors[a].shape)
+                    prod.inputs, prod.outputs = [mid], [out]
+                    i, j = g.nodes.index(prod), g.nodes.index(node)
+                    g.nodes[i], g.nodes[j] = node, prod
+                    changed = True
+                    break
             if node.op == "transpose":
                 src = node.inputs[0]
                 shp = g.tensors[src].shape

@@ -207,6 +207,10 @@ def resize_source_coords(in_size: int, out_size: int, coord: str, scale: float =
         return o * (in_size - 1) / (out_size - 1) if out_size > 1 else np.zeros(out_size)
     if coord == "tf_half_pixel_for_nn":
         return (o + 0.5) / s
+    if coord == "half_pixel_symmetric":
+        # half_pixel about the centre of the input: differs from half_pixel when out_size != in_size * scale
+        offset = in_size / 2.0 * (1.0 - out_size / (s * in_size))
+        return offset + (o + 0.5) / s - 0.5
     raise ValueError(f"coordinate_transformation_mode {coord!r}")
 
 
