@@ -6,6 +6,9 @@
   and the simulator.  Float outputs must be bit-identical to the host build (all builds use
   -std=c99, which turns off FMA contraction, and the same expf algorithm), and within the
   verify tolerance of the float32 simulator (1e-5 relative), which sums in its own order;
+* SIMD: every target builds with its SIMD path (NEON on aarch64/armv7, ARM DSP on Cortex-M4/M7);
+  nnc_simd.h's dot products equal the portable loops on each target (tests/c/simd_dot_check.c),
+  and whole models built with and without SIMD (-DNNC_NO_SIMD) give identical outputs;
 * integer-only models link with no floating-point helper functions on a soft-float Cortex-M4;
 * the generated CMake project builds with every toolchain file under -Werror, and its programs
   run under qemu with the host's results;
@@ -27,8 +30,9 @@ import pytest
 
 import nncodegen
 from nncodegen.harness.cmodel import CModel
-from nncodegen.harness.cross import (ALL_PACKAGES, CrossToolMissing, build_program, missing_tools, render_driver,
-                                     require_tools, run_on_target)
+from nncodegen.harness.cross import (ALL_PACKAGES, CrossToolMissing, build_program, compile_for_target, missing_tools,
+                                     render_driver, require_tools, run_built, run_on_target)
+from nncodegen.paths import include_dir
 
 IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 TARGETS = ["aarch64-linux", "armv7-linux", "cortex-m4", "cortex-m7"]
@@ -144,6 +148,38 @@ def test_other_examples_on_targets(model_path, tmp_path):
         check_target_output(m, run_on_target(m.outdir, m.xq, t), t)
 
 
+# ---------------------------------------------------------------- SIMD paths
+SIMD_PATH = {"aarch64-linux": "neon", "armv7-linux": "neon", "cortex-m4": "arm-dsp", "cortex-m7": "arm-dsp"}
+
+
+@cross
+@pytest.mark.parametrize("target", TARGETS)
+def test_simd_dot_products_equal_portable_on_target(target, tmp_path):
+    need(target)
+    b = compile_for_target(target, [Path(__file__).parent / "c" / "simd_dot_check.c"], [include_dir()],
+                           label="simdcheck")
+    assert b.simd_path == SIMD_PATH[target]
+    r = b.execute([], tmp_path, 120)
+    out = r.stdout.decode()
+    assert f"path {SIMD_PATH[target]}" in out
+    assert r.returncode == 0 and " 0 mismatches" in out, out + r.stderr.decode()
+
+
+@cross
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("scheme", ["q7", "q15"])
+def test_simd_build_equals_portable_build_on_target(mnist, scheme, target):
+    need(target)
+    m = mnist(scheme)
+    simd = build_program(m.outdir, target)
+    portable = build_program(m.outdir, target, defines=["NNC_NO_SIMD"], label="portable")
+    assert (simd.simd_path, portable.simd_path) == (SIMD_PATH[target], "portable")
+    y_simd = run_built(simd, m.outdir, m.xq)
+    y_port = run_built(portable, m.outdir, m.xq)
+    assert first_mismatch(y_simd, y_port) is None
+    check_target_output(m, y_port, target + " portable")
+
+
 # ---------------------------------------------------------------- soft float, strict builds
 FLOAT_HELPER = re.compile(r"^(__aeabi_(f|d|[iu]?[il]2[fd]|ul2[fd]|[fd]2)\w*|__(add|sub|mul|div|neg)[sd]f3|"
                           r"__(extend|trunc)\w*[sd]f2|__float\w+|__fix\w+|__(eq|ne|lt|le|gt|ge|unord|cmp)[sd]f2|"
@@ -226,7 +262,8 @@ def test_cli_verify_and_run_on_cortex_m4(mnist, tmp_path):
     v = json.loads((tmp_path / "v.json").read_text())
     assert v["target"] == "cortex-m4" and v["bit_exact"] is True and v["vs_host"]["identical"] is True
     assert v["n_samples"] == 20 and v["first_divergent_layer"] is None
-    assert "SIMD path" in r.stdout and "cortex-m4 vs host C" in r.stdout
+    assert "SIMD path                  arm-dsp" in r.stdout and "cortex-m4 vs host C" in r.stdout
+    assert v["build"]["simd_path"] == "arm-dsp" and v["build"]["features"]["__ARM_FEATURE_DSP"] is True
     r = nnc("run", m.outdir, "--inputs", tmp_path / "x.npy", "-o", tmp_path / "y.npy", "--target", "cortex-m4")
     assert r.returncode == 0, r.stderr
     np.testing.assert_array_equal(np.load(tmp_path / "y.npy"), m.cm.run(m.x[:20]))

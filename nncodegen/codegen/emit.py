@@ -228,7 +228,7 @@ def _layer_comment(graph: Graph, node) -> str:
 def runtime_files(headers: List[str]) -> List[Path]:
     """Headers, sources and .inc files the kernels need."""
     kd = kernels_dir()
-    files = [include_dir() / "nnc_types.h", include_dir() / "nnc_fixed.h"]
+    files = [include_dir() / "nnc_types.h", include_dir() / "nnc_fixed.h", include_dir() / "nnc_simd.h"]
     for h in headers:
         stem = h[:-2]
         c = kd / f"{stem}.c"

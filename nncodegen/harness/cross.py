@@ -231,11 +231,21 @@ def build_program(outdir, target: str, sources: Sequence[Path] = (), defines: Se
     Builds are cached under the nncodegen cache by a hash of every input."""
     outdir = Path(outdir)
     m = read_manifest(outdir)
-    cfg = require_tools(target)
-    cfg = target_config(target, m.get("target", "generic"))
-    inc = [outdir, outdir / "runtime"]
     srcs = [Path(s) for s in sources] or [outdir / "main.c"]
     srcs += [outdir / s for s in m["sources"]]
+    return compile_for_target(target, srcs, [outdir, outdir / "runtime"], defines, opt, label, extra_flags,
+                              semihosted_main, bool(m.get("needs_libm")), m.get("target", "generic"))
+
+
+def compile_for_target(target: str, sources: Sequence[Path], include_dirs: Sequence[Path],
+                       defines: Sequence[str] = (), opt: str = "-O2", label: str = "prog",
+                       extra_flags: Sequence[str] = (), semihosted_main: bool = True, libm: bool = False,
+                       codegen_target: str = "generic") -> CrossBuild:
+    """Compile and link C ``sources`` into one program for ``target`` (see build_program)."""
+    require_tools(target)
+    cfg = target_config(target, codegen_target)
+    inc = [Path(d).resolve() for d in include_dirs]
+    srcs = [Path(s).resolve() for s in sources]
     tdir = targets_dir() / "cortex-m"
     if cfg.target.kind == "baremetal":
         inc.append(tdir)
@@ -244,13 +254,13 @@ def build_program(outdir, target: str, sources: Sequence[Path] = (), defines: Se
             srcs.append(tdir / "semihost_main.c")
     flags = [opt, *STRICT_FLAGS, *cfg.cflags, *[f"-D{d}" for d in defines], *extra_flags]
     deps = list(srcs) + [p for d in inc for p in Path(d).glob("*") if p.is_file() and p.suffix in (".h", ".inc", ".ld")]
-    key = _digest(deps, [cfg.cc, _cc_version(cfg.cc), *flags, *cfg.ldflags, label, str(semihosted_main)])
+    key = _digest(deps, [cfg.cc, _cc_version(cfg.cc), *flags, *cfg.ldflags, label, str(semihosted_main), str(libm)])
     bdir = cache_root() / "cross" / f"{target}-{label}-{key}"
     exe = bdir / ("prog.elf" if cfg.target.kind == "baremetal" else "prog")
     ldflags = list(cfg.ldflags)
     if cfg.target.kind == "baremetal" and semihosted_main:
         ldflags.append("--specs=rdimon.specs")
-    if cfg.target.kind == "baremetal" or m.get("needs_libm"):
+    if cfg.target.kind == "baremetal" or libm:
         ldflags.append("-lm")
     if len({Path(x).stem for x in srcs}) != len(srcs):
         raise BuildError(f"two sources of the {target} build share a file name: {[Path(x).name for x in srcs]}")
@@ -272,7 +282,7 @@ def build_program(outdir, target: str, sources: Sequence[Path] = (), defines: Se
         else:
             os.replace(tmp, bdir)
     cmd = compile_cmd + ["&&"] + link_cmd
-    feats, path = compiler_features(cfg.cc, [*cfg.cflags, *extra_flags], inc)
+    feats, path = compiler_features(cfg.cc, [*cfg.cflags, *[f"-D{d}" for d in defines], *extra_flags], inc)
     return CrossBuild(target, cfg, exe, cmd, feats, path)
 
 

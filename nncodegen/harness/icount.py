@@ -92,14 +92,16 @@ def analyse_marks(marks: Sequence[int], layers: List[Dict]) -> Dict:
     }
 
 
-def count_on_target(outdir, target: str, progress=lambda s: None) -> Dict:
-    """Executed instructions per inference and per layer on an ARM target, under qemu."""
+def count_on_target(outdir, target: str, progress=lambda s: None, defines=()) -> Dict:
+    """Executed instructions per inference and per layer on an ARM target, under qemu
+    (``defines``: extra -D macros, e.g. NNC_NO_SIMD for the portable path)."""
     m = read_manifest(outdir)
     cfg = require_tools(target)
     plugin = build_plugin(cfg.qemu[0])
     src = render_driver("count_main.c.j2", outdir, baremetal=cfg.target.kind == "baremetal")
     progress(f"cross-compiling the count driver for {target}")
-    b = build_program(outdir, target, sources=[src], defines=["NNC_TRACE"], label="count", semihosted_main=False)
+    b = build_program(outdir, target, sources=[src], defines=["NNC_TRACE", *defines], label="count",
+                      semihosted_main=False)
     marker = _symbol_address(b, "nnc_mark")
     with tempfile.TemporaryDirectory(prefix=f"{target}.count.", dir=str(_work("cross"))) as d:
         d = Path(d)
