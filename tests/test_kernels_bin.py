@@ -17,7 +17,7 @@ from nncodegen.lower.params import BConv, BDense, BinEpi, BPack, ConvGeom, to_cf
 from nncodegen.paths import include_dir, kernels_dir
 from nncodegen.ref import float_ops
 from nncodegen.ref import kernels_bin as kb
-from nncodegen.ref.bits import pack_bits, pack_signs, pack_ternary, unpack_signs, words
+from nncodegen.ref.bits import pack_bits, pack_filters, pack_signs, unpack_filters, unpack_signs, words
 
 CFG = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 CT = {np.dtype(np.int8): "int8_t", np.dtype(np.int16): "int16_t", np.dtype(np.uint32): "uint32_t",
@@ -171,7 +171,7 @@ def build_conv(case):
     inp = case["inp"]
     tern = "tern" in inp or inp.startswith("tw")
     wv = (rand_tern if tern else rand_pm1)(rng, (cout, kh, kw, case["cin_g"]))
-    wq = pack_ternary(wv, case["cin_g"]) if tern else pack_signs(wv, case["cin_g"])
+    wq = pack_filters(wv, tern)
     xshape = (case["batch"], h, w, cin)
     if inp.startswith("xnor"):
         xv = rand_pm1(rng, xshape)
@@ -257,9 +257,8 @@ def check_dense(case, variant="portable"):
     rng = np.random.default_rng(case["seed"])
     inp, k, m, n = case["inp"], case["run"] * case["runs"], case["m"], case["batch"]
     tern = "tern" in inp or inp.startswith("tw")
-    wrun = case["run"] if inp.startswith("xnor") else k
     wv = (rand_tern if tern else rand_pm1)(rng, (m, k))
-    wq = pack_ternary(wv, wrun) if tern else pack_signs(wv, wrun)
+    wq = pack_filters(wv, tern)
     if inp.startswith("xnor"):
         xq = pack_signs(rand_pm1(rng, (n, k)), case["run"])
         amax = k
@@ -364,7 +363,7 @@ def test_xnor_twin_equals_float_conv_of_pm1(case):
     geom, p, xq, wq, _, acc = built
     xv = unpack_signs(xq, (geom.batch, geom.in_h, geom.in_w, geom.in_c), geom.in_c).astype(np.float64)
     cin_g = geom.in_c // geom.groups
-    wv = unpack_signs(wq, (geom.out_c, geom.k_h, geom.k_w, cin_g), cin_g).astype(np.float64)
+    wv = unpack_filters(wq, (geom.out_c, geom.k_h, geom.k_w, cin_g)).astype(np.float64)
     pb = max(0, (geom.out_h - 1) * geom.stride_h + geom.dil_h * (geom.k_h - 1) + 1 - geom.in_h - geom.pad_top)
     pr = max(0, (geom.out_w - 1) * geom.stride_w + geom.dil_w * (geom.k_w - 1) + 1 - geom.in_w - geom.pad_left)
     attrs = {"strides": (geom.stride_h, geom.stride_w), "pads": (geom.pad_top, geom.pad_left, pb, pr),
@@ -382,7 +381,7 @@ def test_threshold_ties_and_unreachable_thresholds():
     """Hand-checked: acc >= thr gives +1 (bit 0) exactly at the tie, thresholds beyond +-n are constant."""
     g = ConvGeom(1, 1, 1, 3, 1, 1, 4, 1, 1)
     x = pack_signs(np.array([[[[1, -1, 1]]]]), 3)           # x = (+1, -1, +1)
-    w = pack_signs(np.array([[1, 1, 1], [1, -1, 1], [-1, 1, -1], [1, 1, 1]]).reshape(4, 1, 1, 3), 3)
+    w = pack_filters(np.array([[1, 1, 1], [1, -1, 1], [-1, 1, -1], [1, 1, 1]]).reshape(4, 1, 1, 3))
     # acc = (1, 3, -3, 1)
     p = BConv(0, BinEpi(thr=(1, 4, -3, -(1 << 30))))
     want = kb.bconv2d_xnor_bits(g, p, x, w)
@@ -397,7 +396,7 @@ def test_zero_padding_counts_only_valid_taps():
     c = 40
     g = ConvGeom(1, 1, 1, c, 1, 1, 1, 3, 3, 1, 1, 1, 1)
     x = pack_signs(np.ones((1, 1, 1, c)), c)
-    w = pack_signs(-np.ones((1, 3, 3, c)), c)
+    w = pack_filters(-np.ones((1, 3, 3, c)))
     epi = BinEpi(mult=(1,), bias=(0,), shift=0, out_min=-32768, out_max=32767)
     for pad_kind, want in ((0, -c), (1, -9 * c), (2, 7 * c)):
         y = np.zeros(1, np.int16)

@@ -206,7 +206,7 @@ def _stored_shape(graph: Graph, name: str) -> dict:
 def _nbytes(graph: Graph, name: str) -> int:
     t = graph.tensors[name]
     if t.fmt.kind in ("binary", "ternary"):
-        return t.fmt.nbytes(t.shape)
+        return t.fmt.filter_nbytes(t.shape)
     if t.qdata is not None:
         return t.qdata.size * t.qdata.itemsize
     return t.size * 4

@@ -39,7 +39,7 @@ BINARY_LAYERS = ("bconv2d", "bdense")
 def _const_bytes(graph: Graph, name: str):
     t = graph.tensors[name]
     if t.fmt.kind in ("binary", "ternary"):  # packed words
-        return int(t.fmt.nbytes(t.shape))
+        return int(t.fmt.filter_nbytes(t.shape))
     if t.qdata is not None:
         return int(t.qdata.nbytes)
     return int(t.size * 4)

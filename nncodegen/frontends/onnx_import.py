@@ -124,6 +124,9 @@ def _one_line(e: BaseException) -> str:
 def load_onnx(path_or_model, name: Optional[str] = None) -> Graph:
     """Import an ONNX float model (path or ModelProto) as a checked, fused NHWC IR Graph."""
     model, src = _load_model(path_or_model)
+    from .qonnx_import import is_qonnx, load_qonnx
+    if is_qonnx(model):  # QONNX (Brevitas, FINN): quantizer nodes, binary / ternary layers
+        return load_qonnx(model, src, name, path_or_model)
     imp = _Importer(model, src, name, path_or_model)
     try:
         return imp.run()

@@ -153,7 +153,7 @@ def verify(outdir, x: np.ndarray, labels: Optional[np.ndarray] = None,
         exact = max_diff <= 1e-5 * scale
     progress("float reference")
     yref = reference(graph, x).reshape(yc_raw.shape)
-    yc = cm.out_fmt.dequantize(yc_raw) if quant else yc_raw.astype(np.float32)
+    yc = cm.out_fmt.dequantize(yc_raw) if cm.out_quantized else yc_raw.astype(np.float32)  # float logits of Q-input models
     fr = compare(yc, yref)
     scheme = m.get("scheme") or (graph.meta.get("quantization", {}).get("scheme", "float32") if quant else "float32")
     if quant:

@@ -331,6 +331,10 @@ class BinaryFormat:
     def nbytes(self, shape) -> int:
         return 4 * int(np.prod(self.storage_shape(shape), dtype=np.int64))
 
+    def filter_nbytes(self, shape) -> int:
+        """Bytes of constant weights (Cout, ...): one dense run of bits per output channel."""
+        return 4 * int(shape[0]) * _words(int(np.prod(shape[1:], dtype=np.int64)))
+
     def quantize(self, x: np.ndarray) -> np.ndarray:
         """Pack real values: x >= 0 -> +1 (bit 0), x < 0 -> -1 (bit 1)."""
         from ..ref.bits import pack_bits
@@ -358,7 +362,10 @@ class BinaryFormat:
 class TernaryFormat:
     """{-1, 0, +1} weights as two bit-planes in the BinaryFormat layout,
     interleaved word by word: word 2k is the nonzero mask (bit 1 <-> w != 0),
-    word 2k+1 the sign (bit 1 <-> w = -1, 0 where w = 0)."""
+    word 2k+1 the sign (bit 1 <-> w = -1, 0 where w = 0).
+
+    Constant weights of binary layers (both formats) are packed per output
+    channel: the whole filter is one dense run of bits (``filter_nbytes``)."""
     group: Optional[int] = None
     kind: str = "ternary"
     bits: int = 2
@@ -372,6 +379,9 @@ class TernaryFormat:
 
     def nbytes(self, shape) -> int:
         return 4 * int(np.prod(self.storage_shape(shape), dtype=np.int64))
+
+    def filter_nbytes(self, shape) -> int:
+        return 2 * BinaryFormat().filter_nbytes(shape)
 
     def __str__(self) -> str:
         return "tern" if not self.group else f"tern/{self.group}"

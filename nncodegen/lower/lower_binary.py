@@ -31,7 +31,7 @@ import numpy as np
 
 from ..ir.formats import BinaryFormat, QFormat, TernaryFormat, storage_shape
 from ..ir.graph import GraphError, Node
-from ..ref.bits import pack_signs, pack_ternary, words
+from ..ref.bits import pack_filters
 from .params import FLT_MAX32, BConv, BDense, BinEpi, BPack, ConvGeom
 from .program import Buf, Call, Const, Param
 
@@ -84,10 +84,10 @@ def weight_values(ctx, node) -> np.ndarray:
     return w.astype(np.int64)
 
 
-def _packed_weights(ctx, node, run: int) -> Const:
+def _packed_weights(ctx, node) -> Const:
+    """One dense run of bits per output channel (bits.pack_filters)."""
     w = weight_values(ctx, node)
-    tern = ctx.g.tensors[node.inputs[1]].fmt.kind == "ternary"
-    q = pack_ternary(w, run) if tern else pack_signs(w, run)
+    q = pack_filters(w, ctx.g.tensors[node.inputs[1]].fmt.kind == "ternary")
     return Const(node.inputs[1], tuple(int(v) for v in q.ravel()), "uint32_t")
 
 
@@ -202,7 +202,7 @@ def lower_bconv(ctx, node) -> List[Call]:
     geom = ConvGeom(xs[0], xs[1], xs[2], xs[3], ys[1], ys[2], ys[3], ws[1], ws[2], a["strides"][0],
                     a["strides"][1], a["pads"][0], a["pads"][1], a["dilations"][0], a["dilations"][1], a["groups"])
     epi = _epilogue(ctx, node, yk, _acc_bound(ctx, node, xk, ws[1] * ws[2] * ws[3]))
-    args = [Param(geom), Param(BConv(pad_kind, epi)), Buf(x), _packed_weights(ctx, node, ws[3])]
+    args = [Param(geom), Param(BConv(pad_kind, epi)), Buf(x), _packed_weights(ctx, node)]
     args += _residual_arg(ctx, node, yk) + [Buf(y)]
     return [Call(node.name, node.op, f"bconv2d_{tag}_{yk}", args, y)]
 
@@ -214,7 +214,7 @@ def lower_bdense(ctx, node) -> List[Call]:
     tag = _input_tag(ctx, node, xk)
     run = ctx.g.tensors[x].fmt.run(xs) if xk == "bits" else xs[1]
     epi = _epilogue(ctx, node, yk, _acc_bound(ctx, node, xk, ws[1]))
-    args = [Param(BDense(xs[0], xs[1], ws[0], run, epi)), Buf(x), _packed_weights(ctx, node, run)]
+    args = [Param(BDense(xs[0], xs[1], ws[0], run, epi)), Buf(x), _packed_weights(ctx, node)]
     args += _residual_arg(ctx, node, yk) + [Buf(y)]
     return [Call(node.name, node.op, f"bdense_{tag}_{yk}", args, y)]
 

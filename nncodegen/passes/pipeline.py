@@ -11,8 +11,9 @@ PASSES: List[Tuple[str, Callable[[Graph], Graph]]] = []
 
 
 def _register():
+    from .binarize import binarize
     from .fuse_activation import fuse_activations
-    PASSES[:] = [("fuse_activations", fuse_activations)]
+    PASSES[:] = [("fuse_activations", fuse_activations), ("binarize", binarize)]
 
 
 def run_passes(graph: Graph) -> Graph:

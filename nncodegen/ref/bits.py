@@ -79,3 +79,19 @@ def popcount32(x: np.ndarray) -> np.ndarray:
     x = (x & np.uint64(0x33333333)) + ((x >> np.uint64(2)) & np.uint64(0x33333333))
     x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F)
     return ((x * np.uint64(0x01010101)) & np.uint64(0xFFFFFFFF)) >> np.uint64(24)
+
+
+def pack_filters(w: np.ndarray, tern: bool = False) -> np.ndarray:
+    """Weights (Cout, ...) of {-1, +1} (or {-1, 0, +1}) packed densely per output channel: each
+    filter (all its other axes, last fastest) is one run of bits, padded to whole words at its end."""
+    w = np.asarray(w)
+    rows = w.reshape(w.shape[0], -1)
+    return pack_ternary(rows, rows.shape[1]) if tern else pack_signs(rows, rows.shape[1])
+
+
+def unpack_filters(q: np.ndarray, shape, tern: bool = False) -> np.ndarray:
+    """Inverse of pack_filters: int8 values of ``shape``."""
+    shape = tuple(int(s) for s in shape)
+    row = int(np.prod(shape[1:], dtype=np.int64))
+    v = unpack_ternary(q, (shape[0], row), row) if tern else unpack_signs(q, (shape[0], row), row)
+    return v.reshape(shape)

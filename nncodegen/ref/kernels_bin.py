@@ -6,6 +6,9 @@ These functions are the specification: readable unpack-multiply-add
 arithmetic on {-1, +1} / {-1, 0, +1} integers, no popcount tricks, so that
 the C's XOR/popcount arithmetic is checked against plain convolutions.
 
+Weights: each output channel's filter (conv: [k_h][k_w][in_c/groups]; dense: [in_features])
+is one dense run of bits padded to whole words at its end (bits.pack_filters).
+
 Kernel names: ``{bconv2d|bdense}_{input}_{output}`` with input ``xnor``
 (packed bits, binary weights), ``xnor_tern`` (packed bits, ternary weights),
 ``bw_q7`` / ``bw_q15`` (Q-format input, binary weights), ``tw_q7`` /
@@ -20,7 +23,7 @@ import numpy as np
 
 from ..lower.params import BConv, BDense, BinEpi, BPack, ConvGeom
 from . import fixedpoint as fx
-from .bits import pack_bits, unpack_bits, unpack_signs, unpack_ternary, words
+from .bits import pack_bits, unpack_bits, unpack_filters, unpack_signs, words
 from .float_ops import im2col
 
 ACC32_LIMIT = 1 << 31
@@ -36,12 +39,11 @@ def _u32(x, n: int) -> np.ndarray:
 
 
 def _weights(w, shape, tern: bool) -> np.ndarray:
-    """Packed weights -> int64 {-1, 0, +1} of logical ``shape`` (runs along the last axis)."""
-    run = shape[-1]
-    n = int(np.prod(shape[:-1], dtype=np.int64)) * words(run) * (2 if tern else 1)
-    w = _u32(w, n)
-    v = unpack_ternary(w, shape, run) if tern else unpack_signs(w, shape, run)
-    return v.astype(np.int64)
+    """Packed weights (one dense run of bits per output channel, see pack_filters) -> int64
+    {-1, 0, +1} of logical ``shape``."""
+    row = int(np.prod(shape[1:], dtype=np.int64))
+    n = shape[0] * words(row) * (2 if tern else 1)
+    return unpack_filters(_u32(w, n), shape, tern).astype(np.int64)
 
 
 def _check_acc(acc: np.ndarray, kernel: str) -> None:
@@ -118,14 +120,9 @@ def _bdense_acc(p: BDense, x, w, inp: str, tern: bool) -> np.ndarray:
             raise ValueError(f"run {p.run} does not divide in_features {k}")
         n = p.batch * (k // p.run) * words(p.run)
         xv = unpack_signs(_u32(x, n), (p.batch, k), p.run).astype(np.int64)
-        run = p.run
     else:
         xv = np.asarray(x).astype(IN_DTYPES[inp]).astype(np.int64).reshape(p.batch, k)
-        run = k
-    nw = p.out_features * (k // run) * words(run) * (2 if tern else 1)
-    wu = _u32(w, nw)
-    wv = (unpack_ternary(wu, (p.out_features, k), run) if tern else
-          unpack_signs(wu, (p.out_features, k), run)).astype(np.int64)
+    wv = _weights(w, (p.out_features, k), tern)
     return xv @ wv.T
 
 

@@ -194,14 +194,17 @@ typedef struct {
 } nnc_eltwise_s8;
 
 /* Average pool (input and output share one format):
- *   out = sat(nnc_avg_round(sum, count), out_min, out_max)
- * sum over the window's real elements, plus pad_value (the zero point) for each
- * padded tap counted when count_include_pad. */
+ *   sum over the window's real elements, plus zero_point for each padded tap
+ *   counted when count_include_pad;
+ *   half_even 0 (TFLite): out = sat(nnc_avg_round(sum, count))          ties away from zero
+ *   half_even 1 (ONNX DequantizeLinear -> AveragePool -> QuantizeLinear):
+ *             out = sat(nnc_div_round_even(sum - count * zero_point, count) + zero_point)  ties to even */
 typedef struct {
     int32_t count_include_pad;
-    int32_t pad_value;
+    int32_t zero_point;
     int32_t out_min;
     int32_t out_max;
+    int32_t half_even;
 } nnc_pool_s8;
 
 /* Global average pool with requantization (one rounding):
@@ -283,10 +286,11 @@ typedef struct {
 /* ---- binary layers (bconv2d_*, bdense_*, bmaxpool, bpack_*, bunpack_*) ----
  * Binary maps are {-1, +1} bit-packed along channels into uint32 words:
  * bit 1 <-> -1, bit 0 <-> +1, channel i in word i / 32, bit i % 32, unused high
- * bits 0; an NHWC map takes [batch][h][w][ceil(c / 32)] words.  Binary weights
- * [out_c][k_h][k_w][ceil(in_c / groups / 32)] words the same way; ternary
- * weights interleave two planes per word: [..][word][0] nonzero mask,
- * [..][word][1] sign (bit 1 <-> -1).
+ * bits 0; an NHWC map takes [batch][h][w][ceil(c / 32)] words.  Weights: each
+ * output channel's filter ([k_h][k_w][in_c / groups], or a dense row
+ * [in_features]) is one dense run of bits, bit i = element i, padded to whole
+ * words at the filter's end only; ternary filters interleave two planes per
+ * word: [word][0] nonzero mask, [word][1] sign (bit 1 <-> -1).
  *
  * Epilogue of output channel c from its accumulator acc (XNOR layers: acc =
  * sum of x*w over the counted taps; binary-weight layers: acc = sum of x*w in

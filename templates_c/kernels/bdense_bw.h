@@ -6,7 +6,8 @@
 #include <stdint.h>
 #include "nnc_types.h"
 
-/* input [batch][in words], weights [out_features][row words], output [batch][out_features]
+/* input [batch][in words], weights [out_features][ceil(in_features/32) words (x2 for ternary)],
+ * output [batch][out_features]
  * (bits: ceil(out_features/32) words per row).  residual: NULL or like the output. */
 void bdense_bw_q7_bits(const nnc_bdense *p, const int8_t *input, const uint32_t *weights, uint32_t *output);
 void bdense_bw_q7_q7(const nnc_bdense *p, const int8_t *input, const uint32_t *weights, const int8_t *residual, int8_t *output);

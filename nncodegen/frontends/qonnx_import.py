@@ -1,0 +1,300 @@
+"""QONNX models (Brevitas / FINN exports) -> IR Graph.
+
+onnx_import.load_onnx hands a model here when a node belongs to a QONNX
+domain.  The float importer does the ONNX part (layouts, Conv, Gemm,
+MatMul, MaxPool, Pad, Reshape/Flatten, Identity chains, constant folding);
+this subclass adds the QONNX ops and keeps what the binarize pass
+(passes/binarize.py) needs to compute exact thresholds:
+
+* ``BipolarQuant(x, scale)``: y = (x >= 0 ? +1 : -1) * scale.  On constant
+  weights it folds and tags the weights binary; on activations it becomes an
+  IR ``sign`` (times ``scale`` when that is not 1).
+* ``Quant(x, scale, zero_point, bit_width; signed, narrow, rounding_mode)``:
+  on constants it folds with QONNX's arithmetic (every rounding mode);
+  1-bit signed weights are binary, 2-bit signed narrow weights ternary
+  ({-1, 0, +1} * scale).  On the graph input, with a power-of-two scale and
+  zero point 0, it defines the input's Q format (Q8 for signed 8-bit, Q16 for
+  anything else that fits) and a ``clip`` to the Quant's integer range (kept
+  even where the storage saturates the same way, so that the float reference
+  saturates too).  The C input quantization rounds half up, QONNX's ROUND
+  rounds half to even: they differ only on exact ties x / scale = k + 1/2.
+  Supported there: ROUND, HALF_EVEN, HALF_UP.  1-bit signed Quant on
+  activations is a sign.  Other activation Quants are an error naming the node.
+* ``BatchNormalization`` after a binary / ternary layer stays an IR
+  ``batchnorm`` (never folded into the +-1 weights), and so do Mul / Add by
+  constants after such a layer.
+* ``MultiThreshold`` with one threshold per channel and a bipolar output
+  (out_dtype BIPOLAR, or out_scale 2 and out_bias -1): y = +1 iff x >= t,
+  imported as add(-t) then sign.
+* Quirks of real exports: weights listed as graph inputs with initializers,
+  external-data files, IR versions newer than onnxruntime reads (nothing here
+  needs onnxruntime), Identity chains, the dynamo exporter's Reshape / Gemm.
+
+Weight tags live in the IR weight tensor's ``meta["qonnx_weight"]``
+("binary" / "ternary") and ``meta["qonnx_node"]`` (the quantizer's name, for
+errors); the input format in ``graph.meta["qonnx_input"]``.
+"""
+from __future__ import annotations
+
+import copy
+import math
+from typing import Dict, Optional
+
+import numpy as np
+
+from ..ir.graph import Graph, GraphError
+from .onnx_import import _Importer, _one_line, _Val  # noqa: F401
+
+QONNX_DOMAINS = ("qonnx.custom_op.general", "finn.custom_op.general", "onnx.brevitas",
+                 "qonnx.custom_op.general.v2")
+SUPPORTED = ("BipolarQuant", "Quant", "IntQuant", "MultiThreshold")
+ROUNDING = {
+    "ROUND": np.round, "HALF_EVEN": np.round, "CEIL": np.ceil, "FLOOR": np.floor, "DOWN": np.fix,
+    "ROUND_TO_ZERO": np.fix, "UP": lambda v: np.sign(v) * np.ceil(np.abs(v)),
+    "HALF_UP": lambda v: np.sign(v) * np.floor(np.abs(v) + 0.5),
+    "HALF_DOWN": lambda v: np.sign(v) * np.ceil(np.abs(v) - 0.5),
+}
+ACT_ROUNDING = ("ROUND", "HALF_EVEN", "HALF_UP")
+SHAPE_OPS = ("Transpose", "Reshape", "Identity", "Flatten", "Squeeze", "Unsqueeze", "Cast")
+
+
+def is_qonnx(model) -> bool:
+    return any(n.domain in QONNX_DOMAINS for n in model.graph.node)
+
+
+def load_qonnx(model, src: str, name: Optional[str] = None, path_or_model=None) -> Graph:
+    imp = QonnxImporter(model, src, name, path_or_model)
+    try:
+        return imp.run()
+    except GraphError:
+        raise
+    except Exception as e:  # noqa: BLE001 -- one line naming the node, never a traceback
+        where = f" at node {imp.node_label(imp.current)}" if imp.current is not None else ""
+        raise GraphError(f"{src}: cannot import{where}: {type(e).__name__}: {_one_line(e)}") from None
+
+
+def _min_int(signed, narrow, bits):
+    if signed:
+        return -(2 ** (bits - 1)) + (1 if narrow else 0)
+    return 0
+
+
+def _max_int(signed, narrow, bits):
+    if signed:
+        return 2 ** (bits - 1) - 1
+    return 2 ** bits - 1 - (1 if narrow else 0)
+
+
+class QonnxImporter(_Importer):
+    def __init__(self, model, src, name, path_or_model=None):
+        model = copy.deepcopy(model)
+        self.qnodes = {}
+        for n in model.graph.node:
+            if n.domain in QONNX_DOMAINS:
+                label = n.name or n.op_type
+                if n.op_type not in SUPPORTED:
+                    raise GraphError(f"{src}: node {label!r} ({n.domain}.{n.op_type}): unsupported QONNX op "
+                                     f"(supported: {', '.join(SUPPORTED)})")
+                self.qnodes[id(n)] = n.domain
+                n.domain = ""   # the float importer's checks see a handled op
+        super().__init__(model, src, name, path_or_model)
+        self.qinfo: Dict[str, dict] = {}     # ONNX value name -> {"kind", "node"} of quantized constants
+
+    # ---- driver -----------------------------------------------------------------------
+    def run(self) -> Graph:
+        g = super().run()
+        g.meta["source"] = "qonnx"
+        return g
+
+    # ---- constants ----------------------------------------------------------------------
+    def _fold(self, node, ins):
+        if node.op_type in ("BipolarQuant", "Quant", "IntQuant"):
+            return [self._quant_const(node, ins)]
+        if node.op_type == "MultiThreshold":
+            self.fail(node, "MultiThreshold on constants is not supported")
+        outs = super()._fold(node, ins)
+        if node.op_type in SHAPE_OPS:
+            for i in node.input:
+                if i in self.qinfo:
+                    for o in node.output:
+                        self.qinfo[o] = self.qinfo[i]
+        return outs
+
+    def _quant_const(self, node, ins) -> np.ndarray:
+        a = self.attrs(node)
+        x = np.asarray(ins[0].const, np.float64)
+        scale = np.asarray(ins[1].const, np.float64)
+        label = self.node_name(node)
+        if node.op_type == "BipolarQuant":
+            self.qinfo[node.output[0]] = {"kind": "binary", "node": label}
+            return (np.where(x >= 0, 1.0, -1.0) * scale).astype(np.float32)
+        zp = np.asarray(ins[2].const, np.float64)
+        bits = int(np.asarray(ins[3].const).reshape(-1)[0])
+        signed, narrow = int(a.get("signed", 1)), int(a.get("narrow", 0))
+        mode = str(a.get("rounding_mode", "ROUND")).upper()
+        if mode not in ROUNDING:
+            self.fail(node, f"unsupported rounding_mode {mode!r} (supported: {', '.join(ROUNDING)})")
+        y = x / scale + zp
+        if bits == 1 and signed:
+            y = np.where(y >= 0, 1.0, -1.0)
+            kind = "binary"
+        else:
+            y = np.clip(y, _min_int(signed, narrow, bits), _max_int(signed, narrow, bits))
+            y = ROUNDING[mode](y)
+            kind = "ternary" if (bits == 2 and signed and narrow) else None
+        if kind and np.any(zp != 0):
+            self.fail(node, f"{kind} weights with a nonzero zero point are not supported")
+        if kind:
+            self.qinfo[node.output[0]] = {"kind": kind, "node": label}
+        return ((y - zp) * scale).astype(np.float32)
+
+    # ---- QONNX ops on activations ----------------------------------------------------------
+    def _layout_src(self, x: _Val):
+        if x.layout in ("nhwc", "flat"):
+            return x.ir, x.layout
+        return self.plain(x), "plain"
+
+    def _sign(self, node, x: _Val, scale: np.ndarray, out_name: str):
+        """y = sign(x) * scale (scale one number)."""
+        src, layout = self._layout_src(x)
+        chw = x.chw if layout == "flat" else None
+        if np.all(scale == 1.0):
+            out = self.emit("sign", [src], {}, out=out_name, name=self.nname(node))
+            self.set_out(node, out, layout, chw=chw)
+            return
+        if scale.size != 1:
+            self.fail(node, f"a per-channel activation scale {scale.shape} is not supported")
+        s = self.emit("sign", [src], {}, name=f"{self.nname(node)}_sign")
+        self._binary_const(node, "mul", _Val(tuple(x.shape), ir=s, layout=layout, chw=chw),
+                           scale.reshape(()), const_first=False, out=out_name)
+
+    def op_BipolarQuant(self, node, ins, a):
+        x = ins[0]
+        scale = np.asarray(self.const_in(node, ins, 1, "scale"), np.float64)
+        self._sign(node, x, scale, node.output[0])
+
+    def op_IntQuant(self, node, ins, a):
+        self.op_Quant(node, ins, a)
+
+    def op_Quant(self, node, ins, a):
+        x = ins[0]
+        scale = np.asarray(self.const_in(node, ins, 1, "scale"), np.float64)
+        zp = np.asarray(self.const_in(node, ins, 2, "zero_point"), np.float64)
+        bits = self.const_in(node, ins, 3, "bit_width")
+        bits = float(np.asarray(bits).reshape(-1)[0])
+        signed, narrow = int(a.get("signed", 1)), int(a.get("narrow", 0))
+        mode = str(a.get("rounding_mode", "ROUND")).upper()
+        if mode not in ROUNDING:
+            self.fail(node, f"unsupported rounding_mode {mode!r} (supported: {', '.join(ROUNDING)})")
+        if bits != int(bits) or bits < 1:
+            self.fail(node, f"bit width {bits} must be a positive integer")
+        bits = int(bits)
+        if np.any(zp != 0):
+            self.fail(node, f"Quant with a nonzero zero point on activations is not supported")
+        if bits == 1:
+            if not signed:
+                self.fail(node, "1-bit unsigned Quant ({0, 1} activations) is not supported; use a bipolar quantizer")
+            self._sign(node, x, scale, node.output[0])
+            return
+        if mode not in ACT_ROUNDING:
+            self.fail(node, f"Quant with rounding_mode {mode!r} on activations is not supported "
+                            f"(supported: {', '.join(ACT_ROUNDING)})")
+        if x.is_const or x.ir not in self.g.inputs:
+            self.fail(node, "a multi-bit Quant is only supported on the graph input (it sets the input format)")
+        if scale.size != 1 or scale.reshape(-1)[0] <= 0:
+            self.fail(node, f"the input scale must be one positive number, got {scale.ravel()[:4]}")
+        s = float(scale.reshape(-1)[0])
+        frac = -math.log2(s)
+        if frac != int(frac):
+            self.fail(node, f"the input scale {s} is not a power of two (Q formats need 2^-frac)")
+        frac = int(frac)
+        lo, hi = _min_int(signed, narrow, bits), _max_int(signed, narrow, bits)
+        store = 8 if (signed and bits <= 8) else 16
+        if hi > (1 << (store - 1)) - 1 or lo < -(1 << (store - 1)):
+            self.fail(node, f"a {bits}-bit {'signed' if signed else 'unsigned'} input does not fit a 16-bit Q format")
+        self.g.meta["qonnx_input"] = {"bits": store, "frac": frac, "qmin": lo, "qmax": hi, "node": self.nname(node),
+                                      "rounding_mode": mode}
+        smin, smax = -(1 << (store - 1)), (1 << (store - 1)) - 1
+        src, layout = self._layout_src(x)
+        del smin, smax  # the clip is kept even when the storage saturates the same way: the float
+        # reference then sees the Quant's saturation too (x = 1.0 -> 127/128 for signed 8-bit, scale 2^-7)
+        out = self.emit("clip", [src], {"min": lo * s, "max": hi * s}, out=node.output[0], name=self.nname(node))
+        self.set_out(node, out, layout, chw=x.chw if layout == "flat" else None)
+
+    def op_MultiThreshold(self, node, ins, a):
+        x = ins[0]
+        t = np.asarray(self.const_in(node, ins, 1, "thresholds"), np.float64)
+        out_scale = float(a.get("out_scale", 1.0))
+        out_bias = float(a.get("out_bias", 0.0))
+        odt = str(a.get("out_dtype", ""))
+        if t.ndim != 2 or t.shape[1] != 1:
+            self.fail(node, f"MultiThreshold with {t.shape[-1] if t.ndim == 2 else '?'} thresholds per channel "
+                            f"is not supported (only one: a sign with a threshold)")
+        bipolar = odt == "BIPOLAR" or (out_scale == 2.0 and out_bias == -1.0)
+        if not bipolar:
+            self.fail(node, f"MultiThreshold with out_dtype {odt!r}, out_scale {out_scale}, out_bias {out_bias} is not "
+                            f"bipolar; only {{-1, +1}} outputs are supported")
+        layout = str(a.get("data_layout", "")) or ("NCHW" if len(x.shape) == 4 else "NC")
+        if layout not in ("NCHW", "NC", "NHWC"):
+            self.fail(node, f"data_layout {layout!r} is not supported")
+        c = t.shape[0]
+        if len(x.shape) == 4 and layout == "NHWC":
+            self.fail(node, "MultiThreshold with data_layout NHWC on a 4-D value is not supported")
+        cshape = (c,) + (1,) * (len(x.shape) - 2) if c > 1 else (1,)
+        y = self._binary_const(node, "add", x, -t.reshape(cshape), const_first=False, out=None)
+        self._sign(node, y, np.ones(1), node.output[0])
+
+    # ---- layers: tag binary / ternary weights, never fold into them ----------------------------
+    def _tag_last(self, node, op_names, w_onnx: str):
+        info = self.qinfo.get(w_onnx)
+        if info is None:
+            return
+        for n in reversed(self.g.nodes):
+            if n.op in op_names:
+                t = self.g.tensors[n.inputs[1]]
+                t.meta["qonnx_weight"] = info["kind"]
+                t.meta["qonnx_node"] = info["node"]
+                return
+
+    def op_Conv(self, node, ins, a):
+        super().op_Conv(node, ins, a)
+        self._tag_last(node, ("conv2d",), node.input[1])
+
+    def op_Gemm(self, node, ins, a):
+        super().op_Gemm(node, ins, a)
+        self._tag_last(node, ("dense",), node.input[1])
+
+    def op_MatMul(self, node, ins, a):
+        super().op_MatMul(node, ins, a)
+        self._tag_last(node, ("dense",), node.input[1])
+
+    def _binary_producer(self, x: _Val) -> bool:
+        if x.is_const or x.ir is None:
+            return False
+        prod = self.g.producer(x.ir)
+        while prod is not None and prod.op in ("mul", "add", "batchnorm"):
+            prod = self.g.producer(prod.inputs[0])
+        return prod is not None and prod.op in ("conv2d", "dense") and \
+            "qonnx_weight" in self.g.tensors[prod.inputs[1]].meta
+
+    def try_fold_affine(self, node, x, scale, shift) -> bool:
+        if self._binary_producer(x):
+            return False
+        return super().try_fold_affine(node, x, scale, shift)
+
+    def op_BatchNormalization(self, node, ins, a):
+        x = ins[0]
+        if not self._binary_producer(x) or x.layout not in ("nhwc", "plain") or \
+                (x.layout == "plain" and len(x.shape) != 2):
+            return super().op_BatchNormalization(node, ins, a)
+        if int(a.get("training_mode", 0)):
+            self.bad_attr(node, "training_mode", a["training_mode"])
+        params = [np.asarray(self.const_in(node, ins, k, nm), np.float32).reshape(-1)
+                  for k, nm in ((1, "scale"), (2, "B"), (3, "mean"), (4, "var"))]
+        c = x.shape[1]
+        if any(p.size != c for p in params):
+            self.fail(node, f"batch norm parameters do not have {c} channels")
+        eps = float(np.float32(a.get("epsilon", 1e-5)))
+        cs = [self.const(p, f"{self.nname(node)}_{nm}") for p, nm in zip(params, ("gamma", "beta", "mean", "var"))]
+        out = self.emit("batchnorm", [x.ir] + cs, {"epsilon": eps}, out=node.output[0], name=self.nname(node))
+        self.set_out(node, out, x.layout)

@@ -1,0 +1,347 @@
+"""Turn imported binarized layers into fused binary ops with exact thresholds, and give every tensor
+of a binarized graph its number format.
+
+Runs only on graphs with weights tagged binary / ternary (``meta["qonnx_weight"]``, set by the QONNX
+importer); any other graph comes back unchanged.
+
+1. Each conv2d / dense with tagged weights: the weights must be +-alpha[c] (binary) or
+   {-alpha[c], 0, +alpha[c]} (ternary) per output channel, else a GraphError names the layer and
+   its quantizer.  The layer becomes ``bconv2d`` / ``bdense`` with +-1 weights, and the chain of
+   single-use ``batchnorm`` / ``mul`` / ``add`` (/ ``sub``) by per-channel constants after it is
+   folded symbolically, with fractions.Fraction of the float32 parameters:
+
+       f(d) = (a*d + b) / sqrt(S) + c        d = conv(x, w+-1), the real accumulator
+
+   (S = 1 until the one batch norm: gamma*(v - mean)/sqrt(var + eps) + beta).
+2. If the chain ends in ``sign``: +1 iff f(d) >= 0 (sign(0) = +1, as QONNX's BipolarQuant and
+   Brevitas).  The accumulator takes only integer values k * 2^-f_in (f_in = 0 for a {-1, +1}
+   input, the input's frac for a Q-format one), so the threshold is the integer
+       T = min { k : f(k * 2^-f_in) >= 0 }
+   found by bisection over the reachable range with an exact predicate: A + c*sqrt(S) >= 0 with
+   A = a*d + b rational is decided by comparing A^2 with c^2*S on the signs of A and c.  Channels
+   with a < 0 get negated weights (then f is increasing in the new accumulator), channels with
+   a = 0 (gamma = 0) a constant output (T = -inf or +inf), thresholds outside the reachable range
+   simply saturate.  The op's threshold input holds T * 2^-f_in (exact in float64).
+3. Otherwise the chain becomes the affine epilogue: scale = a / sqrt(S), bias = b / sqrt(S) + c
+   (float64), output float32.
+4. A ``mul`` by a scalar after a sign (BipolarQuant with scale != 1) is folded into the next
+   binary layer's slope; a constant ``pad`` of 0 / +1 / -1 before a binary-input layer becomes its
+   padding.
+5. Formats: the input from the QONNX input Quant (Q8 or Q16), a clip on it keeps that format;
+   sign outputs, threshold outputs and max pools of them are packed binary; a flatten of a packed
+   map is packed per pixel (group = channels); affine outputs are float32; binary / ternary
+   weights get BinaryFormat / TernaryFormat (grouped like the dense input they read).
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import List, Optional, Tuple
+
+import numpy as np
+
+from ..ir.checker import check_graph
+from ..ir.formats import FLOAT32, BinaryFormat, QFormat, TernaryFormat
+from ..ir.graph import Graph, GraphError, Node
+
+F0, F1 = Fraction(0), Fraction(1)
+INF_T = float("inf")
+
+
+def _fr(v) -> Fraction:
+    return Fraction(float(v))
+
+
+def _err(node: Node, t, msg: str):
+    q = t.meta.get("qonnx_node") if t is not None else None
+    who = f"node {node.name!r} ({node.op})" + (f", weights from {q!r}" if q else "")
+    raise GraphError(f"{who}: {msg}")
+
+
+def _single_consumer(g: Graph, name: str) -> Optional[Node]:
+    cons = g.consumers(name)
+    if len(cons) != 1 or name in g.outputs:
+        return None
+    return cons[0]
+
+
+def _channel_const(g: Graph, node: Node, cout: int) -> Optional[np.ndarray]:
+    """The per-channel (or scalar) constant operand of a mul/add/sub, as float32 values, else None."""
+    if len(node.inputs) != 2:
+        return None
+    ci = [i for i in node.inputs if g.tensors[i].is_const]
+    if len(ci) != 1 or (node.op == "sub" and node.inputs[0] == ci[0]):
+        return None
+    c = np.asarray(g.tensors[ci[0]].data, np.float32)
+    if c.size == 1:
+        return np.full(cout, c.reshape(-1)[0], np.float32)
+    if c.shape and c.shape[-1] == cout and c.size == cout:
+        return c.reshape(-1)
+    return None
+
+
+def _split_alpha(w: np.ndarray, tern: bool):
+    """(sign array int64, alpha per output channel as Fractions) or None when not +-alpha[c]."""
+    wf = np.asarray(w, np.float32).reshape(w.shape[0], -1)
+    signs, alphas = [], []
+    for row in wf:
+        nz = row[row != 0]
+        if not tern and nz.size != row.size:
+            return None
+        if nz.size == 0:
+            alphas.append(F1)
+            signs.append(np.zeros(row.size, np.int64))
+            continue
+        a = np.abs(nz[0])
+        if not np.all(np.abs(nz) == a):
+            return None
+        alphas.append(_fr(a))
+        signs.append(np.sign(row).astype(np.int64))
+    return np.stack(signs).reshape(w.shape), alphas
+
+
+class _Affine:
+    """f(d) = (a*d + b) / sqrt(S) + c per channel, exact."""
+
+    def __init__(self, a, b):
+        self.a, self.b = list(a), list(b)
+        self.c = [F0] * len(a)
+        self.S: Optional[List[Fraction]] = None
+
+    def mul(self, m):
+        self.a = [x * _fr(v) for x, v in zip(self.a, m)]
+        self.b = [x * _fr(v) for x, v in zip(self.b, m)]
+        self.c = [x * _fr(v) for x, v in zip(self.c, m)]
+
+    def add(self, t):
+        if self.S is None:
+            self.b = [x + _fr(v) for x, v in zip(self.b, t)]
+        else:
+            self.c = [x + _fr(v) for x, v in zip(self.c, t)]
+
+    def batchnorm(self, gamma, beta, mean, var, eps) -> bool:
+        if self.S is not None:
+            return False
+        e = _fr(eps)
+        self.a = [_fr(gm) * x for gm, x in zip(gamma, self.a)]
+        self.b = [_fr(gm) * (x + c - _fr(mu)) for gm, x, c, mu in zip(gamma, self.b, self.c, mean)]
+        self.S = [_fr(v) + e for v in var]
+        self.c = [_fr(bt) for bt in beta]
+        return True
+
+    def nonneg(self, k: int, d: Fraction) -> bool:
+        """f(d) >= 0 exactly, channel k."""
+        A = self.a[k] * d + self.b[k]
+        c = self.c[k]
+        if self.S is None:
+            return A + c >= 0
+        S = self.S[k]
+        if S <= 0:
+            raise GraphError("batch norm with var + epsilon <= 0")
+        if A >= 0 and c >= 0:
+            return True
+        if A <= 0 and c <= 0:
+            return A == 0 and c == 0
+        if A >= 0:  # c < 0
+            return A * A >= c * c * S
+        return c * c * S >= A * A  # A < 0 <= c
+
+    def threshold(self, k: int, unit: Fraction, bound: int) -> Tuple[float, bool]:
+        """(T * unit as float, negate weights?) with +1 iff acc >= T for the (maybe negated) accumulator."""
+        a = self.a[k]
+        if a == 0:
+            return (-INF_T if self.nonneg(k, F0) else INF_T), False
+        neg = a < 0
+        ok = (lambda i: self.nonneg(k, -i * unit)) if neg else (lambda i: self.nonneg(k, i * unit))
+        lo, hi = -bound - 1, bound + 1   # ok(hi) is the answer if nothing smaller works
+        if ok(lo):
+            return -INF_T, neg
+        if not ok(hi):
+            return INF_T, neg
+        while hi - lo > 1:       # invariant: not ok(lo), ok(hi)
+            mid = (lo + hi) // 2
+            if ok(mid):
+                hi = mid
+            else:
+                lo = mid
+        return float(hi * unit), neg
+
+    def affine(self, k: int) -> Tuple[float, float]:
+        r = 1.0 if self.S is None else 1.0 / np.sqrt(float(self.S[k]))
+        return float(self.a[k]) * r, float(self.b[k]) * r + float(self.c[k])
+
+
+def _input_frac(g: Graph, x: str) -> Optional[int]:
+    f = g.tensors[x].fmt
+    return int(f.frac) if isinstance(f, QFormat) else None
+
+
+def binarize(graph: Graph) -> Graph:
+    if not any("qonnx_weight" in t.meta for t in graph.tensors.values()):
+        return graph
+    g = graph.copy()
+    qin = g.meta.get("qonnx_input")
+    if qin:
+        g.tensors[g.inputs[0]].fmt = QFormat(qin["bits"], qin["frac"])
+    g.meta["quantization"] = {
+        "scheme": "binary", "bits": qin["bits"] if qin else 32,
+        "policy": "binarized (QONNX): +-1 weights and activations packed 32 per word; batch norm, scales and "
+                  "sign folded into exact integer thresholds; input format from the input Quant "
+                  f"({'Q%d frac %d' % (qin['bits'], qin['frac']) if qin else 'float'}); last layer float"}
+    for node in list(g.nodes):
+        if node not in g.nodes:
+            continue
+        _propagate_format(g, node)
+        if node.op in ("conv2d", "dense") and "qonnx_weight" in g.tensors[node.inputs[1]].meta:
+            _fuse_layer(g, node)
+    _drop_dead(g)
+    g.remove_unused()
+    return check_graph(g, "binarize")
+
+
+def _drop_dead(g: Graph) -> None:
+    """Remove nodes whose outputs nobody reads (folded pads and scales)."""
+    while True:
+        used = set(g.outputs) | {i for n in g.nodes for i in n.inputs}
+        dead = [n for n in g.nodes if not any(o in used for o in n.outputs)]
+        if not dead:
+            return
+        for n in dead:
+            g.nodes.remove(n)
+
+
+def _propagate_format(g: Graph, node: Node) -> None:
+    """Formats of the data-movement ops met before their consumers are fused."""
+    x = g.tensors[node.inputs[0]] if node.inputs else None
+    y = g.tensors[node.outputs[0]]
+    if x is None:
+        return
+    if node.op == "clip" and isinstance(x.fmt, QFormat):
+        y.fmt = x.fmt
+    elif node.op == "sign":
+        y.fmt = BinaryFormat()
+    elif node.op == "maxpool" and x.fmt.kind == "binary":
+        y.fmt = x.fmt
+    elif node.op == "reshape" and x.fmt.kind == "binary":
+        run = x.fmt.run(x.shape)
+        if len(y.shape) == len(x.shape) and y.shape[-1] == x.shape[-1]:
+            y.fmt = x.fmt
+        else:
+            y.fmt = BinaryFormat(group=run)
+
+
+def _absorb_input(g: Graph, node: Node, attrs: dict) -> Tuple[str, Fraction]:
+    """The layer's input after folding a scalar mul (BipolarQuant scale) and a constant pad."""
+    x = node.inputs[0]
+    slope = F1
+    prod = g.producer(x)
+    if prod is not None and prod.op == "pad" and prod.attrs["mode"] == "constant" and \
+            float(prod.attrs["value"]) in (0.0, 1.0, -1.0) and node.op == "conv2d":
+        src = g.tensors[prod.inputs[0]]
+        p = prod.attrs["pads"]
+        if len(p) == 8 and not any(p[k] for k in (0, 1, 6, 7)) and src.fmt.kind == "binary" and \
+                (not any(attrs["pads"]) or float(prod.attrs["value"]) == 0.0) and _single_consumer(g, x) is node:
+            pt, pb, pl, pr = p[2], p[3], p[4], p[5]
+            cp = attrs["pads"]
+            attrs["pads"] = (cp[0] + pt, cp[1] + pl, cp[2] + pb, cp[3] + pr)
+            attrs["pad_value"] = float(prod.attrs["value"])
+            x = prod.inputs[0]
+            prod = g.producer(x)
+    if prod is not None and prod.op == "mul" and _single_consumer(g, x) is node:
+        ci = [i for i in prod.inputs if g.tensors[i].is_const]
+        if len(ci) == 1 and g.tensors[ci[0]].size == 1:
+            src = [i for i in prod.inputs if i != ci[0]][0]
+            if g.tensors[src].fmt.kind == "binary":
+                slope = _fr(np.float32(g.tensors[ci[0]].data.reshape(-1)[0]))
+                x = src
+    return x, slope
+
+
+def _fuse_layer(g: Graph, node: Node) -> None:
+    wt = g.tensors[node.inputs[1]]
+    tern = wt.meta["qonnx_weight"] == "ternary"
+    split = _split_alpha(wt.data, tern)
+    if split is None:
+        _err(node, wt, f"{'ternary' if tern else 'binary'} weights must be "
+                       f"{'{-a, 0, +a}' if tern else '+-a'} with one a per output channel")
+    signs, alphas = split
+    cout = wt.shape[0]
+    attrs = {k: node.attrs[k] for k in ("strides", "pads", "dilations", "groups") if k in node.attrs}
+    if node.op == "conv2d":
+        attrs["pad_value"] = 0.0
+    x, slope = _absorb_input(g, node, attrs)
+    xf = g.tensors[x].fmt
+    if xf.kind == "binary":
+        fin = 0
+    else:
+        fin = _input_frac(g, x)
+        if fin is None:
+            _err(node, wt, f"a binary-weight layer needs a Q-format input (an 8-bit input Quant), "
+                           f"its input {x!r} is {xf}")
+    bias = np.zeros(cout) if len(node.inputs) < 3 else np.asarray(g.tensors[node.inputs[2]].data, np.float32)
+    aff = _Affine([al * slope for al in alphas], [_fr(b) for b in bias])
+    # walk the chain of per-channel affine ops
+    chain: List[Node] = []
+    cur = node.outputs[0]
+    end_sign = None
+    while True:
+        nxt = _single_consumer(g, cur)
+        if nxt is None:
+            break
+        if nxt.op == "batchnorm":
+            p = [np.asarray(g.tensors[i].data, np.float32).reshape(-1) for i in nxt.inputs[1:]]
+            if not aff.batchnorm(*p, np.float32(nxt.attrs["epsilon"])):
+                break
+        elif nxt.op in ("mul", "add", "sub") and nxt.inputs[0] == cur or \
+                nxt.op in ("mul", "add") and nxt.inputs[1] == cur:
+            c = _channel_const(g, nxt, cout)
+            if c is None or nxt.attrs.get("act", "none") != "none":
+                break
+            if nxt.op == "mul":
+                aff.mul(c)
+            else:
+                aff.add(c if nxt.op == "add" else -c)
+        elif nxt.op == "sign":
+            end_sign = nxt
+            break
+        else:
+            break
+        chain.append(nxt)
+        cur = nxt.outputs[0]
+    w = signs.astype(np.float32)
+    ins = [x, None]
+    if end_sign is not None:
+        taps = int(np.prod(wt.shape[1:]))
+        qbits = 0 if xf.kind == "binary" else xf.bits - 1
+        bound = taps << qbits
+        unit = Fraction(1, 1 << fin) if fin >= 0 else Fraction(1 << -fin)
+        thr = np.zeros(cout)
+        for k in range(cout):
+            thr[k], neg = aff.threshold(k, unit, bound)
+            if neg:
+                w[k] = -w[k]
+        ins[1] = g.add_const(f"{node.name}_wpm1", w).name
+        ins.append(g.add_const(f"{node.name}_thr", thr).name)
+        out = end_sign.outputs[0]
+        attrs["epilogue"] = "threshold"
+        removed = chain + [end_sign]
+        g.tensors[out].fmt = BinaryFormat()
+    else:
+        sb = [aff.affine(k) for k in range(cout)]
+        ins[1] = g.add_const(f"{node.name}_wpm1", w).name
+        ins.append(g.add_const(f"{node.name}_scale", np.array([s for s, _ in sb])).name)
+        ins.append(g.add_const(f"{node.name}_bias", np.array([b for _, b in sb])).name)
+        out = cur
+        attrs["epilogue"] = "affine"
+        removed = chain
+        g.tensors[out].fmt = FLOAT32
+    wnew = g.tensors[ins[1]]
+    wnew.meta = dict(wt.meta)
+    run = xf.run(g.tensors[x].shape) if (xf.kind == "binary" and node.op == "dense") else None
+    if run == g.tensors[x].shape[-1]:
+        run = None
+    wnew.fmt = TernaryFormat(run) if tern else BinaryFormat(run)
+    fused = Node(node.name, "b" + node.op, ins, [out], attrs)
+    i = g.nodes.index(node)
+    g.nodes[i] = fused
+    for n in removed:
+        g.nodes.remove(n)
