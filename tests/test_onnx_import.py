@@ -994,3 +994,27 @@ def test_model_that_computes_nothing_gets_a_copy(op, shape, perm):
         y = b.n(op, ["x"])
     g = compare(b.model(shape, y))
     assert ops(g)[-1] == "transpose" and g.outputs[0] not in g.inputs
+
+
+@pytest.mark.parametrize("op,c", [("Max", 0.0), ("Max", -0.5), ("Min", 1.0), ("Min", 0.0)])
+def test_max_min_with_a_constant_is_a_clip(op, c):
+    b = M()
+    y = b.n(op, ["x", b.c(np.full((1, 1, 1), c))])
+    g = compare(b.model([1, 3, 4, 5], y))
+    assert ops(g) == (["relu"] if (op, c) == ("Max", 0.0) else ["clip"])
+
+
+def test_max_of_two_activations_is_an_error():
+    b = M()
+    r = b.n("Relu", ["x"])
+    b.n("Max", ["x", r], out="y")
+    with pytest.raises(GraphError, match=r"Max of 2 activations"):
+        load_onnx(b.model([1, 3, 4, 5], "y"))
+
+
+def test_castlike_of_a_constant_in_a_function_body():
+    # Relu's opset-18 function body: Max(X, CastLike(0, X))
+    b = M()
+    zero = b.n("CastLike", [b.c(np.array(0, np.int64), np.int64), "x"])
+    y = b.n("Max", ["x", zero])
+    compare(b.model([1, 6], y, opset=18))

@@ -27,13 +27,15 @@ Identity/Dropout disappear; nodes whose inputs are all constant are folded
 constant, so Shape->Gather->Concat->Reshape chains fold away.  Standalone
 activations are fused into their producer by ``passes.fuse_activation``.
 
-Supported ops: Conv, ConvTranspose, Gemm, MatMul (activation @ constant), BatchNormalization,
-Relu, LeakyRelu, Clip, Sigmoid, Tanh, HardSigmoid, HardSwish, PRelu (per-channel or scalar slope),
-MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, ReduceMean/ReduceMax over H and W, Add,
-Mul, Sub, Div (by a constant), Concat, Flatten, Reshape, Transpose, Squeeze, Unsqueeze, Pad
-(constant/reflect/edge), Resize (nearest/linear) and Upsample, Softmax, Identity, Dropout, Cast (to
-float), Constant, plus any op whose inputs are all constant.  Everything is 2-D spatial (4-D
-tensors); batch is forced to 1.
+Supported ops: Conv, ConvTranspose, Gemm, MatMul (activation @ constant matrix or vector),
+BatchNormalization, Relu, LeakyRelu, Clip, Sigmoid, Tanh, HardSigmoid, HardSwish, PRelu (any
+broadcastable slope: per-channel and scalar slopes run as one kernel, others as relu + slope * min(x, 0)),
+MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, ReduceMean/ReduceMax (over H and W: a global
+pool; over other axes: the reduced axes moved first and pooled), Add, Mul, Sub, Div (by a constant),
+Max/Min (of an activation and a constant: a clip), Concat, Flatten, Reshape, Transpose, Squeeze,
+Unsqueeze, Pad (constant/reflect/edge), Resize (nearest/linear) and Upsample, Softmax, Identity,
+Dropout, Cast/CastLike (to float), Constant, plus any op whose inputs are all constant.  Spatial ops
+are 2-D (4-D tensors); 1-D ones (3-D tensors) run as 2-D with a unit height.  Batch is forced to 1.
 
 Graph meta: ``source="onnx"``, ``input_layout`` / ``output_layout`` are ``"NCHW->NHWC"`` (the IR
 tensor is the ONNX one transposed by (0,2,3,1)) or ``"plain"`` (ONNX order: 2-D tensors, and the
@@ -168,7 +170,7 @@ class _Importer:
     def node_name(self, node) -> str:
         if node.name:
             return node.name
-        return f"{node.op_type}_{self._node_index.get(id(node), 0)}"
+        return f"{node.op_type}_{self._node_index.get(tuple(node.output), 0)}"
 
     def fail(self, node, msg: str):
         raise GraphError(f"{self.src}: node {self.node_label(node)}: {msg}")
@@ -179,7 +181,9 @@ class _Importer:
     # ---- driver ----------------------------------------------------------------------
     def run(self) -> Graph:
         og = self.og
-        self._node_index = {id(n): i for i, n in enumerate(og.node)}
+        # keyed by the outputs (unique in a graph): protobuf hands out a new wrapper object per access,
+        # so id() of a node is not stable
+        self._node_index = {tuple(n.output): i for i, n in enumerate(og.node)}
         if self.opset is None:
             raise GraphError(f"{self.src}: the model imports no default-domain ('ai.onnx') opset")
         if self.opset < MIN_OPSET:
@@ -590,6 +594,45 @@ class _Importer:
         if a.get("to") != self.onnx.TensorProto.FLOAT:
             self.bad_attr(node, "to", a.get("to"), "(only a cast to float32 of an activation is supported)")
         self.alias(node, ins[0])
+
+    def op_CastLike(self, node, ins, a):
+        x, like = ins[0], ins[1]
+        if like.is_const and np.asarray(like.const).dtype != np.float32:
+            self.fail(node, f"only a cast to float32 is supported (target {np.asarray(like.const).dtype})")
+        if x.is_const:   # e.g. a function body's CastLike(constant, X): the constant in X's type (float32)
+            self.vals[node.output[0]] = self._const_val(np.asarray(x.const).astype(np.float32))
+            return
+        self.alias(node, x)
+
+    def _clamp_by_consts(self, node, ins, bound: str):
+        """Max / Min of one activation and constants: a clip at the constants' (single) value."""
+        acts = [v for v in ins if v is not None and not v.is_const]
+        consts = [np.asarray(v.const, np.float64) for v in ins if v is not None and v.is_const]
+        if len(acts) != 1:
+            self.fail(node, f"{node.op_type} of {len(acts)} activations is not supported (one activation "
+                            f"and constants only)")
+        x = acts[0]
+        if not consts:
+            self.alias(node, x)
+            return
+        vals = np.concatenate([c.reshape(-1) for c in consts])
+        if np.any(vals != vals[0]):
+            self.fail(node, f"{node.op_type} with a non-uniform constant is not supported")
+        shape = tuple(np.broadcast_shapes(tuple(x.shape), *[c.shape for c in consts]))
+        if shape != tuple(x.shape):
+            self.fail(node, f"the constants would broadcast the activation {x.shape} to {shape}")
+        v = float(vals[0])
+        attrs = {"min": v, "max": None} if bound == "min" else {"min": None, "max": v}
+        if attrs == {"min": 0.0, "max": None}:
+            self._unary(node, x, "relu", {})
+        else:
+            self._unary(node, x, "clip", attrs)
+
+    def op_Max(self, node, ins, a):
+        self._clamp_by_consts(node, ins, "min")
+
+    def op_Min(self, node, ins, a):
+        self._clamp_by_consts(node, ins, "max")
 
     # ---- convolution --------------------------------------------------------------------
     def _spatial_pads(self, node, a, in_hw, kernel, strides, dil):
