@@ -111,3 +111,21 @@ def test_leading_axis_rewrites_are_exact():
         conf._set_input_shape(m, (1, 2, 3, 4))
         y2 = conf._ref_run(m, x[None])
         np.testing.assert_array_equal(y2, y[None] if how == "lead" else y, err_msg=f"{op} {attrs}")
+
+
+def test_cmodel_output_whose_first_axis_is_not_one(tmp_path):
+    # Flatten(axis=2) of (1, C, H, W) is (C, H*W): one C call writes C*H*W values, and CModel.run
+    # concatenates the samples on axis 0 as the reference does (it once wrote past its output array)
+    import nncodegen
+    from onnx import helper
+    from nncodegen.frontends.onnx_import import load_onnx
+    n = helper.make_node("Flatten", ["x"], ["y"], axis=2)
+    m = helper.make_model(helper.make_graph([n], "g", [helper.make_tensor_value_info("x", 1, [1, 3, 4, 5])],
+                                            [helper.make_tensor_value_info("y", 1, None)]),
+                          opset_imports=[helper.make_opsetid("", 13)])
+    g = load_onnx(m, name="flat2")
+    nncodegen.generate(g, tmp_path / "flat2", name="flat2")
+    x = np.random.default_rng(0).standard_normal((4, 4, 5, 3)).astype(np.float32)
+    y = nncodegen.build(tmp_path / "flat2").run(x)
+    assert y.shape == (12, 20)
+    np.testing.assert_array_equal(y, nncodegen.reference(g, x))

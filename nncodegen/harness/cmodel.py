@@ -79,7 +79,9 @@ class CModel:
         """Raw C output (integers or float) for raw input samples (N, ...)."""
         xq = np.ascontiguousarray(xq, dtype=self.np_in)
         n = xq.shape[0]
-        out = np.empty((n,) + tuple(self.out_shape[1:]), dtype=self.np_out)
+        # one call writes the whole output tensor; its first axis is 1 for most models, but not always
+        # (e.g. Flatten(axis=2) of (1, C, H, W) gives (C, H*W)): samples are concatenated on axis 0
+        out = np.empty((n,) + tuple(self.out_shape), dtype=self.np_out)
         for i in range(n):
             xi = np.ascontiguousarray(xq[i])
             oi = out[i]
@@ -87,7 +89,7 @@ class CModel:
                            self.ffi.cast(f"{self.out_ctype} *", oi.ctypes.data))
             if rc != 0:
                 raise RuntimeError(f"{self.name}_run returned {rc} on sample {i}")
-        return out
+        return out.reshape((n * int(self.out_shape[0]),) + tuple(self.out_shape[1:])) if self.out_shape else out
 
     def run(self, x: np.ndarray) -> np.ndarray:
         """Float input (N, ...) -> float32 output (N, ...), as `nncodegen run`."""
