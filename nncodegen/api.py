@@ -28,11 +28,16 @@ def load(path) -> Graph:
     return run_passes(g)
 
 
-def quantize(graph: Graph, calib: np.ndarray, scheme: str = "q7") -> Graph:
-    """Post-training quantization to Q-format; ``calib`` is a float batch (N, H, W, C) or (N, F)."""
-    from .passes.quantize import quantize_graph
+def quantize(graph: Graph, calib: np.ndarray, scheme: str = "q7", rounding: str = "double") -> Graph:
+    """Post-training quantization: Q-format (``q7``, ``q15``) or affine ``int8`` (onnxruntime's MinMax
+    policy; ``rounding`` "double" or "single" requantization); ``calib`` is a float batch (N, H, W, C)
+    or (N, F)."""
     if scheme in ("none", "float", "f32"):
         return graph.copy()
+    if scheme == "int8":
+        from .passes.quantize_affine import quantize_graph_int8
+        return quantize_graph_int8(graph, calib, rounding)
+    from .passes.quantize import quantize_graph
     return quantize_graph(graph, calib, scheme)
 
 

@@ -53,6 +53,7 @@ def cmd_compile(a) -> int:
         except (OSError, json.JSONDecodeError) as e:
             raise UsageError(f"config file {a.config}: {e}") from None
     quant = a.quantize or cfg.get("quantize", "none")
+    rounding = a.rounding or cfg.get("rounding")
     target = a.target or cfg.get("target", "generic")
     calib_path = a.calib or cfg.get("calib")
     name = a.name or cfg.get("name") or Path(a.model).stem
@@ -60,20 +61,24 @@ def cmd_compile(a) -> int:
     target_info(target)
     if quant not in ("none", "q7", "q15", "int8"):
         raise UsageError(f"--quantize {quant}: choose none, q7, q15 or int8")
+    if rounding not in (None, "double", "single"):
+        raise UsageError(f"rounding {rounding!r}: choose double or single")
     calib = None
-    if quant in ("q7", "q15"):
-        if not calib_path:
-            raise UsageError(f"--quantize {quant} needs calibration data: pass --calib FILE (.npy/.npz, float (N,H,W,C))")
+    if quant in ("q7", "q15", "int8") and calib_path:
         calib = load_array(calib_path, "calibration")
     progress(f"loading {a.model}")
     g = api.load(a.model)
-    if quant == "int8" and not g.is_quantized:
-        raise UsageError("--quantize int8 (affine) is not available yet for float models; use q7 or q15")
+    if quant in ("q7", "q15", "int8") and not g.is_quantized and calib is None:
+        raise UsageError(f"--quantize {quant} needs calibration data: pass --calib FILE (.npy/.npz, float (N,H,W,C))")
+    if g.is_quantized and quant not in ("none",) and calib is not None:
+        progress(f"{a.model} is already quantized: keeping its own formats (--quantize {quant} ignored)")
     if calib is not None and not g.is_quantized:
         from .harness.cmodel import check_input_array
         calib = check_input_array(calib, list(g.tensors[g.inputs[0]].shape), f"calibration file {calib_path}")
         progress(f"quantizing to {quant} with {len(calib)} calibration samples")
-        g = api.quantize(g, calib, quant)
+        g = api.quantize(g, calib, quant, **({"rounding": rounding} if rounding else {}))
+    elif rounding and g.meta.get("quantization", {}).get("scheme") == "int8":
+        g.meta["quantization"]["rounding"] = rounding
     sample = None
     if calib is not None:
         tin = g.tensors[g.inputs[0]]
@@ -202,8 +207,11 @@ def make_parser() -> argparse.ArgumentParser:
     c.add_argument("--name", help="C name of the model (default: the file's stem)")
     c.add_argument("--quantize", choices=["none", "q7", "q15", "int8"], help="number format (default none)")
     c.add_argument("--calib", help=".npy/.npz float inputs (N,H,W,C) that choose the Q formats")
+    c.add_argument("--rounding", choices=["double", "single"],
+                   help="int8 requantization: TFLite's double rounding (default for --quantize int8) or single "
+                        "rounding (default for QDQ/QOperator ONNX models)")
     c.add_argument("--target", help="generic, x86-64, cortex-m4, cortex-m7, cortex-a53, cortex-a72, armv7-a")
-    c.add_argument("--config", help="JSON file with any of: name, quantize, calib, target")
+    c.add_argument("--config", help="JSON file with any of: name, quantize, calib, target, rounding")
     c.set_defaults(fn=cmd_compile)
     r = sub.add_parser("run", help="run the generated C on inputs")
     r.add_argument("outdir")

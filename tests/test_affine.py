@@ -138,6 +138,10 @@ def test_avg_round_c_equals_twin(shim):
     c = np.concatenate([count, tcount])
     np.testing.assert_array_equal(_c(shim, "shim_avg_round", t, c), af.avg_round(t, c))
     np.testing.assert_array_equal(af.avg_round(ties, tcount), [1, -1, 2, -2, 2, -2, 1, -1, 0])
+    np.testing.assert_array_equal(_c(shim, "shim_div_round_even", t, c), af.div_round_even(t, c))
+    np.testing.assert_array_equal(af.div_round_even(ties, tcount), [0, 0, 2, -2, 2, -2, 0, 0, 0])
+    exact = [int(round(Fraction(int(a), int(b)))) for a, b in zip(t, c)]  # Python rounds ties to even
+    np.testing.assert_array_equal(af.div_round_even(t, c), exact)
 
 
 # ---------------------------------------------------------------- twin vs exact arithmetic

@@ -227,7 +227,8 @@ def test_pool_s8(clib, kernel, data):
     if kernel == "avgpool_s8":
         zp = draw_zp(data, "zp")
         lo, hi = draw_bounds(data, zp)
-        extra = [PoolS8(data.draw(st.sampled_from([0, 1]), label="cip"), zp, lo, hi)]
+        extra = [PoolS8(data.draw(st.sampled_from([0, 1]), label="cip"), zp, lo, hi,
+                        data.draw(st.sampled_from([0, 1]), label="half_even"))]
     elif kernel == "global_avgpool_s8":
         m, s = draw_multiplier(data, "m", 1e-3, 0.99)
         zo = draw_zp(data, "out_zp")
@@ -312,7 +313,7 @@ def test_lut_and_concat_s8(clib, data):
 def test_softmax_s8(clib, data):
     rows, cols = ints(data, 1, 4, "rows"), ints(data, 1, 40, "cols")
     s_in = data.draw(st.floats(1e-3, 0.5), label="s_in")
-    table = tuple(int(v) for v in np.floor(np.exp(-s_in * np.arange(256)) * (1 << 20) + 0.5))
+    table = tuple(int(v) for v in np.floor(np.exp(-s_in * np.arange(256)) * (1 << 24) + 0.5))
     s_out = data.draw(st.sampled_from([1 / 256, 1 / 255, 1 / 128, 0.01]), label="s_out")
     m, e = af.quantize_multiplier(1.0 / s_out)
     p = SoftmaxS8(rows, cols, table, m, 31 - e, data.draw(st.sampled_from([-128, 0]), label="zp"), -128, 127)
@@ -429,8 +430,12 @@ def test_conv_twin_is_the_requantized_float_conv():
     assert d.max() <= 1 and (d > 0).mean() < 0.01
 
 
-def test_avgpool_rounds_half_away_from_zero():
+def test_avgpool_rounding_modes():
+    """TFLite: ties away from zero on the raw sum; ONNX: ties to even on the real values (sum - zp)."""
     g = ConvGeom(1, 2, 2, 1, 1, 1, 1, 2, 2, 2, 2)
-    for vals, want in (([1, 1, 0, 0], 1), ([-1, -1, 0, 0], -1), ([1, 0, 0, 0], 0), ([3, 2, 1, 0], 2)):
+    for vals, zp, tfl, onnx in (([1, 1, 0, 0], 0, 1, 0), ([-1, -1, 0, 0], 0, -1, 0), ([3, 3, 0, 0], 0, 2, 2),
+                                ([1, 0, 0, 0], 0, 0, 0), ([3, 2, 1, 0], 0, 2, 2), ([-5, -5, -6, -6], -6, -6, -6),
+                                ([-4, -4, -5, -5], -4, -5, -4)):
         x = np.array(vals, dtype=np.int8).reshape(1, 2, 2, 1)
-        assert int(ks.avgpool_s8(g, PoolS8(), x).ravel()[0]) == want
+        assert int(ks.avgpool_s8(g, PoolS8(0, zp, -128, 127, 0), x).ravel()[0]) == tfl, (vals, zp)
+        assert int(ks.avgpool_s8(g, PoolS8(0, zp, -128, 127, 1), x).ravel()[0]) == onnx, (vals, zp)

@@ -235,6 +235,9 @@ def runtime_files(headers: List[str]) -> List[Path]:
         files += [kd / h, c]
         for inc in re.findall(r'#include\s+"([^"]+\.inc)"', c.read_text()):
             files.append(kd / inc)
+        for hdr in re.findall(r'#include\s+"(nnc_[a-z0-9_]+\.h)"', c.read_text()):  # e.g. nnc_affine.h
+            if (include_dir() / hdr).exists():
+                files.append(include_dir() / hdr)
     out = []
     for f in files:
         if f not in out:

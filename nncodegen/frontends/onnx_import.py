@@ -129,6 +129,9 @@ def load_onnx(path_or_model, name: Optional[str] = None) -> Graph:
     from .qonnx_import import is_qonnx, load_qonnx
     if is_qonnx(model):  # QONNX (Brevitas, FINN): quantizer nodes, binary / ternary layers
         return load_qonnx(model, src, name, path_or_model)
+    from .onnx_qdq import is_quantized_onnx, load_qdq
+    if is_quantized_onnx(model):  # int8 QDQ / QOperator models (onnxruntime's quantizer, PyTorch)
+        return load_qdq(path_or_model, name)
     imp = _Importer(model, src, name, path_or_model)
     try:
         return imp.run()

@@ -146,6 +146,7 @@ def verify(outdir, x: np.ndarray, labels: Optional[np.ndarray] = None,
     quant = cm.quantized
     diff = np.abs(yc_raw.astype(np.float64) - ys_raw.astype(np.float64))
     max_diff = float(diff.max()) if diff.size else 0.0
+    float_layers = graph.meta.get("quantization", {}).get("float_layers") or []
     if quant:
         exact = bool(np.array_equal(yc_raw, ys_raw))
     else:
@@ -160,6 +161,10 @@ def verify(outdir, x: np.ndarray, labels: Optional[np.ndarray] = None,
         need_cos = 0.999 if cm.in_fmt.bits >= 16 else 0.98
         crit = {"C vs simulator": "bit-exact", "cosine vs float >=": need_cos}
         ok_ref = fr["cosine"] >= need_cos
+        if float_layers:
+            # an int8 model with layers in float: a float kernel and its numpy twin agree to float32
+            # rounding, so the quantization after it may round a near-tie the other way
+            crit["C vs simulator"] = f"bit-exact, or <= 1 LSB after its {len(float_layers)} float layer(s)"
     else:
         tol = 1e-4 * max(1.0, float(np.max(np.abs(yref))))
         crit = {"C vs simulator": "within 1e-5 relative", "max |err| vs float <=": float(f"{tol:.3g}")}
@@ -182,5 +187,6 @@ def verify(outdir, x: np.ndarray, labels: Optional[np.ndarray] = None,
         else:
             first = _first_divergent_on_target(outdir, graph, x[bad], xq[bad], target)
     return VerifyResult(target, int(len(x)), exact, max_diff, fr, accuracy(yc, labels),
-                        accuracy(yref, labels), first, scheme, crit, bool(exact and ok_ref and ok_host),
+                        accuracy(yref, labels), first, scheme, crit,
+                        bool((exact or (quant and float_layers and max_diff <= 1)) and ok_ref and ok_host),
                         vs_host, build_info)

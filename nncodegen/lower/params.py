@@ -329,9 +329,10 @@ class EltwiseS8:
 class PoolS8:
     CTYPE = "nnc_pool_s8"
     count_include_pad: int = 0
-    pad_value: int = 0
+    zero_point: int = 0
     out_min: int = -128
     out_max: int = 127
+    half_even: int = 0
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,8 @@ def fuse_activations(graph: Graph) -> Graph:
             continue
         if n_uses.get(src, 0) != 1 or src in g.outputs:
             continue
+        if g.tensors[src].fmt.kind != "float":
+            continue  # a quantized intermediate rounds: fusing would skip that step (QDQ models)
         prod.attrs.update(attrs)
         prod.outputs = [node.outputs[0]]
         producer[node.outputs[0]] = prod

@@ -81,6 +81,14 @@ def avg_round(total, count) -> np.ndarray:
     return np.where(num < 0, -q, q)
 
 
+def div_round_even(n, d) -> np.ndarray:
+    """n / d to nearest, ties to even, d > 0 (twin of nnc_div_round_even)."""
+    n, d = np.broadcast_arrays(_i64(n), _i64(d))
+    q = n // d
+    r = n - q * d
+    return q + ((2 * r > d) | ((2 * r == d) & (q % 2 == 1)))
+
+
 # ---------------------------------------------------------------- compile time
 
 def _round_away(v: float) -> int:

@@ -132,15 +132,20 @@ def maxpool_s8(g: ConvGeom, x) -> np.ndarray:
 
 
 def avgpool_s8(g: ConvGeom, p: PoolS8, x) -> np.ndarray:
-    """TFLite's average pool: sat(avg_round(sum, count)).  count: the real elements of the window, or
-    (count_include_pad) the window clipped to the padded input, each padded tap adding pad_value."""
+    """Average pool.  count: the real elements of the window, or (count_include_pad) the window clipped
+    to the padded input, each padded tap adding the zero point.  half_even 0: TFLite's
+    sat(avg_round(sum, count)), ties away from zero; 1: ONNX's
+    sat(div_round_even(sum - count * zp, count) + zp), ties to even on the real values."""
     _bounds(p.out_min, p.out_max)
     x = _arr(x, S8, (g.batch, g.in_h, g.in_w, g.in_c))
     s = _windows(g, x, 0, dilated=False).sum(axis=(3, 4))
     real = avgpool_divisors(g, 0)[None, :, :, None]
     count = avgpool_divisors(g, p.count_include_pad)[None, :, :, None]
-    s = s + (count - real) * p.pad_value
-    q = af.avg_round(s, np.maximum(count, 1))
+    s = s + (count - real) * p.zero_point
+    if p.half_even:
+        q = af.div_round_even(s - count * p.zero_point, np.maximum(count, 1)) + p.zero_point
+    else:
+        q = af.avg_round(s, np.maximum(count, 1))
     return np.clip(np.where(count > 0, q, 0), p.out_min, p.out_max).astype(S8)
 
 

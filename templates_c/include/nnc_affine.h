@@ -90,4 +90,19 @@ static inline int32_t nnc_avg_round(int32_t sum, int32_t count)
     return sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
 }
 
+/* n / d rounded to nearest, ties to even (d > 0): QuantizeLinear's rounding of an exact quotient. */
+static inline int32_t nnc_div_round_even(int32_t n, int32_t d)
+{
+    int32_t q = n / d;
+    int32_t r = n % d;
+    if (r < 0) { /* make it floor division */
+        r += d;
+        q -= 1;
+    }
+    if (2 * r > d || (2 * r == d && (q & 1))) {
+        q += 1;
+    }
+    return q;
+}
+
 #endif /* NNC_AFFINE_H */

@@ -238,7 +238,7 @@ typedef struct {
 } nnc_concat_s8;
 
 /* Softmax over the last axis of [rows][cols]:
- *   m = max_j x_j;  e_j = exp_table[m - x_j]  (256 entries: round(2^20 * exp(-s_in * d)))
+ *   m = max_j x_j;  e_j = exp_table[m - x_j]  (256 entries: round(2^24 * exp(-s_in * d)))
  *   out_j = sat(floor((2 * e_j * multiplier + den) / (2 * den)) + out_offset, out_min, out_max)
  *   with den = (sum_j e_j) << den_shift   (int64; 1 / s_out ~= multiplier * 2^-den_shift) */
 typedef struct {

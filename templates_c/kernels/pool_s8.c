@@ -54,14 +54,20 @@ void avgpool_s8(const nnc_conv_geom *g, const nnc_pool_s8 *p, const int8_t *inpu
                  * input, whose bottom/right padding is what out_h / out_w need) */
                 count = p->count_include_pad ? g->k_h * g->k_w : real;
                 for (c = 0; c < c_n; ++c) {
-                    int32_t sum = (count - real) * p->pad_value;
+                    int32_t sum = (count - real) * p->zero_point;
                     int32_t v;
                     for (iy = y_lo; iy < y_hi; ++iy) {
                         for (ix = x_lo; ix < x_hi; ++ix) {
                             sum += input[((n * g->in_h + iy) * g->in_w + ix) * c_n + c];
                         }
                     }
-                    v = count > 0 ? nnc_avg_round(sum, count) : 0;
+                    if (count == 0) {
+                        v = 0;
+                    } else if (p->half_even) {
+                        v = nnc_div_round_even(sum - count * p->zero_point, count) + p->zero_point;
+                    } else {
+                        v = nnc_avg_round(sum, count);
+                    }
                     y[c] = (int8_t)(v < p->out_min ? p->out_min : (v > p->out_max ? p->out_max : v));
                 }
             }

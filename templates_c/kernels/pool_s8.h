@@ -12,10 +12,10 @@
  * input and output share one format. */
 void maxpool_s8(const nnc_conv_geom *g, const int8_t *input, int8_t *output);
 
-/* TFLite's average pool (input and output share one format):
- *   out = sat(nnc_avg_round(sum, count), p->out_min, p->out_max)
- * over the real elements; with p->count_include_pad the count is k_h * k_w and
- * each padded tap adds p->pad_value (the zero point).  Empty window: 0. */
+/* Average pool (input and output share one format), rounding per nnc_pool_s8:
+ * TFLite's (ties away from zero on the raw sum) or ONNX QDQ's (ties to even on
+ * the real-valued sum); over the real elements; with p->count_include_pad the
+ * count is k_h * k_w and each padded tap adds the zero point.  Empty window: 0. */
 void avgpool_s8(const nnc_conv_geom *g, const nnc_pool_s8 *p, const int8_t *input, int8_t *output);
 
 /* (N, 1, 1, C): sat(nnc_mbqm(sum over H*W of (x + input_offset)) + output_offset), one rounding.

@@ -1,10 +1,10 @@
 /* nncodegen kernels: softmax, affine int8.
  *
  * Table-based, not TFLite's gemmlowp fixed-point exp: the compiler tabulates
- * exp(-s_in * d) * 2^20 for the 256 possible distances d = max - x, so the
- * probabilities are e_j / sum e exact to about 2^-21, and the division by the
- * output scale is one integer division rounded half up (int64: e_j * multiplier
- * < 2^55, the denominator < 2^62).
+ * exp(-s_in * d) * 2^24 for the 256 possible distances d = max - x, so the
+ * probabilities are e_j / sum e exact to about 2^-24 relative, and the division
+ * by the output scale is one integer division rounded half up (int64:
+ * 2 * e_j * multiplier < 2^56, the denominator < 2^62).
  */
 #include "softmax_s8.h"
 

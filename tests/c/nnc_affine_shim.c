@@ -34,3 +34,11 @@ void shim_avg_round(int32_t n, const int32_t *sum, const int32_t *count, int32_t
         out[i] = nnc_avg_round(sum[i], count[i]);
     }
 }
+
+void shim_div_round_even(int32_t n, const int32_t *num, const int32_t *den, int32_t *out)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        out[i] = nnc_div_round_even(num[i], den[i]);
+    }
+}

@@ -11,5 +11,6 @@ void shim_rdbpot(int32_t n, const int32_t *x, const int32_t *exponent, int32_t *
 void shim_mbqm(int32_t n, const int32_t *x, const int32_t *multiplier, const int32_t *shift, int32_t rounding,
                int32_t *out);
 void shim_avg_round(int32_t n, const int32_t *sum, const int32_t *count, int32_t *out);
+void shim_div_round_even(int32_t n, const int32_t *num, const int32_t *den, int32_t *out);
 
 #endif /* NNC_AFFINE_SHIM_H */

@@ -1,0 +1,425 @@
+"""Lowering of affine int8 nodes to *_s8 kernel calls (called by lower.lower first).
+
+A node is lowered here when it changes number format (quantize, dequantize,
+requantize) or when its output tensor has an AffineFormat; every other node
+returns None and is lowered by lower.py (a float layer of a mixed model runs
+its _f32 kernel between a dequantize and a quantize call).
+
+Parameters follow TFLite's kernels (see nncodegen/ref/affine.py for the
+multipliers): conv/dense per output channel s_in * s_w[c] / s_out, add with
+left shift 20, mul s_a * s_b / s_out, global average s_in / (s_out * H * W).
+Element-wise functions (sigmoid, tanh, hard-sigmoid, hard-swish, leaky ReLU,
+ReLU / clip / requantization between two formats, concat inputs in another
+format) become 256-entry tables computed in float32 with ONNX's
+QuantizeLinear rounding: table[q] = Q_out(f(DQ_in(q))), which is exactly what
+DequantizeLinear -> f -> QuantizeLinear computes.  The rounding mode of the
+fixed-point multipliers is ``graph.meta["quantization"]["rounding"]``
+("double", TFLite's default, or "single").
+"""
+from __future__ import annotations
+
+from typing import Callable, Dict, List, Optional
+
+import numpy as np
+
+from ..ir.formats import AffineFormat
+from ..ir.graph import GraphError, Node
+from ..ir.ops import fused_act_bounds
+from ..ref import affine as af
+from ..ref import float_ops
+from .lower import broadcast_params, transpose_params
+from .params import (ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LutS8, Pad, PoolS8, PreluS8, QuantS8,
+                     RequantS8, Resize, SoftmaxS8)
+from .program import Buf, Call, Const, Param, Scalar
+
+ACC32 = 1 << 31
+
+
+def rounding_of(graph) -> int:
+    mode = graph.meta.get("quantization", {}).get("rounding", "double")
+    if mode not in af.ROUNDING:
+        raise GraphError(f"graph meta quantization.rounding {mode!r}: choose 'double' or 'single'")
+    return af.ROUNDING[mode]
+
+
+def average_half_even(graph) -> bool:
+    """Averages round ties to even (ONNX QDQ semantics) or away from zero (TFLite, the default)."""
+    mode = graph.meta.get("quantization", {}).get("average_rounding", "half_away")
+    if mode not in ("half_away", "half_even"):
+        raise GraphError(f"graph meta quantization.average_rounding {mode!r}: choose 'half_away' or 'half_even'")
+    return mode == "half_even"
+
+
+def _fail(node: Node, msg: str):
+    raise GraphError(f"node {node.name!r} ({node.op}): {msg}")
+
+
+def _fmt(ctx, name):
+    return ctx.g.tensors[name].fmt
+
+
+def _act(ctx, node: Node, name: str) -> AffineFormat:
+    """The per-tensor int8 format of an activation (or constant operand) of an affine node."""
+    f = _fmt(ctx, name)
+    if not isinstance(f, AffineFormat) or f.bits != 8 or not f.signed or f.per_channel:
+        _fail(node, f"tensor {name!r} must be per-tensor affine int8, has {f}")
+    return f
+
+
+def _same(ctx, node: Node) -> AffineFormat:
+    fi, fo = _act(ctx, node, node.inputs[0]), _act(ctx, node, node.outputs[0])
+    if fi != fo:
+        _fail(node, f"input {fi} and output {fo} must share one format")
+    return fo
+
+
+def _n(ctx, name) -> int:
+    return int(np.prod(ctx.g.tensors[name].shape, dtype=np.int64))
+
+
+def _shape(ctx, name):
+    return tuple(ctx.g.tensors[name].shape)
+
+
+def act_bounds(node: Node, fo: AffineFormat):
+    """Saturation bounds of a fused ReLU / ReLU6 / clip in the output format."""
+    if node.attrs.get("act", "none") == "leaky_relu":
+        _fail(node, "a fused leaky ReLU is not supported in affine int8 (it runs as its own table layer)")
+    lo, hi = fused_act_bounds(node.attrs)
+    qlo = fo.qmin if lo == -np.inf else int(fo.quantize(np.float32(lo)))
+    qhi = fo.qmax if hi == np.inf else int(fo.quantize(np.float32(hi)))
+    return qlo, qhi
+
+
+def _operand(ctx, name):
+    return Const(name) if ctx.g.tensors[name].is_const else Buf(name)
+
+
+# ---------------------------------------------------------------- tables
+
+def lut_table(fi: AffineFormat, fo: AffineFormat, fn: Optional[Callable] = None) -> tuple:
+    """table[q + 128] = Q_out(fn(DQ_in(q))) in float32 (fn None: the identity)."""
+    x = fi.dequantize(np.arange(-128, 128))
+    y = x if fn is None else np.asarray(fn(x.astype(np.float64)), dtype=np.float64).astype(np.float32)
+    return tuple(int(v) for v in fo.quantize(y))
+
+
+def _unary_fn(node: Node):
+    a = node.attrs
+    if node.op == "relu":
+        return lambda x: np.maximum(x, 0.0)
+    if node.op == "clip":
+        lo = -np.inf if a.get("min") is None else float(a["min"])
+        hi = np.inf if a.get("max") is None else float(a["max"])
+        return lambda x: np.clip(x, lo, hi)
+    fn = getattr(float_ops, node.op)
+    return lambda x: fn(a, x)
+
+
+# ---------------------------------------------------------------- MAC layers
+
+def _weights(ctx, node: Node):
+    w = ctx.g.tensors[node.inputs[1]]
+    fw = w.fmt
+    if not isinstance(fw, AffineFormat) or fw.bits != 8 or w.qdata is None:
+        _fail(node, f"weights {w.name!r} must be affine int8 constants, have {fw}")
+    if any(z != 0 for z in fw.zero_points(w.shape[0])):
+        _fail(node, f"weights {w.name!r} must be symmetric (zero point 0)")
+    if fw.per_channel and fw.axis != 0:
+        _fail(node, f"weights {w.name!r}: per-channel scales must be along the output channels (axis 0)")
+    return w, fw.scales(w.shape[0])
+
+
+def _bias(ctx, node: Node, s_in: float, s_w: np.ndarray):
+    if len(node.inputs) < 3:
+        return None
+    b = ctx.g.tensors[node.inputs[2]]
+    fb = b.fmt
+    if not isinstance(fb, AffineFormat) or fb.bits != 32 or b.qdata is None:
+        _fail(node, f"bias {b.name!r} must be an int32 affine constant, has {fb}")
+    want = (np.float32(s_in) * s_w).astype(np.float32)
+    got = fb.scales(len(s_w))
+    if not np.allclose(got, want, rtol=1e-5, atol=0):
+        _fail(node, f"bias {b.name!r} scale is not s_in * s_w")
+    return Const(b.name)
+
+
+def _mac_requant(ctx, node: Node, s_w: np.ndarray) -> RequantS8:
+    fx_, fo = _act(ctx, node, node.inputs[0]), _act(ctx, node, node.outputs[0])
+    r = rounding_of(ctx.g)
+    ms = [af.quantize_multiplier(af.conv_scale(fx_.scale, float(s), fo.scale), r) for s in s_w]
+    lo, hi = act_bounds(node, fo)
+    return RequantS8(tuple(m for m, _ in ms), tuple(s for _, s in ms), -fx_.zero_point, fo.zero_point, lo, hi, r)
+
+
+def accumulator_bound_s8(ctx, node: Node) -> int:
+    """Largest |acc| any input can produce: |bias| + sum |w| * max |x - zp| per output channel."""
+    fx_ = _act(ctx, node, node.inputs[0])
+    w = ctx.g.tensors[node.inputs[1]].qdata.astype(np.int64)
+    xmax = max(127 - fx_.zero_point, fx_.zero_point + 128)
+    bound = np.abs(w).reshape(w.shape[0], -1).sum(axis=1) * xmax
+    if len(node.inputs) > 2:
+        bound = bound + np.abs(ctx.g.tensors[node.inputs[2]].qdata.astype(np.int64))
+    return int(bound.max())
+
+
+def lower_mac(ctx, node: Node) -> List[Call]:
+    x, y = node.inputs[0], node.outputs[0]
+    w, s_w = _weights(ctx, node)
+    fx_ = _act(ctx, node, x)
+    bias = _bias(ctx, node, fx_.scale, s_w)
+    if accumulator_bound_s8(ctx, node) >= ACC32:
+        _fail(node, "the int32 accumulator could overflow for some input (weights too large or too many)")
+    rq = _mac_requant(ctx, node, s_w)
+    if node.op == "dense":
+        xs = _shape(ctx, x)
+        geom = DenseGeom(xs[0], xs[1], w.shape[0])
+        kernel = "dense_s8"
+    elif node.op == "conv2d":
+        xs, ys, a = _shape(ctx, x), _shape(ctx, y), node.attrs
+        geom = ConvGeom(xs[0], xs[1], xs[2], xs[3], ys[1], ys[2], ys[3], w.shape[1], w.shape[2], a["strides"][0],
+                        a["strides"][1], a["pads"][0], a["pads"][1], a["dilations"][0], a["dilations"][1],
+                        a["groups"])
+        kernel = "conv2d_s8"
+    else:
+        _fail(node, "no affine int8 kernel")
+    return [Call(node.name, node.op, kernel, [Param(geom), Param(rq), Buf(x), Const(w.name), bias, Buf(y)], y)]
+
+
+# ---------------------------------------------------------------- element-wise
+
+def lower_eltwise(ctx, node: Node) -> List[Call]:
+    a, b, y = node.inputs[0], node.inputs[1], node.outputs[0]
+    fa, fb, fo = _act(ctx, node, a), _act(ctx, node, b), _act(ctx, node, y)
+    bc = broadcast_params(_shape(ctx, a), _shape(ctx, b), _shape(ctx, y))
+    r = rounding_of(ctx.g)
+    lo, hi = act_bounds(node, fo)
+    if node.op == "mul":
+        m, s = af.quantize_multiplier(af.mul_scale(fa.scale, fb.scale, fo.scale), r)
+        p = EltwiseS8(bc, -fa.zero_point, -fb.zero_point, 0, 0, 0, 0, 0, m, s, fo.zero_point, lo, hi, r)
+    else:
+        (ma, sa), (mb, sb), (mo, so) = af.add_params(fa.scale, fb.scale, fo.scale, r)
+        if so > 2:  # the sum (< 2^28) shifted left must stay below 2^31
+            _fail(node, "output scale too small for the input scales (multiplier overflow)")
+        p = EltwiseS8(bc, -fa.zero_point, -fb.zero_point, 20, ma, sa, mb, sb, mo, so, fo.zero_point, lo, hi, r)
+    return [Call(node.name, node.op, f"{node.op}_s8", [Param(p), _operand(ctx, a), _operand(ctx, b), Buf(y)], y)]
+
+
+def lower_lut(ctx, node: Node) -> List[Call]:
+    x, y = node.inputs[0], node.outputs[0]
+    fi, fo = _act(ctx, node, x), _act(ctx, node, y)
+    table = lut_table(fi, fo, _unary_fn(node))
+    return [Call(node.name, node.op, "lut_s8", [Scalar(_n(ctx, x)), Param(LutS8(table)), Buf(x), Buf(y)], y)]
+
+
+def lower_prelu(ctx, node: Node) -> List[Call]:
+    x, s, y = node.inputs[0], node.inputs[1], node.outputs[0]
+    fi, fo = _act(ctx, node, x), _act(ctx, node, y)
+    st = ctx.g.tensors[s]
+    fa = st.fmt
+    c = _shape(ctx, x)[-1]
+    if not isinstance(fa, AffineFormat) or fa.bits != 8 or st.qdata is None or st.size not in (1, c):
+        _fail(node, f"slope {s!r} must be an int8 affine constant per channel")
+    alpha = np.broadcast_to(st.qdata.reshape(-1), (c,)).astype(np.int64)
+    a_scales = np.broadcast_to(fa.scales(st.size) if fa.per_channel else np.float32(fa.scale), (c,))
+    a_zp = fa.zero_points(st.size)
+    if len(set(int(z) for z in a_zp)) != 1:
+        _fail(node, "the slope needs one zero point")
+    r = rounding_of(ctx.g)
+    f32 = np.float32
+    mp, sp = af.quantize_multiplier(float(f32(fi.scale) / f32(fo.scale)), r)
+    neg = [af.quantize_multiplier(float(f32(fi.scale) * f32(sa) / f32(fo.scale)), r) for sa in a_scales]
+    p = PreluS8(_n(ctx, x) // c, c, -fi.zero_point, tuple(int(v) for v in alpha), -int(a_zp[0]), mp, sp,
+                tuple(m for m, _ in neg), tuple(v for _, v in neg), fo.zero_point, -128, 127, r)
+    return [Call(node.name, node.op, "prelu_s8", [Param(p), Buf(x), Buf(y)], y)]
+
+
+def lower_softmax(ctx, node: Node) -> List[Call]:
+    x, y = node.inputs[0], node.outputs[0]
+    fi, fo = _act(ctx, node, x), _act(ctx, node, y)
+    xs = _shape(ctx, x)
+    if node.attrs["axis"] % len(xs) != len(xs) - 1:
+        _fail(node, "only the last (channel) axis is supported")
+    cols = xs[-1]
+    table = np.floor(np.exp(-float(fi.scale) * np.arange(256)) * (1 << 24) + 0.5).astype(np.int64)
+    m, e = af.quantize_multiplier(1.0 / float(fo.scale))
+    den_shift = 31 - e
+    if not 0 <= den_shift <= 40 or (cols << 24) << den_shift >= (1 << 62):
+        _fail(node, f"output scale {fo.scale} outside what the table softmax handles")
+    p = SoftmaxS8(_n(ctx, x) // cols, cols, tuple(int(v) for v in table), m, den_shift, fo.zero_point, -128, 127)
+    return [Call(node.name, node.op, "softmax_s8", [Param(p), Buf(x), Buf(y)], y)]
+
+
+def lower_concat(ctx, node: Node) -> List[Call]:
+    y = node.outputs[0]
+    fo = _act(ctx, node, y)
+    ys = _shape(ctx, y)
+    ax = node.attrs["axis"] % len(ys)
+    outer = int(np.prod(ys[:ax], dtype=np.int64))
+    out_inner = int(np.prod(ys[ax:], dtype=np.int64))
+    calls, off = [], 0
+    for x in node.inputs:
+        fi = _act(ctx, node, x)
+        inner = int(np.prod(_shape(ctx, x)[ax:], dtype=np.int64))
+        table = None if fi == fo else lut_table(fi, fo)
+        calls.append(Call(node.name, node.op, "concat_part_s8",
+                          [Param(ConcatS8(outer, inner, out_inner, off, table)), _operand(ctx, x), Buf(y)], y,
+                          out_view=(outer, out_inner, off)))
+        off += inner
+    return calls
+
+
+# ---------------------------------------------------------------- pools and data movement
+
+def _pool_geom(ctx, node: Node) -> ConvGeom:
+    x, y = _shape(ctx, node.inputs[0]), _shape(ctx, node.outputs[0])
+    if node.op in ("global_avgpool", "global_maxpool"):
+        return ConvGeom(x[0], x[1], x[2], x[3], 1, 1, x[3], x[1], x[2])
+    a = node.attrs
+    return ConvGeom(x[0], x[1], x[2], x[3], y[1], y[2], y[3], a["kernel"][0], a["kernel"][1], a["strides"][0],
+                    a["strides"][1], a["pads"][0], a["pads"][1])
+
+
+def lower_pool(ctx, node: Node) -> List[Call]:
+    x, y = node.inputs[0], node.outputs[0]
+    g = _pool_geom(ctx, node)
+    if node.op in ("maxpool", "global_maxpool"):
+        _same(ctx, node)
+        return [Call(node.name, node.op, f"{node.op}_s8", [Param(g), Buf(x), Buf(y)], y)]
+    if node.op == "avgpool":
+        f = _same(ctx, node)
+        p = PoolS8(int(bool(node.attrs["count_include_pad"])), f.zero_point, -128, 127,
+                   int(average_half_even(ctx.g)))
+        return [Call(node.name, node.op, "avgpool_s8", [Param(g), Param(p), Buf(x), Buf(y)], y)]
+    fi, fo = _act(ctx, node, x), _act(ctx, node, y)
+    count = g.in_h * g.in_w
+    if count * 255 >= ACC32:
+        _fail(node, "too many pixels for the int32 sum")
+    r = rounding_of(ctx.g)
+    m, s = af.quantize_multiplier(float(np.float32(fi.scale)) / (float(np.float32(fo.scale)) * count), r)
+    p = GavgS8(-fi.zero_point, m, s, fo.zero_point, -128, 127, r)
+    return [Call(node.name, node.op, "global_avgpool_s8", [Param(g), Param(p), Buf(x), Buf(y)], y)]
+
+
+def _fill4(shape):
+    return (1,) * (4 - len(shape)) + tuple(shape)
+
+
+def lower_pad(ctx, node: Node) -> List[Call]:
+    f = _same(ctx, node)
+    x, y = node.inputs[0], node.outputs[0]
+    xs = _shape(ctx, x)
+    if len(xs) > 4:
+        _fail(node, "rank > 4")
+    before = tuple(node.attrs["pads"][2 * i] for i in range(len(xs)))
+    mode = {"constant": 0, "reflect": 1, "edge": 2}[node.attrs["mode"]]
+    qv = int(f.quantize(np.float32(node.attrs["value"])))
+    p = Pad(_fill4(xs), _fill4(_shape(ctx, y)), (0,) * (4 - len(xs)) + before, mode, qv, 0.0)
+    return [Call(node.name, node.op, "pad_s8", [Param(p), Buf(x), Buf(y)], y)]
+
+
+def lower_resize(ctx, node: Node) -> List[Call]:
+    _same(ctx, node)
+    x, y = node.inputs[0], node.outputs[0]
+    a = node.attrs
+    if a["mode"] != "nearest":
+        _fail(node, "only nearest resize has an int8 kernel")
+    n, h, w, c = _shape(ctx, x)
+    oh, ow = _shape(ctx, y)[1:3]
+    sc = a.get("scales") or (0.0, 0.0)
+    iy = float_ops.resize_nearest_index(h, oh, a["coord"], a["nearest_mode"], sc[0])
+    ix = float_ops.resize_nearest_index(w, ow, a["coord"], a["nearest_mode"], sc[1])
+    p = Resize(n, h, w, c, oh, ow, y0=tuple(int(i) for i in iy), x0=tuple(int(i) for i in ix))
+    return [Call(node.name, node.op, "resize_nearest_s8", [Param(p), Buf(x), Buf(y)], y)]
+
+
+def lower_transpose(ctx, node: Node) -> List[Call]:
+    """A byte permutation: transpose_q7 moves int8 values whatever their format."""
+    _same(ctx, node)
+    x, y = node.inputs[0], node.outputs[0]
+    if node.op == "transpose":
+        p = transpose_params(_shape(ctx, x), node.attrs["perm"])
+    else:
+        c = _shape(ctx, x)[-1]
+        g = node.attrs["groups"]
+        p = transpose_params((_n(ctx, x) // c, g, c // g), (0, 2, 1))
+    return [Call(node.name, node.op, "transpose_q7", [Param(p), Buf(x), Buf(y)], y)]
+
+
+def lower_reshape(ctx, node: Node) -> List[Call]:
+    _same(ctx, node)
+    return []
+
+
+# ---------------------------------------------------------------- format changes
+
+def lower_convert(ctx, node: Node) -> List[Call]:
+    x, y = node.inputs[0], node.outputs[0]
+    fi, fo = _fmt(ctx, x), _fmt(ctx, y)
+    n = _n(ctx, x)
+    if node.op == "quantize":
+        if fi.kind != "float" or not isinstance(fo, AffineFormat) or fo.bits != 8 or fo.per_channel or not fo.signed:
+            _fail(node, f"quantize from {fi} to {fo}: only float -> per-tensor int8")
+        p = QuantS8(float(fo.scale), fo.zero_point, fo.qmin, fo.qmax)
+        return [Call(node.name, node.op, "quantize_s8", [Scalar(n), Param(p), Buf(x), Buf(y)], y)]
+    if node.op == "dequantize":
+        if fo.kind != "float" or not isinstance(fi, AffineFormat) or fi.bits != 8 or fi.per_channel or not fi.signed:
+            _fail(node, f"dequantize from {fi} to {fo}: only per-tensor int8 -> float")
+        p = QuantS8(float(fi.scale), fi.zero_point, fi.qmin, fi.qmax)
+        return [Call(node.name, node.op, "dequantize_s8", [Scalar(n), Param(p), Buf(x), Buf(y)], y)]
+    if not (isinstance(fi, AffineFormat) and isinstance(fo, AffineFormat)) or fi.per_channel or fo.per_channel \
+            or fi.bits != 8 or fo.bits != 8:
+        _fail(node, f"requantize from {fi} to {fo}: only per-tensor 8-bit affine formats")
+    if fi.signed != fo.signed:
+        if fi.with_signed() != fo.with_signed():
+            _fail(node, f"requantize from {fi} to {fo}: a uint8 <-> int8 change must keep the real values")
+        kernel = "convert_u8_s8" if not fi.signed else "convert_s8_u8"
+        return [Call(node.name, node.op, kernel, [Scalar(n), Buf(x), Buf(y)], y)]
+    if not fi.signed:
+        _fail(node, "requantize between two uint8 formats (uint8 lives only at the model's edges)")
+    table = lut_table(fi, fo)
+    return [Call(node.name, node.op, "lut_s8", [Scalar(n), Param(LutS8(table)), Buf(x), Buf(y)], y)]
+
+
+LOWER_S8: Dict[str, Callable] = {
+    "conv2d": lower_mac, "dense": lower_mac,
+    "add": lower_eltwise, "sub": lower_eltwise, "mul": lower_eltwise,
+    "relu": lower_lut, "clip": lower_lut, "leaky_relu": lower_lut, "sigmoid": lower_lut, "tanh": lower_lut,
+    "hard_sigmoid": lower_lut, "hard_swish": lower_lut, "prelu": lower_prelu, "softmax": lower_softmax,
+    "concat": lower_concat, "maxpool": lower_pool, "avgpool": lower_pool, "global_avgpool": lower_pool,
+    "global_maxpool": lower_pool, "pad": lower_pad, "resize": lower_resize, "transpose": lower_transpose,
+    "channel_shuffle": lower_transpose, "reshape": lower_reshape,
+}
+SAME_FORMAT_OPS = ("maxpool", "global_maxpool", "avgpool", "pad", "resize", "transpose", "channel_shuffle",
+                   "reshape")
+
+
+def unsupported_reason(graph, node: Node) -> Optional[str]:
+    """Why ``node`` cannot run as an affine int8 layer (None: it can), judged from its op and
+    attributes; used by the QDQ importer to keep such nodes in float."""
+    if node.op not in LOWER_S8:
+        return f"no affine int8 kernel for op {node.op!r}"
+    if node.op == "resize" and node.attrs.get("mode") != "nearest":
+        return "only nearest resize has an int8 kernel"
+    if node.op == "softmax":
+        r = len(graph.tensors[node.inputs[0]].shape)
+        if node.attrs.get("axis", -1) % r != r - 1:
+            return "softmax over a non-last axis"
+    if node.attrs.get("act", "none") == "leaky_relu":
+        return "fused leaky ReLU"
+    if node.op in ("conv2d", "dense"):
+        w = graph.tensors[node.inputs[1]]
+        if len(node.inputs) > 1 and not w.is_const:
+            return "weights are not constant"
+    return None
+
+
+def lower_node(ctx, node: Node) -> Optional[List[Call]]:
+    if node.op in ("quantize", "dequantize", "requantize"):
+        return lower_convert(ctx, node)
+    if not isinstance(ctx.g.tensors[node.outputs[0]].fmt, AffineFormat):
+        return None
+    fn = LOWER_S8.get(node.op)
+    if fn is None:
+        _fail(node, "no affine int8 kernel for this op")
+    return fn(ctx, node)
