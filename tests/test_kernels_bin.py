@@ -24,7 +24,8 @@ CT = {np.dtype(np.int8): "int8_t", np.dtype(np.int16): "int16_t", np.dtype(np.ui
       np.dtype(np.float32): "float"}
 FAMILIES = ["bconv2d_xnor", "bconv2d_xnor_f32", "bconv2d_bw", "bconv2d_bw_f32", "bdense_xnor", "bdense_xnor_f32",
             "bdense_bw", "bdense_bw_f32", "bmaxpool", "bpack", "bpack_f32"]
-VARIANTS = {"portable": [], "popcnt": ["-mpopcnt"], "avx2": ["-mavx2", "-mpopcnt"]}
+VARIANTS = {"portable": [], "popcnt": ["-mpopcnt"], "avx2": ["-mavx2", "-mpopcnt"],
+            "tapwise": ["-DNNC_BIN_PATCH_WORDS=4"]}   # patches over 128 bits take the tap-by-tap path
 
 
 class CLib:
@@ -230,12 +231,12 @@ def test_bconv2d_c_matches_twin(case):
     check_conv(case)
 
 
-@pytest.mark.parametrize("variant", ["popcnt", "avx2"])
-@settings(max_examples=40, **CFG)
+@pytest.mark.parametrize("variant", ["popcnt", "avx2", "tapwise"])
+@settings(max_examples=50, **CFG)
 @given(case=conv_cases())
-def test_bconv2d_simd_builds_match_twin(variant, case):
-    flag = {"popcnt": "popcnt", "avx2": "avx2"}[variant]
-    if not host_has(flag):
+def test_bconv2d_other_builds_match_twin(variant, case):
+    flag = {"popcnt": "popcnt", "avx2": "avx2"}.get(variant)
+    if flag and not host_has(flag):
         pytest.skip(f"host has no {flag}")
     check_conv(case, variant)
 
