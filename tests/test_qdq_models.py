@@ -262,3 +262,51 @@ def test_cli_compile_keeps_the_models_formats(qdir, tmp_path):
             rr = subprocess.run([cc, *STRICT_FLAGS, "-O2", "-c", str(src), "-o", str(tmp_path / "x.o"),
                                  f"-I{out}", f"-I{out / 'runtime'}"], capture_output=True, text=True)
             assert rr.returncode == 0, f"{cc} {src.name}:\n{rr.stderr}"
+
+
+# ---------------------------------------------------------------- --quantize int8 (post-training)
+
+def test_ptq_int8_is_onnxruntimes_quantize_static(examples_dir, tmp_path):
+    """nncodegen's --quantize int8 reproduces onnxruntime's quantize_static (MinMax, QInt8 activations,
+    per-channel symmetric QInt8 weights): the same weight integers and the same activation formats up
+    to the last bit of a scale (onnxruntime takes the ranges from its float32 execution, nncodegen from
+    its float64 reference), hence nearly the same C as the QDQ model onnxruntime writes."""
+    calib = np.load(examples_dir / "mnist_cnn" / "calib.npy")[:32]
+    ort_path = quantize_with_onnxruntime(examples_dir / "mnist_cnn" / "mnist_cnn.onnx", tmp_path / "m_qdq.onnx",
+                                         calib.transpose(0, 3, 1, 2), "s8", preprocess=False)
+    g_ort = nncodegen.load(ort_path)
+    g_ptq = nncodegen.quantize(nncodegen.load(examples_dir / "mnist_cnn" / "mnist_cnn.onnx"), calib, "int8")
+    assert [n.op for n in g_ptq.nodes] == [n.op for n in g_ort.nodes]
+    for a, b in zip(g_ptq.nodes, g_ort.nodes):
+        fa, fb = g_ptq.tensors[a.outputs[0]].fmt, g_ort.tensors[b.outputs[0]].fmt
+        assert fa.zero_point == fb.zero_point and abs(fa.scale / fb.scale - 1) < 1e-6, (a.name, fa, fb)
+        if a.op in ("conv2d", "dense"):
+            np.testing.assert_array_equal(g_ptq.tensors[a.inputs[1]].qdata, g_ort.tensors[b.inputs[1]].qdata)
+            if len(a.inputs) > 2:  # int32 at s_in * s_w: one unit apart where s_in differs in its last bit
+                assert np.abs(g_ptq.tensors[a.inputs[2]].qdata.astype(np.int64)
+                              - g_ort.tensors[b.inputs[2]].qdata).max() <= 1
+    x = np.load(examples_dir / "mnist_cnn" / "test_images.npy")[:50]
+    g_ptq.meta["quantization"]["rounding"] = g_ort.meta["quantization"]["rounding"]
+    g_ptq.meta["quantization"]["average_rounding"] = g_ort.meta["quantization"]["average_rounding"]
+    ya, yb = nncodegen.simulate(g_ptq, x, raw=True), nncodegen.simulate(g_ort, x, raw=True)
+    assert np.abs(ya.astype(int) - yb).max() <= 1 and np.mean(ya == yb) >= 0.99
+
+
+def test_cli_quantize_int8_and_verify(examples_dir, tmp_path):
+    ex = examples_dir / "mnist_cnn"
+    out = tmp_path / "mnist_int8"
+    r = subprocess.run([sys.executable, "-m", "nncodegen", "compile", str(ex / "mnist_cnn.onnx"), "-o", str(out),
+                        "--quantize", "int8", "--calib", str(ex / "calib.npy"), "--rounding", "single"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "single rounding" in (out / "report.md").read_text()
+    x = np.load(ex / "test_images.npy")[:200]
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", np.load(ex / "test_labels.npy")[:200])
+    r = subprocess.run([sys.executable, "-m", "nncodegen", "verify", str(out), "--inputs", str(tmp_path / "x.npy"),
+                        "--labels", str(tmp_path / "y.npy"), "--json", str(tmp_path / "v.json")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    import json
+    v = json.loads((tmp_path / "v.json").read_text())
+    assert v["bit_exact"] and v["float_ref"]["top1_agreement"] >= 0.98 and v["accuracy"] >= 0.95
