@@ -343,7 +343,8 @@ def run_trace_on_target(outdir, xq_one: np.ndarray, target: str) -> List[np.ndar
     outs, pos = [], 0
     for layer in m["layers"]:
         nbytes = int(layer["bytes"])
-        outs.append(np.frombuffer(raw[pos:pos + nbytes], dtype=NP_TYPES[layer["ctype"]]).reshape(layer["shape"]))
+        dt = NP_TYPES[layer.get("ctype", m["ctype"])]
+        outs.append(np.frombuffer(raw[pos:pos + nbytes], dtype=dt).reshape(layer.get("stored_shape", layer["shape"])))
         pos += nbytes
     return outs
 
