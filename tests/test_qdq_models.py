@@ -34,13 +34,18 @@ from nncodegen.harness.int8_agreement import agreement, quantize_with_onnxruntim
 from nncodegen.ir.graph import GraphError  # noqa: E402
 
 N_CALIB, N_TEST = 16, 40
-TARGET = 0.999
-# minimum identical fraction (float-semantics reference, fused-kernel reference) where below TARGET
+TARGET = (0.999, 1)  # identical fraction, largest difference in LSB
+# (reference: float QDQ semantics, fused onnxruntime kernels) where a model misses TARGET, and why
+# (docs/INT8.md; measured over 200 samples by benchmarks/int8_vs_onnxruntime.py):
 EXPECT = {
-    "residual": (0.70, 0.70),       # AveragePool 2x2: a quarter of the windows are exact ties
-    "fire": (TARGET, 0.80),         # ends in Softmax: QLinearSoftmax multiplies by floor(1/s_out)
-    "mlp_ops": (0.99, 0.80),        # Softmax as above; float Gemm near-ties in the float reference
-    "encoder_decoder_resize": (0.999, TARGET),
+    "residual": ((0.75, 1), (0.75, 1)),       # AveragePool 2x2: a quarter of the windows are exact ties
+    "fire": (TARGET, (0.85, 1)),              # QLinearSoftmax multiplies by floor(1/s_out) = 254, not 255
+    "mlp_ops": ((0.995, 1), (0.85, 1)),       # the same Softmax; float Gemm near-ties in the float path
+    "grouped_shuffle": ((0.999, 2), TARGET),  # float conv sums in the float path, then an Add
+    "misc_ops": (TARGET, (0.998, 1)),
+    # a rare 1-LSB near-tie in a conv grows through LeakyRelu / Sigmoid tables with finer output scales
+    "encoder_decoder_resize": ((0.999, 3), (0.999, 3)),
+    "encoder_decoder_convtranspose": ((0.999, 3), (0.999, 3)),
 }
 FAST = [("fire", "s8"), ("depthwise_separable", "u8"), ("residual", "u8"), ("misc_ops", "s8"),
         ("grouped_shuffle", "u8"), ("encoder_decoder_convtranspose", "s8")]
@@ -88,11 +93,10 @@ def compile_and_compare(qdir, path, tag, rounding=None):
 
 
 def check_targets(name, res):
-    lo_float, lo_fused = EXPECT.get(name, (TARGET, TARGET))
-    for opt, lo in ((False, lo_float), (True, lo_fused)):
+    for opt, (lo, max_lsb) in zip((False, True), EXPECT.get(name, (TARGET, TARGET))):
         r = res[opt]
         what = f"{name} vs onnxruntime ({'fused int8 kernels' if opt else 'float QDQ semantics'}): {r}"
-        assert r["max_lsb"] <= 1, what
+        assert r["max_lsb"] <= max_lsb, what
         assert r["top1"] == 1.0, what
         assert r["identical"] >= lo, what
 
@@ -124,7 +128,7 @@ def test_single_rounding_is_onnxruntimes_double_rounding_loses_bits(qdir):
     path = quantized(qdir, "depthwise_separable", "s8")
     _, _, single = compile_and_compare(qdir, path, "dw_single", "single")
     _, _, double = compile_and_compare(qdir, path, "dw_double", "double")
-    assert single[True]["identical"] >= TARGET
+    assert single[True]["identical"] >= TARGET[0]
     assert double[True]["max_lsb"] <= 1
     assert double[True]["identical"] <= single[True]["identical"]
 
@@ -178,7 +182,7 @@ def test_convinteger_pattern_against_onnxruntime(tmp_path):
     p = tmp_path / "convint.onnx"
     onnx.save(m, p)
     _, _, res = compile_and_compare(tmp_path, p, "convint")
-    assert res[False]["max_lsb"] <= 1 and res[False]["identical"] >= TARGET, res
+    assert res[False]["max_lsb"] <= 1 and res[False]["identical"] >= TARGET[0], res
 
 
 def test_dynamic_quantization_is_refused_naming_the_node(tmp_path):

@@ -92,6 +92,7 @@ def build_report(graph: Graph, prog: Program, target: str = "generic") -> Dict:
         "name": graph.name, "target": target,
         "scheme": q.get("scheme", "float32") if graph.is_quantized else "float32",
         "quantization_policy": q.get("policy"),
+        "rounding": q.get("rounding"),  # affine int8 requantization: "double" / "single" (docs/INT8.md)
         "arena_bytes": int(prog.arena_bytes), "arena_lower_bound_bytes": int(prog.arena_lower_bound),
         "activation_bytes_total": int(prog.tensor_bytes_total),
         "weight_bytes": int(tot_w), "float_weight_bytes": int(tot_fw),
