@@ -15,7 +15,8 @@ int8 activations:
   Constant operands of add / sub / mul / concat: per tensor, min/max like an
   activation; PReLU slopes: per tensor, symmetric.
 * A layer without an int8 kernel (transposed conv, bilinear resize, ...)
-  runs in float between a dequantize and a quantize layer.
+  runs in float between a dequantize and a quantize layer; a fused leaky
+  ReLU is split off again and runs as a table.
 * Requantization: TFLite's fixed-point multipliers, ``rounding`` "double"
   (TFLite's default) or "single".
 
@@ -107,6 +108,22 @@ def float_island(g: Graph, node: Node) -> None:
         g.nodes.insert(g.nodes.index(node) + 1, q)
 
 
+def unfuse_leaky(g: Graph) -> None:
+    """A fused leaky ReLU becomes its own node again (in place): int8 runs it as a table after the
+    layer, whose output then gets its own calibrated format."""
+    for node in list(g.nodes):
+        if node.attrs.get("act") != "leaky_relu":
+            continue
+        out = node.outputs[0]
+        pre = g.unique_name(out + "_pre")
+        g.add_tensor(Tensor(pre, g.tensors[out].shape, FLOAT32))
+        node.outputs = [pre]
+        alpha = float(node.attrs["alpha"])
+        node.attrs.update({"act": "none", "act_min": None, "act_max": None, "alpha": 0.0})
+        g.nodes.insert(g.nodes.index(node) + 1, Node(g.unique_name(node.name + "_leaky"), "leaky_relu", [pre], [out],
+                                                     {"alpha": alpha}))
+
+
 def quantize_graph_int8(graph: Graph, calib: np.ndarray, rounding: str = "double") -> Graph:
     from ..lower.lower_s8 import unsupported_reason
     from ..ref.interpreter import run_float
@@ -115,6 +132,8 @@ def quantize_graph_int8(graph: Graph, calib: np.ndarray, rounding: str = "double
     if rounding not in ("double", "single"):
         raise GraphError(f"rounding {rounding!r}: choose 'double' or 'single'")
     g = graph.copy()
+    unfuse_leaky(g)
+    g = check_graph(g, "unfuse leaky ReLU")
     calib = np.asarray(calib, dtype=np.float32)
     _, trace = run_float(g, calib, trace=True)
 
