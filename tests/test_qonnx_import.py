@@ -374,3 +374,18 @@ def test_qonnx_executor_agrees_when_available(tmp_path, examples_dir):
         x = (rng.integers(-128, 128, size=(1, 5, 5, 2)) / 32).astype(np.float32)
         want = execute_onnx(mw, {"input": x.transpose(0, 3, 1, 2)})[mw.graph.output[0].name]
         np.testing.assert_allclose(cm.run(x), want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.cross
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["aarch64-linux", "armv7-linux", "cortex-m4"])
+def test_example_bit_identical_on_arm_targets(tmp_path, examples_dir, target):
+    """The NEON (vcnt) and Cortex-M DSP (usada8) popcount paths under qemu: bit-identical to the host."""
+    from nncodegen.harness.cross import missing_tools
+    from nncodegen.harness.verify import verify
+    if missing_tools(target):
+        pytest.skip(f"no cross tools for {target}")
+    d, x, y, _ = _example(examples_dir, "bnn_cnn")
+    out = nncodegen.generate(nncodegen.load(d / "bnn_cnn.onnx"), tmp_path / "o", name="bnn")
+    res = verify(out, x[:40], y[:40], target=target)
+    assert res.bit_exact and res.vs_host["identical"], res.table()
