@@ -216,3 +216,35 @@ def test_q_epilogue_with_residual_and_prelu_within_half_lsb(tmp_path):
     yr = np.clip(nncodegen.reference(g, x), f.qmin * 2.0 ** -f.frac, f.qmax * 2.0 ** -f.frac)
     err = np.abs(f.dequantize(raw_c) - yr)
     assert err.max() <= 0.5 * 2.0 ** -f.frac + 1e-6, err.max()
+
+
+def test_binarize_thresholds_against_high_precision_batch_norm():
+    """Thresholds from the exact predicate (sqrt compared by squaring) agree with a 60-digit decimal
+    evaluation of gamma * (alpha * d - mean) / sqrt(var + eps) + beta >= 0 on every reachable d, for
+    random float32 parameters with both signs of gamma and alpha."""
+    from decimal import Decimal, getcontext
+    from fractions import Fraction
+
+    from nncodegen.passes.binarize import _Affine
+    getcontext().prec = 60
+    rng = np.random.default_rng(11)
+    bound = 40
+    for trial in range(60):
+        c = 3
+        alpha = rng.choice([0.5, 1.0, 0.1, -0.25], size=c).astype(np.float32)
+        gamma, beta, mean, var = (rng.normal(size=c).astype(np.float32) for _ in range(4))
+        var = np.abs(var).astype(np.float32)
+        mean = (np.round(mean * 8) / 8 * 5).astype(np.float32)        # often exactly on the grid
+        if trial % 7 == 0:
+            beta[:] = 0                                               # exact ties: f = 0 at d = mean/alpha
+        eps = np.float32(1e-5)
+        aff = _Affine([Fraction(float(a)) for a in alpha], [Fraction(0)] * c)
+        aff.batchnorm(gamma, beta, mean, var, eps)
+        for k in range(c):
+            t, neg = aff.threshold(k, Fraction(1), bound)
+            for d in range(-bound, bound + 1):
+                dd = -d if neg else d                                 # d is the (possibly negated) accumulator
+                v = (Decimal(float(gamma[k])) * (Decimal(float(alpha[k])) * dd - Decimal(float(mean[k])))
+                     / (Decimal(float(var[k])) + Decimal(float(eps))).sqrt() + Decimal(float(beta[k])))
+                want = v >= 0 if abs(v) > Decimal(10) ** -40 else aff.nonneg(k, Fraction(dd))
+                assert (d >= t) == want, (trial, k, d, t, neg, v)
