@@ -208,11 +208,16 @@ def test_gemm(trans_b, cshape, alpha, beta):
     assert ops(g) == ["dense"] and g.meta["input_layout"] == "plain"
 
 
-def test_gemm_trans_a_is_an_error():
+@pytest.mark.parametrize("trans_a", [0, 1])
+@pytest.mark.parametrize("bias", [None, (5,), (3, 5), (3, 1), ()])
+def test_gemm_rows_trans_a_and_matrix_bias(trans_a, bias):
+    # a 2-D value whose first axis is not the batch (after a Reshape): A transposed, and a bias that
+    # differs between rows (once silently replaced by its first row)
     b = M()
-    b.n("Gemm", ["x", b.w(1, 5)], out="y", transA=1)
-    with pytest.raises(GraphError, match=r"'n\d+_Gemm' \(Gemm\): attribute transA=1"):
-        load_onnx(b.model([1, 7], "y"))
+    r = b.n("Reshape", ["x", b.c([4, 3] if trans_a else [3, 4], np.int64)])
+    ins = [r, b.w(4, 5)] + ([] if bias is None else [b.w(*bias)])
+    y = b.n("Gemm", ins, transA=trans_a, beta=0.5)
+    compare(b.model([1, 12], y))
 
 
 def test_matmul_add_fused_into_dense_bias():

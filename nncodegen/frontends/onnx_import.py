@@ -794,8 +794,9 @@ class _Importer:
         self.set_out(node, out, "nhwc")
 
     # ---- dense --------------------------------------------------------------------------
-    def _dense(self, node, x: _Val, w: np.ndarray, b: Optional[np.ndarray]):
-        """y = x @ w.T + b with x a 2-D ONNX value, w (M, K)."""
+    def _dense(self, node, x: _Val, w: np.ndarray, b: Optional[np.ndarray], final: bool = True):
+        """y = x @ w.T + b with x a 2-D ONNX value, w (M, K).  ``final``: y is the node's output (else the
+        IR tensor is returned for more work)."""
         if x.layout == "flat":
             w = w[:, _flat_perm(*x.chw)]
             xi = x.ir
@@ -804,17 +805,20 @@ class _Importer:
         ins_ir = [xi, self.const(w, f"{self.nname(node)}_w")]
         if b is not None:
             ins_ir.append(self.const(b, f"{self.nname(node)}_b"))
+        if not final:
+            return self.emit("dense", ins_ir, {}, name=f"{self.nname(node)}_mm")
         out = self.emit("dense", ins_ir, {}, out=node.output[0], name=self.nname(node))
         self.set_out(node, out, "plain")
 
     def op_Gemm(self, node, ins, a):
         x = ins[0]
-        if int(a.get("transA", 0)):
-            self.bad_attr(node, "transA", a["transA"], "(only transA=0 is supported)")
         Bm = self.const_in(node, ins, 1, "B (weight)").astype(np.float64)
         C = self.const_in(node, ins, 2, "C (bias)", optional=True)
         if len(x.shape) != 2 or Bm.ndim != 2:
             self.fail(node, f"Gemm needs 2-D A and B, got {x.shape} and {Bm.shape}")
+        if int(a.get("transA", 0)):
+            xt = self.emit("transpose", [self.plain(x)], {"perm": (1, 0)}, name=f"{self.nname(node)}_At")
+            x = _Val((x.shape[1], x.shape[0]), ir=xt, layout="plain")
         alpha, beta = float(a.get("alpha", 1.0)), float(a.get("beta", 1.0))
         w = Bm if int(a.get("transB", 0)) else Bm.T   # (M, K)
         if w.shape[1] != x.shape[1]:
@@ -827,6 +831,13 @@ class _Importer:
                 cb = np.broadcast_to(np.asarray(C, np.float64), (x.shape[0], m))
             except ValueError:
                 self.fail(node, f"bias C {C.shape} does not broadcast to {(x.shape[0], m)}")
+            if np.any(cb != cb[:1]):
+                # a bias that differs between rows: dense, then the (rows, M) constant added
+                d = self._dense(node, x, w, None, final=False)
+                out = self.emit("add", [d, self.const(cb * beta, f"{self.nname(node)}_c")], {},
+                                out=node.output[0], name=f"{self.nname(node)}_bias")
+                self.set_out(node, out, "plain")
+                return
             b = cb[0] * beta
         self._dense(node, x, w, b)
 
