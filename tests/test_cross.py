@@ -214,6 +214,31 @@ def test_float_helper_check_sees_float_code(mnist):
     assert any(h.startswith("__aeabi_f") for h in float_helpers(b))
 
 
+@cross
+def test_every_kernel_compiles_warning_free_for_every_target(tmp_path):
+    """All of templates_c/kernels (not only what the examples use), -O2 and the strict flags, with
+    each target's flags: the NEON, DSP and popcount paths compile on the cores that take them."""
+    from nncodegen.harness.cbuild import STRICT_FLAGS
+    from nncodegen.harness.cross import target_config
+    from nncodegen.paths import kernels_dir
+    targets = TARGETS + ["cortex-m4-softfloat"]
+    for t in targets:
+        need(t)
+    procs = []
+    for t in targets:
+        cfg = target_config(t)
+        d = tmp_path / t
+        d.mkdir()
+        cmd = [cfg.cc, "-O2", *STRICT_FLAGS, *cfg.cflags, f"-I{include_dir()}", f"-I{kernels_dir()}", "-c",
+               *map(str, sorted(kernels_dir().glob("*.c")))]
+        procs.append((t, subprocess.Popen(cmd, cwd=str(d), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+        if len(procs) % 2 == 0:  # two at a time (two cores)
+            procs[-2][1].wait()
+    for t, p in procs:
+        _, err = p.communicate()
+        assert p.returncode == 0 and not err.strip(), f"{t}:\n{err[:3000]}"
+
+
 TOOLCHAINS = {"aarch64-linux-gnu": "aarch64-linux", "arm-linux-gnueabihf": "armv7-linux",
               "arm-none-eabi-cortex-m4": "cortex-m4", "arm-none-eabi-cortex-m4-softfloat": "cortex-m4-softfloat",
               "arm-none-eabi-cortex-m7": "cortex-m7"}
