@@ -1023,3 +1023,31 @@ def test_castlike_of_a_constant_in_a_function_body():
     zero = b.n("CastLike", [b.c(np.array(0, np.int64), np.int64), "x"])
     y = b.n("Max", ["x", zero])
     compare(b.model([1, 6], y, opset=18))
+
+
+@pytest.mark.parametrize("xshape,bshape", [([1, 2, 3, 4], (1, 2, 4, 3)), ([1, 3, 4], (2, 4, 5)),
+                                           ([1, 3, 1, 3, 4], (1, 2, 4, 2)), ([1, 4], (3, 4, 2)),
+                                           ([1, 2, 3, 4], (4, 5))])
+def test_matmul_by_a_stack_of_constant_matrices(xshape, bshape):
+    # one dense with a block-diagonal weight, x repeated along broadcast batch axes
+    b = M()
+    y = b.n("MatMul", ["x", b.w(*bshape)])
+    compare(b.model(xshape, y))
+
+
+def test_matmul_1d_activation():
+    b = M()
+    r = b.n("Reshape", ["x", b.c([4], np.int64)])
+    y = b.n("MatMul", [r, b.w(2, 4, 3)])
+    compare(b.model([1, 4], y))
+    b = M()
+    r = b.n("Reshape", ["x", b.c([4], np.int64)])
+    y = b.n("MatMul", [r, b.w(4, 3)])
+    compare(b.model([1, 4], y))
+
+
+def test_matmul_batch_too_large_is_an_error():
+    b = M()
+    b.n("MatMul", ["x", b.w(17, 4, 3)], out="y")
+    with pytest.raises(GraphError, match="batch of 17"):
+        load_onnx(b.model([1, 3, 4], "y"))

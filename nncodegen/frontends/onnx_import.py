@@ -858,9 +858,11 @@ class _Importer:
             out = self.emit("reshape", [d], {"shape": tuple(lead)}, out=node.output[0], name=f"{self.nname(node)}_nd")
             self.set_out(node, out, "plain")
             return
+        if Bm.ndim >= 3 or (Bm.ndim == 2 and len(x.shape) == 1):
+            self._matmul_batched(node, x, Bm)
+            return
         if Bm.ndim != 2:
-            self.fail(node, f"the constant must be a 2-D matrix (or a vector), got shape {Bm.shape}; "
-                            f"batched MatMul is not supported")
+            self.fail(node, f"the constant must be a matrix or a vector, got shape {Bm.shape}")
         if len(x.shape) < 2 or x.shape[-1] != Bm.shape[0]:
             self.fail(node, f"shapes {x.shape} and {Bm.shape} do not match")
         if len(x.shape) == 2:
@@ -872,6 +874,52 @@ class _Importer:
         d = self.emit("dense", [p, self.const(Bm.T, f"{self.nname(node)}_w")], {}, name=self.nname(node))
         out = self.emit("reshape", [d], {"shape": tuple(lead) + (Bm.shape[1],)}, out=node.output[0],
                         name=f"{self.nname(node)}_nd")
+        self.set_out(node, out, "plain")
+
+    MAX_MATMUL_BATCH = 16
+
+    def _matmul_batched(self, node, x: _Val, Bm: np.ndarray):
+        """x @ B with a stack of constant matrices B (..., K, N) (and a 1-D x): one dense with a
+        block-diagonal weight.  x is broadcast to the batch (repeated by concat), its G matrices laid side
+        by side as (M, G*K); the weight holds B[g].T at block (g, g)."""
+        nm = self.nname(node)
+        xs = tuple(x.shape)
+        src = self.plain(x)
+        squeeze_m = len(xs) == 1
+        if squeeze_m:     # ONNX promotes a 1-D x to (1, K) and drops that axis again
+            xs = (1,) + xs
+            src = self.emit("reshape", [src], {"shape": xs}, name=f"{nm}_row")
+        m, k = xs[-2], xs[-1]
+        if Bm.shape[-2] != k:
+            self.fail(node, f"shapes {x.shape} and {Bm.shape} do not match")
+        n = Bm.shape[-1]
+        try:
+            ob = tuple(int(d) for d in np.broadcast_shapes(xs[:-2], Bm.shape[:-2]))
+        except ValueError:
+            self.fail(node, f"batch shapes of {x.shape} and {Bm.shape} do not broadcast")
+        g = int(np.prod(ob)) if ob else 1
+        if g > self.MAX_MATMUL_BATCH:
+            self.fail(node, f"MatMul over a batch of {g} constant matrices is not supported "
+                            f"(at most {self.MAX_MATMUL_BATCH}: the weight is block-diagonal)")
+        xb = (1,) * (len(ob) - (len(xs) - 2)) + xs[:-2]
+        if xb + (m, k) != xs:
+            src = self.emit("reshape", [src], {"shape": xb + (m, k)}, name=f"{nm}_rank")
+        for ax in range(len(ob)):
+            if xb[ax] == 1 and ob[ax] > 1:
+                src = self.emit("concat", [src] * ob[ax], {"axis": ax}, name=f"{nm}_bcast{ax}")
+                xb = xb[:ax] + (ob[ax],) + xb[ax + 1:]
+        src = self.emit("reshape", [src], {"shape": (g, m, k)}, name=f"{nm}_g")
+        src = self.emit("transpose", [src], {"perm": (1, 0, 2)}, name=f"{nm}_side")
+        src = self.emit("reshape", [src], {"shape": (m, g * k)}, name=f"{nm}_rows")
+        bfull = np.broadcast_to(Bm, ob + (k, n)).reshape(g, k, n)
+        w = np.zeros((g * n, g * k))
+        for i in range(g):
+            w[i * n:(i + 1) * n, i * k:(i + 1) * k] = bfull[i].T
+        d = self.emit("dense", [src, self.const(w, f"{nm}_w")], {}, name=nm)
+        d = self.emit("reshape", [d], {"shape": (m, g, n)}, name=f"{nm}_split")
+        d = self.emit("transpose", [d], {"perm": (1, 0, 2)}, name=f"{nm}_back")
+        oshape = ob + ((n,) if squeeze_m else (m, n))
+        out = self.emit("reshape", [d], {"shape": oshape}, out=node.output[0], name=f"{nm}_out")
         self.set_out(node, out, "plain")
 
     # ---- batch norm --------------------------------------------------------------------
