@@ -439,3 +439,17 @@ def test_avgpool_rounding_modes():
         x = np.array(vals, dtype=np.int8).reshape(1, 2, 2, 1)
         assert int(ks.avgpool_s8(g, PoolS8(0, zp, -128, 127, 0), x).ravel()[0]) == tfl, (vals, zp)
         assert int(ks.avgpool_s8(g, PoolS8(0, zp, -128, 127, 1), x).ravel()[0]) == onnx, (vals, zp)
+
+
+@pytest.mark.parametrize("cc", ["gcc", "clang"])
+def test_s8_kernels_compile_strict(cc, tmp_path):
+    import shutil
+    import subprocess
+    from nncodegen.harness.cbuild import STRICT_FLAGS
+    if not shutil.which(cc):
+        pytest.fail(f"{cc} is required (CI installs gcc and clang)")
+    kd = kernels_dir()
+    for k in ks.KERNELS:
+        r = subprocess.run([cc, *STRICT_FLAGS, "-O2", "-c", str(kd / f"{k}.c"), "-o", str(tmp_path / "x.o"),
+                            f"-I{include_dir()}", f"-I{kd}"], capture_output=True, text=True)
+        assert r.returncode == 0, f"{cc} {k}.c:\n{r.stderr}"

@@ -106,6 +106,13 @@ def _run(qdir, name, act):
     g, out, res = compile_and_compare(qdir, path, f"{name}_{act}")
     print(f"{name} {act}: float-semantics {res[False]}  fused {res[True]}")
     check_targets(name, res)
+    # the float reference (dequantized weights, Q/DQ as the identity, removed ReLUs restored) stays
+    # close to the original float model
+    from nncodegen.harness.int8_agreement import run_onnxruntime
+    x = onnx_inputs(onnx.load(path), 8, 2)
+    y_ref = nncodegen.reference(g, to_ir_layout(x, g.meta.get("input_layout"))).ravel()
+    y_float = to_ir_layout(run_onnxruntime(qdir / f"{name}.onnx", x), g.meta.get("output_layout")).ravel()
+    assert y_ref @ y_float / np.linalg.norm(y_ref) / np.linalg.norm(y_float) >= 0.99
     return g, out
 
 
@@ -261,6 +268,10 @@ def test_cli_compile_keeps_the_models_formats(qdir, tmp_path):
     assert not re.search(r"\b(float|double)\b", code), "an integer-only model's .c uses float"
     rep = (out / "report.md").read_text()
     assert "single rounding" in rep
+    np.save(tmp_path / "x.npy", to_ir_layout(onnx_inputs(onnx.load(path), 20, 3), g.meta.get("input_layout")))
+    r = subprocess.run([sys.executable, "-m", "nncodegen", "verify", str(out), "--inputs", str(tmp_path / "x.npy")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and "PASS" in r.stdout, r.stdout + r.stderr
     for cc in _compilers():
         for src in [out / "fire.c"] + sorted((out / "runtime").glob("*.c")):
             rr = subprocess.run([cc, *STRICT_FLAGS, "-O2", "-c", str(src), "-o", str(tmp_path / "x.o"),

@@ -29,7 +29,9 @@ Three steps:
    kernel and quantizes its output, exactly the QDQ graph's semantics.  The
    graph's input and output take the model's own quantization parameters
    (uint8 at the edges converts to the int8 used inside), ReLU / clip with
-   the format of their producer fold into its saturation bounds.
+   the format of their producer fold into its saturation bounds, and a ReLU
+   the quantizer removed (an output range starting at 0) is marked on its
+   producer again, so that the float reference applies it as well.
 
 Requantization then follows TFLite (lower/lower_s8.py): where onnxruntime's
 float requantization and the fixed-point multiplier round differently, the
@@ -604,8 +606,20 @@ class _Folder:
         _remove_dead(g)
         self._signed()
         self._fuse_clamps()
+        self._restore_relu()
         _remove_dead(g)
         return g
+
+    def _restore_relu(self) -> None:
+        """onnxruntime's quantizer removes a ReLU after a conv / gemm / add: the output format, whose
+        range starts at 0 (zero point = the smallest integer), does its work.  Mark it as the fused
+        ReLU it is, so that the float reference applies it too (the integer bounds do not change)."""
+        g = self.g
+        for n in g.nodes:
+            f = g.tensors[n.outputs[0]].fmt
+            if n.op in ACT_FUSABLE and n.attrs.get("act", "none") == "none" and isinstance(f, AffineFormat) \
+                    and f.zero_point == f.qmin:
+                n.attrs.update({"act": "relu", "act_min": None, "act_max": None, "alpha": 0.0})
 
     def _pairs(self) -> None:
         """dequantize -> quantize chains become requantize (or nothing when the formats agree)."""
