@@ -79,6 +79,11 @@ def cmd_compile(a) -> int:
         g = api.quantize(g, calib, quant, **({"rounding": rounding} if rounding else {}))
     elif rounding and g.meta.get("quantization", {}).get("scheme") == "int8":
         g.meta["quantization"]["rounding"] = rounding
+    float_layers = g.meta.get("quantization", {}).get("float_layers") or []
+    if float_layers and cfg.get("float_layers", "allow") == "error":
+        raise UsageError(f"node {float_layers[0]} would run in float, and the config says float_layers: error")
+    for f in float_layers:
+        progress(f"runs in float: {f}")
     sample = None
     if calib is not None:
         tin = g.tensors[g.inputs[0]]
@@ -211,7 +216,8 @@ def make_parser() -> argparse.ArgumentParser:
                    help="int8 requantization: TFLite's double rounding (default for --quantize int8) or single "
                         "rounding (default for QDQ/QOperator ONNX models)")
     c.add_argument("--target", help="generic, x86-64, cortex-m4, cortex-m7, cortex-a53, cortex-a72, armv7-a")
-    c.add_argument("--config", help="JSON file with any of: name, quantize, calib, target, rounding")
+    c.add_argument("--config", help="JSON file with any of: name, quantize, calib, target, rounding, "
+                   "float_layers (allow|error: may an int8 model run a layer in float)")
     c.set_defaults(fn=cmd_compile)
     r = sub.add_parser("run", help="run the generated C on inputs")
     r.add_argument("outdir")

@@ -325,3 +325,15 @@ def test_cli_quantize_int8_and_verify(examples_dir, tmp_path):
     import json
     v = json.loads((tmp_path / "v.json").read_text())
     assert v["bit_exact"] and v["float_ref"]["top1_agreement"] >= 0.98 and v["accuracy"] >= 0.95
+
+
+def test_cli_float_layers_error_names_the_node(qdir, tmp_path):
+    path = quantized(qdir, "encoder_decoder_convtranspose", "s8")
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text('{"float_layers": "error"}')
+    r = subprocess.run([sys.executable, "-m", "nncodegen", "compile", str(path), "-o", str(tmp_path / "o"),
+                        "--config", str(cfg)], capture_output=True, text=True)
+    assert r.returncode == 2 and "n_ConvTranspose_0" in r.stderr and "float" in r.stderr, r.stderr
+    r = subprocess.run([sys.executable, "-m", "nncodegen", "compile", str(path), "-o", str(tmp_path / "o")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and "runs in float: n_ConvTranspose_0" in r.stderr, r.stderr
