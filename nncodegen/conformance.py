@@ -28,7 +28,8 @@ test; newer wheels rebuild the same cases with `onnx.backend.test.case.node.coll
 (`--source generators`).  A case belongs to an op when its model is that single op, or when it is the
 op's ONNX function body (`*_expanded`, marked *expanded* below).  Every case of an op the importer handles
 goes through the float path of the compiler: `load_onnx` -> passes -> `generate` (float32 C) -> cffi
-build -> run -> compare with the test's expected output.  All cases are built into one cffi module (every
+build -> run -> compare with the test's expected output (nncodegen's float reference, `nncodegen.reference`,
+must match it too).  All cases are built into one cffi module (every
 model's symbols carry its name): one compile of each model, the kernels once.
 
 How a test becomes a one-input model (the C API takes one input tensor and runs one sample per call):
@@ -594,6 +595,19 @@ def run_compiled(c: Compiled, ffi, lib) -> np.ndarray:
     return np.concatenate(outs)
 
 
+def run_reference(c: Compiled) -> np.ndarray:
+    """nncodegen's float reference (``nncodegen.reference``) on the same samples, in ONNX layout."""
+    from .api import reference
+    g = c.graph
+    xs = c.prep.samples
+    if g.meta.get("input_layout") == "NCHW->NHWC":
+        xs = xs.transpose(0, 2, 3, 1)
+    y = reference(g, np.ascontiguousarray(xs, np.float32))
+    if g.meta.get("output_layout") == "NCHW->NHWC":
+        y = y.transpose(0, 3, 1, 2)
+    return y
+
+
 def compare(got: np.ndarray, want: np.ndarray) -> Tuple[bool, str, Optional[float]]:
     want = np.asarray(want)
     if got.shape != want.shape:
@@ -674,6 +688,10 @@ def run_suite(workdir, names: Optional[Iterable[str]] = None, ops: Sequence[str]
             try:
                 got = run_compiled(c, ffi, lib)
                 ok, why, err = compare(got, c.prep.expected)
+                if ok:   # the float reference (what `verify` compares with) must agree too
+                    rok, rwhy, _ = compare(run_reference(c), c.prep.expected)
+                    if not rok:
+                        ok, why = False, f"the C passes, the float reference does not: {rwhy}"
             except Exception as e:  # noqa: BLE001
                 ok, why, err = False, f"{type(e).__name__}: {_one_line(e)}", None
             status = "pass" if ok else "fail"
