@@ -493,7 +493,8 @@ class _Importer:
         if v is None:
             self.fail(node, "missing input")
         if len(v.shape) != 4:
-            self.fail(node, f"only 2-D spatial (4-D N,C,H,W) inputs are supported, got shape {v.shape}")
+            self.fail(node, f"only 1-D and 2-D spatial inputs ((N,C,L) or (N,C,H,W)) are supported, "
+                            f"got shape {v.shape}")
         return self.nhwc(v, node)
 
     def const_in(self, node, ins, k: int, what: str, optional: bool = False) -> Optional[np.ndarray]:
@@ -666,7 +667,7 @@ class _Importer:
     def _two(self, node, a, key, default):
         v = list(a.get(key, default))
         if len(v) != 2:
-            self.bad_attr(node, key, v, "(only 2-D spatial ops are supported)")
+            self.bad_attr(node, key, v, "(only 1-D and 2-D spatial ops are supported)")
         return [int(x) for x in v]
 
     def _as_2d(self, node, ins, a, handler):
@@ -710,7 +711,7 @@ class _Importer:
         if W.ndim == 3 and len(x.shape) == 3:
             return self._as_2d(node, ins, a, self.op_Conv)
         if W.ndim != 4:
-            self.fail(node, f"only 2-D convolutions are supported (weight shape {W.shape})")
+            self.fail(node, f"only 1-D and 2-D convolutions are supported (weight shape {W.shape})")
         B = self.const_in(node, ins, 2, "bias", optional=True)
         xi = self.spatial_in(node, x)
         g = int(a.get("group", 1))
@@ -736,7 +737,7 @@ class _Importer:
         if W.ndim == 3 and len(x.shape) == 3:
             return self._as_2d(node, ins, a, self.op_ConvTranspose)
         if W.ndim != 4:
-            self.fail(node, f"only 2-D transposed convolutions are supported (weight shape {W.shape})")
+            self.fail(node, f"only 1-D and 2-D transposed convolutions are supported (weight shape {W.shape})")
         B = self.const_in(node, ins, 2, "bias", optional=True)
         xi = self.spatial_in(node, x)
         g = int(a.get("group", 1))
