@@ -162,3 +162,14 @@ def test_run_rejects_wrong_shape_and_dtype(tmp_path, ex):
 def test_unknown_target_and_missing_model(tmp_path, ex):
     assert_clean_error(nnc("compile", ex / "mnist_cnn.onnx", "-o", tmp_path / "o", "--target", "pdp11"), "pdp11")
     assert_clean_error(nnc("compile", tmp_path / "none.onnx", "-o", tmp_path / "o"), "none.onnx")
+
+
+def test_relative_output_directory_as_in_the_readme(tmp_path, ex):
+    """README command one uses a relative OUTDIR; building must not depend on the compiler's cwd."""
+    r = nnc("compile", ex / "mnist_cnn.onnx", "-o", "out/mnist_q7", "--quantize", "q7", "--calib", ex / "calib.npy",
+            cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    np.save(tmp_path / "x.npy", np.load(ex / "test_images.npy")[:10])
+    r = nnc("verify", "out/mnist_q7", "--inputs", "x.npy", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "PASS" in r.stdout

@@ -76,8 +76,8 @@ def build_cffi(name: str, sources: Sequence[Path], cdef: str, include_dirs: Sequ
 
     cc = find_cc(cc)
     flags = STRICT_FLAGS + [opt] + [f"-D{d}" for d in defines] + list(extra_flags)
-    sources = [Path(s) for s in sources]
-    inc = [Path(d) for d in include_dirs]
+    sources = [Path(s).resolve() for s in sources]  # cffi compiles in its own directory
+    inc = [Path(d).resolve() for d in include_dirs]
     headers = sorted({h for d in inc for pat in ("*.h", "*.inc") for h in Path(d).glob(pat)})
     libs = [("libraries: " + " ".join(libraries)).encode()] if libraries else []  # keeps old keys stable
     key = _hash([name.encode(), cdef.encode(), header.encode(), " ".join(flags).encode(), cc.encode(),
