@@ -1,5 +1,6 @@
 """The command line as users and outside checks call it (CONTRACT.md)."""
 import json
+import os
 import subprocess
 import sys
 
@@ -8,12 +9,16 @@ import onnx
 import pytest
 from onnx import TensorProto, helper
 
+from conftest import ROOT
+
 EX = None
 
 
 def nnc(*args, cwd=None):
+    # run the checkout's package whatever the working directory
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
     return subprocess.run([sys.executable, "-m", "nncodegen", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd)
+                          cwd=cwd, env=env)
 
 
 def assert_clean_error(r, *needles):
