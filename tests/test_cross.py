@@ -180,6 +180,103 @@ def test_simd_build_equals_portable_build_on_target(mnist, scheme, target):
     check_target_output(m, y_port, target + " portable")
 
 
+# ---------------------------------------------------------------- binary kernels against their twins
+def _binary_kernel_cases():
+    """(kernel, C arguments, expected output) for XNOR convolutions and dense layers whose C
+    takes the target's blocked path (NEON, or one pixel at a time with USADA8 on Cortex-M):
+    whole-word and partial channel groups, filters that start mid-word (weights packed back to
+    back), zero / +1 / -1 padding, strides, dilations, groups, batches of several pixel blocks.
+    q15 outputs with mult 1 give the accumulators themselves; bits outputs place thresholds on
+    reached values."""
+    from nncodegen.ir.ops import conv_out_size
+    from nncodegen.lower.params import BConv, BDense, BinEpi, ConvGeom
+    from nncodegen.ref import kernels_bin as kb
+    from nncodegen.ref.bits import pack_filters, pack_signs
+    rng = np.random.default_rng(7)
+    shapes = [  # cin_g, cout_g, groups, k, stride, dil, hw, pads, batch
+        (64, 64, 1, (3, 3), (1, 1), (1, 1), (6, 5), (1, 1, 1, 1), 1), (16, 24, 1, (3, 3), (1, 1), (1, 1), (8, 8), (1, 1, 1, 1), 2),
+        (24, 40, 1, (3, 3), (1, 1), (1, 1), (4, 4), (0, 0, 0, 0), 1), (33, 17, 1, (2, 3), (2, 1), (1, 2), (7, 6), (1, 0, 2, 1), 1),
+        (32, 33, 2, (3, 3), (1, 2), (1, 1), (5, 9), (2, 1, 0, 1), 2), (1, 2, 20, (3, 3), (1, 1), (2, 2), (9, 9), (2, 2, 2, 2), 1),
+        (96, 5, 1, (1, 1), (1, 1), (1, 1), (3, 7), (0, 0, 0, 0), 1), (7, 31, 3, (4, 2), (3, 2), (1, 1), (9, 8), (1, 2, 0, 1), 1)]
+    cases = []
+    for i, (cin_g, cout_g, groups, k, st, dl, hw, pads, batch) in enumerate(shapes):
+        cin, cout = cin_g * groups, cout_g * groups
+        oh = conv_out_size(hw[0], k[0], st[0], pads[0], pads[2], dl[0])
+        ow = conv_out_size(hw[1], k[1], st[1], pads[1], pads[3], dl[1])
+        g = ConvGeom(batch, hw[0], hw[1], cin, oh, ow, cout, k[0], k[1], st[0], st[1], pads[0], pads[1], dl[0], dl[1],
+                     groups)
+        x = pack_signs(np.where(rng.random((batch, hw[0], hw[1], cin)) < .5, -1, 1), cin)
+        tern = i % 4 == 3
+        wv = rng.integers(-1, 2, size=(cout, k[0], k[1], cin_g)) if tern else \
+            np.where(rng.random((cout, k[0], k[1], cin_g)) < .5, -1, 1)
+        w = pack_filters(wv, tern)
+        pad_kind = i % 3
+        q15 = BinEpi(mult=(1,) * cout, bias=(0,) * cout, shift=0, out_min=-32768, out_max=32767)
+        inp = "xnor_tern" if tern else "xnor"
+        acc = getattr(kb, f"bconv2d_{inp}_q15")(g, BConv(pad_kind, q15), x, w, None)
+        cases.append((f"bconv2d_{inp}_q15", [g, BConv(pad_kind, q15), x, w, None], acc))
+        thr = acc.reshape(-1, cout)[rng.integers(0, acc.size // cout, size=cout), np.arange(cout)]
+        p = BConv(pad_kind, BinEpi(thr=tuple(int(t) for t in thr)))
+        cases.append((f"bconv2d_{inp}_bits", [g, p, x, w], getattr(kb, f"bconv2d_{inp}_bits")(g, p, x, w)))
+    for run, runs, m in ((33, 3, 10), (64, 2, 37), (100, 1, 5)):
+        k = run * runs
+        x = pack_signs(np.where(rng.random((2, k)) < .5, -1, 1), run)
+        w = pack_filters(np.where(rng.random((m, k)) < .5, -1, 1))
+        p = BDense(2, k, m, run, BinEpi(mult=(1,) * m, bias=(0,) * m, shift=0, out_min=-32768, out_max=32767))
+        cases.append(("bdense_xnor_q15", [p, x, w, None], kb.bdense_xnor_q15(p, x, w, None)))
+    return cases
+
+
+def _binary_kernel_program(cases, path):
+    from nncodegen.lower.params import c_array, to_c
+    ctype = {np.dtype(np.uint32): "uint32_t", np.dtype(np.int16): "int16_t"}
+    lines = ["#include <stdint.h>", "#include <stdio.h>", '#include "nnc_types.h"', '#include "bconv2d_xnor.h"',
+             '#include "bdense_xnor.h"', ""]
+    body = ["int main(void)", "{", "    long bad = 0, i;"]
+    for n, (kern, args, want) in enumerate(cases):
+        cargs = []
+        for j, a in enumerate(args):
+            if a is None:
+                cargs.append("0")
+            elif hasattr(a, "CTYPE"):
+                decls, init = to_c(a, f"c{n}_a{j}")
+                lines += decls + [f"static const {a.CTYPE} c{n}_a{j} = {init};"]
+                cargs.append(f"&c{n}_a{j}")
+            else:
+                a = np.asarray(a).ravel()
+                lines.append(c_array(ctype[a.dtype], f"c{n}_a{j}", a))
+                cargs.append(f"c{n}_a{j}")
+        want = np.asarray(want).ravel()
+        t = ctype[want.dtype]
+        lines.append(c_array(t, f"c{n}_want", want))
+        lines.append(f"static {t} c{n}_got[{want.size}];")
+        body += [f"    {kern}({', '.join(cargs)}, c{n}_got);",
+                 f"    for (i = 0; i < {want.size}; i++) {{",
+                 f"        if (c{n}_got[i] != c{n}_want[i]) {{",
+                 f'            if (bad == 0) printf("case {n} {kern}: element %ld: %ld != %ld\\n", i, '
+                 f"(long)c{n}_got[i], (long)c{n}_want[i]);",
+                 "            bad++;", "        }", "    }"]
+    body += ['    printf("%ld mismatches\\n", bad);', "    return bad != 0;", "}"]
+    path.write_text("\n".join(lines + [""] + body) + "\n")
+    return path
+
+
+@cross
+@pytest.mark.parametrize("target", TARGETS)
+def test_binary_kernels_equal_twin_on_target(target, tmp_path):
+    """The binary kernels' target paths (NEON, Cortex-M DSP with one-pixel blocks) bit for bit
+    against the numpy twins, under qemu."""
+    from nncodegen.paths import kernels_dir
+    need(target)
+    src = _binary_kernel_program(_binary_kernel_cases(), tmp_path / "bin_check.c")
+    kd = kernels_dir()
+    b = compile_for_target(target, [src, kd / "bconv2d_xnor.c", kd / "bdense_xnor.c"], [include_dir(), kd],
+                           label="bincheck")
+    r = b.execute([], tmp_path, 300)
+    out = r.stdout.decode()
+    assert r.returncode == 0 and "0 mismatches" in out, out + r.stderr.decode()
+
+
 # ---------------------------------------------------------------- soft float, strict builds
 FLOAT_HELPER = re.compile(r"^(__aeabi_(f|d|[iu]?[il]2[fd]|ul2[fd]|[fd]2)\w*|__(add|sub|mul|div|neg)[sd]f3|"
                           r"__(extend|trunc)\w*[sd]f2|__float\w+|__fix\w+|__(eq|ne|lt|le|gt|ge|unord|cmp)[sd]f2|"

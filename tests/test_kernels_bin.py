@@ -25,7 +25,17 @@ CT = {np.dtype(np.int8): "int8_t", np.dtype(np.int16): "int16_t", np.dtype(np.ui
 FAMILIES = ["bconv2d_xnor", "bconv2d_xnor_f32", "bconv2d_bw", "bconv2d_bw_f32", "bdense_xnor", "bdense_xnor_f32",
             "bdense_bw", "bdense_bw_f32", "bmaxpool", "bpack", "bpack_f32"]
 VARIANTS = {"portable": [], "popcnt": ["-mpopcnt"], "avx2": ["-mavx2", "-mpopcnt"],
-            "tapwise": ["-DNNC_BIN_PATCH_WORDS=4"]}   # patches over 128 bits take the tap-by-tap path
+            "avx512": ["-mavx512f", "-mavx512vpopcntdq", "-mavx2", "-mpopcnt"],
+            # blocks of several SIMD vectors of pixels, one pixel (microcontrollers), an odd count
+            "avx512_pb48": ["-mavx512f", "-mavx512vpopcntdq", "-mavx2", "-mpopcnt", "-DNNC_BIN_PB=48"],
+            "avx2_pb32": ["-mavx2", "-mpopcnt", "-DNNC_BIN_PB=32"],
+            "popcnt_pb3": ["-mpopcnt", "-DNNC_BIN_PB=3"],
+            "pb1": ["-DNNC_BIN_PB=1"],
+            "pb3": ["-DNNC_BIN_PB=3"],
+            "tapwise": ["-DNNC_BIN_PATCH_WORDS=4", "-DNNC_BIN_QPATCH=4"],   # long patches go tap by tap
+            "qdot": ["-DNNC_BIN_QSIGNS=1"]}   # Q-format layers without the sign table
+HOST_FLAG = {"popcnt": "popcnt", "popcnt_pb3": "popcnt", "avx2": "avx2", "avx2_pb32": "avx2",
+             "avx512": "avx512_vpopcntdq", "avx512_pb48": "avx512_vpopcntdq"}
 
 
 class CLib:
@@ -231,11 +241,12 @@ def test_bconv2d_c_matches_twin(case):
     check_conv(case)
 
 
-@pytest.mark.parametrize("variant", ["popcnt", "avx2", "tapwise"])
+@pytest.mark.parametrize("variant", ["popcnt", "avx2", "avx512", "avx512_pb48", "avx2_pb32", "popcnt_pb3", "pb1", "pb3",
+                                     "tapwise", "qdot"])
 @settings(max_examples=50, **CFG)
 @given(case=conv_cases())
 def test_bconv2d_other_builds_match_twin(variant, case):
-    flag = {"popcnt": "popcnt", "avx2": "avx2"}.get(variant)
+    flag = HOST_FLAG.get(variant)
     if flag and not host_has(flag):
         pytest.skip(f"host has no {flag}")
     check_conv(case, variant)
@@ -291,11 +302,11 @@ def test_bdense_c_matches_twin(case):
     check_dense(case)
 
 
-@pytest.mark.parametrize("variant", ["popcnt", "avx2"])
+@pytest.mark.parametrize("variant", ["popcnt", "avx2", "avx512"])
 @settings(max_examples=30, **CFG)
 @given(case=dense_cases())
 def test_bdense_simd_builds_match_twin(variant, case):
-    if not host_has(variant):
+    if not host_has(HOST_FLAG[variant]):
         pytest.skip(f"host has no {variant}")
     check_dense(case, variant)
 

@@ -332,8 +332,9 @@ class BinaryFormat:
         return 4 * int(np.prod(self.storage_shape(shape), dtype=np.int64))
 
     def filter_nbytes(self, shape) -> int:
-        """Bytes of constant weights (Cout, ...): one dense run of bits per output channel."""
-        return 4 * int(shape[0]) * _words(int(np.prod(shape[1:], dtype=np.int64)))
+        """Bytes of constant weights (Cout, ...): one bit per weight, the filters back to back in
+        one run of bits padded to a whole word at its end (bits.pack_filters)."""
+        return 4 * _words(int(np.prod(shape, dtype=np.int64)))
 
     def quantize(self, x: np.ndarray) -> np.ndarray:
         """Pack real values: x >= 0 -> +1 (bit 0), x < 0 -> -1 (bit 1)."""
@@ -364,8 +365,9 @@ class TernaryFormat:
     interleaved word by word: word 2k is the nonzero mask (bit 1 <-> w != 0),
     word 2k+1 the sign (bit 1 <-> w = -1, 0 where w = 0).
 
-    Constant weights of binary layers (both formats) are packed per output
-    channel: the whole filter is one dense run of bits (``filter_nbytes``)."""
+    Constant weights of binary layers (both formats) are packed contiguously:
+    filter c (all the other axes) starts at bit c * filter size of one run of
+    bits over the whole tensor (``filter_nbytes``, bits.pack_filters)."""
     group: Optional[int] = None
     kind: str = "ternary"
     bits: int = 2

@@ -85,7 +85,7 @@ def weight_values(ctx, node) -> np.ndarray:
 
 
 def _packed_weights(ctx, node) -> Const:
-    """One dense run of bits per output channel (bits.pack_filters)."""
+    """The filters back to back in one run of bits, one bit per weight (bits.pack_filters)."""
     w = weight_values(ctx, node)
     q = pack_filters(w, ctx.g.tensors[node.inputs[1]].fmt.kind == "ternary")
     return Const(node.inputs[1], tuple(int(v) for v in q.ravel()), "uint32_t")

@@ -82,16 +82,24 @@ def popcount32(x: np.ndarray) -> np.ndarray:
 
 
 def pack_filters(w: np.ndarray, tern: bool = False) -> np.ndarray:
-    """Weights (Cout, ...) of {-1, +1} (or {-1, 0, +1}) packed densely per output channel: each
-    filter (all its other axes, last fastest) is one run of bits, padded to whole words at its end."""
+    """Weights (Cout, ...) of {-1, +1} (or {-1, 0, +1}) packed contiguously: each filter (all its
+    other axes, last fastest) is a run of n = prod(shape[1:]) bits and filter c starts at bit c * n
+    of one run over the whole tensor, padded to a whole word at its end only (ternary: the two
+    planes of that run interleaved word by word).  One bit per weight: 32x smaller than float32."""
     w = np.asarray(w)
-    rows = w.reshape(w.shape[0], -1)
-    return pack_ternary(rows, rows.shape[1]) if tern else pack_signs(rows, rows.shape[1])
+    flat = w.reshape(1, -1)
+    q = pack_ternary(flat, flat.shape[1]) if tern else pack_signs(flat, flat.shape[1])
+    return q.reshape(-1)
 
 
 def unpack_filters(q: np.ndarray, shape, tern: bool = False) -> np.ndarray:
     """Inverse of pack_filters: int8 values of ``shape``."""
     shape = tuple(int(s) for s in shape)
-    row = int(np.prod(shape[1:], dtype=np.int64))
-    v = unpack_ternary(q, (shape[0], row), row) if tern else unpack_signs(q, (shape[0], row), row)
+    n = int(np.prod(shape, dtype=np.int64))
+    v = unpack_ternary(q, (1, n), n) if tern else unpack_signs(q, (1, n), n)
     return v.reshape(shape)
+
+
+def filter_words(shape, tern: bool = False) -> int:
+    """uint32 words of pack_filters(w) for weights of ``shape``."""
+    return words(int(np.prod(shape, dtype=np.int64))) * (2 if tern else 1)

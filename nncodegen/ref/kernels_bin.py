@@ -7,7 +7,8 @@ arithmetic on {-1, +1} / {-1, 0, +1} integers, no popcount tricks, so that
 the C's XOR/popcount arithmetic is checked against plain convolutions.
 
 Weights: each output channel's filter (conv: [k_h][k_w][in_c/groups]; dense: [in_features])
-is one dense run of bits padded to whole words at its end (bits.pack_filters).
+is a run of n bits, filter c at bit c * n of one run over the layer, padded to a whole word at
+its end only (bits.pack_filters).
 
 Kernel names: ``{bconv2d|bdense}_{input}_{output}`` with input ``xnor``
 (packed bits, binary weights), ``xnor_tern`` (packed bits, ternary weights),
@@ -23,7 +24,7 @@ import numpy as np
 
 from ..lower.params import BConv, BDense, BinEpi, BPack, ConvGeom
 from . import fixedpoint as fx
-from .bits import pack_bits, unpack_bits, unpack_filters, unpack_signs, words
+from .bits import filter_words, pack_bits, unpack_bits, unpack_filters, unpack_signs, words
 from .float_ops import im2col
 
 ACC32_LIMIT = 1 << 31
@@ -39,11 +40,9 @@ def _u32(x, n: int) -> np.ndarray:
 
 
 def _weights(w, shape, tern: bool) -> np.ndarray:
-    """Packed weights (one dense run of bits per output channel, see pack_filters) -> int64
+    """Packed weights (filters back to back in one run of bits, see pack_filters) -> int64
     {-1, 0, +1} of logical ``shape``."""
-    row = int(np.prod(shape[1:], dtype=np.int64))
-    n = shape[0] * words(row) * (2 if tern else 1)
-    return unpack_filters(_u32(w, n), shape, tern).astype(np.int64)
+    return unpack_filters(_u32(w, filter_words(shape, tern)), shape, tern).astype(np.int64)
 
 
 def _check_acc(acc: np.ndarray, kernel: str) -> None:

@@ -286,11 +286,13 @@ typedef struct {
 /* ---- binary layers (bconv2d_*, bdense_*, bmaxpool, bpack_*, bunpack_*) ----
  * Binary maps are {-1, +1} bit-packed along channels into uint32 words:
  * bit 1 <-> -1, bit 0 <-> +1, channel i in word i / 32, bit i % 32, unused high
- * bits 0; an NHWC map takes [batch][h][w][ceil(c / 32)] words.  Weights: each
- * output channel's filter ([k_h][k_w][in_c / groups], or a dense row
- * [in_features]) is one dense run of bits, bit i = element i, padded to whole
- * words at the filter's end only; ternary filters interleave two planes per
- * word: [word][0] nonzero mask, [word][1] sign (bit 1 <-> -1).
+ * bits 0; an NHWC map takes [batch][h][w][ceil(c / 32)] words.  Weights: one
+ * run of bits per layer, one bit per weight: output channel c's filter
+ * ([k_h][k_w][in_c / groups], or a dense row [in_features]; n bits) is bits
+ * c * n .. c * n + n - 1 (bit i of the run is bit i % 32 of word i / 32), the
+ * run padded to a whole word at its end only; ternary weights interleave two
+ * planes per word of that run: [word][0] nonzero mask, [word][1] sign (bit 1
+ * <-> -1).
  *
  * Epilogue of output channel c from its accumulator acc (XNOR layers: acc =
  * sum of x*w over the counted taps; binary-weight layers: acc = sum of x*w in

@@ -7,7 +7,7 @@
 #include "nnc_types.h"
 
 /* input [batch][in_h][in_w][in_c] (XNOR: ceil(in_c/32) words per pixel), weights
- * [out_c][ceil(k_h*k_w*in_c/groups / 32) words (x2 planes for ternary)] (one dense run per filter), output
+ * ceil(out_c*k_h*k_w*(in_c/groups) / 32) words (x2 planes for ternary): filter c at bit c*k_h*k_w*in_c/groups, output
  * [batch][out_h][out_w][out_c] (bits: ceil(out_c/32) words per pixel).  residual: NULL or
  * a map of the output's shape and type added before the activation (epi.res_shift).
  * Legal: groups divides in_c and out_c; strides, dilations >= 1; pads >= 0; pad_kind 0

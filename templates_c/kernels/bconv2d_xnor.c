@@ -3,6 +3,7 @@
 #include "nnc_fixed.h"
 #include "bin_popcount.inc"
 #include "bin_epilogue.inc"
+#include "bin_block.inc"
 
 #define NNC_FN bconv2d_xnor_bits
 #define NNC_IN 0

@@ -4,6 +4,7 @@
 #define NNC_BIN_WITH_F32 1
 #include "bin_popcount.inc"
 #include "bin_epilogue.inc"
+#include "bin_block.inc"
 
 #define NNC_FN bconv2d_xnor_f32
 #define NNC_IN 0

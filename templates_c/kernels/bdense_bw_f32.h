@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include "nnc_types.h"
 
-/* input [batch][in words], weights [out_features][ceil(in_features/32) words (x2 for ternary)],
+/* input [batch][in words], weights ceil(out_features*in_features/32) words (x2 for ternary; row o at bit o*in_features),
  * output [batch][out_features]
  * (bits: ceil(out_features/32) words per row).  residual: NULL or like the output. */
 void bdense_bw_q7_f32(const nnc_bdense *p, const int8_t *input, const uint32_t *weights, const float *residual, float *output);
