@@ -1,17 +1,27 @@
-"""Host latency of generated C (float, q7, q15) against onnxruntime, in one run.
+"""Host latency of generated C (float32, q7, q15, affine int8) against onnxruntime, in one run.
 
-    python benchmarks/bench_latency.py [--runs 200] [--json benchmarks/results/latency.json]
+    python benchmarks/bench_latency.py [--runs 200] [--repeat 3] [--json benchmarks/results/latency.json]
 
 Models: the shipped MNIST example and a MobileNet-style stack of
 depthwise-separable blocks (built here with onnx.helper).  Every figure is a
-median over --runs single-sample inferences; onnxruntime runs with one
-thread, like the C.  Compare ratios, not absolute numbers: the machine is
-shared.
+median over --runs single-sample inferences (`nncodegen bench`, one process
+per build); onnxruntime runs with one thread, like the C.  Each model is timed
+in three builds of the same generated C:
+
+  portable  -O2 -DNNC_NO_SIMD      plain C loops (what any C99 compiler gets)
+  -O2       -O2                    the generated project's default on x86-64 (SSE2 paths of nnc_simd.h)
+  native    -O3 -march=native      this CPU's best (AVX2 paths where it has AVX2)
+
+Every build is timed --repeat times (separate processes) and the fastest
+median is kept (all of them are in the JSON); onnxruntime likewise.  Compare
+ratios, not absolute numbers: the machine is shared.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +35,14 @@ sys.path.insert(0, str(ROOT))
 import nncodegen  # noqa: E402
 from nncodegen.frontends.onnx_import import load_onnx  # noqa: E402
 from nncodegen.harness.bench import bench_outdir  # noqa: E402
+from nncodegen.harness.cbuild import find_cc  # noqa: E402
+
+BUILDS = {  # name: (optimization flags, defines)
+    "portable": ("-O2", ("NNC_NO_SIMD",)),
+    "O2": ("-O2", ()),
+    "native": ("-O3 -march=native", ()),
+}
+SCHEMES = ("f32", "q7", "q15", "int8")
 
 
 def mobilenet_stack(blocks=4, c=32, hw=32, seed=0):
@@ -80,9 +98,38 @@ def ort_latency(model_bytes, x_nchw, runs):
     return float(np.median(ts))
 
 
+def host_info():
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cc = find_cc()
+    ver = subprocess.run([cc, "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    import onnxruntime
+    return {"cpu": cpu, "cc": ver, "onnxruntime": onnxruntime.__version__}
+
+
+def format_table(rows):
+    hdr = (f"{'model':<16} {'MACs':>10} {'scheme':<6} {'portable':>9} {'-O2':>9} {'native':>9} {'ORT':>8} "
+           f"{'native/ORT':>10} {'vs f32':>7}")
+    lines = [hdr, "-" * len(hdr)]
+    for r in rows:
+        f32 = next(x for x in rows if x["model"] == r["model"] and x["scheme"] == "f32")
+        lines.append(f"{r['model']:<16} {r['macs']:>10,} {r['scheme']:<6} {r['portable_us']:>9.1f} {r['O2_us']:>9.1f} "
+                     f"{r['native_us']:>9.1f} {r['onnxruntime_us']:>8.1f} {r['native_us'] / r['onnxruntime_us']:>10.2f} "
+                     f"{r['native_us'] / f32['native_us']:>7.2f}")
+    lines.append("(median us per single-sample inference; native/ORT and vs f32 use the native build)")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=200)
+    ap.add_argument("--repeat", type=int, default=3, help="timings per build; the fastest median is kept")
     ap.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "latency.json"))
     a = ap.parse_args(argv)
     import onnx
@@ -99,31 +146,30 @@ def main(argv=None):
             if calib is None:
                 calib = np.random.default_rng(1).normal(size=(64,) + tuple(shape[1:])).astype(np.float32)
             x = calib[:1]
-            row = {"model": mname, "macs": None}
             print(f"[{mname}] onnxruntime", file=sys.stderr, flush=True)
-            row["onnxruntime_us"] = ort_latency(model.SerializeToString(), np.transpose(x, (0, 3, 1, 2)).copy()
-                                                if x.ndim == 4 else x, a.runs) / 1e3
-            for scheme in ("f32", "q7", "q15"):
-                print(f"[{mname}] {scheme}: compile + bench", file=sys.stderr, flush=True)
+            xo = np.transpose(x, (0, 3, 1, 2)).copy() if x.ndim == 4 else x
+            ort_us = min(ort_latency(model.SerializeToString(), xo, a.runs) for _ in range(a.repeat)) / 1e3
+            for scheme in SCHEMES:
                 gq = g if scheme == "f32" else nncodegen.quantize(g, calib, scheme)
                 out = nncodegen.generate(gq, Path(tmp) / f"{mname}_{scheme}", name=mname)
                 rep = json.loads((out / "report.json").read_text())
-                row["macs"] = rep["macs"]
-                res = bench_outdir(out, runs=a.runs)
-                row[f"{scheme}_us"] = res["median_ns"] / 1e3
-                row[f"{scheme}_arena"] = rep["arena_bytes"]
-                row[f"{scheme}_weights"] = rep["weight_bytes"]
-            rows.append(row)
-    hdr = f"{'model':<16} {'MACs':>10} {'ORT us':>9} {'f32 us':>9} {'q7 us':>9} {'q15 us':>9} " \
-          f"{'f32/ORT':>8} {'q7/f32':>7} {'q15/f32':>8}"
-    print(hdr)
-    print("-" * len(hdr))
-    for r in rows:
-        print(f"{r['model']:<16} {r['macs']:>10,} {r['onnxruntime_us']:>9.1f} {r['f32_us']:>9.1f} {r['q7_us']:>9.1f} "
-              f"{r['q15_us']:>9.1f} {r['f32_us'] / r['onnxruntime_us']:>8.2f} {r['q7_us'] / r['f32_us']:>7.2f} "
-              f"{r['q15_us'] / r['f32_us']:>8.2f}")
+                row = {"model": mname, "scheme": scheme, "macs": rep["macs"], "onnxruntime_us": ort_us,
+                       "arena_bytes": rep["arena_bytes"], "weight_bytes": rep["weight_bytes"]}
+                for build, (opt, defines) in BUILDS.items():
+                    print(f"[{mname}] {scheme}: {build} ({opt}{''.join(' -D' + d for d in defines)})",
+                          file=sys.stderr, flush=True)
+                    res = bench_outdir(out, runs=a.runs, opt=opt, defines=defines, repeat=a.repeat)
+                    row[f"{build}_us"] = res["median_ns"] / 1e3
+                    row[f"{build}_medians_us"] = [round(v / 1e3, 2) for v in res.get("medians_ns", [res["median_ns"]])]
+                    row[f"{build}_simd_path"] = res["simd_path"]
+                    row[f"{build}_layers_us"] = {l["name"]: round(l["mean_ns"] / 1e3, 2) for l in res["layers"]}
+                rows.append(row)
+    print(format_table(rows))
     Path(a.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.json).write_text(json.dumps({"runs": a.runs, "results": rows}, indent=2))
+    Path(a.json).write_text(json.dumps({"runs": a.runs, "repeat": a.repeat, "host": host_info(),
+                                        "builds": {k: " ".join([o] + [f"-D{d}" for d in ds])
+                                                   for k, (o, ds) in BUILDS.items()},
+                                        "results": rows}, indent=2))
     print(f"wrote {a.json}")
 
 

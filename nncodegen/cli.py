@@ -193,7 +193,7 @@ def cmd_bench(a) -> int:
         print(format_counts(res))
     else:
         from .harness.bench import bench_outdir, format_bench
-        res = bench_outdir(a.outdir, runs=a.runs, progress=progress)
+        res = bench_outdir(a.outdir, runs=a.runs, progress=progress, opt=a.opt)
         print(format_bench(res))
     if a.json:
         Path(a.json).write_text(json.dumps(res, indent=2))
@@ -215,7 +215,7 @@ def make_parser() -> argparse.ArgumentParser:
     c.add_argument("--rounding", choices=["double", "single"],
                    help="int8 requantization: TFLite's double rounding (default for --quantize int8) or single "
                         "rounding (default for QDQ/QOperator ONNX models)")
-    c.add_argument("--target", help="generic, x86-64, cortex-m4, cortex-m7, cortex-a53, cortex-a72, armv7-a")
+    c.add_argument("--target", help="generic, x86-64, x86-64-v3, cortex-m4, cortex-m7, cortex-a53, cortex-a72, armv7-a")
     c.add_argument("--config", help="JSON file with any of: name, quantize, calib, target, rounding, "
                    "float_layers (allow|error: may an int8 model run a layer in float)")
     c.set_defaults(fn=cmd_compile)
@@ -243,6 +243,9 @@ def make_parser() -> argparse.ArgumentParser:
                        "instructions per inference and per layer")
     b.add_argument("outdir")
     b.add_argument("--runs", type=int, default=100)
+    b.add_argument("--opt", default="-O3 -march=native",
+                   help="compiler flags of the timing build (default: %(default)s; e.g. -O2 for the generated "
+                        "project's own flags, add -DNNC_NO_SIMD for the portable C loops); reported in the JSON")
     b.add_argument("--target", help="count executed instructions instead of timing: host (callgrind / perf), "
                    "aarch64-linux, armv7-linux, cortex-m4, cortex-m4-softfloat, cortex-m7 (qemu + the project's "
                    "TCG plugin)")

@@ -24,7 +24,8 @@ class TargetInfo:
 
 TARGETS: Dict[str, TargetInfo] = {t.name: t for t in [
     TargetInfo("generic", "any", (), "", ()),
-    TargetInfo("x86-64", "x86_64", ("-march=x86-64-v2",), "", ("__POPCNT__",), "x86_64|AMD64"),
+    TargetInfo("x86-64", "x86_64", ("-march=x86-64-v2",), "", ("__SSE4_1__", "__POPCNT__"), "x86_64|AMD64"),
+    TargetInfo("x86-64-v3", "x86_64", ("-march=x86-64-v3",), "", ("__AVX2__", "__POPCNT__"), "x86_64|AMD64"),
     TargetInfo("cortex-a53", "aarch64", ("-mcpu=cortex-a53",), "aarch64-linux-gnu", ("__ARM_NEON",), "aarch64|arm64"),
     TargetInfo("cortex-a72", "aarch64", ("-mcpu=cortex-a72",), "aarch64-linux-gnu", ("__ARM_NEON",), "aarch64|arm64"),
     TargetInfo("armv7-a", "armv7", ("-march=armv7-a", "-mfpu=neon", "-mfloat-abi=hard"), "arm-linux-gnueabihf",

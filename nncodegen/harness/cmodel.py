@@ -43,7 +43,8 @@ def check_input_array(x: np.ndarray, shape: List[int], what: str = "input") -> n
 class CModel:
     """The generated C of one output directory, compiled and loaded."""
 
-    def __init__(self, outdir, trace: bool = False, opt: str = "-O2", cc=None):
+    def __init__(self, outdir, trace: bool = False, opt: str = "-O2", cc=None, extra_flags=()):
+        """``opt`` and ``extra_flags`` (e.g. ``["-march=native"]`` or ``["-DNNC_NO_SIMD"]``) go to the compiler."""
         self.outdir = Path(outdir)
         m = read_manifest(outdir)
         self.manifest = m
@@ -61,7 +62,8 @@ class CModel:
         header = f'#include "{self.name}.h"\n'
         self.ffi, self.lib = build_cffi(
             f"{self.name}{'_trace' if trace else ''}", [self.outdir / s for s in m["sources"]], cdef, inc,
-            header=header, opt=opt, defines=defines, cc=cc, libraries=["m"] if m.get("needs_libm") else [])
+            header=header, opt=opt, defines=defines, cc=cc, libraries=["m"] if m.get("needs_libm") else [],
+            extra_flags=list(extra_flags))
         self._run = getattr(self.lib, f"{self.name}_run")
         self.out_ctype = m.get("out_ctype", self.ctype)
         self.out_quantized = m.get("out_quantized", self.quantized)

@@ -51,6 +51,23 @@ static inline int32_t nnc_requantize(int64_t acc, const nnc_requant *rq, int32_t
     return nnc_sat(nnc_shift_round(nnc_leaky(acc, rq->leaky_q15), rq->shift[c]), rq->out_min, rq->out_max);
 }
 
+/* 1 when the epilogue of every one of the n output channels is a rounding right shift by 1..31
+ * and no leaky slope: then the kernels may requantize eight int32 accumulators at once with
+ * nnc_acc8_requant (nnc_simd.h), which computes the same values as nnc_requantize. */
+static inline int nnc_requant_shift_only(const nnc_requant *rq, int32_t n)
+{
+    int32_t c;
+    if (rq->leaky_q15 != 32768) {
+        return 0;
+    }
+    for (c = 0; c < n; ++c) {
+        if (rq->shift[c] < 1 || rq->shift[c] > 31) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* floor(n / d) for d > 0 */
 static inline int64_t nnc_floor_div(int64_t n, int64_t d)
 {

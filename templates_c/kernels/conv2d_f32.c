@@ -1,6 +1,32 @@
 /* Float 2-D convolution (NHWC, weights [out_c][k_h][k_w][in_c / groups]).
- * Every output accumulates in float, in the order ky, kx, ic; bias is added after the sum. */
+ *
+ * Summation order (the same on every target and SIMD path; bias is added after the sum):
+ *   - depthwise (one input channel per group, multiplier 1) and small K (one group,
+ *     k_h * k_w * in_c <= NNC_CONV_SMALLK_F32): one product after the other in the order ky, kx, ic,
+ *     from 0.0f, skipping taps outside the input: the plain loop's order.
+ *   - 1x1, patch and the generic path: nnc_dot_f32 (nnc_simd.h: eight partial sums, then the rest)
+ *     over each contiguous run of products -- the whole pixel for 1x1; the whole receptive field
+ *     (taps outside the input as 0.0f) with one group and k_h * k_w * in_c <= NNC_CONV_PATCH_F32;
+ *     else the in-range taps of a kernel row with one group and no horizontal dilation, otherwise
+ *     one tap's in_c / groups channels, the runs' sums added in the order ky (, kx).
+ * Fast paths: blocks of channels innermost with small local accumulator and weight blocks (no VLA,
+ * no malloc: at most NNC_DW_TAPS_F32 * 16, NNC_CONV_SMALLK_F32 * 8 and NNC_CONV_PATCH_F32 floats on
+ * the stack),
+ * and four output channels per pass over the input (nnc_dot4_f32). */
+#include <string.h>
+
 #include "conv2d_f32.h"
+#include "nnc_simd.h"
+
+#ifndef NNC_DW_TAPS_F32
+#define NNC_DW_TAPS_F32 9 /* depthwise: largest k_h * k_w with local transposed weights (3x3) */
+#endif
+#ifndef NNC_CONV_SMALLK_F32
+#define NNC_CONV_SMALLK_F32 32 /* small-K path: largest k_h * k_w * in_c */
+#endif
+#ifndef NNC_CONV_PATCH_F32
+#define NNC_CONV_PATCH_F32 128 /* patch path: largest k_h * k_w * in_c (one group) */
+#endif
 
 static float conv2d_f32_act(const nnc_act_f32 *act, float y)
 {
@@ -19,46 +45,115 @@ static float conv2d_f32_act(const nnc_act_f32 *act, float y)
 }
 
 /* 1x1, no padding, groups == 1, every output pixel on a real input pixel. */
-static void conv2d_f32_1x1(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *input,
-                           const float *weights, const float *bias, float *output)
+static NNC_NOINLINE void conv2d_f32_1x1(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *input,
+                                        const float *weights, const float *bias, float *output)
 {
-    int32_t b, oy, ox, oc, ic;
+    const int32_t cin = g->in_c;
+    int32_t b, oy, ox, oc, j;
     for (b = 0; b < g->batch; ++b) {
         for (oy = 0; oy < g->out_h; ++oy) {
             for (ox = 0; ox < g->out_w; ++ox) {
-                const float *ip = input + ((b * g->in_h + oy * g->stride_h) * g->in_w + ox * g->stride_w) * g->in_c;
+                const float *ip = input + ((b * g->in_h + oy * g->stride_h) * g->in_w + ox * g->stride_w) * cin;
                 float *op = output + ((b * g->out_h + oy) * g->out_w + ox) * g->out_c;
-                for (oc = 0; oc < g->out_c; ++oc) {
-                    const float *wp = weights + oc * g->in_c;
-                    float acc = 0.0f;
-                    for (ic = 0; ic < g->in_c; ++ic) {
-                        acc += ip[ic] * wp[ic];
+                for (oc = 0; oc + 4 <= g->out_c; oc += 4) {
+                    float s[4];
+                    nnc_dot4_f32(ip, weights + oc * cin, cin, cin, s);
+                    for (j = 0; j < 4; ++j) {
+                        op[oc + j] = conv2d_f32_act(act, bias != 0 ? s[j] + bias[oc + j] : s[j]);
                     }
-                    if (bias != 0) {
-                        acc += bias[oc];
-                    }
-                    op[oc] = conv2d_f32_act(act, acc);
+                }
+                for (; oc < g->out_c; ++oc) {
+                    const float acc = nnc_dot_f32(ip, weights + oc * cin, cin);
+                    op[oc] = conv2d_f32_act(act, bias != 0 ? acc + bias[oc] : acc);
                 }
             }
         }
     }
 }
 
-/* One input channel per group (depthwise, with any channel multiplier): the output pixel's
- * channels serve as accumulators so that the input is read contiguously. */
-static void conv2d_f32_depthwise(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *input,
-                                 const float *weights, const float *bias, float *output)
+/* Bias and activation of eight sums (output channels c .. c + 7) into out[0 .. 7]. */
+static void conv2d_f32_epi8(nnc_accf8 a, const float *bias, int32_t c, const nnc_act_f32 *act, float *out)
+{
+    int32_t j;
+    nnc_accf8_store(a, out);
+    for (j = 0; j < 8; ++j) {
+        out[j] = conv2d_f32_act(act, bias != 0 ? out[j] + bias[c + j] : out[j]);
+    }
+}
+
+/* One input channel per group (depthwise, with any channel multiplier). */
+static NNC_NOINLINE void conv2d_f32_depthwise(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *input,
+                                              const float *weights, const float *bias, float *output)
 {
     const int32_t mult = g->out_c / g->groups;
     const int32_t ksize = g->k_h * g->k_w;
-    int32_t b, oy, ox, ky, kx, c, m, oc;
+    int32_t b, oy, ox, ky, kx, c, m, oc, j, c0 = 0;
+    if (mult == 1 && ksize <= NNC_DW_TAPS_F32) {
+        /* blocks of 16 channels innermost, their weights transposed to [tap][channel] */
+        float wt[NNC_DW_TAPS_F32 * 16];
+        int32_t toff[NNC_DW_TAPS_F32]; /* tap offsets in the input for windows inside it */
+        for (c = 0; c < ksize; ++c) {
+            toff[c] = ((c / g->k_w) * g->dil_h * g->in_w + (c % g->k_w) * g->dil_w) * g->in_c;
+        }
+        for (; c0 + 16 <= g->in_c; c0 += 16) {
+            for (j = 0; j < 16; ++j) {
+                for (c = 0; c < ksize; ++c) {
+                    wt[c * 16 + j] = weights[(c0 + j) * ksize + c];
+                }
+            }
+            for (b = 0; b < g->batch; ++b) {
+                for (oy = 0; oy < g->out_h; ++oy) {
+                    const int32_t iy0 = oy * g->stride_h - g->pad_top;
+                    const int rows_in = iy0 >= 0 && iy0 + (g->k_h - 1) * g->dil_h < g->in_h;
+                    for (ox = 0; ox < g->out_w; ++ox) {
+                        const int32_t ix0 = ox * g->stride_w - g->pad_left;
+                        float *op = output + ((b * g->out_h + oy) * g->out_w + ox) * g->out_c + c0;
+                        nnc_accf8 a0 = nnc_accf8_zero(), a1 = nnc_accf8_zero();
+                        if (rows_in && ix0 >= 0 && ix0 + (g->k_w - 1) * g->dil_w < g->in_w) {
+                            const float *xb = input + ((b * g->in_h + iy0) * g->in_w + ix0) * g->in_c + c0;
+                            for (c = 0; c < ksize; ++c) {
+                                a0 = nnc_accf8_mac(a0, xb + toff[c], wt + c * 16);
+                                a1 = nnc_accf8_mac(a1, xb + toff[c] + 8, wt + c * 16 + 8);
+                            }
+                        } else {
+                            for (ky = 0; ky < g->k_h; ++ky) {
+                                const int32_t iy = iy0 + ky * g->dil_h;
+                                if (iy < 0 || iy >= g->in_h) {
+                                    continue;
+                                }
+                                for (kx = 0; kx < g->k_w; ++kx) {
+                                    const int32_t ix = ix0 + kx * g->dil_w;
+                                    const float *ip;
+                                    const float *wp;
+                                    if (ix < 0 || ix >= g->in_w) {
+                                        continue;
+                                    }
+                                    ip = input + ((b * g->in_h + iy) * g->in_w + ix) * g->in_c + c0;
+                                    wp = wt + (ky * g->k_w + kx) * 16;
+                                    a0 = nnc_accf8_mac(a0, ip, wp);
+                                    a1 = nnc_accf8_mac(a1, ip + 8, wp + 8);
+                                }
+                            }
+                        }
+                        conv2d_f32_epi8(a0, bias, c0, act, op);
+                        conv2d_f32_epi8(a1, bias, c0 + 8, act, op + 8);
+                    }
+                }
+            }
+        }
+        if (c0 == g->in_c) {
+            return;
+        }
+    }
+    /* the channels left over (all of them with a multiplier or a larger kernel): the output pixel's
+     * channels serve as accumulators so that the input is read contiguously */
     for (b = 0; b < g->batch; ++b) {
         for (oy = 0; oy < g->out_h; ++oy) {
             for (ox = 0; ox < g->out_w; ++ox) {
                 const int32_t iy0 = oy * g->stride_h - g->pad_top;
                 const int32_t ix0 = ox * g->stride_w - g->pad_left;
                 float *op = output + ((b * g->out_h + oy) * g->out_w + ox) * g->out_c;
-                for (oc = 0; oc < g->out_c; ++oc) {
+                for (oc = c0 * mult; oc < g->out_c; ++oc) {
                     op[oc] = 0.0f;
                 }
                 for (ky = 0; ky < g->k_h; ++ky) {
@@ -76,7 +171,7 @@ static void conv2d_f32_depthwise(const nnc_conv_geom *g, const nnc_act_f32 *act,
                         ip = input + ((b * g->in_h + iy) * g->in_w + ix) * g->in_c;
                         wp = weights + ky * g->k_w + kx;
                         if (mult == 1) {
-                            for (c = 0; c < g->in_c; ++c) {
+                            for (c = c0; c < g->in_c; ++c) {
                                 op[c] += ip[c] * wp[c * ksize];
                             }
                         } else {
@@ -89,7 +184,7 @@ static void conv2d_f32_depthwise(const nnc_conv_geom *g, const nnc_act_f32 *act,
                         }
                     }
                 }
-                for (oc = 0; oc < g->out_c; ++oc) {
+                for (oc = c0 * mult; oc < g->out_c; ++oc) {
                     float acc = op[oc];
                     if (bias != 0) {
                         acc += bias[oc];
@@ -101,57 +196,211 @@ static void conv2d_f32_depthwise(const nnc_conv_geom *g, const nnc_act_f32 *act,
     }
 }
 
+/* One group, k_h * k_w * in_c <= NNC_CONV_SMALLK_F32: blocks of 8 output channels, their weights
+ * transposed to [k][channel], the in-range taps one after the other.  Returns the first output
+ * channel it did not compute. */
+static NNC_NOINLINE int32_t conv2d_f32_smallk(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *input,
+                                              const float *weights, const float *bias, float *output)
+{
+    const int32_t cin = g->in_c, kk = g->k_h * g->k_w * cin;
+    float wt[NNC_CONV_SMALLK_F32 * 8]; /* [k][output channel of the block] */
+    int32_t koff[NNC_CONV_SMALLK_F32];  /* offsets in the input for windows inside it */
+    int32_t oc0, b, oy, ox, ky, kx, ci, k, j;
+    for (k = 0; k < kk; ++k) {
+        const int32_t tap = k / cin;
+        koff[k] = ((tap / g->k_w) * g->dil_h * g->in_w + (tap % g->k_w) * g->dil_w) * cin + k % cin;
+    }
+    for (oc0 = 0; oc0 + 8 <= g->out_c; oc0 += 8) {
+        for (j = 0; j < 8; ++j) {
+            for (k = 0; k < kk; ++k) {
+                wt[k * 8 + j] = weights[(oc0 + j) * kk + k];
+            }
+        }
+        for (b = 0; b < g->batch; ++b) {
+            for (oy = 0; oy < g->out_h; ++oy) {
+                const int32_t iy0 = oy * g->stride_h - g->pad_top;
+                const int rows_in = iy0 >= 0 && iy0 + (g->k_h - 1) * g->dil_h < g->in_h;
+                for (ox = 0; ox < g->out_w; ++ox) {
+                    const int32_t ix0 = ox * g->stride_w - g->pad_left;
+                    float *op = output + ((b * g->out_h + oy) * g->out_w + ox) * g->out_c + oc0;
+                    nnc_accf8 a = nnc_accf8_zero();
+                    if (rows_in && ix0 >= 0 && ix0 + (g->k_w - 1) * g->dil_w < g->in_w) {
+                        const float *xb = input + ((b * g->in_h + iy0) * g->in_w + ix0) * cin;
+                        for (k = 0; k < kk; ++k) {
+                            a = nnc_accf8_mac_bcast(a, xb[koff[k]], wt + k * 8);
+                        }
+                    } else {
+                        for (ky = 0; ky < g->k_h; ++ky) {
+                            const int32_t iy = iy0 + ky * g->dil_h;
+                            if (iy < 0 || iy >= g->in_h) {
+                                continue;
+                            }
+                            for (kx = 0; kx < g->k_w; ++kx) {
+                                const int32_t ix = ix0 + kx * g->dil_w;
+                                const float *ip;
+                                const float *wp;
+                                if (ix < 0 || ix >= g->in_w) {
+                                    continue;
+                                }
+                                ip = input + ((b * g->in_h + iy) * g->in_w + ix) * cin;
+                                wp = wt + (ky * g->k_w + kx) * cin * 8;
+                                for (ci = 0; ci < cin; ++ci) {
+                                    a = nnc_accf8_mac_bcast(a, ip[ci], wp + ci * 8);
+                                }
+                            }
+                        }
+                    }
+                    conv2d_f32_epi8(a, bias, oc0, act, op);
+                }
+            }
+        }
+    }
+    return oc0;
+}
+
+/* One group, k_h * k_w * in_c <= NNC_CONV_PATCH_F32: the receptive field of each output pixel is
+ * gathered into a local patch ([k_h][k_w][in_c], like a weight row; 0.0f for taps outside the
+ * input, whose products +-0 leave the partial sums unchanged), then one nnc_dot_f32 of
+ * k_h * k_w * in_c elements per output channel, four channels per pass, from oc_first on. */
+static NNC_NOINLINE void conv2d_f32_patch(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *input,
+                                          const float *weights, const float *bias, float *output, int32_t oc_first)
+{
+    const int32_t cin = g->in_c, kk = g->k_h * g->k_w * cin;
+    float patch[NNC_CONV_PATCH_F32];
+    int32_t b, oy, ox, ky, kx, i, oc, j;
+    for (b = 0; b < g->batch; ++b) {
+        for (oy = 0; oy < g->out_h; ++oy) {
+            for (ox = 0; ox < g->out_w; ++ox) {
+                float *op = output + ((b * g->out_h + oy) * g->out_w + ox) * g->out_c;
+                float *pp = patch;
+                for (ky = 0; ky < g->k_h; ++ky) {
+                    const int32_t iy = oy * g->stride_h - g->pad_top + ky * g->dil_h;
+                    for (kx = 0; kx < g->k_w; ++kx, pp += cin) {
+                        const int32_t ix = ox * g->stride_w - g->pad_left + kx * g->dil_w;
+                        if (iy < 0 || iy >= g->in_h || ix < 0 || ix >= g->in_w) {
+                            for (i = 0; i < cin; ++i) {
+                                pp[i] = 0.0f;
+                            }
+                        } else {
+                            memcpy(pp, input + ((b * g->in_h + iy) * g->in_w + ix) * cin, (size_t)cin * sizeof(float));
+                        }
+                    }
+                }
+                for (oc = oc_first; oc + 4 <= g->out_c; oc += 4) {
+                    float s[4];
+                    nnc_dot4_f32(patch, weights + oc * kk, kk, kk, s);
+                    for (j = 0; j < 4; ++j) {
+                        op[oc + j] = conv2d_f32_act(act, bias != 0 ? s[j] + bias[oc + j] : s[j]);
+                    }
+                }
+                for (; oc < g->out_c; ++oc) {
+                    const float acc = nnc_dot_f32(patch, weights + oc * kk, kk);
+                    op[oc] = conv2d_f32_act(act, bias != 0 ? acc + bias[oc] : acc);
+                }
+            }
+        }
+    }
+}
+
+/* Sums over the taps of output pixel (b, oy, ox) for output channels oc .. oc + nb - 1 (nb = 4 or 1). */
+static void conv2d_f32_taps(const nnc_conv_geom *g, const float *input, const float *weights, int32_t b,
+                            int32_t oy, int32_t ox, int32_t oc, int32_t nb, float *acc)
+{
+    const int32_t cin_g = g->in_c / g->groups;
+    const int32_t ci0 = oc / (g->out_c / g->groups) * cin_g;
+    const int32_t wsz = g->k_h * g->k_w * cin_g;
+    const int32_t bx = ox * g->stride_w - g->pad_left;
+    const int32_t kx0 = bx < 0 ? -bx : 0;
+    const int32_t kx1 = g->in_w - bx < g->k_w ? g->in_w - bx : g->k_w;
+    const int rowwise = g->groups == 1 && g->dil_w == 1;
+    float s[4];
+    int32_t ky, kx, j;
+    for (ky = 0; ky < g->k_h; ++ky) {
+        const int32_t iy = oy * g->stride_h - g->pad_top + ky * g->dil_h;
+        const float *xrow;
+        const float *wrow;
+        if (iy < 0 || iy >= g->in_h) {
+            continue;
+        }
+        xrow = input + (b * g->in_h + iy) * g->in_w * g->in_c;
+        wrow = weights + (oc * g->k_h + ky) * g->k_w * cin_g;
+        if (rowwise) {
+            if (kx1 > kx0) {
+                const float *x = xrow + (bx + kx0) * g->in_c;
+                const int32_t len = (kx1 - kx0) * g->in_c;
+                if (nb == 4) {
+                    nnc_dot4_f32(x, wrow + kx0 * cin_g, wsz, len, s);
+                    for (j = 0; j < 4; ++j) {
+                        acc[j] += s[j];
+                    }
+                } else {
+                    acc[0] += nnc_dot_f32(x, wrow + kx0 * cin_g, len);
+                }
+            }
+            continue;
+        }
+        for (kx = 0; kx < g->k_w; ++kx) {
+            const int32_t ix = bx + kx * g->dil_w;
+            if (ix < 0 || ix >= g->in_w) {
+                continue;
+            }
+            if (nb == 4) {
+                nnc_dot4_f32(xrow + ix * g->in_c + ci0, wrow + kx * cin_g, wsz, cin_g, s);
+                for (j = 0; j < 4; ++j) {
+                    acc[j] += s[j];
+                }
+            } else {
+                acc[0] += nnc_dot_f32(xrow + ix * g->in_c + ci0, wrow + kx * cin_g, cin_g);
+            }
+        }
+    }
+}
+
 void conv2d_f32(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *input, const float *weights,
                 const float *bias, float *output)
 {
     const int32_t cin_g = g->in_c / g->groups;
     const int32_t cout_g = g->out_c / g->groups;
-    const int32_t wsize = g->k_h * g->k_w * cin_g; /* weights per output channel */
-    int32_t b, oy, ox, oc, ky, kx, ic;
+    int32_t b, oy, ox, grp, oc, oc_first = 0, j;
 
     if (g->k_h == 1 && g->k_w == 1 && g->pad_top == 0 && g->pad_left == 0 && g->groups == 1 &&
-        (g->out_h - 1) * g->stride_h < g->in_h && (g->out_w - 1) * g->stride_w < g->in_w) {
+        (g->out_h - 1) * g->stride_h < g->in_h && (g->out_w - 1) * g->stride_w < g->in_w &&
+        (g->in_c > NNC_CONV_SMALLK_F32 || g->out_c < 8)) {
         conv2d_f32_1x1(g, act, input, weights, bias, output);
         return;
     }
-    if (cin_g == 1) {
+    if (g->groups == 1 && g->k_h * g->k_w * g->in_c <= NNC_CONV_SMALLK_F32 && g->out_c >= 8) {
+        oc_first = conv2d_f32_smallk(g, act, input, weights, bias, output);
+        if (oc_first == g->out_c) {
+            return;
+        }
+    } else if (cin_g == 1) {
         conv2d_f32_depthwise(g, act, input, weights, bias, output);
         return;
     }
+    if (g->groups == 1 && g->k_h * g->k_w * g->in_c <= NNC_CONV_PATCH_F32) {
+        conv2d_f32_patch(g, act, input, weights, bias, output, oc_first);
+        return;
+    }
     for (b = 0; b < g->batch; ++b) {
-        const float *ib = input + b * g->in_h * g->in_w * g->in_c;
         for (oy = 0; oy < g->out_h; ++oy) {
-            const int32_t iy0 = oy * g->stride_h - g->pad_top;
             for (ox = 0; ox < g->out_w; ++ox) {
-                const int32_t ix0 = ox * g->stride_w - g->pad_left;
                 float *op = output + ((b * g->out_h + oy) * g->out_w + ox) * g->out_c;
-                for (oc = 0; oc < g->out_c; ++oc) {
-                    const float *wq = weights + oc * wsize;
-                    const float *ig = ib + (oc / cout_g) * cin_g;
-                    float acc = 0.0f;
-                    for (ky = 0; ky < g->k_h; ++ky) {
-                        const int32_t iy = iy0 + ky * g->dil_h;
-                        if (iy < 0 || iy >= g->in_h) {
-                            continue;
-                        }
-                        for (kx = 0; kx < g->k_w; ++kx) {
-                            const int32_t ix = ix0 + kx * g->dil_w;
-                            const float *ip;
-                            const float *wp;
-                            if (ix < 0 || ix >= g->in_w) {
-                                continue;
-                            }
-                            ip = ig + (iy * g->in_w + ix) * g->in_c;
-                            wp = wq + (ky * g->k_w + kx) * cin_g;
-                            for (ic = 0; ic < cin_g; ++ic) {
-                                acc += ip[ic] * wp[ic];
-                            }
+                for (grp = 0; grp < g->groups; ++grp) {
+                    const int32_t oc_end = (grp + 1) * cout_g;
+                    oc = grp * cout_g > oc_first ? grp * cout_g : oc_first;
+                    for (; oc + 4 <= oc_end; oc += 4) {
+                        float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+                        conv2d_f32_taps(g, input, weights, b, oy, ox, oc, 4, acc);
+                        for (j = 0; j < 4; ++j) {
+                            op[oc + j] = conv2d_f32_act(act, bias != 0 ? acc[j] + bias[oc + j] : acc[j]);
                         }
                     }
-                    if (bias != 0) {
-                        acc += bias[oc];
+                    for (; oc < oc_end; ++oc) {
+                        float acc = 0.0f;
+                        conv2d_f32_taps(g, input, weights, b, oy, ox, oc, 1, &acc);
+                        op[oc] = conv2d_f32_act(act, bias != 0 ? acc + bias[oc] : acc);
                     }
-                    op[oc] = conv2d_f32_act(act, acc);
                 }
             }
         }

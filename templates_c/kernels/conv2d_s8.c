@@ -12,124 +12,54 @@
  * 255 * 128 < 2^15, and the compiler selects this kernel only after proving
  * |bias| + sum |x + offset| * |w| < 2^31 for every output channel (worst case
  * over all inputs), which bounds every partial sum in any order.  Integer
- * addition is exact, so the fast paths (other loop orders) are bit-identical.
+ * addition is exact, so the fast paths (other loop orders, blocks of channels, SIMD dot products
+ * with the offset added in int16) are bit-identical.
+ * Body (pointwise, depthwise, small-K and generic paths) in conv2d_qn.inc, shared with q7 / q15.
  */
 #include "conv2d_s8.h"
 #include "nnc_affine.h"
+#include "nnc_simd.h"
 
-/* 1x1, stride 1, no padding, one group: a dense layer over the pixels. */
-static void conv2d_s8_pointwise(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t *input,
-                                const int8_t *weights, const int32_t *bias, int8_t *output)
-{
-    const int32_t pixels = g->batch * g->in_h * g->in_w;
-    const int32_t off = rq->input_offset;
-    int32_t p, oc, ci;
-    for (p = 0; p < pixels; ++p) {
-        const int8_t *x = input + p * g->in_c;
-        int8_t *y = output + p * g->out_c;
-        for (oc = 0; oc < g->out_c; ++oc) {
-            const int8_t *w = weights + oc * g->in_c;
-            int32_t acc = 0;
-            for (ci = 0; ci < g->in_c; ++ci) {
-                acc += ((int32_t)x[ci] + off) * w[ci];
-            }
-            if (bias) {
-                acc += bias[oc];
-            }
-            y[oc] = (int8_t)nnc_requant_s8_apply(acc, rq, oc);
-        }
-    }
-}
+#define NNC_T int8_t
+#define NNC_RQ nnc_requant_s8
+#define NNC_XOFF(rq) ((rq)->input_offset)
+#define NNC_REQUANT(acc, rq, c) nnc_requant_s8_apply(acc, rq, c)
+#if defined(NNC_HAVE_REQUANT8_S8)
+#define NNC_BLK_REQUANT_RQ(a, rq, c, v)                                                                      \
+    nnc_acc8_requant_s8(a, (rq)->multiplier + (c), (rq)->shift + (c), (rq)->rounding, (rq)->output_offset, \
+                        (rq)->out_min, (rq)->out_max, v)
+#endif
+#define NNC_ACC int32_t
+#define NNC_DOT(x, w, n, off) nnc_dot_s8o_i32(x, w, n, off)
+#define NNC_DOT4(x, w, ws, n, off, out) nnc_dot4_s8o_i32(x, w, ws, n, off, out)
+#define NNC_DOT8(x, w, ws, n, off) nnc_dot8_s8o_i32(x, w, ws, n, off)
+#define NNC_BLK nnc_acc8
+#define NNC_BLK_LOAD nnc_acc8_load
+#define NNC_BLK_STORE nnc_acc8_store
+#define NNC_BLK_MAC(a, x, off, w) nnc_acc8_mac_s8(a, x, off, w)
+#define NNC_BLK_MACB nnc_acc8_mac_bcast
+#if defined(NNC_HAVE_MAC2)
+#define NNC_BLK_MAC2B nnc_acc8_mac2_bcast
+#endif
+#define NNC_SHIFT_ONLY(rq, n) 0
+#define NNC_FN(name) name##_s8
+#include "conv2d_qn.inc"
+#undef NNC_ACC
+#undef NNC_DOT
+#undef NNC_DOT4
+#undef NNC_DOT8
+#undef NNC_FN
+#undef NNC_BLK
+#undef NNC_BLK_LOAD
+#undef NNC_BLK_STORE
+#undef NNC_BLK_MAC
+#undef NNC_BLK_MACB
+#undef NNC_BLK_MAC2B
+#undef NNC_BLK_REQUANT
+#undef NNC_SHIFT_ONLY
 
-/* Depthwise with multiplier 1 (groups == in_c == out_c). */
-static void conv2d_s8_depthwise(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t *input,
-                                const int8_t *weights, const int32_t *bias, int8_t *output)
-{
-    const int32_t c_n = g->in_c;
-    const int32_t off = rq->input_offset;
-    int32_t n, oy, ox, c, ky, kx;
-    for (n = 0; n < g->batch; ++n) {
-        for (oy = 0; oy < g->out_h; ++oy) {
-            for (ox = 0; ox < g->out_w; ++ox) {
-                int8_t *y = output + ((n * g->out_h + oy) * g->out_w + ox) * c_n;
-                for (c = 0; c < c_n; ++c) {
-                    const int8_t *w = weights + c * g->k_h * g->k_w;
-                    int32_t acc = 0;
-                    for (ky = 0; ky < g->k_h; ++ky) {
-                        const int32_t iy = oy * g->stride_h - g->pad_top + ky * g->dil_h;
-                        if (iy < 0 || iy >= g->in_h) {
-                            continue;
-                        }
-                        for (kx = 0; kx < g->k_w; ++kx) {
-                            const int32_t ix = ox * g->stride_w - g->pad_left + kx * g->dil_w;
-                            if (ix < 0 || ix >= g->in_w) {
-                                continue;
-                            }
-                            acc += ((int32_t)input[((n * g->in_h + iy) * g->in_w + ix) * c_n + c] + off) *
-                                   w[ky * g->k_w + kx];
-                        }
-                    }
-                    if (bias) {
-                        acc += bias[c];
-                    }
-                    y[c] = (int8_t)nnc_requant_s8_apply(acc, rq, c);
-                }
-            }
-        }
-    }
-}
-
-void conv2d_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t *input, const int8_t *weights,
-               const int32_t *bias, int8_t *output)
-{
-    const int32_t cin_g = g->in_c / g->groups;
-    const int32_t cout_g = g->out_c / g->groups;
-    const int32_t off = rq->input_offset;
-    int32_t n, oy, ox, grp, oc, ky, kx, ci;
-
-    if (g->k_h == 1 && g->k_w == 1 && g->stride_h == 1 && g->stride_w == 1 && g->pad_top == 0 &&
-        g->pad_left == 0 && g->groups == 1 && g->out_h == g->in_h && g->out_w == g->in_w) {
-        conv2d_s8_pointwise(g, rq, input, weights, bias, output);
-        return;
-    }
-    if (g->groups == g->in_c && g->out_c == g->in_c) {
-        conv2d_s8_depthwise(g, rq, input, weights, bias, output);
-        return;
-    }
-    for (n = 0; n < g->batch; ++n) {
-        for (oy = 0; oy < g->out_h; ++oy) {
-            for (ox = 0; ox < g->out_w; ++ox) {
-                int8_t *y = output + ((n * g->out_h + oy) * g->out_w + ox) * g->out_c;
-                for (grp = 0; grp < g->groups; ++grp) {
-                    const int32_t ci0 = grp * cin_g;
-                    for (oc = grp * cout_g; oc < (grp + 1) * cout_g; ++oc) {
-                        int32_t acc = 0;
-                        for (ky = 0; ky < g->k_h; ++ky) {
-                            const int32_t iy = oy * g->stride_h - g->pad_top + ky * g->dil_h;
-                            if (iy < 0 || iy >= g->in_h) {
-                                continue;
-                            }
-                            for (kx = 0; kx < g->k_w; ++kx) {
-                                const int32_t ix = ox * g->stride_w - g->pad_left + kx * g->dil_w;
-                                const int8_t *x;
-                                const int8_t *w;
-                                if (ix < 0 || ix >= g->in_w) {
-                                    continue;
-                                }
-                                x = input + ((n * g->in_h + iy) * g->in_w + ix) * g->in_c + ci0;
-                                w = weights + ((oc * g->k_h + ky) * g->k_w + kx) * cin_g;
-                                for (ci = 0; ci < cin_g; ++ci) {
-                                    acc += ((int32_t)x[ci] + off) * w[ci];
-                                }
-                            }
-                        }
-                        if (bias) {
-                            acc += bias[oc];
-                        }
-                        y[oc] = (int8_t)nnc_requant_s8_apply(acc, rq, oc);
-                    }
-                }
-            }
-        }
-    }
-}
+#undef NNC_T
+#undef NNC_RQ
+#undef NNC_XOFF
+#undef NNC_REQUANT
+#undef NNC_BLK_REQUANT_RQ

@@ -30,9 +30,7 @@ void maxpool_f32(const nnc_conv_geom *g, const float *input, float *output)
                     for (ix = x_lo; ix < x_hi; ++ix) {
                         const float *ip = input + ((b * g->in_h + iy) * g->in_w + ix) * ch;
                         for (c = 0; c < ch; ++c) {
-                            if (ip[c] > op[c]) {
-                                op[c] = ip[c];
-                            }
+                            op[c] = ip[c] > op[c] ? ip[c] : op[c]; /* MAXPS: NaN inputs are skipped */
                         }
                     }
                 }
@@ -112,9 +110,7 @@ void global_maxpool_f32(const nnc_conv_geom *g, const float *input, float *outpu
         }
         for (i = 1; i < hw; ++i) {
             for (c = 0; c < ch; ++c) {
-                if (ib[i * ch + c] > op[c]) {
-                    op[c] = ib[i * ch + c];
-                }
+                op[c] = ib[i * ch + c] > op[c] ? ib[i * ch + c] : op[c];
             }
         }
     }

@@ -1,0 +1,433 @@
+"""The MAC kernels' fast paths and x86 SIMD builds on the host.
+
+conv2d and dense (q7, q15 and their int32/int64 variants, affine int8, float32) take different
+paths by shape: pointwise, depthwise in blocks of 16 channels, small K (blocks of 8 output
+channels over transposed weights), patch (one dot product per output channel), generic (rows or
+taps), each with vector tails.  tests/test_kernels_q.py and friends check every kernel against its
+twin on small shapes; here the shapes are large enough to enter every block and tail, and each
+kernel is built once per SIMD path nnc_simd.h can take on this host:
+
+  portable  -DNNC_NO_SIMD (plain C)      sse2    no flags (the x86-64 baseline: the default build)
+  sse4.1    -msse4.1                     avx2    -mavx2
+  native    -O3 -march=native (whatever this CPU has, e.g. AVX-512 code generation around AVX2 paths)
+
+Integer kernels must equal their twins bit for bit in every build.  Float kernels must equal the
+portable build bit for bit (nnc_dot_f32 and the accumulator blocks define one summation order for
+every path) and their float64 twin within the float tolerance of tests/test_kernels_f32.py.
+tests/c/simd_dot_check.c (every dot product against its portable definition, all lengths and
+alignments) runs in each build too.  On a non-x86 host only the portable and native builds run.
+"""
+from __future__ import annotations
+
+import functools
+import platform
+import shutil
+import subprocess
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from nncodegen.harness.cbuild import STRICT_FLAGS, build_cffi, find_cc
+from nncodegen.harness.cdefs import cdef_from_headers
+from nncodegen.harness.cross import compiler_features
+from nncodegen.ir.ops import conv_out_size
+from nncodegen.lower.params import ActF32, ConvGeom, DenseGeom, Requant, RequantS8, to_cffi
+from nncodegen.paths import include_dir, kernels_dir
+from nncodegen.ref import kernels_f32 as kf
+from nncodegen.ref import kernels_q as kq
+from nncodegen.ref import kernels_s8 as ks
+
+import test_kernels_q as tq
+import test_kernels_s8 as ts8
+
+HERE = Path(__file__).resolve().parent
+X86 = platform.machine().lower() in ("x86_64", "amd64", "i686", "i386")
+# name: (optimization, extra flags, cpu flag the host needs, expected NNC_SIMD_PATH)
+VARIANTS = {
+    "portable": ("-O2", ["-DNNC_NO_SIMD"], None, "portable"),
+    "sse2": ("-O2", [], None, "sse2"),
+    "sse4.1": ("-O2", ["-msse4.1"], "sse4_1", "sse4.1"),
+    "avx2": ("-O2", ["-mavx2"], "avx2", "avx2"),
+    "native": ("-O3", ["-march=native"], None, None),
+}
+FAMILIES = ["conv2d_q7", "conv2d_q15", "conv2d_s8", "conv2d_f32", "dense_q7", "dense_q15", "dense_s8", "dense_f32"]
+CFG = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+CTYPE = {np.dtype(np.int8): "int8_t", np.dtype(np.int16): "int16_t", np.dtype(np.int32): "int32_t",
+         np.dtype(np.float32): "float"}
+
+
+def cpu_flags():
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return set()
+    line = next((l for l in text.splitlines() if l.startswith("flags")), "")
+    return set(line.split(":", 1)[-1].split())
+
+
+def need(variant):
+    opt, flags, cpu, _ = VARIANTS[variant]
+    if variant in ("sse2", "sse4.1", "avx2") and not X86:
+        pytest.skip(f"{variant}: x86 only")
+    if cpu and cpu not in cpu_flags():
+        pytest.skip(f"host CPU has no {cpu}")
+    return opt, flags
+
+
+@functools.lru_cache(maxsize=None)
+def lib(variant):
+    opt, flags = need(variant)
+    kd = kernels_dir()
+    sources = [kd / f"{f}.c" for f in FAMILIES]
+    headers = [s.with_suffix(".h") for s in sources]
+    incs = [include_dir(), kd]
+    # the cache key of build_cffi covers .h and .inc files of the include dirs, and the flags
+    header = "".join(f'#include "{h.name}"\n' for h in headers)
+    return build_cffi(f"kernels_simd_{variant.replace('.', '')}", sources, cdef_from_headers(headers, incs), incs,
+                      header=header, opt=opt, extra_flags=flags, libraries=["m"])
+
+
+def call(variant, name, params, arrays, out_shape, out_dtype):
+    ffi, clib = lib(variant)
+    keep = []
+    args = [to_cffi(ffi, p, keep) if p is not None else ffi.NULL for p in params]
+    for a in arrays:
+        args.append(ffi.NULL if a is None else ffi.from_buffer(CTYPE[a.dtype] + "[]", a))
+    out = np.full(out_shape, np.nan, np.float32) if out_dtype == np.float32 else tq.garbage(out_shape, out_dtype)
+    getattr(clib, name)(*args, ffi.from_buffer(CTYPE[out.dtype] + "[]", out))
+    return out
+
+
+# ---------------------------------------------------------------- shapes that reach every path
+
+def draw_conv(data):
+    """(kind, ConvGeom) for one of the conv2d paths, with channel counts that fill blocks and leave tails."""
+    ints = lambda lo, hi, label: data.draw(st.integers(lo, hi), label=label)  # noqa: E731
+    kind = data.draw(st.sampled_from(["pointwise", "depthwise", "depthwise_big_k", "small_k", "patch", "rows",
+                                      "taps", "grouped"]), label="kind")
+    groups, dh, dw = 1, ints(1, 2, "dil_h"), 1
+    if kind == "pointwise":
+        cin, cout, kh, kw = ints(1, 70, "in_c"), ints(1, 21, "out_c"), 1, 1
+    elif kind in ("depthwise", "depthwise_big_k"):
+        cin = cout = groups = data.draw(st.sampled_from([16, 17, 31, 32, 40]), label="channels")
+        kh, kw = (ints(1, 3, "k_h"), ints(1, 3, "k_w")) if kind == "depthwise" else (ints(4, 5, "k_h"), 3)
+        dw = ints(1, 2, "dil_w")
+    elif kind == "small_k":
+        cin, cout = ints(1, 3, "in_c"), ints(8, 21, "out_c")
+        kh, kw = ints(1, 3, "k_h"), ints(1, 3, "k_w")
+        dw = ints(1, 2, "dil_w")
+    elif kind == "patch":
+        cin, cout = ints(4, 20, "in_c"), ints(1, 21, "out_c")
+        kh, kw = ints(2, 3, "k_h"), ints(2, 3, "k_w")
+        dw = ints(1, 2, "dil_w")
+    elif kind in ("rows", "taps"):  # k_h * k_w * in_c above the patch size (256)
+        cin, cout, kh, kw = ints(29, 40, "in_c"), ints(1, 13, "out_c"), 3, 3
+        dw = 1 if kind == "rows" else 2
+    else:
+        groups = ints(2, 3, "groups")
+        cin, cout = groups * ints(1, 20, "cin_g"), groups * ints(1, 9, "cout_g")
+        kh, kw = ints(1, 3, "k_h"), ints(1, 3, "k_w")
+    sh, sw = (1, 1) if kind == "pointwise" else (ints(1, 2, "stride_h"), ints(1, 2, "stride_w"))
+    pt = pb = pl = pr = 0
+    if kind != "pointwise":
+        pt, pb = ints(0, kh - 1, "pad_top"), ints(0, kh - 1, "pad_bottom")
+        pl, pr = ints(0, kw - 1, "pad_left"), ints(0, kw - 1, "pad_right")
+    h = max(1, dh * (kh - 1) + 1 - pt - pb) + ints(0, 5, "extra_h")
+    w = max(1, dw * (kw - 1) + 1 - pl - pr) + ints(0, 5, "extra_w")
+    oh, ow = conv_out_size(h, kh, sh, pt, pb, dh), conv_out_size(w, kw, sw, pl, pr, dw)
+    return kind, ConvGeom(ints(1, 2, "batch"), h, w, cin, oh, ow, cout, kh, kw, sh, sw, pt, pl, dh, dw, groups)
+
+
+def draw_dense(data):
+    return DenseGeom(data.draw(st.integers(1, 2), label="batch"), data.draw(st.integers(1, 300), label="in"),
+                     data.draw(st.integers(1, 21), label="out"))
+
+
+def draw_q_requant(data, out_c, dtype):
+    """Shift-only epilogues (the block requantization) half of the time, anything else otherwise."""
+    if data.draw(st.booleans(), label="shift only"):
+        top = 24 if dtype == np.int8 else 31
+        shifts = data.draw(st.lists(st.integers(1, top), min_size=out_c, max_size=out_c), label="shifts")
+        lo, hi = tq.draw_bounds(data, dtype)
+        return Requant(tuple(shifts), lo, hi, 32768)
+    return tq.draw_requant(data, out_c, dtype)
+
+
+# ---------------------------------------------------------------- tests
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_simd_path_of_each_build(variant):
+    opt, flags = need(variant)
+    want = VARIANTS[variant][3]
+    if want is None:
+        pytest.skip("native: whatever this CPU has")
+    _, path = compiler_features(find_cc(), [opt, *flags], [include_dir()])
+    assert path == want
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_dot_products_equal_portable(variant, tmp_path):
+    opt, flags = need(variant)
+    exe = tmp_path / "simdcheck"
+    for cc in ["gcc", "clang"]:
+        if not shutil.which(cc):
+            continue
+        r = subprocess.run([cc, *STRICT_FLAGS, opt, *flags, f"-I{include_dir()}", str(HERE / "c" / "simd_dot_check.c"),
+                            "-o", str(exe)], capture_output=True, text=True)
+        assert r.returncode == 0, f"{cc}: {r.stderr}"
+        r = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0 and " 0 mismatches" in r.stdout, f"{cc} {variant}: {r.stdout}"
+
+
+Q_KERNELS = ["conv2d_q7", "conv2d_q7_wide", "conv2d_q15", "conv2d_q15_acc32"]
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@pytest.mark.parametrize("kernel", Q_KERNELS)
+@settings(max_examples=40, **CFG)
+@given(data=st.data())
+def test_conv2d_q_paths_match_twin(variant, kernel, data):
+    need(variant)
+    dtype, acc32 = tq.fmt_of(kernel)
+    kind, g = draw_conv(data)
+    event(kind)
+    x = tq.draw_values(data, (g.batch, g.in_h, g.in_w, g.in_c), dtype, "x")
+    w = tq.draw_values(data, (g.out_c, g.k_h, g.k_w, g.in_c // g.groups), dtype, "w")
+    b = tq.draw_bias(data, g.out_c, allow_huge=not acc32)
+    if acc32:
+        w, b = tq.fit_acc32(tq.conv_bound(False, g, x, w, b), w, b, dtype)
+    rq = draw_q_requant(data, g.out_c, dtype)
+    want = getattr(kq, kernel)(g, rq, x, w, b)
+    got = call(variant, kernel, [g, rq], [x, w, b], want.shape, dtype)
+    tq.assert_same(got, want, f"{kernel} [{variant}] {kind} {g} {rq}")
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_conv2d_s8_paths_match_twin(variant, data):
+    need(variant)
+    kind, g = draw_conv(data)
+    event(kind)
+    x = ts8.draw_s8(data, (g.batch, g.in_h, g.in_w, g.in_c), "x")
+    w = ts8.draw_s8(data, (g.out_c, g.k_h, g.k_w, g.in_c // g.groups), "w")
+    rq = ts8.draw_requant(data, g.out_c, ts8.draw_zp(data, "in_zp"))
+    b = ts8.draw_bias(data, g.out_c)
+    want = ks.conv2d_s8(g, rq, x, w, b)
+    got = call(variant, "conv2d_s8", [g, rq], [x, w, b], want.shape, np.int8)
+    ts8.assert_same(got, want, f"conv2d_s8 [{variant}] {kind} {g}")
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_dense_paths_match_twin(variant, data):
+    need(variant)
+    g = draw_dense(data)
+    kernel = data.draw(st.sampled_from(["dense_q7", "dense_q7_wide", "dense_q15", "dense_q15_acc32", "dense_s8"]),
+                       label="kernel")
+    if kernel == "dense_s8":
+        x = ts8.draw_s8(data, (g.batch, g.in_features), "x")
+        w = ts8.draw_s8(data, (g.out_features, g.in_features), "w")
+        rq = ts8.draw_requant(data, g.out_features, ts8.draw_zp(data, "in_zp"))
+        b = ts8.draw_bias(data, g.out_features)
+        want, dtype = ks.dense_s8(g, rq, x, w, b), np.int8
+    else:
+        dtype, acc32 = tq.fmt_of(kernel)
+        x = tq.draw_values(data, (g.batch, g.in_features), dtype, "x")
+        w = tq.draw_values(data, (g.out_features, g.in_features), dtype, "w")
+        b = tq.draw_bias(data, g.out_features, allow_huge=not acc32)
+        if acc32:
+            bound = np.abs(x.astype(np.int64)) @ np.abs(w.astype(np.int64)).T
+            w, b = tq.fit_acc32(bound + (0 if b is None else np.abs(b.astype(np.int64))), w, b, dtype)
+        rq = draw_q_requant(data, g.out_features, dtype)
+        want = getattr(kq, kernel)(g, rq, x, w, b)
+    got = call(variant, kernel, [g, rq], [x, w, b], want.shape, dtype)
+    tq.assert_same(got, want, f"{kernel} [{variant}] {g}")
+
+
+def _f32_case(data, conv):
+    rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1), label="seed"))
+    act = data.draw(st.sampled_from([None, ActF32(0.0, 6.0, 1.0), ActF32(-1.5, 2.0, 0.1)]), label="act")
+    if conv:
+        kind, g = draw_conv(data)
+        event(kind)
+        x = rng.standard_normal((g.batch, g.in_h, g.in_w, g.in_c)).astype(np.float32)
+        w = rng.standard_normal((g.out_c, g.k_h, g.k_w, g.in_c // g.groups)).astype(np.float32)
+        nb = g.out_c
+    else:
+        g = draw_dense(data)
+        x = rng.standard_normal((g.batch, g.in_features)).astype(np.float32)
+        w = rng.standard_normal((g.out_features, g.in_features)).astype(np.float32)
+        nb = g.out_features
+    b = None if data.draw(st.booleans(), label="no bias") else rng.standard_normal(nb).astype(np.float32)
+    twin = kf.conv2d_f32 if conv else kf.dense_f32
+    want = twin(g, act, x, w, b)
+    scale = twin(g, None, np.abs(x), np.abs(w), None if b is None else np.abs(b))
+    return g, act, x, w, b, want, scale
+
+
+@pytest.mark.parametrize("variant", [v for v in VARIANTS if v != "portable"])
+@pytest.mark.parametrize("name", ["conv2d_f32", "dense_f32"])
+@settings(max_examples=40, **CFG)
+@given(data=st.data())
+def test_f32_paths_equal_portable_build_and_twin(variant, name, data):
+    need(variant)
+    g, act, x, w, b, want, scale = _f32_case(data, name == "conv2d_f32")
+    got = call(variant, name, [g, act], [x, w, b], want.shape, np.float32)
+    port = call("portable", name, [g, act], [x, w, b], want.shape, np.float32)
+    assert np.array_equal(got.view(np.uint32), port.view(np.uint32)), \
+        f"{name} [{variant}] differs from the portable build: first at {np.argwhere(got != port)[:1]}"
+    err = np.abs(got.astype(np.float64) - want.astype(np.float64))
+    tol = 1e-5 * (scale.astype(np.float64) + np.abs(want.astype(np.float64)))
+    assert np.isfinite(got).all() and (err <= tol).all(), f"{name} [{variant}] {g}: worst error {err.max()}"
+
+
+# ---------------------------------------------------------------- fixed shapes: every path, every tail
+def G(h, w, cin, cout, k, s=1, pad=0, dil=(1, 1), groups=1, batch=1):
+    kh, kw = k
+    oh = conv_out_size(h, kh, s, pad, pad, dil[0])
+    ow = conv_out_size(w, kw, s, pad, pad, dil[1])
+    return ConvGeom(batch, h, w, cin, oh, ow, cout, kh, kw, s, s, pad, pad, dil[0], dil[1], groups)
+
+
+FIXED = {
+    "pointwise 32->32": G(5, 5, 32, 32, (1, 1)),
+    "pointwise 37->21": G(3, 4, 37, 21, (1, 1), batch=2),
+    "pointwise 70->13": G(2, 3, 70, 13, (1, 1)),
+    "depthwise 32 3x3": G(7, 7, 32, 32, (3, 3), pad=1, groups=32),
+    "depthwise 17 3x3 s2": G(8, 8, 17, 17, (3, 3), s=2, pad=1, groups=17),
+    "depthwise 40 3x3 dil2": G(9, 9, 40, 40, (3, 3), pad=2, dil=(2, 2), groups=40),
+    "depthwise 16 5x5": G(7, 7, 16, 16, (5, 5), pad=2, groups=16),
+    "small K 1->8": G(10, 10, 1, 8, (3, 3), pad=1),
+    "small K 3->21 s2": G(9, 9, 3, 21, (3, 3), s=2, pad=1),
+    "small K 2->16 dil2": G(7, 8, 2, 16, (2, 3), pad=1, dil=(2, 2)),
+    "small K 2->16 K=32": G(6, 6, 2, 16, (4, 4), pad=1),
+    "small K 1->9 K=25": G(7, 6, 1, 9, (5, 5), pad=2),
+    "patch 8->16": G(7, 7, 8, 16, (3, 3), pad=1),
+    "patch 20->13 dil": G(6, 7, 20, 13, (2, 2), pad=1, dil=(1, 2)),
+    "rows 32->9": G(6, 6, 32, 9, (3, 3), pad=1),
+    "taps 30->5 dil": G(8, 8, 30, 5, (3, 3), pad=2, dil=(1, 2)),
+    "grouped 40->18": G(5, 5, 40, 18, (3, 3), pad=1, groups=2),
+}
+
+
+def fixed_requant(rng, out_c, dtype, shift_only):
+    top = 12 if dtype == np.int8 else 20
+    if shift_only:
+        return Requant(tuple(int(v) for v in rng.integers(1, top, out_c)), int(np.iinfo(dtype).min) // 2,
+                       int(np.iinfo(dtype).max), 32768)
+    return Requant(tuple(int(v) for v in rng.integers(-2, top, out_c)), int(np.iinfo(dtype).min),
+                   int(np.iinfo(dtype).max), 3277)
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@pytest.mark.parametrize("case", list(FIXED))
+def test_fixed_shapes_every_kernel(variant, case):
+    need(variant)
+    g = FIXED[case]
+    rng = np.random.default_rng(zlib.crc32(case.encode()))
+    for kernel in Q_KERNELS:
+        dtype, acc32 = tq.fmt_of(kernel)
+        info = np.iinfo(dtype)
+        x = rng.integers(info.min, info.max + 1, (g.batch, g.in_h, g.in_w, g.in_c)).astype(dtype)
+        w = rng.integers(info.min, info.max + 1, (g.out_c, g.k_h, g.k_w, g.in_c // g.groups)).astype(dtype)
+        b = rng.integers(-2 ** 20, 2 ** 20, g.out_c).astype(np.int32)
+        if acc32:
+            w, b = tq.fit_acc32(tq.conv_bound(False, g, x, w, b), w, b, dtype)
+        for shift_only in (True, False):
+            rq = fixed_requant(rng, g.out_c, dtype, shift_only)
+            for bias in (b, None):
+                want = getattr(kq, kernel)(g, rq, x, w, bias)
+                got = call(variant, kernel, [g, rq], [x, w, bias], want.shape, dtype)
+                tq.assert_same(got, want, f"{kernel} [{variant}] {case} shift_only={shift_only}")
+    x = rng.integers(-128, 128, (g.batch, g.in_h, g.in_w, g.in_c)).astype(np.int8)
+    w = rng.integers(-127, 128, (g.out_c, g.k_h, g.k_w, g.in_c // g.groups)).astype(np.int8)
+    for zp in (-128, 0, 37, 127):
+        rq = RequantS8(tuple([1 << 30] * g.out_c), tuple(int(v) for v in rng.integers(-14, -8, g.out_c)), -zp, 3,
+                       -128, 127, int(zp % 2))
+        b = rng.integers(-2 ** 16, 2 ** 16, g.out_c).astype(np.int32)
+        want = ks.conv2d_s8(g, rq, x, w, b)
+        got = call(variant, "conv2d_s8", [g, rq], [x, w, b], want.shape, np.int8)
+        tq.assert_same(got, want, f"conv2d_s8 [{variant}] {case} zp={zp}")
+    xf = rng.standard_normal((g.batch, g.in_h, g.in_w, g.in_c)).astype(np.float32)
+    wf = rng.standard_normal((g.out_c, g.k_h, g.k_w, g.in_c // g.groups)).astype(np.float32)
+    bf = rng.standard_normal(g.out_c).astype(np.float32)
+    for act in (None, ActF32(0.0, 6.0, 1.0)):
+        want = kf.conv2d_f32(g, act, xf, wf, bf)
+        got = call(variant, "conv2d_f32", [g, act], [xf, wf, bf], want.shape, np.float32)
+        port = call("portable", "conv2d_f32", [g, act], [xf, wf, bf], want.shape, np.float32)
+        assert np.array_equal(got.view(np.uint32), port.view(np.uint32)), f"conv2d_f32 [{variant}] {case}"
+        scale = kf.conv2d_f32(g, None, np.abs(xf), np.abs(wf), np.abs(bf))
+        assert (np.abs(got.astype(np.float64) - want) <= 1e-5 * (scale + np.abs(want))).all(), case
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_fixed_dense_every_kernel(variant):
+    need(variant)
+    rng = np.random.default_rng(5)
+    for k_in, k_out in [(1, 1), (7, 8), (16, 16), (37, 21), (300, 13), (8, 9)]:
+        g = DenseGeom(2, k_in, k_out)
+        for kernel in ["dense_q7", "dense_q7_wide", "dense_q15", "dense_q15_acc32"]:
+            dtype, acc32 = tq.fmt_of(kernel)
+            info = np.iinfo(dtype)
+            x = rng.integers(info.min, info.max + 1, (2, k_in)).astype(dtype)
+            w = rng.integers(info.min, info.max + 1, (k_out, k_in)).astype(dtype)
+            b = rng.integers(-2 ** 20, 2 ** 20, k_out).astype(np.int32)
+            if acc32:
+                bound = np.abs(x.astype(np.int64)) @ np.abs(w.astype(np.int64)).T + np.abs(b.astype(np.int64))
+                w, b = tq.fit_acc32(bound, w, b, dtype)
+            rq = fixed_requant(rng, k_out, dtype, True)
+            want = getattr(kq, kernel)(g, rq, x, w, b)
+            tq.assert_same(call(variant, kernel, [g, rq], [x, w, b], want.shape, dtype), want, f"{kernel} {g}")
+        x = rng.integers(-128, 128, (2, k_in)).astype(np.int8)
+        w = rng.integers(-127, 128, (k_out, k_in)).astype(np.int8)
+        rq = RequantS8(tuple([1 << 30] * k_out), tuple([-10] * k_out), 77, -5, -128, 127, 0)
+        want = ks.dense_s8(g, rq, x, w, None)
+        tq.assert_same(call(variant, "dense_s8", [g, rq], [x, w, None], want.shape, np.int8), want, f"dense_s8 {g}")
+        xf = rng.standard_normal((2, k_in)).astype(np.float32)
+        wf = rng.standard_normal((k_out, k_in)).astype(np.float32)
+        got = call(variant, "dense_f32", [g, None], [xf, wf, None], (2, k_out), np.float32)
+        port = call("portable", "dense_f32", [g, None], [xf, wf, None], (2, k_out), np.float32)
+        assert np.array_equal(got.view(np.uint32), port.view(np.uint32)), f"dense_f32 [{variant}] {g}"
+
+
+# ---------------------------------------------------------------- whole models
+@pytest.fixture(scope="module")
+def mnist_models(examples_dir, tmp_path_factory):
+    import nncodegen
+    d = examples_dir / "mnist_cnn"
+    g = nncodegen.load(d / "mnist_cnn.onnx")
+    calib = np.load(d / "calib.npy")
+    x = np.load(d / "test_images.npy")[:48]
+    out = {}
+    for scheme in ("f32", "q7", "q15", "int8"):
+        gs = g if scheme == "f32" else nncodegen.quantize(g, calib, scheme)
+        out[scheme] = (nncodegen.generate(gs, tmp_path_factory.mktemp(f"simd_{scheme}") / "out", name="m"), gs)
+    return out, x
+
+
+@pytest.mark.parametrize("scheme", ["f32", "q7", "q15", "int8"])
+def test_mnist_same_bits_in_every_build(mnist_models, scheme):
+    """The shipped MNIST model (small-K, patch, depthwise, pointwise and dense paths) gives the same raw
+    outputs built portable, with the default flags and with -O3 -march=native; integer models also
+    equal the simulator."""
+    import nncodegen
+    from nncodegen.harness.cmodel import CModel
+    outdirs, x = mnist_models
+    builds = {"portable": ("-O2", ["-DNNC_NO_SIMD"]), "default": ("-O2", []), "native": ("-O3", ["-march=native"])}
+    ys = {}
+    outdir, graph = outdirs[scheme]
+    for name, (opt, flags) in builds.items():
+        cm = CModel(outdir, opt=opt, extra_flags=flags)
+        ys[name] = cm.run_raw(cm.quantize_input(x))
+    for name in ("default", "native"):
+        a, b = ys[name], ys["portable"]
+        assert a.dtype == b.dtype and np.array_equal(a.view(np.uint8), b.view(np.uint8)), f"{scheme}: {name} build"
+    if scheme != "f32":
+        sim = nncodegen.simulate(graph, x, raw=True).reshape(ys["portable"].shape)
+        assert np.array_equal(sim, ys["portable"]), f"{scheme}: C differs from the simulator"
