@@ -28,6 +28,7 @@ import onnx  # noqa: E402
 import nncodegen  # noqa: E402
 import onnx_zoo  # noqa: E402
 from nncodegen.harness.int8_agreement import agreement, quantize_with_onnxruntime, to_ir_layout  # noqa: E402
+from nncodegen.frontends.onnx_qdq import set_int8_rounding  # noqa: E402
 
 
 def inputs(model, n, seed):
@@ -50,9 +51,9 @@ def main(argv=None):
             x = inputs(m, a.samples, 1)
             for act in ("s8", "u8"):
                 qp = quantize_with_onnxruntime(fp, td / f"{name}_{act}.onnx", inputs(m, 16, 0), act)
-                for rounding in ("single", "double"):
+                for rounding in ("onnxruntime", "single", "double"):
                     g = nncodegen.load(qp)
-                    g.meta["quantization"]["rounding"] = rounding
+                    set_int8_rounding(g, rounding)
                     out = nncodegen.generate(g, td / f"c_{name}_{act}_{rounding}", name="m")
                     cm = nncodegen.build(out)
                     y = cm.run_raw(cm.quantize_input(to_ir_layout(x, g.meta.get("input_layout"))))
@@ -61,7 +62,7 @@ def main(argv=None):
                     fl = [f.split(" (")[0] for f in g.meta["quantization"]["float_layers"]]
                     rows.append({"model": name, "activations": act, "rounding": rounding, "fused": fused,
                                  "float": flt, "float_layers": fl})
-                    print(f"{name:30s} {act} {rounding:6s} fused {100 * fused['identical']:8.3f}% "
+                    print(f"{name:30s} {act} {rounding:11s} fused {100 * fused['identical']:8.3f}% "
                           f"max {fused['max_lsb']} top1 {fused['top1']:.3f} | float {100 * flt['identical']:8.3f}% "
                           f"max {flt['max_lsb']} top1 {flt['top1']:.3f}  {'float: ' + ', '.join(fl) if fl else ''}",
                           flush=True)

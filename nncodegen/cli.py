@@ -61,8 +61,8 @@ def cmd_compile(a) -> int:
     target_info(target)
     if quant not in ("none", "q7", "q15", "int8"):
         raise UsageError(f"--quantize {quant}: choose none, q7, q15 or int8")
-    if rounding not in (None, "double", "single"):
-        raise UsageError(f"rounding {rounding!r}: choose double or single")
+    if rounding not in (None, "double", "single", "onnxruntime"):
+        raise UsageError(f"rounding {rounding!r}: choose double, single or onnxruntime")
     calib = None
     if quant in ("q7", "q15", "int8") and calib_path:
         calib = load_array(calib_path, "calibration")
@@ -78,7 +78,8 @@ def cmd_compile(a) -> int:
         progress(f"quantizing to {quant} with {len(calib)} calibration samples")
         g = api.quantize(g, calib, quant, **({"rounding": rounding} if rounding else {}))
     elif rounding and g.meta.get("quantization", {}).get("scheme") == "int8":
-        g.meta["quantization"]["rounding"] = rounding
+        from .frontends.onnx_qdq import set_int8_rounding
+        set_int8_rounding(g, rounding)
     float_layers = g.meta.get("quantization", {}).get("float_layers") or []
     if float_layers and cfg.get("float_layers", "allow") == "error":
         raise UsageError(f"node {float_layers[0]} would run in float, and the config says float_layers: error")
@@ -212,9 +213,10 @@ def make_parser() -> argparse.ArgumentParser:
     c.add_argument("--name", help="C name of the model (default: the file's stem)")
     c.add_argument("--quantize", choices=["none", "q7", "q15", "int8"], help="number format (default none)")
     c.add_argument("--calib", help=".npy/.npz float inputs (N,H,W,C) that choose the Q formats")
-    c.add_argument("--rounding", choices=["double", "single"],
-                   help="int8 requantization: TFLite's double rounding (default for --quantize int8) or single "
-                        "rounding (default for QDQ/QOperator ONNX models)")
+    c.add_argument("--rounding", choices=["double", "single", "onnxruntime"],
+                   help="int8 requantization: TFLite's double rounding (default for --quantize int8), single "
+                        "rounding (the exact QDQ semantics), or onnxruntime (its CPU kernels' integers, done in "
+                        "integer arithmetic; default for QDQ/QOperator ONNX models)")
     c.add_argument("--target", help="generic, x86-64, x86-64-v3, cortex-m4, cortex-m7, cortex-a53, cortex-a72, armv7-a")
     c.add_argument("--config", help="JSON file with any of: name, quantize, calib, target, rounding, "
                    "float_layers (allow|error: may an int8 model run a layer in float)")

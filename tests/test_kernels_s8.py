@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from nncodegen.harness.cbuild import build_cffi
 from nncodegen.harness.cdefs import cdef_from_headers
 from nncodegen.ir.ops import conv_out_size
 from nncodegen.lower.params import (Broadcast, ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LutS8, Pad,
-                                    PoolS8, PreluS8, QuantS8, RequantS8, Resize, SoftmaxS8, to_cffi)
+                                    PoolOrtS8, PoolS8, PreluS8, QuantS8, RequantS8, Resize, SoftmaxOrtS8, SoftmaxS8,
+                                    to_cffi)
+from nncodegen.lower.lower_s8 import ort_softmax_table
+from nncodegen.ref import sf32
 from nncodegen.paths import include_dir, kernels_dir
 from nncodegen.ref import affine as af
 from nncodegen.ref import float_ops
@@ -119,13 +122,21 @@ def draw_bounds(data, zp):
     return min(a, b), max(a, b)
 
 
-def draw_requant(data, n, in_zp):
-    ms = [draw_multiplier(data, f"m{c}", 1e-4, 0.5) for c in range(min(n, 3))]
+def draw_ort_multiplier(data, label, lo=1e-4, hi=0.5):
+    """A float32 multiplier as its bit pattern (rounding mode onnxruntime), log-uniform or a power of two."""
+    e = data.draw(st.one_of(st.floats(np.log2(lo), np.log2(hi)), st.integers(int(np.log2(lo)), -1).map(float)),
+                  label=f"{label} log2")
+    return af.ort_multiplier(np.float32(2.0 ** e)), 0
+
+
+def draw_requant(data, n, in_zp, rounding=None):
+    rounding = draw_rounding(data) if rounding is None else rounding
+    draw = draw_ort_multiplier if rounding == af.ROUND_ORT else draw_multiplier
+    ms = [draw(data, f"m{c}", 1e-4, 0.5) for c in range(min(n, 3))]
     ms = [ms[c % len(ms)] for c in range(n)]
     out_zp = draw_zp(data, "out_zp")
     lo, hi = draw_bounds(data, out_zp)
-    return RequantS8(tuple(m for m, _ in ms), tuple(s for _, s in ms), -in_zp, out_zp, lo, hi,
-                     draw_rounding(data))
+    return RequantS8(tuple(m for m, _ in ms), tuple(s for _, s in ms), -in_zp, out_zp, lo, hi, rounding)
 
 
 def draw_bias(data, n):
@@ -453,3 +464,125 @@ def test_s8_kernels_compile_strict(cc, tmp_path):
         r = subprocess.run([cc, *STRICT_FLAGS, "-O2", "-c", str(kd / f"{k}.c"), "-o", str(tmp_path / "x.o"),
                             f"-I{include_dir()}", f"-I{kd}"], capture_output=True, text=True)
         assert r.returncode == 0, f"{cc} {k}.c:\n{r.stderr}"
+
+
+# ---------------------------------------------------------------- onnxruntime rounding mode
+# Kernels that reproduce onnxruntime's CPU int8 kernels: their float32 steps are done in integers
+# (nnc_sf32.h); the twins are numpy float32 arithmetic.  tests/test_qdq_models.py checks the same
+# kernels against onnxruntime itself.
+
+def draw_scale(data, label, lo=1e-3, hi=0.2):
+    return np.float32(2.0 ** data.draw(st.floats(np.log2(lo), np.log2(hi)), label=label))
+
+
+@pytest.mark.parametrize("kernel", ["conv2d_s8", "dense_s8"])
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_mac_s8_onnxruntime_requant(clib, kernel, data):
+    if kernel == "conv2d_s8":
+        g = draw_conv_geom(data)
+        x = draw_s8(data, (g.batch, g.in_h, g.in_w, g.in_c), "x")
+        w = draw_s8(data, (g.out_c, g.k_h, g.k_w, g.in_c // g.groups), "w")
+        n = g.out_c
+    else:
+        g = DenseGeom(ints(data, 1, 3, "batch"), ints(data, 1, 200, "in"), ints(data, 1, 16, "out"))
+        x = draw_s8(data, (g.batch, g.in_features), "x")
+        w = draw_s8(data, (g.out_features, g.in_features), "w")
+        n = g.out_features
+    in_zp = draw_zp(data, "in_zp")
+    b = draw_bias(data, n)
+    rq = draw_requant(data, n, in_zp, af.ROUND_ORT)
+    want = getattr(ks, kernel)(g, rq, x, w, b)
+    out = garbage(want.shape)
+    clib.call(kernel, clib.s(g), clib.s(rq), clib.p(x), clib.p(w), clib.p(b), clib.p(out))
+    assert_same(out, want, f"{kernel} onnxruntime {g} {rq}")
+    # semantics: nearbyintf(float(acc) * M) + zp, M the float32 multiplier
+    acc = ks.conv2d_s8.__globals__["_conv_sum"](g, x.astype(np.int64) + rq.input_offset, w) \
+        if kernel == "conv2d_s8" else (x.astype(np.int64) + rq.input_offset) @ w.astype(np.int64).T
+    if b is not None:
+        acc = acc + b
+    m = sf32.from_bits(np.asarray(rq.multiplier, np.int64))
+    ref = np.rint((acc.astype(np.float32) * m).astype(np.float32)) + rq.output_offset
+    assert np.array_equal(np.clip(ref, rq.out_min, rq.out_max).astype(np.int8), want)
+
+
+@settings(max_examples=80, **CFG)
+@given(data=st.data())
+def test_avgpool_ort_s8(clib, data):
+    g = draw_pool_geom(data)
+    x = draw_s8(data, (g.batch, g.in_h, g.in_w, g.in_c), "x")
+    s_in = draw_scale(data, "s_in")
+    same = data.draw(st.booleans(), label="same format")  # equal scales make exact ties common
+    s_out = s_in if same else draw_scale(data, "s_out")
+    zi = draw_zp(data, "zi")
+    zo = zi if same else draw_zp(data, "zo")
+    lo, hi = draw_bounds(data, zo)
+    table = (s_in * (np.arange(-128, 128) - zi).astype(np.float32)).astype(np.float32)
+    p = PoolOrtS8(data.draw(st.sampled_from([0, 1]), label="cip"), tuple(int(v) for v in sf32.to_bits(table)),
+                  sf32.bits_of(s_out), zo + 128, lo, hi)
+    want = ks.avgpool_ort_s8(g, p, x)
+    out = garbage(want.shape)
+    clib.call("avgpool_ort_s8", clib.s(g), clib.s(p), clib.p(x), clib.p(out))
+    assert_same(out, want, f"avgpool_ort_s8 {g}")
+
+
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_global_avgpool_ort(clib, data):
+    h, w, c = ints(data, 1, 9, "h"), ints(data, 1, 9, "w"), ints(data, 1, 6, "c")
+    g = ConvGeom(ints(data, 1, 2, "batch"), h, w, c, 1, 1, c, h, w)
+    x = draw_s8(data, (g.batch, h, w, c), "x")
+    m, _ = draw_ort_multiplier(data, "m", 1e-3, 0.99)
+    zo = draw_zp(data, "out_zp")
+    lo, hi = draw_bounds(data, zo)
+    p = GavgS8(-draw_zp(data, "in_zp"), m, 0, zo, lo, hi, af.ROUND_ORT)
+    want = ks.global_avgpool_s8(g, p, x)
+    out = garbage(want.shape)
+    clib.call("global_avgpool_s8", clib.s(g), clib.s(p), clib.p(x), clib.p(out))
+    assert_same(out, want, f"global_avgpool_s8 onnxruntime {p}")
+
+
+@settings(max_examples=80, **CFG)
+@given(data=st.data())
+def test_add_ort_s8(clib, data):
+    out = tuple(data.draw(st.lists(st.integers(1, 5), min_size=4, max_size=4), label="out"))
+    sa, sb = draw_operand_shape(data, out, "a"), draw_operand_shape(data, out, "b")
+    a, b = draw_s8(data, sa, "a"), draw_s8(data, sb, "b")
+    sc = [draw_scale(data, n) for n in ("s_a", "s_b", "s_c")]
+    if data.draw(st.booleans(), label="tie-prone scales"):
+        sc[1], sc[2] = sc[0], np.float32(2 * sc[0])
+    za, zb, zc = (draw_zp(data, n) + 128 for n in ("za", "zb", "zc"))
+    ra, rb = np.float32(sc[0] / sc[2]), np.float32(sc[1] / sc[2])
+    fixed = np.float32(np.float32(zc) - np.float32(np.float32(ra * np.float32(za)) + np.float32(rb * np.float32(zb))))
+    lo, hi = draw_bounds(data, zc - 128)
+    as_i32 = lambda v: v - (1 << 32) if v >= 1 << 31 else v  # noqa: E731
+    p = EltwiseS8(Broadcast(out, strides(sa, out), strides(sb, out)), 128, 128, 0, af.ort_multiplier(ra), 0,
+                  af.ort_multiplier(rb), 0, as_i32(sf32.bits_of(fixed)), 0, -128, lo, hi, af.ROUND_ORT)
+    want = ks.add_s8(p, a, b)
+    y = garbage(out)
+    clib.call("add_s8", clib.s(p), clib.p(a), clib.p(b), clib.p(y))
+    assert_same(y, want, f"add_s8 onnxruntime {p}")
+
+
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_softmax_ort_s8(clib, data):
+    rows, cols = ints(data, 1, 4, "rows"), ints(data, 1, 40, "cols")
+    s_in = float(draw_scale(data, "s_in", 1e-3, 0.5))
+    s_out = np.float32(data.draw(st.sampled_from([1 / 256, 1 / 255, 1 / 128, 0.01]), label="s_out"))
+    zo = data.draw(st.sampled_from([-128, 0]), label="zp")
+    import math
+    p = SoftmaxOrtS8(rows, cols, ort_softmax_table(s_in, cols),
+                     sf32.bits_of(math.floor(np.float32(np.float32(1.0) / s_out))), zo + 128, -128, 127)
+    # the compiler uses this kernel only where e * floor(1 / s_out) stays finite (lower_softmax)
+    assume(np.isfinite(np.float32(sf32.from_bits([p.exp_table[255]])[0] * sf32.from_bits([p.y_scale])[0])))
+    x = draw_s8(data, (rows, cols), "x")
+    want = ks.softmax_ort_s8(p, x)
+    y = garbage((rows, cols))
+    clib.call("softmax_ort_s8", clib.s(p), clib.p(x), clib.p(y))
+    assert_same(y, want, f"softmax_ort_s8 {rows}x{cols}")
+    # semantics: within 2 LSB of the float softmax of the dequantized input (onnxruntime scales by
+    # floor(1 / s_out) instead of 1 / s_out: 254 instead of 255 for s_out = 1/255)
+    ref = float_ops.softmax({"axis": -1}, s_in * x.astype(np.float64))
+    q = np.clip(np.rint(ref / float(s_out)) + zo, -128, 127)
+    assert np.abs(q - want.astype(np.float64)).max() <= 2

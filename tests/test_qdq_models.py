@@ -31,21 +31,29 @@ import nncodegen  # noqa: E402
 import onnx_zoo  # noqa: E402
 from nncodegen.harness.cbuild import STRICT_FLAGS  # noqa: E402
 from nncodegen.harness.int8_agreement import agreement, quantize_with_onnxruntime, to_ir_layout  # noqa: E402
+from nncodegen.frontends.onnx_qdq import set_int8_rounding  # noqa: E402
 from nncodegen.ir.graph import GraphError  # noqa: E402
 
 N_CALIB, N_TEST = 16, 40
 TARGET = (0.999, 1)  # identical fraction, largest difference in LSB
 # (reference: float QDQ semantics, fused onnxruntime kernels) where a model misses TARGET, and why
-# (docs/INT8.md; measured over 200 samples by benchmarks/int8_vs_onnxruntime.py):
+# (docs/INT8.md; measured over 200 samples by benchmarks/int8_vs_onnxruntime.py).  The C reproduces
+# onnxruntime's fused int8 kernels (rounding mode "onnxruntime", the default for QDQ models), so the
+# fused column meets TARGET; the float column differs where onnxruntime's float kernels round
+# differently from its own int8 kernels:
 EXPECT = {
-    "residual": ((0.75, 1), (0.75, 1)),       # AveragePool 2x2: a quarter of the windows are exact ties
-    "fire": (TARGET, (0.85, 1)),              # QLinearSoftmax multiplies by floor(1/s_out) = 254, not 255
-    "mlp_ops": ((0.995, 1), (0.85, 1)),       # the same Softmax; float Gemm near-ties in the float path
+    "residual": ((0.80, 1), TARGET),          # float AveragePool breaks the 2x2 ties by float error
+    "fire": ((0.85, 1), TARGET),              # float Softmax vs QLinearSoftmax's floor(1 / s_out) = 254
+    "mlp_ops": ((0.85, 1), TARGET),           # the same Softmax
     "grouped_shuffle": ((0.999, 2), TARGET),  # float conv sums in the float path, then an Add
-    "misc_ops": (TARGET, (0.998, 1)),
-    # a rare 1-LSB near-tie in a conv grows through LeakyRelu / Sigmoid tables with finer output scales
+    "misc_ops": ((0.998, 1), TARGET),
+    # int8 activations: onnxruntime leaves the first conv in float (DQ -> Conv -> Q), whose float sum
+    # rounds a rare near-tie one step away from the exact value; LeakyRelu / Sigmoid tables with finer
+    # output steps grow that step to 3
     "encoder_decoder_resize": ((0.999, 3), (0.999, 3)),
     "encoder_decoder_convtranspose": ((0.999, 3), (0.999, 3)),
+    ("encoder_decoder_resize", "u8"): ((0.999, 3), TARGET),
+    ("encoder_decoder_convtranspose", "u8"): ((0.999, 3), TARGET),
 }
 FAST = [("fire", "s8"), ("depthwise_separable", "u8"), ("residual", "u8"), ("misc_ops", "s8"),
         ("grouped_shuffle", "u8"), ("encoder_decoder_convtranspose", "s8")]
@@ -75,7 +83,7 @@ def quantized(qdir, name, act, fmt="QDQ", preprocess=True):
 def compile_and_compare(qdir, path, tag, rounding=None):
     g = nncodegen.load(path)
     if rounding:
-        g.meta["quantization"]["rounding"] = rounding
+        set_int8_rounding(g, rounding)
     out = nncodegen.generate(g, qdir / f"c_{tag}", name="m")
     cm = nncodegen.build(out)
     x = onnx_inputs(onnx.load(path), N_TEST, 1)
@@ -92,8 +100,8 @@ def compile_and_compare(qdir, path, tag, rounding=None):
     return g, out, res
 
 
-def check_targets(name, res):
-    for opt, (lo, max_lsb) in zip((False, True), EXPECT.get(name, (TARGET, TARGET))):
+def check_targets(name, res, act=None):
+    for opt, (lo, max_lsb) in zip((False, True), EXPECT.get((name, act), EXPECT.get(name, (TARGET, TARGET)))):
         r = res[opt]
         what = f"{name} vs onnxruntime ({'fused int8 kernels' if opt else 'float QDQ semantics'}): {r}"
         assert r["max_lsb"] <= max_lsb, what
@@ -105,7 +113,7 @@ def _run(qdir, name, act):
     path = quantized(qdir, name, act)
     g, out, res = compile_and_compare(qdir, path, f"{name}_{act}")
     print(f"{name} {act}: float-semantics {res[False]}  fused {res[True]}")
-    check_targets(name, res)
+    check_targets(name, res, act)
     # the float reference (dequantized weights, Q/DQ as the identity, removed ReLUs restored) stays
     # close to the original float model
     from nncodegen.harness.int8_agreement import run_onnxruntime
@@ -140,13 +148,59 @@ def test_single_rounding_is_onnxruntimes_double_rounding_loses_bits(qdir):
     assert double[True]["identical"] <= single[True]["identical"]
 
 
+def _qdq_op_model(op_nodes, in_shape, out_shape, s_in, z_in, s_out, z_out, act, inits=None):
+    T = np.uint8 if act == "u8" else np.int8
+    i = {"s": np.float32(s_in), "z": T(z_in), "so": np.float32(s_out), "zo": T(z_out)}
+    i.update(inits or {})
+    nodes = [helper.make_node("QuantizeLinear", ["input", "s", "z"], ["q"]),
+             helper.make_node("DequantizeLinear", ["q", "s", "z"], ["d"])] + op_nodes + [
+             helper.make_node("QuantizeLinear", ["y", "so", "zo"], ["q2"]),
+             helper.make_node("DequantizeLinear", ["q2", "so", "zo"], ["output"])]
+    return _model(nodes, i, in_shape, out_shape)
+
+
+def _ort_kernel_cases():
+    return {
+        # equal input and output formats: a quarter of the 2x2 windows are exact ties
+        "avgpool2x2": ([helper.make_node("AveragePool", ["d"], ["y"], kernel_shape=[2, 2], strides=[2, 2])],
+                       [1, 4, 6, 6], [1, 4, 3, 3], (0.05, 3, 0.05, 3), None),
+        "avgpool3x3_pad": ([helper.make_node("AveragePool", ["d"], ["y"], kernel_shape=[3, 3], pads=[1, 1, 1, 1])],
+                           [1, 4, 6, 6], [1, 4, 6, 6], (0.05, -7, 0.043, 11), None),
+        "global_avgpool": ([helper.make_node("GlobalAveragePool", ["d"], ["y"])],
+                           [1, 8, 2, 2], [1, 8, 1, 1], (0.05, 3, 0.05, 3), None),
+        "softmax": ([helper.make_node("Softmax", ["d"], ["y"], axis=-1)],
+                    [1, 10], [1, 10], (0.11, 5, 1 / 255, -128), None),
+    }
+
+
+@pytest.mark.parametrize("case", list(_ort_kernel_cases()))
+def test_onnxruntime_fused_kernels_bit_exact(tmp_path, case):
+    """onnxruntime fuses DQ -> op -> Q into QLinearAveragePool, QLinearGlobalAveragePool,
+    QLinearSoftmax, which compute in float32.  The default rounding mode reproduces them with integer
+    arithmetic: every output identical (QLinearAdd: the residual model, whose Add onnxruntime fuses) (the float path of onnxruntime rounds its own
+    ties differently, so it is not the reference here), and the C has no float in it."""
+    nodes, ishape, oshape, (s_in, z_in, s_out, z_out), inits = _ort_kernel_cases()[case]
+    m = _qdq_op_model(nodes, ishape, oshape, s_in, z_in, s_out, z_out, "s8", inits)
+    p = tmp_path / f"{case}.onnx"
+    onnx.save(m, p)
+    g, out, res = compile_and_compare(tmp_path, p, case)
+    assert g.meta["quantization"]["rounding"] == "onnxruntime"
+    assert res[True]["identical"] == 1.0, res
+    assert not g.meta["quantization"]["float_layers"]
+    assert not re.search(r"\bfloat\b|\bdouble\b", (out / "m.c").read_text())
+    # the exact semantics (single rounding, averages ties to even) breaks the ties the other way
+    if case == "avgpool2x2":
+        _, _, exact = compile_and_compare(tmp_path, p, case + "_exact", "single")
+        assert exact[True]["identical"] < 0.95, exact
+
+
 def test_qoperator_format(qdir):
     """QLinearConv / QLinearMatMul / QLinearAdd ... (QuantFormat.QOperator) fold the same way."""
     path = quantized(qdir, "residual", "u8", fmt="QOperator")
     ops = {n.op_type for n in onnx.load(path).graph.node}
     assert "QLinearConv" in ops and "QLinearAdd" in ops
     g, _, res = compile_and_compare(qdir, path, "residual_qop")
-    check_targets("residual", res)
+    check_targets("residual", res, "u8")
     assert not g.meta["quantization"]["float_layers"]
 
 
@@ -267,7 +321,7 @@ def test_cli_compile_keeps_the_models_formats(qdir, tmp_path):
     code = re.sub(r"/\*.*?\*/", "", (out / "fire.c").read_text(), flags=re.S)
     assert not re.search(r"\b(float|double)\b", code), "an integer-only model's .c uses float"
     rep = (out / "report.md").read_text()
-    assert "single rounding" in rep
+    assert "onnxruntime" in rep and "rounding" in rep  # the requantization mode is reported
     np.save(tmp_path / "x.npy", to_ir_layout(onnx_inputs(onnx.load(path), 20, 3), g.meta.get("input_layout")))
     r = subprocess.run([sys.executable, "-m", "nncodegen", "verify", str(out), "--inputs", str(tmp_path / "x.npy")],
                        capture_output=True, text=True)

@@ -239,9 +239,17 @@ def runtime_files(headers: List[str]) -> List[Path]:
             if (include_dir() / hdr).exists():
                 files.append(include_dir() / hdr)
     out = []
-    for f in files:
-        if f not in out:
-            out.append(f)
+    i = 0
+    while i < len(files):  # and the runtime headers those headers include (nnc_affine.h -> nnc_sf32.h)
+        f = files[i]
+        i += 1
+        if f in out:
+            continue
+        out.append(f)
+        if f.suffix == ".h" and f.parent == include_dir():
+            for hdr in re.findall(r'#include\s+"(nnc_[a-z0-9_]+\.h)"', f.read_text()):
+                if (include_dir() / hdr).exists():
+                    files.append(include_dir() / hdr)
     return out
 
 

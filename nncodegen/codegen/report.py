@@ -92,7 +92,7 @@ def build_report(graph: Graph, prog: Program, target: str = "generic") -> Dict:
         "name": graph.name, "target": target,
         "scheme": q.get("scheme", "float32") if graph.is_quantized else "float32",
         "quantization_policy": q.get("policy"),
-        "rounding": q.get("rounding"),  # affine int8 requantization: "double" / "single" (docs/INT8.md)
+        "rounding": q.get("rounding"),  # affine int8 requantization: "onnxruntime" / "single" / "double" (docs/INT8.md)
         "arena_bytes": int(prog.arena_bytes), "arena_lower_bound_bytes": int(prog.arena_lower_bound),
         "activation_bytes_total": int(prog.tensor_bytes_total),
         "weight_bytes": int(tot_w), "float_weight_bytes": int(tot_fw),
@@ -145,5 +145,7 @@ def write_report_md(report: Dict, path: Path) -> None:
     lines += ["- " + s for s in summary_lines(report)]
     if report.get("quantization_policy"):
         lines += [f"- quantization policy: {report['quantization_policy']}"]
+    if report.get("rounding"):
+        lines += [f"- int8 requantization rounding: {report['rounding']}"]
     lines += ["", report_table(report), ""]
     Path(path).write_text("\n".join(lines))

@@ -70,14 +70,14 @@ def is_quantized_onnx(model) -> bool:
     return any(n.op_type in QDQ_OPS or n.op_type in QOPERATOR_OPS for n in model.graph.node)
 
 
-def load_qdq(path_or_model, name: Optional[str] = None, rounding: str = "single") -> Graph:
+def load_qdq(path_or_model, name: Optional[str] = None, rounding: str = "onnxruntime") -> Graph:
     """Import a QDQ / QOperator int8 ONNX model as an affine int8 IR graph (checked).
 
-    ``rounding``: the fixed-point requantization mode recorded in the graph (lower/lower_s8.py).
-    The default for ONNX models is TFLite's single rounding: ONNX's DequantizeLinear -> op ->
-    QuantizeLinear rounds once, and so does onnxruntime (in float); TFLite's default double
-    rounding loses up to 2^-right of precision before the final rounding (docs/INT8.md).
-    Averages round ties to even, as QuantizeLinear does."""
+    ``rounding``: the requantization mode recorded in the graph (lower/lower_s8.py).  The default,
+    "onnxruntime", reproduces onnxruntime's CPU int8 kernels (the runtime these models are made
+    for) with integer arithmetic; "single" is the exact semantics of DequantizeLinear -> op ->
+    QuantizeLinear with TFLite's fixed-point multipliers (one rounding, averages ties to even);
+    "double" is TFLite's default (docs/INT8.md)."""
     model, src = _load_model(path_or_model)
     model = canonicalize(model, src)
     imp = _QDQImporter(model, src, name, path_or_model)
@@ -595,12 +595,11 @@ class _Folder:
             g.nodes.remove(q0)
             node.outputs = [y]
             del g.tensors[out]
-            if node.op in SAME_FORMAT_OPS and g.tensors[node.inputs[0]].fmt != g.tensors[y].fmt:
-                mid = g.unique_name(y + "_in_fmt")
-                g.add_tensor(Tensor(mid, g.tensors[y].shape, g.tensors[node.inputs[0]].fmt))
-                node.outputs = [mid]
-                g.nodes.insert(g.nodes.index(node) + 1, Node(g.unique_name(node.name + "_requant"), "requantize",
-                                                             [mid], [y]))
+            # onnxruntime's QLinearAveragePool has its own output format; the other rounding modes
+            # average in the input's format and requantize (set_int8_rounding)
+            if node.op in SAME_FORMAT_OPS and node.op != "avgpool" and \
+                    g.tensors[node.inputs[0]].fmt != g.tensors[y].fmt:
+                _split_format(g, node)
         self._pairs()
         self._edges()
         _remove_dead(g)
@@ -706,15 +705,51 @@ class _Folder:
             del g.tensors[src]
 
 
-def fold_qdq(g: Graph, imp: _QDQImporter, rounding: str = "single") -> Graph:
-    if rounding not in ("double", "single"):
-        raise GraphError(f"rounding {rounding!r}: choose 'double' or 'single'")
+ROUNDING_POLICY = {
+    "onnxruntime": "requantization as onnxruntime's x86 CPU int8 kernels compute it (float32 multipliers, "
+                   "QLinearAdd / QLinearAveragePool / QLinearSoftmax arithmetic), the float32 steps done in "
+                   "integers: the same integers as onnxruntime",
+    "single": "TFLite fixed-point requantization, single rounding; averages round ties to even",
+    "double": "TFLite fixed-point requantization, double rounding; averages round ties to even",
+}
+
+
+def _split_format(g: Graph, node: Node) -> None:
+    """node keeps its input's format; a requantize after it gives the output its own."""
+    y = node.outputs[0]
+    mid = g.unique_name(y + "_in_fmt")
+    g.add_tensor(Tensor(mid, g.tensors[y].shape, g.tensors[node.inputs[0]].fmt))
+    node.outputs = [mid]
+    g.nodes.insert(g.nodes.index(node) + 1, Node(g.unique_name(node.name + "_requant"), "requantize", [mid], [y]))
+
+
+def set_int8_rounding(g: Graph, rounding: str) -> Graph:
+    """Choose the requantization mode of an affine int8 graph ("onnxruntime", "single", "double").
+    Outside the onnxruntime mode an average pool averages in its input's format, so one whose output
+    has another format becomes average pool + requantize (in place; returns the graph)."""
+    if rounding not in ROUNDING_POLICY:
+        raise GraphError(f"rounding {rounding!r}: choose 'onnxruntime', 'single' or 'double'")
+    q = g.meta.setdefault("quantization", {})
+    q["rounding"] = rounding
+    if "policy" in q:
+        for text in ROUNDING_POLICY.values():
+            q["policy"] = q["policy"].replace(text, ROUNDING_POLICY[rounding])
+    if rounding != "onnxruntime":
+        for node in list(g.nodes):
+            if node.op == "avgpool" and g.tensors[node.inputs[0]].fmt != g.tensors[node.outputs[0]].fmt:
+                _split_format(g, node)
+    return g
+
+
+def fold_qdq(g: Graph, imp: _QDQImporter, rounding: str = "onnxruntime") -> Graph:
+    if rounding not in ROUNDING_POLICY:
+        raise GraphError(f"rounding {rounding!r}: choose 'onnxruntime', 'single' or 'double'")
     f = _Folder(g, imp)
     g = f.run()
     if not any(t.fmt.kind == "affine" for t in g.tensors.values()):
         raise GraphError(f"{imp.src}: no layer of the quantized model could be folded into int8")
     policy = "formats from the model's QuantizeLinear/DequantizeLinear parameters (no recalibration); " \
-             f"TFLite fixed-point requantization, {rounding} rounding; averages round ties to even"
+             + ROUNDING_POLICY[rounding]
     if f.float_layers:
         policy += "; in float (dequantize -> float kernel -> quantize): " + "; ".join(f.float_layers)
     if f.notes:
@@ -722,4 +757,5 @@ def fold_qdq(g: Graph, imp: _QDQImporter, rounding: str = "single") -> Graph:
     g.meta["quantization"] = {"scheme": "int8", "bits": 8, "rounding": rounding, "average_rounding": "half_even",
                               "policy": policy, "float_layers": f.float_layers, "source": "qdq"}
     g.meta["source"] = "onnx-qdq"
+    set_int8_rounding(g, rounding)
     return check_graph(g, "fold QDQ")

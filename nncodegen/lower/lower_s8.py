@@ -18,6 +18,7 @@ fixed-point multipliers is ``graph.meta["quantization"]["rounding"]``
 """
 from __future__ import annotations
 
+import math
 from typing import Callable, Dict, List, Optional
 
 import numpy as np
@@ -26,10 +27,10 @@ from ..ir.formats import AffineFormat
 from ..ir.graph import GraphError, Node
 from ..ir.ops import fused_act_bounds
 from ..ref import affine as af
-from ..ref import float_ops
+from ..ref import float_ops, sf32
 from .lower import broadcast_params, transpose_params
-from .params import (ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LutS8, Pad, PoolS8, PreluS8, QuantS8,
-                     RequantS8, Resize, SoftmaxS8)
+from .params import (ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LutS8, Pad, PoolOrtS8, PoolS8, PreluS8,
+                     QuantS8, RequantS8, Resize, SoftmaxOrtS8, SoftmaxS8)
 from .program import Buf, Call, Const, Param, Scalar
 
 ACC32 = 1 << 31
@@ -38,8 +39,38 @@ ACC32 = 1 << 31
 def rounding_of(graph) -> int:
     mode = graph.meta.get("quantization", {}).get("rounding", "double")
     if mode not in af.ROUNDING:
-        raise GraphError(f"graph meta quantization.rounding {mode!r}: choose 'double' or 'single'")
+        raise GraphError(f"graph meta quantization.rounding {mode!r}: choose 'double', 'single' or 'onnxruntime'")
     return af.ROUNDING[mode]
+
+
+def onnxruntime_mode(graph) -> bool:
+    """Rounding mode "onnxruntime": the kernels reproduce onnxruntime's x86 CPU int8 kernels bit for bit
+    (float requantization of QLinearConv / QGemm / QLinearGlobalAveragePool, QLinearAdd's fused
+    multiply-adds, QLinearAveragePool, QLinearSoftmax), their float32 steps done in integers."""
+    return rounding_of(graph) == af.ROUND_ORT
+
+
+def _integer_rounding(graph) -> int:
+    """The rounding of layers onnxruntime does not fuse (it runs them in float between DQ and Q):
+    single rounding, the exact semantics' closest integer form."""
+    r = rounding_of(graph)
+    return af.ROUND_SINGLE if r == af.ROUND_ORT else r
+
+
+F32 = np.float32
+
+
+def _as_i32(bits: int) -> int:
+    """A float32 bit pattern in an int32 field (two's complement; the C reads it back as uint32_t)."""
+    return bits - (1 << 32) if bits >= 1 << 31 else bits
+
+
+def ort_scale(*steps) -> float:
+    """A float32 expression evaluated left to right: ort_scale(a, "*", b, "/", c) = fl(fl(a * b) / c)."""
+    v = F32(steps[0])
+    for op, x in zip(steps[1::2], steps[2::2]):
+        v = F32(v * F32(x)) if op == "*" else F32(v / F32(x))
+    return float(v)
 
 
 def average_half_even(graph) -> bool:
@@ -147,7 +178,10 @@ def _bias(ctx, node: Node, s_in: float, s_w: np.ndarray):
 def _mac_requant(ctx, node: Node, s_w: np.ndarray) -> RequantS8:
     fx_, fo = _act(ctx, node, node.inputs[0]), _act(ctx, node, node.outputs[0])
     r = rounding_of(ctx.g)
-    ms = [af.quantize_multiplier(af.conv_scale(fx_.scale, float(s), fo.scale), r) for s in s_w]
+    if r == af.ROUND_ORT:  # QLinearConv / QGemm: output_scale = x_scale * w_scale / y_scale in float32
+        ms = [(af.ort_multiplier(ort_scale(fx_.scale, "*", s, "/", fo.scale)), 0) for s in s_w]
+    else:
+        ms = [af.quantize_multiplier(af.conv_scale(fx_.scale, float(s), fo.scale), r) for s in s_w]
     lo, hi = act_bounds(node, fo)
     return RequantS8(tuple(m for m, _ in ms), tuple(s for _, s in ms), -fx_.zero_point, fo.zero_point, lo, hi, r)
 
@@ -194,6 +228,20 @@ def lower_eltwise(ctx, node: Node) -> List[Call]:
     bc = broadcast_params(_shape(ctx, a), _shape(ctx, b), _shape(ctx, y))
     r = rounding_of(ctx.g)
     lo, hi = act_bounds(node, fo)
+    # onnxruntime fuses an Add of two activations into QLinearAdd; one with a constant operand it runs in
+    # float between DQ and Q, whose closest integer form is the single-rounding add below
+    consts = any(ctx.g.tensors[t].is_const for t in (a, b))
+    if node.op == "add" and r == af.ROUND_ORT and not consts:
+        # QLinearAdd (MLAS, AVX2): on uint8 values a', b' (= int8 + 128),
+        #   nearbyintf(fma(a', A, fma(b', B, F))), A = s_a / s_c, B = s_b / s_c,
+        #   F = zc' - (A * za' + B * zb') in float32 (primed zero points in uint8)
+        ra, rb = F32(F32(fa.scale) / F32(fo.scale)), F32(F32(fb.scale) / F32(fo.scale))
+        za, zb, zc = F32(fa.zero_point + 128), F32(fb.zero_point + 128), F32(fo.zero_point + 128)
+        fixed = F32(zc - F32(F32(ra * za) + F32(rb * zb)))
+        p = EltwiseS8(bc, 128, 128, 0, af.ort_multiplier(ra), 0, af.ort_multiplier(rb), 0,
+                      _as_i32(sf32.bits_of(fixed)), 0, -128, max(lo, -128), min(hi, 127), r)
+        return [Call(node.name, node.op, "add_s8", [Param(p), _operand(ctx, a), _operand(ctx, b), Buf(y)], y)]
+    r = _integer_rounding(ctx.g)
     if node.op == "mul":
         m, s = af.quantize_multiplier(af.mul_scale(fa.scale, fb.scale, fo.scale), r)
         p = EltwiseS8(bc, -fa.zero_point, -fb.zero_point, 0, 0, 0, 0, 0, m, s, fo.zero_point, lo, hi, r)
@@ -225,13 +273,22 @@ def lower_prelu(ctx, node: Node) -> List[Call]:
     a_zp = fa.zero_points(st.size)
     if len(set(int(z) for z in a_zp)) != 1:
         _fail(node, "the slope needs one zero point")
-    r = rounding_of(ctx.g)
+    r = _integer_rounding(ctx.g)
     f32 = np.float32
     mp, sp = af.quantize_multiplier(float(f32(fi.scale) / f32(fo.scale)), r)
     neg = [af.quantize_multiplier(float(f32(fi.scale) * f32(sa) / f32(fo.scale)), r) for sa in a_scales]
     p = PreluS8(_n(ctx, x) // c, c, -fi.zero_point, tuple(int(v) for v in alpha), -int(a_zp[0]), mp, sp,
                 tuple(m for m, _ in neg), tuple(v for _, v in neg), fo.zero_point, -128, 127, r)
     return [Call(node.name, node.op, "prelu_s8", [Param(p), Buf(x), Buf(y)], y)]
+
+
+def ort_softmax_table(s_in: float, cols: int) -> tuple:
+    """QLinearSoftmax's lookup table (onnxruntime, uint8): float32(exp((i - 255 + shift) * s_in)) for
+    i = 0..255, shift = max(0, log(FLT_MAX / cols) - 5) / s_in (double arithmetic, float quotient)."""
+    xs = float(F32(s_in))
+    shift = math.log(float(F32(np.finfo(np.float32).max) / F32(cols)))
+    shift = max(0.0, shift - 5.0) / xs
+    return tuple(sf32.bits_of(F32(math.exp((i - 255 + shift) * xs))) for i in range(256))
 
 
 def lower_softmax(ctx, node: Node) -> List[Call]:
@@ -241,6 +298,14 @@ def lower_softmax(ctx, node: Node) -> List[Call]:
     if node.attrs["axis"] % len(xs) != len(xs) - 1:
         _fail(node, "only the last (channel) axis is supported")
     cols = xs[-1]
+    if onnxruntime_mode(ctx.g):
+        table = ort_softmax_table(fi.scale, cols)
+        y_scale = F32(math.floor(F32(F32(1.0) / F32(fo.scale))))
+        # onnxruntime's e * floor(1 / s_out) overflows float32 for very short rows (its result is then
+        # undefined behaviour in C++): such layers take the exact table softmax below
+        if np.isfinite(F32(sf32.from_bits([table[255]])[0] * y_scale)):
+            p = SoftmaxOrtS8(_n(ctx, x) // cols, cols, table, sf32.bits_of(y_scale), fo.zero_point + 128, -128, 127)
+            return [Call(node.name, node.op, "softmax_ort_s8", [Param(p), Buf(x), Buf(y)], y)]
     table = np.floor(np.exp(-float(fi.scale) * np.arange(256)) * (1 << 24) + 0.5).astype(np.int64)
     m, e = af.quantize_multiplier(1.0 / float(fo.scale))
     den_shift = 31 - e
@@ -286,6 +351,8 @@ def lower_pool(ctx, node: Node) -> List[Call]:
     if node.op in ("maxpool", "global_maxpool"):
         _same(ctx, node)
         return [Call(node.name, node.op, f"{node.op}_s8", [Param(g), Buf(x), Buf(y)], y)]
+    if node.op == "avgpool" and onnxruntime_mode(ctx.g):
+        return _lower_avgpool_ort(ctx, node, g)
     if node.op == "avgpool":
         f = _same(ctx, node)
         p = PoolS8(int(bool(node.attrs["count_include_pad"])), f.zero_point, -128, 127,
@@ -296,9 +363,31 @@ def lower_pool(ctx, node: Node) -> List[Call]:
     if count * 255 >= ACC32:
         _fail(node, "too many pixels for the int32 sum")
     r = rounding_of(ctx.g)
-    m, s = af.quantize_multiplier(float(np.float32(fi.scale)) / (float(np.float32(fo.scale)) * count), r)
+    if r == af.ROUND_ORT:  # QLinearGlobalAveragePool: x_scale / count / y_scale in float32
+        m, s = af.ort_multiplier(ort_scale(fi.scale, "/", count, "/", fo.scale)), 0
+    else:
+        m, s = af.quantize_multiplier(float(np.float32(fi.scale)) / (float(np.float32(fo.scale)) * count), r)
     p = GavgS8(-fi.zero_point, m, s, fo.zero_point, -128, 127, r)
     return [Call(node.name, node.op, "global_avgpool_s8", [Param(g), Param(p), Buf(x), Buf(y)], y)]
+
+
+def _lower_avgpool_ort(ctx, node: Node, g: ConvGeom) -> List[Call]:
+    """QLinearAveragePool as onnxruntime computes it: dequantized inputs summed in float32 in window
+    order, divided by the count, by the output scale, plus the zero point, rounded to even.  A window
+    covering the whole input without padding is onnxruntime's global average (its fallback)."""
+    x, y = node.inputs[0], node.outputs[0]
+    fi, fo = _act(ctx, node, x), _act(ctx, node, y)
+    a = node.attrs
+    if (g.k_h, g.k_w) == (g.in_h, g.in_w) and not any(a["pads"]) and (g.out_h, g.out_w) == (1, 1):
+        count = g.in_h * g.in_w
+        m = af.ort_multiplier(ort_scale(fi.scale, "/", count, "/", fo.scale))
+        p = GavgS8(-fi.zero_point, m, 0, fo.zero_point, -128, 127, af.ROUND_ORT)
+        return [Call(node.name, node.op, "global_avgpool_s8", [Param(g), Param(p), Buf(x), Buf(y)], y)]
+    q = np.arange(-128, 128)
+    table = (F32(fi.scale) * (q - fi.zero_point).astype(F32)).astype(F32)
+    p = PoolOrtS8(int(bool(a["count_include_pad"])), tuple(int(v) for v in sf32.to_bits(table)),
+                  sf32.bits_of(fo.scale), fo.zero_point + 128, -128, 127)
+    return [Call(node.name, node.op, "avgpool_ort_s8", [Param(g), Param(p), Buf(x), Buf(y)], y)]
 
 
 def _fill4(shape):

@@ -261,7 +261,7 @@ def _c_number(v) -> str:
 
 
 def c_array(ctype: str, name: str, values, per_line: int = 16) -> str:
-    vals = [_c_number(x) for x in values] or ["0"]
+    vals = [_c_number(x) + ("u" if ctype.startswith("uint") else "") for x in values] or ["0"]
     lines = [", ".join(vals[i:i + per_line]) for i in range(0, len(vals), per_line)]
     body = ",\n    ".join(lines)
     return f"static const {ctype} {name}[{len(vals)}] = {{\n    {body}\n}};"
@@ -336,6 +336,17 @@ class PoolS8:
 
 
 @dataclass(frozen=True)
+class PoolOrtS8:
+    CTYPE = "nnc_pool_ort_s8"
+    count_include_pad: int = 0
+    table: Tuple[int, ...] = ptr("uint32_t")
+    out_scale: int = 0
+    out_zero_point: int = 0
+    out_min: int = -128
+    out_max: int = 127
+
+
+@dataclass(frozen=True)
 class GavgS8:
     CTYPE = "nnc_gavg_s8"
     input_offset: int = 0
@@ -372,6 +383,18 @@ class SoftmaxS8:
     multiplier: int = 0
     den_shift: int = 0
     out_offset: int = 0
+    out_min: int = -128
+    out_max: int = 127
+
+
+@dataclass(frozen=True)
+class SoftmaxOrtS8:
+    CTYPE = "nnc_softmax_ort_s8"
+    rows: int
+    cols: int
+    exp_table: Tuple[int, ...] = ptr("uint32_t")
+    y_scale: int = 0
+    out_zero_point: int = 0
     out_min: int = -128
     out_max: int = 127
 

@@ -129,8 +129,8 @@ def quantize_graph_int8(graph: Graph, calib: np.ndarray, rounding: str = "double
     from ..ref.interpreter import run_float
     if graph.is_quantized:
         return graph.copy()
-    if rounding not in ("double", "single"):
-        raise GraphError(f"rounding {rounding!r}: choose 'double' or 'single'")
+    if rounding not in ("double", "single", "onnxruntime"):
+        raise GraphError(f"rounding {rounding!r}: choose 'double', 'single' or 'onnxruntime'")
     g = graph.copy()
     unfuse_leaky(g)
     g = check_graph(g, "unfuse leaky ReLU")

@@ -10,6 +10,9 @@ Rounding modes (per model, ``graph.meta["quantization"]["rounding"]``):
 * ``"double"`` (TFLite's default): SaturatingRoundingDoublingHighMul (ties
   toward +infinity), then RoundingDivideByPOT (ties away from zero).
 * ``"single"`` (TFLITE_SINGLE_ROUNDING): one rounding, half up.
+* ``"onnxruntime"``: onnxruntime's float requantization, ``nearbyintf((float)x * M_f)`` with
+  the float32 multiplier ``M_f`` stored as its bit pattern in ``multiplier`` (``shift`` unused);
+  the C does the float32 steps in integers (nnc_sf32.h, twin ref/sf32.py).
 """
 from __future__ import annotations
 
@@ -18,8 +21,8 @@ from typing import Tuple
 
 import numpy as np
 
-ROUND_DOUBLE, ROUND_SINGLE = 0, 1
-ROUNDING = {"double": ROUND_DOUBLE, "single": ROUND_SINGLE}
+ROUND_DOUBLE, ROUND_SINGLE, ROUND_ORT = 0, 1, 2
+ROUNDING = {"double": ROUND_DOUBLE, "single": ROUND_SINGLE, "onnxruntime": ROUND_ORT}
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 
 
@@ -57,6 +60,9 @@ def rdbpot(x, exponent) -> np.ndarray:
 def mbqm(x, multiplier, shift, rounding: int = ROUND_DOUBLE) -> np.ndarray:
     """TFLite MultiplyByQuantizedMultiplier (twin of nnc_mbqm); arguments broadcast."""
     x, m, s = np.broadcast_arrays(_i64(x), _i64(multiplier), _i64(shift))
+    if rounding == ROUND_ORT:
+        from . import sf32
+        return sf32.sf_rint(sf32.sf_mul(sf32.sf_from_i32(x), m & 0xFFFFFFFF))
     if rounding == ROUND_SINGLE:
         total = 31 - s
         return sat32((x * m + (np.int64(1) << (total - 1))) >> total)
@@ -116,6 +122,14 @@ def quantize_multiplier(m: float, rounding: int = ROUND_DOUBLE) -> Tuple[int, in
     if rounding == ROUND_SINGLE and shift > 30:
         shift, q_fixed = 30, (1 << 31) - 1
     return int(q_fixed), int(shift)
+
+
+def ort_multiplier(m) -> int:
+    """The bit pattern of a float32 multiplier (rounding mode "onnxruntime")."""
+    m = np.float32(m)
+    if not np.isfinite(m) or m < 0:
+        raise ValueError(f"cannot use the multiplier {m}")
+    return int(np.asarray([m], np.float32).view(np.uint32)[0])
 
 
 def f32(v) -> np.float32:

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..lower.params import (ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LutS8, Pad, PoolS8, PreluS8,
-                            QuantS8, RequantS8, Resize, SoftmaxS8)
+from ..lower.params import (ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LutS8, Pad, PoolOrtS8, PoolS8,
+                            PreluS8, QuantS8, RequantS8, Resize, SoftmaxOrtS8, SoftmaxS8)
 from . import affine as af
+from . import sf32
 from .float_ops import im2col
 from .kernels_q import avgpool_divisors, broadcast_index
 
@@ -149,6 +150,44 @@ def avgpool_s8(g: ConvGeom, p: PoolS8, x) -> np.ndarray:
     return np.clip(np.where(count > 0, q, 0), p.out_min, p.out_max).astype(S8)
 
 
+def _table_f32(table, what: str) -> np.ndarray:
+    t = np.asarray(table, dtype=np.int64)
+    if t.shape != (256,) or t.min() < 0 or t.max() >= 1 << 32:
+        raise ValueError(f"{what} must hold 256 float32 bit patterns")
+    return sf32.from_bits(t)
+
+
+def avgpool_ort_s8(g: ConvGeom, p: PoolOrtS8, x) -> np.ndarray:
+    """onnxruntime's QLinearAveragePool (see nnc_pool_ort_s8), in numpy float32: the window's
+    dequantized values summed row by row, / count, / out_scale, + zero point, rounded to even."""
+    _bounds(p.out_min, p.out_max)
+    x = _arr(x, S8, (g.batch, g.in_h, g.in_w, g.in_c)).astype(np.int64)
+    xf = _table_f32(p.table, "avgpool_ort_s8 table")[x + 128]
+    ys = sf32.from_bits([p.out_scale])[0]
+    out = np.zeros((g.batch, g.out_h, g.out_w, g.in_c), dtype=np.int64)
+    zp = np.float32(p.out_zero_point)
+    with np.errstate(all="ignore"):
+        for oy in range(g.out_h):
+            y0 = oy * g.stride_h - g.pad_top
+            ylo, yhi = max(y0, 0), min(y0 + g.k_h, g.in_h)
+            for ox in range(g.out_w):
+                x0 = ox * g.stride_w - g.pad_left
+                xlo, xhi = max(x0, 0), min(x0 + g.k_w, g.in_w)
+                real = max(yhi - ylo, 0) * max(xhi - xlo, 0)
+                count = g.k_h * g.k_w if p.count_include_pad else real
+                if count == 0:
+                    out[:, oy, ox, :] = p.out_zero_point
+                    continue
+                acc = np.zeros((g.batch, g.in_c), dtype=np.float32)
+                for iy in range(ylo, yhi):
+                    for ix in range(xlo, xhi):
+                        acc = (acc + xf[:, iy, ix, :]).astype(np.float32)
+                acc = ((acc / np.float32(count)).astype(np.float32) / ys).astype(np.float32)
+                out[:, oy, ox, :] = np.rint((acc + zp).astype(np.float32)).astype(np.int64)
+    v = np.clip(out, 0, 255) - 128
+    return np.clip(v, p.out_min, p.out_max).astype(S8)
+
+
 def global_avgpool_s8(g: ConvGeom, p: GavgS8, x) -> np.ndarray:
     """(N, 1, 1, C): sat(mbqm(sum_hw (x + input_offset), multiplier, shift) + output_offset)."""
     _bounds(p.out_min, p.out_max)
@@ -176,8 +215,20 @@ def _operands(p: EltwiseS8, a, b):
             b[broadcast_index(shape, p.bc.b_stride)] + p.b_offset)
 
 
+def _add_ort(p: EltwiseS8, av: np.ndarray, bv: np.ndarray) -> np.ndarray:
+    """onnxruntime's QLinearAdd (see nnc_eltwise_s8): nearbyintf(fma(a', A, fma(b', B, F)))."""
+    A, B, F = (sf32.from_bits([m & 0xFFFFFFFF])[0] for m in (p.a_multiplier, p.b_multiplier, p.out_multiplier))
+    t = sf32.fma_f32(bv.astype(np.float32), B, F)
+    v = np.rint(sf32.fma_f32(av.astype(np.float32), A, t).astype(np.float64)).astype(np.int64)
+    return np.clip(np.clip(v, 0, 255) + p.out_offset, p.out_min, p.out_max).astype(S8)
+
+
 def _addsub(p: EltwiseS8, a, b, sign: int) -> np.ndarray:
     av, bv = _operands(p, a, b)
+    if p.rounding == af.ROUND_ORT:
+        if sign != 1:
+            raise ValueError("rounding 'onnxruntime' is defined for add only")
+        return _add_ort(p, av, bv)
     if not 0 <= p.left_shift <= 22:
         raise ValueError(f"left_shift {p.left_shift} outside [0, 22]")
     sa = af.mbqm(av << p.left_shift, p.a_multiplier, p.a_shift, p.rounding)
@@ -238,6 +289,22 @@ def softmax_s8(p: SoftmaxS8, x) -> np.ndarray:
     num = e * p.multiplier
     q = (2 * num + den) // (2 * den)
     return np.clip(q + p.out_offset, p.out_min, p.out_max).astype(S8)
+
+
+def softmax_ort_s8(p: SoftmaxOrtS8, x) -> np.ndarray:
+    """onnxruntime's QLinearSoftmax (see nnc_softmax_ort_s8), in numpy float32, the sum in column order."""
+    _bounds(p.out_min, p.out_max)
+    x = _arr(x, S8, (p.rows, p.cols)).astype(np.int64)
+    t = _table_f32(p.exp_table, "softmax_ort_s8 exp_table")
+    e = t[255 - (x.max(axis=1, keepdims=True) - x)]
+    total = np.zeros(p.rows, dtype=np.float32)
+    with np.errstate(all="ignore"):
+        for j in range(p.cols):
+            total = (total + e[:, j]).astype(np.float32)
+        ys = sf32.from_bits([p.y_scale])[0]
+        q = np.rint(((e * ys).astype(np.float32) / total[:, None]).astype(np.float32).astype(np.float64))
+    v = np.minimum(q.astype(np.int64) + p.out_zero_point, 255) - 128
+    return np.clip(v, p.out_min, p.out_max).astype(S8)
 
 
 def prelu_s8(p: PreluS8, x) -> np.ndarray:

@@ -14,6 +14,10 @@
  *     first with ties toward +infinity, the second with ties away from zero.
  *   NNC_ROUND_SINGLE (TFLite built with TFLITE_SINGLE_ROUNDING):
  *     (x * multiplier + 2^(30 - shift)) >> (31 - shift): one rounding, half up.
+ *   NNC_ROUND_ORT (onnxruntime's MlasRequantizeOutput): nearbyintf((float)x * M)
+ *     with the float32 multiplier M stored as its bit pattern in `multiplier`
+ *     (shift unused), evaluated in integers by nnc_sf32.h: the same bits as
+ *     onnxruntime's float arithmetic, no float in the C.
  * Where TFLite's arithmetic would overflow int32 (x * 2^left, or the single
  * rounding result) these helpers saturate; the compiler never chooses such
  * multipliers for the values a layer can see.
@@ -26,6 +30,7 @@
 
 #include <stdint.h>
 #include "nnc_types.h"
+#include "nnc_sf32.h"
 
 #if ((-1) >> 1) != -1
 #error "nncodegen needs arithmetic right shifts of negative integers"
@@ -33,6 +38,7 @@
 
 #define NNC_ROUND_DOUBLE 0
 #define NNC_ROUND_SINGLE 1
+#define NNC_ROUND_ORT 2
 
 static inline int32_t nnc_sat32(int64_t v)
 {
@@ -65,6 +71,9 @@ static inline int32_t nnc_rdbpot(int32_t x, int32_t exponent)
 /* TFLite MultiplyByQuantizedMultiplier(x, multiplier, shift) in either rounding mode. */
 static inline int32_t nnc_mbqm(int32_t x, int32_t multiplier, int32_t shift, int32_t rounding)
 {
+    if (rounding == NNC_ROUND_ORT) {
+        return nnc_sf_rint(nnc_sf_mul(nnc_sf_from_i32(x), (uint32_t)multiplier));
+    }
     if (rounding == NNC_ROUND_SINGLE) {
         const int32_t total = 31 - shift; /* 1 .. 62 */
         const int64_t round = (int64_t)1 << (total - 1);

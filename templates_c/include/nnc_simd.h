@@ -1647,6 +1647,15 @@ static inline void nnc_acc8_requant_s8(nnc_acc8 a, const int32_t *mult, const in
     const __m256i s = _mm256_loadu_si256((const __m256i *)(const void *)shift);
     const __m256i lo32 = _mm256_set1_epi64x(0xFFFFFFFFLL);
     __m256i r;
+    if (rounding == 2) { /* onnxruntime's float requantization: one lane at a time (nnc_affine.h) */
+        int32_t t[8], j;
+        nnc_acc8_store(a, t);
+        for (j = 0; j < 8; ++j) {
+            const int32_t v = nnc_mbqm(t[j], mult[j], shift[j], rounding) + out_offset;
+            out[j] = v < lo ? lo : (v > hi ? hi : v);
+        }
+        return;
+    }
     if (rounding == 1) { /* single rounding: sat32((x * m + 2^(t - 1)) >> t), t = 31 - shift in 1..62 */
         const __m256i t = _mm256_sub_epi32(_mm256_set1_epi32(31), s);
         const __m256i te = _mm256_and_si256(t, lo32), to = _mm256_srli_epi64(t, 32);

@@ -175,7 +175,12 @@ typedef struct {
  *   out = sat(nnc_mbqm(a' +- b', out_multiplier, out_shift) + out_offset, out_min, out_max)
  * mul:
  *   out = sat(nnc_mbqm((a + a_offset) * (b + b_offset), out_multiplier, out_shift) + out_offset, ...)
- * (b_multiplier / b_shift / left_shift / a_multiplier / a_shift unused by mul.) */
+ * (b_multiplier / b_shift / left_shift / a_multiplier / a_shift unused by mul.)
+ * add with rounding NNC_ROUND_ORT (onnxruntime's QLinearAdd, AVX2 kernel, on uint8 values):
+ *   a' = a + a_offset, b' = b + b_offset (a_offset = b_offset = 128);
+ *   v = nearbyintf(fma(a', A, fma(b', B, F))), A, B, F the float32 bit patterns in
+ *   a_multiplier, b_multiplier, out_multiplier (shifts unused);
+ *   out = sat(min(max(v, 0), 255) + out_offset, out_min, out_max), out_offset = -128 */
 typedef struct {
     nnc_broadcast bc;
     int32_t a_offset;
@@ -236,6 +241,39 @@ typedef struct {
     int32_t offset;
     const int8_t *table;
 } nnc_concat_s8;
+
+/* onnxruntime's QLinearAveragePool (x86 CPU kernels, which run on uint8 values), its float32
+ * steps done in integers by nnc_sf32.h:
+ *   acc = 0.0f; acc += table[x + 128] over the window's real elements, row by row;
+ *   acc /= (float)count  (count: k_h * k_w with count_include_pad, else the real elements);
+ *   v = nearbyintf(acc / out_scale + (float)out_zero_point);
+ *   out = sat(min(max(v, 0), 255) - 128, out_min, out_max)
+ * table[q + 128]: float32 bits of s_in * (float)(q - zp_in); out_scale: float32 bits;
+ * out_zero_point: the output zero point in uint8 terms (int8 zero point + 128). */
+typedef struct {
+    int32_t count_include_pad;
+    const uint32_t *table;
+    uint32_t out_scale;
+    int32_t out_zero_point;
+    int32_t out_min;
+    int32_t out_max;
+} nnc_pool_ort_s8;
+
+/* onnxruntime's QLinearSoftmax (uint8 kernel) over the last axis of [rows][cols], float32
+ * steps in integers (nnc_sf32.h):
+ *   m = max_j x_j;  e_j = exp_table[255 - (m - x_j)];  sum = 0.0f; sum += e_j for j in order;
+ *   v_j = nearbyintf((e_j * y_scale) / sum) + out_zero_point;  out_j = sat(min(v_j, 255) - 128)
+ * exp_table: 256 float32 bit patterns; y_scale: float32 bits of floor(1 / s_out);
+ * out_zero_point in uint8 terms (int8 zero point + 128). */
+typedef struct {
+    int32_t rows;
+    int32_t cols;
+    const uint32_t *exp_table;
+    uint32_t y_scale;
+    int32_t out_zero_point;
+    int32_t out_min;
+    int32_t out_max;
+} nnc_softmax_ort_s8;
 
 /* Softmax over the last axis of [rows][cols]:
  *   m = max_j x_j;  e_j = exp_table[m - x_j]  (256 entries: round(2^24 * exp(-s_in * d)))

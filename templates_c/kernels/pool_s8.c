@@ -75,6 +75,43 @@ void avgpool_s8(const nnc_conv_geom *g, const nnc_pool_s8 *p, const int8_t *inpu
     }
 }
 
+void avgpool_ort_s8(const nnc_conv_geom *g, const nnc_pool_ort_s8 *p, const int8_t *input, int8_t *output)
+{
+    const int32_t c_n = g->in_c;
+    int32_t n, oy, ox, c, iy, ix, y_lo, y_hi, x_lo, x_hi;
+    for (n = 0; n < g->batch; ++n) {
+        for (oy = 0; oy < g->out_h; ++oy) {
+            pool_s8_clip(oy * g->stride_h - g->pad_top, g->k_h, g->in_h, &y_lo, &y_hi);
+            for (ox = 0; ox < g->out_w; ++ox) {
+                int8_t *y = output + ((n * g->out_h + oy) * g->out_w + ox) * c_n;
+                int32_t real, count;
+                uint32_t fcount;
+                pool_s8_clip(ox * g->stride_w - g->pad_left, g->k_w, g->in_w, &x_lo, &x_hi);
+                real = (y_hi > y_lo && x_hi > x_lo) ? (y_hi - y_lo) * (x_hi - x_lo) : 0;
+                count = p->count_include_pad ? g->k_h * g->k_w : real;
+                fcount = nnc_sf_from_i32(count);
+                for (c = 0; c < c_n; ++c) {
+                    uint32_t acc = 0u; /* +0.0f */
+                    int32_t v;
+                    for (iy = y_lo; iy < y_hi; ++iy) {
+                        for (ix = x_lo; ix < x_hi; ++ix) {
+                            acc = nnc_sf_add(acc, p->table[input[((n * g->in_h + iy) * g->in_w + ix) * c_n + c] + 128]);
+                        }
+                    }
+                    if (count == 0) {
+                        v = p->out_zero_point;
+                    } else {
+                        acc = nnc_sf_div(nnc_sf_div(acc, fcount), p->out_scale);
+                        v = nnc_sf_rint(nnc_sf_add(acc, nnc_sf_from_i32(p->out_zero_point)));
+                    }
+                    v = (v < 0 ? 0 : (v > 255 ? 255 : v)) - 128;
+                    y[c] = (int8_t)(v < p->out_min ? p->out_min : (v > p->out_max ? p->out_max : v));
+                }
+            }
+        }
+    }
+}
+
 void global_avgpool_s8(const nnc_conv_geom *g, const nnc_gavg_s8 *p, const int8_t *input, int8_t *output)
 {
     const int32_t c_n = g->in_c;

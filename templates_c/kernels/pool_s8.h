@@ -18,6 +18,10 @@ void maxpool_s8(const nnc_conv_geom *g, const int8_t *input, int8_t *output);
  * count is k_h * k_w and each padded tap adds the zero point.  Empty window: 0. */
 void avgpool_s8(const nnc_conv_geom *g, const nnc_pool_s8 *p, const int8_t *input, int8_t *output);
 
+/* Average pool as onnxruntime's QLinearAveragePool computes it (see nnc_pool_ort_s8): input and
+ * output formats may differ; float32 steps in integers.  Empty window: the output zero point. */
+void avgpool_ort_s8(const nnc_conv_geom *g, const nnc_pool_ort_s8 *p, const int8_t *input, int8_t *output);
+
 /* (N, 1, 1, C): sat(nnc_mbqm(sum over H*W of (x + input_offset)) + output_offset), one rounding.
  * Legal: in_h * in_w * 255 < 2^31. */
 void global_avgpool_s8(const nnc_conv_geom *g, const nnc_gavg_s8 *p, const int8_t *input, int8_t *output);

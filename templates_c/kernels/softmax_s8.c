@@ -7,6 +7,7 @@
  * 2 * e_j * multiplier < 2^56, the denominator < 2^62).
  */
 #include "softmax_s8.h"
+#include "nnc_sf32.h"
 
 void softmax_s8(const nnc_softmax_s8 *p, const int8_t *input, int8_t *output)
 {
@@ -29,6 +30,31 @@ void softmax_s8(const nnc_softmax_s8 *p, const int8_t *input, int8_t *output)
         for (j = 0; j < p->cols; ++j) {
             const int64_t num = (int64_t)p->exp_table[m - x[j]] * p->multiplier;
             int64_t v = (2 * num + den) / (2 * den) + p->out_offset;
+            y[j] = (int8_t)(v < p->out_min ? p->out_min : (v > p->out_max ? p->out_max : v));
+        }
+    }
+}
+
+void softmax_ort_s8(const nnc_softmax_ort_s8 *p, const int8_t *input, int8_t *output)
+{
+    int32_t r, j;
+    for (r = 0; r < p->rows; ++r) {
+        const int8_t *x = input + r * p->cols;
+        int8_t *y = output + r * p->cols;
+        int32_t m = INT8_MIN;
+        uint32_t sum = 0u; /* +0.0f */
+        for (j = 0; j < p->cols; ++j) {
+            if (x[j] > m) {
+                m = x[j];
+            }
+        }
+        for (j = 0; j < p->cols; ++j) {
+            sum = nnc_sf_add(sum, p->exp_table[255 - (m - x[j])]);
+        }
+        for (j = 0; j < p->cols; ++j) {
+            const uint32_t e = p->exp_table[255 - (m - x[j])];
+            int32_t v = nnc_sf_rint(nnc_sf_div(nnc_sf_mul(e, p->y_scale), sum)) + p->out_zero_point;
+            v = (v > 255 ? 255 : v) - 128;
             y[j] = (int8_t)(v < p->out_min ? p->out_min : (v > p->out_max ? p->out_max : v));
         }
     }

@@ -10,4 +10,8 @@
  * cols * 2^24 << den_shift < 2^62 (the compiler checks it). */
 void softmax_s8(const nnc_softmax_s8 *p, const int8_t *input, int8_t *output);
 
+/* Softmax as onnxruntime's QLinearSoftmax computes it (see nnc_softmax_ort_s8): float32 table,
+ * sum and division done in integers (nnc_sf32.h). */
+void softmax_ort_s8(const nnc_softmax_ort_s8 *p, const int8_t *input, int8_t *output);
+
 #endif /* SOFTMAX_S8_H */
