@@ -299,6 +299,35 @@ def test_integer_model_links_without_float_helpers_on_softfloat_m4(mnist, scheme
 
 
 @cross
+@pytest.mark.parametrize("zoo_name", ["residual", "fire"])
+def test_onnxruntime_mode_int8_on_targets(zoo_name, tmp_path):
+    """QDQ models in the onnxruntime rounding mode (QLinearAdd / QLinearAveragePool / QLinearSoftmax /
+    float32 requantization, their float32 steps done in integers by nnc_sf32.h): the host's and the
+    simulator's integers on aarch64 and Cortex-M4, and no floating-point helper on the soft-float M4."""
+    pytest.importorskip("onnxruntime")
+    for t in ("aarch64-linux", "cortex-m4", "cortex-m4-softfloat"):
+        need(t)
+    import onnx
+    import onnx_zoo
+    from nncodegen.harness.int8_agreement import quantize_with_onnxruntime, to_ir_layout
+    fm = onnx_zoo.ALL[zoo_name]()
+    onnx.save(fm, tmp_path / "f.onnx")
+    shape = [d.dim_value for d in fm.graph.input[0].type.tensor_type.shape.dim]
+    rng = np.random.default_rng(0)
+    qp = quantize_with_onnxruntime(tmp_path / "f.onnx", tmp_path / "q.onnx",
+                                   rng.normal(size=[16] + shape[1:]).astype(np.float32), "s8")
+    g = nncodegen.load(qp)
+    assert g.meta["quantization"]["rounding"] == "onnxruntime" and not g.meta["quantization"]["float_layers"]
+    x = to_ir_layout(rng.normal(size=[24] + shape[1:]).astype(np.float32), g.meta.get("input_layout"))
+    m = Model(g, tmp_path / "out", x)
+    for t in ("aarch64-linux", "cortex-m4"):
+        check_target_output(m, run_on_target(m.outdir, m.xq, t), t)
+    b = build_program(m.outdir, "cortex-m4-softfloat", sources=[render_driver("model_only_main.c.j2", m.outdir)],
+                      label="size", semihosted_main=False)
+    assert float_helpers(b) == [], f"{zoo_name}: the onnxruntime mode pulls in float helpers"
+
+
+@cross
 def test_float_helper_check_sees_float_code(mnist):
     """The check above can fail: the float model on the soft-float M4 needs the helpers."""
     need("cortex-m4-softfloat")

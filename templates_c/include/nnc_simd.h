@@ -1616,6 +1616,7 @@ static inline nnc_acc8 nnc_dot8_q15_i32(const int16_t *x, const int16_t *w, int3
  * the kernels requantize one accumulator at a time otherwise. */
 #if defined(NNC_SIMD_AVX2)
 #define NNC_HAVE_REQUANT8_S8 1
+#include "nnc_affine.h" /* nnc_mbqm, for the onnxruntime rounding mode's lane-by-lane path */
 
 /* lanes of b where mask (all ones or all zeros per lane) is set, else of a */
 static inline __m256i nnc_avx2_select(__m256i a, __m256i b, __m256i mask)
