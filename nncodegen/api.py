@@ -11,7 +11,7 @@ from .ir.graph import Graph, GraphError
 
 
 def load(path) -> Graph:
-    """Load a model: .onnx (float), .nnc (native)."""
+    """Load a model: .onnx (float, QDQ int8, QONNX), .tflite (int8), .nnc (native)."""
     p = Path(path)
     if not p.exists():
         raise GraphError(f"{path}: no such file")
@@ -19,11 +19,14 @@ def load(path) -> Graph:
     if suffix == ".onnx":
         from .frontends.onnx_import import load_onnx
         g = load_onnx(str(p))
+    elif suffix == ".tflite":
+        from .frontends.tflite_import import load_tflite
+        g = load_tflite(p)
     elif suffix == ".nnc":
         from .ir.serialize import load_graph
         g = load_graph(p)
     else:
-        raise GraphError(f"{path}: unknown model format {suffix!r} (expected .onnx or .nnc)")
+        raise GraphError(f"{path}: unknown model format {suffix!r} (expected .onnx, .tflite or .nnc)")
     from .passes.pipeline import run_passes
     return run_passes(g)
 
