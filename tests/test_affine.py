@@ -201,3 +201,138 @@ def test_quantize_multiplier_matches_tflite_cases():
         m, s = af.quantize_multiplier(float(v))
         assert (1 << 30) <= m < (1 << 31)
         assert abs(m * 2.0 ** (s - 31) - v) <= v * 2.0 ** -30
+
+
+# ---------------------------------------------------------------- gemmlowp fixed point (nnc_gl_*)
+
+def _fixed_to_real(raw, integer_bits):
+    return np.asarray(raw, np.float64) / 2.0 ** (31 - integer_bits)
+
+
+def _real_to_fixed(v, integer_bits):
+    """gemmlowp FixedPoint::FromDouble: round(v * 2^frac), clamped to int32."""
+    return np.clip(np.round(np.asarray(v, np.float64) * 2.0 ** (31 - integer_bits)), I32_MIN, I32_MAX)
+
+
+def _gl_values(rng, n, lo=I32_MIN, hi=I32_MAX):
+    """gemmlowp's test values (+-2^i +- 0..2, int32 extremes) and random ones, clamped to [lo, hi]."""
+    p = np.array([1 << i for i in range(31)], np.int64)
+    v = np.concatenate([(p[:, None] + np.arange(-2, 3)).ravel(), -(p[:, None] + np.arange(-2, 3)).ravel(),
+                        EDGES, rng.integers(I32_MIN, I32_MAX + 1, size=n), rng.integers(lo, hi + 1, size=n)])
+    return np.clip(v, lo, hi)
+
+
+def _c_scalar(shim, fn, x, *scalars):
+    ffi, lib = shim
+    x = np.ascontiguousarray(x, dtype=np.int32)
+    out = np.zeros(len(x), dtype=np.int32)
+    getattr(lib, fn)(len(x), ffi.from_buffer("int32_t[]", x), *scalars, ffi.from_buffer("int32_t[]", out))
+    return out.astype(np.int64)
+
+
+@settings(**CFG)
+@given(seed=st.integers(0, 2 ** 32 - 1))
+def test_gl_helpers_c_equals_twin(shim, seed):
+    rng = np.random.default_rng(seed)
+    v = _gl_values(rng, 300)
+    e = rng.integers(-31, 32, size=len(v))
+    np.testing.assert_array_equal(_c(shim, "shim_gl_srmbpot", v, e), af.gl_srmbpot(v, e))
+    w = rng.permutation(v)
+    np.testing.assert_array_equal(_c(shim, "shim_gl_rounding_half_sum", v, w), af.gl_rounding_half_sum(v, w))
+    np.testing.assert_array_equal(_c(shim, "shim_gl_clz32", v), af.clz32(v))
+    a = _gl_values(rng, 300, -(1 << 29), 0)
+    np.testing.assert_array_equal(_c(shim, "shim_gl_exp_on_interval", a), af.gl_exp_on_interval(a))
+    neg = _gl_values(rng, 300, I32_MIN, 0)
+    for ib in (0, 1, 4, 5, 6, 12, 29):
+        np.testing.assert_array_equal(_c_scalar(shim, "shim_gl_exp_on_negative_values", neg, ib),
+                                      af.gl_exp_on_negative_values(neg, ib), err_msg=f"integer bits {ib}")
+    pos = _gl_values(rng, 300, 0, I32_MAX)
+    np.testing.assert_array_equal(_c(shim, "shim_gl_one_over_one_plus_x", pos), af.gl_one_over_one_plus_x(pos))
+    ffi, lib = shim
+    for digits in (0, 12, 31):
+        xs = np.ascontiguousarray(v, dtype=np.int32)
+        out, bits = np.zeros(len(xs), np.int32), np.zeros(len(xs), np.int32)
+        lib.shim_gl_get_reciprocal(len(xs), ffi.from_buffer("int32_t[]", xs), digits,
+                                   ffi.from_buffer("int32_t[]", out), ffi.from_buffer("int32_t[]", bits))
+        scale, nbits = af.gl_get_reciprocal(v, digits)
+        np.testing.assert_array_equal(out, scale)
+        np.testing.assert_array_equal(bits, nbits)
+    m = rng.integers(1 << 30, 1 << 31, size=len(v))
+    ls = rng.integers(0, 32, size=len(v))
+    small = np.concatenate([rng.integers(-300, 1, size=len(v) // 2), v[len(v) // 2:]])
+    np.testing.assert_array_equal(_c(shim, "shim_gl_mbqm_gt1", small, m, ls), af.gl_mbqm_gt1(small, m, ls))
+
+
+def test_gl_helpers_against_real_arithmetic():
+    """The twins against float math, to the accuracy gemmlowp's own test (test/test_fixedpoint.cc) asserts:
+    SaturatingRoundingMultiplyByPOT and RoundingHalfSum exact, exp_on_interval and exp_on_negative_values
+    within 500, one_over_one_plus_x within 6 (raw Q0.31 units)."""
+    rng = np.random.default_rng(17)
+    v = _gl_values(rng, 2000)
+    for e in (-31, -30, -17, -12, -4, -1, 0, 1, 2, 4, 16, 30, 31):
+        want = np.clip(v.astype(np.float64) * 2.0 ** e, I32_MIN, I32_MAX)
+        want = np.sign(want) * np.floor(np.abs(want) + 0.5)  # std::round: ties away from zero
+        np.testing.assert_array_equal(af.gl_srmbpot(v, e), want.astype(np.int64), err_msg=f"exponent {e}")
+    w = rng.permutation(v)
+    assert [int(r) for r in af.gl_rounding_half_sum(v, w)] == \
+        [_round_away(Fraction(int(p) + int(q), 2)) for p, q in zip(v, w)]
+    assert [int(c) for c in af.clz32(v)] == [32 - (int(u) & 0xFFFFFFFF).bit_length() for u in v]
+    a = _gl_values(rng, 2000, -(1 << 29), 0)
+    want = _real_to_fixed(np.exp(_fixed_to_real(a, 0)), 0)
+    assert np.abs(af.gl_exp_on_interval(a) - want).max() <= 500
+    neg = _gl_values(rng, 2000, I32_MIN, 0)
+    for ib in range(0, 7):
+        want = _real_to_fixed(np.exp(_fixed_to_real(neg, ib)), 0)
+        assert np.abs(af.gl_exp_on_negative_values(neg, ib) - want).max() <= 500, ib
+    assert int(af.gl_exp_on_negative_values(0, 5)) == I32_MAX
+    pos = _gl_values(rng, 2000, 0, I32_MAX)
+    want = _real_to_fixed(1.0 / (1.0 + _fixed_to_real(pos, 0)), 0)
+    assert np.abs(af.gl_one_over_one_plus_x(pos) - want).max() <= 6
+    # GetReciprocal: 1 / (x / 2^(31 - digits)) ~= scale * 2^-(31 + n), x > 0
+    x = rng.integers(1, I32_MAX, size=2000)
+    scale, n = af.gl_get_reciprocal(x, 12)
+    rel = scale.astype(np.float64) * 2.0 ** (-31 - n.astype(np.float64)) * _fixed_to_real(x, 12)
+    assert np.abs(rel - 1).max() < 1e-8
+    assert (scale >= 1 << 30).all()
+    # MultiplyByQuantizedMultiplierGreaterThanOne: x * m * 2^(ls - 31), rounded half up (srdhm)
+    xm = rng.integers(-300, 301, size=500)
+    m = rng.integers(1 << 30, 1 << 31, size=500)
+    ls = rng.integers(0, 22, size=500)
+    assert [int(r) for r in af.gl_mbqm_gt1(xm, m, ls)] == \
+        [ref_srdhm(int(p) << int(s), int(q)) for p, q, s in zip(xm, m, ls)]
+
+
+def test_tflite_softmax_params_cases():
+    # input scale 1: multiplier 2^26 = 0.5 * 2^27; radius floor(31 * 2^26 / 2^27) = 15
+    assert af.tflite_softmax_params(1.0) == (1 << 30, 27, -15)
+    assert af.tflite_softmax_params(2.0 ** -8) == (1 << 30, 19, -(31 << 7))
+    assert af.tflite_softmax_params(0.5, beta=2.0) == (1 << 30, 27, -15)
+    # the real multiplier is capped at 2^31 - 1: only the row maximum takes part (diff_min 0)
+    assert af.tflite_softmax_params(100.0) == ((1 << 31) - 1, 31, 0)
+    # scale and beta are float32 numbers in a model; the product and the radius in double, then floor
+    rng = np.random.default_rng(23)
+    for s, beta in zip(np.exp(rng.uniform(np.log(1e-4), np.log(4.0), size=200)), rng.uniform(0.1, 3, 200)):
+        m, ls, diff_min = af.tflite_softmax_params(float(s), float(beta))
+        real = Fraction(float(np.float32(beta))) * Fraction(float(np.float32(s))) * (1 << 26)
+        assert (1 << 30) <= m < (1 << 31) and 1 <= ls <= 31
+        assert abs(Fraction(m, 1 << 31) * 2 ** ls - real) <= real * Fraction(1, 1 << 30)
+        assert diff_min == -((31 << 26) >> ls)
+        # |diff| * 2^ls stays inside int32 for every processed difference
+        assert -diff_min * (1 << ls) < (1 << 31)
+    with pytest.raises(ValueError):
+        af.tflite_softmax_params(1e-9)
+    # TFLITE_SINGLE_ROUNDING builds cap the real multiplier at 2^30 - 1 (shift <= 30); below the cap
+    # both builds agree
+    assert af.tflite_softmax_params(100.0, rounding=af.ROUND_SINGLE) == ((1 << 31) - 2, 30, -1)
+    assert af.tflite_softmax_params(0.3, 1.7, af.ROUND_SINGLE) == af.tflite_softmax_params(0.3, 1.7)
+
+
+def test_single_rounding_mbqm_greater_than_one_equals_srdhm_form():
+    """TFLite's single-rounding MultiplyByQuantizedMultiplierGreaterThanOne, floor(x * m / 2^(31 - s) + 1/2),
+    gives the same integers as the double-rounding srdhm(x * 2^s, m) wherever x * 2^s fits in int32
+    (both round half up), so one softmax kernel serves both builds."""
+    rng = np.random.default_rng(29)
+    s = np.concatenate([rng.integers(0, 23, size=2500), rng.integers(0, 31, size=2500)])
+    x = np.concatenate([rng.integers(-300, 301, size=2500), rng.integers(I32_MIN, I32_MAX + 1, size=2500) >> s[2500:]])
+    m = np.concatenate([rng.integers(1 << 30, 1 << 31, size=4990), np.full(10, (1 << 31) - 2)])
+    np.testing.assert_array_equal(af.mbqm(x, m, s, af.ROUND_SINGLE), af.gl_mbqm_gt1(x, m, s))

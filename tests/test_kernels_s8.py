@@ -15,7 +15,7 @@ from nncodegen.harness.cdefs import cdef_from_headers
 from nncodegen.ir.ops import conv_out_size
 from nncodegen.lower.params import (Broadcast, ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LutS8, Pad,
                                     PoolOrtS8, PoolS8, PreluS8, QuantS8, RequantS8, Resize, SoftmaxOrtS8, SoftmaxS8,
-                                    to_cffi)
+                                    SoftmaxTflS8, to_cffi)
 from nncodegen.lower.lower_s8 import ort_softmax_table
 from nncodegen.ref import sf32
 from nncodegen.paths import include_dir, kernels_dir
@@ -337,6 +337,162 @@ def test_softmax_s8(clib, data):
     ref = float_ops.softmax({"axis": -1}, s_in * x.astype(np.float64))
     q = np.clip(np.rint(ref / s_out) + p.out_offset, -128, 127)
     assert np.abs(q - want.astype(np.float64)).max() <= 1
+
+
+def tfl_softmax_params(rows, cols, s_in, beta=1.0, rounding=af.ROUND_DOUBLE):
+    m, ls, diff_min = af.tflite_softmax_params(s_in, beta, rounding)
+    return SoftmaxTflS8(rows, cols, m, ls, diff_min, -128, 127)
+
+
+@settings(max_examples=100, **CFG)
+@given(data=st.data())
+def test_softmax_tfl_s8(clib, data):
+    rows, cols = ints(data, 1, 40, "rows"), ints(data, 1, 40, "cols")
+    s_in = float(np.float32(2.0 ** data.draw(st.floats(np.log2(1e-3), 0.0), label="log2 s_in")))
+    beta = data.draw(st.sampled_from([1.0, 1.0, 1.0, 0.5, 0.1, 2.0, 1.7]), label="beta")
+    p = tfl_softmax_params(rows, cols, s_in, beta, draw_rounding(data))
+    if data.draw(st.booleans(), label="narrow bounds"):
+        p = SoftmaxTflS8(rows, cols, p.input_multiplier, p.input_left_shift, p.diff_min, -100, 90)
+    x = draw_s8(data, (rows, cols), "x")
+    if data.draw(st.booleans(), label="spread rows"):  # every row spans -128 .. 127: diffs down to -255
+        x[:, 0], x[:, -1] = -128, 127
+    want = ks.softmax_tfl_s8(p, x)
+    y = garbage((rows, cols))
+    clib.call("softmax_tfl_s8", clib.s(p), clib.p(x), clib.p(y))
+    assert_same(y, want, f"softmax_tfl_s8 {rows}x{cols} {p}")
+    # semantics: within 1 LSB of the float softmax of beta * the dequantized input, quantized to
+    # TFLite's output format (scale 1/256, zero point -128)
+    if p.out_min == -128 and p.out_max == 127:
+        ref = float_ops.softmax({"axis": -1}, float(np.float32(beta)) * s_in * x.astype(np.float64))
+        q = np.clip(np.floor(ref * 256 + 0.5) - 128, -128, 127)
+        assert np.abs(q - want.astype(np.float64)).max() <= 1
+
+
+def test_softmax_tfl_s8_tflite_known_answer(clib):
+    """TFLite's own test (tensorflow/lite/kernels/activations_test.cc SoftmaxOpTest.Softmax4DInt8, run on
+    the reference kernel): beta 0.1, input format from the range [-10, 10] (scale float32(20 / 255)),
+    floats {0, -6, 2, 4}, {3, -2, 10, 1} quantized with round-half-away -> the int8 values below."""
+    s_in = float(np.float32(np.float32(20) / np.float32(255)))
+    x = np.array([[0, -77, 26, 51], [38, -26, 127, 13]], np.int8)
+    p = tfl_softmax_params(2, 4, s_in, 0.1)
+    want = np.array([[-68, -95, -54, -38], [-70, -93, -12, -81]], np.int8)
+    np.testing.assert_array_equal(ks.softmax_tfl_s8(p, x), want)
+    y = garbage((2, 4))
+    clib.call("softmax_tfl_s8", clib.s(p), clib.p(x), clib.p(y))
+    np.testing.assert_array_equal(y, want)
+
+
+def test_softmax_tfl_s8_edges(clib):
+    """Rows TFLite handles at the edges: a single value (-> 127, probability 1 saturated), equal values,
+    differences cut at diff_min (-> -128), the multiplier capped at 2^31 - 1 (diff_min 0: only the
+    maxima count), and long rows (cols 511 and 4095: exponent 31 and beyond it, where the exact rounding
+    gives 0)."""
+    cases = [(tfl_softmax_params(3, 1, 0.05), np.array([[-128], [0], [127]], np.int8)),
+             (tfl_softmax_params(2, 4, 0.05), np.array([[5, 5, 5, 5], [-128, -128, -128, -128]], np.int8)),
+             (tfl_softmax_params(1, 6, 1.0), np.array([[127, 112, 111, 100, -128, 126]], np.int8)),
+             (tfl_softmax_params(1, 5, 100.0), np.array([[3, 3, 2, -128, 3]], np.int8)),
+             (tfl_softmax_params(2, 511, 0.01), np.full((2, 511), 7, np.int8)),
+             (tfl_softmax_params(1, 4095, 0.01), garbage((1, 4095), seed=3))]
+    for p, x in cases:
+        want = ks.softmax_tfl_s8(p, x)
+        y = garbage(x.shape)
+        clib.call("softmax_tfl_s8", clib.s(p), clib.p(x), clib.p(y))
+        assert_same(y, want, f"softmax_tfl_s8 {p}")
+    assert ks.softmax_tfl_s8(*cases[0]).tolist() == [[127], [127], [127]]
+    assert ks.softmax_tfl_s8(*cases[1]).tolist() == [[-64] * 4] * 2  # 1/4 -> 64 - 128
+    assert ks.softmax_tfl_s8(*cases[2])[0, 4] == -128 and cases[2][0].diff_min == -15
+    assert ks.softmax_tfl_s8(*cases[3]).tolist() == [[-43, -43, -128, -128, -43]]  # 3 maxima: 85.33 -> 85
+    assert (ks.softmax_tfl_s8(*cases[4]) == -127).all()  # 256 / 511 = 0.501 -> 1
+
+
+def _softmax_tflite_model(rows, cols, s_in, zp_in, beta):
+    """A .tflite flatbuffer holding one int8 SOFTMAX (output scale 1/256, zero point -128)."""
+    import flatbuffers
+    schema = pytest.importorskip("ai_edge_litert.schema_py_generated")
+    model, code = schema.ModelT(), schema.OperatorCodeT()
+    code.builtinCode = code.deprecatedBuiltinCode = schema.BuiltinOperator.SOFTMAX
+    code.version = 2
+    model.version, model.operatorCodes = 3, [code]
+    model.buffers = [schema.BufferT() for _ in range(3)]
+    tensors = []
+    for k, (scale, zp) in enumerate(((s_in, zp_in), (1.0 / 256, -128))):
+        t, q = schema.TensorT(), schema.QuantizationParametersT()
+        q.scale, q.zeroPoint = [scale], [zp]
+        t.shape, t.type, t.buffer, t.name, t.quantization = [rows, cols], schema.TensorType.INT8, k + 1, "xy"[k], q
+        tensors.append(t)
+    op, opts = schema.OperatorT(), schema.SoftmaxOptionsT()
+    opts.beta = beta
+    op.opcodeIndex, op.inputs, op.outputs = 0, [0], [1]
+    op.builtinOptionsType, op.builtinOptions = schema.BuiltinOptions.SoftmaxOptions, opts
+    sg = schema.SubGraphT()
+    sg.tensors, sg.inputs, sg.outputs, sg.operators = tensors, [0], [1], [op]
+    model.subgraphs = [sg]
+    b = flatbuffers.Builder(1024)
+    b.Finish(model.Pack(b), file_identifier=b"TFL3")
+    return bytes(b.Output())
+
+
+def test_softmax_tfl_s8_equals_tflite_runtimes(clib, tmp_path):
+    """C and twin against TFLite itself on one-op models: TFLite Micro (default double-rounding build)
+    and LiteRT's reference kernels (OpResolverType.BUILTIN_REF, a TFLITE_SINGLE_ROUNDING build), each
+    with its build's parameters; input scales 1e-3 .. 40 (past the multiplier's cap), several betas."""
+    pytest.importorskip("tflite_micro")
+    litert = pytest.importorskip("ai_edge_litert.interpreter")
+    from tflite_micro.python.tflite_micro import runtime
+    rng = np.random.default_rng(11)
+    for k in range(40):
+        rows, cols = int(rng.integers(1, 6)), int(rng.integers(1, 48))
+        s_in = float(np.float32(2.0 ** rng.uniform(np.log2(1e-3), np.log2(40.0))))
+        beta = float(np.float32(rng.choice([1.0, 1.0, 0.5, 0.1, 2.0, 1.7])))
+        path = tmp_path / f"softmax{k}.tflite"
+        path.write_bytes(_softmax_tflite_model(rows, cols, s_in, int(rng.integers(-128, 128)), beta))
+        x = rng.integers(-128, 128, size=(rows, cols)) if k % 2 else rng.integers(100, 128, size=(rows, cols))
+        x = np.ascontiguousarray(x.astype(np.int8))
+        ip = runtime.Interpreter.from_file(str(path), arena_size=100_000)
+        ip.set_input(x, 0)
+        ip.invoke()
+        it = litert.Interpreter(model_path=str(path), experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF)
+        it.allocate_tensors()
+        it.set_tensor(it.get_input_details()[0]["index"], x)
+        it.invoke()
+        for got, rounding in ((ip.get_output(0), af.ROUND_DOUBLE),
+                              (it.get_tensor(it.get_output_details()[0]["index"]), af.ROUND_SINGLE)):
+            p = tfl_softmax_params(rows, cols, s_in, beta, rounding)
+            np.testing.assert_array_equal(ks.softmax_tfl_s8(p, x), got, err_msg=f"{p} beta {beta}")
+            y = garbage((rows, cols))
+            clib.call("softmax_tfl_s8", clib.s(p), clib.p(x), clib.p(y))
+            np.testing.assert_array_equal(y, got, err_msg=f"C {p} beta {beta}")
+
+
+def test_softmax_lowering_tflite_mode():
+    """graph.meta["quantization"]["softmax"] == "tflite" lowers softmax to softmax_tfl_s8 with TFLite's
+    parameters; any output format other than TFLite's (1/256, -128) is refused."""
+    import dataclasses
+    import sys
+    from pathlib import Path
+
+    import nncodegen
+    from nncodegen.ir.graph import GraphError
+    from nncodegen.lower.lower import lower
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from test_pipeline import g_cnn
+    gq = nncodegen.quantize(g_cnn(), np.random.default_rng(0).normal(size=(8, 10, 10, 3)).astype(np.float32), "int8")
+    node = next(n for n in gq.nodes if n.op == "softmax")
+    assert [c.kernel for c in lower(gq).calls if c.layer == node.name] == ["softmax_s8"]
+    gq.meta["quantization"]["softmax"] = "tflite"
+    calls = [c for c in lower(gq).calls if c.layer == node.name]
+    assert [c.kernel for c in calls] == ["softmax_tfl_s8"]
+    s_in = gq.tensors[node.inputs[0]].fmt.scale
+    assert calls[0].args[0].value == tfl_softmax_params(1, 6, s_in)
+    x = gq.tensors[node.inputs[0]]
+    x.fmt = dataclasses.replace(x.fmt, scale=40.0)  # TFLite's cap on the multiplier depends on the build
+    gq.meta["quantization"]["rounding"] = "single"
+    p = next(c for c in lower(gq).calls if c.layer == node.name).args[0].value
+    assert p == tfl_softmax_params(1, 6, 40.0, rounding=af.ROUND_SINGLE) != tfl_softmax_params(1, 6, 40.0)
+    y = gq.tensors[node.outputs[0]]
+    y.fmt = dataclasses.replace(y.fmt, zero_point=0)
+    with pytest.raises(GraphError, match="1/256"):
+        lower(gq)
 
 
 @settings(max_examples=60, **CFG)

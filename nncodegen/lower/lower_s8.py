@@ -30,7 +30,7 @@ from ..ref import affine as af
 from ..ref import float_ops, sf32
 from .lower import broadcast_params, transpose_params
 from .params import (ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LutS8, Pad, PoolOrtS8, PoolS8, PreluS8,
-                     QuantS8, RequantS8, Resize, SoftmaxOrtS8, SoftmaxS8)
+                     QuantS8, RequantS8, Resize, SoftmaxOrtS8, SoftmaxS8, SoftmaxTflS8)
 from .program import Buf, Call, Const, Param, Scalar
 
 ACC32 = 1 << 31
@@ -298,6 +298,15 @@ def lower_softmax(ctx, node: Node) -> List[Call]:
     if node.attrs["axis"] % len(xs) != len(xs) - 1:
         _fail(node, "only the last (channel) axis is supported")
     cols = xs[-1]
+    if ctx.g.meta.get("quantization", {}).get("softmax") == "tflite":
+        # TFLite's reference int8 kernel bit for bit (gemmlowp fixed point): its output format only
+        if F32(fo.scale) != F32(1.0 / 256) or fo.zero_point != -128:
+            _fail(node, "TFLite's int8 softmax needs the output format scale 1/256, zero point -128")
+        if cols > 4095:  # TFLite's int32 sum of exps (Q12.19) could overflow
+            _fail(node, f"TFLite's int8 softmax handles rows of at most 4095 values, not {cols}")
+        m, ls, diff_min = af.tflite_softmax_params(fi.scale, node.attrs.get("beta", 1.0), rounding_of(ctx.g))
+        p = SoftmaxTflS8(_n(ctx, x) // cols, cols, m, ls, diff_min, -128, 127)
+        return [Call(node.name, node.op, "softmax_tfl_s8", [Param(p), Buf(x), Buf(y)], y)]
     if onnxruntime_mode(ctx.g):
         table = ort_softmax_table(fi.scale, cols)
         y_scale = F32(math.floor(F32(F32(1.0) / F32(fo.scale))))

@@ -400,6 +400,18 @@ class SoftmaxOrtS8:
 
 
 @dataclass(frozen=True)
+class SoftmaxTflS8:
+    CTYPE = "nnc_softmax_tfl_s8"
+    rows: int
+    cols: int
+    input_multiplier: int = 0
+    input_left_shift: int = 0
+    diff_min: int = 0
+    out_min: int = -128
+    out_max: int = 127
+
+
+@dataclass(frozen=True)
 class PreluS8:
     CTYPE = "nnc_prelu_s8"
     outer: int

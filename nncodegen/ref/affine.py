@@ -95,6 +95,97 @@ def div_round_even(n, d) -> np.ndarray:
     return q + ((2 * r > d) | ((2 * r == d) & (q % 2 == 1)))
 
 
+# ---------------------------------------------------------------- gemmlowp fixed point
+# Twins of nnc_affine.h nnc_gl_*: gemmlowp's fixedpoint/fixedpoint.h as TFLite's reference int8 softmax
+# uses it.  A FixedPoint<int32, I> raw value v stands for v / 2^(31 - I).  Arguments broadcast; int64
+# arrays holding int32 values; gemmlowp's plain int32 additions wrap modulo 2^32 (they never overflow
+# for the documented input ranges).
+
+def wrap32(v) -> np.ndarray:
+    """v modulo 2^32 as a signed int32 value (nnc_gl_add / nnc_gl_sub)."""
+    return ((_i64(v) + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+
+
+def gl_srmbpot(x, exponent) -> np.ndarray:
+    """gemmlowp SaturatingRoundingMultiplyByPOT, -31 <= exponent <= 31 (twin of nnc_gl_srmbpot)."""
+    x, e = np.broadcast_arrays(_i64(x), _i64(exponent))
+    ep = np.clip(e, 1, 31)
+    threshold = (np.int64(1) << (31 - ep)) - 1
+    up = np.where(x > threshold, INT32_MAX, np.where(x < -threshold, INT32_MIN, x << ep))
+    down = rdbpot(x, np.clip(-e, 0, 31))
+    return np.where(e > 0, up, np.where(e < 0, down, x))
+
+
+def gl_rounding_half_sum(a, b) -> np.ndarray:
+    """gemmlowp RoundingHalfSum: (a + b) / 2, ties away from zero (twin of nnc_gl_rounding_half_sum)."""
+    total = _i64(a) + _i64(b)
+    num = total + np.where(total >= 0, 1, -1)
+    return np.where(num >= 0, num >> 1, -((-num) >> 1))
+
+
+def clz32(v) -> np.ndarray:
+    """Leading zero bits of uint32 values, 32 for 0 (twin of nnc_gl_clz32)."""
+    v = _i64(v) & 0xFFFFFFFF
+    _, e = np.frexp(v.astype(np.float64))  # exact: v < 2^53; v = f * 2^e with f in [0.5, 1)
+    return np.where(v == 0, 32, 32 - e.astype(np.int64))
+
+
+def gl_exp_on_interval(a) -> np.ndarray:
+    """gemmlowp exp_on_interval_between_negative_one_quarter_and_0_excl: exp(a), Q0.31, a in [-2^29, 0]."""
+    constant_term, one_third = 1895147668, 715827883
+    x = wrap32(_i64(a) + (1 << 28))
+    x2 = srdhm(x, x)
+    x3 = srdhm(x2, x)
+    x4 = srdhm(x2, x2)
+    poly = rdbpot(wrap32(srdhm(wrap32(rdbpot(x4, 2) + x3), one_third) + x2), 1)
+    return wrap32(constant_term + srdhm(constant_term, wrap32(x + poly)))
+
+
+EXP_BARREL = ((-2, 1672461947), (-1, 1302514674), (0, 790015084), (1, 290630308), (2, 39332535),
+              (3, 720401), (4, 242))  # exp(-2^k) in Q0.31
+
+
+def gl_exp_on_negative_values(a, integer_bits: int) -> np.ndarray:
+    """gemmlowp exp_on_negative_values: exp(a) in Q0.31 for a <= 0 in Q(integer_bits), 0 <= integer_bits <= 29."""
+    a = _i64(a)
+    ib = int(integer_bits)
+    quarter = 1 << (29 - ib)
+    amq = (a & (quarter - 1)) - quarter
+    remainder = wrap32(amq - a)
+    result = gl_exp_on_interval(gl_srmbpot(amq, ib))
+    for k, m in EXP_BARREL:
+        if ib > k:
+            result = np.where((remainder >> (31 - ib + k)) & 1 != 0, srdhm(result, m), result)
+    if ib > 5:
+        result = np.where(a < -(1 << (36 - ib)), 0, result)
+    return np.where(a == 0, INT32_MAX, result)
+
+
+def gl_one_over_one_plus_x(a) -> np.ndarray:
+    """gemmlowp one_over_one_plus_x_for_x_in_0_1: 1 / (1 + a), Q0.31 in and out, a in [0, 2^31)."""
+    half_denominator = gl_rounding_half_sum(a, INT32_MAX)
+    x = wrap32(1515870810 + srdhm(half_denominator, -1010580540))
+    for _ in range(3):
+        one_minus_dx = wrap32((1 << 29) - srdhm(half_denominator, x))
+        x = wrap32(x + gl_srmbpot(srdhm(x, one_minus_dx), 2))
+    return gl_srmbpot(x, 1)
+
+
+def gl_get_reciprocal(x, x_integer_digits: int):
+    """TFLite GetReciprocal: (scale, num_bits_over_unit) with 1 / x ~= scale * 2^-(31 + n) for x > 0
+    in Q(x_integer_digits) (twin of nnc_gl_get_reciprocal; x <= 0 is taken as 1)."""
+    ux = np.where(_i64(x) > 0, _i64(x), 1)
+    hp1 = clz32(ux)
+    shifted_minus_one = ((ux << hp1) & 0xFFFFFFFF) - (1 << 31)
+    return gl_one_over_one_plus_x(shifted_minus_one), x_integer_digits - hp1
+
+
+def gl_mbqm_gt1(x, multiplier, left_shift) -> np.ndarray:
+    """TFLite MultiplyByQuantizedMultiplierGreaterThanOne (twin of nnc_gl_mbqm_gt1), 0 <= left_shift <= 31."""
+    x, m, s = np.broadcast_arrays(_i64(x), _i64(multiplier), _i64(left_shift))
+    return srdhm(sat32(x << s), m)
+
+
 # ---------------------------------------------------------------- compile time
 
 def _round_away(v: float) -> int:
@@ -160,3 +251,33 @@ def quantize_value_away(x: float, scale: float, zero_point: int, qmin: int, qmax
     """TFLite's quantization of a constant (activation bounds): zp + round(x / scale), half away."""
     v = zero_point + _round_away(float(f32(x) / f32(scale)))
     return int(min(max(v, qmin), qmax))
+
+
+SOFTMAX_SCALED_DIFF_BITS = 5  # TFLite's kScaledDiffIntegerBits
+
+
+def tflite_softmax_params(input_scale: float, beta: float = 1.0,
+                          rounding: int = ROUND_DOUBLE) -> Tuple[int, int, int]:
+    """TFLite's int8 softmax parameters: (input_multiplier, input_left_shift, diff_min).
+
+    PreprocessSoftmaxScaling(beta, s_in, 5): min(beta * s_in * 2^26, cap) in double (beta and the
+    scale are float32 in a TFLite model), QuantizeMultiplierGreaterThanOne; then
+    diff_min = -CalculateInputRadius(5, left_shift) = -floor((2^5 - 1) * 2^26 / 2^left_shift)
+    (tensorflow/lite/kernels/internal/quantization_util.cc; TFLite Micro's softmax_common.cc).
+    Input differences >= diff_min times 2^left_shift stay inside int32.
+    cap = 2^31 - 1, or 2^30 - 1 in a TFLITE_SINGLE_ROUNDING build (``rounding`` ROUND_SINGLE), whose
+    QuantizeMultiplier also keeps the shift <= 30.  The kernel is the same in both builds: the
+    single-rounding MultiplyByQuantizedMultiplierGreaterThanOne, floor(x * m / 2^(31 - shift) + 1/2),
+    equals srdhm(x * 2^shift, m) (gl_mbqm_gt1) wherever x * 2^shift fits in int32.
+    """
+    ib = SOFTMAX_SCALED_DIFF_BITS
+    single = rounding == ROUND_SINGLE
+    real = float(f32(beta)) * float(f32(input_scale)) * float(1 << (31 - ib))
+    real = min(real, float((1 << 30) - 1) if single else float((1 << 31) - 1))
+    if not real > 1.0:  # TFLITE_CHECK_GT(double_multiplier, 1.)
+        raise ValueError(f"softmax input scale {input_scale} * beta {beta} too small for TFLite's kernel")
+    multiplier, left_shift = quantize_multiplier(real, ROUND_SINGLE if single else ROUND_DOUBLE)
+    if not 0 <= left_shift <= 31:
+        raise ValueError(f"softmax left shift {left_shift} out of range")
+    radius = math.floor(1.0 * ((1 << ib) - 1) * float(1 << (31 - ib)) / float(1 << left_shift))
+    return multiplier, left_shift, -int(radius)

@@ -15,14 +15,15 @@ add / sub (left shift 20 and three multipliers), mul, max / average pool
 (average rounded half away from zero, input and output share a format),
 PReLU.  Where TFLite uses float inside a kernel (concat with rescale,
 sigmoid, tanh, ...) the compiler builds a 256-entry table instead, so the C
-stays integer-only.  Softmax is table-based (see softmax_s8).
+stays integer-only.  Softmax is table-based (see softmax_s8), or TFLite's own
+gemmlowp fixed-point kernel where a model asks for it (softmax_tfl_s8).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..lower.params import (ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LutS8, Pad, PoolOrtS8, PoolS8,
-                            PreluS8, QuantS8, RequantS8, Resize, SoftmaxOrtS8, SoftmaxS8)
+                            PreluS8, QuantS8, RequantS8, Resize, SoftmaxOrtS8, SoftmaxS8, SoftmaxTflS8)
 from . import affine as af
 from . import sf32
 from .float_ops import im2col
@@ -304,6 +305,24 @@ def softmax_ort_s8(p: SoftmaxOrtS8, x) -> np.ndarray:
         ys = sf32.from_bits([p.y_scale])[0]
         q = np.rint(((e * ys).astype(np.float32) / total[:, None]).astype(np.float32).astype(np.float64))
     v = np.minimum(q.astype(np.int64) + p.out_zero_point, 255) - 128
+    return np.clip(v, p.out_min, p.out_max).astype(S8)
+
+
+def softmax_tfl_s8(p: SoftmaxTflS8, x) -> np.ndarray:
+    """TFLite's reference int8 softmax (see nnc_softmax_tfl_s8): gemmlowp fixed point, int64 arithmetic."""
+    _bounds(p.out_min, p.out_max)
+    if not 0 <= p.input_left_shift <= 31 or not 0 <= p.input_multiplier < (1 << 31):
+        raise ValueError("softmax_tfl_s8 multiplier / left shift out of range")
+    x = _arr(x, S8, (p.rows, p.cols)).astype(np.int64)
+    d = x - x.max(axis=1, keepdims=True)
+    used = d >= p.diff_min
+    e = af.gl_exp_on_negative_values(af.gl_mbqm_gt1(np.where(used, d, 0), p.input_multiplier,
+                                                    p.input_left_shift), af.SOFTMAX_SCALED_DIFF_BITS)
+    total = np.where(used, af.rdbpot(e, 12), 0).sum(axis=1, keepdims=True)  # Q12.19
+    scale, nbits = af.gl_get_reciprocal(af.sat32(total), 12)
+    exponent = nbits + 31 - 8
+    q = af.rdbpot(af.srdhm(scale, e), np.minimum(exponent, 31))
+    v = np.where(used, np.where(exponent <= 31, q, 0) - 128, -128)
     return np.clip(v, p.out_min, p.out_max).astype(S8)
 
 

@@ -68,6 +68,153 @@ static inline int32_t nnc_rdbpot(int32_t x, int32_t exponent)
     return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
 
+/* ---------------------------------------------------------------- gemmlowp fixed point
+ * The parts of gemmlowp's fixedpoint/fixedpoint.h that TFLite's reference int8
+ * softmax uses (tensorflow/lite/kernels/internal/reference/softmax.h), on raw
+ * int32 values: a FixedPoint<int32, I> value v stands for v / 2^(31 - I).
+ * A product of two fixed-point values is nnc_srdhm (integer bits add up); a
+ * Rescale from I to J integer bits is nnc_gl_srmbpot(v, I - J).  gemmlowp's
+ * plain int32 additions never overflow for the documented input ranges; they
+ * are done modulo 2^32 here (nnc_gl_add / nnc_gl_sub) so that no input is
+ * undefined behaviour.  Twins: nncodegen/ref/affine.py (gl_*). */
+
+static inline int32_t nnc_gl_add(int32_t a, int32_t b)
+{
+    return (int32_t)((uint32_t)a + (uint32_t)b);
+}
+
+static inline int32_t nnc_gl_sub(int32_t a, int32_t b)
+{
+    return (int32_t)((uint32_t)a - (uint32_t)b);
+}
+
+/* gemmlowp SaturatingRoundingMultiplyByPOT<exponent>, -31 <= exponent <= 31:
+ * exponent > 0: x * 2^exponent, saturated to [INT32_MIN, INT32_MAX] when
+ * |x| > 2^(31 - exponent) - 1; exponent < 0: nnc_rdbpot(x, -exponent). */
+static inline int32_t nnc_gl_srmbpot(int32_t x, int32_t exponent)
+{
+    if (exponent > 0) {
+        const int32_t threshold = (int32_t)(((int64_t)1 << (31 - exponent)) - 1);
+        if (x > threshold) {
+            return INT32_MAX;
+        }
+        if (x < -threshold) {
+            return INT32_MIN;
+        }
+        return (int32_t)((int64_t)x * ((int64_t)1 << exponent));
+    }
+    return exponent < 0 ? nnc_rdbpot(x, -exponent) : x;
+}
+
+/* gemmlowp RoundingHalfSum: (a + b) / 2 rounded half away from zero. */
+static inline int32_t nnc_gl_rounding_half_sum(int32_t a, int32_t b)
+{
+    const int64_t sum = (int64_t)a + (int64_t)b;
+    return (int32_t)((sum + (sum >= 0 ? 1 : -1)) / 2); /* C division truncates toward zero */
+}
+
+/* Leading zero bits of a 32-bit word (32 for 0): TFLite's CountLeadingZeros. */
+static inline int32_t nnc_gl_clz32(uint32_t v)
+{
+    int32_t n = 0;
+    if (v == 0u) {
+        return 32;
+    }
+    if (v <= 0x0000FFFFu) { n += 16; v <<= 16; }
+    if (v <= 0x00FFFFFFu) { n += 8; v <<= 8; }
+    if (v <= 0x0FFFFFFFu) { n += 4; v <<= 4; }
+    if (v <= 0x3FFFFFFFu) { n += 2; v <<= 2; }
+    if (v <= 0x7FFFFFFFu) { n += 1; }
+    return n;
+}
+
+/* gemmlowp exp_on_interval_between_negative_one_quarter_and_0_excl, Q0.31 in
+ * and out, for a in [-2^29, 0]: the Taylor expansion of exp around -1/8 to
+ * degree 4 (x = a + 1/8; constants exp(-1/8) = 1895147668, 1/3 = 715827883). */
+static inline int32_t nnc_gl_exp_on_interval(int32_t a)
+{
+    const int32_t constant_term = 1895147668;
+    const int32_t one_third = 715827883;
+    const int32_t x = nnc_gl_add(a, (int32_t)1 << 28);
+    const int32_t x2 = nnc_srdhm(x, x);
+    const int32_t x3 = nnc_srdhm(x2, x);
+    const int32_t x4 = nnc_srdhm(x2, x2);
+    const int32_t x4_over_4 = nnc_rdbpot(x4, 2);
+    const int32_t poly = nnc_rdbpot(nnc_gl_add(nnc_srdhm(nnc_gl_add(x4_over_4, x3), one_third), x2), 1);
+    return nnc_gl_add(constant_term, nnc_srdhm(constant_term, nnc_gl_add(x, poly)));
+}
+
+/* One step of exp_on_negative_values' barrel shifter: multiply by
+ * exp(-2^k) (Q0.31 constant m) when bit (fractional_bits + k) of remainder is set. */
+static inline int32_t nnc_gl_exp_barrel(int32_t result, int32_t remainder, int32_t integer_bits, int32_t k,
+                                        int32_t m)
+{
+    if (integer_bits > k && (remainder & ((int32_t)1 << (31 - integer_bits + k))) != 0) {
+        return nnc_srdhm(result, m);
+    }
+    return result;
+}
+
+/* gemmlowp exp_on_negative_values: exp(a) in Q0.31 for a <= 0 in
+ * Q(integer_bits).(31 - integer_bits), 0 <= integer_bits <= 29 (TFLite's
+ * softmax: 5).  a = -(k/4 + r) with r in (0, 1/4]: exp(-r) from the interval
+ * polynomial, times exp(-2^j) for each bit j of k/4 (j = -2 .. 4); inputs
+ * below -32 give 0 when integer_bits > 5; exp(0) = INT32_MAX. */
+static inline int32_t nnc_gl_exp_on_negative_values(int32_t a, int32_t integer_bits)
+{
+    const int32_t quarter = (int32_t)1 << (29 - integer_bits);
+    const int32_t a_mod_quarter_minus_quarter = (a & (quarter - 1)) - quarter;
+    const int32_t remainder = nnc_gl_sub(a_mod_quarter_minus_quarter, a);
+    int32_t result = nnc_gl_exp_on_interval(nnc_gl_srmbpot(a_mod_quarter_minus_quarter, integer_bits));
+    result = nnc_gl_exp_barrel(result, remainder, integer_bits, -2, 1672461947);
+    result = nnc_gl_exp_barrel(result, remainder, integer_bits, -1, 1302514674);
+    result = nnc_gl_exp_barrel(result, remainder, integer_bits, 0, 790015084);
+    result = nnc_gl_exp_barrel(result, remainder, integer_bits, 1, 290630308);
+    result = nnc_gl_exp_barrel(result, remainder, integer_bits, 2, 39332535);
+    result = nnc_gl_exp_barrel(result, remainder, integer_bits, 3, 720401);
+    result = nnc_gl_exp_barrel(result, remainder, integer_bits, 4, 242);
+    if (integer_bits > 5 && a < -((int32_t)1 << (36 - integer_bits))) {
+        result = 0;
+    }
+    return a == 0 ? INT32_MAX : result;
+}
+
+/* gemmlowp one_over_one_plus_x_for_x_in_0_1: 1 / (1 + a) in Q0.31 for a in
+ * [0, 2^31) (Q0.31): Newton-Raphson division of 1 by d = (1 + a) / 2 in Q2.29,
+ * starting at 48/17 - 32/17 d, three steps, then halved. */
+static inline int32_t nnc_gl_one_over_one_plus_x(int32_t a)
+{
+    const int32_t half_denominator = nnc_gl_rounding_half_sum(a, INT32_MAX);
+    int32_t x = nnc_gl_add(1515870810, nnc_srdhm(half_denominator, -1010580540));
+    int32_t i;
+    for (i = 0; i < 3; ++i) {
+        const int32_t one_minus_dx = nnc_gl_sub((int32_t)1 << 29, nnc_srdhm(half_denominator, x));
+        x = nnc_gl_add(x, nnc_gl_srmbpot(nnc_srdhm(x, one_minus_dx), 2));
+    }
+    return nnc_gl_srmbpot(x, 1);
+}
+
+/* TFLite GetReciprocal (kernels/internal/common.h): for x > 0 in
+ * Q(x_integer_digits), returns 1 / (x / 2^n) in Q0.31 with
+ * n = *num_bits_over_unit = x_integer_digits - clz(x), so 1/x ~= result * 2^-(31 + n).
+ * (x <= 0 is outside TFLite's domain; it is taken as 1 here.) */
+static inline int32_t nnc_gl_get_reciprocal(int32_t x, int32_t x_integer_digits, int32_t *num_bits_over_unit)
+{
+    const uint32_t ux = x > 0 ? (uint32_t)x : 1u;
+    const int32_t headroom_plus_one = nnc_gl_clz32(ux);
+    const int32_t shifted_minus_one = (int32_t)((ux << headroom_plus_one) - 0x80000000u);
+    *num_bits_over_unit = x_integer_digits - headroom_plus_one;
+    return nnc_gl_one_over_one_plus_x(shifted_minus_one);
+}
+
+/* TFLite MultiplyByQuantizedMultiplierGreaterThanOne (double rounding):
+ * srdhm(x * 2^left_shift, multiplier), 0 <= left_shift <= 31; the product
+ * saturates where TFLite's int32 x * (1 << left_shift) would overflow. */
+static inline int32_t nnc_gl_mbqm_gt1(int32_t x, int32_t multiplier, int32_t left_shift)
+{
+    return nnc_srdhm(nnc_sat32((int64_t)x * ((int64_t)1 << left_shift)), multiplier);
+}
+
 /* TFLite MultiplyByQuantizedMultiplier(x, multiplier, shift) in either rounding mode. */
 static inline int32_t nnc_mbqm(int32_t x, int32_t multiplier, int32_t shift, int32_t rounding)
 {

@@ -290,6 +290,29 @@ typedef struct {
     int32_t out_max;
 } nnc_softmax_s8;
 
+/* TFLite's reference int8 softmax (reference_ops::Softmax, gemmlowp fixed point; nnc_affine.h nnc_gl_*)
+ * over the last axis of [rows][cols], output scale 1/256, zero point -128:
+ *   m = max_j x_j;  d_j = x_j - m;  skipped where d_j < diff_min
+ *   e_j = nnc_gl_exp_on_negative_values(nnc_gl_mbqm_gt1(d_j, input_multiplier, input_left_shift), 5)  (Q0.31)
+ *   sum = sum_j nnc_rdbpot(e_j, 12)                                  (Q12.19; < 2^31 for cols <= 4095)
+ *   s = nnc_gl_get_reciprocal(sum, 12, &n)                            (1 / sum ~= s * 2^-(31 + n))
+ *   out_j = sat(nnc_rdbpot(nnc_srdhm(s, e_j), n + 23) - 128, out_min, out_max);  skipped: sat(-128)
+ * (n + 23 > 31, a row whose exps sum to >= 512, only possible for cols >= 512: 0 - 128, the exact rounding;
+ * TFLite Micro and LiteRT abort there (TFLITE_CHECK), older TFLite shifts an int32 by >= 32.)
+ * input_multiplier, input_left_shift and diff_min are TFLite's PreprocessSoftmaxScaling(beta, s_in, 5) and
+ * -CalculateInputRadius(5, input_left_shift) (nncodegen/ref/affine.py tflite_softmax_params); a
+ * TFLITE_SINGLE_ROUNDING build differs only in those parameters (its single-rounding
+ * MultiplyByQuantizedMultiplierGreaterThanOne gives the same integers as nnc_gl_mbqm_gt1). */
+typedef struct {
+    int32_t rows;
+    int32_t cols;
+    int32_t input_multiplier;
+    int32_t input_left_shift;
+    int32_t diff_min;
+    int32_t out_min;
+    int32_t out_max;
+} nnc_softmax_tfl_s8;
+
 /* PReLU over [outer][channels] (TFLite):
  *   v = x + input_offset
  *   out = sat((v >= 0 ? nnc_mbqm(v, pos_multiplier, pos_shift)

@@ -5,8 +5,13 @@
  * probabilities are e_j / sum e exact to about 2^-24 relative, and the division
  * by the output scale is one integer division rounded half up (int64:
  * 2 * e_j * multiplier < 2^56, the denominator < 2^62).
+ *
+ * softmax_tfl_s8 is TFLite's reference int8 kernel itself, gemmlowp's
+ * fixed-point exp and reciprocal (nnc_affine.h nnc_gl_*), for models whose
+ * softmax must match TFLite bit for bit.
  */
 #include "softmax_s8.h"
+#include "nnc_affine.h"
 #include "nnc_sf32.h"
 
 void softmax_s8(const nnc_softmax_s8 *p, const int8_t *input, int8_t *output)
@@ -55,6 +60,46 @@ void softmax_ort_s8(const nnc_softmax_ort_s8 *p, const int8_t *input, int8_t *ou
             const uint32_t e = p->exp_table[255 - (m - x[j])];
             int32_t v = nnc_sf_rint(nnc_sf_div(nnc_sf_mul(e, p->y_scale), sum)) + p->out_zero_point;
             v = (v > 255 ? 255 : v) - 128;
+            y[j] = (int8_t)(v < p->out_min ? p->out_min : (v > p->out_max ? p->out_max : v));
+        }
+    }
+}
+
+/* e_j of nnc_softmax_tfl_s8: exp(beta * s_in * d) in Q0.31 for d = x_j - max >= diff_min. */
+static int32_t softmax_tfl_exp(const nnc_softmax_tfl_s8 *p, int32_t d)
+{
+    return nnc_gl_exp_on_negative_values(nnc_gl_mbqm_gt1(d, p->input_multiplier, p->input_left_shift), 5);
+}
+
+void softmax_tfl_s8(const nnc_softmax_tfl_s8 *p, const int8_t *input, int8_t *output)
+{
+    int32_t r, j;
+    for (r = 0; r < p->rows; ++r) {
+        const int8_t *x = input + r * p->cols;
+        int8_t *y = output + r * p->cols;
+        int32_t m = INT8_MIN;
+        int64_t sum = 0; /* Q12.19; int64 only so that an illegal row length cannot overflow */
+        int32_t num_bits_over_unit, scale, exponent;
+        for (j = 0; j < p->cols; ++j) {
+            if (x[j] > m) {
+                m = x[j];
+            }
+        }
+        for (j = 0; j < p->cols; ++j) {
+            const int32_t d = x[j] - m;
+            if (d >= p->diff_min) {
+                sum += nnc_rdbpot(softmax_tfl_exp(p, d), 12); /* Rescale<12> */
+            }
+        }
+        scale = nnc_gl_get_reciprocal(nnc_sat32(sum), 12, &num_bits_over_unit);
+        exponent = num_bits_over_unit + 31 - 8; /* >= 23: sum >= exp(0) = 2^19 */
+        for (j = 0; j < p->cols; ++j) {
+            const int32_t d = x[j] - m;
+            int32_t v = INT8_MIN;
+            if (d >= p->diff_min) {
+                const int32_t prod = nnc_srdhm(scale, softmax_tfl_exp(p, d)); /* >= 0 */
+                v += exponent <= 31 ? nnc_rdbpot(prod, exponent) : 0;
+            }
             y[j] = (int8_t)(v < p->out_min ? p->out_min : (v > p->out_max ? p->out_max : v));
         }
     }

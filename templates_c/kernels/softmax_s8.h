@@ -14,4 +14,10 @@ void softmax_s8(const nnc_softmax_s8 *p, const int8_t *input, int8_t *output);
  * sum and division done in integers (nnc_sf32.h). */
 void softmax_ort_s8(const nnc_softmax_ort_s8 *p, const int8_t *input, int8_t *output);
 
+/* Softmax as TFLite's reference int8 kernel computes it (see nnc_softmax_tfl_s8): gemmlowp fixed-point
+ * exp, sum and reciprocal, bit for bit (TFLite Micro; LiteRT's reference kernels in either rounding
+ * build, with that build's parameters); output scale 1/256, zero point -128.
+ * Legal: 0 <= input_left_shift <= 31; cols <= 4095 (the compiler checks it). */
+void softmax_tfl_s8(const nnc_softmax_tfl_s8 *p, const int8_t *input, int8_t *output);
+
 #endif /* SOFTMAX_S8_H */

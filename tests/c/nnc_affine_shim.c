@@ -42,3 +42,69 @@ void shim_div_round_even(int32_t n, const int32_t *num, const int32_t *den, int3
         out[i] = nnc_div_round_even(num[i], den[i]);
     }
 }
+
+void shim_gl_srmbpot(int32_t n, const int32_t *x, const int32_t *exponent, int32_t *out)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        out[i] = nnc_gl_srmbpot(x[i], exponent[i]);
+    }
+}
+
+void shim_gl_rounding_half_sum(int32_t n, const int32_t *a, const int32_t *b, int32_t *out)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        out[i] = nnc_gl_rounding_half_sum(a[i], b[i]);
+    }
+}
+
+void shim_gl_clz32(int32_t n, const int32_t *x, int32_t *out)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        out[i] = nnc_gl_clz32((uint32_t)x[i]);
+    }
+}
+
+void shim_gl_exp_on_interval(int32_t n, const int32_t *a, int32_t *out)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        out[i] = nnc_gl_exp_on_interval(a[i]);
+    }
+}
+
+void shim_gl_exp_on_negative_values(int32_t n, const int32_t *a, int32_t integer_bits, int32_t *out)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        out[i] = nnc_gl_exp_on_negative_values(a[i], integer_bits);
+    }
+}
+
+void shim_gl_one_over_one_plus_x(int32_t n, const int32_t *a, int32_t *out)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        out[i] = nnc_gl_one_over_one_plus_x(a[i]);
+    }
+}
+
+void shim_gl_get_reciprocal(int32_t n, const int32_t *x, int32_t x_integer_digits, int32_t *out,
+                            int32_t *num_bits_over_unit)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        out[i] = nnc_gl_get_reciprocal(x[i], x_integer_digits, &num_bits_over_unit[i]);
+    }
+}
+
+void shim_gl_mbqm_gt1(int32_t n, const int32_t *x, const int32_t *multiplier, const int32_t *left_shift,
+                      int32_t *out)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        out[i] = nnc_gl_mbqm_gt1(x[i], multiplier[i], left_shift[i]);
+    }
+}
