@@ -180,7 +180,10 @@ def _mac_requant(ctx, node: Node, s_w: np.ndarray) -> RequantS8:
     r = rounding_of(ctx.g)
     if r == af.ROUND_ORT:  # QLinearConv / QGemm: output_scale = x_scale * w_scale / y_scale in float32
         ms = [(af.ort_multiplier(ort_scale(fx_.scale, "*", s, "/", fo.scale)), 0) for s in s_w]
-    else:
+    elif node.op == "conv2d":  # TFLite's PopulateConvolutionQuantizationParams: all in double
+        ms = [af.quantize_multiplier(float(np.float32(fx_.scale)) * float(np.float32(s)) /
+                                     float(np.float32(fo.scale)), r) for s in s_w]
+    else:  # fully connected: GetQuantizedConvolutionMultipler, float32 product
         ms = [af.quantize_multiplier(af.conv_scale(fx_.scale, float(s), fo.scale), r) for s in s_w]
     lo, hi = act_bounds(node, fo)
     return RequantS8(tuple(m for m, _ in ms), tuple(s for _, s in ms), -fx_.zero_point, fo.zero_point, lo, hi, r)
