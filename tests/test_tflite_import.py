@@ -3,10 +3,11 @@ real models nobody here trained (tests/models/tflite/README.md):
 
 * TFLite Micro's interpreter (package tflite-micro; TFLite's default double rounding): the import's
   default rounding mode must give its integers exactly;
-* LiteRT's interpreter with the reference op resolver (package ai-edge-litert, BUILTIN_REF): its fully
-  connected layers round once (a TFLITE_SINGLE_ROUNDING build), so hello_world compiled with
-  --rounding single must give its integers; its depthwise convolution still rounds twice, so
-  micro_speech matches neither mode exactly (test_litert_depthwise_conv_rounds_twice).
+* LiteRT's interpreter with the reference op resolver (package ai-edge-litert, BUILTIN_REF): its
+  convolutions, adds, pools, pads and concatenations equal the default (double rounding) C; its fully
+  connected layer rounds once, so hello_world (fully connected only) compiled with --rounding single
+  gives its integers, and micro_speech (depthwise conv + fully connected) matches neither mode exactly
+  (test_litert_depthwise_conv_rounds_twice).
 
 Unsupported models fail with one clear error naming every offending operator or tensor.
 """
@@ -183,3 +184,101 @@ def test_cli_compile_and_verify(tmp_path):
                         "-o", str(tmp_path / "pd")], capture_output=True, text=True)
     assert r.returncode == 2 and "CUSTOM (ethos-u)" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "pd").exists()
+
+
+# ---------------------------------------------------------------- generated one-layer models vs TFLite Micro
+
+def _f32(v):
+    return float(np.float32(v))
+
+
+def _random_model(kind, seed):
+    from tflite_builder import TfliteBuilder
+    rng = np.random.default_rng(seed)
+    b = TfliteBuilder()
+    h, w_, c = int(rng.integers(4, 10)), int(rng.integers(4, 10)), int(rng.integers(1, 6))
+    s_in = _f32(rng.uniform(0.01, 0.1))
+    x = b.input((1, h, w_, c), s_in, int(rng.integers(-30, 30)))
+    act = str(rng.choice(["none", "relu", "relu6"]))
+    if kind in ("conv", "depthwise"):
+        k, stride, dil = int(rng.integers(1, 4)), int(rng.integers(1, 3)), int(rng.integers(1, 3))
+        if dil * (k - 1) + 1 > min(h, w_):
+            dil = 1
+        pad = str(rng.choice(["SAME", "VALID"]))
+        if kind == "depthwise":
+            m = int(rng.integers(1, 3))
+            wq = rng.integers(-127, 128, size=(1, k, k, c * m))
+            n_out, fan_in = c * m, k * k
+        else:
+            n_out = int(rng.integers(1, 7))
+            wq = rng.integers(-127, 128, size=(n_out, k, k, c))
+            n_out, fan_in = n_out, k * k * c
+        ws = rng.uniform(0.002, 0.02, n_out).astype(np.float32)
+        bias = rng.integers(-3000, 3000, n_out)
+        out_scale = _f32(s_in * float(ws.mean()) * 5400 * np.sqrt(fan_in) / 50)
+        y = b.conv2d(x, wq, bias, ws, out_scale, int(rng.integers(-20, 20)), stride, pad, dil, act,
+                     depthwise=(kind == "depthwise"))
+    elif kind == "fc":
+        n_in, n_out = h * w_ * c, int(rng.integers(1, 12))
+        xr = b.reshape(x, (1, n_in))
+        ws = _f32(rng.uniform(0.002, 0.02))
+        y = b.fully_connected(xr, rng.integers(-127, 128, size=(n_out, n_in)), rng.integers(-3000, 3000, n_out), ws,
+                              _f32(s_in * ws * 5400 * np.sqrt(n_in) / 50), int(rng.integers(-20, 20)), act)
+    elif kind in ("avg", "max"):
+        k = int(rng.integers(1, 4))
+        y = b.pool(x, kind, k, int(rng.integers(1, 3)), str(rng.choice(["SAME", "VALID"])))
+    elif kind == "add":  # two activations: the input and a 1x1 conv of it, other scales
+        n = c
+        ws = rng.uniform(0.002, 0.02, n).astype(np.float32)
+        a = b.conv2d(x, rng.integers(-127, 128, size=(n, 1, 1, c)), rng.integers(-300, 300, n), ws,
+                     _f32(s_in * float(ws.mean()) * 5400 / 50 * np.sqrt(c)), int(rng.integers(-20, 20)))
+        y = b.add(x, a, _f32(rng.uniform(0.02, 0.2)), int(rng.integers(-20, 20)), act)
+    elif kind == "pad_concat":
+        p = b.pad(x, [(0, 0), (1, int(rng.integers(0, 3))), (int(rng.integers(0, 3)), 1), (0, 0)])
+        m = b.pool(p, "max", 1, 1)
+        y = b.concat([p, m], 3)
+    else:
+        raise ValueError(kind)
+    return b.finish(y)
+
+
+KINDS = ["conv", "depthwise", "fc", "avg", "max", "add", "pad_concat"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_generated_models_equal_tflite_micro(kind, tmp_path):
+    """Random one-layer int8 models of every supported operator (shapes, strides, SAME / VALID padding,
+    dilations, depth multipliers, per-channel scales, zero points, fused activations): the generated C
+    equals TFLite Micro's reference kernels bit for bit."""
+    pytest.importorskip("tflite_micro")
+    seen = set()
+    for seed in range(6):
+        path = tmp_path / f"{kind}{seed}.tflite"
+        path.write_bytes(_random_model(kind, seed))
+        g = nncodegen.load(path)
+        out = nncodegen.generate(g, tmp_path / f"c_{kind}{seed}", name="m")
+        cm = nncodegen.build(out)
+        xs = np.random.default_rng(100 + seed).integers(-128, 128, size=(16,) + tuple(
+            g.tensors[g.inputs[0]].shape[1:])).astype(np.int8)
+        y_c = cm.run_raw(xs)
+        y_ref = run_tflm(path, xs).reshape(y_c.shape)
+        bad = np.argwhere(y_c != y_ref)
+        assert bad.size == 0, f"{kind} seed {seed}: {len(bad)} of {y_c.size} differ, first {bad[0]}: " \
+                              f"C {y_c[tuple(bad[0])]} TFLM {y_ref[tuple(bad[0])]}"
+        seen.update(int(v) for v in np.unique(y_ref))
+    assert len(seen) > 8  # the models and inputs exercise the layers (not all saturated)
+
+
+@pytest.mark.parametrize("kind", [k for k in KINDS if k != "fc"])
+def test_generated_models_equal_litert_reference(kind, tmp_path):
+    """LiteRT's reference kernels give the default C's integers on every operator but FULLY_CONNECTED."""
+    pytest.importorskip("ai_edge_litert")
+    for seed in range(3):
+        path = tmp_path / f"{kind}{seed}.tflite"
+        path.write_bytes(_random_model(kind, seed))
+        g = nncodegen.load(path)
+        cm = nncodegen.build(nncodegen.generate(g, tmp_path / f"c_{kind}{seed}", name="m"))
+        xs = np.random.default_rng(100 + seed).integers(-128, 128, size=(16,) + tuple(
+            g.tensors[g.inputs[0]].shape[1:])).astype(np.int8)
+        y_c = cm.run_raw(xs)
+        np.testing.assert_array_equal(y_c, run_litert_ref(path, xs).reshape(y_c.shape), err_msg=f"{kind} {seed}")

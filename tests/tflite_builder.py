@@ -1,0 +1,178 @@
+"""Build small int8 .tflite models in tests (with LiteRT's generated FlatBuffers schema classes), to run the
+same model through nncodegen and through TFLite Micro.
+
+    b = TfliteBuilder()
+    x = b.input((1, 8, 8, 3), scale=0.05, zp=-3)
+    y = b.conv2d(x, w_int8, bias_int32, w_scales, out_scale=0.1, out_zp=2, stride=1, padding="SAME")
+    data = b.finish(y)          # bytes of a .tflite file
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+ACT = {"none": 0, "relu": 1, "relu_n1_to_1": 2, "relu6": 3}
+PAD = {"SAME": 0, "VALID": 1}
+
+
+class TfliteBuilder:
+    def __init__(self):
+        self.s = pytest.importorskip("ai_edge_litert.schema_py_generated")
+        pytest.importorskip("flatbuffers")
+        self.tensors, self.buffers, self.ops, self.codes = [], [self.s.BufferT()], [], {}
+        self.inputs = []
+
+    # -- tensors
+    def tensor(self, shape, ttype, scale=None, zp=None, data=None, qdim=0, name=None) -> int:
+        t = self.s.TensorT()
+        t.shape, t.type, t.name = [int(d) for d in shape], ttype, name or f"t{len(self.tensors)}"
+        if scale is not None:
+            q = self.s.QuantizationParametersT()
+            q.scale = [float(v) for v in np.atleast_1d(scale)]
+            q.zeroPoint = [int(v) for v in np.atleast_1d(zp if zp is not None else 0)]
+            q.quantizedDimension = qdim
+            t.quantization = q
+        if data is not None:
+            buf = self.s.BufferT()
+            buf.data = np.frombuffer(np.ascontiguousarray(data).tobytes(), np.uint8)
+            self.buffers.append(buf)
+            t.buffer = len(self.buffers) - 1
+        else:
+            t.buffer = 0
+        self.tensors.append(t)
+        return len(self.tensors) - 1
+
+    def act(self, shape, scale, zp) -> int:
+        return self.tensor(shape, self.s.TensorType.INT8, scale, zp)
+
+    def input(self, shape, scale, zp) -> int:
+        i = self.act(shape, scale, zp)
+        self.inputs.append(i)
+        return i
+
+    def shape(self, i):
+        return tuple(self.tensors[i].shape)
+
+    # -- operators
+    def op(self, code, inputs, outputs, opt_type=None, opts=None, version=1):
+        if code not in self.codes:
+            c = self.s.OperatorCodeT()
+            c.builtinCode, c.deprecatedBuiltinCode, c.version = code, min(code, 127), version
+            self.codes[code] = (len(self.codes), c)
+        o = self.s.OperatorT()
+        o.opcodeIndex, o.inputs, o.outputs = self.codes[code][0], list(inputs), list(outputs)
+        if opts is not None:
+            o.builtinOptionsType, o.builtinOptions = opt_type, opts
+        self.ops.append(o)
+
+    def conv2d(self, x, w, b, w_scales, out_scale, out_zp, stride=1, padding="SAME", dilation=1, act="none",
+               depthwise=False):
+        s = self.s
+        xs = self.shape(x)
+        if depthwise:  # w: [1, kh, kw, C*m]
+            kh, kw, co = w.shape[1], w.shape[2], w.shape[3]
+            qdim = 3
+        else:          # w: [O, kh, kw, I]
+            kh, kw, co = w.shape[1], w.shape[2], w.shape[0]
+            qdim = 0
+        wt = self.tensor(w.shape, s.TensorType.INT8, w_scales, np.zeros(len(np.atleast_1d(w_scales)), int),
+                         data=w.astype(np.int8), qdim=qdim)
+        bt = self.tensor(b.shape, s.TensorType.INT32, np.float32(self.tensors[x].quantization.scale[0]) *
+                         np.asarray(w_scales, np.float32), np.zeros(len(np.atleast_1d(w_scales)), int),
+                         data=b.astype(np.int32))
+        ek_h, ek_w = dilation * (kh - 1) + 1, dilation * (kw - 1) + 1
+        if padding == "SAME":
+            oh, ow = -(-xs[1] // stride), -(-xs[2] // stride)
+        else:
+            oh, ow = (xs[1] - ek_h) // stride + 1, (xs[2] - ek_w) // stride + 1
+        y = self.act((xs[0], oh, ow, co), out_scale, out_zp)
+        if depthwise:
+            o = s.DepthwiseConv2DOptionsT()
+            o.depthMultiplier = co // xs[3]
+            kind, otype, ver = s.BuiltinOperator.DEPTHWISE_CONV_2D, s.BuiltinOptions.DepthwiseConv2DOptions, 3
+        else:
+            o = s.Conv2DOptionsT()
+            kind, otype, ver = s.BuiltinOperator.CONV_2D, s.BuiltinOptions.Conv2DOptions, 3
+        o.padding, o.strideW, o.strideH = PAD[padding], stride, stride
+        o.dilationWFactor = o.dilationHFactor = dilation
+        o.fusedActivationFunction = ACT[act]
+        self.op(kind, [x, wt, bt], [y], otype, o, ver)
+        return y
+
+    def fully_connected(self, x, w, b, w_scale, out_scale, out_zp, act="none"):
+        s = self.s
+        wt = self.tensor(w.shape, s.TensorType.INT8, w_scale, 0, data=w.astype(np.int8))
+        bt = self.tensor(b.shape, s.TensorType.INT32, np.float32(self.tensors[x].quantization.scale[0]) *
+                         np.float32(w_scale), 0, data=b.astype(np.int32))
+        n = int(np.prod(self.shape(x))) // w.shape[1]
+        y = self.act((n, w.shape[0]), out_scale, out_zp)
+        o = s.FullyConnectedOptionsT()
+        o.fusedActivationFunction = ACT[act]
+        self.op(s.BuiltinOperator.FULLY_CONNECTED, [x, wt, bt], [y], s.BuiltinOptions.FullyConnectedOptions, o, 4)
+        return y
+
+    def pool(self, x, kind, k, stride, padding="VALID"):
+        s = self.s
+        xs = self.shape(x)
+        q = self.tensors[x].quantization
+        if padding == "SAME":
+            oh, ow = -(-xs[1] // stride), -(-xs[2] // stride)
+        else:
+            oh, ow = (xs[1] - k) // stride + 1, (xs[2] - k) // stride + 1
+        y = self.act((xs[0], oh, ow, xs[3]), q.scale[0], q.zeroPoint[0])
+        o = s.Pool2DOptionsT()
+        o.padding, o.strideW, o.strideH, o.filterWidth, o.filterHeight = PAD[padding], stride, stride, k, k
+        code = s.BuiltinOperator.AVERAGE_POOL_2D if kind == "avg" else s.BuiltinOperator.MAX_POOL_2D
+        self.op(code, [x], [y], s.BuiltinOptions.Pool2DOptions, o, 2)
+        return y
+
+    def add(self, a, b, out_scale, out_zp, act="none"):
+        s = self.s
+        y = self.act(self.shape(a), out_scale, out_zp)
+        o = s.AddOptionsT()
+        o.fusedActivationFunction = ACT[act]
+        self.op(s.BuiltinOperator.ADD, [a, b], [y], s.BuiltinOptions.AddOptions, o, 2)
+        return y
+
+    def pad(self, x, pads):
+        s = self.s
+        q = self.tensors[x].quantization
+        pt = self.tensor((len(pads), 2), s.TensorType.INT32, data=np.asarray(pads, np.int32))
+        shape = [d + a + b for d, (a, b) in zip(self.shape(x), pads)]
+        y = self.act(shape, q.scale[0], q.zeroPoint[0])
+        self.op(s.BuiltinOperator.PAD, [x, pt], [y], s.BuiltinOptions.PadOptions, s.PadOptionsT(), 2)
+        return y
+
+    def concat(self, xs, axis):
+        s = self.s
+        q = self.tensors[xs[0]].quantization
+        shape = list(self.shape(xs[0]))
+        shape[axis] = sum(self.shape(x)[axis] for x in xs)
+        y = self.act(shape, q.scale[0], q.zeroPoint[0])
+        o = s.ConcatenationOptionsT()
+        o.axis = axis
+        self.op(s.BuiltinOperator.CONCATENATION, xs, [y], s.BuiltinOptions.ConcatenationOptions, o, 2)
+        return y
+
+    def reshape(self, x, shape):
+        s = self.s
+        q = self.tensors[x].quantization
+        st = self.tensor((len(shape),), s.TensorType.INT32, data=np.asarray(shape, np.int32))
+        y = self.act(shape, q.scale[0], q.zeroPoint[0])
+        o = s.ReshapeOptionsT()
+        o.newShape = list(shape)
+        self.op(s.BuiltinOperator.RESHAPE, [x, st], [y], s.BuiltinOptions.ReshapeOptions, o, 1)
+        return y
+
+    def finish(self, *outputs) -> bytes:
+        import flatbuffers
+        s = self.s
+        m = s.ModelT()
+        m.version = 3
+        m.operatorCodes = [c for _, c in sorted(self.codes.values(), key=lambda v: v[0])]
+        sg = s.SubGraphT()
+        sg.tensors, sg.inputs, sg.outputs, sg.operators = self.tensors, self.inputs, list(outputs), self.ops
+        m.subgraphs, m.buffers = [sg], self.buffers
+        b = flatbuffers.Builder(4096)
+        b.Finish(m.Pack(b), file_identifier=b"TFL3")
+        return bytes(b.Output())
