@@ -461,7 +461,8 @@ def lower_convert(ctx, node: Node) -> List[Call]:
     if node.op == "quantize":
         if fi.kind != "float" or not isinstance(fo, AffineFormat) or fo.bits != 8 or fo.per_channel or not fo.signed:
             _fail(node, f"quantize from {fi} to {fo}: only float -> per-tensor int8")
-        p = QuantS8(float(fo.scale), fo.zero_point, fo.qmin, fo.qmax)
+        p = QuantS8(float(fo.scale), fo.zero_point, fo.qmin, fo.qmax,
+                    int(ctx.g.meta.get("quantization", {}).get("source") == "tflite"))
         return [Call(node.name, node.op, "quantize_s8", [Scalar(n), Param(p), Buf(x), Buf(y)], y)]
     if node.op == "dequantize":
         if fo.kind != "float" or not isinstance(fi, AffineFormat) or fi.bits != 8 or fi.per_channel or not fi.signed:

@@ -436,3 +436,4 @@ class QuantS8:
     zero_point: int = 0
     qmin: int = -128
     qmax: int = 127
+    round_away: int = 0

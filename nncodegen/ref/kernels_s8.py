@@ -369,12 +369,14 @@ def _rne_f32(v: np.ndarray) -> np.ndarray:
 
 
 def quantize_s8(n: int, p: QuantS8, x) -> np.ndarray:
-    """q = sat(round_half_even(x / scale) + zero_point, qmin, qmax), the division in float32."""
+    """q = sat(round(x / scale) + zero_point, qmin, qmax), the division in float32; round half to even
+    (ONNX), or half away from zero with p.round_away (TFLite)."""
     x = np.asarray(x, dtype=np.float32).reshape(n)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         v = (x / np.float32(p.scale)).astype(np.float32)
     v = np.where(np.isnan(v), 0.0, np.clip(v.astype(np.float64), -1e9, 1e9))
-    return np.clip(_rne_f32(v) + p.zero_point, p.qmin, p.qmax).astype(S8)
+    r = np.sign(v) * np.floor(np.abs(v) + 0.5) if p.round_away else _rne_f32(v)
+    return np.clip(r + p.zero_point, p.qmin, p.qmax).astype(S8)
 
 
 def dequantize_s8(n: int, p: QuantS8, x) -> np.ndarray:

@@ -335,13 +335,15 @@ typedef struct {
 } nnc_prelu_s8;
 
 /* float <-> int8 at the edges of a layer that runs in float (quantize_s8, dequantize_s8):
- *   quantize:   q = sat(round_half_even(x / scale) + zero_point, qmin, qmax)   (float32 division)
+ *   quantize:   q = sat(round(x / scale) + zero_point, qmin, qmax)   (float32 division), round:
+ *               half to even (ONNX QuantizeLinear), or half away from zero with round_away (TFLite)
  *   dequantize: x = (float)(q - zero_point) * scale */
 typedef struct {
     float scale;
     int32_t zero_point;
     int32_t qmin;
     int32_t qmax;
+    int32_t round_away;
 } nnc_quant_s8;
 
 /* ---- binary layers (bconv2d_*, bdense_*, bmaxpool, bpack_*, bunpack_*) ----

@@ -17,6 +17,20 @@ static int32_t quant_s8_rne(float v)
     return t;
 }
 
+/* round half away from zero (std::round, TFLite's TfLiteRound), same range */
+static int32_t quant_s8_round_away(float v)
+{
+    const int32_t t = (int32_t)v; /* toward zero */
+    const float frac = v - (float)t;
+    if (frac >= 0.5f) {
+        return t + 1;
+    }
+    if (frac <= -0.5f) {
+        return t - 1;
+    }
+    return t;
+}
+
 void quantize_s8(int32_t n, const nnc_quant_s8 *p, const float *input, int8_t *output)
 {
     int32_t i;
@@ -27,7 +41,7 @@ void quantize_s8(int32_t n, const nnc_quant_s8 *p, const float *input, int8_t *o
             v = 0.0f; /* NaN */
         }
         v = v > 1e9f ? 1e9f : (v < -1e9f ? -1e9f : v);
-        q = quant_s8_rne(v) + p->zero_point;
+        q = (p->round_away ? quant_s8_round_away(v) : quant_s8_rne(v)) + p->zero_point;
         output[i] = (int8_t)(q < p->qmin ? p->qmin : (q > p->qmax ? p->qmax : q));
     }
 }
