@@ -546,7 +546,8 @@ def test_pad_and_resize_s8(clib, data):
 def test_quantize_dequantize_convert(clib, data):
     n = ints(data, 1, 200, "n")
     scale = float(np.float32(data.draw(st.floats(1e-4, 10.0), label="scale")))
-    p = QuantS8(scale, draw_zp(data, "zp"), -128, 127)
+    away = data.draw(st.sampled_from([0, 1]), label="round_away")
+    p = QuantS8(scale, draw_zp(data, "zp"), -128, 127, away)
     rng = np.random.default_rng(ints(data, 0, 2 ** 32 - 1, "seed"))
     x = (rng.normal(size=n) * scale * data.draw(st.sampled_from([1.0, 50.0, 1e6]), label="spread"))
     # exact ties of x / scale
@@ -558,6 +559,10 @@ def test_quantize_dequantize_convert(clib, data):
     y = garbage((n,))
     clib.call("quantize_s8", n, clib.s(p), clib.p(x), clib.p(y))
     assert_same(y, want, "quantize_s8")
+    ties = slice(3, n // 3)  # exact ties: half away from zero (TFLite) or to even (ONNX)
+    t = (x[ties] / np.float32(scale)).astype(np.float32).astype(np.float64)  # the float32 division
+    exp = (np.sign(t) * np.floor(np.abs(t) + 0.5)) if away else np.rint(t)
+    np.testing.assert_array_equal(want[ties], np.clip(exp + p.zero_point, -128, 127).astype(np.int8))
     q = draw_s8(data, (n,), "q")
     want = ks.dequantize_s8(n, p, q)
     f = np.zeros(n, dtype=np.float32)

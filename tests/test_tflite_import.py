@@ -282,3 +282,26 @@ def test_generated_models_equal_litert_reference(kind, tmp_path):
             g.tensors[g.inputs[0]].shape[1:])).astype(np.int8)
         y_c = cm.run_raw(xs)
         np.testing.assert_array_equal(y_c, run_litert_ref(path, xs).reshape(y_c.shape), err_msg=f"{kind} {seed}")
+
+
+def test_float_io_model_equals_tflite_micro(tmp_path):
+    """float input -> QUANTIZE -> CONV_2D -> DEQUANTIZE -> float output: TFLite rounds the input half away
+    from zero (ONNX to even); inputs that are exact ties of x / scale show the difference."""
+    pytest.importorskip("tflite_micro")
+    from tflite_builder import TfliteBuilder
+    rng = np.random.default_rng(3)
+    b = TfliteBuilder()
+    x = b.float_input((1, 6, 6, 2))
+    q = b.quantize(x, 0.05, 3)
+    ws = rng.uniform(0.005, 0.02, 4).astype(np.float32)
+    y = b.conv2d(q, rng.integers(-127, 128, size=(4, 3, 3, 2)), rng.integers(-500, 500, 4), ws, 0.3, -4)
+    path = tmp_path / "fio.tflite"
+    path.write_bytes(b.finish(b.dequantize(y)))
+    g = nncodegen.load(path)
+    assert [n.op for n in g.nodes][0] == "quantize" and g.tensors[g.inputs[0]].fmt.kind == "float"
+    cm = nncodegen.build(nncodegen.generate(g, tmp_path / "c", name="m"))
+    xs = (rng.integers(-60, 60, size=(24, 6, 6, 2)) + 0.5).astype(np.float32) * np.float32(0.05)  # ties
+    xs[12:] = rng.normal(size=(12, 6, 6, 2)).astype(np.float32)
+    y_c = cm.run(xs)
+    y_ref = run_tflm(path, xs).reshape(y_c.shape)
+    np.testing.assert_array_equal(y_c, y_ref)

@@ -50,6 +50,21 @@ class TfliteBuilder:
         self.inputs.append(i)
         return i
 
+    def float_input(self, shape) -> int:
+        i = self.tensor(shape, self.s.TensorType.FLOAT32)
+        self.inputs.append(i)
+        return i
+
+    def quantize(self, x, scale, zp) -> int:
+        y = self.act(self.shape(x), scale, zp)
+        self.op(self.s.BuiltinOperator.QUANTIZE, [x], [y], version=1)
+        return y
+
+    def dequantize(self, x) -> int:
+        y = self.tensor(self.shape(x), self.s.TensorType.FLOAT32)
+        self.op(self.s.BuiltinOperator.DEQUANTIZE, [x], [y], version=2)
+        return y
+
     def shape(self, i):
         return tuple(self.tensors[i].shape)
 

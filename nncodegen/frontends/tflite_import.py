@@ -12,8 +12,8 @@ is what TFLite Micro and TFLite's reference op resolver compute.
 
 Supported operators: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, AVERAGE_POOL_2D, MAX_POOL_2D,
 ADD, RESHAPE, SQUEEZE, EXPAND_DIMS, SOFTMAX (beta 1), PAD / PADV2, CONCATENATION (inputs in the
-output's format), RELU / RELU6 / RELU_N1_TO_1 (input and output in one format), QUANTIZE (int8 ->
-int8), DEQUANTIZE (of the model output).  Anything else - custom operators (an Ethos-U
+output's format), RELU / RELU6 / RELU_N1_TO_1 (input and output in one format), QUANTIZE (int8 -> int8, or of the
+float model input: rounded half away from zero, as TFLite does), DEQUANTIZE (of the model output).  Anything else - custom operators (an Ethos-U
 ``ethos-u`` op, say), int16 activations, float layers - is refused with every offending operator
 listed at once, by index, name and output tensor.
 """
@@ -426,10 +426,10 @@ class _Importer:
                 self.node(op, "clip", [self.act(op.inputs[0])], op.outputs[0], min=lo, max=hi)
             elif c == "QUANTIZE":
                 x = self.tensors[op.inputs[0]]
-                if x.type == "float32":
-                    self.fail(op, "float input quantized in the model (QUANTIZE from float32) is not supported; "
-                                  "models with int8 inputs are")
-                self.node(op, "requantize", [self.act(op.inputs[0])], op.outputs[0])
+                if x.type == "float32" and op.inputs[0] not in self.inputs:
+                    self.fail(op, "QUANTIZE from float32 is supported only on the model's input")
+                self.node(op, "quantize" if x.type == "float32" else "requantize", [self.act(op.inputs[0])],
+                          op.outputs[0])
             elif c == "DEQUANTIZE":
                 if op.outputs[0] not in self.outputs:
                     self.fail(op, "DEQUANTIZE is supported only on the model's output")
