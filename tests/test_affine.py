@@ -128,6 +128,28 @@ def test_mbqm_c_equals_twin(shim, rounding, seed):
     np.testing.assert_array_equal(out.astype(np.int64), af.mbqm(x, m, s, rounding))
 
 
+@settings(**CFG)
+@given(seed=st.integers(0, 2 ** 32 - 1))
+def test_mbqm_onnxruntime_c_equals_twin(shim, seed):
+    """Rounding "onnxruntime": nearbyintf((float)x * M), M a float32 multiplier (its bits in the multiplier
+    field), by nnc_sf32.h's nnc_sf_requant in C and numpy float32 arithmetic in the twin: accumulators past
+    2^24 (float(x) rounds), multipliers from 2^-40 to 2^10, exact ties (power-of-two multipliers)."""
+    rng = np.random.default_rng(seed)
+    n = 600
+    x = np.concatenate([rng.integers(-(1 << 24), 1 << 24, size=n), rng.integers(I32_MIN, I32_MAX + 1, size=n),
+                        rng.integers(-3000, 3000, size=n), EDGES.repeat(3)])
+    mf = np.float32(2.0) ** rng.uniform(-40, 10, size=len(x)).astype(np.float32)
+    mf[2 * n:3 * n] = np.float32(2.0) ** rng.integers(-12, 0, size=n)  # x * 2^-k: exact ties
+    m = np.asarray(mf, np.float32).view(np.uint32).astype(np.int64)
+    s = np.zeros(len(x), dtype=np.int64)
+    ffi, lib = shim
+    arrs = [np.ascontiguousarray(a, dtype=np.int32) for a in (x, m, s)]
+    out = np.zeros(len(x), dtype=np.int32)
+    lib.shim_mbqm(len(x), *[ffi.from_buffer("int32_t[]", a) for a in arrs], af.ROUND_ORT,
+                  ffi.from_buffer("int32_t[]", out))
+    np.testing.assert_array_equal(out.astype(np.int64), af.mbqm(x, m, s, af.ROUND_ORT))
+
+
 def test_avg_round_c_equals_twin(shim):
     rng = np.random.default_rng(3)
     count = rng.integers(1, 50, size=2000)

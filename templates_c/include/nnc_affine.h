@@ -219,7 +219,7 @@ static inline int32_t nnc_gl_mbqm_gt1(int32_t x, int32_t multiplier, int32_t lef
 static inline int32_t nnc_mbqm(int32_t x, int32_t multiplier, int32_t shift, int32_t rounding)
 {
     if (rounding == NNC_ROUND_ORT) {
-        return nnc_sf_rint(nnc_sf_mul(nnc_sf_from_i32(x), (uint32_t)multiplier));
+        return nnc_sf_requant(x, (uint32_t)multiplier);
     }
     if (rounding == NNC_ROUND_SINGLE) {
         const int32_t total = 31 - shift; /* 1 .. 62 */

@@ -24,6 +24,9 @@
 /* number of significant bits of m (0 for 0) */
 static inline int32_t nnc_sf_bitlen(uint64_t m)
 {
+#if defined(__GNUC__) || defined(__clang__)
+    return m ? 64 - __builtin_clzll(m) : 0; /* one instruction (CLZ / LZCNT / BSR) */
+#else
     int32_t n = 0;
     if (m >> 32) { n += 32; m >>= 32; }
     if (m >> 16) { n += 16; m >>= 16; }
@@ -32,6 +35,7 @@ static inline int32_t nnc_sf_bitlen(uint64_t m)
     if (m >> 2) { n += 2; m >>= 2; }
     if (m >> 1) { n += 1; m >>= 1; }
     return n + (int32_t)m;
+#endif
 }
 
 /* m >> s for 0 <= s, with every shifted-out bit ORed into bit 0 ("jamming"): the
@@ -227,6 +231,62 @@ static inline int32_t nnc_sf_rint(uint32_t a)
             if (rem > half || (rem == half && (q & 1u))) {
                 q += 1;
             }
+        }
+    }
+    if (neg) {
+        return q >= ((uint64_t)1 << 31) ? INT32_MIN : -(int32_t)q;
+    }
+    return q > (uint64_t)INT32_MAX ? INT32_MAX : (int32_t)q;
+}
+
+/* nearbyintf((float)x * M) for a positive normal float32 M (bits mbits), as int32 saturated:
+ * onnxruntime's requantization (MlasRequantizeOutput), the same result as
+ * nnc_sf_rint(nnc_sf_mul(nnc_sf_from_i32(x), mbits)) in fewer steps: the exact product
+ * |x| * mantissa(M) (< 2^55) rounded to 24 significant bits, then to an integer. */
+static inline int32_t nnc_sf_requant(int32_t x, uint32_t mbits)
+{
+    const int32_t neg = x < 0;
+    uint64_t ax = neg ? (uint64_t)(-(int64_t)x) : (uint64_t)x;
+    const uint64_t mm = (uint64_t)((mbits & 0x7FFFFFu) | 0x800000u);
+    int32_t e = (int32_t)((mbits >> 23) & 0xFFu) - 150; /* M = mm * 2^e */
+    uint64_t p, q;
+    int32_t n, s, k;
+    if (ax == 0) {
+        return 0;
+    }
+    n = nnc_sf_bitlen(ax);
+    if (n > 24) { /* (float)x rounds first */
+        const int32_t sx = n - 24;
+        const uint64_t rem = ax & (((uint64_t)1 << sx) - 1), half = (uint64_t)1 << (sx - 1);
+        ax >>= sx;
+        if (rem > half || (rem == half && (ax & 1u))) {
+            ax += 1;
+        }
+        e += sx;
+    }
+    p = ax * mm; /* exact, < 2^49 */
+    n = nnc_sf_bitlen(p);
+    s = n - 24;
+    if (s > 0) { /* the product rounds to 24 bits (no subnormal: |x| >= 1, M normal) */
+        const uint64_t rem = p & (((uint64_t)1 << s) - 1), half = (uint64_t)1 << (s - 1);
+        q = p >> s;
+        if (rem > half || (rem == half && (q & 1u))) {
+            q += 1;
+        }
+        e += s;
+    } else {
+        q = p;
+    }
+    k = -e; /* value = q * 2^-k */
+    if (k <= 0) { /* q < 2^24: shifted by 39 or less it stays below 2^63 */
+        q = (-k >= 39 || (q << -k) > (uint64_t)INT32_MAX) ? (uint64_t)1 << 32 : (q << -k);
+    } else if (k > 60) {
+        q = 0;
+    } else {
+        const uint64_t rem = q & (((uint64_t)1 << k) - 1), half = (uint64_t)1 << (k - 1);
+        q >>= k;
+        if (rem > half || (rem == half && (q & 1u))) {
+            q += 1;
         }
     }
     if (neg) {
