@@ -16,7 +16,7 @@ from nncodegen.ir.ops import conv_out_size
 from nncodegen.lower.params import (Broadcast, ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LutS8, Pad,
                                     PoolOrtS8, PoolS8, PreluS8, QuantS8, RequantS8, Resize, SoftmaxOrtS8, SoftmaxS8,
                                     SoftmaxTflS8, to_cffi)
-from nncodegen.lower.lower_s8 import ort_softmax_table
+from nncodegen.lower.lower_s8 import ort_add_table, ort_softmax_table
 from nncodegen.ref import sf32
 from nncodegen.paths import include_dir, kernels_dir
 from nncodegen.ref import affine as af
@@ -718,7 +718,8 @@ def test_add_ort_s8(clib, data):
     lo, hi = draw_bounds(data, zc - 128)
     as_i32 = lambda v: v - (1 << 32) if v >= 1 << 31 else v  # noqa: E731
     p = EltwiseS8(Broadcast(out, strides(sa, out), strides(sb, out)), 128, 128, 0, af.ort_multiplier(ra), 0,
-                  af.ort_multiplier(rb), 0, as_i32(sf32.bits_of(fixed)), 0, -128, lo, hi, af.ROUND_ORT)
+                  af.ort_multiplier(rb), 0, as_i32(sf32.bits_of(fixed)), 0, -128, lo, hi, af.ROUND_ORT,
+                  ort_add_table(rb, fixed))
     want = ks.add_s8(p, a, b)
     y = garbage(out)
     clib.call("add_s8", clib.s(p), clib.p(a), clib.p(b), clib.p(y))

@@ -242,7 +242,8 @@ def lower_eltwise(ctx, node: Node) -> List[Call]:
         za, zb, zc = F32(fa.zero_point + 128), F32(fb.zero_point + 128), F32(fo.zero_point + 128)
         fixed = F32(zc - F32(F32(ra * za) + F32(rb * zb)))
         p = EltwiseS8(bc, 128, 128, 0, af.ort_multiplier(ra), 0, af.ort_multiplier(rb), 0,
-                      _as_i32(sf32.bits_of(fixed)), 0, -128, max(lo, -128), min(hi, 127), r)
+                      _as_i32(sf32.bits_of(fixed)), 0, -128, max(lo, -128), min(hi, 127), r,
+                      ort_add_table(rb, fixed))
         return [Call(node.name, node.op, "add_s8", [Param(p), _operand(ctx, a), _operand(ctx, b), Buf(y)], y)]
     r = _integer_rounding(ctx.g)
     if node.op == "mul":
@@ -283,6 +284,12 @@ def lower_prelu(ctx, node: Node) -> List[Call]:
     p = PreluS8(_n(ctx, x) // c, c, -fi.zero_point, tuple(int(v) for v in alpha), -int(a_zp[0]), mp, sp,
                 tuple(m for m, _ in neg), tuple(v for _, v in neg), fo.zero_point, -128, 127, r)
     return [Call(node.name, node.op, "prelu_s8", [Param(p), Buf(x), Buf(y)], y)]
+
+
+def ort_add_table(b_ratio, fixed) -> tuple:
+    """QLinearAdd's inner fused multiply-add for each int8 value b: fma(b + 128, B, F) as float32 bits."""
+    u = (np.arange(-128, 128) + 128).astype(np.float32)
+    return tuple(int(v) for v in sf32.to_bits(sf32.fma_f32(u, np.float32(b_ratio), np.float32(fixed))))
 
 
 def ort_softmax_table(s_in: float, cols: int) -> tuple:

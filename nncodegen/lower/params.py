@@ -323,6 +323,7 @@ class EltwiseS8:
     out_min: int = -128
     out_max: int = 127
     rounding: int = 0
+    ort_table: Optional[Tuple[int, ...]] = ptr("uint32_t")
 
 
 @dataclass(frozen=True)

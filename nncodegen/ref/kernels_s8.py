@@ -218,8 +218,11 @@ def _operands(p: EltwiseS8, a, b):
 
 def _add_ort(p: EltwiseS8, av: np.ndarray, bv: np.ndarray) -> np.ndarray:
     """onnxruntime's QLinearAdd (see nnc_eltwise_s8): nearbyintf(fma(a', A, fma(b', B, F)))."""
-    A, B, F = (sf32.from_bits([m & 0xFFFFFFFF])[0] for m in (p.a_multiplier, p.b_multiplier, p.out_multiplier))
-    t = sf32.fma_f32(bv.astype(np.float32), B, F)
+    A = sf32.from_bits([p.a_multiplier & 0xFFFFFFFF])[0]
+    table = np.asarray(p.ort_table, dtype=np.int64)
+    if table.shape != (256,):
+        raise ValueError("add_s8 (onnxruntime): ort_table must hold 256 float32 bit patterns")
+    t = sf32.from_bits(table[bv - p.b_offset + 128])
     v = np.rint(sf32.fma_f32(av.astype(np.float32), A, t).astype(np.float64)).astype(np.int64)
     return np.clip(np.clip(v, 0, 255) + p.out_offset, p.out_min, p.out_max).astype(S8)
 

@@ -179,7 +179,8 @@ typedef struct {
  * add with rounding NNC_ROUND_ORT (onnxruntime's QLinearAdd, AVX2 kernel, on uint8 values):
  *   a' = a + a_offset, b' = b + b_offset (a_offset = b_offset = 128);
  *   v = nearbyintf(fma(a', A, fma(b', B, F))), A, B, F the float32 bit patterns in
- *   a_multiplier, b_multiplier, out_multiplier (shifts unused);
+ *   a_multiplier, b_multiplier, out_multiplier (shifts unused); the inner fma for each of the
+ *   256 values of b comes from ort_table;
  *   out = sat(min(max(v, 0), 255) + out_offset, out_min, out_max), out_offset = -128 */
 typedef struct {
     nnc_broadcast bc;
@@ -196,6 +197,7 @@ typedef struct {
     int32_t out_min;
     int32_t out_max;
     int32_t rounding;
+    const uint32_t *ort_table; /* NNC_ROUND_ORT add: ort_table[b + 128] = fma(b', B, F) (float32 bits) */
 } nnc_eltwise_s8;
 
 /* Average pool (input and output share one format):

@@ -12,7 +12,7 @@ static int8_t eltwise_s8_one(const nnc_eltwise_s8 *p, int32_t op, int32_t a, int
     a += p->a_offset;
     b += p->b_offset;
     if (p->rounding == NNC_ROUND_ORT) { /* onnxruntime's QLinearAdd (see nnc_eltwise_s8); add only */
-        const uint32_t t = nnc_sf_fma(nnc_sf_from_i32(b), (uint32_t)p->b_multiplier, (uint32_t)p->out_multiplier);
+        const uint32_t t = p->ort_table[b - p->b_offset + 128];
         v = nnc_sf_rint(nnc_sf_fma(nnc_sf_from_i32(a), (uint32_t)p->a_multiplier, t));
         v = (v < 0 ? 0 : (v > 255 ? 255 : v)) + p->out_offset;
         return (int8_t)(v < p->out_min ? p->out_min : (v > p->out_max ? p->out_max : v));
