@@ -130,7 +130,8 @@ def draw_ort_multiplier(data, label, lo=1e-4, hi=0.5):
 
 
 def draw_requant(data, n, in_zp, rounding=None):
-    rounding = draw_rounding(data) if rounding is None else rounding
+    if rounding is None:  # MAC layers: TFLite's two modes and onnxruntime's float requantization
+        rounding = data.draw(st.sampled_from([af.ROUND_DOUBLE, af.ROUND_SINGLE, af.ROUND_ORT]), label="rounding")
     draw = draw_ort_multiplier if rounding == af.ROUND_ORT else draw_multiplier
     ms = [draw(data, f"m{c}", 1e-4, 0.5) for c in range(min(n, 3))]
     ms = [ms[c % len(ms)] for c in range(n)]

@@ -1648,16 +1648,56 @@ static inline void nnc_acc8_requant_s8(nnc_acc8 a, const int32_t *mult, const in
     const __m256i s = _mm256_loadu_si256((const __m256i *)(const void *)shift);
     const __m256i lo32 = _mm256_set1_epi64x(0xFFFFFFFFLL);
     __m256i r;
-    if (rounding == 2) { /* onnxruntime's float requantization: one lane at a time (nnc_affine.h) */
-        int32_t t[8], j;
-        nnc_acc8_store(a, t);
-        for (j = 0; j < 8; ++j) {
-            const int32_t v = nnc_mbqm(t[j], mult[j], shift[j], rounding) + out_offset;
-            out[j] = v < lo ? lo : (v > hi ? hi : v);
+    if (rounding == 2) {
+        /* onnxruntime's float requantization nearbyintf((float)x * M), M's float32 bits in mult.  Vector
+         * path: the exact x * M rounded half up, from M's 24-bit mantissa as a 31-bit multiplier and a
+         * shift t = 157 - biased exponent.  That is onnxruntime's integer unless x * M lies within 2^-15 of
+         * a half (its two float32 roundings, relative error < 2^-23, can only move such values, and only
+         * |x * M| < 256 reaches the int8 output unsaturated); lanes that close (about 1 in 10^4), and
+         * multipliers outside 2^-29 .. 2^5, take nnc_sf_requant one lane at a time. */
+        const __m256i mm = _mm256_slli_epi32(_mm256_or_si256(_mm256_and_si256(m, _mm256_set1_epi32(0x7FFFFF)),
+                                                             _mm256_set1_epi32(0x800000)), 7);
+        const __m256i t = _mm256_sub_epi32(_mm256_set1_epi32(157), _mm256_srli_epi32(m, 23));
+        const __m256i te = _mm256_and_si256(t, lo32), to = _mm256_srli_epi64(t, 32);
+        const __m256i one = _mm256_set1_epi64x(1);
+        const __m256i pe = _mm256_mul_epi32(a.v, mm);
+        const __m256i po = _mm256_mul_epi32(_mm256_srli_epi64(a.v, 32), _mm256_srli_epi64(mm, 32));
+        const __m256i he = _mm256_sllv_epi64(one, _mm256_sub_epi64(te, one));
+        const __m256i ho = _mm256_sllv_epi64(one, _mm256_sub_epi64(to, one));
+        const __m256i de = _mm256_sllv_epi64(one, _mm256_sub_epi64(te, _mm256_set1_epi64x(15)));
+        const __m256i dd = _mm256_sllv_epi64(one, _mm256_sub_epi64(to, _mm256_set1_epi64x(15)));
+        /* remainder - half, compared with +-2^(t - 15) */
+        const __m256i re_ = _mm256_sub_epi64(_mm256_and_si256(pe, _mm256_sub_epi64(_mm256_add_epi64(he, he), one)), he);
+        const __m256i ro_ = _mm256_sub_epi64(_mm256_and_si256(po, _mm256_sub_epi64(_mm256_add_epi64(ho, ho), one)), ho);
+        const __m256i near_e = _mm256_andnot_si256(_mm256_or_si256(_mm256_cmpgt_epi64(re_, de),
+                                                                    _mm256_cmpgt_epi64(_mm256_sub_epi64(zero, de), re_)),
+                                                   _mm256_set1_epi32(-1));
+        const __m256i near_o = _mm256_andnot_si256(_mm256_or_si256(_mm256_cmpgt_epi64(ro_, dd),
+                                                                    _mm256_cmpgt_epi64(_mm256_sub_epi64(zero, dd), ro_)),
+                                                   _mm256_set1_epi32(-1));
+        const __m256i bad_t = _mm256_or_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(16), t),
+                                              _mm256_cmpgt_epi32(t, _mm256_set1_epi32(62)));
+        if (!_mm256_testz_si256(_mm256_or_si256(_mm256_or_si256(near_e, near_o), bad_t),
+                                _mm256_set1_epi32(-1))) {
+            int32_t x[8], j;
+            nnc_acc8_store(a, x);
+            for (j = 0; j < 8; ++j) {
+                const int32_t v = nnc_sf_requant(x[j], (uint32_t)mult[j]) + out_offset;
+                out[j] = v < lo ? lo : (v > hi ? hi : v);
+            }
+            return;
         }
-        return;
-    }
-    if (rounding == 1) { /* single rounding: sat32((x * m + 2^(t - 1)) >> t), t = 31 - shift in 1..62 */
+        {
+            const __m256i imax = _mm256_set1_epi64x(INT32_MAX), imin = _mm256_set1_epi64x(INT32_MIN);
+            __m256i re = nnc_avx2_srav_epi64(_mm256_add_epi64(pe, he), te);
+            __m256i ro = nnc_avx2_srav_epi64(_mm256_add_epi64(po, ho), to);
+            re = nnc_avx2_select(re, imax, _mm256_cmpgt_epi64(re, imax));
+            re = nnc_avx2_select(re, imin, _mm256_cmpgt_epi64(imin, re));
+            ro = nnc_avx2_select(ro, imax, _mm256_cmpgt_epi64(ro, imax));
+            ro = nnc_avx2_select(ro, imin, _mm256_cmpgt_epi64(imin, ro));
+            r = nnc_avx2_join_even_odd(re, ro);
+        }
+    } else if (rounding == 1) { /* single rounding: sat32((x * m + 2^(t - 1)) >> t), t = 31 - shift in 1..62 */
         const __m256i t = _mm256_sub_epi32(_mm256_set1_epi32(31), s);
         const __m256i te = _mm256_and_si256(t, lo32), to = _mm256_srli_epi64(t, 32);
         const __m256i one = _mm256_set1_epi64x(1);
