@@ -358,3 +358,61 @@ def test_single_rounding_mbqm_greater_than_one_equals_srdhm_form():
     x = np.concatenate([rng.integers(-300, 301, size=2500), rng.integers(I32_MIN, I32_MAX + 1, size=2500) >> s[2500:]])
     m = np.concatenate([rng.integers(1 << 30, 1 << 31, size=4990), np.full(10, (1 << 31) - 2)])
     np.testing.assert_array_equal(af.mbqm(x, m, s, af.ROUND_SINGLE), af.gl_mbqm_gt1(x, m, s))
+
+
+@settings(**CFG)
+@given(seed=st.integers(0, 2 ** 32 - 1))
+def test_gl_log_helpers_c_equals_twin(shim, seed):
+    """nnc_gl_log_x_ge_1 (TFLite's log_x_for_x_greater_than_or_equal_to_1) and the saturating add / sub
+    against their twins over every kind of int32, including x <= 0 outside TFLite's domain."""
+    rng = np.random.default_rng(seed)
+    v = _gl_values(rng, 300)
+    w = rng.permutation(v)
+    ffi, lib = shim
+    a, b = np.ascontiguousarray(v, np.int32), np.ascontiguousarray(w, np.int32)
+    s, d = np.zeros(len(a), np.int32), np.zeros(len(a), np.int32)
+    lib.shim_gl_sat_add_sub(len(a), ffi.from_buffer("int32_t[]", a), ffi.from_buffer("int32_t[]", b),
+                            ffi.from_buffer("int32_t[]", s), ffi.from_buffer("int32_t[]", d))
+    np.testing.assert_array_equal(s, af.gl_sat_add(v, w))
+    np.testing.assert_array_equal(d, af.gl_sat_sub(v, w))
+    sums = np.concatenate([v, rng.integers(1 << 19, 4095 << 19, size=300)])  # log-softmax's Q12.19 sums
+    for ib, ob in ((12, 5), (0, 5), (5, 5), (20, 6), (30, 30), (0, 0)):
+        np.testing.assert_array_equal(_c_scalar(shim, "shim_gl_log_x_ge_1", sums, ib, ob),
+                                      af.gl_log_x_ge_1(sums, ib, ob), err_msg=f"bits {ib} -> {ob}")
+
+
+def test_gl_log_against_real_arithmetic():
+    """log_x_for_x_greater_than_or_equal_to_1 within 4 raw units of log(x) for x >= 1 (every Q12.19 value
+    log-softmax sums to, 1 .. 4096, and other formats); exactly 0 at x = 1; saturating add / sub exact."""
+    rng = np.random.default_rng(31)
+    for ib, ob in ((12, 5), (5, 5), (20, 6), (30, 30)):
+        one = 1 << (31 - ib)
+        x = np.concatenate([np.arange(one, one + 3000), rng.integers(one, I32_MAX, size=20000, endpoint=True)])
+        want = np.log(x / float(one)) * 2.0 ** (31 - ob)
+        assert np.abs(af.gl_log_x_ge_1(x, ib, ob) - want).max() <= 4, (ib, ob)
+        assert int(af.gl_log_x_ge_1(one, ib, ob)) == 0
+    v = _gl_values(rng, 2000)
+    w = rng.permutation(v)
+    np.testing.assert_array_equal(af.gl_sat_add(v, w), np.clip(v + w, I32_MIN, I32_MAX))
+    np.testing.assert_array_equal(af.gl_sat_sub(v, w), np.clip(v - w, I32_MIN, I32_MAX))
+
+
+def test_tflite_log_softmax_params_cases():
+    """PreprocessLogSoftmaxScalingExp(1, s_in, 5): the softmax's multiplier, shift and diff_min (beta 1), and
+    the reverse scaling 2^(31 - left_shift) / multiplier quantized as QuantizeMultiplier does (shift <= 0,
+    stored negated)."""
+    # input scale 1: multiplier 2^30, shift 27 (2^26); reverse 2^4 / 2^30 = 2^-26 = 0.5 * 2^-25
+    assert af.tflite_log_softmax_params(1.0) == (1 << 30, 27, 1 << 30, 25, -15)
+    rng = np.random.default_rng(37)
+    for s in np.exp(rng.uniform(np.log(1e-4), np.log(100.0), size=300)):
+        for rounding in (af.ROUND_DOUBLE, af.ROUND_SINGLE):
+            m, ls, rev, rrs, diff_min = af.tflite_log_softmax_params(float(s), rounding)
+            assert (m, ls, diff_min) == af.tflite_softmax_params(float(s), 1.0, rounding)
+            real = Fraction(1 << (31 - ls)) / m
+            assert (1 << 30) <= rev < (1 << 31) and 0 <= rrs <= 31
+            assert abs(Fraction(rev, 1 << 31) * Fraction(1, 1 << rrs) - real) <= real * Fraction(1, 1 << 30)
+    # capped multipliers (s_in * 2^26 past 2^31 - 1, or 2^30 - 1 in a TFLITE_SINGLE_ROUNDING build)
+    assert af.tflite_log_softmax_params(100.0)[:2] == ((1 << 31) - 1, 31)
+    assert af.tflite_log_softmax_params(100.0, af.ROUND_SINGLE)[:2] == ((1 << 31) - 2, 30)
+    with pytest.raises(ValueError):
+        af.tflite_log_softmax_params(1e-9)

@@ -5,6 +5,8 @@ against float arithmetic on dequantized values.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
@@ -13,9 +15,9 @@ from hypothesis import strategies as st
 from nncodegen.harness.cbuild import build_cffi
 from nncodegen.harness.cdefs import cdef_from_headers
 from nncodegen.ir.ops import conv_out_size
-from nncodegen.lower.params import (Broadcast, ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LutS8, Pad,
-                                    PoolOrtS8, PoolS8, PreluS8, QuantS8, RequantS8, Resize, SoftmaxOrtS8, SoftmaxS8,
-                                    SoftmaxTflS8, to_cffi)
+from nncodegen.lower.params import (Broadcast, ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LogSoftmaxTflS8,
+                                    LutS8, Pad, PoolOrtS8, PoolS8, PreluS8, QuantS8, RequantS8, Resize, SoftmaxOrtS8,
+                                    SoftmaxS8, SoftmaxTflS8, to_cffi)
 from nncodegen.lower.lower_s8 import ort_add_table, ort_softmax_table
 from nncodegen.ref import sf32
 from nncodegen.paths import include_dir, kernels_dir
@@ -494,6 +496,251 @@ def test_softmax_lowering_tflite_mode():
     y.fmt = dataclasses.replace(y.fmt, zero_point=0)
     with pytest.raises(GraphError, match="1/256"):
         lower(gq)
+
+
+def tfl_log_softmax_params(rows, cols, s_in, rounding=af.ROUND_DOUBLE):
+    return LogSoftmaxTflS8(rows, cols, *af.tflite_log_softmax_params(s_in, rounding), -128, 127)
+
+
+def _float_log_softmax_s8(s_in, x):
+    """The float log-softmax of the dequantized rows in TFLite's output format (scale 1/16, zero point 127)."""
+    ref = float_ops.log_softmax({"axis": -1}, s_in * x.astype(np.float64))
+    return np.clip(np.floor(ref * 16 + 0.5) + 127, -128, 127)
+
+
+@settings(max_examples=100, **CFG)
+@given(data=st.data())
+def test_log_softmax_tfl_s8(clib, data):
+    rows, cols = ints(data, 1, 40, "rows"), ints(data, 1, 40, "cols")
+    s_in = float(np.float32(2.0 ** data.draw(st.floats(np.log2(1e-3), np.log2(40.0)), label="log2 s_in")))
+    p = tfl_log_softmax_params(rows, cols, s_in, draw_rounding(data))
+    if data.draw(st.booleans(), label="narrow bounds"):
+        p = dataclasses.replace(p, out_min=-100, out_max=90)
+    x = draw_s8(data, (rows, cols), "x")
+    if data.draw(st.booleans(), label="spread rows"):  # every row spans -128 .. 127: diffs down to -255
+        x[:, 0], x[:, -1] = -128, 127
+    want = ks.log_softmax_tfl_s8(p, x)
+    y = garbage((rows, cols))
+    clib.call("log_softmax_tfl_s8", clib.s(p), clib.p(x), clib.p(y))
+    assert_same(y, want, f"log_softmax_tfl_s8 {rows}x{cols} {p}")
+    # semantics: within 1 LSB of the float log-softmax of the dequantized input, in TFLite's output
+    # format (scale 16/256, zero point 127; below -255/16 saturates to -128)
+    if p.out_min == -128 and p.out_max == 127:
+        assert np.abs(_float_log_softmax_s8(s_in, x) - want.astype(np.float64)).max() <= 1
+
+
+def test_log_softmax_tfl_s8_tflite_known_answers(clib):
+    """TFLite's own tests (tensorflow/lite/kernels/activations_test.cc LogSoftmaxOpTest.LogSoftmaxInt8, run
+    on the reference and optimized kernels, and QuantizedActivationsOpTest.LogSoftmaxInt8LargeNegativeNumber):
+    input format from the range [-10, 10] (scale float32(20 / 255), zero point 0), floats {0, -6, 2, 4},
+    {3, -2, 10, 1} and {-9.9, -9.9, 0, 0}, {7.8, -2, 2, 1} quantized with round-half-away -> the int8 values
+    below; output scale 16/256, zero point 127."""
+    s_in = float(np.float32(np.float32(20) / np.float32(255)))
+    cases = [(np.array([[0, -77, 26, 51], [38, -26, 127, 13]], np.int8),
+              np.array([[61, -36, 93, 125], [15, -65, 127, -16]], np.int8)),
+             (np.array([[-126, -126, 0, 0], [99, -26, 26, 13]], np.int8),
+              np.array([[-42, -42, 116, 116], [127, -30, 35, 19]], np.int8))]
+    for rounding in (af.ROUND_DOUBLE, af.ROUND_SINGLE):
+        p = tfl_log_softmax_params(2, 4, s_in, rounding)
+        for x, want in cases:
+            np.testing.assert_array_equal(ks.log_softmax_tfl_s8(p, x), want)
+            y = garbage((2, 4))
+            clib.call("log_softmax_tfl_s8", clib.s(p), clib.p(x), clib.p(y))
+            np.testing.assert_array_equal(y, want)
+
+
+def _log_softmax_threshold_rows(s_in, rounding=af.ROUND_DOUBLE):
+    """Rows of 3, 8 and 60 maxima (127) with differences diff_min - 1 .. diff_min + 3 (and -128 fill): where
+    the threshold t of nnc_log_softmax_tfl_s8, not diff_min, decides."""
+    p = tfl_log_softmax_params(3, 66, s_in, rounding)
+    x = np.full((3, 66), -128, np.int8)
+    for r, n in enumerate((3, 8, 60)):
+        x[r, :n] = 127
+        x[r, n:n + 5] = 127 + p.diff_min + np.arange(-1, 4)
+    return p, x
+
+
+def test_log_softmax_tfl_s8_edges(clib):
+    """Rows at the edges: a single value (log 1 = 0 -> 127), equal values (log 1/4 -> 127 - 22), differences
+    cut at diff_min (-> -128), the multiplier capped (diff_min 0: only the maxima count, log 1/3), the
+    largest row TFLite's Q12.19 sum allows (4095 equal values: log 1/4095 -> 127 - 133) and a garbage one."""
+    cases = [(tfl_log_softmax_params(3, 1, 0.05), np.array([[-128], [0], [127]], np.int8)),
+             (tfl_log_softmax_params(2, 4, 0.05), np.array([[5, 5, 5, 5], [-128, -128, -128, -128]], np.int8)),
+             (tfl_log_softmax_params(1, 6, 1.0), np.array([[127, 112, 111, 100, -128, 126]], np.int8)),
+             (tfl_log_softmax_params(1, 5, 100.0), np.array([[3, 3, 2, -128, 3]], np.int8)),
+             (tfl_log_softmax_params(1, 5, 100.0, af.ROUND_SINGLE), np.array([[3, 3, 2, -128, 3]], np.int8)),
+             (tfl_log_softmax_params(1, 4095, 0.01), np.full((1, 4095), -7, np.int8)),
+             (tfl_log_softmax_params(2, 4095, 0.01), garbage((2, 4095), seed=3))]
+    for p, x in cases:
+        want = ks.log_softmax_tfl_s8(p, x)
+        y = garbage(x.shape)
+        clib.call("log_softmax_tfl_s8", clib.s(p), clib.p(x), clib.p(y))
+        assert_same(y, want, f"log_softmax_tfl_s8 {p}")
+    assert ks.log_softmax_tfl_s8(*cases[0]).tolist() == [[127], [127], [127]]
+    assert ks.log_softmax_tfl_s8(*cases[1]).tolist() == [[105] * 4] * 2  # -1.386 * 16 = -22.2
+    got = ks.log_softmax_tfl_s8(*cases[2])[0]
+    assert cases[2][0].diff_min == -15 and got[3] == -128 and got[4] == -128
+    assert ks.log_softmax_tfl_s8(*cases[3]).tolist() == [[109, 109, -128, -128, 109]]  # -1.0986 * 16 = -17.6
+    assert ks.log_softmax_tfl_s8(*cases[4]).tolist() == [[109, 109, -128, -128, 109]]
+    assert (ks.log_softmax_tfl_s8(*cases[5]) == -6).all()  # -8.3176 * 16 = -133.1
+    # the threshold t: with many maxima (log-sum L > 1) a difference d >= diff_min can have s - L below
+    # INT32_MIN (TFLite's int32 subtraction would wrap to an output of 127); d > t leaves it out (-128)
+    for s_in in (0.999, 1.998, 3.99):
+        p, x = _log_softmax_threshold_rows(float(np.float32(s_in)))
+        want = ks.log_softmax_tfl_s8(p, x)
+        y = garbage(x.shape)
+        clib.call("log_softmax_tfl_s8", clib.s(p), clib.p(x), clib.p(y))
+        assert_same(y, want, f"log_softmax_tfl_s8 {p}")
+        assert (want[x < 127] == -128).all()
+        d = x.astype(np.int64) - 127
+        used = d >= p.diff_min
+        s = af.gl_mbqm_gt1(np.where(used, d, 0), p.input_multiplier, p.input_left_shift)
+        total = np.where(used, af.rdbpot(af.gl_exp_on_negative_values(s, 5), 12), 0).sum(axis=1, keepdims=True)
+        assert (used & (s - af.gl_log_x_ge_1(total, 12, 5) < af.INT32_MIN)).any(), s_in
+
+
+def test_log_softmax_tfl_s8_single_rounding_threshold():
+    """A TFLITE_SINGLE_ROUNDING build rounds the threshold t = (L + INT32_MIN) * reverse divisor once, not
+    twice: t can differ by 1 (it does, for some log-sums), but the one difference the two thresholds then
+    disagree on always saturates to -128, so the kernel's double rounding serves both builds (see
+    nnc_log_softmax_tfl_s8)."""
+    rng = np.random.default_rng(41)
+    sums = np.concatenate([np.arange(1 << 19, (1 << 19) + 20000), rng.integers(1 << 19, 4095 << 19, 60000)])
+    logs = np.unique(af.gl_log_x_ge_1(sums, 12, 5))
+    disputed = 0
+    for s_in in np.float32(2.0 ** rng.uniform(np.log2(1e-3), np.log2(40.0), size=60)):
+        for rounding in (af.ROUND_DOUBLE, af.ROUND_SINGLE):
+            m, ls, rev, rrs, diff_min = af.tflite_log_softmax_params(float(s_in), rounding)
+            shifted = af.wrap32(logs + af.INT32_MIN)
+            t2 = np.maximum(af.mbqm(shifted, rev, -rrs, af.ROUND_DOUBLE), diff_min - 1)
+            t1 = np.maximum(af.mbqm(shifted, rev, -rrs, af.ROUND_SINGLE), diff_min - 1)
+            assert np.abs(t1 - t2).max() <= 1
+            i = np.nonzero((t1 != t2) & (np.maximum(t1, t2) <= 0))[0]
+            disputed += len(i)
+            d = np.maximum(t1, t2)[i]
+            v = af.rdbpot(af.wrap32(af.gl_mbqm_gt1(d, m, ls) - logs[i]), 22) + 127
+            assert (v < -128).all(), (s_in, rounding)
+    assert disputed > 0
+
+
+def _log_softmax_tflite_model(rows, cols, s_in, zp_in):
+    """A .tflite flatbuffer holding one int8 LOG_SOFTMAX (output scale 16/256, zero point 127)."""
+    import flatbuffers
+    schema = pytest.importorskip("ai_edge_litert.schema_py_generated")
+    model, code = schema.ModelT(), schema.OperatorCodeT()
+    code.builtinCode = code.deprecatedBuiltinCode = schema.BuiltinOperator.LOG_SOFTMAX
+    code.version = 2
+    model.version, model.operatorCodes = 3, [code]
+    model.buffers = [schema.BufferT() for _ in range(3)]
+    tensors = []
+    for k, (scale, zp) in enumerate(((s_in, zp_in), af.LOG_SOFTMAX_OUTPUT)):
+        t, q = schema.TensorT(), schema.QuantizationParametersT()
+        q.scale, q.zeroPoint = [scale], [zp]
+        t.shape, t.type, t.buffer, t.name, t.quantization = [rows, cols], schema.TensorType.INT8, k + 1, "xy"[k], q
+        tensors.append(t)
+    op = schema.OperatorT()
+    op.opcodeIndex, op.inputs, op.outputs = 0, [0], [1]
+    op.builtinOptionsType, op.builtinOptions = schema.BuiltinOptions.LogSoftmaxOptions, schema.LogSoftmaxOptionsT()
+    sg = schema.SubGraphT()
+    sg.tensors, sg.inputs, sg.outputs, sg.operators = tensors, [0], [1], [op]
+    model.subgraphs = [sg]
+    b = flatbuffers.Builder(1024)
+    b.Finish(model.Pack(b), file_identifier=b"TFL3")
+    return bytes(b.Output())
+
+
+def test_log_softmax_tfl_s8_equals_tflite_runtimes(clib, tmp_path):
+    """C and twin against TFLite itself on one-op models: TFLite Micro (default double-rounding build)
+    and LiteRT's reference kernels (OpResolverType.BUILTIN_REF, a TFLITE_SINGLE_ROUNDING build), each
+    with its build's parameters; input scales 1e-3 .. 80 (past both builds' caps on the multiplier)."""
+    pytest.importorskip("tflite_micro")
+    litert = pytest.importorskip("ai_edge_litert.interpreter")
+    from tflite_micro.python.tflite_micro import runtime
+    rng = np.random.default_rng(13)
+    cases = []
+    for k in range(45):
+        rows, cols = int(rng.integers(1, 6)), int(rng.integers(1, 64))
+        s_in = float(np.float32(2.0 ** rng.uniform(np.log2(1e-3), np.log2(80.0))))
+        if k % 3 == 0:
+            x = rng.integers(-128, 128, size=(rows, cols))
+        elif k % 3 == 1:
+            x = rng.integers(100, 128, size=(rows, cols))
+        else:
+            x = rng.choice([-128, -127, 0, 126, 127], size=(rows, cols))
+        cases.append((s_in, x))
+    for s_in in (0.999, 1.998, 3.99):  # rows where the threshold t decides (see test_log_softmax_tfl_s8_edges)
+        cases.append((float(np.float32(s_in)), _log_softmax_threshold_rows(float(np.float32(s_in)))[1]))
+    for k, (s_in, x) in enumerate(cases):
+        rows, cols = x.shape
+        path = tmp_path / f"log_softmax{k}.tflite"
+        path.write_bytes(_log_softmax_tflite_model(rows, cols, s_in, int(rng.integers(-128, 128))))
+        x = np.ascontiguousarray(x.astype(np.int8))
+        ip = runtime.Interpreter.from_file(str(path), arena_size=100_000)
+        ip.set_input(x, 0)
+        ip.invoke()
+        it = litert.Interpreter(model_path=str(path), experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF)
+        it.allocate_tensors()
+        it.set_tensor(it.get_input_details()[0]["index"], x)
+        it.invoke()
+        for got, rounding in ((ip.get_output(0), af.ROUND_DOUBLE),
+                              (it.get_tensor(it.get_output_details()[0]["index"]), af.ROUND_SINGLE)):
+            p = tfl_log_softmax_params(rows, cols, s_in, rounding)
+            np.testing.assert_array_equal(ks.log_softmax_tfl_s8(p, x), got, err_msg=f"{p}")
+            y = garbage((rows, cols))
+            clib.call("log_softmax_tfl_s8", clib.s(p), clib.p(x), clib.p(y))
+            np.testing.assert_array_equal(y, got, err_msg=f"C {p}")
+
+
+def _log_softmax_graph(s_in, zp_in, out_fmt, tflite=True):
+    from nncodegen.ir.builder import GraphBuilder
+    from nncodegen.ir.formats import AffineFormat
+    b = GraphBuilder("log_softmax")
+    x = b.input((1, 3, 7))
+    g = b.finish(b.log_softmax(x, name="lsm"))
+    g.tensors[x].fmt = AffineFormat(8, s_in, zp_in)
+    g.tensors[g.outputs[0]].fmt = AffineFormat(8, *out_fmt)
+    g.meta["quantization"] = {"softmax": "tflite"} if tflite else {}
+    return g
+
+
+def test_log_softmax_lowering(tmp_path):
+    """graph.meta["quantization"]["softmax"] == "tflite" lowers log_softmax to log_softmax_tfl_s8 with
+    TFLite's parameters for the model's rounding build, and the generated C runs it like the simulator;
+    TFLite's output format only; other affine graphs and float graphs are refused, naming the node."""
+    import nncodegen
+    from nncodegen.ir.graph import GraphError
+    from nncodegen.lower.lower import lower
+    from nncodegen.lower.lower_s8 import unsupported_reason
+    g = _log_softmax_graph(0.05, 3, af.LOG_SOFTMAX_OUTPUT)
+    calls = lower(g).calls
+    assert [c.kernel for c in calls] == ["log_softmax_tfl_s8"]
+    assert calls[0].args[0].value == tfl_log_softmax_params(3, 7, 0.05)
+    xq = garbage((5, 3, 7), seed=7)  # five samples of the (1, 3, 7) input
+    sim = nncodegen.simulate(g, g.tensors[g.inputs[0]].fmt.dequantize(xq), raw=True)
+    want = np.stack([ks.log_softmax_tfl_s8(tfl_log_softmax_params(3, 7, 0.05), s) for s in xq])
+    np.testing.assert_array_equal(sim, want)
+    nncodegen.generate(g, tmp_path / "c")
+    np.testing.assert_array_equal(nncodegen.build(tmp_path / "c").run_raw(xq), want)
+    g40 = _log_softmax_graph(40.0, 0, af.LOG_SOFTMAX_OUTPUT)
+    g40.meta["quantization"]["rounding"] = "single"  # TFLite's cap on the multiplier depends on the build
+    assert lower(g40).calls[0].args[0].value == tfl_log_softmax_params(3, 7, 40.0, af.ROUND_SINGLE) \
+        != tfl_log_softmax_params(3, 7, 40.0)
+    with pytest.raises(GraphError, match="'lsm'.*16/256, zero point 127"):
+        lower(_log_softmax_graph(0.05, 3, (1 / 16, 0)))
+    with pytest.raises(GraphError, match="'lsm'.*only for TFLite models"):
+        lower(_log_softmax_graph(0.05, 3, af.LOG_SOFTMAX_OUTPUT, tflite=False))
+    assert "only for TFLite" in unsupported_reason(_log_softmax_graph(0.05, 3, af.LOG_SOFTMAX_OUTPUT, False),
+                                                   g.nodes[0])
+    assert unsupported_reason(g, g.nodes[0]) is None
+    # float graphs: the float reference runs log_softmax; no float32 (or Q-format) kernel lowers it
+    from nncodegen.ir.builder import GraphBuilder
+    b = GraphBuilder("float")
+    gf = b.finish(b.log_softmax(b.input((1, 3, 7)), name="lsm"))
+    xf = np.random.default_rng(3).normal(size=(2, 3, 7)).astype(np.float32)
+    np.testing.assert_allclose(nncodegen.reference(gf, xf), np.log(float_ops.softmax({"axis": -1}, xf)),
+                               rtol=1e-6, atol=1e-6)
+    with pytest.raises(GraphError, match="'lsm'.*no float32"):
+        lower(gf)
 
 
 @settings(max_examples=60, **CFG)

@@ -158,7 +158,7 @@ def _same(node, s):
 
 for _name, _attrs in [("relu", {}), ("clip", {"min": None, "max": None}), ("leaky_relu", {"alpha": 0.01}),
                       ("sigmoid", {}), ("tanh", {}), ("hard_sigmoid", {"alpha": 0.2, "beta": 0.5}),
-                      ("hard_swish", {}), ("softmax", {"axis": -1})]:
+                      ("hard_swish", {}), ("softmax", {"axis": -1}), ("log_softmax", {"axis": -1})]:
     SCHEMAS[_name] = OpSchema(_name, (1, 1), _attrs, _same)
 
 

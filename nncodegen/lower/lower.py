@@ -322,6 +322,11 @@ def lower_softmax(ctx, node):
     return [Call(node.name, node.op, "softmax_f32", [Scalar(rows), Scalar(cols), Buf(x), Buf(y)], y)]
 
 
+def lower_log_softmax(ctx, node):
+    raise GraphError(f"node {node.name!r} (log_softmax): no float32 or Q-format kernel; log_softmax runs only as "
+                     "TFLite's int8 kernel (an affine int8 TFLite model)")
+
+
 def _fill4(shape):
     if len(shape) > 4:
         raise GraphError(f"rank {len(shape)} > 4 not supported here")
@@ -402,7 +407,7 @@ LOWER: Dict[str, Callable[[Ctx, Node], List[Call]]] = {
     "relu": lower_clamp, "clip": lower_clamp, "leaky_relu": lower_unary, "sigmoid": lower_unary,
     "tanh": lower_unary, "hard_sigmoid": lower_unary, "hard_swish": lower_unary, "prelu": lower_prelu,
     "softmax": lower_softmax, "pad": lower_pad, "resize": lower_resize, "transpose": lower_transpose,
-    "channel_shuffle": lower_transpose, "reshape": lower_reshape,
+    "channel_shuffle": lower_transpose, "reshape": lower_reshape, "log_softmax": lower_log_softmax,
 }
 
 

@@ -29,8 +29,8 @@ from ..ir.ops import fused_act_bounds
 from ..ref import affine as af
 from ..ref import float_ops, sf32
 from .lower import broadcast_params, transpose_params
-from .params import (ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LutS8, Pad, PoolOrtS8, PoolS8, PreluS8,
-                     QuantS8, RequantS8, Resize, SoftmaxOrtS8, SoftmaxS8, SoftmaxTflS8)
+from .params import (ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LogSoftmaxTflS8, LutS8, Pad, PoolOrtS8,
+                     PoolS8, PreluS8, QuantS8, RequantS8, Resize, SoftmaxOrtS8, SoftmaxS8, SoftmaxTflS8)
 from .program import Buf, Call, Const, Param, Scalar
 
 ACC32 = 1 << 31
@@ -334,6 +334,29 @@ def lower_softmax(ctx, node: Node) -> List[Call]:
     return [Call(node.name, node.op, "softmax_s8", [Param(p), Buf(x), Buf(y)], y)]
 
 
+def lower_log_softmax(ctx, node: Node) -> List[Call]:
+    """TFLite's reference int8 LOG_SOFTMAX bit for bit (log_softmax_tfl_s8), for TFLite models only."""
+    if ctx.g.meta.get("quantization", {}).get("softmax") != "tflite":
+        _fail(node, "log_softmax has an int8 kernel only for TFLite models")
+    x, y = node.inputs[0], node.outputs[0]
+    fi, fo = _act(ctx, node, x), _act(ctx, node, y)
+    xs = _shape(ctx, x)
+    if node.attrs["axis"] % len(xs) != len(xs) - 1:
+        _fail(node, "only the last (channel) axis is supported")
+    scale, zp = af.LOG_SOFTMAX_OUTPUT
+    if F32(fo.scale) != F32(scale) or fo.zero_point != zp:
+        _fail(node, f"TFLite's int8 log_softmax needs the output format scale 16/256, zero point 127, not {fo}")
+    cols = xs[-1]
+    if cols > 4095:  # TFLite's int32 sum of exps (Q12.19) could overflow
+        _fail(node, f"TFLite's int8 log_softmax handles rows of at most 4095 values, not {cols}")
+    try:  # the parameters of the model's TFLite build (single rounding caps the multiplier lower)
+        params = af.tflite_log_softmax_params(fi.scale, rounding_of(ctx.g))
+    except ValueError as e:
+        _fail(node, str(e))
+    p = LogSoftmaxTflS8(_n(ctx, x) // cols, cols, *params, -128, 127)
+    return [Call(node.name, node.op, "log_softmax_tfl_s8", [Param(p), Buf(x), Buf(y)], y)]
+
+
 def lower_concat(ctx, node: Node) -> List[Call]:
     y = node.outputs[0]
     fo = _act(ctx, node, y)
@@ -495,6 +518,7 @@ LOWER_S8: Dict[str, Callable] = {
     "add": lower_eltwise, "sub": lower_eltwise, "mul": lower_eltwise,
     "relu": lower_lut, "clip": lower_lut, "leaky_relu": lower_lut, "sigmoid": lower_lut, "tanh": lower_lut,
     "hard_sigmoid": lower_lut, "hard_swish": lower_lut, "prelu": lower_prelu, "softmax": lower_softmax,
+    "log_softmax": lower_log_softmax,
     "concat": lower_concat, "maxpool": lower_pool, "avgpool": lower_pool, "global_avgpool": lower_pool,
     "global_maxpool": lower_pool, "pad": lower_pad, "resize": lower_resize, "transpose": lower_transpose,
     "channel_shuffle": lower_transpose, "reshape": lower_reshape,
@@ -510,10 +534,12 @@ def unsupported_reason(graph, node: Node) -> Optional[str]:
         return f"no affine int8 kernel for op {node.op!r}"
     if node.op == "resize" and node.attrs.get("mode") != "nearest":
         return "only nearest resize has an int8 kernel"
-    if node.op == "softmax":
+    if node.op == "log_softmax" and graph.meta.get("quantization", {}).get("softmax") != "tflite":
+        return "log_softmax has an int8 kernel only for TFLite models"
+    if node.op in ("softmax", "log_softmax"):
         r = len(graph.tensors[node.inputs[0]].shape)
         if node.attrs.get("axis", -1) % r != r - 1:
-            return "softmax over a non-last axis"
+            return f"{node.op} over a non-last axis"
     if node.attrs.get("act", "none") == "leaky_relu":
         return "fused leaky ReLU"
     if node.op in ("conv2d", "dense"):

@@ -413,6 +413,20 @@ class SoftmaxTflS8:
 
 
 @dataclass(frozen=True)
+class LogSoftmaxTflS8:
+    CTYPE = "nnc_log_softmax_tfl_s8"
+    rows: int
+    cols: int
+    input_multiplier: int = 0
+    input_left_shift: int = 0
+    reverse_scaling_divisor: int = 0
+    reverse_scaling_right_shift: int = 0
+    diff_min: int = 0
+    out_min: int = -128
+    out_max: int = 127
+
+
+@dataclass(frozen=True)
 class PreluS8:
     CTYPE = "nnc_prelu_s8"
     outer: int

@@ -180,6 +180,52 @@ def gl_get_reciprocal(x, x_integer_digits: int):
     return gl_one_over_one_plus_x(shifted_minus_one), x_integer_digits - hp1
 
 
+def gl_sat_add(a, b) -> np.ndarray:
+    """TFLite SaturatingAddNonGemmlowp on int32: a + b saturated (twin of nnc_gl_sat_add)."""
+    return sat32(_i64(a) + _i64(b))
+
+
+def gl_sat_sub(a, b) -> np.ndarray:
+    """TFLite SaturatingSub on int32: a - b saturated (twin of nnc_gl_sat_sub)."""
+    return sat32(_i64(a) - _i64(b))
+
+
+LOG_SQRT_SQRT_HALF, LOG_SQRT_HALF, LOG_ONE_QUARTER, LOG_2 = 1805811301, 1518500250, 536870912, 1488522236
+LOG_ALPHA_N, LOG_ALPHA_D, LOG_ALPHA_I, LOG_ALPHA_F = 117049297, 127690142, 1057819769, 638450708
+
+
+def gl_log_x_ge_1(x, input_integer_bits: int, output_integer_bits: int) -> np.ndarray:
+    """TFLite log_x_for_x_greater_than_or_equal_to_1<output_integer_bits>(x in Q(input_integer_bits)):
+    log(x) in Q(output_integer_bits), the raw value (twin of nnc_gl_log_x_ge_1).
+
+    x = 2^k * z with z in [1, 2): k from the leading zeros (twice: for x and for x * sqrt(1/2), the
+    closer of the two power-of-two adjustments kept), log(z) from a rational approximation in
+    r = z / 2^k (Q0.31) around sqrt(sqrt(1/2)), one reciprocal (gl_one_over_one_plus_x), summed in
+    Q(output_integer_bits + 1) and rescaled.  TFLite's domain is x > 0; the arithmetic here is defined
+    for every int32 (plain int32 additions wrap, SaturatingRoundingMultiplyByPOTParam with a negative
+    exponent, reached only for x <= 0, rounds)."""
+    x = _i64(x)
+    ib, acc_bits = int(input_integer_bits), int(output_integer_bits) + 1
+    shifted_quarter = rdbpot(LOG_ONE_QUARTER, acc_bits)  # Rescale<acc_bits>(1/4)
+    hp1 = clz32(x)
+    r_a = gl_srmbpot(srdhm(gl_srmbpot(x, hp1 - 1), LOG_SQRT_HALF), 1)
+    z_a_adj = gl_sat_add(gl_srmbpot(ib - hp1, 31 - acc_bits), shifted_quarter)
+    z_b_headroom = clz32(srdhm(x, LOG_SQRT_HALF)) - 1
+    r_b = gl_srmbpot(x, z_b_headroom)
+    z_b_adj = gl_sat_sub(gl_srmbpot(ib - z_b_headroom, 31 - acc_bits), shifted_quarter)
+    r = np.minimum(r_a, r_b)
+    z_adj = np.maximum(z_a_adj, z_b_adj)
+    p = gl_rounding_half_sum(r, LOG_SQRT_SQRT_HALF)
+    q = wrap32(2 * wrap32(r - LOG_SQRT_SQRT_HALF))
+    common_sq = srdhm(q, q)
+    num = wrap32(srdhm(q, r) + srdhm(srdhm(q, common_sq), LOG_ALPHA_N))
+    denom_minus_one = wrap32(srdhm(p, wrap32(wrap32(LOG_ALPHA_I + q) + srdhm(LOG_ALPHA_D, common_sq)))
+                             + srdhm(LOG_ALPHA_F, q))
+    recip_denom = gl_one_over_one_plus_x(denom_minus_one)
+    num_scaled = rdbpot(num, acc_bits)  # Rescale<acc_bits> from Q0.31
+    return gl_srmbpot(wrap32(srdhm(z_adj, LOG_2) + srdhm(num_scaled, recip_denom)), 1)
+
+
 def gl_mbqm_gt1(x, multiplier, left_shift) -> np.ndarray:
     """TFLite MultiplyByQuantizedMultiplierGreaterThanOne (twin of nnc_gl_mbqm_gt1), 0 <= left_shift <= 31."""
     x, m, s = np.broadcast_arrays(_i64(x), _i64(multiplier), _i64(left_shift))
@@ -281,3 +327,26 @@ def tflite_softmax_params(input_scale: float, beta: float = 1.0,
         raise ValueError(f"softmax left shift {left_shift} out of range")
     radius = math.floor(1.0 * ((1 << ib) - 1) * float(1 << (31 - ib)) / float(1 << left_shift))
     return multiplier, left_shift, -int(radius)
+
+
+LOG_SOFTMAX_OUTPUT = (16.0 / 256, 127)  # TFLite's int8 LOG_SOFTMAX output format (scale, zero point)
+
+
+def tflite_log_softmax_params(input_scale: float, rounding: int = ROUND_DOUBLE) -> Tuple[int, int, int, int, int]:
+    """TFLite's int8 log-softmax parameters: (input_multiplier, input_left_shift, reverse_scaling_divisor,
+    reverse_scaling_right_shift, diff_min).
+
+    PreprocessLogSoftmaxScalingExp(beta 1, s_in, 5) (tensorflow/lite/kernels/activations.cc
+    LogSoftmaxPrepare; TFLite Micro's log_softmax.cc): the input multiplier, left shift and diff_min of
+    the softmax (tflite_softmax_params with beta 1, so the same cap per build), then the reverse scaling
+    2^(31 - left_shift) / input_multiplier (double) through QuantizeMultiplierSmallerThanOneExp, whose
+    shift (<= 0) TFLite negates into reverse_scaling_right_shift (>= 0).
+    """
+    multiplier, left_shift, diff_min = tflite_softmax_params(input_scale, 1.0, rounding)
+    real_reverse = float(1 << (31 - left_shift)) / float(multiplier)
+    if not 0.0 < real_reverse < 1.0:  # TFLITE_CHECK_LT(double_multiplier, 1.) (an input multiplier of exactly 1)
+        raise ValueError(f"log_softmax input scale {input_scale} too close to 2^-26 for TFLite's kernel")
+    rev, rev_shift = quantize_multiplier(real_reverse, ROUND_SINGLE if rounding == ROUND_SINGLE else ROUND_DOUBLE)
+    if not -31 <= rev_shift <= 0:
+        raise ValueError(f"log_softmax reverse shift {rev_shift} out of range")
+    return multiplier, left_shift, rev, -rev_shift, diff_min

@@ -184,6 +184,12 @@ def softmax(attrs, x):
     return e / e.sum(axis=attrs["axis"], keepdims=True)
 
 
+def log_softmax(attrs, x):
+    x = x.astype(np.float64)
+    d = x - x.max(axis=attrs["axis"], keepdims=True)
+    return d - np.log(np.exp(d).sum(axis=attrs["axis"], keepdims=True))
+
+
 def pad(attrs, x):
     p = attrs["pads"]
     widths = [(p[2 * i], p[2 * i + 1]) for i in range(x.ndim)]
@@ -278,7 +284,7 @@ FLOAT_OPS: Dict[str, Callable] = {
     "sigmoid": sigmoid, "tanh": tanh, "hard_sigmoid": hard_sigmoid, "hard_swish": hard_swish, "prelu": prelu,
     "softmax": softmax, "pad": pad, "resize": resize, "reshape": reshape, "transpose": transpose,
     "channel_shuffle": channel_shuffle, "quantize": format_change, "dequantize": format_change,
-    "requantize": format_change,
+    "requantize": format_change, "log_softmax": log_softmax,
 }
 
 

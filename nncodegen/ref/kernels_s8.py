@@ -16,14 +16,16 @@ add / sub (left shift 20 and three multipliers), mul, max / average pool
 PReLU.  Where TFLite uses float inside a kernel (concat with rescale,
 sigmoid, tanh, ...) the compiler builds a 256-entry table instead, so the C
 stays integer-only.  Softmax is table-based (see softmax_s8), or TFLite's own
-gemmlowp fixed-point kernel where a model asks for it (softmax_tfl_s8).
+gemmlowp fixed-point kernel where a model asks for it (softmax_tfl_s8); log-softmax
+exists only as TFLite's kernel (log_softmax_tfl_s8).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..lower.params import (ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LutS8, Pad, PoolOrtS8, PoolS8,
-                            PreluS8, QuantS8, RequantS8, Resize, SoftmaxOrtS8, SoftmaxS8, SoftmaxTflS8)
+from ..lower.params import (ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LogSoftmaxTflS8, LutS8, Pad,
+                            PoolOrtS8, PoolS8, PreluS8, QuantS8, RequantS8, Resize, SoftmaxOrtS8, SoftmaxS8,
+                            SoftmaxTflS8)
 from . import affine as af
 from . import sf32
 from .float_ops import im2col
@@ -326,6 +328,30 @@ def softmax_tfl_s8(p: SoftmaxTflS8, x) -> np.ndarray:
     exponent = nbits + 31 - 8
     q = af.rdbpot(af.srdhm(scale, e), np.minimum(exponent, 31))
     v = np.where(used, np.where(exponent <= 31, q, 0) - 128, -128)
+    return np.clip(v, p.out_min, p.out_max).astype(S8)
+
+
+def log_softmax_tfl_s8(p: LogSoftmaxTflS8, x) -> np.ndarray:
+    """TFLite's reference int8 log-softmax (see nnc_log_softmax_tfl_s8): gemmlowp fixed point, int64
+    arithmetic; output scale 16/256, zero point 127."""
+    _bounds(p.out_min, p.out_max)
+    if not 0 <= p.input_left_shift <= 31 or not 0 <= p.input_multiplier < (1 << 31) \
+            or not 0 <= p.reverse_scaling_right_shift <= 31 or not 0 <= p.reverse_scaling_divisor < (1 << 31) \
+            or not af.INT32_MIN < p.diff_min <= 0:
+        raise ValueError("log_softmax_tfl_s8 multipliers / shifts / diff_min out of range")
+    x = _arr(x, S8, (p.rows, p.cols)).astype(np.int64)
+    d = x - x.max(axis=1, keepdims=True)
+    ib = af.SOFTMAX_SCALED_DIFF_BITS
+    # Q5.26 differences; only d >= diff_min is used, where d * 2^left_shift fits in int32
+    scaled = af.gl_mbqm_gt1(np.where(d >= p.diff_min, d, 0), p.input_multiplier, p.input_left_shift)
+    e = af.gl_exp_on_negative_values(scaled, ib)
+    total = np.where(d >= p.diff_min, af.rdbpot(e, 12), 0).sum(axis=1, keepdims=True)  # Q12.19
+    log_sum = af.gl_log_x_ge_1(af.sat32(total), 12, ib)  # Q5.26
+    adjusted = af.rdbpot(af.srdhm(af.wrap32(log_sum + af.INT32_MIN), p.reverse_scaling_divisor),
+                         p.reverse_scaling_right_shift)  # t: times the reverse scaling (< 1), double rounding
+    adjusted = np.maximum(adjusted, p.diff_min - 1)
+    v = af.rdbpot(af.wrap32(scaled - log_sum), 31 - ib - 4) + 127
+    v = np.where(d > adjusted, np.clip(v, -128, 127), -128)
     return np.clip(v, p.out_min, p.out_max).astype(S8)
 
 

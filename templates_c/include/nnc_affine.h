@@ -69,8 +69,10 @@ static inline int32_t nnc_rdbpot(int32_t x, int32_t exponent)
 }
 
 /* ---------------------------------------------------------------- gemmlowp fixed point
- * The parts of gemmlowp's fixedpoint/fixedpoint.h that TFLite's reference int8
- * softmax uses (tensorflow/lite/kernels/internal/reference/softmax.h), on raw
+ * The parts of gemmlowp's fixedpoint/fixedpoint.h (and TFLite's own fixed-point
+ * helpers of kernels/internal/common.h) that TFLite's reference int8 softmax and
+ * log-softmax use (tensorflow/lite/kernels/internal/reference/softmax.h,
+ * reference/integer_ops/log_softmax.h), on raw
  * int32 values: a FixedPoint<int32, I> value v stands for v / 2^(31 - I).
  * A product of two fixed-point values is nnc_srdhm (integer bits add up); a
  * Rescale from I to J integer bits is nnc_gl_srmbpot(v, I - J).  gemmlowp's
@@ -205,6 +207,57 @@ static inline int32_t nnc_gl_get_reciprocal(int32_t x, int32_t x_integer_digits,
     const int32_t shifted_minus_one = (int32_t)((ux << headroom_plus_one) - 0x80000000u);
     *num_bits_over_unit = x_integer_digits - headroom_plus_one;
     return nnc_gl_one_over_one_plus_x(shifted_minus_one);
+}
+
+/* TFLite SaturatingAddNonGemmlowp / SaturatingSub on int32: a + b, a - b saturated. */
+static inline int32_t nnc_gl_sat_add(int32_t a, int32_t b)
+{
+    return nnc_sat32((int64_t)a + (int64_t)b);
+}
+
+static inline int32_t nnc_gl_sat_sub(int32_t a, int32_t b)
+{
+    return nnc_sat32((int64_t)a - (int64_t)b);
+}
+
+/* TFLite log_x_for_x_greater_than_or_equal_to_1<output_integer_bits> (kernels/internal/common.h, as
+ * TFLite's int8 log-softmax uses it with input_integer_bits 12, output_integer_bits 5): log(x) in
+ * Q(output_integer_bits) for x > 0 in Q(input_integer_bits), 0 <= both <= 30.  x = 2^k * z: k from
+ * the leading zeros, computed twice (for x and for x * sqrt(1/2)) and the closer adjustment kept;
+ * log(z) by a rational approximation in r (z normalized to Q0.31) around sqrt(sqrt(1/2)) with one
+ * reciprocal (nnc_gl_one_over_one_plus_x); the sum in Q(output_integer_bits + 1), then rescaled.
+ * Defined for every int32 x (x <= 0 is outside TFLite's domain: shifts of -1 round there). */
+static inline int32_t nnc_gl_log_x_ge_1(int32_t x, int32_t input_integer_bits, int32_t output_integer_bits)
+{
+    const int32_t log_2 = 1488522236;          /* log(2)                           Q0.31 */
+    const int32_t sqrt_sqrt_half = 1805811301; /* sqrt(sqrt(1/2)) */
+    const int32_t sqrt_half = 1518500250;      /* sqrt(1/2) */
+    const int32_t alpha_n = 117049297;         /* 11/240 * sqrt(sqrt(2)) */
+    const int32_t alpha_d = 127690142;         /* 1/20 * sqrt(sqrt(2)) */
+    const int32_t alpha_i = 1057819769;        /* 2 / sqrt(sqrt(2)) - sqrt(sqrt(2)) */
+    const int32_t alpha_f = 638450708;         /* 1/4 * sqrt(sqrt(2)) */
+    const int32_t accum_bits = output_integer_bits + 1;
+    const int32_t shifted_quarter = nnc_rdbpot((int32_t)1 << 29, accum_bits); /* 1/4, Q(accum_bits) */
+    const int32_t z_a_headroom_plus_1 = nnc_gl_clz32((uint32_t)x);
+    const int32_t r_a = nnc_gl_srmbpot(nnc_srdhm(nnc_gl_srmbpot(x, z_a_headroom_plus_1 - 1), sqrt_half), 1);
+    const int32_t z_a_pow_2_adj = nnc_gl_sat_add(
+        nnc_gl_srmbpot(input_integer_bits - z_a_headroom_plus_1, 31 - accum_bits), shifted_quarter);
+    const int32_t z_b_headroom = nnc_gl_clz32((uint32_t)nnc_srdhm(x, sqrt_half)) - 1;
+    const int32_t r_b = nnc_gl_srmbpot(x, z_b_headroom);
+    const int32_t z_b_pow_2_adj = nnc_gl_sat_sub(
+        nnc_gl_srmbpot(input_integer_bits - z_b_headroom, 31 - accum_bits), shifted_quarter);
+    const int32_t r = r_a < r_b ? r_a : r_b;
+    const int32_t z_pow_2_adj = z_a_pow_2_adj > z_b_pow_2_adj ? z_a_pow_2_adj : z_b_pow_2_adj;
+    const int32_t pp = nnc_gl_rounding_half_sum(r, sqrt_sqrt_half);
+    const int32_t q_half = nnc_gl_sub(r, sqrt_sqrt_half);
+    const int32_t q = nnc_gl_add(q_half, q_half);
+    const int32_t common_sq = nnc_srdhm(q, q);
+    const int32_t num = nnc_gl_add(nnc_srdhm(q, r), nnc_srdhm(nnc_srdhm(q, common_sq), alpha_n));
+    const int32_t denom_minus_one = nnc_gl_add(
+        nnc_srdhm(pp, nnc_gl_add(nnc_gl_add(alpha_i, q), nnc_srdhm(alpha_d, common_sq))), nnc_srdhm(alpha_f, q));
+    const int32_t recip_denom = nnc_gl_one_over_one_plus_x(denom_minus_one);
+    const int32_t num_scaled = nnc_rdbpot(num, accum_bits); /* Rescale<accum_bits> from Q0.31 */
+    return nnc_gl_srmbpot(nnc_gl_add(nnc_srdhm(z_pow_2_adj, log_2), nnc_srdhm(num_scaled, recip_denom)), 1);
 }
 
 /* TFLite MultiplyByQuantizedMultiplierGreaterThanOne (double rounding):

@@ -315,6 +315,37 @@ typedef struct {
     int32_t out_max;
 } nnc_softmax_tfl_s8;
 
+/* TFLite's reference int8 log-softmax (reference_integer_ops::LogSoftmax; TFLite Micro's LogSoftmaxQuantized;
+ * gemmlowp fixed point, nnc_affine.h nnc_gl_*) over the last axis of [rows][cols], output scale 16/256,
+ * zero point 127:
+ *   m = max_j x_j;  d_j = x_j - m;  s_j = nnc_gl_mbqm_gt1(d_j, input_multiplier, input_left_shift)  (Q5.26)
+ *   sum = sum over d_j >= diff_min of nnc_rdbpot(nnc_gl_exp_on_negative_values(s_j, 5), 12)  (Q12.19)
+ *   L = nnc_gl_log_x_ge_1(sum, 12, 5)                                                        (Q5.26, >= 0)
+ *   t = max(diff_min - 1, nnc_rdbpot(nnc_srdhm(L + INT32_MIN, reverse_scaling_divisor),
+ *                                    reverse_scaling_right_shift))
+ *   out_j = d_j > t ? sat(sat(nnc_rdbpot(s_j - L, 22) + 127, -128, 127), out_min, out_max)
+ *                   : sat(-128, out_min, out_max)
+ * (d_j > t keeps the differences whose log-probability s_j - L stays above INT32_MIN; TFLite's int32
+ * subtractions are taken modulo 2^32, which no legal input reaches.)  The parameters are TFLite's
+ * PreprocessLogSoftmaxScalingExp(1, s_in, 5) and -CalculateInputRadius(5, input_left_shift)
+ * (nncodegen/ref/affine.py tflite_log_softmax_params).  A TFLITE_SINGLE_ROUNDING build differs in those
+ * parameters (the softmax's cap) and in rounding t once (floor(x * divisor / 2^(31 + shift) + 1/2)): its
+ * s_j equal nnc_gl_mbqm_gt1's, and its t differs from the double rounding by at most 1; the one
+ * difference the two thresholds then disagree on lies within half an input step of (L + INT32_MIN) /
+ * s_in, so its s_j - L <= -2^31 + 2^30 (plus rounding), an output of at most -129 before the saturation
+ * to -128 either way.  So this kernel with a build's parameters gives that build's int8 outputs. */
+typedef struct {
+    int32_t rows;
+    int32_t cols;
+    int32_t input_multiplier;
+    int32_t input_left_shift;
+    int32_t reverse_scaling_divisor;
+    int32_t reverse_scaling_right_shift;
+    int32_t diff_min;
+    int32_t out_min;
+    int32_t out_max;
+} nnc_log_softmax_tfl_s8;
+
 /* PReLU over [outer][channels] (TFLite):
  *   v = x + input_offset
  *   out = sat((v >= 0 ? nnc_mbqm(v, pos_multiplier, pos_shift)

@@ -8,7 +8,9 @@
  *
  * softmax_tfl_s8 is TFLite's reference int8 kernel itself, gemmlowp's
  * fixed-point exp and reciprocal (nnc_affine.h nnc_gl_*), for models whose
- * softmax must match TFLite bit for bit.
+ * softmax must match TFLite bit for bit; log_softmax_tfl_s8 is TFLite's reference
+ * int8 log-softmax, the same exp and sum, then TFLite's fixed-point log
+ * (nnc_gl_log_x_ge_1).
  */
 #include "softmax_s8.h"
 #include "nnc_affine.h"
@@ -99,6 +101,52 @@ void softmax_tfl_s8(const nnc_softmax_tfl_s8 *p, const int8_t *input, int8_t *ou
             if (d >= p->diff_min) {
                 const int32_t prod = nnc_srdhm(scale, softmax_tfl_exp(p, d)); /* >= 0 */
                 v += exponent <= 31 ? nnc_rdbpot(prod, exponent) : 0;
+            }
+            y[j] = (int8_t)(v < p->out_min ? p->out_min : (v > p->out_max ? p->out_max : v));
+        }
+    }
+}
+
+/* s_j of nnc_log_softmax_tfl_s8: s_in * d in Q5.26 for d = x_j - max >= diff_min. */
+static int32_t log_softmax_tfl_scaled(const nnc_log_softmax_tfl_s8 *p, int32_t d)
+{
+    return nnc_gl_mbqm_gt1(d, p->input_multiplier, p->input_left_shift);
+}
+
+void log_softmax_tfl_s8(const nnc_log_softmax_tfl_s8 *p, const int8_t *input, int8_t *output)
+{
+    int32_t r, j;
+    for (r = 0; r < p->rows; ++r) {
+        const int8_t *x = input + r * p->cols;
+        int8_t *y = output + r * p->cols;
+        int32_t m = INT8_MIN;
+        int64_t sum = 0; /* Q12.19; int64 only so that an illegal row length cannot overflow */
+        int32_t log_sum, threshold;
+        for (j = 0; j < p->cols; ++j) {
+            if (x[j] > m) {
+                m = x[j];
+            }
+        }
+        for (j = 0; j < p->cols; ++j) {
+            const int32_t d = x[j] - m;
+            if (d >= p->diff_min) {
+                sum += nnc_rdbpot(nnc_gl_exp_on_negative_values(log_softmax_tfl_scaled(p, d), 5), 12);
+            }
+        }
+        log_sum = nnc_gl_log_x_ge_1(nnc_sat32(sum), 12, 5); /* Q5.26 */
+        /* t: MultiplyByQuantizedMultiplier(L + INT32_MIN, divisor, -right_shift), a multiplier < 1 rounded
+         * twice (a single-rounding build's t gives the same outputs: see nnc_log_softmax_tfl_s8) */
+        threshold = nnc_rdbpot(nnc_srdhm(nnc_gl_add(log_sum, INT32_MIN), p->reverse_scaling_divisor),
+                               p->reverse_scaling_right_shift);
+        if (threshold < p->diff_min - 1) {
+            threshold = p->diff_min - 1;
+        }
+        for (j = 0; j < p->cols; ++j) {
+            const int32_t d = x[j] - m;
+            int32_t v = INT8_MIN;
+            if (d > threshold) {
+                v = nnc_rdbpot(nnc_gl_sub(log_softmax_tfl_scaled(p, d), log_sum), 31 - 5 - 4) + 127;
+                v = v < INT8_MIN ? INT8_MIN : (v > INT8_MAX ? INT8_MAX : v);
             }
             y[j] = (int8_t)(v < p->out_min ? p->out_min : (v > p->out_max ? p->out_max : v));
         }

@@ -20,4 +20,12 @@ void softmax_ort_s8(const nnc_softmax_ort_s8 *p, const int8_t *input, int8_t *ou
  * Legal: 0 <= input_left_shift <= 31; cols <= 4095 (the compiler checks it). */
 void softmax_tfl_s8(const nnc_softmax_tfl_s8 *p, const int8_t *input, int8_t *output);
 
+/* Log-softmax as TFLite's reference int8 kernel computes it (see nnc_log_softmax_tfl_s8): the softmax's
+ * gemmlowp fixed-point exp and sum, then TFLite's fixed-point log, bit for bit (TFLite Micro; LiteRT's
+ * reference kernels in either rounding build, with that build's parameters); output scale 16/256, zero
+ * point 127.
+ * Legal: 0 <= input_left_shift <= 31; 0 <= reverse_scaling_right_shift <= 31; INT32_MIN < diff_min <= 0;
+ * cols <= 4095 (the compiler checks it). */
+void log_softmax_tfl_s8(const nnc_log_softmax_tfl_s8 *p, const int8_t *input, int8_t *output);
+
 #endif /* SOFTMAX_S8_H */

@@ -108,3 +108,21 @@ void shim_gl_mbqm_gt1(int32_t n, const int32_t *x, const int32_t *multiplier, co
         out[i] = nnc_gl_mbqm_gt1(x[i], multiplier[i], left_shift[i]);
     }
 }
+
+void shim_gl_sat_add_sub(int32_t n, const int32_t *a, const int32_t *b, int32_t *sum, int32_t *diff)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        sum[i] = nnc_gl_sat_add(a[i], b[i]);
+        diff[i] = nnc_gl_sat_sub(a[i], b[i]);
+    }
+}
+
+void shim_gl_log_x_ge_1(int32_t n, const int32_t *x, int32_t input_integer_bits, int32_t output_integer_bits,
+                        int32_t *out)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        out[i] = nnc_gl_log_x_ge_1(x[i], input_integer_bits, output_integer_bits);
+    }
+}

@@ -24,5 +24,8 @@ void shim_gl_get_reciprocal(int32_t n, const int32_t *x, int32_t x_integer_digit
                             int32_t *num_bits_over_unit);
 void shim_gl_mbqm_gt1(int32_t n, const int32_t *x, const int32_t *multiplier, const int32_t *left_shift,
                       int32_t *out);
+void shim_gl_sat_add_sub(int32_t n, const int32_t *a, const int32_t *b, int32_t *sum, int32_t *diff);
+void shim_gl_log_x_ge_1(int32_t n, const int32_t *x, int32_t input_integer_bits, int32_t output_integer_bits,
+                        int32_t *out);
 
 #endif /* NNC_AFFINE_SHIM_H */
