@@ -38,7 +38,7 @@ FAMILIES = ["conv2d_f32", "conv_transpose2d_f32", "dense_f32", "pool_f32", "eltw
             "softmax_f32", "concat_f32", "pad_f32", "resize_f32", "transpose_f32"]
 KERNELS = ["conv2d_f32", "conv_transpose2d_f32", "dense_f32", "maxpool_f32", "avgpool_f32", "global_avgpool_f32",
            "global_maxpool_f32", "add_f32", "sub_f32", "mul_f32", "act_f32", "sigmoid_f32", "tanh_f32",
-           "hard_sigmoid_f32", "hard_swish_f32", "prelu_f32", "softmax_f32", "concat_part_f32", "pad_f32",
+           "hard_sigmoid_f32", "hard_swish_f32", "prelu_f32", "softmax_f32", "log_softmax_f32", "concat_part_f32", "pad_f32",
            "resize_nearest_f32", "resize_bilinear_f32", "transpose_f32"]
 FLT_MAX = float(np.finfo(np.float32).max)
 # float32 summation in the C's loop order vs float64 in the twin: errors of a few eps32 (6e-8) times the
@@ -532,6 +532,9 @@ def test_softmax(rows, cols, mag, offset, seed):
     want = twin.softmax_f32(rows, cols, x)
     check(got, want, 1.0, what=f"softmax {rows}x{cols}")
     assert np.allclose(got.reshape(rows, cols).sum(axis=1), 1.0, atol=1e-5)
+    lg = c.run("log_softmax_f32", rows * cols, rows, cols, c.buf(x))
+    check(lg, twin.log_softmax_f32(rows, cols, x), max(1.0, 4.0 * mag), what=f"log_softmax {rows}x{cols}")
+    assert np.allclose(np.exp(lg.reshape(rows, cols).astype(np.float64)).sum(axis=1), 1.0, atol=1e-5)
 
 
 # ---------------------------------------------------------------- data movement

@@ -732,15 +732,14 @@ def test_log_softmax_lowering(tmp_path):
     assert "only for TFLite" in unsupported_reason(_log_softmax_graph(0.05, 3, af.LOG_SOFTMAX_OUTPUT, False),
                                                    g.nodes[0])
     assert unsupported_reason(g, g.nodes[0]) is None
-    # float graphs: the float reference runs log_softmax; no float32 (or Q-format) kernel lowers it
+    # float graphs: the float reference and the log_softmax_f32 kernel (tests/test_kernels_f32.py)
     from nncodegen.ir.builder import GraphBuilder
     b = GraphBuilder("float")
     gf = b.finish(b.log_softmax(b.input((1, 3, 7)), name="lsm"))
     xf = np.random.default_rng(3).normal(size=(2, 3, 7)).astype(np.float32)
     np.testing.assert_allclose(nncodegen.reference(gf, xf), np.log(float_ops.softmax({"axis": -1}, xf)),
                                rtol=1e-6, atol=1e-6)
-    with pytest.raises(GraphError, match="'lsm'.*no float32"):
-        lower(gf)
+    assert [c.kernel for c in lower(gf).calls] == ["log_softmax_f32"]
 
 
 @settings(max_examples=60, **CFG)

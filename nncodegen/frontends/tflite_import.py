@@ -11,9 +11,10 @@ kernels' (rounding mode "double", averages rounded half away from zero, the gemm
 is what TFLite Micro and TFLite's reference op resolver compute.
 
 Supported operators: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, AVERAGE_POOL_2D, MAX_POOL_2D,
-ADD, RESHAPE, SQUEEZE, EXPAND_DIMS, SOFTMAX (beta 1), PAD / PADV2, CONCATENATION (inputs in the
+ADD, RESHAPE, SQUEEZE, EXPAND_DIMS, SOFTMAX (beta 1), LOG_SOFTMAX, PAD / PADV2, CONCATENATION (inputs in the
 output's format), RELU / RELU6 / RELU_N1_TO_1 (input and output in one format), QUANTIZE (int8 -> int8, or of the
-float model input: rounded half away from zero, as TFLite does), DEQUANTIZE (of the model output).  Anything else - custom operators (an Ethos-U
+float model input: rounded half away from zero, as TFLite does), DEQUANTIZE; after a DEQUANTIZE, SOFTMAX /
+LOG_SOFTMAX / RESHAPE may run in float32 (float kernels, listed as float layers in the report).  Anything else - custom operators (an Ethos-U
 ``ethos-u`` op, say), int16 activations, float layers - is refused with every offending operator
 listed at once, by index, name and output tensor.
 """
@@ -101,11 +102,11 @@ OPS = {0: "ADD", 1: "AVERAGE_POOL_2D", 2: "CONCATENATION", 3: "CONV_2D", 4: "DEP
        98: "LEAKY_RELU", 114: "QUANTIZE", 117: "HARD_SWISH"}
 TYPES = {0: "float32", 1: "float16", 2: "int32", 3: "uint8", 4: "int64", 7: "int16", 9: "int8", 10: "float64"}
 ACTS = {0: "none", 1: "relu", 2: "relu_n1_to_1", 3: "relu6"}
+FLOAT_TAIL = ("SOFTMAX", "LOG_SOFTMAX", "RESHAPE")  # ops that may run in float32 after a DEQUANTIZE
 SUPPORTED = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MAX_POOL_2D", "ADD", "RESHAPE",
-             "SQUEEZE", "EXPAND_DIMS", "SOFTMAX", "PAD", "PADV2", "CONCATENATION", "RELU", "RELU6", "RELU_N1_TO_1",
+             "SQUEEZE", "EXPAND_DIMS", "SOFTMAX", "LOG_SOFTMAX", "PAD", "PADV2", "CONCATENATION", "RELU", "RELU6", "RELU_N1_TO_1",
              "QUANTIZE", "DEQUANTIZE"}
-WHY = {"LOG_SOFTMAX": "no kernel for TFLite's fixed-point int8 log-softmax yet",
-       "LOGISTIC": "no kernel for TFLite's fixed-point int8 logistic yet",
+WHY = {"LOGISTIC": "no kernel for TFLite's fixed-point int8 logistic yet",
        "TANH": "no kernel for TFLite's fixed-point int8 tanh yet",
        "MEAN": "no kernel for TFLite's int8 mean yet",
        "CUSTOM": "custom operator (compiled for an accelerator or a runtime extension)"}
@@ -198,6 +199,7 @@ class _Importer:
         self.tensors, self.ops, self.inputs, self.outputs, self.description = read_model(data, src)
         self.g = Graph(name or Path(src).stem or "model")
         self.names: Dict[int, str] = {}
+        self.float_layers: List[str] = []
 
     # -- errors
     def fail(self, op: _Op, msg: str):
@@ -226,9 +228,11 @@ class _Importer:
                     self.fail(op, f"tensor {t.name!r} has type {t.type}: activations must be int8")
                 if t.type == "int8" and (not t.quantized or t.scale.size != 1):
                     self.fail(op, f"tensor {t.name!r}: activations need one scale and zero point")
-                if t.type == "float32" and op.code not in ("QUANTIZE", "DEQUANTIZE"):
+                if t.type == "float32" and op.code not in ("QUANTIZE", "DEQUANTIZE") + FLOAT_TAIL:
                     self.fail(op, f"tensor {t.name!r} is float32: float layers are not supported in TFLite "
                                   "models (quantize the model fully to int8)")
+            if op.code in FLOAT_TAIL and any(self.tensors[i].type == "float32" for i in op.inputs if i >= 0):
+                self.float_layers.append(f"{_label(op, self.tensors)} (float32 after DEQUANTIZE)")
 
     # -- tensors
     def fmt(self, t: _T, axis: Optional[int] = None):
@@ -396,6 +400,8 @@ class _Importer:
                 if beta != 1.0:
                     self.fail(op, f"beta {beta}: only beta 1 is supported")
                 self.node(op, "softmax", [self.act(op.inputs[0])], op.outputs[0], axis=-1)
+            elif c == "LOG_SOFTMAX":
+                self.node(op, "log_softmax", [self.act(op.inputs[0])], op.outputs[0], axis=-1)
             elif c in ("PAD", "PADV2"):
                 p = self.tensors[op.inputs[1]]
                 if p.data is None:
@@ -431,8 +437,6 @@ class _Importer:
                 self.node(op, "quantize" if x.type == "float32" else "requantize", [self.act(op.inputs[0])],
                           op.outputs[0])
             elif c == "DEQUANTIZE":
-                if op.outputs[0] not in self.outputs:
-                    self.fail(op, "DEQUANTIZE is supported only on the model's output")
                 self.node(op, "dequantize", [self.act(op.inputs[0])], op.outputs[0])
             else:  # pragma: no cover - check() refused it
                 self.fail(op, "unsupported")
@@ -444,7 +448,7 @@ class _Importer:
             "policy": "formats from the TFLite model (no recalibration); TFLite reference kernels' arithmetic: "
                       "fixed-point multipliers with double rounding, averages rounded half away from zero, "
                       "gemmlowp fixed-point softmax",
-            "float_layers": [], "source": "tflite"}
+            "float_layers": list(self.float_layers), "source": "tflite"}
         g.remove_unused()
         return check_graph(g, "TFLite import")
 

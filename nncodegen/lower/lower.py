@@ -323,8 +323,16 @@ def lower_softmax(ctx, node):
 
 
 def lower_log_softmax(ctx, node):
-    raise GraphError(f"node {node.name!r} (log_softmax): no float32 or Q-format kernel; log_softmax runs only as "
-                     "TFLite's int8 kernel (an affine int8 TFLite model)")
+    x, y = node.inputs[0], node.outputs[0]
+    xs = ctx.shape(x)
+    if ctx.quant:
+        raise GraphError(f"node {node.name!r} (log_softmax): no Q-format kernel; log_softmax runs in float32 or as "
+                         "TFLite's int8 kernel (an affine int8 TFLite model)")
+    if node.attrs["axis"] % len(xs) != len(xs) - 1:
+        raise GraphError(f"node {node.name!r} (log_softmax): only the last (channel) axis is supported")
+    cols = xs[-1]
+    return [Call(node.name, node.op, "log_softmax_f32", [Scalar(_n(ctx, x) // cols), Scalar(cols), Buf(x), Buf(y)],
+                 y)]
 
 
 def _fill4(shape):

@@ -180,6 +180,11 @@ def softmax_f32(rows: int, cols: int, input) -> np.ndarray:
     return _f32(float_ops.softmax({"axis": -1}, x))
 
 
+def log_softmax_f32(rows: int, cols: int, input) -> np.ndarray:
+    x = _flat(rows * cols, input).reshape(rows, cols)
+    return _f32(float_ops.log_softmax({"axis": -1}, x))
+
+
 # ---------------------------------------------------------------- data movement
 
 def concat_part_f32(p: Rescale, input, output) -> np.ndarray:

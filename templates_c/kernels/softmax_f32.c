@@ -27,3 +27,28 @@ void softmax_f32(int32_t rows, int32_t cols, const float *input, float *output)
         }
     }
 }
+
+void log_softmax_f32(int32_t rows, int32_t cols, const float *input, float *output)
+{
+    int32_t r, j;
+    for (r = 0; r < rows; ++r) {
+        const float *ip = input + r * cols;
+        float *op = output + r * cols;
+        float m = ip[0];
+        float sum = 0.0f;
+        float lse;
+        for (j = 1; j < cols; ++j) {
+            if (ip[j] > m) {
+                m = ip[j];
+            }
+        }
+        for (j = 0; j < cols; ++j) {
+            sum += expf(ip[j] - m);
+        }
+        lse = logf(sum);
+        for (j = 0; j < cols; ++j) {
+            const float d = ip[j] - m;
+            op[j] = d - lse;
+        }
+    }
+}
