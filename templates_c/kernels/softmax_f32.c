@@ -4,19 +4,27 @@
 
 #include "softmax_f32.h"
 
+/* the largest value of a row (cols >= 1) */
+static float softmax_f32_row_max(const float *x, int32_t cols)
+{
+    int32_t j;
+    float m = x[0];
+    for (j = 1; j < cols; ++j) {
+        if (x[j] > m) {
+            m = x[j];
+        }
+    }
+    return m;
+}
+
 void softmax_f32(int32_t rows, int32_t cols, const float *input, float *output)
 {
     int32_t r, j;
     for (r = 0; r < rows; ++r) {
         const float *ip = input + r * cols;
         float *op = output + r * cols;
-        float m = ip[0];
+        const float m = softmax_f32_row_max(ip, cols);
         float sum = 0.0f;
-        for (j = 1; j < cols; ++j) {
-            if (ip[j] > m) {
-                m = ip[j];
-            }
-        }
         for (j = 0; j < cols; ++j) {
             const float e = expf(ip[j] - m);
             op[j] = e;
@@ -34,14 +42,9 @@ void log_softmax_f32(int32_t rows, int32_t cols, const float *input, float *outp
     for (r = 0; r < rows; ++r) {
         const float *ip = input + r * cols;
         float *op = output + r * cols;
-        float m = ip[0];
+        const float m = softmax_f32_row_max(ip, cols);
         float sum = 0.0f;
         float lse;
-        for (j = 1; j < cols; ++j) {
-            if (ip[j] > m) {
-                m = ip[j];
-            }
-        }
         for (j = 0; j < cols; ++j) {
             sum += expf(ip[j] - m);
         }

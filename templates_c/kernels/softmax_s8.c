@@ -16,20 +16,27 @@
 #include "nnc_affine.h"
 #include "nnc_sf32.h"
 
+/* the largest value of a row */
+static int32_t softmax_s8_row_max(const int8_t *x, int32_t cols)
+{
+    int32_t j, m = INT8_MIN;
+    for (j = 0; j < cols; ++j) {
+        if (x[j] > m) {
+            m = x[j];
+        }
+    }
+    return m;
+}
+
 void softmax_s8(const nnc_softmax_s8 *p, const int8_t *input, int8_t *output)
 {
     int32_t r, j;
     for (r = 0; r < p->rows; ++r) {
         const int8_t *x = input + r * p->cols;
         int8_t *y = output + r * p->cols;
-        int32_t m = INT8_MIN;
+        const int32_t m = softmax_s8_row_max(x, p->cols);
         int64_t sum = 0;
         int64_t den;
-        for (j = 0; j < p->cols; ++j) {
-            if (x[j] > m) {
-                m = x[j];
-            }
-        }
         for (j = 0; j < p->cols; ++j) {
             sum += p->exp_table[m - x[j]];
         }
@@ -48,13 +55,8 @@ void softmax_ort_s8(const nnc_softmax_ort_s8 *p, const int8_t *input, int8_t *ou
     for (r = 0; r < p->rows; ++r) {
         const int8_t *x = input + r * p->cols;
         int8_t *y = output + r * p->cols;
-        int32_t m = INT8_MIN;
+        const int32_t m = softmax_s8_row_max(x, p->cols);
         uint32_t sum = 0u; /* +0.0f */
-        for (j = 0; j < p->cols; ++j) {
-            if (x[j] > m) {
-                m = x[j];
-            }
-        }
         for (j = 0; j < p->cols; ++j) {
             sum = nnc_sf_add(sum, p->exp_table[255 - (m - x[j])]);
         }
@@ -79,14 +81,9 @@ void softmax_tfl_s8(const nnc_softmax_tfl_s8 *p, const int8_t *input, int8_t *ou
     for (r = 0; r < p->rows; ++r) {
         const int8_t *x = input + r * p->cols;
         int8_t *y = output + r * p->cols;
-        int32_t m = INT8_MIN;
+        const int32_t m = softmax_s8_row_max(x, p->cols);
         int64_t sum = 0; /* Q12.19; int64 only so that an illegal row length cannot overflow */
         int32_t num_bits_over_unit, scale, exponent;
-        for (j = 0; j < p->cols; ++j) {
-            if (x[j] > m) {
-                m = x[j];
-            }
-        }
         for (j = 0; j < p->cols; ++j) {
             const int32_t d = x[j] - m;
             if (d >= p->diff_min) {
@@ -119,14 +116,9 @@ void log_softmax_tfl_s8(const nnc_log_softmax_tfl_s8 *p, const int8_t *input, in
     for (r = 0; r < p->rows; ++r) {
         const int8_t *x = input + r * p->cols;
         int8_t *y = output + r * p->cols;
-        int32_t m = INT8_MIN;
+        const int32_t m = softmax_s8_row_max(x, p->cols);
         int64_t sum = 0; /* Q12.19; int64 only so that an illegal row length cannot overflow */
         int32_t log_sum, threshold;
-        for (j = 0; j < p->cols; ++j) {
-            if (x[j] > m) {
-                m = x[j];
-            }
-        }
         for (j = 0; j < p->cols; ++j) {
             const int32_t d = x[j] - m;
             if (d >= p->diff_min) {
