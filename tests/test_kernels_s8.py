@@ -524,9 +524,14 @@ def test_log_softmax_tfl_s8(clib, data):
     clib.call("log_softmax_tfl_s8", clib.s(p), clib.p(x), clib.p(y))
     assert_same(y, want, f"log_softmax_tfl_s8 {rows}x{cols} {p}")
     # semantics: within 1 LSB of the float log-softmax of the dequantized input, in TFLite's output
-    # format (scale 16/256, zero point 127; below -255/16 saturates to -128)
+    # format (scale 16/256, zero point 127; below -255/16 saturates to -128), except where x - max is below
+    # TFLite's cut-off diff_min: TFLite writes -128 there by design (the float value can be up to 3 steps
+    # higher, about 1 element in 3,000 random rows)
     if p.out_min == -128 and p.out_max == 127:
-        assert np.abs(_float_log_softmax_s8(s_in, x) - want.astype(np.float64)).max() <= 1
+        kept = (x.astype(np.int64) - x.max(axis=1, keepdims=True)) >= p.diff_min
+        err = np.abs(_float_log_softmax_s8(s_in, x) - want.astype(np.float64))
+        assert err[kept].max(initial=0) <= 1
+        assert (want[~kept] == -128).all()
 
 
 def test_log_softmax_tfl_s8_tflite_known_answers(clib):
