@@ -328,6 +328,37 @@ def test_onnxruntime_mode_int8_on_targets(zoo_name, tmp_path):
 
 
 @cross
+@pytest.mark.parametrize("name", ["micro_speech_quantized", "ptq_mnist_lenet-300-100"])
+def test_tflite_models_on_targets(name, tmp_path):
+    """TFLite models on aarch64 and Cortex-M4: micro_speech (TFLite's fixed-point softmax) gives the host's
+    integers and links no float helper on the soft-float M4; LeNet (float input, float log-softmax) the host's
+    floats within the C libraries' expf / logf differences."""
+    for t in ("aarch64-linux", "cortex-m4", "cortex-m4-softfloat"):
+        need(t)
+    g = nncodegen.load(Path(__file__).resolve().parent / "models" / "tflite" / f"{name}.tflite")
+    shape = tuple(g.tensors[g.inputs[0]].shape[1:])
+    rng = np.random.default_rng(0)
+    if g.tensors[g.inputs[0]].fmt.kind == "float":
+        x = rng.uniform(0, 1, size=(16,) + shape).astype(np.float32)
+    else:
+        x = g.tensors[g.inputs[0]].fmt.dequantize(rng.integers(-128, 128, size=(16,) + shape)).astype(np.float32)
+    m = Model(g, tmp_path / "out", x)
+    for t in ("aarch64-linux", "cortex-m4"):
+        y = run_on_target(m.outdir, m.xq, t)
+        if g.meta["quantization"]["float_layers"]:
+            # LeNet's float log-softmax calls the C library's expf / logf, which may differ by an ulp
+            # between glibc and newlib; its int8 logits (the argmax) are the same
+            np.testing.assert_allclose(y, m.host, rtol=0, atol=1e-5 * max(1.0, float(np.abs(m.host).max())))
+            assert (y.argmax(-1) == m.host.argmax(-1)).all()
+        else:
+            check_target_output(m, y, t)
+    if not g.meta["quantization"]["float_layers"]:
+        b = build_program(m.outdir, "cortex-m4-softfloat", sources=[render_driver("model_only_main.c.j2", m.outdir)],
+                          label="size", semihosted_main=False)
+        assert float_helpers(b) == [], f"{name} pulls in float helpers"
+
+
+@cross
 def test_float_helper_check_sees_float_code(mnist):
     """The check above can fail: the float model on the soft-float M4 needs the helpers."""
     need("cortex-m4-softfloat")
