@@ -285,6 +285,41 @@ def test_gl_helpers_c_equals_twin(shim, seed):
     np.testing.assert_array_equal(_c(shim, "shim_gl_mbqm_gt1", small, m, ls), af.gl_mbqm_gt1(small, m, ls))
 
 
+@settings(**CFG)
+@given(seed=st.integers(0, 2 ** 32 - 1))
+def test_gl_logistic_tanh_c_equals_twin(shim, seed):
+    """nnc_gl_one_minus_x_over_one_plus_x, nnc_gl_logistic and nnc_gl_tanh (TFLite's int8 LOGISTIC / TANH:
+    4 integer bits) against their twins over every kind of int32, INT32_MIN included."""
+    rng = np.random.default_rng(seed)
+    v = _gl_values(rng, 300)
+    pos = _gl_values(rng, 300, 0, I32_MAX)
+    np.testing.assert_array_equal(_c(shim, "shim_gl_one_minus_x_over_one_plus_x", pos),
+                                  af.gl_one_minus_x_over_one_plus_x(pos))
+    for ib in (0, 1, 4, 5, 12, 28):
+        np.testing.assert_array_equal(_c_scalar(shim, "shim_gl_logistic", v, ib), af.gl_logistic(v, ib),
+                                      err_msg=f"logistic, integer bits {ib}")
+        np.testing.assert_array_equal(_c_scalar(shim, "shim_gl_tanh", v, ib), af.gl_tanh(v, ib),
+                                      err_msg=f"tanh, integer bits {ib}")
+
+
+def test_gl_logistic_tanh_against_real_arithmetic():
+    """gemmlowp's logistic / tanh twins against float math on Q4.27 inputs (raw Q0.31 units; gemmlowp's own
+    test allows tanh 310 units): logistic exactly 1/2 and tanh 0 at 0, both odd-symmetric as gemmlowp builds them."""
+    rng = np.random.default_rng(23)
+    a = np.concatenate([_gl_values(rng, 2000), np.arange(-3000, 3001)])
+    x = _fixed_to_real(a, 4)
+    assert np.abs(af.gl_logistic(a, 4) - _real_to_fixed(1.0 / (1.0 + np.exp(-x)), 0)).max() <= 500
+    assert np.abs(af.gl_tanh(a, 4) - _real_to_fixed(np.tanh(x), 0)).max() <= 500
+    pos = _gl_values(rng, 2000, 0, I32_MAX)
+    r = _fixed_to_real(pos, 0)
+    assert np.abs(af.gl_one_minus_x_over_one_plus_x(pos) - _real_to_fixed((1 - r) / (1 + r), 0)).max() <= 12
+    assert int(af.gl_logistic(0, 4)) == 1 << 30 and int(af.gl_tanh(0, 4)) == 0
+    inner = a[(a > I32_MIN)]
+    np.testing.assert_array_equal(af.gl_logistic(inner, 4) + af.gl_logistic(-inner, 4),
+                                  np.where(inner == 0, 1 << 31, I32_MAX))
+    np.testing.assert_array_equal(af.gl_tanh(inner, 4), -af.gl_tanh(-inner, 4))
+
+
 def test_gl_helpers_against_real_arithmetic():
     """The twins against float math, to the accuracy gemmlowp's own test (test/test_fixedpoint.cc) asserts:
     SaturatingRoundingMultiplyByPOT and RoundingHalfSum exact, exp_on_interval and exp_on_negative_values

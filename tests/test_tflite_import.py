@@ -326,16 +326,44 @@ def test_lenet_mnist_equals_tflite_micro(tmp_path):
 
 
 def test_unsupported_operator_listed_with_its_reason(tmp_path):
-    """Every unsupported operator of a model is listed at once, with its index, type and output tensor."""
+    """Every unsupported operator of a model is listed at once, with its index, type and output tensor
+    (and the reason where nncodegen knows one)."""
     from tflite_builder import TfliteBuilder
     b = TfliteBuilder()
     x = b.input((1, 4, 4, 2), 0.05, 0)
-    y1 = b.act((1, 4, 4, 2), 1 / 256, -128)
-    b.op(b.s.BuiltinOperator.LOGISTIC, [x], [y1])
-    y2 = b.act((1, 4, 4, 2), 1 / 128, 0)
-    b.op(b.s.BuiltinOperator.TANH, [y1], [y2])
+    axes = b.tensor((2,), b.s.TensorType.INT32, data=np.array([1, 2], np.int32))
+    y1 = b.act((1, 1, 1, 2), 0.05, 0)
+    b.op(b.s.BuiltinOperator.MEAN, [x, axes], [y1])
+    y2 = b.act((1, 1, 1, 2), 0.05, 0)
+    b.op(b.s.BuiltinOperator.DEPTH_TO_SPACE, [y1], [y2])  # an operator code nncodegen does not know
     path = tmp_path / "act.tflite"
     path.write_bytes(b.finish(y2))
-    with pytest.raises(GraphError, match=r"2 unsupported TFLite operator\(s\):\n  operator #0 LOGISTIC -> 't1'.*"
-                                         r"logistic.*\n  operator #1 TANH -> 't2'"):
+    with pytest.raises(GraphError, match=r"2 unsupported TFLite operator\(s\):\n  operator #0 MEAN -> 't2'.*"
+                                         r"mean.*\n  operator #1 builtin operator 5 -> 't3'"):
         nncodegen.load(path)
+
+
+def test_logistic_tanh_equal_tflite_micro(tmp_path):
+    """LOGISTIC and TANH (TFLite's fixed output formats) import as sigmoid / tanh, lower to TFLite's
+    gemmlowp kernels (logistic_tfl_s8, tanh_tfl_s8) and the compiled C equals TFLite Micro on every
+    input value; a LOGISTIC whose output is not in TFLite's format is refused, naming the node."""
+    pytest.importorskip("tflite_micro")
+    from tflite_builder import TfliteBuilder
+    from nncodegen.lower.lower import lower
+    b = TfliteBuilder()
+    x = b.input((1, 16, 16, 1), 0.07, 5)
+    y = b.add(b.tanh(b.logistic(x)), b.tanh(x), 1 / 64, 0)
+    path = tmp_path / "act.tflite"
+    path.write_bytes(b.finish(y))
+    g = nncodegen.load(path)
+    assert [n.op for n in g.nodes] == ["sigmoid", "tanh", "tanh", "add"]
+    assert [c.kernel for c in lower(g).calls][:3] == ["logistic_tfl_s8", "tanh_tfl_s8", "tanh_tfl_s8"]
+    cm = nncodegen.build(nncodegen.generate(g, tmp_path / "c", name="m"))
+    xs = np.stack([np.arange(-128, 128, dtype=np.int8).reshape(16, 16, 1)] * 2)
+    xs[1] = xs[1][::-1]
+    y_c = cm.run_raw(xs)
+    np.testing.assert_array_equal(y_c, run_tflm(path, xs).reshape(y_c.shape))
+    b = TfliteBuilder()
+    path.write_bytes(b.finish(b.logistic(b.input((1, 4), 0.07, 5), 1 / 128, -128)))
+    with pytest.raises(GraphError, match=r"(?s)node .*sigmoid.*scale 0.00390625, zero point -128"):
+        lower(nncodegen.load(path))

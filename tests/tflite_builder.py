@@ -149,6 +149,18 @@ class TfliteBuilder:
         self.op(s.BuiltinOperator.ADD, [a, b], [y], s.BuiltinOptions.AddOptions, o, 2)
         return y
 
+    def logistic(self, x, out_scale=1 / 256, out_zp=-128):
+        """LOGISTIC (TFLite's int8 output format unless told otherwise)."""
+        y = self.act(self.shape(x), out_scale, out_zp)
+        self.op(self.s.BuiltinOperator.LOGISTIC, [x], [y], version=2)
+        return y
+
+    def tanh(self, x, out_scale=1 / 128, out_zp=0):
+        """TANH (TFLite's int8 output format unless told otherwise)."""
+        y = self.act(self.shape(x), out_scale, out_zp)
+        self.op(self.s.BuiltinOperator.TANH, [x], [y], version=2)
+        return y
+
     def pad(self, x, pads):
         s = self.s
         q = self.tensors[x].quantization

@@ -8,11 +8,14 @@ no layout changes: CONV_2D filters [O, H, W, I] are the IR's, DEPTHWISE_CONV_2D 
 [1, H, W, C*m] become [C*m, H, W, 1] with groups = C.  Every tensor keeps the model's own
 quantization (scale, zero point, per-channel filter scales); the arithmetic is TFLite's reference
 kernels' (rounding mode "double", averages rounded half away from zero, the gemmlowp softmax), which
-is what TFLite Micro and TFLite's reference op resolver compute.
+is what TFLite Micro and TFLite's reference op resolver compute; LOGISTIC and TANH are the gemmlowp
+fixed-point kernels TFLite Micro runs (LiteRT's int8 LOGISTIC / TANH use a float-built table instead,
+a few LSB apart on some values).
 
 Supported operators: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, AVERAGE_POOL_2D, MAX_POOL_2D,
 ADD, RESHAPE, SQUEEZE, EXPAND_DIMS, SOFTMAX (beta 1), LOG_SOFTMAX, PAD / PADV2, CONCATENATION (inputs in the
-output's format), RELU / RELU6 / RELU_N1_TO_1 (input and output in one format), QUANTIZE (int8 -> int8, or of the
+output's format), RELU / RELU6 / RELU_N1_TO_1 (input and output in one format), LOGISTIC / TANH (TFLite's
+fixed output formats 1/256, -128 and 1/128, 0; gemmlowp fixed point), QUANTIZE (int8 -> int8, or of the
 float model input: rounded half away from zero, as TFLite does), DEQUANTIZE; after a DEQUANTIZE, SOFTMAX /
 LOG_SOFTMAX / RESHAPE may run in float32 (float kernels, listed as float layers in the report).  Anything else - custom operators (an Ethos-U
 ``ethos-u`` op, say), int16 activations, float layers - is refused with every offending operator
@@ -105,10 +108,8 @@ ACTS = {0: "none", 1: "relu", 2: "relu_n1_to_1", 3: "relu6"}
 FLOAT_TAIL = ("SOFTMAX", "LOG_SOFTMAX", "RESHAPE")  # ops that may run in float32 after a DEQUANTIZE
 SUPPORTED = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MAX_POOL_2D", "ADD", "RESHAPE",
              "SQUEEZE", "EXPAND_DIMS", "SOFTMAX", "LOG_SOFTMAX", "PAD", "PADV2", "CONCATENATION", "RELU", "RELU6", "RELU_N1_TO_1",
-             "QUANTIZE", "DEQUANTIZE"}
-WHY = {"LOGISTIC": "no kernel for TFLite's fixed-point int8 logistic yet",
-       "TANH": "no kernel for TFLite's fixed-point int8 tanh yet",
-       "MEAN": "no kernel for TFLite's int8 mean yet",
+             "LOGISTIC", "TANH", "QUANTIZE", "DEQUANTIZE"}
+WHY = {"MEAN": "no kernel for TFLite's int8 mean yet",
        "CUSTOM": "custom operator (compiled for an accelerator or a runtime extension)"}
 
 
@@ -402,6 +403,8 @@ class _Importer:
                 self.node(op, "softmax", [self.act(op.inputs[0])], op.outputs[0], axis=-1)
             elif c == "LOG_SOFTMAX":
                 self.node(op, "log_softmax", [self.act(op.inputs[0])], op.outputs[0], axis=-1)
+            elif c in ("LOGISTIC", "TANH"):  # TFLite's gemmlowp kernels (logistic_tfl_s8, tanh_tfl_s8)
+                self.node(op, "sigmoid" if c == "LOGISTIC" else "tanh", [self.act(op.inputs[0])], op.outputs[0])
             elif c in ("PAD", "PADV2"):
                 p = self.tensors[op.inputs[1]]
                 if p.data is None:
@@ -447,7 +450,7 @@ class _Importer:
             "scheme": "int8", "bits": 8, "rounding": "double", "average_rounding": "half_away", "softmax": "tflite",
             "policy": "formats from the TFLite model (no recalibration); TFLite reference kernels' arithmetic: "
                       "fixed-point multipliers with double rounding, averages rounded half away from zero, "
-                      "gemmlowp fixed-point softmax",
+                      "gemmlowp fixed-point softmax, logistic and tanh",
             "float_layers": list(self.float_layers), "source": "tflite"}
         g.remove_unused()
         return check_graph(g, "TFLite import")

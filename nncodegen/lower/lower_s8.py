@@ -14,7 +14,8 @@ format) become 256-entry tables computed in float32 with ONNX's
 QuantizeLinear rounding: table[q] = Q_out(f(DQ_in(q))), which is exactly what
 DequantizeLinear -> f -> QuantizeLinear computes.  The rounding mode of the
 fixed-point multipliers is ``graph.meta["quantization"]["rounding"]``
-("double", TFLite's default, or "single").
+("double", TFLite's default, or "single").  TFLite models (meta quantization.softmax "tflite") run
+softmax, log-softmax, sigmoid and tanh as TFLite's own gemmlowp fixed-point kernels instead.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from ..ir.ops import fused_act_bounds
 from ..ref import affine as af
 from ..ref import float_ops, sf32
 from .lower import broadcast_params, transpose_params
-from .params import (ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LogSoftmaxTflS8, LutS8, Pad, PoolOrtS8,
+from .params import (ActTflS8, ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LogSoftmaxTflS8, LutS8, Pad, PoolOrtS8,
                      PoolS8, PreluS8, QuantS8, RequantS8, Resize, SoftmaxOrtS8, SoftmaxS8, SoftmaxTflS8)
 from .program import Buf, Call, Const, Param, Scalar
 
@@ -262,6 +263,25 @@ def lower_lut(ctx, node: Node) -> List[Call]:
     fi, fo = _act(ctx, node, x), _act(ctx, node, y)
     table = lut_table(fi, fo, _unary_fn(node))
     return [Call(node.name, node.op, "lut_s8", [Scalar(_n(ctx, x)), Param(LutS8(table)), Buf(x), Buf(y)], y)]
+
+
+def lower_sigmoid_tanh(ctx, node: Node) -> List[Call]:
+    """TFLite models: TFLite's reference int8 LOGISTIC / TANH bit for bit (logistic_tfl_s8, tanh_tfl_s8, the
+    gemmlowp fixed point TFLite Micro runs), in TFLite's fixed output formats; other models: the table."""
+    if ctx.g.meta.get("quantization", {}).get("softmax") != "tflite":
+        return lower_lut(ctx, node)
+    x, y = node.inputs[0], node.outputs[0]
+    fi, fo = _act(ctx, node, x), _act(ctx, node, y)
+    (scale, zp), kernel = ((af.LOGISTIC_OUTPUT, "logistic_tfl_s8") if node.op == "sigmoid"
+                           else (af.TANH_OUTPUT, "tanh_tfl_s8"))
+    if F32(fo.scale) != F32(scale) or fo.zero_point != zp:
+        _fail(node, f"TFLite's int8 {node.op} needs the output format scale {scale}, zero point {zp}, not {fo}")
+    try:
+        m, ls, radius = af.tflite_act_params(fi.scale)
+    except ValueError as e:
+        _fail(node, str(e))
+    p = ActTflS8(_n(ctx, x), fi.zero_point, radius, m, ls, -128, 127)
+    return [Call(node.name, node.op, kernel, [Param(p), Buf(x), Buf(y)], y)]
 
 
 def lower_prelu(ctx, node: Node) -> List[Call]:
@@ -516,7 +536,8 @@ def lower_convert(ctx, node: Node) -> List[Call]:
 LOWER_S8: Dict[str, Callable] = {
     "conv2d": lower_mac, "dense": lower_mac,
     "add": lower_eltwise, "sub": lower_eltwise, "mul": lower_eltwise,
-    "relu": lower_lut, "clip": lower_lut, "leaky_relu": lower_lut, "sigmoid": lower_lut, "tanh": lower_lut,
+    "relu": lower_lut, "clip": lower_lut, "leaky_relu": lower_lut, "sigmoid": lower_sigmoid_tanh,
+    "tanh": lower_sigmoid_tanh,
     "hard_sigmoid": lower_lut, "hard_swish": lower_lut, "prelu": lower_prelu, "softmax": lower_softmax,
     "log_softmax": lower_log_softmax,
     "concat": lower_concat, "maxpool": lower_pool, "avgpool": lower_pool, "global_avgpool": lower_pool,

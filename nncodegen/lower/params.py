@@ -427,6 +427,18 @@ class LogSoftmaxTflS8:
 
 
 @dataclass(frozen=True)
+class ActTflS8:
+    CTYPE = "nnc_act_tfl_s8"
+    n: int
+    input_zero_point: int = 0
+    input_range_radius: int = 0
+    input_multiplier: int = 0
+    input_left_shift: int = 0
+    out_min: int = -128
+    out_max: int = 127
+
+
+@dataclass(frozen=True)
 class PreluS8:
     CTYPE = "nnc_prelu_s8"
     outer: int

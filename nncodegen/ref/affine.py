@@ -171,6 +171,31 @@ def gl_one_over_one_plus_x(a) -> np.ndarray:
     return gl_srmbpot(x, 1)
 
 
+def gl_one_minus_x_over_one_plus_x(a) -> np.ndarray:
+    """gemmlowp one_minus_x_over_one_plus_x_for_x_in_0_1: (1 - a) / (1 + a), Q0.31 in and out, a in [0, 2^31)
+    (twin of nnc_gl_one_minus_x_over_one_plus_x)."""
+    half_denominator = gl_rounding_half_sum(a, INT32_MAX)
+    x = wrap32(1515870810 + srdhm(half_denominator, -1010580540))
+    for _ in range(3):
+        one_minus_dx = wrap32((1 << 29) - srdhm(half_denominator, x))
+        x = wrap32(x + gl_srmbpot(srdhm(x, one_minus_dx), 2))
+    return gl_srmbpot(wrap32(x - (1 << 29)), 2)
+
+
+def gl_logistic(a, integer_bits: int) -> np.ndarray:
+    """gemmlowp logistic on Q(integer_bits), Q0.31 out, 0 <= integer_bits <= 29 (twin of nnc_gl_logistic)."""
+    a = _i64(a)
+    pos = gl_one_over_one_plus_x(gl_exp_on_negative_values(np.where(a > 0, wrap32(-a), a), integer_bits))
+    return np.where(a == 0, 1 << 30, np.where(a > 0, pos, wrap32(INT32_MAX - pos)))
+
+
+def gl_tanh(a, integer_bits: int) -> np.ndarray:
+    """gemmlowp tanh on Q(integer_bits), Q0.31 out, 0 <= integer_bits <= 28 (twin of nnc_gl_tanh)."""
+    a = _i64(a)
+    t = gl_one_minus_x_over_one_plus_x(gl_exp_on_negative_values(np.where(a < 0, a, wrap32(-a)), integer_bits + 1))
+    return np.where(a == 0, 0, np.where(a < 0, wrap32(-t), t))
+
+
 def gl_get_reciprocal(x, x_integer_digits: int):
     """TFLite GetReciprocal: (scale, num_bits_over_unit) with 1 / x ~= scale * 2^-(31 + n) for x > 0
     in Q(x_integer_digits) (twin of nnc_gl_get_reciprocal; x <= 0 is taken as 1)."""
@@ -350,3 +375,29 @@ def tflite_log_softmax_params(input_scale: float, rounding: int = ROUND_DOUBLE) 
     if not -31 <= rev_shift <= 0:
         raise ValueError(f"log_softmax reverse shift {rev_shift} out of range")
     return multiplier, left_shift, rev, -rev_shift, diff_min
+
+
+LOGISTIC_OUTPUT = (1.0 / 256, -128)  # TFLite's int8 LOGISTIC output format (scale, zero point)
+TANH_OUTPUT = (1.0 / 128, 0)  # TFLite's int8 TANH output format
+ACT_INPUT_INTEGER_BITS = 4  # TFLite's kInputIntegerBits of both
+
+
+def tflite_act_params(input_scale: float) -> Tuple[int, int, int]:
+    """TFLite's int8 LOGISTIC / TANH parameters: (input_multiplier, input_left_shift, input_range_radius).
+
+    TFLite Micro's CalculateArithmeticOpDataLogistic / tanh.cc CalculateArithmeticOpData: frexp of the
+    double s_in * 2^27 (the scale a float32) = q * 2^left_shift, multiplier = TfLiteRound(q * 2^31) (no
+    single-rounding variant), radius = CalculateInputRadius(4, left_shift, 31)
+    = floor(15 * 2^27 / 2^left_shift).  Inputs |x - zp| < radius keep x * 2^left_shift inside int32.
+    Input scales outside [2^-28, 16) (a left shift outside 0 .. 31) are refused.
+    """
+    ib = ACT_INPUT_INTEGER_BITS
+    real = float(f32(input_scale)) * float(1 << (31 - ib))
+    if not math.isfinite(real) or real <= 0.0:
+        raise ValueError(f"logistic / tanh input scale {input_scale} not usable")
+    q, left_shift = math.frexp(real)
+    multiplier = _round_away(q * float(1 << 31))
+    if not 0 <= left_shift <= 31 or multiplier >= 1 << 31:
+        raise ValueError(f"logistic / tanh input scale {input_scale} outside TFLite's range [2^-28, 16)")
+    radius = (((1 << ib) - 1) << (31 - ib)) >> left_shift
+    return int(multiplier), int(left_shift), int(radius)

@@ -17,13 +17,14 @@ PReLU.  Where TFLite uses float inside a kernel (concat with rescale,
 sigmoid, tanh, ...) the compiler builds a 256-entry table instead, so the C
 stays integer-only.  Softmax is table-based (see softmax_s8), or TFLite's own
 gemmlowp fixed-point kernel where a model asks for it (softmax_tfl_s8); log-softmax
-exists only as TFLite's kernel (log_softmax_tfl_s8).
+exists only as TFLite's kernel (log_softmax_tfl_s8).  TFLite models get TFLite's own gemmlowp
+fixed-point logistic and tanh (logistic_tfl_s8, tanh_tfl_s8) instead of the tables.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..lower.params import (ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LogSoftmaxTflS8, LutS8, Pad,
+from ..lower.params import (ActTflS8, ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LogSoftmaxTflS8, LutS8, Pad,
                             PoolOrtS8, PoolS8, PreluS8, QuantS8, RequantS8, Resize, SoftmaxOrtS8, SoftmaxS8,
                             SoftmaxTflS8)
 from . import affine as af
@@ -414,6 +415,35 @@ def dequantize_s8(n: int, p: QuantS8, x) -> np.ndarray:
     return (q - p.zero_point).astype(np.float32) * np.float32(p.scale)
 
 
+def _act_tfl_s8(p: ActTflS8, x, name: str):
+    """The input differences v and their Q4.27 values of nnc_act_tfl_s8 (0 where saturated)."""
+    _bounds(p.out_min, p.out_max)
+    if not 0 <= p.input_left_shift <= 31 or not 0 <= p.input_multiplier < (1 << 31) or \
+            not 0 <= p.input_range_radius <= (15 << 27) >> p.input_left_shift or not -128 <= p.input_zero_point <= 127:
+        raise ValueError(f"{name} zero point / multiplier / left shift / radius out of range")
+    v = _arr(x, S8, (p.n,)).astype(np.int64) - p.input_zero_point
+    inside = np.abs(v) < p.input_range_radius
+    a = af.mbqm(np.where(inside, v, 0), p.input_multiplier, p.input_left_shift, af.ROUND_DOUBLE)
+    return v, inside, a
+
+
+def _act_tfl_out(p: ActTflS8, v, inside, y) -> np.ndarray:
+    y = np.where(inside, y, np.where(v <= -p.input_range_radius, -128, 127))
+    return np.clip(np.clip(y, -128, 127), p.out_min, p.out_max).astype(S8)
+
+
+def logistic_tfl_s8(p: ActTflS8, x) -> np.ndarray:
+    """TFLite's reference int8 logistic (see nnc_act_tfl_s8): gemmlowp fixed point, int64 arithmetic."""
+    v, inside, a = _act_tfl_s8(p, x, "logistic_tfl_s8")
+    return _act_tfl_out(p, v, inside, af.rdbpot(af.gl_logistic(a, af.ACT_INPUT_INTEGER_BITS), 31 - 8) - 128)
+
+
+def tanh_tfl_s8(p: ActTflS8, x) -> np.ndarray:
+    """TFLite's reference int8 tanh (see nnc_act_tfl_s8): gemmlowp fixed point, int64 arithmetic."""
+    v, inside, a = _act_tfl_s8(p, x, "tanh_tfl_s8")
+    return _act_tfl_out(p, v, inside, af.rdbpot(af.gl_tanh(a, af.ACT_INPUT_INTEGER_BITS), 31 - 7))
+
+
 def convert_u8_s8(n: int, x) -> np.ndarray:
     """uint8 -> int8 of the same real values (q - 128, zero point - 128)."""
     return (_arr(x, U8, (n,)).astype(np.int64) - 128).astype(S8)
@@ -424,4 +454,4 @@ def convert_s8_u8(n: int, x) -> np.ndarray:
 
 
 KERNELS = ["conv2d_s8", "dense_s8", "pool_s8", "eltwise_s8", "lut_s8", "concat_s8", "softmax_s8", "prelu_s8",
-           "pad_s8", "resize_s8", "quant_s8"]
+           "pad_s8", "resize_s8", "quant_s8", "act_tfl_s8"]

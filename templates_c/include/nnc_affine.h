@@ -70,9 +70,9 @@ static inline int32_t nnc_rdbpot(int32_t x, int32_t exponent)
 
 /* ---------------------------------------------------------------- gemmlowp fixed point
  * The parts of gemmlowp's fixedpoint/fixedpoint.h (and TFLite's own fixed-point
- * helpers of kernels/internal/common.h) that TFLite's reference int8 softmax and
- * log-softmax use (tensorflow/lite/kernels/internal/reference/softmax.h,
- * reference/integer_ops/log_softmax.h), on raw
+ * helpers of kernels/internal/common.h) that TFLite's reference int8 softmax,
+ * log-softmax, logistic and tanh use (tensorflow/lite/kernels/internal/reference/softmax.h,
+ * reference/integer_ops/log_softmax.h, logistic.h, tanh.h), on raw
  * int32 values: a FixedPoint<int32, I> value v stands for v / 2^(31 - I).
  * A product of two fixed-point values is nnc_srdhm (integer bits add up); a
  * Rescale from I to J integer bits is nnc_gl_srmbpot(v, I - J).  gemmlowp's
@@ -194,6 +194,48 @@ static inline int32_t nnc_gl_one_over_one_plus_x(int32_t a)
         x = nnc_gl_add(x, nnc_gl_srmbpot(nnc_srdhm(x, one_minus_dx), 2));
     }
     return nnc_gl_srmbpot(x, 1);
+}
+
+/* gemmlowp one_minus_x_over_one_plus_x_for_x_in_0_1: (1 - a) / (1 + a) in Q0.31 for a in
+ * [0, 2^31) (Q0.31): the same Newton-Raphson reciprocal x ~= 2 / (1 + a) in Q2.29, then
+ * Rescale<0>(x - 1), i.e. (x - 2^29) * 4 saturated. */
+static inline int32_t nnc_gl_one_minus_x_over_one_plus_x(int32_t a)
+{
+    const int32_t half_denominator = nnc_gl_rounding_half_sum(a, INT32_MAX);
+    int32_t x = nnc_gl_add(1515870810, nnc_srdhm(half_denominator, -1010580540));
+    int32_t i;
+    for (i = 0; i < 3; ++i) {
+        const int32_t one_minus_dx = nnc_gl_sub((int32_t)1 << 29, nnc_srdhm(half_denominator, x));
+        x = nnc_gl_add(x, nnc_gl_srmbpot(nnc_srdhm(x, one_minus_dx), 2));
+    }
+    return nnc_gl_srmbpot(nnc_gl_sub(x, (int32_t)1 << 29), 2);
+}
+
+/* gemmlowp logistic on FixedPoint<int32, integer_bits> (TFLite's int8 LOGISTIC: 4), 0 <= integer_bits
+ * <= 29: 1 / (1 + exp(-|a|)) from exp_on_negative_values and one_over_one_plus_x, mirrored to
+ * INT32_MAX - that for a < 0; a = 0 gives 1/2 (2^30).  Q0.31 out.  (gemmlowp negates a as an int32;
+ * here modulo 2^32, which matters for a = INT32_MIN only.) */
+static inline int32_t nnc_gl_logistic(int32_t a, int32_t integer_bits)
+{
+    const int32_t neg_abs = a > 0 ? nnc_gl_sub(0, a) : a;
+    const int32_t pos = nnc_gl_one_over_one_plus_x(nnc_gl_exp_on_negative_values(neg_abs, integer_bits));
+    if (a == 0) {
+        return (int32_t)1 << 30;
+    }
+    return a > 0 ? pos : nnc_gl_sub(INT32_MAX, pos);
+}
+
+/* gemmlowp tanh on FixedPoint<int32, integer_bits> (TFLite's int8 TANH: 4), 0 <= integer_bits <= 28:
+ * t = (1 - e) / (1 + e) with e = exp(-2|a|) (exp_on_negative_values of -|a| read with integer_bits + 1,
+ * gemmlowp's ExactMulByPot<1>), negated for a < 0; a = 0 gives 0.  Q0.31 out. */
+static inline int32_t nnc_gl_tanh(int32_t a, int32_t integer_bits)
+{
+    const int32_t neg_abs = a < 0 ? a : nnc_gl_sub(0, a);
+    const int32_t t = nnc_gl_one_minus_x_over_one_plus_x(nnc_gl_exp_on_negative_values(neg_abs, integer_bits + 1));
+    if (a == 0) {
+        return 0;
+    }
+    return a < 0 ? nnc_gl_sub(0, t) : t;
 }
 
 /* TFLite GetReciprocal (kernels/internal/common.h): for x > 0 in

@@ -346,6 +346,29 @@ typedef struct {
     int32_t out_max;
 } nnc_log_softmax_tfl_s8;
 
+/* TFLite's reference int8 LOGISTIC and TANH (reference_integer_ops::Logistic / Tanh; TFLite Micro's
+ * logistic_common.cc / tanh.cc; gemmlowp fixed point, nnc_affine.h nnc_gl_*) on n values:
+ *   v = x - input_zero_point
+ *   v <= -input_range_radius: -128;  v >= input_range_radius: 127;  else, with
+ *   a = nnc_mbqm(v, input_multiplier, input_left_shift, NNC_ROUND_DOUBLE)                    (Q4.27)
+ *   logistic: sat(nnc_rdbpot(nnc_gl_logistic(a, 4), 23) - 128, -128, 127)    (output 1/256, zp -128)
+ *   tanh:     sat(nnc_rdbpot(nnc_gl_tanh(a, 4), 24), -128, 127)              (output 1/128, zp 0)
+ *   then sat(out_min, out_max).
+ * The parameters are TFLite Micro's: frexp(s_in * 2^27) = q * 2^input_left_shift,
+ * input_multiplier = round(q * 2^31), input_range_radius = floor(15 * 2^27 / 2^input_left_shift)
+ * (nncodegen/ref/affine.py tflite_act_params).  |v| < radius keeps v * 2^input_left_shift inside
+ * int32, where the single-rounding MultiplyByQuantizedMultiplier gives the same integers.  (TFLite's
+ * radius is 1 for input scales in [4, 8) and 0 in [8, 16), where even v = 0 gives -128: kept as is.) */
+typedef struct {
+    int32_t n;
+    int32_t input_zero_point;
+    int32_t input_range_radius;
+    int32_t input_multiplier;
+    int32_t input_left_shift;
+    int32_t out_min;
+    int32_t out_max;
+} nnc_act_tfl_s8;
+
 /* PReLU over [outer][channels] (TFLite):
  *   v = x + input_offset
  *   out = sat((v >= 0 ? nnc_mbqm(v, pos_multiplier, pos_shift)

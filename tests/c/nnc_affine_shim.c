@@ -91,6 +91,30 @@ void shim_gl_one_over_one_plus_x(int32_t n, const int32_t *a, int32_t *out)
     }
 }
 
+void shim_gl_one_minus_x_over_one_plus_x(int32_t n, const int32_t *a, int32_t *out)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        out[i] = nnc_gl_one_minus_x_over_one_plus_x(a[i]);
+    }
+}
+
+void shim_gl_logistic(int32_t n, const int32_t *a, int32_t integer_bits, int32_t *out)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        out[i] = nnc_gl_logistic(a[i], integer_bits);
+    }
+}
+
+void shim_gl_tanh(int32_t n, const int32_t *a, int32_t integer_bits, int32_t *out)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        out[i] = nnc_gl_tanh(a[i], integer_bits);
+    }
+}
+
 void shim_gl_get_reciprocal(int32_t n, const int32_t *x, int32_t x_integer_digits, int32_t *out,
                             int32_t *num_bits_over_unit)
 {

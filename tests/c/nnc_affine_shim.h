@@ -20,6 +20,9 @@ void shim_gl_clz32(int32_t n, const int32_t *x, int32_t *out);
 void shim_gl_exp_on_interval(int32_t n, const int32_t *a, int32_t *out);
 void shim_gl_exp_on_negative_values(int32_t n, const int32_t *a, int32_t integer_bits, int32_t *out);
 void shim_gl_one_over_one_plus_x(int32_t n, const int32_t *a, int32_t *out);
+void shim_gl_one_minus_x_over_one_plus_x(int32_t n, const int32_t *a, int32_t *out);
+void shim_gl_logistic(int32_t n, const int32_t *a, int32_t integer_bits, int32_t *out);
+void shim_gl_tanh(int32_t n, const int32_t *a, int32_t integer_bits, int32_t *out);
 void shim_gl_get_reciprocal(int32_t n, const int32_t *x, int32_t x_integer_digits, int32_t *out,
                             int32_t *num_bits_over_unit);
 void shim_gl_mbqm_gt1(int32_t n, const int32_t *x, const int32_t *multiplier, const int32_t *left_shift,
