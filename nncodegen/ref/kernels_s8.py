@@ -30,28 +30,11 @@ from ..lower.params import (ActTflS8, ConcatS8, ConvGeom, DenseGeom, EltwiseS8, 
 from . import affine as af
 from . import sf32
 from .float_ops import im2col
-from .kernels_q import avgpool_divisors, broadcast_index
+from .kernels_q import _arr, avgpool_divisors, broadcast_index  # _arr: the same element-type checks
 
 S8 = np.int8
 U8 = np.uint8
 ACC32_LIMIT = 1 << 31
-
-
-def _arr(x, dtype, shape=None) -> np.ndarray:
-    a = np.asarray(x)
-    if a.dtype != dtype:
-        if a.size and not np.issubdtype(a.dtype, np.integer):
-            raise TypeError(f"expected {np.dtype(dtype).name} data, got {a.dtype}")
-        info = np.iinfo(dtype)
-        if a.size and (a.min() < info.min or a.max() > info.max):
-            raise ValueError(f"values outside the range of {np.dtype(dtype).name}")
-        a = a.astype(dtype)
-    if shape is not None:
-        shape = tuple(int(s) for s in shape)
-        if a.size != int(np.prod(shape, dtype=np.int64)):
-            raise ValueError(f"buffer of {a.size} elements, kernel expects shape {shape}")
-        a = a.reshape(shape)
-    return a
 
 
 def _bounds(lo: int, hi: int) -> None:
