@@ -1,4 +1,4 @@
-"""TFLite import (nncodegen/frontends/tflite_import.py) against TFLite's own reference runtimes, on
+"""TFLite import (nncodegen/frontends/tflite/) against TFLite's own reference runtimes, on
 real models nobody here trained (tests/models/tflite/README.md):
 
 * TFLite Micro's interpreter (package tflite-micro; TFLite's default double rounding): the import's

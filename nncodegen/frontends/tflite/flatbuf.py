@@ -1,0 +1,158 @@
+"""TFLite FlatBuffers reading: a small reader of our own for the fields of TFLite's schema.fbs the import
+needs (no TensorFlow or tflite package), and the tensors and operators of subgraph 0 as plain objects.
+
+Model files are untrusted: offsets are read with struct (which raises on reads past the end), and
+read_model turns every such failure into one GraphError naming the file.
+"""
+from __future__ import annotations
+
+import struct
+from typing import List, Optional
+
+import numpy as np
+
+from ...ir.graph import GraphError
+
+# ---------------------------------------------------------------- FlatBuffers
+
+
+class _Table:
+    """One FlatBuffers table: fields by their index in the schema."""
+
+    def __init__(self, buf: bytes, pos: int):
+        self.buf, self.pos = buf, pos
+        vt = pos - struct.unpack_from("<i", buf, pos)[0]
+        self.vt_len = struct.unpack_from("<H", buf, vt)[0]
+        self.vt = vt
+
+    def _off(self, i: int) -> int:
+        o = 4 + 2 * i
+        if o >= self.vt_len:
+            return 0
+        return struct.unpack_from("<H", self.buf, self.vt + o)[0]
+
+    def has(self, i: int) -> bool:
+        return self._off(i) != 0
+
+    def scalar(self, i: int, fmt: str, default=0):
+        o = self._off(i)
+        return default if o == 0 else struct.unpack_from("<" + fmt, self.buf, self.pos + o)[0]
+
+    def _ref(self, i: int) -> Optional[int]:
+        o = self._off(i)
+        if o == 0:
+            return None
+        p = self.pos + o
+        return p + struct.unpack_from("<I", self.buf, p)[0]
+
+    def table(self, i: int) -> Optional["_Table"]:
+        p = self._ref(i)
+        return None if p is None else _Table(self.buf, p)
+
+    def string(self, i: int) -> Optional[str]:
+        p = self._ref(i)
+        if p is None:
+            return None
+        n = struct.unpack_from("<I", self.buf, p)[0]
+        return self.buf[p + 4:p + 4 + n].decode("utf-8", "replace")
+
+    def vector(self, i: int, dtype) -> np.ndarray:
+        p = self._ref(i)
+        if p is None:
+            return np.zeros(0, dtype=dtype)
+        n = struct.unpack_from("<I", self.buf, p)[0]
+        return np.frombuffer(self.buf, dtype=np.dtype(dtype).newbyteorder("<"), count=n, offset=p + 4)
+
+    def tables(self, i: int) -> List["_Table"]:
+        p = self._ref(i)
+        if p is None:
+            return []
+        n = struct.unpack_from("<I", self.buf, p)[0]
+        out = []
+        for k in range(n):
+            e = p + 4 + 4 * k
+            out.append(_Table(self.buf, e + struct.unpack_from("<I", self.buf, e)[0]))
+        return out
+
+
+# ---------------------------------------------------------------- schema facts
+
+OPS = {0: "ADD", 1: "AVERAGE_POOL_2D", 2: "CONCATENATION", 3: "CONV_2D", 4: "DEPTHWISE_CONV_2D", 6: "DEQUANTIZE",
+       9: "FULLY_CONNECTED", 14: "LOGISTIC", 17: "MAX_POOL_2D", 18: "MUL", 19: "RELU", 20: "RELU_N1_TO_1",
+       21: "RELU6", 22: "RESHAPE", 25: "SOFTMAX", 28: "TANH", 32: "CUSTOM", 34: "PAD", 39: "TRANSPOSE", 40: "MEAN",
+       41: "SUB", 43: "SQUEEZE", 50: "LOG_SOFTMAX", 60: "PADV2", 70: "EXPAND_DIMS", 97: "RESIZE_NEAREST_NEIGHBOR",
+       98: "LEAKY_RELU", 114: "QUANTIZE", 117: "HARD_SWISH"}
+TYPES = {0: "float32", 1: "float16", 2: "int32", 3: "uint8", 4: "int64", 7: "int16", 9: "int8", 10: "float64"}
+ACTS = {0: "none", 1: "relu", 2: "relu_n1_to_1", 3: "relu6"}
+
+
+class TflTensor:
+    """A TFLite tensor as read from the file."""
+
+    def __init__(self, t: _Table, buffers: List[_Table], index: int):
+        self.index = index
+        self.shape = tuple(int(d) for d in t.vector(0, np.int32))
+        self.type = TYPES.get(t.scalar(1, "b"), f"type {t.scalar(1, 'b')}")
+        self.name = t.string(3) or f"tensor_{index}"
+        self.buffer = t.scalar(2, "I")
+        q = t.table(4)
+        self.scale = q.vector(2, np.float32).copy() if q is not None else np.zeros(0, np.float32)
+        self.zero_point = q.vector(3, np.int64).copy() if q is not None else np.zeros(0, np.int64)
+        self.qdim = q.scalar(6, "i") if q is not None else 0
+        b = buffers[self.buffer] if 0 < self.buffer < len(buffers) else None
+        self.data = None
+        if b is not None:
+            raw = b.vector(0, np.uint8)
+            if raw.size == 0 and b.scalar(1, "Q") > 1:
+                raise GraphError(f"tensor {self.name!r}: data stored outside the flatbuffer (models > 2 GB) "
+                                 "is not supported")
+            if raw.size:
+                dt = {"int8": np.int8, "uint8": np.uint8, "int32": np.int32, "int64": np.int64,
+                      "float32": np.float32, "int16": np.int16}.get(self.type)
+                if dt is None:
+                    raise GraphError(f"tensor {self.name!r}: constant of type {self.type} is not supported")
+                self.data = np.frombuffer(raw.tobytes(), dtype=np.dtype(dt).newbyteorder("<")).astype(dt).reshape(
+                    self.shape)
+
+    @property
+    def quantized(self) -> bool:
+        return self.scale.size > 0
+
+
+class TflOp:
+    def __init__(self, index: int, code: str, custom: Optional[str], inputs, outputs, options: Optional[_Table]):
+        self.index, self.code, self.custom = index, code, custom
+        self.inputs = [int(i) for i in inputs]
+        self.outputs = [int(i) for i in outputs]
+        self.options = options
+
+
+def read_model(data: bytes, src: str = "model"):
+    """(tensors, operators, inputs, outputs, description) of subgraph 0."""
+    if len(data) < 8 or data[4:8] != b"TFL3":
+        raise GraphError(f"{src}: not a TFLite model (no 'TFL3' FlatBuffers identifier)")
+    try:
+        m = _Table(data, struct.unpack_from("<I", data, 0)[0])
+        codes = []
+        for c in m.tables(1):
+            code = max(int(c.scalar(0, "b")), int(c.scalar(3, "i")))
+            codes.append((OPS.get(code, f"builtin operator {code}"), c.string(1)))
+        subgraphs = m.tables(2)
+        if not subgraphs:
+            raise GraphError(f"{src}: the model has no subgraph")
+        buffers = m.tables(4)
+        sg = subgraphs[0]
+        tensors = [TflTensor(t, buffers, i) for i, t in enumerate(sg.tables(0))]
+        ops = []
+        for k, o in enumerate(sg.tables(3)):
+            ci = o.scalar(0, "I")
+            if ci >= len(codes):
+                raise GraphError(f"{src}: operator #{k} refers to operator code {ci} of {len(codes)}")
+            code, custom = codes[ci]
+            ops.append(TflOp(k, code, custom, o.vector(1, np.int32), o.vector(2, np.int32), o.table(4)))
+        return tensors, ops, [int(i) for i in sg.vector(1, np.int32)], [int(i) for i in sg.vector(2, np.int32)], \
+            m.string(3) or ""
+    except GraphError:
+        raise
+    except (struct.error, ValueError, IndexError) as e:
+        raise GraphError(f"{src}: corrupt or truncated TFLite file ({e})") from None

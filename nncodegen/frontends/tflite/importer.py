@@ -1,0 +1,175 @@
+"""TFLite import: full-integer int8 .tflite models as affine int8 IR graphs.
+
+    g = load_tflite("model.tflite")            # nncodegen.load / `nncodegen compile` call this
+
+The file is read by flatbuf.py (no TensorFlow or tflite package needed).  TFLite is NHWC like the IR, so
+no layout changes: CONV_2D filters [O, H, W, I] are the IR's, DEPTHWISE_CONV_2D filters [1, H, W, C*m]
+become [C*m, H, W, 1] with groups = C.  Every tensor keeps the model's own quantization (scale, zero
+point, per-channel filter scales); the arithmetic is TFLite's reference kernels' (rounding mode "double",
+averages rounded half away from zero, the gemmlowp softmax), which is what TFLite Micro and TFLite's
+reference op resolver compute; LOGISTIC and TANH are the gemmlowp fixed-point kernels TFLite Micro runs
+(LiteRT's int8 LOGISTIC / TANH use a float-built table instead, a few LSB apart on some values).
+
+The operators are handled by family, one module each (ops_conv, ops_elementwise, ops_shape); each module's
+HANDLERS maps a TFLite operator name to ``handler(importer, op)``, and an operator is supported exactly
+when some module handles it.  The supported operators and their limits are listed in the modules'
+docstrings.  Anything else - custom operators (an Ethos-U ``ethos-u`` op, say), int16 activations, float
+layers - is refused with every offending operator listed at once, by index, name and output tensor.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Dict, List, Optional
+
+import numpy as np
+
+from ...ir.checker import check_graph
+from ...ir.formats import AffineFormat, FLOAT32
+from ...ir.graph import Graph, GraphError, Node, Tensor
+from . import ops_conv, ops_elementwise, ops_shape
+from .flatbuf import ACTS, TflOp, TflTensor, read_model
+
+HANDLERS: Dict[str, Callable] = {**ops_conv.HANDLERS, **ops_elementwise.HANDLERS, **ops_shape.HANDLERS}
+SUPPORTED = frozenset(HANDLERS)
+FLOAT_TAIL = ("SOFTMAX", "LOG_SOFTMAX", "RESHAPE")  # ops that may run in float32 after a DEQUANTIZE
+WHY = {"MEAN": "no kernel for TFLite's int8 mean yet",
+       "CUSTOM": "custom operator (compiled for an accelerator or a runtime extension)"}
+
+
+def _label(op: TflOp, tensors: List[TflTensor]) -> str:
+    out = tensors[op.outputs[0]].name if op.outputs else "?"
+    kind = f"{op.code} ({op.custom})" if op.code == "CUSTOM" else op.code
+    return f"operator #{op.index} {kind} -> {out!r}"
+
+
+class Importer:
+    """The state shared by the operator handlers: the TFLite tensors and operators, the IR graph being
+    built, and helpers that create IR tensors and nodes."""
+
+    def __init__(self, data: bytes, src: str, name: Optional[str]):
+        self.src = src
+        self.tensors, self.ops, self.inputs, self.outputs, self.description = read_model(data, src)
+        self.g = Graph(name or Path(src).stem or "model")
+        self.names: Dict[int, str] = {}
+        self.float_layers: List[str] = []
+
+    # -- errors
+    def fail(self, op: TflOp, msg: str):
+        raise GraphError(f"{self.src}: {_label(op, self.tensors)}: {msg}")
+
+    def check(self):
+        bad = []
+        for op in self.ops:
+            if op.code not in SUPPORTED:
+                bad.append(f"{_label(op, self.tensors)}" + (f": {WHY[op.code]}" if op.code in WHY else ""))
+        if bad:
+            raise GraphError(f"{self.src}: {len(bad)} unsupported TFLite operator(s):\n  " + "\n  ".join(bad))
+        if len(self.inputs) != 1 or len(self.outputs) != 1:
+            names = ", ".join(repr(self.tensors[i].name) for i in self.inputs)
+            raise GraphError(f"{self.src}: {len(self.inputs)} inputs ({names}) and {len(self.outputs)} outputs: "
+                             "nncodegen compiles models with one input and one output")
+        for op in self.ops:
+            for i in op.inputs + op.outputs:
+                t = self.tensors[i] if i >= 0 else None
+                if t is None or t.data is not None:
+                    continue
+                if t.type == "int16":
+                    self.fail(op, f"tensor {t.name!r} is int16 (16x8 quantization): only int8 activations are "
+                                  "supported")
+                if t.type not in ("int8", "float32"):
+                    self.fail(op, f"tensor {t.name!r} has type {t.type}: activations must be int8")
+                if t.type == "int8" and (not t.quantized or t.scale.size != 1):
+                    self.fail(op, f"tensor {t.name!r}: activations need one scale and zero point")
+                if t.type == "float32" and op.code not in ("QUANTIZE", "DEQUANTIZE") + FLOAT_TAIL:
+                    self.fail(op, f"tensor {t.name!r} is float32: float layers are not supported in TFLite "
+                                  "models (quantize the model fully to int8)")
+            if op.code in FLOAT_TAIL and any(self.tensors[i].type == "float32" for i in op.inputs if i >= 0):
+                self.float_layers.append(f"{_label(op, self.tensors)} (float32 after DEQUANTIZE)")
+
+    # -- tensors
+    def fmt(self, t: TflTensor, axis: Optional[int] = None):
+        if t.type == "float32":
+            return FLOAT32
+        bits = {"int8": 8, "int32": 32}[t.type]
+        if t.scale.size > 1:
+            return AffineFormat(bits, tuple(float(s) for s in t.scale), tuple(int(z) for z in t.zero_point),
+                                axis=0 if axis is None else axis)
+        zp = int(t.zero_point[0]) if t.zero_point.size else 0
+        return AffineFormat(bits, float(t.scale[0]), zp)
+
+    def act(self, i: int) -> str:
+        """The IR tensor of activation tensor i (created on first use)."""
+        if i in self.names:
+            return self.names[i]
+        t = self.tensors[i]
+        name = self.g.unique_name(t.name)
+        self.g.add_tensor(Tensor(name, t.shape, self.fmt(t)))
+        self.names[i] = name
+        return name
+
+    def const(self, t: TflTensor, q: np.ndarray, fmt, tag: str) -> str:
+        name = self.g.unique_name(f"{t.name}{tag}")
+        real = fmt.dequantize(q) if hasattr(fmt, "dequantize") else q.astype(np.float32)
+        self.g.add_tensor(Tensor(name, tuple(q.shape), fmt, data=np.asarray(real, np.float32), qdata=q))
+        return name
+
+    def node(self, op: TflOp, ir_op: str, inputs: List[str], out: int, **attrs) -> str:
+        y = self.act(out)
+        self.g.add_node(Node(self.g.unique_name(f"{op.code.lower()}_{op.index}"), ir_op, inputs, [y], attrs))
+        return y
+
+    # -- options
+    @staticmethod
+    def act_attrs(code: int) -> dict:
+        a = ACTS.get(code)
+        if a is None:
+            raise GraphError(f"fused activation {code}")
+        if a == "relu_n1_to_1":
+            return {"act": "clip", "act_min": -1.0, "act_max": 1.0}
+        return {"act": a}
+
+    def pads(self, op: TflOp, padding: int, in_hw, k_hw, s_hw, d_hw):
+        """TFLite SAME / VALID padding as explicit (top, left, bottom, right)."""
+        if padding == 1:  # VALID
+            return (0, 0, 0, 0)
+        if padding != 0:
+            self.fail(op, f"padding mode {padding}")
+        p = []
+        for size, k, s, d in zip(in_hw, k_hw, s_hw, d_hw):
+            out = (size + s - 1) // s
+            total = max((out - 1) * s + (k - 1) * d + 1 - size, 0)
+            p.append((total // 2, total - total // 2))
+        return (p[0][0], p[1][0], p[0][1], p[1][1])
+
+    def run(self) -> Graph:
+        self.check()
+        g = self.g
+        t_in = self.tensors[self.inputs[0]]
+        g.inputs = [self.act(self.inputs[0])]
+        for op in self.ops:
+            HANDLERS[op.code](self, op)
+        g.outputs = [self.act(self.outputs[0])]
+        g.meta["source"] = "tflite"
+        g.meta["input_type"] = t_in.type
+        g.meta["quantization"] = {
+            "scheme": "int8", "bits": 8, "rounding": "double", "average_rounding": "half_away", "softmax": "tflite",
+            "policy": "formats from the TFLite model (no recalibration); TFLite reference kernels' arithmetic: "
+                      "fixed-point multipliers with double rounding, averages rounded half away from zero, "
+                      "gemmlowp fixed-point softmax, logistic and tanh",
+            "float_layers": list(self.float_layers), "source": "tflite"}
+        g.remove_unused()
+        return check_graph(g, "TFLite import")
+
+
+def load_tflite(path_or_bytes, name: Optional[str] = None) -> Graph:
+    """Import a full-integer int8 TFLite model (path or bytes) as a checked affine int8 IR graph."""
+    if isinstance(path_or_bytes, (bytes, bytearray)):
+        data, src = bytes(path_or_bytes), "model.tflite"
+    else:
+        p = Path(path_or_bytes)
+        try:
+            data = p.read_bytes()
+        except OSError as e:
+            raise GraphError(f"{p}: cannot read ({e.strerror})") from None
+        src = p.name
+    return Importer(data, src, name).run()

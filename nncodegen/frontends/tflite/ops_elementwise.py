@@ -1,0 +1,63 @@
+"""TFLite import, element-wise family: ADD, RELU / RELU6 / RELU_N1_TO_1 (input and output in one format),
+LOGISTIC / TANH (TFLite's fixed output formats 1/256, -128 and 1/128, 0; the gemmlowp fixed-point kernels),
+SOFTMAX (beta 1), LOG_SOFTMAX, QUANTIZE (int8 -> int8, or of the float model input: rounded half away
+from zero, as TFLite does), DEQUANTIZE; after a DEQUANTIZE, SOFTMAX / LOG_SOFTMAX may run in float32.
+
+A constant operand of a binary operator becomes an int8 constant of the IR in its own format.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _operands(imp, op, n: int = 2):
+    ins = []
+    for i in op.inputs[:n]:
+        t = imp.tensors[i]
+        ins.append(imp.const(t, t.data.astype(np.int8), imp.fmt(t), "") if t.data is not None else imp.act(i))
+    return ins
+
+
+def add(imp, op):
+    act = op.options.scalar(0, "b") if op.options is not None else 0
+    imp.node(op, "add", _operands(imp, op), op.outputs[0], **imp.act_attrs(act))
+
+
+def relu(imp, op):
+    if imp.fmt(imp.tensors[op.inputs[0]]) != imp.fmt(imp.tensors[op.outputs[0]]):
+        imp.fail(op, "input and output must share one format")
+    lo, hi = {"RELU": (0.0, None), "RELU6": (0.0, 6.0), "RELU_N1_TO_1": (-1.0, 1.0)}[op.code]
+    imp.node(op, "clip", [imp.act(op.inputs[0])], op.outputs[0], min=lo, max=hi)
+
+
+def logistic_tanh(imp, op):  # TFLite's gemmlowp kernels (logistic_tfl_s8, tanh_tfl_s8)
+    imp.node(op, "sigmoid" if op.code == "LOGISTIC" else "tanh", [imp.act(op.inputs[0])], op.outputs[0])
+
+
+def softmax(imp, op):
+    beta = op.options.scalar(0, "f", 1.0) if op.options is not None else 1.0
+    if beta != 1.0:
+        imp.fail(op, f"beta {beta}: only beta 1 is supported")
+    imp.node(op, "softmax", [imp.act(op.inputs[0])], op.outputs[0], axis=-1)
+
+
+def log_softmax(imp, op):
+    imp.node(op, "log_softmax", [imp.act(op.inputs[0])], op.outputs[0], axis=-1)
+
+
+def quantize(imp, op):
+    x = imp.tensors[op.inputs[0]]
+    if x.type == "float32" and op.inputs[0] not in imp.inputs:
+        imp.fail(op, "QUANTIZE from float32 is supported only on the model's input")
+    imp.node(op, "quantize" if x.type == "float32" else "requantize", [imp.act(op.inputs[0])], op.outputs[0])
+
+
+def dequantize(imp, op):
+    imp.node(op, "dequantize", [imp.act(op.inputs[0])], op.outputs[0])
+
+
+HANDLERS = {
+    "ADD": add, "RELU": relu, "RELU6": relu, "RELU_N1_TO_1": relu, "LOGISTIC": logistic_tanh,
+    "TANH": logistic_tanh, "SOFTMAX": softmax, "LOG_SOFTMAX": log_softmax, "QUANTIZE": quantize,
+    "DEQUANTIZE": dequantize,
+}
