@@ -12,7 +12,7 @@ Three steps:
    MatMulInteger (with the Cast -> Mul by a constant scale that follows them)
    into DequantizeLinear -> Conv / MatMul whose weights are dequantized with
    scale / s_x.  DynamicQuantizeLinear (scales computed at run time) is refused.
-2. The float importer (onnx_import._Importer) with two more ops: a
+2. The float importer (onnx_float.OnnxImporter) with two more ops: a
    QuantizeLinear / DequantizeLinear of an activation becomes an IR
    ``quantize`` / ``dequantize`` node; a DequantizeLinear of a constant
    becomes its float values (the graph's float data = dequantized weights,
@@ -44,9 +44,10 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 from ..ir.checker import check_graph
-from ..ir.formats import FLOAT32, AffineFormat
+from ..ir.formats import AffineFormat
 from ..ir.graph import Graph, GraphError, Node, Tensor
-from .onnx_import import _Importer, _load_model, _one_line, _Val
+from .onnx_base import load_model, run_guarded
+from .onnx_float import OnnxImporter
 
 QDQ_OPS = {"QuantizeLinear", "DequantizeLinear"}
 QOPERATOR_OPS = {"QLinearConv", "QLinearMatMul", "ConvInteger", "MatMulInteger", "QLinearAdd", "QLinearMul",
@@ -78,17 +79,10 @@ def load_qdq(path_or_model, name: Optional[str] = None, rounding: str = "onnxrun
     for) with integer arithmetic; "single" is the exact semantics of DequantizeLinear -> op ->
     QuantizeLinear with TFLite's fixed-point multipliers (one rounding, averages ties to even);
     "double" is TFLite's default (docs/INT8.md)."""
-    model, src = _load_model(path_or_model)
+    model, src = load_model(path_or_model)
     model = canonicalize(model, src)
     imp = _QDQImporter(model, src, name, path_or_model)
-    try:
-        g = imp.run()
-        return fold_qdq(g, imp, rounding)
-    except GraphError:
-        raise
-    except Exception as e:  # noqa: BLE001
-        where = f" at node {imp.node_label(imp.current)}" if imp.current is not None else ""
-        raise GraphError(f"{src}: cannot import{where}: {type(e).__name__}: {_one_line(e)}") from None
+    return run_guarded(imp, src, finish=lambda g: fold_qdq(g, imp, rounding))
 
 
 # ================================================================= 1. QOperator -> QDQ
@@ -309,7 +303,7 @@ def _integer_op(r: _Rewriter, n, producers, consumers, skip, src) -> list:
 
 # ================================================================= 2. import with Q/DQ nodes
 
-class _QDQImporter(_Importer):
+class _QDQImporter(OnnxImporter):
     def __init__(self, *a, **k):
         super().__init__(*a, **k)
         self.qconst: Dict[str, dict] = {}   # ONNX name of a dequantized constant -> its integers and format

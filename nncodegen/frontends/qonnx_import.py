@@ -43,7 +43,8 @@ from typing import Dict, Optional
 import numpy as np
 
 from ..ir.graph import Graph, GraphError
-from .onnx_import import _Importer, _one_line, _Val  # noqa: F401
+from .onnx_base import Val, run_guarded
+from .onnx_float import OnnxImporter
 
 QONNX_DOMAINS = ("qonnx.custom_op.general", "finn.custom_op.general", "onnx.brevitas",
                  "qonnx.custom_op.general.v2")
@@ -63,14 +64,7 @@ def is_qonnx(model) -> bool:
 
 
 def load_qonnx(model, src: str, name: Optional[str] = None, path_or_model=None) -> Graph:
-    imp = QonnxImporter(model, src, name, path_or_model)
-    try:
-        return imp.run()
-    except GraphError:
-        raise
-    except Exception as e:  # noqa: BLE001 -- one line naming the node, never a traceback
-        where = f" at node {imp.node_label(imp.current)}" if imp.current is not None else ""
-        raise GraphError(f"{src}: cannot import{where}: {type(e).__name__}: {_one_line(e)}") from None
+    return run_guarded(QonnxImporter(model, src, name, path_or_model), src)
 
 
 def _min_int(signed, narrow, bits):
@@ -85,7 +79,7 @@ def _max_int(signed, narrow, bits):
     return 2 ** bits - 1 - (1 if narrow else 0)
 
 
-class QonnxImporter(_Importer):
+class QonnxImporter(OnnxImporter):
     def __init__(self, model, src, name, path_or_model=None):
         model = copy.deepcopy(model)
         self.qnodes = {}
@@ -149,12 +143,12 @@ class QonnxImporter(_Importer):
         return ((y - zp) * scale).astype(np.float32)
 
     # ---- QONNX ops on activations ----------------------------------------------------------
-    def _layout_src(self, x: _Val):
+    def _layout_src(self, x: Val):
         if x.layout in ("nhwc", "flat"):
             return x.ir, x.layout
         return self.plain(x), "plain"
 
-    def _sign(self, node, x: _Val, scale: np.ndarray, out_name: str):
+    def _sign(self, node, x: Val, scale: np.ndarray, out_name: str):
         """y = sign(x) * scale (scale one number)."""
         src, layout = self._layout_src(x)
         chw = x.chw if layout == "flat" else None
@@ -165,7 +159,7 @@ class QonnxImporter(_Importer):
         if scale.size != 1:
             self.fail(node, f"a per-channel activation scale {scale.shape} is not supported")
         s = self.emit("sign", [src], {}, name=f"{self.nname(node)}_sign")
-        self._binary_const(node, "mul", _Val(tuple(x.shape), ir=s, layout=layout, chw=chw),
+        self._binary_const(node, "mul", Val(tuple(x.shape), ir=s, layout=layout, chw=chw),
                            scale.reshape(()), const_first=False, out=out_name)
 
     def op_BipolarQuant(self, node, ins, a):
@@ -268,7 +262,7 @@ class QonnxImporter(_Importer):
         super().op_MatMul(node, ins, a)
         self._tag_last(node, ("dense",), node.input[1])
 
-    def _binary_producer(self, x: _Val) -> bool:
+    def _binary_producer(self, x: Val) -> bool:
         if x.is_const or x.ir is None:
             return False
         prod = self.g.producer(x.ir)
