@@ -8,7 +8,7 @@
     y = cm.run(x)                      # the C, from Python
     assert (nncodegen.simulate(gq, x) == y).all()
 """
-__version__ = "0.1.0"
+from .version import __version__
 
 from .api import build, generate, load, quantize, reference, simulate  # noqa: E402
 from .ir import Graph, GraphBuilder, GraphError  # noqa: E402

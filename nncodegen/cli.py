@@ -13,6 +13,7 @@ from typing import List, Optional
 
 import numpy as np
 
+from .codegen.sanitize import term, term_lines
 from .ir.graph import GraphError
 
 EXIT_OK, EXIT_CHECK, EXIT_INPUT = 0, 1, 2
@@ -23,7 +24,8 @@ class UsageError(Exception):
 
 
 def progress(msg: str) -> None:
-    print(f"nncodegen: {msg}", file=sys.stderr, flush=True)
+    """A status line on stderr; model strings in it (node names...) cannot send terminal escapes."""
+    print(f"nncodegen: {term(msg)}", file=sys.stderr, flush=True)
 
 
 def load_array(path: str, what: str) -> np.ndarray:
@@ -94,8 +96,9 @@ def cmd_compile(a) -> int:
     rep = json.loads((out / "report.json").read_text())
     from .codegen.report import summary_lines
     for line in summary_lines(rep):
-        print(line)
-    print(f"wrote {out}/{name}.c, {name}.h, runtime/, CMakeLists.txt, report.json, report.md")
+        print(term(line))
+    name = json.loads((out / "nncodegen.json").read_text())["name"]  # the C identifier made from it
+    print(term(f"wrote {out}/{name}.c, {name}.h, runtime/, CMakeLists.txt, report.json, report.md"))
     return EXIT_OK
 
 
@@ -139,7 +142,7 @@ def cmd_verify(a) -> int:
     x = load_array(a.inputs, "input")
     labels = load_array(a.labels, "labels") if a.labels else None
     res = verify(a.outdir, x, labels, progress=progress, target=target)
-    print(res.table())
+    print(term_lines(res.table()))
     if a.json:
         Path(a.json).write_text(json.dumps(res.to_json(), indent=2))
     return EXIT_OK if res.passed else EXIT_CHECK
@@ -169,8 +172,8 @@ def cmd_report(a) -> int:
                              "(cortex-m4, cortex-m4-softfloat, cortex-m7)")
         require_tools(a.target)
     for line in summary_lines(rep):
-        print(line)
-    print(report_table(rep))
+        print(term(line))
+    print(term_lines(report_table(rep)))
     if a.target:
         from .harness.target_size import format_size, measure_target_size
         progress(f"building a bare-metal image of the model for {a.target}")
@@ -191,11 +194,11 @@ def cmd_bench(a) -> int:
         read_manifest(a.outdir)
         target = _check_target(a.target)
         res = count_on_host(a.outdir, progress) if target == "host" else count_on_target(a.outdir, target, progress)
-        print(format_counts(res))
+        print(term_lines(format_counts(res)))
     else:
         from .harness.bench import bench_outdir, format_bench
         res = bench_outdir(a.outdir, runs=a.runs, progress=progress, opt=a.opt)
-        print(format_bench(res))
+        print(term_lines(format_bench(res)))
     if a.json:
         Path(a.json).write_text(json.dumps(res, indent=2))
     return EXIT_OK
@@ -204,7 +207,7 @@ def cmd_bench(a) -> int:
 def make_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nncodegen", description="Compile trained, compressed neural networks to "
                                 "portable C99 and verify the C bit-exactly against a numpy simulator.")
-    from . import __version__
+    from .version import __version__
     p.add_argument("--version", action="version", version=f"nncodegen {__version__}")
     sub = p.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("compile", help="model -> C project")
@@ -262,17 +265,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         return a.fn(a)
     except (UsageError, GraphError) as e:
-        print(f"nncodegen {a.cmd}: error: {e}", file=sys.stderr)
+        print(f"nncodegen {a.cmd}: error: {term(e, 2000)}", file=sys.stderr)
         return EXIT_INPUT
     except FileNotFoundError as e:
-        print(f"nncodegen {a.cmd}: error: {e}", file=sys.stderr)
+        print(f"nncodegen {a.cmd}: error: {term(e, 2000)}", file=sys.stderr)
         return EXIT_INPUT
     except RuntimeError as e:  # BuildError, CrossRunError: the C did not build or run
         from .harness.cbuild import BuildError
         from .harness.cross import CrossRunError
         if not isinstance(e, (BuildError, CrossRunError)):
             raise
-        print(f"nncodegen {a.cmd}: error: {e}", file=sys.stderr)
+        print(f"nncodegen {a.cmd}: error: {term_lines(e)}", file=sys.stderr)
         return EXIT_CHECK
     except KeyboardInterrupt:
         return 130

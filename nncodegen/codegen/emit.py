@@ -18,24 +18,24 @@ from typing import Dict, List, Optional
 import jinja2
 import numpy as np
 
-from .. import __version__
+from ..version import __version__
 from ..ir.formats import QFormat, storage_shape
 from ..ir.graph import Graph, GraphError
 from ..lower.lower import lower
 from ..lower.params import c_array, to_c
-from ..lower.program import Buf, Const, Param, Program, Scalar
+from ..lower.program import Buf, Const, Param, Program, Scalar, Scratch
 from ..paths import include_dir, kernels_dir, model_templates_dir, targets_dir, toolchains_dir
 from .report import build_report, write_report_md
+from .sanitize import CText, Namer, c_ident, c_template_env
 from .targets import target_info
 
 MANIFEST = "nncodegen.json"
+MODEL_NAME_LIMIT = 40  # the model's C name prefixes every identifier of its API (NAME_run_arena...)
 
 
 def c_identifier(s: str) -> str:
-    s = re.sub(r"[^0-9A-Za-z_]", "_", s)
-    if not s or s[0].isdigit():
-        s = "m_" + s
-    return s
+    """A C identifier from any string (sanitize.c_ident: model strings are untrusted)."""
+    return c_ident(s)
 
 
 def kernel_index() -> Dict[str, str]:
@@ -48,23 +48,46 @@ def kernel_index() -> Dict[str, str]:
 
 
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(model_templates_dir())),
-                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                              trim_blocks=False, lstrip_blocks=False)
+    """The C templates' environment: a value that is neither a number, sanitized text (CText) nor a plain
+    token raises, so a model string cannot reach the C unescaped (see sanitize.py)."""
+    return c_template_env(jinja2.FileSystemLoader(str(model_templates_dir())))
 
 
-class _Names:
-    def __init__(self):
-        self.used = set()
+def _identifiers(paths) -> set:
+    """Every identifier-like word of some C files (the runtime headers a model includes)."""
+    words = set()
+    for p in paths:
+        code = re.sub(r"/\*.*?\*/|//[^\n]*", " ", Path(p).read_text(), flags=re.S)
+        words.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", code))
+    return words
 
-    def get(self, base: str) -> str:
-        base = c_identifier(base)
-        name, i = base, 1
-        while name in self.used:
-            i += 1
-            name = f"{base}_{i}"
-        self.used.add(name)
-        return name
+
+def _model_suffixes() -> set:
+    """The suffixes of NAME_xxx identifiers the model templates and format macros define."""
+    suf = {"INPUT_FRAC", "OUTPUT_FRAC", "INPUT_ZERO_POINT", "OUTPUT_ZERO_POINT", "INPUT_SCALE",
+           "OUTPUT_SCALE", "INPUT_AFFINE", "OUTPUT_AFFINE", "INPUT_IS_FLOAT", "OUTPUT_IS_FLOAT"}
+    for t in model_templates_dir().glob("*.j2"):
+        suf.update(re.findall(r"\{\{ name \}\}_([A-Za-z0-9_]+)", t.read_text()))
+    return suf
+
+
+def model_c_name(name: str, runtime_words: set) -> str:
+    """The model's C name: ``name`` as an identifier of at most MODEL_NAME_LIMIT characters, with ``_model``
+    added if one of the identifiers derived from it (NAME_run, NAME_INPUT_LEN, the NAME_H guard...) is
+    already a runtime identifier."""
+    n = c_ident(name, limit=MODEL_NAME_LIMIT)
+    # NAME.c / NAME.h must not shadow a runtime file (-I OUTDIR comes first) or main.c, nor NAME be a
+    # target name CMake reserves
+    taken = {p.stem for d in (kernels_dir(), include_dir()) for p in d.iterdir()} | {"main"} | _CMAKE_RESERVED
+    while (n in taken or any(f"{n}_{s}" in runtime_words for s in _model_suffixes())
+           or f"{n.upper()}_H" in runtime_words):
+        n = c_ident(n + "_model")
+    return n
+
+
+_CMAKE_RESERVED = {"all", "clean", "help", "install", "package", "package_source", "preinstall", "test",
+                   "edit_cache", "rebuild_cache", "list_install_components", "install_local", "install_strip",
+                   "ALL_BUILD", "ZERO_CHECK", "RUN_TESTS", "INSTALL", "PACKAGE"}
 
 
 def _const_ctype(graph: Graph, c: Const) -> str:
@@ -85,13 +108,18 @@ def render_program(graph: Graph, prog: Program, name: str, source: str, target: 
                    sample: Optional[np.ndarray] = None) -> Dict[str, str]:
     tin, tout = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
     quant = tin.fmt.kind != "float"
+    name = c_ident(name)
     idx = kernel_index()
     missing = [k for k in prog.kernels_used if k not in idx]
     if missing:
         raise GraphError(f"no C kernel for {', '.join(missing)} in templates_c/kernels")
-    names = _Names()
-    for kw in ("input", "output", "a", "arena"):
-        names.used.add(kw)
+    # local and file-scope names: distinct from each other, from the runtime's identifiers and macros,
+    # and from the model's own NAME_xxx identifiers
+    names = Namer(("input", "output", "a", "arena"))
+    for w in sorted(_identifiers(runtime_files(sorted({idx[k] for k in prog.kernels_used})))):
+        names.reserve(w)
+    for suffix in _model_suffixes():
+        names.reserve(f"{name}_{suffix}")
     # activation buffers
     var: Dict[str, str] = {}
     buffers = []
@@ -101,11 +129,11 @@ def render_program(graph: Graph, prog: Program, name: str, source: str, target: 
         b = prog.buffers[t]
         ct = graph.tensors[t].fmt.ctype
         if b.where == "input":
-            buffers.append({"var": v, "decl": f"const {ct} *const {v} = (const {ct} *)(const void *)input;"})
+            buffers.append({"var": v, "decl": CText(f"const {ct} *const {v} = (const {ct} *)(const void *)input;")})
         elif b.where == "output":
-            buffers.append({"var": v, "decl": f"{ct} *const {v} = ({ct} *)(void *)output;"})
+            buffers.append({"var": v, "decl": CText(f"{ct} *const {v} = ({ct} *)(void *)output;")})
         else:
-            buffers.append({"var": v, "decl": f"{ct} *const {v} = ({ct} *)(void *)(a + {b.offset});"})
+            buffers.append({"var": v, "decl": CText(f"{ct} *const {v} = ({ct} *)(void *)(a + {b.offset});")})
     # constants
     const_name: Dict[tuple, str] = {}
     const_decls: List[str] = []
@@ -115,7 +143,7 @@ def render_program(graph: Graph, prog: Program, name: str, source: str, target: 
         if key not in const_name:
             n = names.get("c_" + c.tensor)
             const_name[key] = n
-            const_decls.append(c_array(_const_ctype(graph, c), n, _const_values(graph, c)))
+            const_decls.append(CText(c_array(_const_ctype(graph, c), n, _const_values(graph, c))))
         return const_name[key]
 
     layers = []
@@ -131,8 +159,8 @@ def render_program(graph: Graph, prog: Program, name: str, source: str, target: 
                 if isinstance(a, Param):
                     pname = names.get(f"{prefix}_{type(a.value).__name__.lower()}{j if j else ''}")
                     d, init = to_c(a.value, pname)
-                    decls += d
-                    decls.append(f"static const {a.value.CTYPE} {pname} = {init};")
+                    decls += [CText(x) for x in d]
+                    decls.append(CText(f"static const {a.value.CTYPE} {pname} = {init};"))
                     rendered.append("&" + pname)
                 elif isinstance(a, Scalar):
                     rendered.append(f"{float(a.value)!r}f" if a.ctype == "float" else str(int(a.value)))
@@ -140,11 +168,13 @@ def render_program(graph: Graph, prog: Program, name: str, source: str, target: 
                     rendered.append(var[a.tensor])
                 elif isinstance(a, Const):
                     rendered.append(const_ref(a))
+                elif isinstance(a, Scratch):  # work memory the planner placed in the arena
+                    rendered.append(f"({a.ctype} *)(void *)(a + {int(a.offset)})" if a.nbytes else "0")
                 elif a is None:
                     rendered.append("0")
                 else:
                     raise TypeError(f"unknown kernel argument {a!r}")
-            lines.append(f"{c.kernel}({', '.join(rendered)});")
+            lines.append(CText(f"{c.kernel}({', '.join(rendered)});"))
         out = node.outputs[0]
         layers.append({"index": i, "comment": _layer_comment(graph, node), "decls": decls, "calls": lines,
                        "out_var": var[out], "out_bytes": prog.buffers[out].nbytes})
@@ -155,21 +185,22 @@ def render_program(graph: Graph, prog: Program, name: str, source: str, target: 
     ti = target_info(target)
     ctx = dict(name=name, version=__version__, source=source, quant=quant, ctype=tin.fmt.ctype,
                out_ctype=tout.fmt.ctype, out_quant=tout.fmt.kind != "float",
-               guard=c_identifier(name).upper() + "_H", in_len=tin.size, out_len=tout.size,
+               guard=CText(c_ident(name).upper() + "_H"), in_len=tin.size, out_len=tout.size,
                arena=prog.arena_bytes, arena_lb=prog.arena_lower_bound, n_layers=len(graph.nodes),
                arena_words=max(1, (prog.arena_bytes + 7) // 8),
                in_desc=f"{tin.shape} {tin.fmt}", out_desc=f"{tout.shape} {tout.fmt}",
-               format_macros=format_macros(name, "INPUT", tin.fmt) + format_macros(name, "OUTPUT", tout.fmt),
+               format_macros=[CText(m) for m in format_macros(name, "INPUT", tin.fmt) +
+                              format_macros(name, "OUTPUT", tout.fmt)],
                scheme=graph.meta.get("quantization", {}).get("scheme", "float32") if quant else "float32",
                weight_bytes=sum(_nbytes(graph, t) for t in _weight_tensors(graph)),
                headers=headers, const_decls=const_decls, layers=layers, buffers=buffers,
-               target_flags=list(ti.flags), target=target, target_proc=ti.processor,
+               target_flags=[CText(f) for f in ti.flags], target=target, target_proc=CText(ti.processor),
                needs_libm=any(k.endswith("_f32") for k in prog.kernels_used))
     env = _env()
     if sample is None:
         sample = np.zeros(tin.size, dtype=np.float32)
     svals = [str(int(v)) if quant else f"{float(v)!r}f" for v in np.asarray(sample).ravel()]
-    ctx["sample"] = "\n".join("    " + ", ".join(svals[k:k + 16]) + "," for k in range(0, len(svals), 16))
+    ctx["sample"] = CText("\n".join("    " + ", ".join(svals[k:k + 16]) + "," for k in range(0, len(svals), 16)))
     return {"model.h": env.get_template("model.h.j2").render(**ctx),
             "model.c": env.get_template("model.c.j2").render(**ctx),
             "main.c": env.get_template("main.c.j2").render(**ctx),
@@ -267,12 +298,39 @@ def copy_target_support(outdir: Path) -> None:
             shutil.copyfile(f, dst / f.name)
 
 
+def _install_dir(tmp: Path, outdir: Path) -> None:
+    """Put the finished directory ``tmp`` at ``outdir`` by renames only: ``outdir`` is at every moment
+    absent or one complete output, also when several compiles write it at once (the last one wins).
+    An existing ``outdir`` is first renamed to a hidden sibling, then deleted."""
+    trash = []
+    try:
+        for _ in range(1000):
+            try:
+                os.rename(tmp, outdir)  # fails while outdir exists (a non-empty directory, or a file)
+                return
+            except OSError:
+                if not os.path.lexists(outdir):
+                    continue
+                old = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.old.", dir=str(outdir.parent)))
+                try:
+                    os.rename(outdir, old / "d")
+                except FileNotFoundError:  # another compile moved it first
+                    pass
+                trash.append(old)
+        raise OSError(f"{outdir}: could not replace it (other processes keep writing it)")
+    finally:
+        for old in trash:
+            shutil.rmtree(old, ignore_errors=True)
+
+
 def generate(graph: Graph, outdir, name: Optional[str] = None, target: str = "generic", source: str = "",
              sample: Optional[np.ndarray] = None) -> Path:
     outdir = Path(outdir)
-    name = c_identifier(name or graph.name)
     target_info(target)  # validates the name
     prog = lower(graph, target)
+    idx = kernel_index()
+    name = CText(model_c_name(name or graph.name, _identifiers(runtime_files(
+        sorted({idx[k] for k in prog.kernels_used if k in idx})))))
     files = render_program(graph, prog, name, source or graph.name, target, sample)
     ctx = files["_ctx"]
     outdir.parent.mkdir(parents=True, exist_ok=True)
@@ -310,9 +368,7 @@ def generate(graph: Graph, outdir, name: Optional[str] = None, target: str = "ge
                         **_stored_shape(graph, n.outputs[0])} for i, n in enumerate(graph.nodes)],
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2))
-        if outdir.exists():
-            shutil.rmtree(outdir)
-        os.replace(tmp, outdir)
+        _install_dir(tmp, outdir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -23,6 +23,8 @@ from typing import Optional, Tuple, Union
 
 import numpy as np
 
+from .bits import pack_bits, unpack_bits
+
 
 @dataclass(frozen=True)
 class Float32:
@@ -338,14 +340,12 @@ class BinaryFormat:
 
     def quantize(self, x: np.ndarray) -> np.ndarray:
         """Pack real values: x >= 0 -> +1 (bit 0), x < 0 -> -1 (bit 1)."""
-        from ..ref.bits import pack_bits
         x = np.asarray(x)
         return pack_bits(x < 0, self.run(x.shape))
 
     def dequantize(self, q: np.ndarray, shape=None) -> np.ndarray:
         if shape is None:
             raise ValueError("unpacking binary words needs the logical shape")
-        from ..ref.bits import unpack_bits
         b = unpack_bits(q, shape, self.run(shape))
         return np.where(b, -1.0, 1.0).astype(np.float32)
 

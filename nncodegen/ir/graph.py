@@ -143,6 +143,9 @@ class Graph:
         return "\n".join(lines)
 
     # ---- persistence ----------------------------------------------------
+    # the writer is set by ir/serialize.py (which depends on this module, not the other way round)
+    _writer = None
+
     def save(self, path) -> None:
-        from .serialize import save_graph
-        save_graph(self, path)
+        """Write the graph as a native ``.nnc`` file (ir/serialize.py)."""
+        Graph._writer(self, path)

@@ -201,6 +201,17 @@ def _transpose(node, s):
     return [tuple(s[0][p] for p in perm)]
 
 
+@_op("mean", (1, 1), {"axes": (), "keepdims": True})
+def _mean(node, s):
+    r = len(s[0])
+    axes = node.attrs["axes"]
+    _need(len(axes) > 0 and all(-r <= a < r for a in axes), node, f"axes {axes} do not fit rank {r}")
+    red = {a % r for a in axes}
+    if node.attrs["keepdims"]:
+        return [tuple(1 if k in red else d for k, d in enumerate(s[0]))]
+    return [tuple(d for k, d in enumerate(s[0]) if k not in red)]
+
+
 @_op("channel_shuffle", (1, 1), {"groups": 1})
 def _shuffle(node, s):
     _need(s[0][-1] % node.attrs["groups"] == 0, node, "channels not divisible by groups")
@@ -253,5 +264,3 @@ def fused_act_bounds(attrs: dict) -> Tuple[float, float]:
 def weighted_ops() -> Sequence[str]:
     return ("conv2d", "conv_transpose2d", "dense")
 
-
-from . import ops_bin  # noqa: E402,F401  (binary ops register themselves)

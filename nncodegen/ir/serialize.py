@@ -10,6 +10,7 @@ import zipfile
 import numpy as np
 
 from .formats import format_from_json
+from .checker import check_graph
 from .graph import Graph, GraphError, Node, Tensor
 
 NNC_VERSION = 1
@@ -51,11 +52,22 @@ def save_graph(graph: Graph, path) -> None:
            "meta": _jsonable(graph.meta), "tensors": tensors,
            "nodes": [{"name": n.name, "op": n.op, "inputs": n.inputs, "outputs": n.outputs,
                       "attrs": _jsonable(n.attrs)} for n in graph.nodes]}
+    # zip entries with a fixed date: the same graph gives the same bytes (reproducible output directories)
     buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as za:
+        for k, a in arrays.items():
+            with za.open(_zinfo(k + ".npy"), "w", force_zip64=True) as f:
+                np.lib.format.write_array(f, np.asanyarray(a), allow_pickle=False)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("graph.json", json.dumps(doc, indent=1))
-        z.writestr("arrays.npz", buf.getvalue())
+        z.writestr(_zinfo("graph.json"), json.dumps(doc, indent=1))
+        z.writestr(_zinfo("arrays.npz"), buf.getvalue())
+
+
+def _zinfo(name: str) -> zipfile.ZipInfo:
+    zi = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    zi.compress_type = zipfile.ZIP_DEFLATED
+    zi.external_attr = 0o644 << 16
+    return zi
 
 
 def load_graph(path) -> Graph:
@@ -80,5 +92,7 @@ def load_graph(path) -> Graph:
     for d in doc["nodes"]:
         g.nodes.append(Node(d["name"], d["op"], d["inputs"], d["outputs"],
                             {k: _tuplify(v) for k, v in d["attrs"].items()}))
-    from .checker import check_graph
     return check_graph(g, "loading " + str(path))
+
+
+Graph._writer = save_graph   # Graph.save writes through this module

@@ -220,7 +220,28 @@ def resize_source_coords(in_size: int, out_size: int, coord: str, scale: float =
     raise ValueError(f"coordinate_transformation_mode {coord!r}")
 
 
+TFLITE_NEAREST = {"tflite_asymmetric": (False, False), "tflite_align_corners": (True, False),
+                  "tflite_half_pixel": (False, True), "tflite_align_corners_half_pixel": (True, True)}
+
+
+def tflite_nearest_index(in_size: int, out_size: int, align_corners: bool, half_pixel: bool) -> np.ndarray:
+    """TFLite's RESIZE_NEAREST_NEIGHBOR source index (reference_ops GetNearestNeighbor), in float32 as TFLite
+    computes it: scale = (in - 1) / (out - 1) (align_corners, out > 1) or in / out; v = (o + offset) * scale
+    with offset 0.5 for half_pixel_centers; round half away from zero (align_corners) or floor; at most
+    in - 1 (and at least 0 with half_pixel_centers)."""
+    f = np.float32
+    scale = f(f(in_size - 1) / f(out_size - 1)) if align_corners and out_size > 1 else f(f(in_size) / f(out_size))
+    o = np.arange(out_size).astype(np.float32)
+    v = ((o + f(0.5 if half_pixel else 0.0)).astype(np.float32) * scale).astype(np.float32)
+    v = v.astype(np.float64)  # exact: std::round of a float, without float32's rounding of v + 0.5
+    i = np.sign(v) * np.floor(np.abs(v) + 0.5) if align_corners else np.floor(v)
+    i = np.minimum(i.astype(np.int64), in_size - 1)
+    return np.maximum(i, 0) if half_pixel else i
+
+
 def resize_nearest_index(in_size, out_size, coord, nearest_mode, scale=0.0) -> np.ndarray:
+    if coord in TFLITE_NEAREST:
+        return tflite_nearest_index(in_size, out_size, *TFLITE_NEAREST[coord])
     c = resize_source_coords(in_size, out_size, coord, scale)
     if nearest_mode == "floor":
         i = np.floor(c)
@@ -266,6 +287,10 @@ def transpose(attrs, x):
     return np.transpose(x, attrs["perm"])
 
 
+def mean(attrs, x):
+    return x.astype(np.float64).mean(axis=tuple(a % x.ndim for a in attrs["axes"]), keepdims=bool(attrs["keepdims"]))
+
+
 def format_change(attrs, x):
     """quantize / dequantize / requantize: the identity on real values."""
     return x
@@ -284,8 +309,6 @@ FLOAT_OPS: Dict[str, Callable] = {
     "sigmoid": sigmoid, "tanh": tanh, "hard_sigmoid": hard_sigmoid, "hard_swish": hard_swish, "prelu": prelu,
     "softmax": softmax, "pad": pad, "resize": resize, "reshape": reshape, "transpose": transpose,
     "channel_shuffle": channel_shuffle, "quantize": format_change, "dequantize": format_change,
-    "requantize": format_change, "log_softmax": log_softmax,
+    "requantize": format_change, "log_softmax": log_softmax, "mean": mean,
 }
 
-
-from . import float_ops_bin  # noqa: E402,F401  (binary ops register themselves)
