@@ -16,7 +16,7 @@ from nncodegen.harness.cbuild import build_cffi
 from nncodegen.harness.cdefs import cdef_from_headers
 from nncodegen.ir.ops import conv_out_size
 from nncodegen.lower.params import (ActTflS8, Broadcast, ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LogSoftmaxTflS8,
-                                    LutS8, Pad, PoolOrtS8, PoolS8, PreluS8, QuantS8, RequantS8, Resize, SoftmaxOrtS8,
+                                    LutS8, MeanS8, Pad, PoolOrtS8, PoolS8, PreluS8, QuantS8, RequantS8, Resize, SoftmaxOrtS8,
                                     SoftmaxS8, SoftmaxTflS8, to_cffi)
 from nncodegen.lower.lower_s8 import ort_add_table, ort_softmax_table
 from nncodegen.ref import sf32
@@ -1188,3 +1188,42 @@ def test_softmax_ort_s8(clib, data):
     ref = float_ops.softmax({"axis": -1}, s_in * x.astype(np.float64))
     q = np.clip(np.rint(ref / float(s_out)) + zo, -128, 127)
     assert np.abs(q - want.astype(np.float64)).max() <= 2
+
+
+# ---------------------------------------------------------------- mean (TFLite MEAN)
+
+@settings(max_examples=120, **CFG)
+@given(data=st.data())
+def test_mean_s8(clib, data):
+    """mean_s8 over random rank-4 shapes, random non-empty sets of axes, zero points, scale ratios (equal
+    formats included) and both roundings: C equals the twin bit for bit."""
+    shape = tuple(data.draw(st.lists(st.integers(1, 9), min_size=4, max_size=4), label="shape"))
+    red = tuple(data.draw(st.lists(st.integers(0, 1), min_size=4, max_size=4).filter(any), label="reduce"))
+    x = draw_s8(data, shape, "x")
+    zi = draw_zp(data, "zi")
+    equal = data.draw(st.booleans(), label="same format")
+    zo = zi if equal else draw_zp(data, "zo")
+    s_in = float(np.float32(data.draw(st.floats(1e-7, 1.0), label="s_in")))
+    s_out = s_in if equal else float(np.float32(s_in * 2.0 ** data.draw(st.floats(-8, 6), label="log2 ratio")))
+    rounding = draw_rounding(data)
+    count = int(np.prod([d for d, r in zip(shape, red) if r]))
+    m, s = af.tflite_mean_params(s_in, s_out, count, rounding)
+    lo, hi = draw_bounds(data, zo)
+    p = MeanS8(shape, red, -zi, m, s, zo, lo, hi, rounding)
+    want = ks.mean_s8(p, x)
+    y = garbage(want.shape)
+    clib.call("mean_s8", clib.s(p), clib.p(x), clib.p(y))
+    assert_same(y, want, f"mean_s8 {p}")
+    # the twin's meaning: the mean of the real values, requantized (within one LSB of rounding)
+    real = (x.astype(np.float64) - zi).mean(axis=tuple(k for k in range(4) if red[k]), keepdims=True) * s_in
+    q = np.clip(np.round(real / s_out) + zo, lo, hi)
+    assert np.abs(want.astype(np.int64) - q).max() <= 1
+
+
+def test_mean_params_fold_the_count():
+    """TFLite's folding of 1 / count: shift = min(floor(log2 count), 32, 31 + shift)."""
+    m, s = af.quantize_multiplier(1.0)
+    assert af.tflite_mean_params(0.5, 0.5, 49) == (((m << 5) // 49), s - 5)
+    assert af.tflite_mean_params(0.5, 0.5, 1) == (m, s)
+    assert af.quantize_multiplier(2.0 ** -30)[1] == -29
+    assert af.tflite_mean_params(2.0 ** -30, 1.0, 1024)[1] == -31  # k clamped at 31 + shift = 2

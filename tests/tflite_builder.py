@@ -191,6 +191,51 @@ class TfliteBuilder:
         self.op(s.BuiltinOperator.RESHAPE, [x, st], [y], s.BuiltinOptions.ReshapeOptions, o, 1)
         return y
 
+    def mean(self, x, axes, keep_dims, out_scale, out_zp):
+        s = self.s
+        xs = self.shape(x)
+        axes = [int(a) for a in axes]
+        red = {a % len(xs) for a in axes}
+        shape = [1 if k in red else d for k, d in enumerate(xs)] if keep_dims else \
+            [d for k, d in enumerate(xs) if k not in red]
+        at = self.tensor((len(axes),), s.TensorType.INT32, data=np.asarray(axes, np.int32))
+        y = self.act(shape, out_scale, out_zp)
+        o = s.ReducerOptionsT()
+        o.keepDims = bool(keep_dims)
+        self.op(s.BuiltinOperator.MEAN, [x, at], [y], s.BuiltinOptions.ReducerOptions, o, 2)
+        return y
+
+    def mul(self, a, b, out_scale, out_zp, act="none"):
+        s = self.s
+        y = self.act(np.broadcast_shapes(self.shape(a), self.shape(b)), out_scale, out_zp)
+        o = s.MulOptionsT()
+        o.fusedActivationFunction = ACT[act]
+        self.op(s.BuiltinOperator.MUL, [a, b], [y], s.BuiltinOptions.MulOptions, o, 2)
+        return y
+
+    def const_s8(self, data, scale, zp):
+        return self.tensor(np.shape(data), self.s.TensorType.INT8, scale, zp, data=np.asarray(data, np.int8))
+
+    def transpose(self, x, perm):
+        s = self.s
+        q = self.tensors[x].quantization
+        pt = self.tensor((len(perm),), s.TensorType.INT32, data=np.asarray(perm, np.int32))
+        y = self.act([self.shape(x)[p] for p in perm], q.scale[0], q.zeroPoint[0])
+        self.op(s.BuiltinOperator.TRANSPOSE, [x, pt], [y], s.BuiltinOptions.TransposeOptions, s.TransposeOptionsT(), 2)
+        return y
+
+    def resize_nearest(self, x, size, align_corners=False, half_pixel_centers=False):
+        s = self.s
+        q = self.tensors[x].quantization
+        st = self.tensor((2,), s.TensorType.INT32, data=np.asarray(size, np.int32))
+        xs = self.shape(x)
+        y = self.act((xs[0], size[0], size[1], xs[3]), q.scale[0], q.zeroPoint[0])
+        o = s.ResizeNearestNeighborOptionsT()
+        o.alignCorners, o.halfPixelCenters = bool(align_corners), bool(half_pixel_centers)
+        self.op(s.BuiltinOperator.RESIZE_NEAREST_NEIGHBOR, [x, st], [y], s.BuiltinOptions.ResizeNearestNeighborOptions,
+                o, 3)
+        return y
+
     def finish(self, *outputs) -> bytes:
         import flatbuffers
         s = self.s

@@ -30,7 +30,8 @@ from ..ir.ops import fused_act_bounds
 from ..ref import affine as af
 from ..ref import float_ops, sf32
 from .lower import broadcast_params, transpose_params
-from .params import (ActTflS8, ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LogSoftmaxTflS8, LutS8, Pad, PoolOrtS8,
+from .params import (ActTflS8, ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LogSoftmaxTflS8, LutS8, MeanS8, Pad,
+                     PoolOrtS8,
                      PoolS8, PreluS8, QuantS8, RequantS8, Resize, SoftmaxOrtS8, SoftmaxS8, SoftmaxTflS8)
 from .program import Buf, Call, Const, Param, Scalar
 
@@ -433,6 +434,29 @@ def lower_pool(ctx, node: Node) -> List[Call]:
     return [Call(node.name, node.op, "global_avgpool_s8", [Param(g), Param(p), Buf(x), Buf(y)], y)]
 
 
+def lower_mean(ctx, node: Node) -> List[Call]:
+    """TFLite's int8 MEAN (mean_s8): an int32 sum over the reduced axes and one fixed-point multiplier,
+    s_in / s_out with 1 / count folded in as TFLite's QuantizedMeanOrSum folds it."""
+    x, y = node.inputs[0], node.outputs[0]
+    fi, fo = _act(ctx, node, x), _act(ctx, node, y)
+    xs = _shape(ctx, x)
+    if len(xs) > 4:
+        _fail(node, f"rank {len(xs)} > 4")
+    red = {a % len(xs) for a in node.attrs["axes"]}
+    count = int(np.prod([xs[a] for a in red], dtype=np.int64))
+    if 256 * count >= ACC32:
+        _fail(node, f"a mean over {count} values could overflow the int32 sum")
+    r = _integer_rounding(ctx.g)
+    try:
+        m, s = af.tflite_mean_params(fi.scale, fo.scale, count, r)
+    except ValueError as e:
+        _fail(node, str(e))
+    pad = 4 - len(xs)
+    p = MeanS8(_fill4(xs), tuple([0] * pad + [int(k in red) for k in range(len(xs))]), -fi.zero_point, m, s,
+               fo.zero_point, -128, 127, r)
+    return [Call(node.name, node.op, "mean_s8", [Param(p), Buf(x), Buf(y)], y)]
+
+
 def _lower_avgpool_ort(ctx, node: Node, g: ConvGeom) -> List[Call]:
     """QLinearAveragePool as onnxruntime computes it: dequantized inputs summed in float32 in window
     order, divided by the count, by the output scale, plus the zero point, rounded to even.  A window
@@ -542,7 +566,7 @@ LOWER_S8: Dict[str, Callable] = {
     "log_softmax": lower_log_softmax,
     "concat": lower_concat, "maxpool": lower_pool, "avgpool": lower_pool, "global_avgpool": lower_pool,
     "global_maxpool": lower_pool, "pad": lower_pad, "resize": lower_resize, "transpose": lower_transpose,
-    "channel_shuffle": lower_transpose, "reshape": lower_reshape,
+    "channel_shuffle": lower_transpose, "reshape": lower_reshape, "mean": lower_mean,
 }
 SAME_FORMAT_OPS = ("maxpool", "global_maxpool", "avgpool", "pad", "resize", "transpose", "channel_shuffle",
                    "reshape")

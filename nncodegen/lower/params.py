@@ -439,6 +439,20 @@ class ActTflS8:
 
 
 @dataclass(frozen=True)
+class MeanS8:
+    CTYPE = "nnc_mean_s8"
+    in_shape: Tuple[int, ...] = arr(4)
+    reduce: Tuple[int, ...] = arr(4)
+    input_offset: int = 0
+    multiplier: int = 0
+    shift: int = 0
+    output_offset: int = 0
+    out_min: int = -128
+    out_max: int = 127
+    rounding: int = 0
+
+
+@dataclass(frozen=True)
 class PreluS8:
     CTYPE = "nnc_prelu_s8"
     outer: int

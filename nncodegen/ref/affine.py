@@ -401,3 +401,16 @@ def tflite_act_params(input_scale: float) -> Tuple[int, int, int]:
         raise ValueError(f"logistic / tanh input scale {input_scale} outside TFLite's range [2^-28, 16)")
     radius = (((1 << ib) - 1) << (31 - ib)) >> left_shift
     return int(multiplier), int(left_shift), int(radius)
+
+
+def tflite_mean_params(input_scale: float, output_scale: float, count: int,
+                       rounding: int = ROUND_DOUBLE) -> Tuple[int, int]:
+    """TFLite's int8 MEAN multiplier and shift (TFLite Micro's PrepareMeanOrSum, then
+    reference_ops::QuantizedMeanOrSum): QuantizeMultiplier(double(s_in) / double(s_out)), then 1 / count
+    folded in: k = min(floor(log2 count), 32, 31 + shift), multiplier = (multiplier << k) // count
+    (int64, truncated), shift -= k."""
+    m, s = quantize_multiplier(float(f32(input_scale)) / float(f32(output_scale)), rounding)
+    if count < 1:
+        raise ValueError(f"mean over {count} values")
+    k = min(int(count).bit_length() - 1, 32, 31 + s)
+    return int((m << k) // count), int(s - k)

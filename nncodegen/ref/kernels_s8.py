@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..lower.params import (ActTflS8, ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LogSoftmaxTflS8, LutS8, Pad,
+from ..lower.params import (ActTflS8, ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LogSoftmaxTflS8, LutS8, MeanS8, Pad,
                             PoolOrtS8, PoolS8, PreluS8, QuantS8, RequantS8, Resize, SoftmaxOrtS8, SoftmaxS8,
                             SoftmaxTflS8)
 from . import affine as af
@@ -182,6 +182,21 @@ def global_avgpool_s8(g: ConvGeom, p: GavgS8, x) -> np.ndarray:
     s = x.sum(axis=(1, 2), keepdims=True)
     if g.in_h * g.in_w * 255 >= ACC32_LIMIT:
         raise OverflowError("global_avgpool_s8: the int32 sum may overflow")
+    v = af.mbqm(s, p.multiplier, p.shift, p.rounding) + p.output_offset
+    return np.clip(v, p.out_min, p.out_max).astype(S8)
+
+
+def mean_s8(p: MeanS8, x) -> np.ndarray:
+    """TFLite's int8 MEAN over the axes with reduce[k] != 0 of a rank-4 tensor (see nnc_mean_s8):
+    sat(mbqm(sum + count * input_offset, multiplier, shift) + output_offset); the kept axes' values in
+    row-major order."""
+    _bounds(p.out_min, p.out_max)
+    shape = tuple(int(d) for d in p.in_shape)
+    axes = tuple(k for k in range(4) if p.reduce[k])
+    count = int(np.prod([shape[k] for k in axes], dtype=np.int64))
+    if min(shape) < 1 or 256 * count >= ACC32_LIMIT:
+        raise ValueError(f"mean_s8: shape {shape} over axes {axes}: empty, or the int32 sum may overflow")
+    s = _arr(x, S8, shape).astype(np.int64).sum(axis=axes, keepdims=True) + count * p.input_offset
     v = af.mbqm(s, p.multiplier, p.shift, p.rounding) + p.output_offset
     return np.clip(v, p.out_min, p.out_max).astype(S8)
 
@@ -437,4 +452,4 @@ def convert_s8_u8(n: int, x) -> np.ndarray:
 
 
 KERNELS = ["conv2d_s8", "dense_s8", "pool_s8", "eltwise_s8", "lut_s8", "concat_s8", "softmax_s8", "prelu_s8",
-           "pad_s8", "resize_s8", "quant_s8", "act_tfl_s8"]
+           "pad_s8", "resize_s8", "quant_s8", "act_tfl_s8", "mean_s8"]

@@ -369,6 +369,25 @@ typedef struct {
     int32_t out_max;
 } nnc_act_tfl_s8;
 
+/* TFLite's int8 MEAN (reference_ops::QuantizedMeanOrSum, which TFLite Micro runs) over the axes k of a
+ * rank <= 4 tensor (shape left-filled with 1) with reduce[k] != 0; the output is the input's shape with
+ * those axes set to 1, in row-major order (keep_dims or not: the same values):
+ *   sum = sum of x over the reduced axes + count * input_offset          (count = their extents' product)
+ *   out = sat(nnc_mbqm(sum, multiplier, shift, rounding) + output_offset, out_min, out_max)
+ * multiplier / shift: QuantizeMultiplier(s_in / s_out) with 1 / count folded in as TFLite does
+ * (nncodegen/ref/affine.py tflite_mean_params).  Every partial sum is below 256 * count < 2^31 (checked). */
+typedef struct {
+    int32_t in_shape[4];
+    int32_t reduce[4];
+    int32_t input_offset;
+    int32_t multiplier;
+    int32_t shift;
+    int32_t output_offset;
+    int32_t out_min;
+    int32_t out_max;
+    int32_t rounding;
+} nnc_mean_s8;
+
 /* PReLU over [outer][channels] (TFLite):
  *   v = x + input_offset
  *   out = sat((v >= 0 ? nnc_mbqm(v, pos_multiplier, pos_shift)

@@ -79,7 +79,7 @@ class _Table:
 
 OPS = {0: "ADD", 1: "AVERAGE_POOL_2D", 2: "CONCATENATION", 3: "CONV_2D", 4: "DEPTHWISE_CONV_2D", 6: "DEQUANTIZE",
        9: "FULLY_CONNECTED", 14: "LOGISTIC", 17: "MAX_POOL_2D", 18: "MUL", 19: "RELU", 20: "RELU_N1_TO_1",
-       21: "RELU6", 22: "RESHAPE", 25: "SOFTMAX", 28: "TANH", 32: "CUSTOM", 34: "PAD", 39: "TRANSPOSE", 40: "MEAN",
+       21: "RELU6", 22: "RESHAPE", 25: "SOFTMAX", 26: "SPACE_TO_DEPTH", 28: "TANH", 32: "CUSTOM", 34: "PAD", 39: "TRANSPOSE", 40: "MEAN",
        41: "SUB", 43: "SQUEEZE", 50: "LOG_SOFTMAX", 60: "PADV2", 70: "EXPAND_DIMS", 97: "RESIZE_NEAREST_NEIGHBOR",
        98: "LEAKY_RELU", 114: "QUANTIZE", 117: "HARD_SWISH"}
 TYPES = {0: "float32", 1: "float16", 2: "int32", 3: "uint8", 4: "int64", 7: "int16", 9: "int8", 10: "float64"}

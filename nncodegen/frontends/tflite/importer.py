@@ -10,7 +10,7 @@ averages rounded half away from zero, the gemmlowp softmax), which is what TFLit
 reference op resolver compute; LOGISTIC and TANH are the gemmlowp fixed-point kernels TFLite Micro runs
 (LiteRT's int8 LOGISTIC / TANH use a float-built table instead, a few LSB apart on some values).
 
-The operators are handled by family, one module each (ops_conv, ops_elementwise, ops_shape); each module's
+The operators are handled by family, one module each (ops_conv, ops_elementwise, ops_reduce, ops_shape); each module's
 HANDLERS maps a TFLite operator name to ``handler(importer, op)``, and an operator is supported exactly
 when some module handles it.  The supported operators and their limits are listed in the modules'
 docstrings.  Anything else - custom operators (an Ethos-U ``ethos-u`` op, say), int16 activations, float
@@ -26,14 +26,14 @@ import numpy as np
 from ...ir.checker import check_graph
 from ...ir.formats import AffineFormat, FLOAT32
 from ...ir.graph import Graph, GraphError, Node, Tensor
-from . import ops_conv, ops_elementwise, ops_shape
+from . import ops_conv, ops_elementwise, ops_reduce, ops_shape
 from .flatbuf import ACTS, TflOp, TflTensor, read_model
 
-HANDLERS: Dict[str, Callable] = {**ops_conv.HANDLERS, **ops_elementwise.HANDLERS, **ops_shape.HANDLERS}
+HANDLERS: Dict[str, Callable] = {**ops_conv.HANDLERS, **ops_elementwise.HANDLERS, **ops_reduce.HANDLERS,
+                                 **ops_shape.HANDLERS}
 SUPPORTED = frozenset(HANDLERS)
 FLOAT_TAIL = ("SOFTMAX", "LOG_SOFTMAX", "RESHAPE")  # ops that may run in float32 after a DEQUANTIZE
-WHY = {"MEAN": "no kernel for TFLite's int8 mean yet",
-       "CUSTOM": "custom operator (compiled for an accelerator or a runtime extension)"}
+WHY = {"CUSTOM": "custom operator (compiled for an accelerator or a runtime extension)"}
 
 
 def _label(op: TflOp, tensors: List[TflTensor]) -> str:
@@ -64,10 +64,12 @@ class Importer:
                 bad.append(f"{_label(op, self.tensors)}" + (f": {WHY[op.code]}" if op.code in WHY else ""))
         if bad:
             raise GraphError(f"{self.src}: {len(bad)} unsupported TFLite operator(s):\n  " + "\n  ".join(bad))
-        if len(self.inputs) != 1 or len(self.outputs) != 1:
+        joinable = len(self.outputs) > 1 and all(self.tensors[i].type == "float32" for i in self.outputs)
+        if len(self.inputs) != 1 or (len(self.outputs) != 1 and not joinable):
             names = ", ".join(repr(self.tensors[i].name) for i in self.inputs)
             raise GraphError(f"{self.src}: {len(self.inputs)} inputs ({names}) and {len(self.outputs)} outputs: "
-                             "nncodegen compiles models with one input and one output")
+                             "nncodegen compiles models with one input and one output (several float32 "
+                             "outputs are joined into one)")
         for op in self.ops:
             for i in op.inputs + op.outputs:
                 t = self.tensors[i] if i >= 0 else None
@@ -141,6 +143,29 @@ class Importer:
             p.append((total // 2, total - total // 2))
         return (p[0][0], p[1][0], p[0][1], p[1][1])
 
+    def join_outputs(self) -> str:
+        """Several float32 outputs (after DEQUANTIZE) become one: each flattened to (1, size), concatenated
+        in the model's output order (exact: float copies).  graph.meta["outputs"] lists each output's
+        name, shape and offset in the joined row, to split CModel.run's result again."""
+        g, parts, meta, off = self.g, [], [], 0
+        for k, i in enumerate(self.outputs):
+            t = self.tensors[i]
+            n = int(np.prod(t.shape, dtype=np.int64))
+            if not t.shape or t.shape[0] != 1:
+                raise GraphError(f"{self.src}: output {t.name!r} of shape {t.shape}: joined outputs need batch 1")
+            flat = g.unique_name(f"{t.name}_flat")
+            g.add_tensor(Tensor(flat, (1, n), FLOAT32))
+            g.add_node(Node(g.unique_name(f"output_{k}_flat"), "reshape", [self.act(i)], [flat], {"shape": (1, n)}))
+            parts.append(flat)
+            meta.append({"name": t.name, "shape": list(t.shape), "offset": off, "size": n})
+            off += n
+        y = g.unique_name("outputs_joined")
+        g.add_tensor(Tensor(y, (1, off), FLOAT32))
+        g.add_node(Node(g.unique_name("join_outputs"), "concat", parts, [y], {"axis": 1}))
+        g.meta["outputs"] = meta
+        self.float_layers.append(f"{len(parts)} float32 outputs joined into one row of {off} values")
+        return y
+
     def run(self) -> Graph:
         self.check()
         g = self.g
@@ -148,7 +173,7 @@ class Importer:
         g.inputs = [self.act(self.inputs[0])]
         for op in self.ops:
             HANDLERS[op.code](self, op)
-        g.outputs = [self.act(self.outputs[0])]
+        g.outputs = [self.act(self.outputs[0])] if len(self.outputs) == 1 else [self.join_outputs()]
         g.meta["source"] = "tflite"
         g.meta["input_type"] = t_in.type
         g.meta["quantization"] = {

@@ -1,4 +1,4 @@
-"""TFLite import, element-wise family: ADD, RELU / RELU6 / RELU_N1_TO_1 (input and output in one format),
+"""TFLite import, element-wise family: ADD, MUL (4-D broadcast), RELU / RELU6 / RELU_N1_TO_1 (input and output in one format),
 LOGISTIC / TANH (TFLite's fixed output formats 1/256, -128 and 1/128, 0; the gemmlowp fixed-point kernels),
 SOFTMAX (beta 1), LOG_SOFTMAX, QUANTIZE (int8 -> int8, or of the float model input: rounded half away
 from zero, as TFLite does), DEQUANTIZE; after a DEQUANTIZE, SOFTMAX / LOG_SOFTMAX may run in float32.
@@ -21,6 +21,15 @@ def _operands(imp, op, n: int = 2):
 def add(imp, op):
     act = op.options.scalar(0, "b") if op.options is not None else 0
     imp.node(op, "add", _operands(imp, op), op.outputs[0], **imp.act_attrs(act))
+
+
+def mul(imp, op):
+    """MUL of int8 tensors (4-D broadcast, fused activation; mul_s8, TFLite's one multiplier)."""
+    act = op.options.scalar(0, "b") if op.options is not None else 0
+    for i in op.inputs[:2]:
+        if len(imp.tensors[i].shape) > 4:
+            imp.fail(op, f"operand {imp.tensors[i].name!r} has rank > 4")
+    imp.node(op, "mul", _operands(imp, op), op.outputs[0], **imp.act_attrs(act))
 
 
 def relu(imp, op):
@@ -57,7 +66,7 @@ def dequantize(imp, op):
 
 
 HANDLERS = {
-    "ADD": add, "RELU": relu, "RELU6": relu, "RELU_N1_TO_1": relu, "LOGISTIC": logistic_tanh,
+    "ADD": add, "MUL": mul, "RELU": relu, "RELU6": relu, "RELU_N1_TO_1": relu, "LOGISTIC": logistic_tanh,
     "TANH": logistic_tanh, "SOFTMAX": softmax, "LOG_SOFTMAX": log_softmax, "QUANTIZE": quantize,
     "DEQUANTIZE": dequantize,
 }
