@@ -8,6 +8,7 @@ import numpy as np
 
 from ..ir.graph import Graph
 from ..lower.program import Program
+from .sanitize import md_cell
 
 
 def layer_macs(graph: Graph, node) -> int:
@@ -94,6 +95,13 @@ def build_report(graph: Graph, prog: Program, target: str = "generic") -> Dict:
         "quantization_policy": q.get("policy"),
         "rounding": q.get("rounding"),  # affine int8 requantization: "onnxruntime" / "single" / "double" (docs/INT8.md)
         "arena_bytes": int(prog.arena_bytes), "arena_lower_bound_bytes": int(prog.arena_lower_bound),
+        # arena_lower_bound_bytes: the largest set of tensors live at once when every convolution writes
+        # a new buffer; in-place convolutions (lower/inplace.py) can take the arena below it.  Beside it:
+        # the arena without them, the bound of the storage actually planned (with the in-place layers'
+        # scratch) and the layers run in place
+        "arena_out_of_place_bytes": int(prog.arena_out_of_place),
+        "arena_plan_lower_bound_bytes": int(prog.arena_plan_lower_bound),
+        "inplace_layers": list(prog.inplace_layers),
         "activation_bytes_total": int(prog.tensor_bytes_total),
         "weight_bytes": int(tot_w), "float_weight_bytes": int(tot_fw),
         "macs": int(tot_macs), "binary_macs": int(tot_bmacs),
@@ -110,13 +118,16 @@ def _fmt_int(n) -> str:
 
 
 def report_table(report: Dict) -> str:
+    """The per-layer Markdown table (also printed by `nncodegen report`); every cell through md_cell, so a
+    model's names cannot add columns, rows or HTML."""
     hdr = ["#", "layer", "op", "out shape", "in -> out format", "weights", "bytes", "MACs", "arena"]
     rows = []
     for i, l in enumerate(report["layers"]):
         arena = str(l["arena_offset"]) if l["arena_offset"] is not None else l["buffer"]
-        rows.append([str(i), l["name"][:28], l["op"], "x".join(map(str, l["out_shape"])),
-                     f"{','.join(l['in_formats'])} -> {l['out_format']}", ",".join(l["weight_formats"][:1]) or "-",
-                     _fmt_int(l["weight_bytes"]), _fmt_int(l["macs"]), arena])
+        rows.append([str(i), md_cell(l["name"][:28]), md_cell(l["op"]), "x".join(map(str, l["out_shape"])),
+                     md_cell(f"{','.join(l['in_formats'])} -> {l['out_format']}"),
+                     md_cell(",".join(l["weight_formats"][:1]) or "-"),
+                     _fmt_int(l["weight_bytes"]), _fmt_int(l["macs"]), md_cell(arena)])
     widths = [max(len(r[k]) for r in rows + [hdr]) for k in range(len(hdr))]
     line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"  # noqa: E731
     out = [line(hdr), "|" + "|".join("-" * (w + 2) for w in widths) + "|"] + [line(r) for r in rows]
@@ -133,6 +144,8 @@ def summary_lines(report: Dict):
         f"{_fmt_int(r['float_weight_bytes'])})",
         f"arena (RAM): {_fmt_int(r['arena_bytes'])} bytes; lower bound {_fmt_int(r['arena_lower_bound_bytes'])} "
         f"({ratio:.3f}x); all activations {_fmt_int(r['activation_bytes_total'])}",
+    ] + ([f"in place: {len(r['inplace_layers'])} convolution(s) write over their input; arena without them "
+          f"{_fmt_int(r['arena_out_of_place_bytes'])} bytes"] if r.get("inplace_layers") else []) + [
         f"MACs: {_fmt_int(r['macs'])} (binary: {_fmt_int(r['binary_macs'])})",
     ] + ([f"binary layers' weights: {_fmt_int(r['binary_weight_bytes'])} bytes packed, "
           f"{_fmt_int(r['binary_float_weight_bytes'])} as float32 "
@@ -141,11 +154,11 @@ def summary_lines(report: Dict):
 
 
 def write_report_md(report: Dict, path: Path) -> None:
-    lines = [f"# nncodegen report: {report['name']}", ""]
-    lines += ["- " + s for s in summary_lines(report)]
+    lines = [f"# nncodegen report: {md_cell(report['name'])}", ""]
+    lines += ["- " + md_cell(s, None) for s in summary_lines(report)]
     if report.get("quantization_policy"):
-        lines += [f"- quantization policy: {report['quantization_policy']}"]
+        lines += [f"- quantization policy: {md_cell(report['quantization_policy'], None)}"]
     if report.get("rounding"):
-        lines += [f"- int8 requantization rounding: {report['rounding']}"]
+        lines += [f"- int8 requantization rounding: {md_cell(report['rounding'])}"]
     lines += ["", report_table(report), ""]
     Path(path).write_text("\n".join(lines))

@@ -19,6 +19,7 @@ from typing import Callable, Dict, Sequence
 
 import jinja2
 
+from ..codegen.sanitize import term
 from ..paths import model_templates_dir
 from .cbuild import BuildError, cache_root, find_cc
 from .cmodel import read_manifest
@@ -87,8 +88,9 @@ def format_bench(res: Dict) -> str:
         lines.append(f"built with {res['opt']}, SIMD path {res.get('simd_path', '?')}")
     lines.append("")
     total = sum(l["mean_ns"] for l in res["layers"]) or 1.0
-    w = max([len(l["name"]) for l in res["layers"]] + [5])
+    names = [term(l["name"], 60) for l in res["layers"]]  # model strings: one printable line each
+    w = max([len(n) for n in names] + [5])
     lines.append(f"{'layer'.ljust(w)}  {'op':<16} {'mean us':>10} {'share':>7}")
-    for l in res["layers"]:
-        lines.append(f"{l['name'].ljust(w)}  {l['op']:<16} {l['mean_ns'] / 1e3:>10.2f} {100 * l['mean_ns'] / total:>6.1f}%")
+    for n, l in zip(names, res["layers"]):
+        lines.append(f"{n.ljust(w)}  {l['op']:<16} {l['mean_ns'] / 1e3:>10.2f} {100 * l['mean_ns'] / total:>6.1f}%")
     return "\n".join(lines)

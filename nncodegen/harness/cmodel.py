@@ -7,6 +7,7 @@ from typing import Dict, List
 
 import numpy as np
 
+from ..codegen.sanitize import is_c_identifier
 from ..ir.formats import format_from_json
 from ..ir.graph import GraphError
 from .cbuild import build_cffi
@@ -22,9 +23,13 @@ def read_manifest(outdir) -> Dict:
     if not p.exists():
         raise GraphError(f"{outdir}: not an nncodegen output directory (no {MANIFEST}; run 'nncodegen compile')")
     try:
-        return json.loads(p.read_text())
+        m = json.loads(p.read_text())
     except json.JSONDecodeError as e:
         raise GraphError(f"{p}: corrupt manifest ({e})") from None
+    if not isinstance(m, dict) or not is_c_identifier(m.get("name")):
+        # the name goes into C drivers (bench, cross builds) and file names: generate wrote an identifier
+        raise GraphError(f"{p}: corrupt manifest (name is not a C identifier)")
+    return m
 
 
 def check_input_array(x: np.ndarray, shape: List[int], what: str = "input") -> np.ndarray:

@@ -24,6 +24,7 @@ import tempfile
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
+from ..codegen.sanitize import term
 from ..ir.graph import GraphError
 from ..paths import targets_dir
 from .cbuild import STRICT_FLAGS, BuildError, cache_root, find_cc
@@ -203,9 +204,10 @@ def format_counts(res: Dict) -> str:
     if res.get("layers"):
         lines.append(f"per layer (trace hook overhead of {res['hook_overhead']} instructions per layer removed):")
         total = max(1, sum(l["instructions"] for l in res["layers"]))
-        w = max([len(l["name"]) for l in res["layers"]] + [5])
+        names = [term(l["name"], 60) for l in res["layers"]]  # model strings: one printable line each
+        w = max([len(n) for n in names] + [5])
         lines.append(f"{'layer'.ljust(w)}  {'op':<16} {'instructions':>14} {'share':>7}")
-        for l in res["layers"]:
-            lines.append(f"{l['name'].ljust(w)}  {l['op']:<16} {l['instructions']:>14,} "
+        for n, l in zip(names, res["layers"]):
+            lines.append(f"{n.ljust(w)}  {l['op']:<16} {l['instructions']:>14,} "
                          f"{100 * l['instructions'] / total:>6.1f}%")
     return "\n".join(lines)

@@ -21,6 +21,7 @@ from typing import Callable, Dict, Optional
 
 import numpy as np
 
+from ..codegen.sanitize import term
 from ..ir.graph import GraphError
 from ..ir.serialize import load_graph
 from .cmodel import CModel, check_input_array, read_manifest
@@ -73,7 +74,7 @@ class VerifyResult:
             rows.append(("accuracy: C", f"{100 * self.accuracy:.2f}%"))
             rows.append(("accuracy: float model", f"{100 * self.float_accuracy:.2f}%"))
         if self.first_divergent_layer:
-            rows.append(("first divergent layer", self.first_divergent_layer))
+            rows.append(("first divergent layer", term(self.first_divergent_layer)))  # holds a node name
         rows.append(("criteria", "; ".join(f"{k} {v}" for k, v in self.criteria.items())))
         rows.append(("result", "PASS" if self.passed else "FAIL"))
         w = max(len(k) for k, _ in rows)
