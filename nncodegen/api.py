@@ -28,7 +28,13 @@ def load(path) -> Graph:
     else:
         raise GraphError(f"{path}: unknown model format {suffix!r} (expected .onnx, .tflite or .nnc)")
     from .passes.pipeline import run_passes
-    return run_passes(g)
+    try:
+        return run_passes(g)
+    except GraphError:
+        raise
+    except Exception as e:  # noqa: BLE001 -- a pass met a graph no import check refused: one line
+        from .frontends.common import one_line
+        raise GraphError(f"{path}: cannot import: the passes failed: {type(e).__name__}: {one_line(e)}") from None
 
 
 def quantize(graph: Graph, calib: np.ndarray, scheme: str = "q7", rounding: str = "double") -> Graph:

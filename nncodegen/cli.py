@@ -274,11 +274,24 @@ def main(argv: Optional[List[str]] = None) -> int:
         from .harness.cbuild import BuildError
         from .harness.cross import CrossRunError
         if not isinstance(e, (BuildError, CrossRunError)):
-            raise
+            return _internal_error(a, e)
         print(f"nncodegen {a.cmd}: error: {term_lines(e)}", file=sys.stderr)
         return EXIT_CHECK
     except KeyboardInterrupt:
         return 130
+    except Exception as e:  # noqa: BLE001 -- the last resort: one line, never a traceback
+        return _internal_error(a, e)
+
+
+def _internal_error(a, e: BaseException) -> int:
+    """A bug in nncodegen (no check caught the input that triggered it): one line, exit 2;
+    NNCODEGEN_DEBUG=1 shows the traceback."""
+    import os
+    if os.environ.get("NNCODEGEN_DEBUG"):
+        raise e
+    print(f"nncodegen {a.cmd}: internal error: {type(e).__name__}: {term(e, 300)} "
+          f"(set NNCODEGEN_DEBUG=1 for the traceback, and please report it)", file=sys.stderr)
+    return EXIT_INPUT
 
 
 if __name__ == "__main__":

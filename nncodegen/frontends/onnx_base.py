@@ -22,6 +22,7 @@ from ..ir.checker import check_graph
 from ..ir.graph import Graph, GraphError, Node, Tensor
 from ..ir.ops import infer_node
 from .common import fmt_list, one_line
+from .onnx_checks import check_model, to_array
 from .onnx_cleanup import cleanup_layout_ops
 from .onnx_layout import LayoutConversions
 from .onnx_values import MIN_OPSET, NCHW_TO_NHWC, NHWC_TO_NCHW, Val
@@ -54,6 +55,7 @@ def load_model(path_or_model):
         why = "the graph has no outputs"
     if why:
         raise GraphError(f"{src}: not a valid ONNX model ({why})")
+    check_model(model, src)
     return model, src
 
 
@@ -154,7 +156,7 @@ class ImporterBase(LayoutConversions):
         self.graph_outputs = {o.name for o in og.output}
 
         for init in og.initializer:
-            self.vals[init.name] = self._const_val(self.onnx.numpy_helper.to_array(init))
+            self.vals[init.name] = self._const_val(to_array(self.onnx, init, self.src))
         for sp in og.sparse_initializer:
             raise GraphError(f"{self.src}: sparse initializer {sp.values.name!r} not supported")
 
@@ -298,7 +300,7 @@ class ImporterBase(LayoutConversions):
         if node.op_type == "Constant":
             a = self.attrs(node)
             if "value" in a:
-                return [onnx.numpy_helper.to_array(a["value"])]
+                return [to_array(onnx, a["value"], f"{self.src}: node {self.node_label(node)}", "value")]
             for k, dt in (("value_float", np.float32), ("value_floats", np.float32), ("value_int", np.int64),
                           ("value_ints", np.int64)):
                 if k in a:

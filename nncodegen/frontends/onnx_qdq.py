@@ -46,7 +46,9 @@ import numpy as np
 from ..ir.checker import check_graph
 from ..ir.formats import AffineFormat
 from ..ir.graph import Graph, GraphError, Node, Tensor
+from .common import one_line
 from .onnx_base import load_model, run_guarded
+from .onnx_checks import to_array
 from .onnx_float import OnnxImporter
 
 QDQ_OPS = {"QuantizeLinear", "DequantizeLinear"}
@@ -80,7 +82,13 @@ def load_qdq(path_or_model, name: Optional[str] = None, rounding: str = "onnxrun
     QuantizeLinear with TFLite's fixed-point multipliers (one rounding, averages ties to even);
     "double" is TFLite's default (docs/INT8.md)."""
     model, src = load_model(path_or_model)
-    model = canonicalize(model, src)
+    try:
+        model = canonicalize(model, src)
+    except GraphError:
+        raise
+    except Exception as e:  # noqa: BLE001 -- last resort: one line, never a traceback
+        raise GraphError(f"{src}: cannot import: converting the QOperator nodes: {type(e).__name__}: "
+                         f"{one_line(e)}") from None
     imp = _QDQImporter(model, src, name, path_or_model)
     return run_guarded(imp, src, finish=lambda g: fold_qdq(g, imp, rounding))
 
@@ -93,7 +101,7 @@ class _Rewriter:
         self.onnx = onnx
         self.model = model
         self.src = src
-        self.inits = {i.name: onnx.numpy_helper.to_array(i) for i in model.graph.initializer}
+        self.inits = {i.name: to_array(onnx, i, src) for i in model.graph.initializer}
         self.new_inits: List = []
         self.names = {o for n in model.graph.node for o in n.output} | set(self.inits) | \
             {i.name for i in model.graph.input}

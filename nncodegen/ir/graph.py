@@ -18,11 +18,9 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from .errors import GraphError  # noqa: F401 -- defined apart so that limits.py can raise it
 from .formats import FLOAT32, Format
-
-
-class GraphError(ValueError):
-    """A malformed graph or model; the message names the node or tensor."""
+from .limits import check_shape
 
 
 @dataclass
@@ -68,6 +66,7 @@ class Graph:
     def add_tensor(self, t: Tensor) -> Tensor:
         if t.name in self.tensors:
             raise GraphError(f"tensor {t.name!r} defined twice")
+        check_shape(tuple(t.shape), f"tensor {t.name!r}")
         self.tensors[t.name] = t
         return t
 

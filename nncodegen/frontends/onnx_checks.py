@@ -1,0 +1,115 @@
+"""Structure checks of an ONNX model before any importer uses it (float, QDQ and QONNX alike).
+
+``check_model`` runs once, right after the file is parsed: node count, every initializer's type, shape
+and data size against the limits (ir/limits.py), before a single array is converted.  ``to_array``
+converts one initializer or tensor attribute and turns numpy's and onnx's complaints into one line
+naming it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..ir.errors import GraphError
+from ..ir.limits import LIMITS, check_shape
+from .common import one_line
+
+
+# the attributes of the standard ops the importers read, with the type the ONNX spec gives them
+ATTR_TYPES = {
+    "axis": "INT", "group": "INT", "transA": "INT", "transB": "INT", "keepdims": "INT", "to": "INT",
+    "ceil_mode": "INT", "count_include_pad": "INT", "storage_order": "INT", "select_last_index": "INT",
+    "kernel_shape": "INTS", "strides": "INTS", "pads": "INTS", "dilations": "INTS", "perm": "INTS",
+    "output_padding": "INTS", "output_shape": "INTS",
+    "alpha": "FLOAT", "beta": "FLOAT", "epsilon": "FLOAT", "momentum": "FLOAT", "extrapolation_value": "FLOAT",
+    "cubic_coeff_a": "FLOAT",
+    "mode": "STRING", "auto_pad": "STRING", "coordinate_transformation_mode": "STRING", "nearest_mode": "STRING",
+}
+
+
+# integer attributes with a lower bound (strides and kernels of zero divide; pads of conv / pool are sizes)
+POSITIVE = {"strides": 1, "dilations": 1, "kernel_shape": 1, "group": 1, "pads": 0, "output_padding": 0}
+
+
+def _label(name: str) -> str:
+    return repr(name if len(name) <= 80 else name[:77] + "...")
+
+
+def _elem_size(onnx, data_type: int):
+    try:
+        return np.dtype(onnx.helper.tensor_dtype_to_np_dtype(data_type)).itemsize
+    except Exception:  # noqa: BLE001 -- unknown or undefined element type
+        return None
+
+
+def check_tensor_proto(onnx, t, src: str, what: str) -> int:
+    """Validate a TensorProto's type, shape and data length; returns its size in bytes."""
+    T = onnx.TensorProto
+    label = f"{src}: {what} {_label(t.name)}"
+    if t.data_type in (T.UNDEFINED, T.STRING) or _elem_size(onnx, t.data_type) is None:
+        raise GraphError(f"{label}: element type {t.data_type} is not a numeric type")
+    dims = tuple(int(d) for d in t.dims)
+    check_shape(dims, label)
+    n = int(np.prod(dims, dtype=np.int64)) if dims else 1
+    if t.data_location == T.EXTERNAL:
+        return n * _elem_size(onnx, t.data_type)
+    if t.HasField("raw_data"):
+        bits = {T.INT4: 4, T.UINT4: 4}.get(t.data_type)
+        need = (n * bits + 7) // 8 if bits else n * _elem_size(onnx, t.data_type)
+        if len(t.raw_data) != need:
+            raise GraphError(f"{label}: {len(t.raw_data)} bytes of data for shape {dims} "
+                             f"({need} expected)")
+        return need
+    have = sum(len(getattr(t, f)) for f in ("float_data", "int32_data", "int64_data", "double_data",
+                                               "uint64_data"))
+    if have not in (n,) and not (t.data_type in (T.COMPLEX64, T.COMPLEX128) and have == 2 * n):
+        packed = t.data_type in (T.INT4, T.UINT4, T.FLOAT16, T.BFLOAT16, T.INT8, T.UINT8, T.INT16, T.UINT16,
+                                 T.BOOL)
+        if not (packed and have == n) and not (t.data_type in (T.INT4, T.UINT4) and have == (n + 1) // 2):
+            raise GraphError(f"{label}: {have} values for shape {dims} ({n} expected)")
+    return n * _elem_size(onnx, t.data_type)
+
+
+def check_model(model, src: str) -> None:
+    """Node count, initializers and graph inputs of a parsed model, against ir/limits.py."""
+    import onnx
+    g = model.graph
+    if len(g.node) > LIMITS.max_nodes:
+        raise GraphError(f"{src}: {len(g.node)} nodes, over the limit {LIMITS.max_nodes} (limits.max_nodes)")
+    total = 0
+    for t in g.initializer:
+        total += check_tensor_proto(onnx, t, src, "initializer")
+        if total > LIMITS.max_weight_bytes:
+            raise GraphError(f"{src}: the initializers take more than {LIMITS.max_weight_bytes} bytes "
+                             f"(limits.max_weight_bytes), reached at {_label(t.name)}")
+    A = onnx.AttributeProto
+    for n in g.node:
+        if not n.op_type:
+            raise GraphError(f"{src}: node {_label(n.name)} has no op_type")
+        for a in n.attribute:
+            want = ATTR_TYPES.get(a.name)
+            if want is not None and a.type != getattr(A, want):
+                raise GraphError(f"{src}: node {_label(n.name)} ({_label(n.op_type)[1:-1]}): attribute "
+                                 f"{_label(a.name)} must be of type {want}")
+            if a.name in POSITIVE and a.type in (A.INT, A.INTS) and n.op_type != "Pad":
+                vals = list(a.ints) if a.type == A.INTS else [a.i]
+                low = POSITIVE[a.name]
+                if any(v < low or v > LIMITS.max_dim for v in vals):
+                    raise GraphError(f"{src}: node {_label(n.name)} ({_label(n.op_type)[1:-1]}): attribute "
+                                     f"{a.name}={vals[:8]} must hold values from {low} to {LIMITS.max_dim}")
+            if a.type == A.STRING:
+                try:
+                    a.s.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise GraphError(f"{src}: node {_label(n.name)}: attribute {_label(a.name)} is not "
+                                     f"UTF-8 text") from None
+
+
+def to_array(onnx, t, src: str, what: str = "initializer") -> np.ndarray:
+    """numpy array of a TensorProto, checked first (one line naming it on any problem)."""
+    check_tensor_proto(onnx, t, src, what)
+    try:
+        return onnx.numpy_helper.to_array(t)
+    except GraphError:
+        raise
+    except Exception as e:  # noqa: BLE001 -- onnx / numpy raise many kinds for malformed tensors
+        raise GraphError(f"{src}: {what} {_label(t.name)}: {one_line(e)}") from None
