@@ -55,6 +55,18 @@ def _random_model(kind, seed):
             other = b.const_s8(rng.integers(-128, 128, size=oshape), _f32(rng.uniform(0.001, 0.05)),
                                int(rng.integers(-20, 20)))
         y = b.mul(x, other, _f32(s_in * rng.uniform(0.01, 0.2)), int(rng.integers(-30, 30)), act)
+    elif kind == "sub":  # the input minus a 1x1 conv of it, or minus a broadcast constant
+        h, w, c = (int(v) for v in rng.integers(1, 8, size=3))
+        x = b.input((1, h, w, c), s_in, z_in)
+        if seed % 2:
+            ws = rng.uniform(0.002, 0.02, c).astype(np.float32)
+            other = b.conv2d(x, rng.integers(-127, 128, size=(c, 1, 1, c)), rng.integers(-300, 300, c), ws,
+                             _f32(s_in * float(ws.mean()) * 108 * np.sqrt(c)), int(rng.integers(-20, 20)))
+        else:
+            other = b.const_s8(rng.integers(-128, 128, size=(1, 1, 1, c)), _f32(rng.uniform(0.01, 0.1)),
+                               int(rng.integers(-20, 20)))
+        y = b.sub(x, other, _f32(rng.uniform(0.02, 0.2)), int(rng.integers(-20, 20)),
+                  str(rng.choice(["none", "relu", "relu6"])))
     elif kind == "transpose":
         rank = int(rng.integers(2, 5))
         x = b.input([1] + [int(v) for v in rng.integers(1, 7, size=rank - 1)], s_in, z_in)
@@ -70,14 +82,15 @@ def _random_model(kind, seed):
     return b.finish(y)
 
 
-NEW = ["mean", "mul", "transpose", "resize"]
+NEW = ["mean", "mul", "transpose", "resize", "sub"]
 
 
 @pytest.mark.parametrize("kind", NEW)
 def test_one_op_models_equal_tflite_micro(kind, tmp_path):
     """Random one-operator models of MEAN (any axes, keep_dims or not, the same or another output format),
     MUL (broadcast operands, fused activations), TRANSPOSE (rank 2-4) and RESIZE_NEAREST_NEIGHBOR (up and
-    down, asymmetric / align_corners / half_pixel_centers): the C equals TFLite Micro bit for bit, and LiteRT's
+    down, asymmetric / align_corners / half_pixel_centers) and SUB (an activation or a broadcast constant
+    subtracted, fused activations): the C equals TFLite Micro bit for bit, and LiteRT's
     reference kernels too."""
     pytest.importorskip("tflite_micro")
     seen = set()

@@ -149,6 +149,14 @@ class TfliteBuilder:
         self.op(s.BuiltinOperator.ADD, [a, b], [y], s.BuiltinOptions.AddOptions, o, 2)
         return y
 
+    def sub(self, a, b, out_scale, out_zp, act="none"):
+        s = self.s
+        y = self.act(np.broadcast_shapes(self.shape(a), self.shape(b)), out_scale, out_zp)
+        o = s.SubOptionsT()
+        o.fusedActivationFunction = ACT[act]
+        self.op(s.BuiltinOperator.SUB, [a, b], [y], s.BuiltinOptions.SubOptions, o, 2)
+        return y
+
     def logistic(self, x, out_scale=1 / 256, out_zp=-128):
         """LOGISTIC (TFLite's int8 output format unless told otherwise)."""
         y = self.act(self.shape(x), out_scale, out_zp)

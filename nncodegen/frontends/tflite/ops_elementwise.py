@@ -1,4 +1,4 @@
-"""TFLite import, element-wise family: ADD, MUL (4-D broadcast), RELU / RELU6 / RELU_N1_TO_1 (input and output in one format),
+"""TFLite import, element-wise family: ADD, SUB, MUL (4-D broadcast), RELU / RELU6 / RELU_N1_TO_1 (input and output in one format),
 LOGISTIC / TANH (TFLite's fixed output formats 1/256, -128 and 1/128, 0; the gemmlowp fixed-point kernels),
 SOFTMAX (beta 1), LOG_SOFTMAX, QUANTIZE (int8 -> int8, or of the float model input: rounded half away
 from zero, as TFLite does), DEQUANTIZE; after a DEQUANTIZE, SOFTMAX / LOG_SOFTMAX may run in float32.
@@ -19,8 +19,9 @@ def _operands(imp, op, n: int = 2):
 
 
 def add(imp, op):
+    """ADD / SUB (add_s8 / sub_s8: TFLite's left shift 20 and three multipliers)."""
     act = op.options.scalar(0, "b") if op.options is not None else 0
-    imp.node(op, "add", _operands(imp, op), op.outputs[0], **imp.act_attrs(act))
+    imp.node(op, op.code.lower(), _operands(imp, op), op.outputs[0], **imp.act_attrs(act))
 
 
 def mul(imp, op):
@@ -66,7 +67,7 @@ def dequantize(imp, op):
 
 
 HANDLERS = {
-    "ADD": add, "MUL": mul, "RELU": relu, "RELU6": relu, "RELU_N1_TO_1": relu, "LOGISTIC": logistic_tanh,
+    "ADD": add, "SUB": add, "MUL": mul, "RELU": relu, "RELU6": relu, "RELU_N1_TO_1": relu, "LOGISTIC": logistic_tanh,
     "TANH": logistic_tanh, "SOFTMAX": softmax, "LOG_SOFTMAX": log_softmax, "QUANTIZE": quantize,
     "DEQUANTIZE": dequantize,
 }
