@@ -338,8 +338,8 @@ def test_unsupported_operator_listed_with_its_reason(tmp_path):
     b.op(b.s.BuiltinOperator.DEPTH_TO_SPACE, [y1], [y2])  # an operator code nncodegen does not know
     path = tmp_path / "act.tflite"
     path.write_bytes(b.finish(y2))
-    with pytest.raises(GraphError, match=r"2 unsupported TFLite operator\(s\):\n  operator #0 SPACE_TO_DEPTH -> 't2'"
-                                         r"\n  operator #1 builtin operator 5 -> 't3'"):
+    with pytest.raises(GraphError, match=r"^[^\n]*2 unsupported TFLite operator\(s\): operator #0 SPACE_TO_DEPTH -> "
+                                         r"'t2'; operator #1 builtin operator 5 -> 't3'$"):
         nncodegen.load(path)
 
 

@@ -12,6 +12,7 @@ from typing import List, Optional
 import numpy as np
 
 from ...ir.graph import GraphError
+from ...ir.limits import LIMITS, check_shape
 
 # ---------------------------------------------------------------- FlatBuffers
 
@@ -80,7 +81,7 @@ class _Table:
 OPS = {0: "ADD", 1: "AVERAGE_POOL_2D", 2: "CONCATENATION", 3: "CONV_2D", 4: "DEPTHWISE_CONV_2D", 6: "DEQUANTIZE",
        9: "FULLY_CONNECTED", 14: "LOGISTIC", 17: "MAX_POOL_2D", 18: "MUL", 19: "RELU", 20: "RELU_N1_TO_1",
        21: "RELU6", 22: "RESHAPE", 25: "SOFTMAX", 26: "SPACE_TO_DEPTH", 28: "TANH", 32: "CUSTOM", 34: "PAD", 39: "TRANSPOSE", 40: "MEAN",
-       41: "SUB", 43: "SQUEEZE", 50: "LOG_SOFTMAX", 60: "PADV2", 70: "EXPAND_DIMS", 97: "RESIZE_NEAREST_NEIGHBOR",
+       41: "SUB", 43: "SQUEEZE", 45: "STRIDED_SLICE", 50: "LOG_SOFTMAX", 60: "PADV2", 67: "TRANSPOSE_CONV", 70: "EXPAND_DIMS", 97: "RESIZE_NEAREST_NEIGHBOR",
        98: "LEAKY_RELU", 114: "QUANTIZE", 117: "HARD_SWISH"}
 TYPES = {0: "float32", 1: "float16", 2: "int32", 3: "uint8", 4: "int64", 7: "int16", 9: "int8", 10: "float64"}
 ACTS = {0: "none", 1: "relu", 2: "relu_n1_to_1", 3: "relu6"}
@@ -94,11 +95,18 @@ class TflTensor:
         self.shape = tuple(int(d) for d in t.vector(0, np.int32))
         self.type = TYPES.get(t.scalar(1, "b"), f"type {t.scalar(1, 'b')}")
         self.name = t.string(3) or f"tensor_{index}"
+        check_shape(self.shape, f"tensor {self.name[:80]!r}")
         self.buffer = t.scalar(2, "I")
         q = t.table(4)
         self.scale = q.vector(2, np.float32).copy() if q is not None else np.zeros(0, np.float32)
         self.zero_point = q.vector(3, np.int64).copy() if q is not None else np.zeros(0, np.int64)
         self.qdim = q.scalar(6, "i") if q is not None else 0
+        if self.scale.size and not (np.isfinite(self.scale).all() and (self.scale > 0).all()):
+            raise GraphError(f"tensor {self.name[:80]!r}: quantization scales must be finite and > 0")
+        if self.zero_point.size not in (0, 1, self.scale.size) or (self.scale.size > 1 and not
+                                                                    0 <= self.qdim < max(len(self.shape), 1)):
+            raise GraphError(f"tensor {self.name[:80]!r}: {self.scale.size} scales, {self.zero_point.size} zero "
+                             f"points and quantized dimension {self.qdim} do not fit shape {self.shape}")
         b = buffers[self.buffer] if 0 < self.buffer < len(buffers) else None
         self.data = None
         if b is not None:
@@ -111,6 +119,10 @@ class TflTensor:
                       "float32": np.float32, "int16": np.int16}.get(self.type)
                 if dt is None:
                     raise GraphError(f"tensor {self.name!r}: constant of type {self.type} is not supported")
+                n = int(np.prod(self.shape, dtype=np.int64))
+                if raw.size != n * np.dtype(dt).itemsize:
+                    raise GraphError(f"tensor {self.name!r}: {raw.size} bytes of data for shape {self.shape} "
+                                     f"of {self.type} ({n * np.dtype(dt).itemsize} expected)")
                 self.data = np.frombuffer(raw.tobytes(), dtype=np.dtype(dt).newbyteorder("<")).astype(dt).reshape(
                     self.shape)
 
@@ -125,6 +137,30 @@ class TflOp:
         self.inputs = [int(i) for i in inputs]
         self.outputs = [int(i) for i in outputs]
         self.options = options
+
+
+def _check_indices(src: str, tensors, ops, ins, outs) -> None:
+    """Every tensor index an operator or the subgraph names exists (-1: an omitted optional input)."""
+    n = len(tensors)
+    if len(ops) > LIMITS.max_nodes:
+        raise GraphError(f"{src}: {len(ops)} operators, over the limit {LIMITS.max_nodes} (limits.max_nodes)")
+    for what, idx in (("input", ins), ("output", outs)):
+        if not idx:
+            raise GraphError(f"{src}: the subgraph has no {what}s")
+        for i in idx:
+            if not 0 <= i < n:
+                raise GraphError(f"{src}: subgraph {what} refers to tensor {i} of {n}")
+    for op in ops:
+        if not op.outputs:
+            raise GraphError(f"{src}: operator #{op.index} {op.code} has no output")
+        for what, idx, low in (("input", op.inputs, -1), ("output", op.outputs, 0)):
+            for i in idx:
+                if not low <= i < n:
+                    raise GraphError(f"{src}: operator #{op.index} {op.code}: {what} refers to tensor {i} of {n}")
+    total = sum(t.data.nbytes for t in tensors if t.data is not None)
+    if total > LIMITS.max_weight_bytes:
+        raise GraphError(f"{src}: constant data of {total} bytes, over the limit {LIMITS.max_weight_bytes} "
+                         f"(limits.max_weight_bytes)")
 
 
 def read_model(data: bytes, src: str = "model"):
@@ -150,8 +186,9 @@ def read_model(data: bytes, src: str = "model"):
                 raise GraphError(f"{src}: operator #{k} refers to operator code {ci} of {len(codes)}")
             code, custom = codes[ci]
             ops.append(TflOp(k, code, custom, o.vector(1, np.int32), o.vector(2, np.int32), o.table(4)))
-        return tensors, ops, [int(i) for i in sg.vector(1, np.int32)], [int(i) for i in sg.vector(2, np.int32)], \
-            m.string(3) or ""
+        ins, outs = [int(i) for i in sg.vector(1, np.int32)], [int(i) for i in sg.vector(2, np.int32)]
+        _check_indices(src, tensors, ops, ins, outs)
+        return tensors, ops, ins, outs, m.string(3) or ""
     except GraphError:
         raise
     except (struct.error, ValueError, IndexError) as e:

@@ -13,8 +13,9 @@ reference op resolver compute; LOGISTIC and TANH are the gemmlowp fixed-point ke
 The operators are handled by family, one module each (ops_conv, ops_elementwise, ops_reduce, ops_shape); each module's
 HANDLERS maps a TFLite operator name to ``handler(importer, op)``, and an operator is supported exactly
 when some module handles it.  The supported operators and their limits are listed in the modules'
-docstrings.  Anything else - custom operators (an Ethos-U ``ethos-u`` op, say), int16 activations, float
-layers - is refused with every offending operator listed at once, by index, name and output tensor.
+docstrings.  Models with int16 activations (TFLite's 16x8 quantization) are imported by ops_int16.py.
+Anything else - custom operators (an Ethos-U ``ethos-u`` op, say), float layers - is refused with every
+offending operator listed at once, by index, name and output tensor.
 """
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ import numpy as np
 from ...ir.checker import check_graph
 from ...ir.formats import AffineFormat, FLOAT32
 from ...ir.graph import Graph, GraphError, Node, Tensor
-from . import ops_conv, ops_elementwise, ops_reduce, ops_shape
+from . import ops_conv, ops_elementwise, ops_int16, ops_reduce, ops_shape
+from ..common import one_line
 from .flatbuf import ACTS, TflOp, TflTensor, read_model
 
 HANDLERS: Dict[str, Callable] = {**ops_conv.HANDLERS, **ops_elementwise.HANDLERS, **ops_reduce.HANDLERS,
@@ -63,7 +65,7 @@ class Importer:
             if op.code not in SUPPORTED:
                 bad.append(f"{_label(op, self.tensors)}" + (f": {WHY[op.code]}" if op.code in WHY else ""))
         if bad:
-            raise GraphError(f"{self.src}: {len(bad)} unsupported TFLite operator(s):\n  " + "\n  ".join(bad))
+            raise GraphError(f"{self.src}: {len(bad)} unsupported TFLite operator(s): " + "; ".join(bad))
         joinable = len(self.outputs) > 1 and all(self.tensors[i].type == "float32" for i in self.outputs)
         if len(self.inputs) != 1 or (len(self.outputs) != 1 and not joinable):
             names = ", ".join(repr(self.tensors[i].name) for i in self.inputs)
@@ -92,7 +94,13 @@ class Importer:
     def fmt(self, t: TflTensor, axis: Optional[int] = None):
         if t.type == "float32":
             return FLOAT32
-        bits = {"int8": 8, "int32": 32}[t.type]
+        bits = {"int8": 8, "int16": 16, "int32": 32, "int64": 64}.get(t.type)
+        if bits is None or not t.quantized:
+            raise GraphError(f"{self.src}: tensor {t.name[:80]!r}: a {t.type} tensor without quantization "
+                             f"parameters where a quantized one is needed")
+        lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+        if t.zero_point.size and not all(lo <= int(z) <= hi for z in t.zero_point):
+            raise GraphError(f"{self.src}: tensor {t.name[:80]!r}: zero point outside [{lo}, {hi}]")
         if t.scale.size > 1:
             return AffineFormat(bits, tuple(float(s) for s in t.scale), tuple(int(z) for z in t.zero_point),
                                 axis=0 if axis is None else axis)
@@ -136,6 +144,8 @@ class Importer:
             return (0, 0, 0, 0)
         if padding != 0:
             self.fail(op, f"padding mode {padding}")
+        if min(*k_hw, *s_hw, *d_hw) < 1:
+            self.fail(op, f"kernel {tuple(k_hw)}, strides {tuple(s_hw)} and dilations {tuple(d_hw)} must be >= 1")
         p = []
         for size, k, s, d in zip(in_hw, k_hw, s_hw, d_hw):
             out = (size + s - 1) // s
@@ -167,12 +177,16 @@ class Importer:
         return y
 
     def run(self) -> Graph:
+        if ops_int16.is_int16(self):  # int16 activations: TFLite's 16x8 kernels (ops_int16.py)
+            return ops_int16.load_int16(self)
         self.check()
         g = self.g
         t_in = self.tensors[self.inputs[0]]
         g.inputs = [self.act(self.inputs[0])]
         for op in self.ops:
+            self.current = op
             HANDLERS[op.code](self, op)
+        self.current = None
         g.outputs = [self.act(self.outputs[0])] if len(self.outputs) == 1 else [self.join_outputs()]
         g.meta["source"] = "tflite"
         g.meta["input_type"] = t_in.type
@@ -197,4 +211,13 @@ def load_tflite(path_or_bytes, name: Optional[str] = None) -> Graph:
         except OSError as e:
             raise GraphError(f"{p}: cannot read ({e.strerror})") from None
         src = p.name
-    return Importer(data, src, name).run()
+    imp = None
+    try:
+        imp = Importer(data, src, name)
+        return imp.run()
+    except GraphError:
+        raise
+    except Exception as e:  # noqa: BLE001 -- the last resort: one line naming the operator, never a traceback
+        op = getattr(imp, "current", None)
+        where = f" at {_label(op, imp.tensors)}" if op is not None else ""
+        raise GraphError(f"{src}: cannot import{where}: {type(e).__name__}: {one_line(e)}") from None
