@@ -124,7 +124,8 @@ class AffineFormat:
     """Affine (asymmetric) integers as TFLite and ONNX's QuantizeLinear define them.
 
     real = scale * (q - zero_point).  ``bits`` 8 (activations, weights) or 32
-    (biases); ``signed`` False only for uint8 tensors at a model's boundary
+    (biases); 16 for the activations of TFLite's 16x8 models, whose biases are
+    64-bit (and 32-bit tensors may be QUANTIZE inputs or outputs); ``signed`` False only for uint8 tensors at a model's boundary
     (inside a model every 8-bit tensor is int8: a uint8 tensor with zero point
     z is the int8 tensor q - 128 with zero point z - 128).  ``scale`` and
     ``zero_point`` are numbers, or tuples with one entry per slice along
@@ -144,8 +145,8 @@ class AffineFormat:
     kind: str = "affine"
 
     def __post_init__(self):
-        if self.bits not in (8, 16, 32):
-            raise ValueError(f"affine format bits must be 8, 16 or 32, got {self.bits}")
+        if self.bits not in (8, 16, 32, 64):
+            raise ValueError(f"affine format bits must be 8, 16, 32 or 64, got {self.bits}")
         sc, zp = self.scale, self.zero_point
         if isinstance(sc, (list, tuple, np.ndarray)):
             sc = tuple(float(np.float32(v)) for v in np.asarray(sc).ravel())
@@ -254,8 +255,9 @@ class AffineFormat:
 
     def c_macros(self, prefix: str) -> list:
         """Header lines stating the format (per-tensor formats only: model inputs and outputs)."""
-        if self.per_channel:
-            raise ValueError("a per-channel affine format has no single scale to state")
+        if self.per_channel:  # several model inputs joined into one row: one format per element
+            return [f"/* {prefix}: affine, one scale and zero point per element (nncodegen.json) */",
+                    f"#define {prefix}_AFFINE 1"]
         s = repr(float(self.scale))
         if "e" not in s and "." not in s:
             s += ".0"

@@ -212,6 +212,20 @@ def _mean(node, s):
     return [tuple(d for k, d in enumerate(s[0]) if k not in red)]
 
 
+@_op("strided_slice", (1, 1), {"begin": (), "strides": (), "size": ()})
+def _strided_slice(node, s):
+    """out[i0, i1, ...] = x[begin[0] + i0 * strides[0], begin[1] + i1 * strides[1], ...], out shape ``size``
+    (one entry per input axis; strides may be negative; TFLite's masks are resolved at import)."""
+    x, a = s[0], node.attrs
+    r = len(x)
+    _need(len(a["begin"]) == r and len(a["strides"]) == r and len(a["size"]) == r, node,
+          f"begin / strides / size do not fit rank {r}")
+    for d, b, st, n in zip(x, a["begin"], a["strides"], a["size"]):
+        _need(n >= 1 and st != 0 and 0 <= b < d and 0 <= b + (n - 1) * st < d, node,
+              f"slice from {b} by {st}, {n} elements, outside an axis of {d}")
+    return [tuple(int(n) for n in a["size"])]
+
+
 @_op("channel_shuffle", (1, 1), {"groups": 1})
 def _shuffle(node, s):
     _need(s[0][-1] % node.attrs["groups"] == 0, node, "channels not divisible by groups")

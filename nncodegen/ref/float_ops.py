@@ -302,6 +302,12 @@ def channel_shuffle(attrs, x):
     return x.reshape(x.shape[:-1] + (g, c // g)).swapaxes(-1, -2).reshape(x.shape)
 
 
+def strided_slice(attrs, x):
+    """x[b0 + i0 * s0, b1 + i1 * s1, ...] (see ir/ops.py strided_slice)."""
+    idx = np.ix_(*[b + st * np.arange(n) for b, st, n in zip(attrs["begin"], attrs["strides"], attrs["size"])])
+    return np.asarray(x)[idx]
+
+
 FLOAT_OPS: Dict[str, Callable] = {
     "conv2d": conv2d, "conv_transpose2d": conv_transpose2d, "dense": dense, "maxpool": maxpool,
     "avgpool": avgpool, "global_avgpool": global_avgpool, "global_maxpool": global_maxpool, "add": add,
@@ -309,6 +315,6 @@ FLOAT_OPS: Dict[str, Callable] = {
     "sigmoid": sigmoid, "tanh": tanh, "hard_sigmoid": hard_sigmoid, "hard_swish": hard_swish, "prelu": prelu,
     "softmax": softmax, "pad": pad, "resize": resize, "reshape": reshape, "transpose": transpose,
     "channel_shuffle": channel_shuffle, "quantize": format_change, "dequantize": format_change,
-    "requantize": format_change, "log_softmax": log_softmax, "mean": mean,
+    "requantize": format_change, "log_softmax": log_softmax, "mean": mean, "strided_slice": strided_slice,
 }
 

@@ -1,0 +1,56 @@
+/* nncodegen kernels: transposed 2-D convolution, TFLite 16x8 (see conv_transpose2d_s16.h). */
+#include "conv_transpose2d_s16.h"
+#include "nnc_s16.h"
+
+/* The input index i with i * stride - pad + k * dil == o, or -1. */
+static int32_t convt_s16_src(int32_t o, int32_t k, int32_t stride, int32_t pad, int32_t dil, int32_t size)
+{
+    const int32_t t = o + pad - k * dil;
+    if (t < 0 || t % stride != 0 || t / stride >= size) {
+        return -1;
+    }
+    return t / stride;
+}
+
+void conv_transpose2d_s16(const nnc_conv_geom *g, const nnc_requant_s16 *rq, const int16_t *input,
+                          const int8_t *weights, const int64_t *bias, int16_t *output)
+{
+    const int32_t wsize = g->k_h * g->k_w * g->in_c;
+    int32_t n, oy, ox, oc, ky, kx, ic;
+    int16_t *y = output;
+    for (n = 0; n < g->batch; ++n) {
+        for (oy = 0; oy < g->out_h; ++oy) {
+            for (ox = 0; ox < g->out_w; ++ox) {
+                for (oc = 0; oc < g->out_c; ++oc) {
+                    const int8_t *w = weights + (int64_t)oc * wsize;
+                    int64_t acc = 0;
+                    int32_t v;
+                    for (ky = 0; ky < g->k_h; ++ky) {
+                        const int32_t iy = convt_s16_src(oy, ky, g->stride_h, g->pad_top, g->dil_h, g->in_h);
+                        if (iy < 0) {
+                            continue;
+                        }
+                        for (kx = 0; kx < g->k_w; ++kx) {
+                            const int32_t ix = convt_s16_src(ox, kx, g->stride_w, g->pad_left, g->dil_w, g->in_w);
+                            const int16_t *x;
+                            const int8_t *wk;
+                            if (ix < 0) {
+                                continue;
+                            }
+                            x = input + (((int64_t)n * g->in_h + iy) * g->in_w + ix) * g->in_c;
+                            wk = w + (ky * g->k_w + kx) * g->in_c;
+                            for (ic = 0; ic < g->in_c; ++ic) {
+                                acc += (int32_t)x[ic] * (int32_t)wk[ic];
+                            }
+                        }
+                    }
+                    if (bias) {
+                        acc += bias[oc];
+                    }
+                    v = nnc_mbqm64(acc, rq->multiplier[oc], rq->shift[oc]) + rq->output_offset;
+                    *y++ = (int16_t)(v < rq->out_min ? rq->out_min : (v > rq->out_max ? rq->out_max : v));
+                }
+            }
+        }
+    }
+}
