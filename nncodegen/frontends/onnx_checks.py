@@ -69,6 +69,12 @@ def check_tensor_proto(onnx, t, src: str, what: str) -> int:
     return n * _elem_size(onnx, t.data_type)
 
 
+def _check_text(src: str, what: str, s) -> None:
+    """protobuf hands out bytes for a string field that is not valid UTF-8."""
+    if not isinstance(s, str):
+        raise GraphError(f"{src}: a {what} is not UTF-8 text ({bytes(s)[:40]!r})")
+
+
 def check_model(model, src: str) -> None:
     """Node count, initializers and graph inputs of a parsed model, against ir/limits.py."""
     import onnx
@@ -82,7 +88,16 @@ def check_model(model, src: str) -> None:
             raise GraphError(f"{src}: the initializers take more than {LIMITS.max_weight_bytes} bytes "
                              f"(limits.max_weight_bytes), reached at {_label(t.name)}")
     A = onnx.AttributeProto
+    _check_text(src, "graph name", g.name)
+    for vi in list(g.input) + list(g.output) + list(g.value_info):
+        _check_text(src, "value name", vi.name)
+    for t in g.initializer:
+        _check_text(src, "initializer name", t.name)
     for n in g.node:
+        for what, s in [("node name", n.name), ("op type", n.op_type), ("domain", n.domain)] + \
+                [("input name", s) for s in n.input] + [("output name", s) for s in n.output] + \
+                [("attribute name", a.name) for a in n.attribute]:
+            _check_text(src, what, s)
         if not n.op_type:
             raise GraphError(f"{src}: node {_label(n.name)} has no op_type")
         for a in n.attribute:

@@ -349,12 +349,20 @@ class _QDQImporter(OnnxImporter):
             q = np.asarray(ins[0].const)
             if not np.issubdtype(q.dtype, np.integer):
                 self.fail(node, f"dequantizes {q.dtype} data")
+            if not (np.isfinite(s).all() and (s > 0).all()):
+                self.fail(node, "scales must be finite and > 0")
             if s.size > 1:
+                if q.ndim == 0 or not -q.ndim <= axis < q.ndim or q.shape[axis] != s.size or \
+                        z.size not in (1, s.size):
+                    self.fail(node, f"{s.size} scales and {z.size} zero points do not fit axis {axis} of the "
+                                    f"{q.shape} data")
                 ax = axis % q.ndim
                 shp = [1] * q.ndim
                 shp[ax] = s.size
                 sb, zb = s.reshape(shp), np.broadcast_to(z.reshape(-1), (s.size,)).reshape(shp)
             else:
+                if z.size != 1:
+                    self.fail(node, f"one scale and {z.size} zero points")
                 ax, sb, zb = None, s.reshape(()), z.reshape(())
             val = ((q.astype(np.int64) - zb.astype(np.int64)).astype(np.float32) * sb).astype(np.float32)
             self.vals[node.output[0]] = self._const_val(val)
