@@ -23,7 +23,7 @@ void conv2d_s16(const nnc_conv_geom *g, const nnc_requant_s16 *rq, const int16_t
                     const int32_t cbase = (oc / cout_g) * cin_g;
                     const int8_t *w = weights + (int64_t)oc * wsize;
                     int64_t acc = 0;
-                    int32_t v;
+                    int64_t v;
                     for (ky = 0; ky < g->k_h; ++ky) {
                         const int32_t iy = oy * g->stride_h - g->pad_top + ky * g->dil_h;
                         if (iy < 0 || iy >= g->in_h) {
@@ -46,8 +46,8 @@ void conv2d_s16(const nnc_conv_geom *g, const nnc_requant_s16 *rq, const int16_t
                     if (bias) {
                         acc += bias[oc];
                     }
-                    v = nnc_mbqm64(acc, rq->multiplier[oc], rq->shift[oc]) + rq->output_offset;
-                    *y++ = (int16_t)(v < rq->out_min ? rq->out_min : (v > rq->out_max ? rq->out_max : v));
+                    v = (int64_t)nnc_mbqm64(acc, rq->multiplier[oc], rq->shift[oc]) + rq->output_offset;
+                    *y++ = (int16_t)(v < rq->out_min ? rq->out_min : (v > rq->out_max ? rq->out_max : (int32_t)v));
                 }
             }
         }

@@ -24,7 +24,7 @@ void conv_transpose2d_s16(const nnc_conv_geom *g, const nnc_requant_s16 *rq, con
                 for (oc = 0; oc < g->out_c; ++oc) {
                     const int8_t *w = weights + (int64_t)oc * wsize;
                     int64_t acc = 0;
-                    int32_t v;
+                    int64_t v;
                     for (ky = 0; ky < g->k_h; ++ky) {
                         const int32_t iy = convt_s16_src(oy, ky, g->stride_h, g->pad_top, g->dil_h, g->in_h);
                         if (iy < 0) {
@@ -47,8 +47,8 @@ void conv_transpose2d_s16(const nnc_conv_geom *g, const nnc_requant_s16 *rq, con
                     if (bias) {
                         acc += bias[oc];
                     }
-                    v = nnc_mbqm64(acc, rq->multiplier[oc], rq->shift[oc]) + rq->output_offset;
-                    *y++ = (int16_t)(v < rq->out_min ? rq->out_min : (v > rq->out_max ? rq->out_max : v));
+                    v = (int64_t)nnc_mbqm64(acc, rq->multiplier[oc], rq->shift[oc]) + rq->output_offset;
+                    *y++ = (int16_t)(v < rq->out_min ? rq->out_min : (v > rq->out_max ? rq->out_max : (int32_t)v));
                 }
             }
         }

@@ -9,8 +9,8 @@ static int16_t eltwise_s16_one(const nnc_eltwise_s16 *p, int32_t sub, int32_t a,
     const int32_t sa = nnc_mbqm((a + p->a_offset) * (1 << p->left_shift), p->a_multiplier, p->a_shift, p->rounding);
     const int32_t sb = nnc_mbqm((b + p->b_offset) * (1 << p->left_shift), p->b_multiplier, p->b_shift, p->rounding);
     const int32_t raw = nnc_sat32(sub ? (int64_t)sa - sb : (int64_t)sa + sb);
-    const int32_t v = nnc_mbqm(raw, p->out_multiplier, p->out_shift, p->rounding) + p->out_offset;
-    return (int16_t)(v < p->out_min ? p->out_min : (v > p->out_max ? p->out_max : v));
+    const int64_t v = (int64_t)nnc_mbqm(raw, p->out_multiplier, p->out_shift, p->rounding) + p->out_offset;
+    return (int16_t)(v < p->out_min ? p->out_min : (v > p->out_max ? p->out_max : (int32_t)v));
 }
 
 static void eltwise_s16_run(const nnc_eltwise_s16 *p, int32_t sub, const int16_t *a, const int16_t *b,
