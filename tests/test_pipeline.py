@@ -162,7 +162,13 @@ def _check_plan(g, prog):
             # allowed: reshape aliases and an in-place write over an input that dies there
             ok = alias.get(a) == b or alias.get(b) == a or la[1] == lb[0] or lb[1] == la[0]
             assert ok, f"{a} {la} and {b} {lb} overlap in the arena"
-    assert prog.arena_bytes >= prog.arena_lower_bound
+    # in-place convolutions may take the arena below the out-of-place lower bound, but never below the
+    # bound of the storage actually planned nor above the out-of-place plan; their scratch is apart
+    # from every tensor live at their call
+    assert prog.arena_lower_bound <= prog.arena_out_of_place
+    assert prog.arena_plan_lower_bound <= prog.arena_bytes <= prog.arena_out_of_place
+    from test_inplace import check_scratch
+    check_scratch(g, prog)
 
 
 @pytest.mark.parametrize("gname", sorted(GRAPHS))

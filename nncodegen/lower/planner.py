@@ -8,18 +8,32 @@
    output buffer.  The rest live in the arena.
 3. Each arena group lives from the call that first writes it to the last
    call that reads it.  Groups are placed largest first, each in the
-   smallest gap (best fit) among the groups it overlaps in time.
+   smallest gap (best fit) among the groups it overlaps in time.  (A group
+   whose members differ in size, an in-place chain, holds at each call only
+   the size of its members live then.)
 The lower bound reported beside the arena is the largest total size of
 groups live at one call: no plan with these groups can use less.
+4. In-place layers (TinyEngine's trick, generalized; lower/inplace.py):
+   a conv2d whose input dies at it may write its output over its input,
+   one output row at a time, with a few output rows of scratch (planned as
+   an arena block live at that call only); so may a max pool, and a
+   constant pad (no scratch).  Each legal layer is tried; a layer stays in
+   place only if taking it back out would make the arena larger (in place
+   costs a copy of the rows that wait in scratch) -- INPLACE_MODE / the
+   ``inplace`` argument: "auto" (this), "all" or "none".  The
+   lower bound above stays the out-of-place one (arena_lower_bound), so the
+   arena may go below it; the bound of the groups actually planned, with the
+   scratch blocks, is arena_plan_lower_bound.
 """
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import numpy as np
 
 from ..ir.graph import Graph, GraphError
-from .program import Buf, Buffer, Program
+from .inplace import in_place_form, inplace_kernel
+from .program import Buf, Buffer, Program, Scalar, Scratch
 
 ALIGN = 8
 INPLACE_KERNELS = ("rescale_", "lut_", "act_f32", "sigmoid_f32", "tanh_f32", "hard_sigmoid_f32", "hard_swish_f32",
@@ -45,7 +59,14 @@ def _align(n: int) -> int:
     return (n + ALIGN - 1) // ALIGN * ALIGN
 
 
-def plan_memory(graph: Graph, prog: Program) -> None:
+# Which legal in-place layers run in place: "auto" (those the arena needs), "all" or "none".
+INPLACE_MODE = "auto"
+
+
+def plan_memory(graph: Graph, prog: Program, inplace: Optional[str] = None) -> None:
+    mode = inplace or INPLACE_MODE
+    if mode not in ("auto", "all", "none"):
+        raise ValueError(f"in-place mode {mode!r}: choose 'auto', 'all' or 'none'")
     acts = graph.activations()
     nbytes = {t: graph.tensors[t].fmt.nbytes(graph.tensors[t].shape) for t in acts}
     uf = _UF()
@@ -96,43 +117,119 @@ def plan_memory(graph: Graph, prog: Program) -> None:
             uf.union(c.output, x)
             break
 
-    groups: Dict[str, List[str]] = {}
-    for t in acts:
-        groups.setdefault(uf.find(t), []).append(t)
-    buffers: Dict[str, Buffer] = {}
-    arena_groups = []
-    for root, mem in groups.items():
-        is_in, is_out = special(root)
-        size = max(nbytes[m] for m in mem)
-        if is_in and is_out:
-            raise GraphError("the model output is a reshape of its input: nothing to compute")
-        if is_in or is_out:
-            for m in mem:
-                buffers[m] = Buffer("input" if is_in else "output", 0, nbytes[m])
-            continue
-        lo = min(first[m] for m in mem)
-        hi = max(last.get(m, first[m]) for m in mem)
-        arena_groups.append((root, mem, size, lo, hi))
+    def plan(uf_plan, scratch):
+        """Offsets for the groups of uf_plan plus scratch blocks (key, nbytes, call step):
+        (buffers, scratch offsets, arena bytes, lower bound of these groups).
 
-    placed = []  # (offset, size, lo, hi)
-    for root, mem, size, lo, hi in sorted(arena_groups, key=lambda g: (-g[2], g[3])):
-        asize = _align(size)
-        busy = sorted((o, s) for o, s, l2, h2 in placed if not (h2 < lo or l2 > hi))
-        best, best_gap, cur = None, None, 0
-        for o, s in busy:
-            gap = o - cur
-            if gap >= asize and (best_gap is None or gap < best_gap):
-                best, best_gap = cur, gap
-            cur = max(cur, o + _align(s))
-        off = best if best is not None else cur
-        placed.append((off, size, lo, hi))
-        for m in mem:
-            buffers[m] = Buffer("arena", off, nbytes[m])
-    arena = max((o + _align(s) for o, s, _, _ in placed), default=0)
-    live = np.zeros(end + 2, dtype=np.int64)
-    for _, _, size, lo, hi in arena_groups:
-        live[lo + 1:hi + 2] += size
-    prog.buffers = buffers
-    prog.arena_bytes = int(arena)
-    prog.arena_lower_bound = int(live.max()) if len(arena_groups) else 0
+        A group is one block at one offset; each member occupies its own size during its own
+        lifetime (an in-place chain that narrows frees the top of its block), so a group is a set of
+        segments (lo, hi, size).  Groups are placed largest first, each at the offset that leaves the
+        least room above its segments under the segments already placed that overlap them in time
+        (best fit; for a one-segment group: the smallest gap that holds it), else on top."""
+        groups: Dict[str, List[str]] = {}
+        for t in acts:
+            groups.setdefault(uf_plan.find(t), []).append(t)
+        buffers: Dict[str, Buffer] = {}
+        arena_groups = []  # (key, members, size, lo, segments)
+        for root, mem in groups.items():
+            is_in = any(m in graph.inputs for m in mem)
+            is_out = any(m in graph.outputs for m in mem)
+            if is_in and is_out:
+                raise GraphError("the model output is a reshape of its input: nothing to compute")
+            if is_in or is_out:
+                for m in mem:
+                    buffers[m] = Buffer("input" if is_in else "output", 0, nbytes[m])
+                continue
+            segs = [(first[m], last.get(m, first[m]), nbytes[m]) for m in mem]
+            arena_groups.append((root, mem, max(nbytes[m] for m in mem), min(first[m] for m in mem), segs))
+        for key, size, at in scratch:
+            arena_groups.append((key, [], size, at, [(at, at, size)]))
+        p_lo, p_hi, p_off, p_end = [], [], [], []  # placed segments
+        offsets: Dict[str, int] = {}
+        for root, mem, size, lo, segs in sorted(arena_groups, key=lambda g: (-g[2], g[3])):
+            off = 0
+            if p_lo:
+                plo, phi, poff, pend = (np.asarray(v, dtype=np.int64) for v in (p_lo, p_hi, p_off, p_end))
+                qo, qe, need = [], [], []  # (placed segment, own aligned size) pairs that overlap in time
+                for slo, shi, ssz in segs:
+                    hit = ~((phi < slo) | (plo > shi))
+                    qo.append(poff[hit])
+                    qe.append(pend[hit])
+                    need.append(np.full(int(hit.sum()), _align(ssz), dtype=np.int64))
+                qo, qe, need = np.concatenate(qo), np.concatenate(qe), np.concatenate(need)
+                if qo.size:
+                    cand = np.unique(np.concatenate([[0], qe]))
+                    top = int(qe.max())
+                    c = cand[:, None]
+                    free = (c + need[None, :] <= qo[None, :]) | (qe[None, :] <= c)
+                    ok = free.all(axis=1)
+                    room = np.where(qo[None, :] >= c + need[None, :], qo[None, :] - c - need[None, :],
+                                    np.iinfo(np.int64).max).min(axis=1)
+                    fit = ok & (cand < top)
+                    off = int(cand[fit][np.argmin(room[fit])]) if fit.any() else top
+            offsets[root] = off
+            for slo, shi, ssz in segs:
+                p_lo.append(slo)
+                p_hi.append(shi)
+                p_off.append(off)
+                p_end.append(off + _align(ssz))
+            for m in mem:
+                buffers[m] = Buffer("arena", off, nbytes[m])
+        arena = max(p_end, default=0)
+        live = np.zeros(end + 2, dtype=np.int64)
+        for _, _, _, _, segs in arena_groups:
+            g_live = np.zeros(end + 2, dtype=np.int64)  # a group holds its largest live member
+            for slo, shi, ssz in segs:
+                g_live[slo + 1:shi + 2] = np.maximum(g_live[slo + 1:shi + 2], ssz)
+            live += g_live
+        return buffers, offsets, int(arena), int(live.max()) if len(arena_groups) else 0
+
+    # in-place layers (convolutions, constant pads): the candidates, each legal on its own and with any
+    # set of the others
+    cands = []  # (call, InPlace, scratch bytes, node step)
+    for c in prog.calls:
+        form = in_place_form(c)
+        if form is None or form.input not in nbytes or \
+                graph.tensors[form.input].fmt.ctype != graph.tensors[c.output].fmt.ctype:
+            continue
+        node_i = step[c.layer]
+        root_x = uf.find(form.input)
+        if root_x == uf.find(c.output) or max(last[m] for m in group_members(root_x)) != node_i:
+            continue
+        if any(special(root_x)) or any(special(uf.find(c.output))):
+            continue
+        elem = nbytes[c.output] // max(1, graph.tensors[c.output].size)
+        cands.append((c, form, form.scratch_elems * elem, node_i))
+
+    def plan_with(chosen):
+        u = _UF()
+        u.p = dict(uf.p)
+        for c, form, _, _ in chosen:
+            u.union(c.output, form.input)
+        scratch = [(f"scratch:{k}", sb, at) for k, (c, _, sb, at) in enumerate(chosen) if sb]
+        return plan(u, scratch)
+
+    base = plan(uf, [])
+    chosen, best = ([], base) if mode == "none" else (list(cands), plan_with(cands))
+    if mode == "auto":
+        for cand in list(cands):  # keep a layer in place only if the arena needs it
+            trial = [k for k in chosen if k is not cand]
+            p = plan_with(trial)
+            if p[2] <= best[2]:
+                chosen, best = trial, p
+        if best[2] >= base[2]:
+            chosen, best = [], base
+    for k, (c, form, sb, _) in enumerate(chosen):
+        c.kernel = inplace_kernel(c.kernel)
+        if form.scalars:  # the scratch pointer and the kernel's scalars go before the output
+            ctype = graph.tensors[c.output].fmt.ctype
+            scr = Scratch(sb, ctype, best[1][f"scratch:{k}"] if sb else 0)
+            c.args = c.args[:-1] + [scr] + [Scalar(v) for v in form.scalars] + [c.args[-1]]
+    prog.kernels_used = sorted({c.kernel for c in prog.calls})
+    prog.inplace_layers = [c.layer for c, _, _, _ in chosen]
+    prog.buffers = best[0]
+    prog.arena_bytes = best[2]
+    prog.arena_plan_lower_bound = best[3]
+    prog.arena_out_of_place = base[2]
+    prog.arena_lower_bound = base[3]
     prog.tensor_bytes_total = int(sum(nbytes[t] for t in acts))

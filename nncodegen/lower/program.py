@@ -41,6 +41,16 @@ class Const:
     ctype: Optional[str] = None
 
 
+@dataclass(frozen=True)
+class Scratch:
+    """Work memory of one call, planned in the arena beside the tensors live at that call
+    (``offset`` set by the memory planner); printed as a pointer of ``ctype``, or NULL when
+    ``nbytes`` is 0.  Twins receive it and ignore it."""
+    nbytes: int
+    ctype: str
+    offset: int = -1
+
+
 @dataclass
 class Call:
     layer: str           # IR node name
@@ -68,7 +78,10 @@ class Program:
     elem_bytes: int
     buffers: Dict[str, Buffer] = field(default_factory=dict)
     arena_bytes: int = 0
-    arena_lower_bound: int = 0
+    arena_lower_bound: int = 0            # largest set of tensors live at once, out-of-place convolutions
+    arena_out_of_place: int = 0           # the arena the planner gives without in-place convolutions
+    arena_plan_lower_bound: int = 0       # lower bound of the storage groups planned (in place, with scratch)
+    inplace_layers: List[str] = field(default_factory=list)  # convolutions written over their input
     tensor_bytes_total: int = 0
     kernels_used: List[str] = field(default_factory=list)
     families: List[str] = field(default_factory=list)

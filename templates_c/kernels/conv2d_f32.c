@@ -406,3 +406,12 @@ void conv2d_f32(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *inp
         }
     }
 }
+
+/* conv2d_inplace_f32: conv2d_f32 one output row at a time, output over its input (inplace_rows.inc;
+ * every output pixel sums in the order stated at the top of this file, so the result is conv2d_f32's
+ * bit for bit) */
+#define NNC_IP_NAME conv2d_inplace_f32
+#define NNC_IP_T float
+#define NNC_IP_PARAMS const nnc_act_f32 *act, const float *input, const float *weights, const float *bias
+#define NNC_IP_CALL(s, x, y) conv2d_f32(s, act, x, weights, bias, y)
+#include "inplace_rows.inc"

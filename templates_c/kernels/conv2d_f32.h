@@ -16,4 +16,15 @@
 void conv2d_f32(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *input, const float *weights,
                 const float *bias, float *output);
 
+/* conv2d_inplace_f32: conv2d_f32 with its output written over its input, one output row at a time
+ * (inplace_rows.inc).  output == input (one buffer) or output not overlapping input; scratch holds
+ * ring_rows * out_w * out_c elements, overlaps neither, and may be NULL when ring_rows is 0.
+ * Legal: as conv2d_f32, plus every output row reads at least one input row and ring_rows >= the
+ * rows its schedule keeps pending (nncodegen.lower.inplace.ring_rows(g, backward)); backward 0
+ * visits the rows first to last, 1 last to first (layers whose rows grow).
+ * Result: conv2d_f32's, bit for bit. */
+void conv2d_inplace_f32(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *input, const float *weights,
+                        const float *bias, float *scratch, int32_t ring_rows, int32_t backward,
+                        float *output);
+
 #endif /* NNC_CONV2D_F32_H */

@@ -66,3 +66,16 @@
 #undef NNC_RQ
 #undef NNC_XOFF
 #undef NNC_REQUANT
+
+/* conv2d_inplace_q15(_acc32): conv2d_q15(_acc32) one output row at a time, output over its input
+ * (inplace_rows.inc) */
+#define NNC_IP_NAME conv2d_inplace_q15
+#define NNC_IP_T int16_t
+#define NNC_IP_PARAMS const nnc_requant *rq, const int16_t *input, const int16_t *weights, const int32_t *bias
+#define NNC_IP_CALL(s, x, y) conv2d_q15(s, rq, x, weights, bias, y)
+#include "inplace_rows.inc"
+#define NNC_IP_NAME conv2d_inplace_q15_acc32
+#define NNC_IP_T int16_t
+#define NNC_IP_PARAMS const nnc_requant *rq, const int16_t *input, const int16_t *weights, const int32_t *bias
+#define NNC_IP_CALL(s, x, y) conv2d_q15_acc32(s, rq, x, weights, bias, y)
+#include "inplace_rows.inc"

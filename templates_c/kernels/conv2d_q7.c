@@ -66,3 +66,16 @@
 #undef NNC_RQ
 #undef NNC_XOFF
 #undef NNC_REQUANT
+
+/* conv2d_inplace_q7(_wide): conv2d_q7(_wide) one output row at a time, output over its input
+ * (inplace_rows.inc) */
+#define NNC_IP_NAME conv2d_inplace_q7
+#define NNC_IP_T int8_t
+#define NNC_IP_PARAMS const nnc_requant *rq, const int8_t *input, const int8_t *weights, const int32_t *bias
+#define NNC_IP_CALL(s, x, y) conv2d_q7(s, rq, x, weights, bias, y)
+#include "inplace_rows.inc"
+#define NNC_IP_NAME conv2d_inplace_q7_wide
+#define NNC_IP_T int8_t
+#define NNC_IP_PARAMS const nnc_requant *rq, const int8_t *input, const int8_t *weights, const int32_t *bias
+#define NNC_IP_CALL(s, x, y) conv2d_q7_wide(s, rq, x, weights, bias, y)
+#include "inplace_rows.inc"

@@ -63,3 +63,10 @@
 #undef NNC_XOFF
 #undef NNC_REQUANT
 #undef NNC_BLK_REQUANT_RQ
+
+/* conv2d_inplace_s8: conv2d_s8 one output row at a time, output over its input (inplace_rows.inc) */
+#define NNC_IP_NAME conv2d_inplace_s8
+#define NNC_IP_T int8_t
+#define NNC_IP_PARAMS const nnc_requant_s8 *rq, const int8_t *input, const int8_t *weights, const int32_t *bias
+#define NNC_IP_CALL(s, x, y) conv2d_s8(s, rq, x, weights, bias, y)
+#include "inplace_rows.inc"

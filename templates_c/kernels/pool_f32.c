@@ -115,3 +115,10 @@ void global_maxpool_f32(const nnc_conv_geom *g, const float *input, float *outpu
         }
     }
 }
+
+/* maxpool_inplace_f32: maxpool_f32 one output row at a time, output over its input (inplace_rows.inc) */
+#define NNC_IP_NAME maxpool_inplace_f32
+#define NNC_IP_T float
+#define NNC_IP_PARAMS const float *input
+#define NNC_IP_CALL(s, x, y) maxpool_f32(s, x, y)
+#include "inplace_rows.inc"

@@ -23,4 +23,13 @@ void global_avgpool_q7(const nnc_conv_geom *g, const int8_t *input, int8_t *outp
 /* Max over in_h * in_w per channel.  input [batch][in_h][in_w][in_c], output [batch][in_c]. */
 void global_maxpool_q7(const nnc_conv_geom *g, const int8_t *input, int8_t *output);
 
+/* maxpool_inplace_q7: maxpool_q7 with its output written over its input, one output row at a time
+ * (inplace_rows.inc).  output == input (one buffer) or output not overlapping input; scratch holds
+ * ring_rows * out_w * out_c elements, overlaps neither, and may be NULL when ring_rows is 0.
+ * Legal: as maxpool_q7 with dil_h == 1, plus every output row reads at least one input row and
+ * ring_rows >= the rows its schedule keeps pending (nncodegen.lower.inplace.ring_rows(g, backward));
+ * backward 0 visits the rows first to last, 1 last to first.  Result: maxpool_q7's, bit for bit. */
+void maxpool_inplace_q7(const nnc_conv_geom *g, const int8_t *input, int8_t *scratch, int32_t ring_rows,
+                        int32_t backward, int8_t *output);
+
 #endif /* POOL_Q7_H */

@@ -149,3 +149,10 @@ void global_maxpool_s8(const nnc_conv_geom *g, const int8_t *input, int8_t *outp
         }
     }
 }
+
+/* maxpool_inplace_s8: maxpool_s8 one output row at a time, output over its input (inplace_rows.inc) */
+#define NNC_IP_NAME maxpool_inplace_s8
+#define NNC_IP_T int8_t
+#define NNC_IP_PARAMS const int8_t *input
+#define NNC_IP_CALL(s, x, y) maxpool_s8(s, x, y)
+#include "inplace_rows.inc"
