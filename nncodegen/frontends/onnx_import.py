@@ -15,12 +15,14 @@ from ..ir.graph import Graph
 from .onnx_base import load_model
 from .onnx_float import load_float
 from .onnx_qdq import is_quantized_onnx, load_qdq
+from .qonnx_finn import refuse_finn_dataflow
 from .qonnx_import import is_qonnx, load_qonnx
 
 
 def load_onnx(path_or_model, name: Optional[str] = None) -> Graph:
     """Import an ONNX model (path or ModelProto) as a checked, fused NHWC IR Graph."""
     model, src = load_model(path_or_model)
+    refuse_finn_dataflow(model, src)   # FINN's FPGA dataflow nodes, all named in one error
     if is_qonnx(model):  # QONNX (Brevitas, FINN): quantizer nodes, binary / ternary layers
         return load_qonnx(model, src, name, path_or_model)
     if is_quantized_onnx(model):  # int8 QDQ / QOperator models (onnxruntime's quantizer, PyTorch)

@@ -24,8 +24,9 @@ this subclass adds the QONNX ops and keeps what the binarize pass
   ``batchnorm`` (never folded into the +-1 weights), and so do Mul / Add by
   constants after such a layer.
 * ``MultiThreshold`` with one threshold per channel and a bipolar output
-  (out_dtype BIPOLAR, or out_scale 2 and out_bias -1): y = +1 iff x >= t,
-  imported as add(-t) then sign.
+  (out_scale 2 and out_bias -1): y = +1 iff x >= t, imported as add(-t)
+  then sign.  Every other MultiThreshold, TopK / ArgMax and FINN's
+  streamlined patterns: qonnx_finn.py.
 * Quirks of real exports: weights listed as graph inputs with initializers,
   external-data files, IR versions newer than onnxruntime reads (nothing here
   needs onnxruntime), Identity chains, the dynamo exporter's Reshape / Gemm.
@@ -45,6 +46,7 @@ import numpy as np
 from ..ir.graph import Graph, GraphError
 from .onnx_base import Val, run_guarded
 from .onnx_float import OnnxImporter
+from .qonnx_finn import FinnOps, prepare_finn
 
 QONNX_DOMAINS = ("qonnx.custom_op.general", "finn.custom_op.general", "onnx.brevitas",
                  "qonnx.custom_op.general.v2")
@@ -79,20 +81,22 @@ def _max_int(signed, narrow, bits):
     return 2 ** bits - 1 - (1 if narrow else 0)
 
 
-class QonnxImporter(OnnxImporter):
+class QonnxImporter(FinnOps, OnnxImporter):
     def __init__(self, model, src, name, path_or_model=None):
         model = copy.deepcopy(model)
         self.qnodes = {}
+        bad = [f"node {n.name or n.op_type!r} ({n.domain}.{n.op_type})" for n in model.graph.node
+               if n.domain in QONNX_DOMAINS and n.op_type not in SUPPORTED]
+        if bad:   # all at once
+            raise GraphError(f"{src}: {', '.join(bad)}: unsupported QONNX op{'s' if len(bad) > 1 else ''} "
+                             f"(supported: {', '.join(SUPPORTED)})")
         for n in model.graph.node:
             if n.domain in QONNX_DOMAINS:
-                label = n.name or n.op_type
-                if n.op_type not in SUPPORTED:
-                    raise GraphError(f"{src}: node {label!r} ({n.domain}.{n.op_type}): unsupported QONNX op "
-                                     f"(supported: {', '.join(SUPPORTED)})")
                 self.qnodes[id(n)] = n.domain
                 n.domain = ""   # the float importer's checks see a handled op
+        finn_weights = prepare_finn(model, src)   # FINN's streamlined patterns (qonnx_finn.py)
         super().__init__(model, src, name, path_or_model)
-        self.qinfo: Dict[str, dict] = {}     # ONNX value name -> {"kind", "node"} of quantized constants
+        self.qinfo: Dict[str, dict] = dict(finn_weights)  # ONNX value name -> {"kind", "node"} of quantized constants
 
     # ---- driver -----------------------------------------------------------------------
     def run(self) -> Graph:
@@ -220,14 +224,9 @@ class QonnxImporter(OnnxImporter):
         t = np.asarray(self.const_in(node, ins, 1, "thresholds"), np.float64)
         out_scale = float(a.get("out_scale", 1.0))
         out_bias = float(a.get("out_bias", 0.0))
-        odt = str(a.get("out_dtype", ""))
-        if t.ndim != 2 or t.shape[1] != 1:
-            self.fail(node, f"MultiThreshold with {t.shape[-1] if t.ndim == 2 else '?'} thresholds per channel "
-                            f"is not supported (only one: a sign with a threshold)")
-        bipolar = odt == "BIPOLAR" or (out_scale == 2.0 and out_bias == -1.0)
-        if not bipolar:
-            self.fail(node, f"MultiThreshold with out_dtype {odt!r}, out_scale {out_scale}, out_bias {out_bias} is not "
-                            f"bipolar; only {{-1, +1}} outputs are supported")
+        bipolar = out_scale == 2.0 and out_bias == -1.0   # y = 2 * count - 1 (QONNX ignores out_dtype)
+        if t.ndim != 2 or t.shape[1] != 1 or not bipolar:   # many thresholds or a multi-bit output
+            return self.op_MultiThreshold_multi(node, ins, a)
         layout = str(a.get("data_layout", "")) or ("NCHW" if len(x.shape) == 4 else "NC")
         if layout not in ("NCHW", "NC", "NHWC"):
             self.fail(node, f"data_layout {layout!r} is not supported")

@@ -24,3 +24,17 @@ def accuracy(y: np.ndarray, labels: Optional[np.ndarray]) -> Optional[float]:
         return None
     y = np.asarray(y).reshape(len(y), -1)
     return float(np.mean(np.argmax(y, axis=1) == np.asarray(labels).reshape(-1)))
+
+
+def index_agreement(y: np.ndarray, ref: np.ndarray) -> Dict[str, Optional[float]]:
+    """Index outputs (argmax / TopK): the fraction of equal labels; the float metrics are None (meaningless)."""
+    y = np.asarray(y).reshape(len(y), -1)
+    ref = np.asarray(ref).reshape(len(ref), -1)
+    a = float(np.mean(np.all(y == ref, axis=1))) if len(y) else 1.0
+    return {"max_abs_err": None, "rmse": None, "cosine": None, "top1_agreement": a, "label_agreement": a}
+
+
+def index_accuracy(y: np.ndarray, labels: Optional[np.ndarray]) -> Optional[float]:
+    if labels is None:
+        return None
+    return float(np.mean(np.asarray(y).reshape(len(y)) == np.asarray(labels).reshape(-1)))

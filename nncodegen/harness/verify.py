@@ -25,7 +25,7 @@ from ..codegen.sanitize import term
 from ..ir.graph import GraphError
 from ..ir.serialize import load_graph
 from .cmodel import CModel, check_input_array, read_manifest
-from .metrics import accuracy, compare
+from .metrics import accuracy, compare, index_accuracy, index_agreement
 
 
 @dataclass
@@ -57,19 +57,23 @@ class VerifyResult:
         rows += [
             ("samples", str(self.n_samples)),
             ("scheme", self.scheme),
-            ("C vs simulator", ("bit-exact" if self.bit_exact and self.scheme != "float32" else
+            ("C vs simulator", ("bit-exact" if self.bit_exact and (self.scheme != "float32" or
+                                                                  "label_agreement" in fr) else
                                 "within float32 rounding" if self.bit_exact else "MISMATCH") +
              f" (max |diff| {self.max_abs_diff_vs_sim:.3g})"),
         ]
         if self.vs_host is not None:
             rows.append((f"{self.target} vs host C", ("bit-identical" if self.vs_host["identical"] else "DIFFERENT") +
                          f" (max |diff| {self.vs_host['max_abs_diff']:.3g})"))
-        rows += [
-            ("vs float: max |err|", f"{fr['max_abs_err']:.4g}"),
-            ("vs float: RMSE", f"{fr['rmse']:.4g}"),
-            ("vs float: cosine", f"{fr['cosine']:.6f}"),
-            ("vs float: top-1 agreement", f"{100 * fr['top1_agreement']:.2f}%"),
-        ]
+        if "label_agreement" in fr:   # an index output (argmax / TopK): labels, not numbers, are compared
+            rows.append(("vs float: label agreement", f"{100 * fr['label_agreement']:.2f}%"))
+        else:
+            rows += [
+                ("vs float: max |err|", f"{fr['max_abs_err']:.4g}"),
+                ("vs float: RMSE", f"{fr['rmse']:.4g}"),
+                ("vs float: cosine", f"{fr['cosine']:.6f}"),
+                ("vs float: top-1 agreement", f"{100 * fr['top1_agreement']:.2f}%"),
+            ]
         if self.accuracy is not None:
             rows.append(("accuracy: C", f"{100 * self.accuracy:.2f}%"))
             rows.append(("accuracy: float model", f"{100 * self.float_accuracy:.2f}%"))
@@ -108,10 +112,34 @@ def _first_divergent_on_target(outdir, graph, x_one, xq_one, target) -> Optional
     return None
 
 
+def _verify_index(cm, graph, x, labels, yc_raw, ys_raw, xq, target, vs_host, build_info, m) -> VerifyResult:
+    """A model whose output is an index (argmax / TopK k=1): the C's indices must equal the simulator's;
+    the float reference is compared by label agreement (float metrics mean nothing for an index)."""
+    from ..api import reference
+    exact = bool(np.array_equal(yc_raw, ys_raw))
+    diff = np.abs(yc_raw.astype(np.int64) - ys_raw.astype(np.int64))
+    yref = reference(graph, x).reshape(yc_raw.shape)
+    fr = index_agreement(yc_raw, yref)
+    crit = {"C vs simulator": "identical indices", "label agreement vs float >=": 0.98}
+    ok_host = vs_host is None or vs_host["identical"]
+    if vs_host is not None:
+        crit[f"{target} vs host C"] = "identical indices"
+    first = None
+    if not exact:
+        bad = int(np.argwhere(diff.reshape(len(x), -1).max(axis=1) > 0)[0][0])
+        first = _first_divergent(m["_outdir"], graph, x[bad], xq[bad]) if target == "host" else \
+            _first_divergent_on_target(m["_outdir"], graph, x[bad], xq[bad], target)
+    scheme = m.get("scheme") or graph.meta.get("quantization", {}).get("scheme", "float32")
+    return VerifyResult(target, int(len(x)), exact, float(diff.max()) if diff.size else 0.0, fr,
+                        index_accuracy(yc_raw, labels), index_accuracy(yref, labels), first, scheme, crit,
+                        bool(exact and fr["label_agreement"] >= 0.98 and ok_host), vs_host, build_info)
+
+
 def verify(outdir, x: np.ndarray, labels: Optional[np.ndarray] = None,
            progress: Callable[[str], None] = lambda s: None, chunk: int = 100, target: str = "host") -> VerifyResult:
     from ..api import reference, simulate
     m = read_manifest(outdir)
+    m["_outdir"] = outdir
     graph = load_graph(Path(outdir) / "model.nnc")
     x = check_input_array(x, m["input"]["shape"])
     if labels is not None and len(labels) != len(x):
@@ -145,6 +173,8 @@ def verify(outdir, x: np.ndarray, labels: Optional[np.ndarray] = None,
         ys_parts.append(simulate(graph, x[i:i + chunk], raw=True))
     ys_raw = np.concatenate(ys_parts).reshape(yc_raw.shape)
     quant = cm.quantized
+    if cm.out_fmt.kind == "index":
+        return _verify_index(cm, graph, x, labels, yc_raw, ys_raw, xq, target, vs_host, build_info, m)
     diff = np.abs(yc_raw.astype(np.float64) - ys_raw.astype(np.float64))
     max_diff = float(diff.max()) if diff.size else 0.0
     float_layers = graph.meta.get("quantization", {}).get("float_layers") or []

@@ -2,6 +2,7 @@ from .formats import FLOAT32, AffineFormat, Float32, Format, QFormat, format_fro
 from .graph import Graph, GraphError, Node, Tensor
 from .ops import SCHEMAS, fused_act_bounds, infer_node
 from . import ops_bin  # noqa: F401,E402 -- the binary ops add their schemas to SCHEMAS
+from . import ops_finn  # noqa: F401,E402 -- multithreshold, argmax and the index format
 from .checker import check_graph
 from .builder import GraphBuilder
 from .serialize import load_graph, save_graph

@@ -12,8 +12,11 @@ PASSES: List[Tuple[str, Callable[[Graph], Graph]]] = []
 
 def _register():
     from .binarize import binarize
+    from .check_lowerable import check_lowerable
+    from .finn_formats import finn_formats
     from .fuse_activation import fuse_activations
-    PASSES[:] = [("fuse_activations", fuse_activations), ("binarize", binarize)]
+    PASSES[:] = [("fuse_activations", fuse_activations), ("finn_formats", finn_formats), ("binarize", binarize),
+                 ("check_lowerable", check_lowerable)]
 
 
 def run_passes(graph: Graph) -> Graph:
