@@ -148,3 +148,155 @@ def test_joined_inputs_and_formats():
     b = conv.tensors[[n for n in conv.nodes if n.op == "conv2d"][0].inputs[2]]
     assert b.fmt.bits == 64 and b.qdata.dtype == np.int64
     assert [c.kernel for c in lower(conv).calls] == ["conv2d_s16"]
+
+
+# ---------------------------------------------------------------- generated one-op 16x8 models vs TFLite Micro
+
+def _builder16():
+    from tflite_builder import TfliteBuilder
+
+    class Builder16(TfliteBuilder):
+        """TfliteBuilder with int16 activations and int64 convolution biases."""
+
+        def act(self, shape, scale, zp):
+            return self.tensor(shape, self.s.TensorType.INT16, scale, zp)
+
+        def conv16(self, x, w, b, w_scales, out_scale, stride, padding, dilation, act):
+            s = self.s
+            xs = self.shape(x)
+            wt = self.tensor(w.shape, s.TensorType.INT8, w_scales, np.zeros(len(w_scales), int), data=w.astype(np.int8))
+            bt = self.tensor(b.shape, s.TensorType.INT64, np.float32(self.tensors[x].quantization.scale[0]) * w_scales,
+                             np.zeros(len(w_scales), int), data=b.astype(np.int64))
+            ek = dilation * (w.shape[1] - 1) + 1
+            oh, ow = ((-(-xs[1] // stride), -(-xs[2] // stride)) if padding == "SAME" else
+                      ((xs[1] - ek) // stride + 1, (xs[2] - dilation * (w.shape[2] - 1) - 1) // stride + 1))
+            y = self.act((1, oh, ow, w.shape[0]), out_scale, 0)
+            o = s.Conv2DOptionsT()
+            o.padding, o.strideW, o.strideH = {"SAME": 0, "VALID": 1}[padding], stride, stride
+            o.dilationWFactor = o.dilationHFactor = dilation
+            o.fusedActivationFunction = {"none": 0, "relu": 1, "relu6": 3}[act]
+            self.op(s.BuiltinOperator.CONV_2D, [x, wt, bt], [y], s.BuiltinOptions.Conv2DOptions, o, 4)
+            return y
+
+        def tconv16(self, x, w, b, w_scales, out_scale, stride, padding, out_hw):
+            s = self.s
+            wt = self.tensor(w.shape, s.TensorType.INT8, w_scales, np.zeros(len(w_scales), int), data=w.astype(np.int8))
+            bt = self.tensor(b.shape, s.TensorType.INT64, np.float32(self.tensors[x].quantization.scale[0]) * w_scales,
+                             np.zeros(len(w_scales), int), data=b.astype(np.int64))
+            shape = (1, out_hw[0], out_hw[1], w.shape[0])
+            st_ = self.tensor((4,), s.TensorType.INT32, data=np.asarray(shape, np.int32))
+            y = self.act(shape, out_scale, 0)
+            o = s.TransposeConvOptionsT()
+            o.padding, o.strideW, o.strideH = {"SAME": 0, "VALID": 1}[padding], stride, stride
+            self.op(s.BuiltinOperator.TRANSPOSE_CONV, [st_, wt, x, bt], [y], s.BuiltinOptions.TransposeConvOptions, o, 4)
+            return y
+
+        def binary16(self, kind, a, b, out_scale, act="none"):
+            s = self.s
+            y = self.act(np.broadcast_shapes(self.shape(a), self.shape(b)), out_scale, 0)
+            o = s.AddOptionsT() if kind == "add" else s.SubOptionsT()
+            o.fusedActivationFunction = {"none": 0, "relu": 1, "relu6": 3}[act]
+            o.potScaleInt16 = False
+            code = s.BuiltinOperator.ADD if kind == "add" else s.BuiltinOperator.SUB
+            self.op(code, [a, b], [y], s.BuiltinOptions.AddOptions if kind == "add" else s.BuiltinOptions.SubOptions,
+                    o, 3 if kind == "add" else 5)
+            return y
+
+        def leaky16(self, x, alpha, out_scale):
+            s = self.s
+            y = self.act(self.shape(x), out_scale, 0)
+            o = s.LeakyReluOptionsT()
+            o.alpha = alpha
+            self.op(s.BuiltinOperator.LEAKY_RELU, [x], [y], s.BuiltinOptions.LeakyReluOptions, o, 2)
+            return y
+
+        def slice16(self, x, begin, end, strides, bmask, emask, shrink, out_shape):
+            s = self.s
+            q = self.tensors[x].quantization
+            ts = [self.tensor((len(v),), s.TensorType.INT32, data=np.asarray(v, np.int32)) for v in (begin, end, strides)]
+            y = self.act(out_shape, q.scale[0], q.zeroPoint[0])
+            o = s.StridedSliceOptionsT()
+            o.beginMask, o.endMask, o.shrinkAxisMask = bmask, emask, shrink
+            self.op(s.BuiltinOperator.STRIDED_SLICE, [x] + ts, [y], s.BuiltinOptions.StridedSliceOptions, o, 4)
+            return y
+
+        def requant16(self, x, scale):
+            y = self.act(self.shape(x), scale, 0)
+            self.op(self.s.BuiltinOperator.QUANTIZE, [x], [y], version=4)
+            return y
+
+    return Builder16()
+
+
+def _f32(v):
+    return float(np.float32(v))
+
+
+def _random16(kind, seed):
+    rng = np.random.default_rng(seed)
+    b = _builder16()
+    h, w_, c = int(rng.integers(3, 9)), int(rng.integers(3, 9)), int(rng.integers(1, 5))
+    s_in = _f32(rng.uniform(1e-4, 1e-3))
+    x = b.input((1, h, w_, c), s_in, 0)
+    if kind in ("conv", "tconv"):
+        k, stride = int(rng.integers(1, 4)), int(rng.integers(1, 3))
+        pad = str(rng.choice(["SAME", "VALID"]))
+        n_out = int(rng.integers(1, 5))
+        wq = rng.integers(-127, 128, size=(n_out, k, k, c))
+        ws = rng.uniform(0.002, 0.02, n_out).astype(np.float32)
+        bias = rng.integers(-(1 << 20), 1 << 20, n_out)
+        out_scale = _f32(s_in * float(ws.mean()) * 3000 * np.sqrt(k * k * c) / 20)
+        if kind == "conv":
+            dil = 1 if k == 1 else int(rng.integers(1, 3))
+            if dil * (k - 1) + 1 > min(h, w_):
+                dil = 1
+            y = b.conv16(x, wq, bias, ws, out_scale, stride, pad, dil, str(rng.choice(["none", "relu", "relu6"])))
+        else:
+            out_hw = (h * stride, w_ * stride) if pad == "SAME" else ((h - 1) * stride + k, (w_ - 1) * stride + k)
+            y = b.tconv16(x, wq, bias, ws, out_scale, stride, pad, out_hw)
+    elif kind in ("add", "sub"):  # the input and a 1x1 conv of it (another scale), or a broadcast row of it
+        ws = rng.uniform(0.002, 0.02, c).astype(np.float32)
+        a = b.conv16(x, rng.integers(-127, 128, size=(c, 1, 1, c)), rng.integers(-3000, 3000, c), ws,
+                     _f32(s_in * float(ws.mean()) * 100), 1, "VALID", 1, "none")
+        other = a if seed % 2 else b.slice16(a, [0, 0, 0, 0], [1, 1, 1, c], [1, 1, 1, 1], 0, 0, 0, (1, 1, 1, c))
+        y = b.binary16(kind, x, other, _f32(rng.uniform(3e-4, 3e-3)), str(rng.choice(["none", "relu"])))
+    elif kind == "leaky":
+        y = b.leaky16(x, _f32(rng.uniform(0.0, 0.5)), _f32(s_in * rng.uniform(0.5, 2.0)))
+    elif kind == "pad_slice":
+        p = b.pad(x, [(0, 0), (1, int(rng.integers(0, 3))), (int(rng.integers(0, 3)), 1), (0, 0)])
+        ps = b.shape(p)
+        b1 = int(rng.integers(-2, 1))  # axis 1 from b1 (negative: from the end); axis 2 reversed, stopping before 0
+        y = b.slice16(p, [0, b1, ps[2] - 1, 0], [1, ps[1], 0, c], [1, 1, -1, 1], 1, 8, 0,
+                      (1, ps[1] - b1 % ps[1], ps[2] - 1, c))
+    elif kind == "quantize":
+        y = b.requant16(x, _f32(s_in * rng.uniform(0.3, 3.0)))
+    else:
+        raise ValueError(kind)
+    return b.finish(y)
+
+
+@pytest.mark.parametrize("kind", ["conv", "tconv", "add", "sub", "leaky", "pad_slice", "quantize"])
+def test_generated_16x8_models_equal_tflite_micro(kind, tmp_path):
+    """Random one-op 16x8 models (shapes, strides, SAME / VALID, dilations, per-channel scales, int64 biases,
+    fused activations, broadcasts, alphas, slices with masks and negative strides): the C equals TFLite
+    Micro's reference kernels bit for bit."""
+    pytest.importorskip("tflite_micro")
+    from tflite_micro.python.tflite_micro import runtime
+    seen = set()
+    for seed in range(4):
+        path = tmp_path / f"{kind}{seed}.tflite"
+        path.write_bytes(_random16(kind, seed))
+        g = nncodegen.load(path)
+        cm = nncodegen.build(nncodegen.generate(g, tmp_path / f"c_{kind}{seed}", name="m"))
+        xs = np.random.default_rng(50 + seed).integers(-32768, 32768, size=(6,) + tuple(
+            g.tensors[g.inputs[0]].shape[1:])).astype(np.int16)
+        y_c = cm.run_raw(xs)
+        ip = runtime.Interpreter.from_file(str(path), arena_size=1_000_000)
+        for k in range(len(xs)):
+            ip.set_input(xs[k:k + 1], 0)
+            ip.invoke()
+            y_ref = ip.get_output(0).reshape(y_c[k:k + 1].shape)
+            bad = np.argwhere(y_c[k:k + 1] != y_ref)
+            assert bad.size == 0, f"{kind} seed {seed}: {len(bad)} differ, first {bad[0]}"
+            seen.update(int(v) for v in np.unique(y_ref))
+    assert len(seen) > 50
