@@ -12,14 +12,24 @@ this subclass adds the QONNX ops and keeps what the binarize pass
 * ``Quant(x, scale, zero_point, bit_width; signed, narrow, rounding_mode)``:
   on constants it folds with QONNX's arithmetic (every rounding mode);
   1-bit signed weights are binary, 2-bit signed narrow weights ternary
-  ({-1, 0, +1} * scale).  On the graph input, with a power-of-two scale and
-  zero point 0, it defines the input's Q format (Q8 for signed 8-bit, Q16 for
-  anything else that fits) and a ``clip`` to the Quant's integer range (kept
-  even where the storage saturates the same way, so that the float reference
-  saturates too).  The C input quantization rounds half up, QONNX's ROUND
-  rounds half to even: they differ only on exact ties x / scale = k + 1/2.
-  Supported there: ROUND, HALF_EVEN, HALF_UP.  1-bit signed Quant on
-  activations is a sign.  Other activation Quants are an error naming the node.
+  ({-1, 0, +1} * scale).  On the graph input (or a Flatten / Reshape of it),
+  with a power-of-two scale and zero point 0, it defines the input's Q format
+  (Q8 for signed 8-bit, Q16 for anything else that fits) and a ``clip`` to the
+  Quant's integer range (kept even where the storage saturates the same way,
+  so that the float reference saturates too).  The C input quantization rounds
+  half up, QONNX's ROUND rounds half to even: they differ only on exact ties
+  x / scale = k + 1/2.  Supported there: ROUND, HALF_EVEN, HALF_UP.  With any
+  other scale s (Brevitas' default Int8ActPerTensorFloat) the input is affine
+  int8 (scale s, zero point 0, rounded half to even like QONNX): the binary
+  first layer sums q * w exactly and binarize folds s into its integer
+  thresholds.  1-bit signed Quant on activations is a sign.
+* Before import, ``qonnx_quant.check_quants`` validates every Quant (scale
+  finite and > 0, bit width 1..16, zero point in range, per-channel scales only
+  along a weight's output channels) with one-line errors naming the node.  A
+  model without binary / ternary weights whose multi-bit Quants are more than
+  one input Quant (Brevitas' QuantConv2d / QuantLinear / QuantReLU defaults:
+  Int8 / Uint8 activations, 2..8-bit weights, float scales, zero points) is
+  rewritten to QDQ and imported as affine int8 (qonnx_quant.load_affine).
 * ``BatchNormalization`` after a binary / ternary layer stays an IR
   ``batchnorm`` (never folded into the +-1 weights), and so do Mul / Add by
   constants after such a layer.
@@ -66,6 +76,10 @@ def is_qonnx(model) -> bool:
 
 
 def load_qonnx(model, src: str, name: Optional[str] = None, path_or_model=None) -> Graph:
+    from .qonnx_quant import check_quants, is_affine_model, load_affine
+    specs = check_quants(model, src)    # every Quant's parameters, one-line errors naming the node
+    if is_affine_model(model, specs):   # multi-bit Quants, no binary weights: affine int8 (qonnx_quant.py)
+        return load_affine(model, src, name, specs)
     return run_guarded(QonnxImporter(model, src, name, path_or_model), src)
 
 
@@ -197,21 +211,32 @@ class QonnxImporter(FinnOps, OnnxImporter):
         if mode not in ACT_ROUNDING:
             self.fail(node, f"Quant with rounding_mode {mode!r} on activations is not supported "
                             f"(supported: {', '.join(ACT_ROUNDING)})")
-        if x.is_const or x.ir not in self.g.inputs:
-            self.fail(node, "a multi-bit Quant is only supported on the graph input (it sets the input format)")
+        from .qonnx_quant import QuantSpec, binary_input_format, from_graph_input
+        if x.is_const or not from_graph_input(self.g, x.ir):
+            self.fail(node, "a multi-bit Quant in a network with binary weights is only supported on the graph input "
+                            "(or a Flatten / Reshape of it): it sets the input format")
         if scale.size != 1 or scale.reshape(-1)[0] <= 0:
             self.fail(node, f"the input scale must be one positive number, got {scale.ravel()[:4]}")
         s = float(scale.reshape(-1)[0])
         frac = -math.log2(s)
-        if frac != int(frac):
-            self.fail(node, f"the input scale {s} is not a power of two (Q formats need 2^-frac)")
-        frac = int(frac)
         lo, hi = _min_int(signed, narrow, bits), _max_int(signed, narrow, bits)
-        store = 8 if (signed and bits <= 8) else 16
-        if hi > (1 << (store - 1)) - 1 or lo < -(1 << (store - 1)):
-            self.fail(node, f"a {bits}-bit {'signed' if signed else 'unsigned'} input does not fit a 16-bit Q format")
+        if frac != int(frac):   # affine int8 input: the binary layer folds s into its thresholds
+            if mode not in ("ROUND", "HALF_EVEN"):
+                self.fail(node, f"rounding_mode {mode!r} with a scale that is not a power of two (the input is "
+                                f"quantized as QuantizeLinear does: half to even)")
+            store, s = binary_input_format(QuantSpec(self.nname(node), scale, zp, bits, bool(signed), bool(narrow),
+                                                     mode), lambda msg: self.fail(node, msg))
+            frac = None
+        else:
+            frac = int(frac)
+            store = 8 if (signed and bits <= 8) else 16
+            if hi > (1 << (store - 1)) - 1 or lo < -(1 << (store - 1)):
+                self.fail(node, f"a {bits}-bit {'signed' if signed else 'unsigned'} input does not fit a 16-bit Q "
+                                f"format")
         self.g.meta["qonnx_input"] = {"bits": store, "frac": frac, "qmin": lo, "qmax": hi, "node": self.nname(node),
                                       "rounding_mode": mode}
+        if frac is None:
+            self.g.meta["qonnx_input"]["scale"] = s
         smin, smax = -(1 << (store - 1)), (1 << (store - 1)) - 1
         src, layout = self._layout_src(x)
         del smin, smax  # the clip is kept even when the storage saturates the same way: the float

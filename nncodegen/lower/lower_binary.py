@@ -29,7 +29,7 @@ from typing import List, Optional
 
 import numpy as np
 
-from ..ir.formats import BinaryFormat, QFormat, TernaryFormat, storage_shape
+from ..ir.formats import AffineFormat, BinaryFormat, QFormat, TernaryFormat, storage_shape
 from ..ir.graph import GraphError, Node
 from ..ref.bits import pack_filters
 from .params import FLT_MAX32, BConv, BDense, BinEpi, BPack, ConvGeom
@@ -55,6 +55,8 @@ def _kind(ctx, node, name) -> str:
         return "f32"
     if isinstance(f, QFormat) and not f.per_channel and f.bits in (8, 16):
         return "q7" if f.bits == 8 else "q15"
+    if isinstance(f, AffineFormat) and not f.per_channel and f.zero_point == 0 and f.signed and f.bits in (8, 16):
+        return "q7" if f.bits == 8 else "q15"   # integers with zero point 0: the same kernels, unit = scale
     _err(node, f"tensor {name!r} has format {f}; binary layers take and give packed bits, Q8/Q16 or float")
 
 
@@ -93,9 +95,14 @@ def _packed_weights(ctx, node) -> Const:
 
 # ---------------------------------------------------------------- epilogues
 
-def _frac_in(ctx, node) -> int:
+def _unit_in(ctx, node) -> Fraction:
+    """Real value of one integer step of the input: 2^-frac (Q), the scale (affine, zero point 0), 1 (bits)."""
     f = ctx.g.tensors[node.inputs[0]].fmt
-    return int(f.frac) if isinstance(f, QFormat) else 0
+    if isinstance(f, QFormat):
+        return Fraction(2) ** -int(f.frac)
+    if isinstance(f, AffineFormat):
+        return Fraction(float(f.scale))
+    return Fraction(1)
 
 
 def _vec(ctx, name) -> np.ndarray:
@@ -103,23 +110,24 @@ def _vec(ctx, name) -> np.ndarray:
     return np.asarray(t.data, dtype=np.float64).reshape(-1)
 
 
-def exact_threshold(t: float, frac_in: int) -> int:
-    """Smallest integer T with T * 2^-frac_in >= t, clamped to +-2^30."""
+def exact_threshold(t: float, frac_in: int, unit: Optional[Fraction] = None) -> int:
+    """Smallest integer T with T * 2^-frac_in (or T * unit) >= t, clamped to +-2^30."""
     if not np.isfinite(t):
         return THR_LIMIT if t > 0 else -THR_LIMIT
-    v = Fraction(float(t)) * (Fraction(2) ** frac_in)
+    v = Fraction(float(t)) / unit if unit is not None else Fraction(float(t)) * (Fraction(2) ** frac_in)
     T = -((-v.numerator) // v.denominator)  # ceil
     return int(max(-THR_LIMIT, min(THR_LIMIT, T)))
 
 
 def _epilogue(ctx, node, out: str, acc_bound: int) -> BinEpi:
     a = node.attrs
-    fin = _frac_in(ctx, node)
+    unit = _unit_in(ctx, node)
+    u = float(unit)   # 2^-frac_in exactly for Q inputs
     ins = node.inputs
     if out == "bits":
         if a["epilogue"] != "threshold":
             _err(node, "a packed binary output needs the threshold epilogue")
-        return BinEpi(thr=tuple(exact_threshold(t, fin) for t in _vec(ctx, ins[2])))
+        return BinEpi(thr=tuple(exact_threshold(t, 0, unit) for t in _vec(ctx, ins[2])))
     if a["epilogue"] != "affine":
         _err(node, f"a threshold epilogue gives {{-1, +1}}: its output must be packed binary, "
                    f"not {ctx.g.tensors[node.outputs[0]].fmt}")
@@ -134,13 +142,15 @@ def _epilogue(ctx, node, out: str, acc_bound: int) -> BinEpi:
     if out == "f32":
         if res is not None and ctx.g.tensors[res].fmt.kind != "float":
             _err(node, f"residual {res!r} must be float like the output")
-        return BinEpi(scale_f32=tuple(float(np.float32(s * 2.0 ** -fin)) for s in scale),
+        return BinEpi(scale_f32=tuple(float(np.float32(s * u)) for s in scale),
                       bias_f32=tuple(float(np.float32(b)) for b in bias),
                       slope_f32=None if slope is None else tuple(float(np.float32(s)) for s in slope),
                       out_min_f32=0.0 if relu else -FLT_MAX32, out_max_f32=FLT_MAX32)
     fo_fmt = ctx.g.tensors[node.outputs[0]].fmt
+    if not isinstance(fo_fmt, QFormat):
+        _err(node, f"output format {fo_fmt}: binary layers write packed bits, Q8/Q16 or float")
     fo = int(fo_fmt.frac)
-    m = np.abs(scale) * 2.0 ** (fo - fin)
+    m = np.abs(scale) * u * 2.0 ** fo
     mmax = float(m.max()) if m.size and m.max() > 0 else 1.0
     prod_lim = 46 if slope is not None else 61
     s = min(30 - int(np.ceil(np.log2(mmax))) - 1,
@@ -154,7 +164,7 @@ def _epilogue(ctx, node, out: str, acc_bound: int) -> BinEpi:
         res_shift = fo + s - int(rf.frac)
         if res_shift < 0 or res_shift > 40:
             _err(node, f"residual format {rf} too far from the output format {fo_fmt}")
-    mult = np.floor(scale * 2.0 ** (fo - fin + s) + 0.5).astype(np.int64)
+    mult = np.floor(scale * u * 2.0 ** (fo + s) + 0.5).astype(np.int64)
     bq = np.clip(np.floor(bias * 2.0 ** (fo + s) + 0.5), -(2.0 ** 62), 2.0 ** 62).astype(np.int64)
     lo, hi = fo_fmt.qmin, fo_fmt.qmax
     return BinEpi(mult=tuple(int(v) for v in mult), bias=tuple(int(v) for v in bq), shift=s, res_shift=res_shift,

@@ -14,20 +14,23 @@ importer); any other graph comes back unchanged.
 
    (S = 1 until the one batch norm: gamma*(v - mean)/sqrt(var + eps) + beta).
 2. If the chain ends in ``sign``: +1 iff f(d) >= 0 (sign(0) = +1, as QONNX's BipolarQuant and
-   Brevitas).  The accumulator takes only integer values k * 2^-f_in (f_in = 0 for a {-1, +1}
-   input, the input's frac for a Q-format one), so the threshold is the integer
-       T = min { k : f(k * 2^-f_in) >= 0 }
+   Brevitas).  The accumulator takes only integer values k * u (u = 1 for a {-1, +1} input, 2^-f_in
+   for a Q-format one, the scale s for an affine int8 input with zero point 0: an input Quant whose
+   scale is not a power of two), so the threshold is the integer
+       T = min { k : f(k * u) >= 0 }
    found by bisection over the reachable range with an exact predicate: A + c*sqrt(S) >= 0 with
    A = a*d + b rational is decided by comparing A^2 with c^2*S on the signs of A and c.  Channels
    with a < 0 get negated weights (then f is increasing in the new accumulator), channels with
    a = 0 (gamma = 0) a constant output (T = -inf or +inf), thresholds outside the reachable range
-   simply saturate.  The op's threshold input holds T * 2^-f_in (exact in float64).
+   simply saturate.  The op's threshold input holds T * u (exact in float32 for powers of two; for
+   another s the largest float32 <= T * s, from which lowering recovers T = ceil(t / s) exactly).
 3. Otherwise the chain becomes the affine epilogue: scale = a / sqrt(S), bias = b / sqrt(S) + c
    (float64), output float32.
 4. A ``mul`` by a scalar after a sign (BipolarQuant with scale != 1) is folded into the next
    binary layer's slope; a constant ``pad`` of 0 / +1 / -1 before a binary-input layer becomes its
    padding.
-5. Formats: the input from the QONNX input Quant (Q8 or Q16), a clip on it keeps that format;
+5. Formats: the input from the QONNX input Quant (Q8 or Q16, or affine int8), a clip or reshape of it
+   keeps that format;
    sign outputs, threshold outputs and max pools of them are packed binary; a flatten of a packed
    map is packed per pixel (group = channels); affine outputs are float32; binary / ternary
    weights get BinaryFormat / TernaryFormat (grouped like the dense input they read).
@@ -40,7 +43,7 @@ from typing import List, Optional, Tuple
 import numpy as np
 
 from ..ir.checker import check_graph
-from ..ir.formats import FLOAT32, BinaryFormat, QFormat, TernaryFormat
+from ..ir.formats import FLOAT32, AffineFormat, BinaryFormat, QFormat, TernaryFormat
 from ..ir.graph import Graph, GraphError, Node
 
 F0, F1 = Fraction(0), Fraction(1)
@@ -163,16 +166,37 @@ class _Affine:
                 hi = mid
             else:
                 lo = mid
-        return float(hi * unit), neg
+        t = hi * unit
+        f = float(np.float32(float(t)))
+        if Fraction(f) != t:    # a scale that is not a power of two: the largest float32 <= T * unit (the
+            if Fraction(f) > t:  # IR keeps float32 constants), so that ceil(f / unit) = T in lowering
+                f = float(np.nextafter(np.float32(f), np.float32(-np.inf)))
+            if Fraction(f) <= (hi - 1) * unit:
+                raise GraphError(f"threshold {hi} of channel {k} is too large for a float32 multiple of the "
+                                 f"input scale {float(unit)!r}")
+        return f, neg
 
     def affine(self, k: int) -> Tuple[float, float]:
         r = 1.0 if self.S is None else 1.0 / np.sqrt(float(self.S[k]))
         return float(self.a[k]) * r, float(self.b[k]) * r + float(self.c[k])
 
 
-def _input_frac(g: Graph, x: str) -> Optional[int]:
+def _input_unit(g: Graph, x: str) -> Optional[Fraction]:
+    """The real value of one integer step of a Q-format (2^-frac) or affine (scale, zero point 0) input."""
     f = g.tensors[x].fmt
-    return int(f.frac) if isinstance(f, QFormat) else None
+    if isinstance(f, QFormat) and not f.per_channel:
+        return Fraction(2) ** -int(f.frac)
+    if isinstance(f, AffineFormat) and not f.per_channel and f.zero_point == 0:
+        return Fraction(float(f.scale))
+    return None
+
+
+def _input_policy(qin) -> str:
+    if not qin:
+        return "float"
+    if qin.get("scale"):
+        return f"int{qin['bits']} scale {qin['scale']!r}, folded into the first layer's thresholds"
+    return f"Q{qin['bits']} frac {qin['frac']}"
 
 
 def binarize(graph: Graph) -> Graph:
@@ -180,13 +204,14 @@ def binarize(graph: Graph) -> Graph:
         return graph
     g = graph.copy()
     qin = g.meta.get("qonnx_input")
-    if qin:
-        g.tensors[g.inputs[0]].fmt = QFormat(qin["bits"], qin["frac"])
+    if qin:   # an input Quant with a scale that is not a power of two gives an affine int8 input
+        g.tensors[g.inputs[0]].fmt = AffineFormat(qin["bits"], qin["scale"], 0) if qin.get("scale") else \
+            QFormat(qin["bits"], qin["frac"])
     g.meta["quantization"] = {
         "scheme": "binary", "bits": qin["bits"] if qin else 32,
         "policy": "binarized (QONNX): +-1 weights and activations packed 32 per word; batch norm, scales and "
                   "sign folded into exact integer thresholds; input format from the input Quant "
-                  f"({'Q%d frac %d' % (qin['bits'], qin['frac']) if qin else 'float'}); last layer float"}
+                  f"({_input_policy(qin)}); last layer float"}
     for node in list(g.nodes):
         if node not in g.nodes:
             continue
@@ -215,7 +240,9 @@ def _propagate_format(g: Graph, node: Node) -> None:
     y = g.tensors[node.outputs[0]]
     if x is None:
         return
-    if node.op == "clip" and isinstance(x.fmt, QFormat):
+    if node.op == "clip" and isinstance(x.fmt, (QFormat, AffineFormat)):
+        y.fmt = x.fmt
+    elif node.op in ("reshape", "transpose") and isinstance(x.fmt, (QFormat, AffineFormat)):
         y.fmt = x.fmt
     elif node.op == "sign":
         y.fmt = BinaryFormat()
@@ -271,11 +298,11 @@ def _fuse_layer(g: Graph, node: Node) -> None:
     x, slope = _absorb_input(g, node, attrs)
     xf = g.tensors[x].fmt
     if xf.kind == "binary":
-        fin = 0
+        unit = F1
     else:
-        fin = _input_frac(g, x)
-        if fin is None:
-            _err(node, wt, f"a binary-weight layer needs a Q-format input (an 8-bit input Quant), "
+        unit = _input_unit(g, x)
+        if unit is None:
+            _err(node, wt, f"a binary-weight layer needs a Q-format or int8 input (an input Quant), "
                            f"its input {x!r} is {xf}")
     bias = np.zeros(cout) if len(node.inputs) < 3 else np.asarray(g.tensors[node.inputs[2]].data, np.float32)
     aff = _Affine([al * slope for al in alphas], [_fr(b) for b in bias])
@@ -313,7 +340,6 @@ def _fuse_layer(g: Graph, node: Node) -> None:
         taps = int(np.prod(wt.shape[1:]))
         qbits = 0 if xf.kind == "binary" else xf.bits - 1
         bound = taps << qbits
-        unit = Fraction(1, 1 << fin) if fin >= 0 else Fraction(1 << -fin)
         thr = np.zeros(cout)
         for k in range(cout):
             thr[k], neg = aff.threshold(k, unit, bound)

@@ -1,0 +1,85 @@
+"""Write the small one-layer Brevitas models of tests/test_brevitas_defaults.py (dev-only: torch, brevitas).
+
+    pip install torch brevitas onnx onnxoptimizer
+    python tests/models/brevitas/make_models.py
+
+Each model is one layer with Brevitas' default quantizers (float scales), put in train mode for a few
+seeded batches so that the activation quantizers' scales come from statistics as in real training,
+then exported with brevitas.export.export_qonnx (TorchScript exporter).  Beside each NAME.onnx:
+NAME_x.npy (8 seeded inputs, float32, in the model's ONNX layout) and NAME_y.npy (torch's eval-mode
+outputs).  Brevitas 0.13 has no Int4WeightPerTensorFloat class: the 4-bit weights are the default
+weight quantizer with weight_bit_width=4, as users write it.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def models():
+    import brevitas.nn as qnn
+    from brevitas.quant import (Int8ActPerTensorFloat, Int8WeightPerChannelFloat, Int8WeightPerTensorFloat,
+                                Uint8ActPerTensorFloat)
+    from brevitas.quant.binary import SignedBinaryActPerTensorConst, SignedBinaryWeightPerTensorConst
+
+    def inq(q=Int8ActPerTensorFloat):
+        return qnn.QuantIdentity(act_quant=q, return_quant_tensor=True)
+
+    return {
+        # Int8ActPerTensorFloat input, Int8WeightPerTensorFloat (the QuantLinear default), float bias
+        "int8act_int8w_linear": ((1, 16), nn.Sequential(inq(), qnn.QuantLinear(16, 8, bias=True))),
+        # Uint8ActPerTensorFloat input (unsigned, zero point 0) into a conv
+        "uint8act_conv": ((1, 2, 6, 6), nn.Sequential(inq(Uint8ActPerTensorFloat),
+                                                      qnn.QuantConv2d(2, 4, 3, weight_quant=Int8WeightPerTensorFloat))),
+        # 4-bit weights (weight_bit_width=4 on the default quantizer), QuantReLU (Uint8ActPerTensorFloat)
+        "int4w_conv_relu": ((1, 3, 6, 6), nn.Sequential(inq(), qnn.QuantConv2d(3, 5, 3, padding=1, weight_bit_width=4),
+                                                        qnn.QuantReLU())),
+        # per-channel weights, a 4-bit QuantReLU (narrower than its uint8 storage: a clip)
+        "perchannel_relu4": ((1, 12), nn.Sequential(inq(), qnn.QuantLinear(12, 6, weight_quant=Int8WeightPerChannelFloat),
+                                                    qnn.QuantReLU(bit_width=4))),
+        # Int8ActPerTensorFloat output quantizer (QuantIdentity after a layer, signed)
+        "int8act_output": ((1, 10), nn.Sequential(inq(), qnn.QuantLinear(10, 7),
+                                                  qnn.QuantIdentity(act_quant=Int8ActPerTensorFloat))),
+        # a binary layer reading an Int8ActPerTensorFloat input (the first layer of a BNN)
+        "int8act_binary": ((1, 20), nn.Sequential(
+            inq(), qnn.QuantLinear(20, 9, bias=False, weight_quant=SignedBinaryWeightPerTensorConst),
+            nn.BatchNorm1d(9), qnn.QuantIdentity(act_quant=SignedBinaryActPerTensorConst),
+            qnn.QuantLinear(9, 4, bias=False, weight_quant=SignedBinaryWeightPerTensorConst))),
+    }
+
+
+def main():
+    from brevitas.export import export_qonnx
+    torch.set_num_threads(1)
+    for i, (name, (shape, model)) in enumerate(sorted(models().items())):
+        torch.manual_seed(100 + i)
+        model.train()
+        with torch.no_grad():
+            for _ in range(20):
+                model(torch.randn((32,) + shape[1:]))
+            for m in model.modules():
+                if isinstance(m, nn.BatchNorm1d):
+                    m.weight.uniform_(-1.0, 1.0)
+                    m.bias.uniform_(-1.0, 1.0)
+        model.eval()
+        x = torch.randn((8,) + shape[1:])
+        with torch.no_grad():
+            y = model(x)
+        y = y.value if hasattr(y, "value") else y
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            export_qonnx(model, input_t=x[:1], export_path=os.path.join(HERE, f"{name}.onnx"), dynamo=False,
+                         input_names=["input"], output_names=["output"])
+        np.save(os.path.join(HERE, f"{name}_x.npy"), x.numpy().astype(np.float32))
+        np.save(os.path.join(HERE, f"{name}_y.npy"), y.numpy().astype(np.float32))
+        print(name, tuple(y.shape))
+
+
+if __name__ == "__main__":
+    main()
