@@ -214,7 +214,7 @@ def test_finn_tfc_cli_verify_reports_label_agreement(tmp_path, examples_dir):
                         "--labels", str(d / "test_y.npy"), "--json", str(tmp_path / "v.json")],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "label agreement" in r.stdout and "cosine" not in r.stdout
+    assert "vs float: label agreement" in r.stdout and "vs float: cosine" not in r.stdout
     v = json.loads((tmp_path / "v.json").read_text())
     assert v["bit_exact"] and v["float_ref"]["label_agreement"] == 1.0 and v["float_ref"]["cosine"] is None
     assert v["accuracy"] > 0.85
@@ -295,6 +295,36 @@ def test_integer_path_input_quant_multithreshold_xnor_argmax(tmp_path):
     g = _compile_and_compare(tmp_path, p, x, y)
     assert [n.op for n in g.nodes][:2] == ["clip", "multithreshold"]
     assert str(g.tensors[g.nodes[1].inputs[0]].fmt) == "Q3.4"      # the integer path
+
+
+def test_multibit_thresholds_after_binary_layers_run_on_integer_accumulators(tmp_path):
+    """W1A2-style: BipolarQuant weights with per-channel scales -> Mul (some negative) -> Add ->
+    BatchNormalization -> MultiThreshold (3 thresholds per channel, out_bias -1.5: 2-bit signed levels
+    -1.5..1.5) -> MatMul(+-1) -> shared-threshold MultiThreshold -> MatMul(+-1) -> TopK: the chains fold into
+    integer thresholds on the accumulators (mthreshold_q7 on the exact accumulator), labels == qonnx."""
+    rng = np.random.default_rng(5)
+    f = F()
+    q = f.n("Quant", ["x", f.c(2.0 ** -1), f.c(0.0), f.c(4.0)], domain=QD, signed=1, narrow=0,
+            rounding_mode="ROUND")         # 4-bit input: |acc| <= 12 * 8 fits int8
+    w = f.n("BipolarQuant", [f.c(rng.normal(size=(12, 24))), f.c(rng.choice([0.5, 0.25], (1, 24)))], domain=QD)
+    h = f.n("MatMul", [q, w])
+    h = f.n("Mul", [h, f.c(rng.uniform(0.5, 2, (1, 24)) * np.where(rng.random((1, 24)) < .3, -1, 1))])
+    h = f.n("Add", [h, f.c(rng.normal(size=(1, 24)))])
+    h = f.n("BatchNormalization", [h, f.c(rng.uniform(0.5, 2, 24)), f.c(rng.normal(size=24)),
+                                   f.c(rng.normal(size=24) * 3), f.c(rng.uniform(0.5, 2, 24))], epsilon=1e-5)
+    h = f.mt(h, np.sort(rng.normal(size=(24, 3)) * 2, axis=1), out_scale=1.0, out_bias=-1.5)
+    h = f.n("MatMul", [h, f.c(np.where(rng.random((24, 20)) < .5, -1.0, 1.0))])
+    h = f.mt(h, np.array([[-4.0, -1.0, 0.0, 2.5, 6.0]]), out_scale=0.5, out_bias=-1.0)
+    h = f.n("MatMul", [h, f.c(np.where(rng.random((20, 6)) < .5, -1.0, 1.0))])
+    v, idx = f.n("TopK", [h, f.c([1], np.int64)], n_out=2, axis=-1)
+    p = f.save(tmp_path / "w1a2.onnx", idx, (1, 12))
+    x = (rng.integers(-8, 8, (80, 12)) / 2).astype(np.float32)
+    g = _compile_and_compare(tmp_path, p, x, idx)
+    mts = [n for n in g.nodes if n.op == "multithreshold"]
+    assert len(mts) == 2 and all(g.tensors[n.inputs[0]].fmt.kind == "q" for n in mts), \
+        [str(g.tensors[n.inputs[0]].fmt) for n in mts]
+    assert not any(n.op in ("mul", "add", "batchnorm") for n in g.nodes)
+    del v
 
 
 def test_float_path_nchw_and_topk_values(tmp_path):

@@ -14,9 +14,11 @@ def _register():
     from .binarize import binarize
     from .check_lowerable import check_lowerable
     from .finn_formats import finn_formats
+    from .finn_thresholds import fold_into_thresholds, integer_accumulators
     from .fuse_activation import fuse_activations
-    PASSES[:] = [("fuse_activations", fuse_activations), ("finn_formats", finn_formats), ("binarize", binarize),
-                 ("check_lowerable", check_lowerable)]
+    PASSES[:] = [("fuse_activations", fuse_activations), ("finn_formats", finn_formats),
+                 ("fold_into_thresholds", fold_into_thresholds), ("binarize", binarize),
+                 ("integer_accumulators", integer_accumulators), ("check_lowerable", check_lowerable)]
 
 
 def run_passes(graph: Graph) -> Graph:
