@@ -143,8 +143,24 @@ def cmd_verify(a) -> int:
     labels = load_array(a.labels, "labels") if a.labels else None
     res = verify(a.outdir, x, labels, progress=progress, target=target)
     print(term_lines(res.table()))
+    out = res.to_json()
+    lm = None
+    if a.layer_samples != 0:  # per-layer figures (harness/layer_metrics.py), from the host trace build
+        from .harness.layer_metrics import layer_table, verify_layers
+        lm = verify_layers(a.outdir, x, a.layer_samples if a.layer_samples > 0 else len(x), progress)
+        out.update({k: v for k, v in lm.items() if not k.startswith("_")})
+        print()
+        print(term_lines(f"per layer, C vs float reference ({lm['per_layer_samples']} samples):"))
+        print(term_lines(layer_table(lm["layers"])))
     if a.json:
-        Path(a.json).write_text(json.dumps(res.to_json(), indent=2))
+        Path(a.json).write_text(json.dumps(out, indent=2))
+    if a.html:
+        if lm is None:
+            raise UsageError("--html needs the per-layer trace: drop --layer-samples 0")
+        from .harness.html_report import write_verify_html
+        progress(f"drawing {a.html}")
+        write_verify_html(a.html, a.outdir, out, lm, labels)
+        progress(f"wrote {a.html}")
     return EXIT_OK if res.passed else EXIT_CHECK
 
 
@@ -183,6 +199,14 @@ def cmd_report(a) -> int:
         rep = dict(rep, target_size=size)
     if a.json:
         Path(a.json).write_text(json.dumps(rep, indent=2))
+    if a.html:
+        from .harness.html_report import write_report_html
+        if p.is_dir():
+            from .ir.serialize import load_graph
+            g = load_graph(p / "model.nnc")
+        progress(f"drawing {a.html}")
+        write_report_html(a.html, rep, g)
+        progress(f"wrote {a.html}")
     return EXIT_OK
 
 
@@ -237,10 +261,17 @@ def make_parser() -> argparse.ArgumentParser:
     v.add_argument("--target", default="host", help=RUN_TARGET_HELP + " (ARM targets run under qemu and "
                    "are compared with the simulator and the host build)")
     v.add_argument("--json", help="write the result as JSON")
+    v.add_argument("--html", help="write a self-contained HTML page: summary, per-layer errors, precision "
+                   "profile, histograms, confusion matrix, memory plan")
+    v.add_argument("--layer-samples", type=int, default=1000, metavar="N",
+                   help="samples the per-layer comparison runs through the trace build (default %(default)s; "
+                   "-1 all, 0 none)")
     v.set_defaults(fn=cmd_verify)
     rp = sub.add_parser("report", help="per-layer formats, sizes, MACs, memory")
     rp.add_argument("model", help="a model file or an output directory")
     rp.add_argument("--json")
+    rp.add_argument("--html", help="write a self-contained HTML page: formats, weights against their formats' "
+                    "ranges, precision profile, memory plan")
     rp.add_argument("--target", help="cortex-m4, cortex-m4-softfloat or cortex-m7: also build the model into a "
                     "bare-metal image and show flash and RAM measured from the ELF beside the prediction")
     rp.set_defaults(fn=cmd_report)

@@ -12,6 +12,7 @@ of these functions on its way out:
   significant length);
 * ``c_string(s)``  the body of a C string literal (octal escapes, ``\\?`` against trigraphs);
 * ``md_cell(s)``  a Markdown table cell or heading: no pipes, newlines, HTML or backslashes;
+* ``html_text(s)``  HTML text or attribute value: ``& < > " '`` as entities, controls as escapes;
 * ``term(s)``  one terminal line: control and format characters (escape sequences, bidi overrides) escaped.
 
 Printable ASCII without the sequences above comes out unchanged, so ordinary names give the same files as
@@ -172,6 +173,24 @@ def term(s, limit: Optional[int] = 4 * NAME_LIMIT) -> str:
 def term_lines(text: str, limit: Optional[int] = 4 * NAME_LIMIT) -> str:
     """A multi-line terminal text (a table) with every line made safe by ``term``."""
     return "\n".join(term(line, limit) for line in str(text).split("\n"))
+
+
+def html_text(s, limit: Optional[int] = NAME_LIMIT) -> str:
+    """``s`` as HTML text or a quoted attribute value: ``& < > " '`` as entities; control, format (bidi)
+    and separator characters as visible escapes; capped at ``limit`` characters like the others."""
+    s = str(s)
+    ent = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
+    pieces = []
+    for ch in s:
+        if ch in ent:
+            pieces.append(ent[ch])
+        elif " " <= ch <= "~":
+            pieces.append(ch)
+        elif unicodedata.category(ch)[0] in "CZ":
+            pieces.append(_uescape(ch))
+        else:
+            pieces.append(f"&#x{ord(ch):x};")
+    return _cap(pieces, s, limit)
 
 
 def is_c_identifier(s) -> bool:
