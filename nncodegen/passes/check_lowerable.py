@@ -8,12 +8,15 @@ Checked here (lowering relies on them; lower_binary.py and lower_finn.py):
 * a packed binary value is read only by binary layers, binary max pools, reshapes and unpack, and is
   neither the graph input nor its output;
 * binary layers: a threshold epilogue writes packed bits, an affine one does not; a binary-weight layer
-  reads packed bits or a Q-format (8 / 16-bit) value, not float;
+  reads packed bits or a Q-format (8 / 16-bit) value, not float, its accumulator provably below 2^31,
+  and pads with +1 / -1 only a packed input;
 * ``multithreshold``: an integer input needs an integer output of the same width;
 * ``argmax`` reads a Q-format, affine or float value and writes an index.
 Graphs without these ops pass unchanged.
 """
 from __future__ import annotations
+
+import numpy as np
 
 from ..ir.formats import QFormat
 from ..ir.graph import Graph, GraphError, Node
@@ -57,9 +60,15 @@ def check_lowerable(graph: Graph) -> Graph:
                 _fail(n, f"its thresholds give {{-1, +1}}, but its output is stored as {g.tensors[n.outputs[0]].fmt}")
             if n.attrs["epilogue"] != "threshold" and out == "binary":
                 _fail(n, "a layer with a real-valued epilogue cannot write packed bits")
-            if _kind(g, n.inputs[0]) == "float":
+            xf = g.tensors[n.inputs[0]].fmt
+            if xf.kind == "float":
                 _fail(n, "a layer with binary / ternary weights reads packed bits or a Q-format value; its input "
                          f"{n.inputs[0]!r} is float (quantize it: an input Quant or a MultiThreshold before it)")
+            if xf.kind == "q" and int(np.prod(g.tensors[n.inputs[1]].shape[1:])) << (xf.bits - 1) >= 1 << 31:
+                _fail(n, f"its accumulator may reach 2^31 ({int(np.prod(g.tensors[n.inputs[1]].shape[1:]))} weights "
+                         f"of a {xf} input)")
+            if n.op == "bconv2d" and float(n.attrs["pad_value"]) != 0.0 and xf.kind != "binary":
+                _fail(n, "+1 / -1 padding needs a packed binary input")
         elif n.op == "multithreshold":
             fi, fo = g.tensors[n.inputs[0]].fmt, g.tensors[n.outputs[0]].fmt
             if fi.kind not in ("q", "float") or (isinstance(fi, QFormat) and fi.per_channel):
