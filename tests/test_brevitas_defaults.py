@@ -13,12 +13,12 @@ from onnx import numpy_helper
 import nncodegen
 from nncodegen.frontends.onnx_import import load_onnx
 from nncodegen.ir import GraphError
-from nncodegen.ir.formats import AffineFormat
+from nncodegen.ir.formats import AffineFormat, QFormat
 
 from test_qonnx_import import Q, _rng_bn
 
-SMALL = ["int4w_conv_relu", "int8act_binary", "int8act_int8w_linear", "int8act_output", "perchannel_relu4",
-         "uint8act_conv"]
+SMALL = ["fixedpoint_linear", "int4w_conv_relu", "int8act_binary", "int8act_int8w_linear", "int8act_output",
+         "perchannel_relu4", "uint8act_conv"]
 
 
 def _example(examples_dir, name):
@@ -102,7 +102,12 @@ def test_default_quantizer_one_layer(tmp_path, name):
         x, want = x.transpose(0, 2, 3, 1), want.transpose(0, 2, 3, 1)
     g = nncodegen.load(d / f"{name}.onnx")
     fin = g.tensors[g.inputs[0]].fmt
-    assert isinstance(fin, AffineFormat) and np.float32(fin.scale) == np.float32(_input_scale(d / f"{name}.onnx"))
+    s_in = np.float32(_input_scale(d / f"{name}.onnx"))
+    if name == "fixedpoint_linear":   # power-of-two scales everywhere and a quantized output: Q formats
+        assert isinstance(fin, QFormat) and np.float32(2.0 ** -fin.frac) == s_in
+        assert all(g.tensors[n.outputs[0]].fmt.kind == "q" for n in g.nodes)
+    else:
+        assert isinstance(fin, AffineFormat) and np.float32(fin.scale) == s_in
     cm = nncodegen.build(nncodegen.generate(g, tmp_path / name, name=name))
     yc = cm.run(x).reshape(want.shape)
     ys = nncodegen.simulate(g, x).reshape(want.shape)
@@ -112,8 +117,28 @@ def test_default_quantizer_one_layer(tmp_path, name):
         np.testing.assert_allclose(yc, want, rtol=1e-5, atol=1e-5 * max(1.0, np.abs(want).max()))
     else:
         assert np.array_equal(yc, ys), "C != simulator"
-        lsb = float(fout.scale)
+        lsb = float(fout.scale) if isinstance(fout, AffineFormat) else 2.0 ** -int(fout.frac)
         assert np.abs(yc - want).max() <= lsb * 1.001, np.abs(yc - want).max() / lsb
+
+
+def test_pow2_model_without_a_format_for_every_tensor_is_affine(tmp_path):
+    """Power-of-two scales but float logits (no output Quant): Q formats cannot hold the float output, so
+    the model takes the affine int8 path, and its policy says why."""
+    from pathlib import Path
+    m = onnx.load(Path(__file__).parent / "models" / "brevitas" / "fixedpoint_linear.onnx")
+    last = m.graph.node[-1]
+    assert last.op_type == "Quant"
+    prev = next(n for n in m.graph.node if last.input[0] in n.output)
+    prev.output[0] = last.output[0]
+    m.graph.node.remove(last)
+    p = tmp_path / "fp_float_out.onnx"
+    onnx.save(m, p)
+    g = nncodegen.load(p)
+    assert isinstance(g.tensors[g.inputs[0]].fmt, AffineFormat)
+    assert "affine, not Q formats" in g.meta["quantization"]["policy"]
+    x = np.load(Path(__file__).parent / "models" / "brevitas" / "fixedpoint_linear_x.npy")
+    cm = nncodegen.build(nncodegen.generate(g, tmp_path / "fpf", name="fpf"))
+    np.testing.assert_allclose(cm.run(x), nncodegen.simulate(g, x), rtol=1e-5, atol=1e-5)
 
 
 def test_binary_layer_with_non_pow2_input_exact_at_ties(tmp_path):

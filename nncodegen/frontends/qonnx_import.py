@@ -29,7 +29,9 @@ this subclass adds the QONNX ops and keeps what the binarize pass
   model without binary / ternary weights whose multi-bit Quants are more than
   one input Quant (Brevitas' QuantConv2d / QuantLinear / QuantReLU defaults:
   Int8 / Uint8 activations, 2..8-bit weights, float scales, zero points) is
-  rewritten to QDQ and imported as affine int8 (qonnx_quant.load_affine).
+  imported as Q formats when every scale is a power of two (zero point 0, signed) and every tensor
+  gets its format from a Quant (qonnx_quant.load_pow2), else rewritten to QDQ and imported as affine
+  int8 (qonnx_quant.load_affine).
 * ``BatchNormalization`` after a binary / ternary layer stays an IR
   ``batchnorm`` (never folded into the +-1 weights), and so do Mul / Add by
   constants after such a layer.
@@ -76,10 +78,18 @@ def is_qonnx(model) -> bool:
 
 
 def load_qonnx(model, src: str, name: Optional[str] = None, path_or_model=None) -> Graph:
-    from .qonnx_quant import check_quants, is_affine_model, load_affine
+    from .qonnx_quant import all_pow2, check_quants, is_affine_model, load_affine, load_pow2
     specs = check_quants(model, src)    # every Quant's parameters, one-line errors naming the node
-    if is_affine_model(model, specs):   # multi-bit Quants, no binary weights: affine int8 (qonnx_quant.py)
-        return load_affine(model, src, name, specs)
+    if is_affine_model(model, specs):   # multi-bit Quants, no binary weights (qonnx_quant.py)
+        why = "a scale is not a power of two, or a zero point / unsigned type"
+        if all_pow2(model, specs):      # Q formats when every tensor's format comes from a Quant
+            try:
+                return load_pow2(model, src, name, path_or_model, specs)
+            except GraphError as e:
+                why = str(e)
+        g = load_affine(model, src, name, specs)
+        g.meta["quantization"]["policy"] += f"; affine, not Q formats: {why}"
+        return g
     return run_guarded(QonnxImporter(model, src, name, path_or_model), src)
 
 

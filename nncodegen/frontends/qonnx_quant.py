@@ -1,6 +1,6 @@
 """QONNX multi-bit ``Quant`` as Brevitas writes it: any bit width, float scales, zero points.
 
-The QONNX importer (frontends/qonnx_import.py) calls three things here:
+The QONNX importer (frontends/qonnx_import.py) calls these:
 
 * ``check_quants(model, src)`` before importing: every ``Quant`` / ``IntQuant`` must have constant
   scale, zero point and bit width; the scale finite and > 0, the bit width an integer in 1..16, the
@@ -20,8 +20,11 @@ The QONNX importer (frontends/qonnx_import.py) calls three things here:
   max pools of quantized values keep their format.  Layers then run as affine int8 kernels with
   the "single" rounding (one rounding of the exact product, the closest integer form of
   Brevitas' float arithmetic); a layer whose output is not quantized (the float logits of a last
-  QuantLinear) runs in float on its int8-valued inputs and weights.  Power-of-two scales are
-  affine formats too on this path.
+  QuantLinear) runs in float on its int8-valued inputs and weights.
+* ``all_pow2`` / ``load_pow2``: when every multi-bit Quant has a power-of-two scale, zero point 0 and
+  a signed type, the model is imported as Q formats instead (each activation Quant a clip whose
+  format it gives, weights their integers: qonnx_pow2.assign_pow2_formats); where that cannot give
+  every tensor a format (float logits), the importer falls back to the affine path.
 * ``binary_input_format(...)``: a binary network's input Quant with a scale that is not a power
   of two gives the input the affine format (scale s, zero point 0, int8): the binary-weight first
   layer then accumulates sum(q * w) exactly and the binarize pass folds s into its integer
@@ -415,5 +418,84 @@ def load_affine(model, src: str, name: Optional[str], specs: Dict[str, QuantSpec
     q["policy"] = "formats from the model's QONNX Quant nodes (no recalibration); " + \
         q["policy"].split("; ", 1)[1] if "; " in q["policy"] else q["policy"]
     q["source"] = "qonnx"
+    g.meta["source"] = "qonnx"
+    return g
+
+
+# ---------------------------------------------------------------- power-of-two scales: Q formats
+
+def all_pow2(model, specs: Dict[str, QuantSpec]) -> bool:
+    """Every multi-bit Quant maps onto a Q format: a power-of-two scale, zero point 0, signed, and on
+    activations one scale per tensor and a rounding the input / requantization can follow."""
+    consts = _constants(model)
+    for n in model.graph.node:
+        spec = specs.get(n.output[0]) if n.op_type in QUANT_OPS else None
+        if spec is None or spec.bits == 1:
+            continue
+        if not (spec.pow2() and spec.signed and not np.any(spec.zp)):
+            return False
+        if n.input[0] not in consts and (not spec.per_tensor or spec.mode not in ("ROUND", "HALF_EVEN", "HALF_UP")):
+            return False
+    return True
+
+
+def load_pow2(model, src: str, name: Optional[str], path_or_model, specs: Dict[str, QuantSpec]):
+    """Import a QONNX model whose Quants all have power-of-two scales as Q formats (qonnx_pow2.py):
+    each activation Quant is a clip to its range whose format it gives, weights keep their integers."""
+    from .onnx_base import run_guarded
+    from .qonnx_import import QonnxImporter, SHAPE_OPS
+    from .qonnx_pow2 import assign_pow2_formats, pow2_quant
+
+    class _Pow2Importer(QonnxImporter):
+        def __init__(self, *a):
+            super().__init__(*a)
+            self.acts, self.consts, self.wq = {}, {}, {}
+
+        def _fold(self, node, ins):
+            outs = super()._fold(node, ins)
+            if node.op_type in QUANT_OPS and specs.get(node.output[0]) is not None:
+                self.wq[node.output[0]] = specs[node.output[0]]
+            if node.op_type in SHAPE_OPS and node.input and node.input[0] in self.wq:
+                for o in node.output:
+                    self.wq[o] = self.wq[node.input[0]]
+            return outs
+
+        def op_Quant(self, node, ins, a):
+            spec = specs[node.output[0]]
+            if spec.bits == 1:
+                return super().op_Quant(node, ins, a)
+            x = ins[0]
+            pq = pow2_quant(spec.scale.reshape(-1)[0], 0, spec.bits, 1, spec.narrow, spec.mode)
+            lo, hi = pq.clip_range()
+            src_, layout = self._layout_src(x)
+            out = self.emit("clip", [src_], {"min": lo, "max": hi}, out=node.output[0], name=self.nname(node))
+            self.set_out(node, out, layout, chw=x.chw if layout == "flat" else None)
+            self.acts[out] = pq
+
+        def _weights(self, node, op_names):
+            spec = self.wq.get(node.input[1])
+            last = next((n for n in reversed(self.g.nodes) if n.op in op_names), None)
+            if spec is None or last is None:
+                return
+            w = self.g.tensors[last.inputs[1]]
+            sc = spec.scale.reshape(-1)
+            self.consts[w.name] = pow2_quant(sc if sc.size > 1 else sc[0], 0, spec.bits, 1, spec.narrow, spec.mode,
+                                             axis=0 if sc.size > 1 else None)
+
+        def op_Conv(self, node, ins, a):
+            super().op_Conv(node, ins, a)
+            self._weights(node, ("conv2d",))
+
+        def op_Gemm(self, node, ins, a):
+            super().op_Gemm(node, ins, a)
+            self._weights(node, ("dense",))
+
+        def op_MatMul(self, node, ins, a):
+            super().op_MatMul(node, ins, a)
+            self._weights(node, ("dense",))
+
+    imp = _Pow2Importer(model, src, name, path_or_model)
+    g = run_guarded(imp, src)
+    g = assign_pow2_formats(g, imp.acts, imp.consts)
     g.meta["source"] = "qonnx"
     return g

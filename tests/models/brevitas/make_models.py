@@ -1,7 +1,7 @@
 """Write the small one-layer Brevitas models of tests/test_brevitas_defaults.py (dev-only: torch, brevitas).
 
     pip install torch brevitas onnx onnxoptimizer
-    python tests/models/brevitas/make_models.py
+    python tests/models/brevitas/make_models.py [NAME ...]     (all models when no name is given)
 
 Each model is one layer with Brevitas' default quantizers (float scales), put in train mode for a few
 seeded batches so that the activation quantizers' scales come from statistics as in real training,
@@ -24,8 +24,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def models():
     import brevitas.nn as qnn
-    from brevitas.quant import (Int8ActPerTensorFloat, Int8WeightPerChannelFloat, Int8WeightPerTensorFloat,
-                                Uint8ActPerTensorFloat)
+    from brevitas.quant import (Int8ActPerTensorFixedPoint, Int8ActPerTensorFloat, Int8WeightPerChannelFloat,
+                                Int8WeightPerTensorFixedPoint, Int8WeightPerTensorFloat, Uint8ActPerTensorFloat)
     from brevitas.quant.binary import SignedBinaryActPerTensorConst, SignedBinaryWeightPerTensorConst
 
     def inq(q=Int8ActPerTensorFloat):
@@ -46,6 +46,10 @@ def models():
         # Int8ActPerTensorFloat output quantizer (QuantIdentity after a layer, signed)
         "int8act_output": ((1, 10), nn.Sequential(inq(), qnn.QuantLinear(10, 7),
                                                   qnn.QuantIdentity(act_quant=Int8ActPerTensorFloat))),
+        # power-of-two scales everywhere (the FixedPoint quantizers) and a quantized output: Q formats
+        "fixedpoint_linear": ((1, 12), nn.Sequential(
+            inq(Int8ActPerTensorFixedPoint), qnn.QuantLinear(12, 6, weight_quant=Int8WeightPerTensorFixedPoint),
+            qnn.QuantIdentity(act_quant=Int8ActPerTensorFixedPoint))),
         # a binary layer reading an Int8ActPerTensorFloat input (the first layer of a BNN)
         "int8act_binary": ((1, 20), nn.Sequential(
             inq(), qnn.QuantLinear(20, 9, bias=False, weight_quant=SignedBinaryWeightPerTensorConst),
@@ -56,8 +60,11 @@ def models():
 
 def main():
     from brevitas.export import export_qonnx
+    import sys
     torch.set_num_threads(1)
     for i, (name, (shape, model)) in enumerate(sorted(models().items())):
+        if len(sys.argv) > 1 and name not in sys.argv[1:]:
+            continue
         torch.manual_seed(100 + i)
         model.train()
         with torch.no_grad():
