@@ -259,6 +259,27 @@ def test_ring_rows():
     assert inplace.ring_rows(ConvGeom(1, 2, 4, 1, 5, 4, 1, 1, 1, 1, 1, 2, 0, 1, 1, 1)) is None
 
 
+def test_in_place_form():
+    """Which calls have an in-place form: constant pads that do not crop; convolutions and max pools
+    whose every output row reads input."""
+    from nncodegen.lower.program import Call, Param
+    pad = lambda p: Call("l", "pad", "pad_s8", [Param(p), Buf("x"), Buf("y")], "y")  # noqa: E731
+    ok = Pad((1, 4, 4, 2), (1, 6, 6, 2), (0, 1, 1, 0), 0, -3, 0.0)
+    assert inplace.in_place_form(pad(ok)) == inplace.InPlace("x", 0, ())
+    assert inplace.in_place_form(pad(Pad((1, 4, 4, 2), (1, 6, 6, 2), (0, 1, 1, 0), 1, 0, 0.0))) is None  # reflect
+    assert inplace.in_place_form(pad(Pad((1, 4, 4, 2), (1, 3, 6, 2), (0, 0, 1, 0), 0, 0, 0.0))) is None  # crop
+    assert inplace.in_place_form(pad(Pad((1, 4, 4, 2), (1, 4, 6, 2), (0, -1, 1, 0), 0, 0, 0.0))) is None
+    conv = ConvGeom(1, 10, 10, 8, 10, 10, 8, 3, 3, 1, 1, 1, 1, 1, 1, 8)
+    c = Call("l", "conv2d", "conv2d_q7", [Param(conv), None, Buf("x"), None, None, Buf("y")], "y")
+    assert inplace.in_place_form(c) == inplace.InPlace("x", 2 * 10 * 8, (2, 0))
+    c.out_view = (1, 2, 3)  # a concat part writes a slice of its output
+    assert inplace.in_place_form(c) is None
+    pool = ConvGeom(1, 8, 8, 4, 4, 4, 4, 2, 2, 2, 2)
+    mp = Call("l", "maxpool", "maxpool_f32", [Param(pool), Buf("x"), Buf("y")], "y")
+    assert inplace.in_place_form(mp) == inplace.InPlace("x", 4 * 4, (1, 0))
+    assert inplace.in_place_form(Call("l", "avgpool", "avgpool_f32", [Param(pool), Buf("x"), Buf("y")], "y")) is None
+
+
 # ---------------------------------------------------------------- model level
 
 def _zoo(name):
