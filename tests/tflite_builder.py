@@ -244,6 +244,92 @@ class TfliteBuilder:
                 o, 3)
         return y
 
+    def unary(self, kind, x, out_scale, out_zp, version=1):
+        """An operator of one input and no options (HARD_SWISH, ...) with its own output format."""
+        y = self.act(self.shape(x), out_scale, out_zp)
+        self.op(getattr(self.s.BuiltinOperator, kind), [x], [y], version=version)
+        return y
+
+    def maximum_minimum(self, kind, a, b):
+        """MAXIMUM / MINIMUM; the output takes the first operand's format."""
+        q = self.tensors[a].quantization
+        y = self.act(np.broadcast_shapes(self.shape(a), self.shape(b)), q.scale[0], q.zeroPoint[0])
+        s = self.s
+        self.op(getattr(s.BuiltinOperator, kind), [a, b], [y], s.BuiltinOptions.MaximumMinimumOptions,
+                s.MaximumMinimumOptionsT(), 2)
+        return y
+
+    def prelu(self, x, alpha, out_scale, out_zp):
+        y = self.act(self.shape(x), out_scale, out_zp)
+        self.op(self.s.BuiltinOperator.PRELU, [x, alpha], [y])
+        return y
+
+    def leaky_relu(self, x, alpha, out_scale, out_zp):
+        s = self.s
+        y = self.act(self.shape(x), out_scale, out_zp)
+        o = s.LeakyReluOptionsT()
+        o.alpha = float(alpha)
+        self.op(s.BuiltinOperator.LEAKY_RELU, [x], [y], s.BuiltinOptions.LeakyReluOptions, o, 2)
+        return y
+
+    def split(self, x, axis, num):
+        """SPLIT into num equal parts along axis: the list of outputs."""
+        s = self.s
+        q = self.tensors[x].quantization
+        at = self.tensor((), s.TensorType.INT32, data=np.asarray(axis, np.int32))
+        shape = list(self.shape(x))
+        shape[axis] //= num
+        ys = [self.act(shape, q.scale[0], q.zeroPoint[0]) for _ in range(num)]
+        o = s.SplitOptionsT()
+        o.numSplits = num
+        self.op(s.BuiltinOperator.SPLIT, [at, x], ys, s.BuiltinOptions.SplitOptions, o, 2)
+        return ys
+
+    def split_v(self, x, sizes, axis):
+        """SPLIT_V into parts of the given sizes (one may be -1) along axis: the list of outputs."""
+        s = self.s
+        q = self.tensors[x].quantization
+        st = self.tensor((len(sizes),), s.TensorType.INT32, data=np.asarray(sizes, np.int32))
+        at = self.tensor((), s.TensorType.INT32, data=np.asarray(axis, np.int32))
+        dim = self.shape(x)[axis]
+        real = [dim - sum(v for v in sizes if v >= 0) if v < 0 else v for v in sizes]
+        ys = []
+        for n in real:
+            shape = list(self.shape(x))
+            shape[axis] = n
+            ys.append(self.act(shape, q.scale[0], q.zeroPoint[0]))
+        o = s.SplitVOptionsT()
+        o.numSplits = len(sizes)
+        self.op(s.BuiltinOperator.SPLIT_V, [x, st, at], ys, s.BuiltinOptions.SplitVOptions, o, 2)
+        return ys
+
+    def strided_slice(self, x, begin, end, strides, out_shape, begin_mask=0, end_mask=0, shrink_mask=0):
+        s = self.s
+        q = self.tensors[x].quantization
+        ts = [self.tensor((len(v),), s.TensorType.INT32, data=np.asarray(v, np.int32)) for v in (begin, end, strides)]
+        y = self.act(out_shape, q.scale[0], q.zeroPoint[0])
+        o = s.StridedSliceOptionsT()
+        o.beginMask, o.endMask, o.shrinkAxisMask = begin_mask, end_mask, shrink_mask
+        self.op(s.BuiltinOperator.STRIDED_SLICE, [x] + ts, [y], s.BuiltinOptions.StridedSliceOptions, o, 2)
+        return y
+
+    def transpose_conv(self, x, w, b, w_scales, out_shape, out_scale, out_zp, stride, padding):
+        """TRANSPOSE_CONV: w [O, kh, kw, I] int8 per output channel, b int32 or None, out_shape NHWC."""
+        s = self.s
+        wt = self.tensor(w.shape, s.TensorType.INT8, w_scales, np.zeros(len(np.atleast_1d(w_scales)), int),
+                         data=w.astype(np.int8), qdim=0)
+        shp = self.tensor((4,), s.TensorType.INT32, data=np.asarray(out_shape, np.int32))
+        ins = [shp, wt, x]
+        if b is not None:
+            ins.append(self.tensor(b.shape, s.TensorType.INT32, np.float32(self.tensors[x].quantization.scale[0]) *
+                                   np.asarray(w_scales, np.float32), np.zeros(len(np.atleast_1d(w_scales)), int),
+                                   data=b.astype(np.int32)))
+        y = self.act(out_shape, out_scale, out_zp)
+        o = s.TransposeConvOptionsT()
+        o.padding, o.strideW, o.strideH = PAD[padding], stride, stride
+        self.op(s.BuiltinOperator.TRANSPOSE_CONV, ins, [y], s.BuiltinOptions.TransposeConvOptions, o, 3)
+        return y
+
     def finish(self, *outputs) -> bytes:
         import flatbuffers
         s = self.s

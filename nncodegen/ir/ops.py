@@ -138,6 +138,8 @@ def _binary(node, s):
 
 SCHEMAS["sub"] = OpSchema("sub", (2, 2), dict(ACT_DEFAULTS), _binary, True)
 SCHEMAS["mul"] = OpSchema("mul", (2, 2), dict(ACT_DEFAULTS), _binary, True)
+SCHEMAS["maximum"] = OpSchema("maximum", (2, 2), {}, _binary, doc="element-wise max, broadcast")
+SCHEMAS["minimum"] = OpSchema("minimum", (2, 2), {}, _binary, doc="element-wise min, broadcast")
 
 
 @_op("concat", (1, 64), {"axis": -1})

@@ -30,9 +30,9 @@ from ..ir.ops import fused_act_bounds
 from ..ref import affine as af
 from ..ref import float_ops, sf32
 from .lower import broadcast_params, transpose_params
-from .params import (ActTflS8, ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LogSoftmaxTflS8, LutS8, MeanS8, Pad,
-                     PoolOrtS8,
-                     PoolS8, PreluS8, QuantS8, RequantS8, Resize, SoftmaxOrtS8, SoftmaxS8, SoftmaxTflS8)
+from .params import (ActTflS8, ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, HardSwishTflS8, LeakyS8,
+                     LogSoftmaxTflS8, LutS8, MeanS8, Pad, PoolOrtS8, PoolS8, PreluS8, QuantS8, RequantS8, Resize,
+                     SoftmaxOrtS8, SoftmaxS8, SoftmaxTflS8)
 from .program import Buf, Call, Const, Param, Scalar
 
 ACC32 = 1 << 31
@@ -182,7 +182,7 @@ def _mac_requant(ctx, node: Node, s_w: np.ndarray) -> RequantS8:
     r = rounding_of(ctx.g)
     if r == af.ROUND_ORT:  # QLinearConv / QGemm: output_scale = x_scale * w_scale / y_scale in float32
         ms = [(af.ort_multiplier(ort_scale(fx_.scale, "*", s, "/", fo.scale)), 0) for s in s_w]
-    elif node.op == "conv2d":  # TFLite's PopulateConvolutionQuantizationParams: all in double
+    elif node.op in ("conv2d", "conv_transpose2d"):  # TFLite's PopulateConvolutionQuantizationParams: in double
         ms = [af.quantize_multiplier(float(np.float32(fx_.scale)) * float(np.float32(s)) /
                                      float(np.float32(fo.scale)), r) for s in s_w]
     else:  # fully connected: GetQuantizedConvolutionMultipler, float32 product
@@ -220,6 +220,13 @@ def lower_mac(ctx, node: Node) -> List[Call]:
                         a["strides"][1], a["pads"][0], a["pads"][1], a["dilations"][0], a["dilations"][1],
                         a["groups"])
         kernel = "conv2d_s8"
+    elif node.op == "conv_transpose2d":  # TFLite's TRANSPOSE_CONV (the accumulator bound above holds: each
+        xs, ys, a = _shape(ctx, x), _shape(ctx, y), node.attrs  # output sums each tap at most once)
+        if a["groups"] != 1:
+            _fail(node, "grouped transposed convolutions have no affine int8 kernel")
+        geom = ConvGeom(xs[0], xs[1], xs[2], xs[3], ys[1], ys[2], ys[3], w.shape[1], w.shape[2], a["strides"][0],
+                        a["strides"][1], a["pads"][0], a["pads"][1], a["dilations"][0], a["dilations"][1], 1)
+        kernel = "conv_transpose2d_s8"
     else:
         _fail(node, "no affine int8 kernel")
     return [Call(node.name, node.op, kernel, [Param(geom), Param(rq), Buf(x), Const(w.name), bias, Buf(y)], y)]
@@ -285,12 +292,76 @@ def lower_sigmoid_tanh(ctx, node: Node) -> List[Call]:
     return [Call(node.name, node.op, kernel, [Param(p), Buf(x), Buf(y)], y)]
 
 
+def tflite_model(graph) -> bool:
+    """A graph imported from TFLite: its layers follow TFLite's own kernels where they differ."""
+    return graph.meta.get("quantization", {}).get("source") == "tflite"
+
+
+def lower_hard_swish(ctx, node: Node) -> List[Call]:
+    """TFLite models: TFLite's reference int8 HARD_SWISH bit for bit (hard_swish_tfl_s8); others: the table."""
+    if not tflite_model(ctx.g):
+        return lower_lut(ctx, node)
+    x, y = node.inputs[0], node.outputs[0]
+    fi, fo = _act(ctx, node, x), _act(ctx, node, y)
+    try:
+        om, oe, rm, re_ = af.tflite_hard_swish_params(fi.scale, fo.scale)
+    except ValueError as e:
+        _fail(node, str(e))
+    p = HardSwishTflS8(_n(ctx, x), fi.zero_point, fo.zero_point, om, oe, rm, re_, -128, 127)
+    return [Call(node.name, node.op, "hard_swish_tfl_s8", [Param(p), Buf(x), Buf(y)], y)]
+
+
+def lower_leaky_relu(ctx, node: Node) -> List[Call]:
+    """TFLite models: TFLite's QuantizeLeakyRelu (leaky_relu_s8: the multipliers s_in / s_out and
+    s_in * alpha / s_out in float32, as LeakyReluPrepare); others: the table."""
+    if not tflite_model(ctx.g):
+        return lower_lut(ctx, node)
+    x, y = node.inputs[0], node.outputs[0]
+    fi, fo = _act(ctx, node, x), _act(ctx, node, y)
+    alpha = F32(node.attrs["alpha"])
+    if not alpha >= 0:
+        _fail(node, f"alpha {float(alpha)} < 0 is not supported")
+    r = _integer_rounding(ctx.g)
+    ma, sa = af.quantize_multiplier(float(F32(F32(F32(fi.scale) * alpha) / F32(fo.scale))), r)
+    mi, si = af.quantize_multiplier(float(F32(F32(fi.scale) / F32(fo.scale))), r)
+    p = LeakyS8(_n(ctx, x), -fi.zero_point, mi, si, ma, sa, fo.zero_point, -128, 127, r)
+    return [Call(node.name, node.op, "leaky_relu_s8", [Param(p), Buf(x), Buf(y)], y)]
+
+
+def lower_minmax(ctx, node: Node) -> List[Call]:
+    """maximum / minimum (maximum_s8, minimum_s8): a comparison of the stored integers, exact when both
+    operands and the output share one format (TFLite's converter gives them one)."""
+    a, b, y = node.inputs[0], node.inputs[1], node.outputs[0]
+    fa, fb, fo = _act(ctx, node, a), _act(ctx, node, b), _act(ctx, node, y)
+    if not fa == fb == fo:
+        _fail(node, f"operands ({fa}, {fb}) and output ({fo}) must share one format")
+    bc = broadcast_params(_shape(ctx, a), _shape(ctx, b), _shape(ctx, y))
+    return [Call(node.name, node.op, f"{node.op}_s8", [Param(bc), _operand(ctx, a), _operand(ctx, b), Buf(y)], y)]
+
+
+def _prelu_period(node: Node, alpha: np.ndarray, x_shape) -> np.ndarray:
+    """The slope broadcast to the input, as the shortest run of trailing elements that repeats."""
+    try:
+        if alpha.ndim > len(x_shape):
+            raise ValueError
+        full = np.broadcast_to(alpha.reshape((1,) * (len(x_shape) - alpha.ndim) + alpha.shape), tuple(x_shape))
+    except ValueError:
+        _fail(node, f"slope of shape {alpha.shape} does not broadcast to the input {tuple(x_shape)}")
+    for k in range(len(x_shape), -1, -1):  # the slope depends on axes k.. only: the rows over axes ..k-1 agree
+        rows = full.reshape(int(np.prod(x_shape[:k], dtype=np.int64)), -1)
+        if (rows == rows[:1]).all():
+            return np.ascontiguousarray(rows[0])
+    raise AssertionError("unreachable: k = 0 leaves one row")
+
+
 def lower_prelu(ctx, node: Node) -> List[Call]:
     x, s, y = node.inputs[0], node.inputs[1], node.outputs[0]
     fi, fo = _act(ctx, node, x), _act(ctx, node, y)
     st = ctx.g.tensors[s]
     fa = st.fmt
     c = _shape(ctx, x)[-1]
+    if tflite_model(ctx.g):
+        return _lower_prelu_tflite(ctx, node, fi, fo, st)
     if not isinstance(fa, AffineFormat) or fa.bits != 8 or st.qdata is None or st.size not in (1, c):
         _fail(node, f"slope {s!r} must be an int8 affine constant per channel")
     alpha = np.broadcast_to(st.qdata.reshape(-1), (c,)).astype(np.int64)
@@ -304,6 +375,25 @@ def lower_prelu(ctx, node: Node) -> List[Call]:
     neg = [af.quantize_multiplier(float(f32(fi.scale) * f32(sa) / f32(fo.scale)), r) for sa in a_scales]
     p = PreluS8(_n(ctx, x) // c, c, -fi.zero_point, tuple(int(v) for v in alpha), -int(a_zp[0]), mp, sp,
                 tuple(m for m, _ in neg), tuple(v for _, v in neg), fo.zero_point, -128, 127, r)
+    return [Call(node.name, node.op, "prelu_s8", [Param(p), Buf(x), Buf(y)], y)]
+
+
+def _lower_prelu_tflite(ctx, node: Node, fi: AffineFormat, fo: AffineFormat, st) -> List[Call]:
+    """TFLite's PRELU as TFLite Micro prepares it: one per-tensor slope format, any slope shape that broadcasts
+    to the input (Keras' per-element [H, W, C], per channel, shared axes), multipliers s_in / s_out and
+    s_in * s_alpha / s_out in double (LiteRT's reference kernel computes them in float32)."""
+    x, y = node.inputs[0], node.outputs[0]
+    fa = st.fmt
+    if not isinstance(fa, AffineFormat) or fa.bits != 8 or st.qdata is None or fa.per_channel:
+        _fail(node, f"slope {st.name!r} must be an int8 constant with one scale and zero point")
+    alpha = _prelu_period(node, np.asarray(st.qdata), _shape(ctx, x))
+    period = alpha.size
+    r = _integer_rounding(ctx.g)
+    d = lambda v: float(F32(v))  # noqa: E731 -- the float32 scale as a double
+    mp, sp = af.quantize_multiplier(d(fi.scale) / d(fo.scale), r)
+    mn, sn = af.quantize_multiplier(d(fi.scale) * d(fa.scale) / d(fo.scale), r)
+    p = PreluS8(_n(ctx, x) // period, period, -fi.zero_point, tuple(int(v) for v in alpha), -fa.zero_point, mp, sp,
+                (mn,) * period, (sn,) * period, fo.zero_point, -128, 127, r)
     return [Call(node.name, node.op, "prelu_s8", [Param(p), Buf(x), Buf(y)], y)]
 
 
@@ -521,6 +611,19 @@ def lower_transpose(ctx, node: Node) -> List[Call]:
     return [Call(node.name, node.op, "transpose_q7", [Param(p), Buf(x), Buf(y)], y)]
 
 
+def lower_strided_slice(ctx, node: Node) -> List[Call]:
+    """A strided copy of int8 values (strided_slice_s8): TFLite's STRIDED_SLICE, and each part of a SPLIT."""
+    from .lower_s16 import slice_params  # the layout struct is shared with strided_slice_s16
+    _same(ctx, node)
+    x, y = node.inputs[0], node.outputs[0]
+    a = node.attrs
+    try:
+        p = slice_params(_shape(ctx, x), a["begin"], a["strides"], a["size"])
+    except GraphError as e:
+        _fail(node, str(e))
+    return [Call(node.name, node.op, "strided_slice_s8", [Param(p), Buf(x), Buf(y)], y)]
+
+
 def lower_reshape(ctx, node: Node) -> List[Call]:
     _same(ctx, node)
     return []
@@ -558,16 +661,18 @@ def lower_convert(ctx, node: Node) -> List[Call]:
 
 
 LOWER_S8: Dict[str, Callable] = {
-    "conv2d": lower_mac, "dense": lower_mac,
+    "conv2d": lower_mac, "dense": lower_mac, "conv_transpose2d": lower_mac, "strided_slice": lower_strided_slice,
     "add": lower_eltwise, "sub": lower_eltwise, "mul": lower_eltwise,
-    "relu": lower_lut, "clip": lower_lut, "leaky_relu": lower_lut, "sigmoid": lower_sigmoid_tanh,
+    "maximum": lower_minmax, "minimum": lower_minmax,
+    "relu": lower_lut, "clip": lower_lut, "leaky_relu": lower_leaky_relu, "sigmoid": lower_sigmoid_tanh,
     "tanh": lower_sigmoid_tanh,
-    "hard_sigmoid": lower_lut, "hard_swish": lower_lut, "prelu": lower_prelu, "softmax": lower_softmax,
+    "hard_sigmoid": lower_lut, "hard_swish": lower_hard_swish, "prelu": lower_prelu, "softmax": lower_softmax,
     "log_softmax": lower_log_softmax,
     "concat": lower_concat, "maxpool": lower_pool, "avgpool": lower_pool, "global_avgpool": lower_pool,
     "global_maxpool": lower_pool, "pad": lower_pad, "resize": lower_resize, "transpose": lower_transpose,
     "channel_shuffle": lower_transpose, "reshape": lower_reshape, "mean": lower_mean,
 }
+TFLITE_ONLY = ("conv_transpose2d", "strided_slice", "maximum", "minimum")  # kernels written for TFLite's operators
 SAME_FORMAT_OPS = ("maxpool", "global_maxpool", "avgpool", "pad", "resize", "transpose", "channel_shuffle",
                    "reshape")
 
@@ -577,6 +682,8 @@ def unsupported_reason(graph, node: Node) -> Optional[str]:
     attributes; used by the QDQ importer to keep such nodes in float."""
     if node.op not in LOWER_S8:
         return f"no affine int8 kernel for op {node.op!r}"
+    if node.op in TFLITE_ONLY and not tflite_model(graph):
+        return f"the affine int8 {node.op} kernel follows TFLite (TFLite models only)"
     if node.op == "resize" and node.attrs.get("mode") != "nearest":
         return "only nearest resize has an int8 kernel"
     if node.op == "log_softmax" and graph.meta.get("quantization", {}).get("softmax") != "tflite":

@@ -471,6 +471,35 @@ class PreluS8:
 
 
 @dataclass(frozen=True)
+class HardSwishTflS8:
+    CTYPE = "nnc_hard_swish_tfl_s8"
+    n: int
+    input_zero_point: int = 0
+    output_zero_point: int = 0
+    output_multiplier: int = 0
+    output_exponent: int = 0
+    reluish_multiplier: int = 0
+    reluish_exponent: int = 0
+    out_min: int = -128
+    out_max: int = 127
+
+
+@dataclass(frozen=True)
+class LeakyS8:
+    CTYPE = "nnc_leaky_s8"
+    n: int
+    input_offset: int = 0
+    identity_multiplier: int = 0
+    identity_shift: int = 0
+    alpha_multiplier: int = 0
+    alpha_shift: int = 0
+    output_offset: int = 0
+    out_min: int = -128
+    out_max: int = 127
+    rounding: int = 0
+
+
+@dataclass(frozen=True)
 class QuantS8:
     CTYPE = "nnc_quant_s8"
     scale: float = 1.0

@@ -414,3 +414,30 @@ def tflite_mean_params(input_scale: float, output_scale: float, count: int,
         raise ValueError(f"mean over {count} values")
     k = min(int(count).bit_length() - 1, 32, 31 + s)
     return int((m << k) // count), int(s - k)
+
+
+def downscale_multiplier_int16(m: int) -> int:
+    """TFLite's DownScaleInt32ToInt16Multiplier: an int32 fixed-point multiplier rounded to int16."""
+    if m < 0:
+        raise ValueError(f"negative multiplier {m}")
+    if m >= INT32_MAX - (1 << 15):
+        return (1 << 15) - 1
+    return (m + (1 << 15)) >> 16
+
+
+def tflite_hard_swish_params(input_scale: float, output_scale: float) -> Tuple[int, int, int, int]:
+    """TFLite's int8 HARD_SWISH parameters (HardSwishPrepare in LiteRT and TFLite Micro):
+    (output_multiplier, output_exponent, reluish_multiplier, reluish_exponent), the multipliers int16.
+
+    In float32: hires = (1/128) * s_in, output = hires / s_out, reluish = hires / (3 / 32768); each
+    QuantizeMultiplier'd and rounded to int16.  TFLite requires output_exponent <= 0; exponents outside
+    what the int16 arithmetic handles (-15 .. 0 and -15 .. 15) are refused."""
+    hires = f32(f32(1.0 / 128.0) * f32(input_scale))
+    om, oe = quantize_multiplier(float(f32(hires / f32(output_scale))))
+    rm, re_ = quantize_multiplier(float(f32(hires / f32(3.0 / 32768.0))))
+    if not -15 <= oe <= 0:
+        raise ValueError(f"hard-swish input scale {input_scale} / output scale {output_scale}: output exponent {oe} "
+                         "outside [-15, 0] (TFLite needs s_in / s_out < 128)")
+    if not -15 <= re_ <= 15:
+        raise ValueError(f"hard-swish input scale {input_scale}: reluish exponent {re_} outside [-15, 15]")
+    return downscale_multiplier_int16(om), int(oe), downscale_multiplier_int16(rm), int(re_)

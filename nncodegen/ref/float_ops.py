@@ -137,6 +137,14 @@ def mul(attrs, a, b):
     return apply_act(a.astype(np.float64) * b, attrs)
 
 
+def maximum(attrs, a, b):
+    return np.maximum(a.astype(np.float64), b)
+
+
+def minimum(attrs, a, b):
+    return np.minimum(a.astype(np.float64), b)
+
+
 def concat(attrs, *xs):
     return np.concatenate([x.astype(np.float64) for x in xs], axis=attrs["axis"])
 
@@ -311,7 +319,7 @@ def strided_slice(attrs, x):
 FLOAT_OPS: Dict[str, Callable] = {
     "conv2d": conv2d, "conv_transpose2d": conv_transpose2d, "dense": dense, "maxpool": maxpool,
     "avgpool": avgpool, "global_avgpool": global_avgpool, "global_maxpool": global_maxpool, "add": add,
-    "sub": sub, "mul": mul, "concat": concat, "relu": relu, "clip": clip, "leaky_relu": leaky_relu,
+    "sub": sub, "mul": mul, "maximum": maximum, "minimum": minimum, "concat": concat, "relu": relu, "clip": clip, "leaky_relu": leaky_relu,
     "sigmoid": sigmoid, "tanh": tanh, "hard_sigmoid": hard_sigmoid, "hard_swish": hard_swish, "prelu": prelu,
     "softmax": softmax, "pad": pad, "resize": resize, "reshape": reshape, "transpose": transpose,
     "channel_shuffle": channel_shuffle, "quantize": format_change, "dequantize": format_change,

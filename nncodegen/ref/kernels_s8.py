@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..lower.params import (ActTflS8, ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LogSoftmaxTflS8, LutS8, MeanS8, Pad,
-                            PoolOrtS8, PoolS8, PreluS8, QuantS8, RequantS8, Resize, SoftmaxOrtS8, SoftmaxS8,
-                            SoftmaxTflS8)
+from ..lower.params import (ActTflS8, Broadcast, ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, HardSwishTflS8,
+                            LeakyS8, LogSoftmaxTflS8, LutS8, MeanS8, Pad, PoolOrtS8, PoolS8, PreluS8, QuantS8,
+                            RequantS8, Resize, SoftmaxOrtS8, SoftmaxS8, SoftmaxTflS8)
+from ..lower.params_s16 import SliceS16
 from . import affine as af
 from . import sf32
 from .float_ops import im2col
@@ -442,6 +443,108 @@ def tanh_tfl_s8(p: ActTflS8, x) -> np.ndarray:
     return _act_tfl_out(p, v, inside, af.rdbpot(af.gl_tanh(a, af.ACT_INPUT_INTEGER_BITS), 31 - 7))
 
 
+# ---------------------------------------------------------------- more TFLite operators
+
+def _srdhm16(a, b) -> np.ndarray:
+    """gemmlowp SaturatingRoundingDoublingHighMul on int16 values (ties toward +infinity)."""
+    a, b = np.broadcast_arrays(np.asarray(a, np.int64), np.asarray(b, np.int64))
+    ab = a * b
+    r = af._trunc_div_pow2(ab + np.where(ab >= 0, 1 << 14, 1 - (1 << 14)), 15)
+    return np.where((a == -32768) & (b == -32768), 32767, r)
+
+
+def _dhm16(a, b) -> np.ndarray:
+    """TFLite SaturatingDoublingHighMul on int16 values (truncated toward zero)."""
+    a, b = np.broadcast_arrays(np.asarray(a, np.int64), np.asarray(b, np.int64))
+    return np.where((a == -32768) & (b == -32768), 32767, af._trunc_div_pow2(a * b, 15))
+
+
+def _sat16(v) -> np.ndarray:
+    return np.clip(v, -32768, 32767)
+
+
+def hard_swish_tfl_s8(p: HardSwishTflS8, x) -> np.ndarray:
+    """TFLite's reference int8 HARD_SWISH in 16-bit fixed point (see nnc_hard_swish_tfl_s8)."""
+    _bounds(p.out_min, p.out_max)
+    e = p.reluish_exponent
+    if not (-15 <= p.output_exponent <= 0 and -15 <= e <= 15 and 0 <= p.output_multiplier <= 32767
+            and 0 <= p.reluish_multiplier <= 32767):
+        raise ValueError("hard_swish_tfl_s8: exponents or multipliers outside the legal range")
+    h = (_arr(x, S8, (p.n,)).astype(np.int64) - p.input_zero_point) * 128
+    pre = _srdhm16(h, p.output_multiplier)
+    r = _sat16(h << (e - 1)) if e > 0 else h
+    r = _srdhm16(r, p.reluish_multiplier)
+    if e > 0:
+        r = _sat16(r * 2)
+    elif e < 0:
+        r = af.rdbpot(r, -e)
+    r = (r + (1 << 15)) >> 1
+    y = af.rdbpot(_dhm16(r, pre), -p.output_exponent) + p.output_zero_point
+    return np.clip(y, p.out_min, p.out_max).astype(S8)
+
+
+def leaky_relu_s8(p: LeakyS8, x) -> np.ndarray:
+    """TFLite's QuantizeLeakyRelu on int8 (see nnc_leaky_s8)."""
+    _bounds(p.out_min, p.out_max)
+    v = _arr(x, S8, (p.n,)).astype(np.int64) + p.input_offset
+    y = np.where(v >= 0, af.mbqm(v, p.identity_multiplier, p.identity_shift, p.rounding),
+                 af.mbqm(v, p.alpha_multiplier, p.alpha_shift, p.rounding)) + p.output_offset
+    return np.clip(y, p.out_min, p.out_max).astype(S8)
+
+
+def _minmax(bc: Broadcast, a, b, fn) -> np.ndarray:
+    shape = tuple(bc.shape)
+    a = _arr(a, S8).reshape(-1)
+    b = _arr(b, S8).reshape(-1)
+    return fn(a[broadcast_index(shape, bc.a_stride)], b[broadcast_index(shape, bc.b_stride)]).astype(S8)
+
+
+def maximum_s8(bc: Broadcast, a, b) -> np.ndarray:
+    """max(a, b) of the stored integers over a 4-D broadcast (operands and output in one format)."""
+    return _minmax(bc, a, b, np.maximum)
+
+
+def minimum_s8(bc: Broadcast, a, b) -> np.ndarray:
+    return _minmax(bc, a, b, np.minimum)
+
+
+def strided_slice_s8(p: SliceS16, x) -> np.ndarray:
+    """out[i0..i5] = x.flat[offset + sum i_k * in_stride[k]] (see nnc_slice_s16; a copy of int8 values)."""
+    flat = _arr(x, S8).reshape(-1)
+    idx = np.full(tuple(p.out_shape), p.offset, dtype=np.int64)
+    for k in range(6):
+        shape = [1] * 6
+        shape[k] = p.out_shape[k]
+        idx = idx + (np.arange(p.out_shape[k], dtype=np.int64) * p.in_stride[k]).reshape(shape)
+    if idx.size and (idx.min() < 0 or idx.max() >= flat.size):
+        raise ValueError("strided_slice_s8 reads outside the input")
+    return flat[idx]
+
+
+def conv_transpose2d_s8(g: ConvGeom, rq: RequantS8, x, w, b) -> np.ndarray:
+    """TFLite's int8 TRANSPOSE_CONV (see conv_transpose2d_s8.h): input pixel (iy, ix) adds
+    (x + input_offset) * w[:, ky, kx, :] to output pixel (iy * stride - pad + ky * dil, ...); bias, requantize."""
+    if g.groups != 1:
+        raise ValueError("conv_transpose2d_s8: groups must be 1")
+    xo = _arr(x, S8, (g.batch, g.in_h, g.in_w, g.in_c)).astype(np.int64) + rq.input_offset
+    w = _arr(w, S8, (g.out_c, g.k_h, g.k_w, g.in_c)).astype(np.int64)
+    bias = _bias(b, g.out_c)
+    h = max((g.in_h - 1) * g.stride_h + (g.k_h - 1) * g.dil_h + 1, g.out_h + g.pad_top)
+    wd = max((g.in_w - 1) * g.stride_w + (g.k_w - 1) * g.dil_w + 1, g.out_w + g.pad_left)
+
+    def scatter(xv, wv):
+        acc = np.zeros((g.batch, h, wd, g.out_c), dtype=np.int64)
+        for ky in range(g.k_h):
+            for kx in range(g.k_w):
+                y0, x0 = ky * g.dil_h, kx * g.dil_w
+                acc[:, y0:y0 + (g.in_h - 1) * g.stride_h + 1:g.stride_h,
+                    x0:x0 + (g.in_w - 1) * g.stride_w + 1:g.stride_w] += np.einsum("nyxc,oc->nyxo", xv, wv[:, ky, kx])
+        return acc[:, g.pad_top:g.pad_top + g.out_h, g.pad_left:g.pad_left + g.out_w]
+
+    _check_acc32(scatter(np.abs(xo), np.abs(w)) + np.abs(bias), "conv_transpose2d_s8")
+    return _epilogue(scatter(xo, w) + bias, rq)
+
+
 def convert_u8_s8(n: int, x) -> np.ndarray:
     """uint8 -> int8 of the same real values (q - 128, zero point - 128)."""
     return (_arr(x, U8, (n,)).astype(np.int64) - 128).astype(S8)
@@ -452,4 +555,5 @@ def convert_s8_u8(n: int, x) -> np.ndarray:
 
 
 KERNELS = ["conv2d_s8", "dense_s8", "pool_s8", "eltwise_s8", "lut_s8", "concat_s8", "softmax_s8", "prelu_s8",
-           "pad_s8", "resize_s8", "quant_s8", "act_tfl_s8", "mean_s8"]
+           "pad_s8", "resize_s8", "quant_s8", "act_tfl_s8", "mean_s8", "hard_swish_tfl_s8", "leaky_relu_s8", "minmax_s8",
+           "strided_slice_s8", "conv_transpose2d_s8"]

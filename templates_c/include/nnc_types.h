@@ -409,6 +409,49 @@ typedef struct {
     int32_t rounding;
 } nnc_prelu_s8;
 
+/* TFLite's int8 HARD_SWISH (reference_ops::HardSwish, quantized; TFLite's HardSwishPrepare parameters,
+ * nncodegen/ref/affine.py tflite_hard_swish_params) on n values, in 16-bit fixed point:
+ *   h   = (x - input_zero_point) * 128                                   (|h| <= 32640)
+ *   pre = srdhm16(h, output_multiplier)              (x on the output scale, before the output shift)
+ *   r   = h;  e = reluish_exponent
+ *   e > 0: r = sat16(r * 2^(e - 1)), r = srdhm16(r, reluish_multiplier), r = sat16(r * 2)
+ *   e <= 0: r = srdhm16(r, reluish_multiplier), then r = nnc_rdbpot(r, -e)
+ *   r   = (r + 32768) >> 1                                               (relu6(x + 3) / 6 in Q15)
+ *   out = sat(nnc_rdbpot(dhm16(r, pre), -output_exponent) + output_zero_point, out_min, out_max)
+ * srdhm16 is gemmlowp's int16 SaturatingRoundingDoublingHighMul (ties up), dhm16 TFLite's
+ * SaturatingDoublingHighMul (truncated toward zero); both give 32767 for -32768 * -32768.
+ * The multipliers are QuantizeMultiplier's int32 values rounded to int16 (DownScaleInt32ToInt16Multiplier).
+ * Legal: -15 <= output_exponent <= 0, -15 <= reluish_exponent <= 15, multipliers in [0, 32767]. */
+typedef struct {
+    int32_t n;
+    int32_t input_zero_point;
+    int32_t output_zero_point;
+    int32_t output_multiplier;
+    int32_t output_exponent;
+    int32_t reluish_multiplier;
+    int32_t reluish_exponent;
+    int32_t out_min;
+    int32_t out_max;
+} nnc_hard_swish_tfl_s8;
+
+/* TFLite's int8 LEAKY_RELU (reference_ops::QuantizeLeakyRelu) on n values:
+ *   v = x + input_offset
+ *   out = sat((v >= 0 ? nnc_mbqm(v, identity_multiplier, identity_shift)
+ *                     : nnc_mbqm(v, alpha_multiplier, alpha_shift)) + output_offset, out_min, out_max)
+ * identity: s_in / s_out, alpha: s_in * alpha / s_out (float32, as TFLite's LeakyReluPrepare). */
+typedef struct {
+    int32_t n;
+    int32_t input_offset;
+    int32_t identity_multiplier;
+    int32_t identity_shift;
+    int32_t alpha_multiplier;
+    int32_t alpha_shift;
+    int32_t output_offset;
+    int32_t out_min;
+    int32_t out_max;
+    int32_t rounding;
+} nnc_leaky_s8;
+
 /* float <-> int8 at the edges of a layer that runs in float (quantize_s8, dequantize_s8):
  *   quantize:   q = sat(round(x / scale) + zero_point, qmin, qmax)   (float32 division), round:
  *               half to even (ONNX QuantizeLinear), or half away from zero with round_away (TFLite)

@@ -10,7 +10,8 @@ averages rounded half away from zero, the gemmlowp softmax), which is what TFLit
 reference op resolver compute; LOGISTIC and TANH are the gemmlowp fixed-point kernels TFLite Micro runs
 (LiteRT's int8 LOGISTIC / TANH use a float-built table instead, a few LSB apart on some values).
 
-The operators are handled by family, one module each (ops_conv, ops_elementwise, ops_reduce, ops_shape); each module's
+The operators are handled by family, one module each (ops_conv, ops_elementwise, ops_reduce, ops_shape,
+ops_slice); each module's
 HANDLERS maps a TFLite operator name to ``handler(importer, op)``, and an operator is supported exactly
 when some module handles it.  The supported operators and their limits are listed in the modules'
 docstrings.  Models with int16 activations (TFLite's 16x8 quantization) are imported by ops_int16.py.
@@ -27,12 +28,12 @@ import numpy as np
 from ...ir.checker import check_graph
 from ...ir.formats import AffineFormat, FLOAT32
 from ...ir.graph import Graph, GraphError, Node, Tensor
-from . import ops_conv, ops_elementwise, ops_int16, ops_reduce, ops_shape
+from . import ops_conv, ops_elementwise, ops_int16, ops_reduce, ops_shape, ops_slice
 from ..common import one_line
 from .flatbuf import ACTS, TflOp, TflTensor, read_model
 
 HANDLERS: Dict[str, Callable] = {**ops_conv.HANDLERS, **ops_elementwise.HANDLERS, **ops_reduce.HANDLERS,
-                                 **ops_shape.HANDLERS}
+                                 **ops_shape.HANDLERS, **ops_slice.HANDLERS}
 SUPPORTED = frozenset(HANDLERS)
 FLOAT_TAIL = ("SOFTMAX", "LOG_SOFTMAX", "RESHAPE")  # ops that may run in float32 after a DEQUANTIZE
 WHY = {"CUSTOM": "custom operator (compiled for an accelerator or a runtime extension)"}

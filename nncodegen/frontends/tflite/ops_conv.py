@@ -1,5 +1,6 @@
 """TFLite import, convolution family: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, AVERAGE_POOL_2D,
-MAX_POOL_2D.
+MAX_POOL_2D, TRANSPOSE_CONV (int8 filters per output channel, int32 bias, no fused activation, the output
+shape the output tensor's; the handler of 16x8 models, ops_int16.transpose_conv, which takes the bias by type).
 
 Filters are int8 constants with zero point 0 (per-channel scales along the output channels); a depthwise
 filter [1, H, W, C*m] becomes the IR's [C*m, H, W, 1] with groups = C; SAME padding becomes explicit pads.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...ir.graph import Node, Tensor
+from . import ops_int16
 from .flatbuf import ACTS
 
 
@@ -102,4 +104,5 @@ HANDLERS = {
     "FULLY_CONNECTED": fully_connected,
     "AVERAGE_POOL_2D": lambda imp, op: pool(imp, op, "avgpool"),
     "MAX_POOL_2D": lambda imp, op: pool(imp, op, "maxpool"),
+    "TRANSPOSE_CONV": ops_int16.transpose_conv,
 }

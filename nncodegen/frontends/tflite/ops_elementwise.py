@@ -2,12 +2,19 @@
 LOGISTIC / TANH (TFLite's fixed output formats 1/256, -128 and 1/128, 0; the gemmlowp fixed-point kernels),
 SOFTMAX (beta 1), LOG_SOFTMAX, QUANTIZE (int8 -> int8, or of the float model input: rounded half away
 from zero, as TFLite does), DEQUANTIZE; after a DEQUANTIZE, SOFTMAX / LOG_SOFTMAX may run in float32.
+HARD_SWISH (TFLite's 16-bit fixed-point kernel; input scale / output scale < 128), MAXIMUM / MINIMUM (4-D
+broadcast; both operands and the output in one format), PRELU (a constant int8 slope with one scale and
+zero point, of any shape that broadcasts to the input), LEAKY_RELU (alpha >= 0; the handler of 16x8
+models, ops_int16.leaky_relu).
 
 A constant operand of a binary operator becomes an int8 constant of the IR in its own format.
 """
 from __future__ import annotations
 
 import numpy as np
+
+from ...ref import affine as af
+from . import ops_int16
 
 
 def _operands(imp, op, n: int = 2):
@@ -66,8 +73,46 @@ def dequantize(imp, op):
     imp.node(op, "dequantize", [imp.act(op.inputs[0])], op.outputs[0])
 
 
+def hard_swish(imp, op):
+    """HARD_SWISH (hard_swish_tfl_s8: TFLite's reference int8 kernel, its HardSwishPrepare parameters)."""
+    fi, fo = (imp.fmt(imp.tensors[i]) for i in (op.inputs[0], op.outputs[0]))
+    try:
+        af.tflite_hard_swish_params(fi.scale, fo.scale)
+    except ValueError as e:
+        imp.fail(op, str(e))
+    imp.node(op, "hard_swish", [imp.act(op.inputs[0])], op.outputs[0])
+
+
+def maximum_minimum(imp, op):
+    """MAXIMUM / MINIMUM of int8 tensors (maximum_s8 / minimum_s8: TFLite compares the stored integers)."""
+    ts = [imp.tensors[i] for i in op.inputs[:2] + op.outputs[:1]]
+    if len({(float(t.scale[0]), int(t.zero_point[0])) if t.quantized and t.scale.size == 1 else None
+            for t in ts}) != 1 or not ts[0].quantized:
+        imp.fail(op, "both operands and the output must share one format (one scale and zero point)")
+    for t in ts[:2]:
+        if len(t.shape) > 4:
+            imp.fail(op, f"operand {t.name!r} has rank > 4")
+    imp.node(op, op.code.lower(), _operands(imp, op), op.outputs[0])
+
+
+def prelu(imp, op):
+    """PRELU with a constant int8 slope (prelu_s8 with TFLite Micro's double-precision multipliers)."""
+    x, a = imp.tensors[op.inputs[0]], imp.tensors[op.inputs[1]]
+    if a.data is None or a.type != "int8" or not a.quantized or a.scale.size != 1:
+        imp.fail(op, "the slope (alpha) must be an int8 constant with one scale and zero point")
+    if len(a.shape) > len(x.shape):
+        imp.fail(op, f"slope of shape {list(a.shape)} does not broadcast to the input {list(x.shape)}")
+    try:
+        np.broadcast_shapes(tuple(a.shape), tuple(x.shape))
+    except ValueError:
+        imp.fail(op, f"slope of shape {list(a.shape)} does not broadcast to the input {list(x.shape)}")
+    imp.node(op, "prelu", [imp.act(op.inputs[0]), imp.const(a, a.data.astype(np.int8), imp.fmt(a), "")],
+             op.outputs[0])
+
+
 HANDLERS = {
     "ADD": add, "SUB": add, "MUL": mul, "RELU": relu, "RELU6": relu, "RELU_N1_TO_1": relu, "LOGISTIC": logistic_tanh,
     "TANH": logistic_tanh, "SOFTMAX": softmax, "LOG_SOFTMAX": log_softmax, "QUANTIZE": quantize,
-    "DEQUANTIZE": dequantize,
+    "DEQUANTIZE": dequantize, "HARD_SWISH": hard_swish, "MAXIMUM": maximum_minimum, "MINIMUM": maximum_minimum,
+    "PRELU": prelu, "LEAKY_RELU": ops_int16.leaky_relu,
 }
