@@ -34,6 +34,7 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from ..ir.graph import GraphError
+from .onnx_checks import to_array
 from .onnx_values import NCHW_AXIS, Val, flat_perm
 
 DATAFLOW_DOMAIN = "finn.custom_op.fpgadataflow"
@@ -70,8 +71,8 @@ def _consumers(graph) -> Dict[str, list]:
 
 
 def _inits(graph) -> Dict[str, np.ndarray]:
-    from onnx import numpy_helper
-    return {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    import onnx
+    return {i.name: to_array(onnx, i, "onnx model") for i in graph.initializer}
 
 
 def _axes(node, inits) -> Optional[List[int]]:

@@ -44,6 +44,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 from ..ir.graph import GraphError
+from .onnx_checks import to_array
 
 QUANT_OPS = ("Quant", "IntQuant")
 ROUND_MODES = ("ROUND", "HALF_EVEN", "CEIL", "FLOOR", "DOWN", "ROUND_TO_ZERO", "UP", "HALF_UP", "HALF_DOWN")
@@ -97,14 +98,14 @@ def _label(src, node) -> str:
     return f"{src}: node {node.name or node.op_type!r} ({node.op_type})"
 
 
-def _constants(model) -> Dict[str, np.ndarray]:
-    from onnx import numpy_helper
-    c = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+def _constants(model, src: str = "onnx model") -> Dict[str, np.ndarray]:
+    import onnx
+    c = {t.name: to_array(onnx, t, src) for t in model.graph.initializer}
     for n in model.graph.node:
         if n.op_type == "Constant" and n.domain == "":
             a = _attrs(n)
-            if "value" in a:
-                c[n.output[0]] = numpy_helper.to_array(a["value"])
+            if "value" in a and n.output:
+                c[n.output[0]] = to_array(onnx, a["value"], _label(src, n), "value")
     return c
 
 
@@ -173,7 +174,7 @@ def _weight_axis(model, name: str, ndim: int) -> Optional[int]:
 def check_quants(model, src: str) -> Dict[str, QuantSpec]:
     """Validate every Quant / IntQuant (see the module docstring); returns the specs by output name."""
     from .qonnx_import import QONNX_DOMAINS
-    consts = _constants(model)
+    consts = _constants(model, src)
     specs = {}
     for n in model.graph.node:
         if n.domain not in QONNX_DOMAINS or n.op_type not in QUANT_OPS:
@@ -251,7 +252,7 @@ class _QdqWriter:
         import onnx
         self.onnx, self.h = onnx, onnx.helper
         self.model, self.src, self.specs = model, src, specs
-        self.consts = _constants(model)
+        self.consts = _constants(model, src)
         self.names = {o for n in model.graph.node for o in n.output} | set(self.consts) | \
             {i.name for i in model.graph.input}
         self.inits: List = []
