@@ -144,7 +144,7 @@ def summary_lines(report: Dict):
         f"{_fmt_int(r['float_weight_bytes'])})",
         f"arena (RAM): {_fmt_int(r['arena_bytes'])} bytes; lower bound {_fmt_int(r['arena_lower_bound_bytes'])} "
         f"({ratio:.3f}x); all activations {_fmt_int(r['activation_bytes_total'])}",
-    ] + ([f"in place: {len(r['inplace_layers'])} convolution(s) write over their input; arena without them "
+    ] + ([f"in place: {len(r['inplace_layers'])} layer(s) write over their input; arena without them "
           f"{_fmt_int(r['arena_out_of_place_bytes'])} bytes"] if r.get("inplace_layers") else []) + [
         f"MACs: {_fmt_int(r['macs'])} (binary: {_fmt_int(r['binary_macs'])})",
     ] + ([f"binary layers' weights: {_fmt_int(r['binary_weight_bytes'])} bytes packed, "
