@@ -82,11 +82,20 @@ def snapshot(path):
     return files
 
 
+def describe(snap, refs):
+    """How a snapshot differs from each reference tree."""
+    return "; ".join(f"vs ref {i}: missing {sorted(set(r) - set(snap))[:5]}, extra {sorted(set(snap) - set(r))[:5]}, "
+                     f"different {[k for k in snap if k in r and snap[k] != r[k]][:5]}" for i, r in enumerate(refs))
+
+
 RACER = """
 import sys
 import nncodegen
 from nncodegen.ir.serialize import load_graph
 g = load_graph(sys.argv[1])
+nncodegen.generate(g, sys.argv[4], name="m")  # this process's reference output, then the race
+print("ready", flush=True)
+sys.stdin.readline()
 for _ in range(int(sys.argv[3])):
     nncodegen.generate(g, sys.argv[2], name="m")
 """
@@ -100,24 +109,29 @@ def test_racing_compiles_never_leave_a_mixed_directory(tmp_path):
                  strides=(1, 1), pads=(1, 1, 1, 1), groups=1, dilations=(1, 1))
     g_float = b.finish(b.relu(y))
     g_q7 = nncodegen.quantize(g_float, rng.standard_normal((8, 6, 6, 2)).astype(np.float32), scheme="q7")
-    refs = []
     for tag, g in (("f", g_float), ("q", g_q7)):
         g.save(tmp_path / f"{tag}.nnc")
-        refs.append(tree(nncodegen.generate(g, tmp_path / f"ref_{tag}", name="m")))
-    assert refs[0] != refs[1]
     work = tmp_path / "work"
     work.mkdir()
     out = work / "out"
-    procs = [subprocess.Popen([sys.executable, "-c", RACER, str(tmp_path / f"{tag}.nnc"), str(out), "12"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(ROOT))
+    procs = [subprocess.Popen([sys.executable, "-c", RACER, str(tmp_path / f"{tag}.nnc"), str(out), "12",
+                               str(tmp_path / f"ref_{tag}")], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, cwd=str(ROOT))
              for tag in ("f", "q")]
+    for p in procs:
+        assert p.stdout.readline().strip() == "ready", p.communicate()[1]
+    refs = [tree(tmp_path / f"ref_{tag}") for tag in ("f", "q")]  # written by the racing processes themselves
+    assert refs[0] != refs[1]
+    for p in procs:
+        p.stdin.write("go\n")
+        p.stdin.flush()
     seen = 0
     deadline = time.monotonic() + 240
     while any(p.poll() is None for p in procs) and time.monotonic() < deadline:
         s = snapshot(out)
         if s is not None:
             seen += 1
-            assert s in refs, f"a mixed directory at OUTDIR: {sorted(s)}"
+            assert s in refs, f"a mixed directory at OUTDIR: {describe(s, refs)}"
     for p in procs:
         _, err = p.communicate(timeout=60)
         assert p.returncode == 0, err
