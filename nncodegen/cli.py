@@ -65,9 +65,14 @@ def cmd_compile(a) -> int:
         raise UsageError(f"--quantize {quant}: choose none, q7, q15 or int8")
     if rounding not in (None, "double", "single", "onnxruntime"):
         raise UsageError(f"rounding {rounding!r}: choose double, single or onnxruntime")
-    calib = None
+    calib = frames = None
+    cam = _camera_options(a, cfg)
     if quant in ("q7", "q15", "int8") and calib_path:
         calib = load_array(calib_path, "calibration")
+        if cam and calib.dtype == np.uint8:  # camera frames as calibration data: normalized first
+            from .lower.lower_camera import normalize_frames
+            frames = calib
+            calib = normalize_frames(calib, *_camera_channels(cam, calib.shape[-1]))
     progress(f"loading {a.model}")
     g = api.load(a.model)
     if quant in ("q7", "q15", "int8") and not g.is_quantized and calib is None:
@@ -91,6 +96,15 @@ def cmd_compile(a) -> int:
     if calib is not None:
         tin = g.tensors[g.inputs[0]]
         sample = tin.fmt.quantize(calib[0]) if g.is_quantized else calib[0]
+    if cam:
+        from .passes.camera_input import add_camera_input
+        tin = g.tensors[g.inputs[0]]
+        progress(f"camera input: {cam['input_format']} frames, normalized as (q/255 - mean)/std into {tin.fmt}")
+        g = add_camera_input(g, cam["input_format"], cam["mean"], cam["std"])
+        if calib is not None:  # the first calibration sample as a frame, for main.c
+            fmt = g.tensors[g.inputs[0]].fmt
+            sample = frames[0] if frames is not None else fmt.quantize(
+                (np.asarray(calib[0], np.float64) * np.asarray(fmt.std) + np.asarray(fmt.mean)) * 255.0)
     progress(f"generating C for target {target} into {a.output}")
     out = api.generate(g, a.output, name=name, target=target, source=Path(a.model).name, sample=sample)
     rep = json.loads((out / "report.json").read_text())
@@ -100,6 +114,32 @@ def cmd_compile(a) -> int:
     name = json.loads((out / "nncodegen.json").read_text())["name"]  # the C identifier made from it
     print(term(f"wrote {out}/{name}.c, {name}.h, runtime/, CMakeLists.txt, report.json, report.md"))
     return EXIT_OK
+
+
+def _camera_options(a, cfg) -> Optional[dict]:
+    """--input-format / --mean / --std (or the config keys input_format, mean, std), or None."""
+    fmt = a.input_format or cfg.get("input_format")
+    mean = a.mean if a.mean is not None else cfg.get("mean")
+    std = a.std if a.std is not None else cfg.get("std")
+    if fmt in (None, "float"):
+        if mean is not None or std is not None:
+            raise UsageError("--mean / --std need --input-format uint8-hwc or uint8-gray")
+        return None
+    if fmt not in ("uint8-hwc", "uint8-gray"):
+        raise UsageError(f"input format {fmt!r}: choose float, uint8-hwc or uint8-gray")
+    def nums(v, what, default):
+        v = default if v is None else v
+        v = v if isinstance(v, list) else [v]
+        try:
+            return [float(x) for x in v]
+        except (TypeError, ValueError):
+            raise UsageError(f"{what} {v!r}: give numbers") from None
+    return {"input_format": fmt, "mean": nums(mean, "mean", [0.0]), "std": nums(std, "std", [1.0])}
+
+
+def _camera_channels(cam, channels: int):
+    from .passes.camera_input import channel_values
+    return channel_values(cam["mean"], channels, "mean"), channel_values(cam["std"], channels, "std")
 
 
 # ---------------------------------------------------------------- run
@@ -246,7 +286,14 @@ def make_parser() -> argparse.ArgumentParser:
                         "integer arithmetic; default for QDQ/QOperator ONNX models)")
     c.add_argument("--target", help="generic, x86-64, x86-64-v3, cortex-m4, cortex-m7, cortex-a53, cortex-a72, armv7-a")
     c.add_argument("--config", help="JSON file with any of: name, quantize, calib, target, rounding, "
-                   "float_layers (allow|error: may an int8 model run a layer in float)")
+                   "float_layers (allow|error: may an int8 model run a layer in float), input_format, mean, std")
+    c.add_argument("--input-format", choices=["float", "uint8-hwc", "uint8-gray"],
+                   help="uint8-hwc / uint8-gray: NAME_run takes the camera frame (uint8, NHWC) as it is and "
+                   "normalizes it, (q/255 - mean)/std per channel, into the model's input format (default float)")
+    c.add_argument("--mean", type=float, nargs="+", metavar="M", help="per-channel mean of the normalization "
+                   "(one value, or one per channel; default 0)")
+    c.add_argument("--std", type=float, nargs="+", metavar="S", help="per-channel std of the normalization "
+                   "(one value, or one per channel; default 1)")
     c.set_defaults(fn=cmd_compile)
     r = sub.add_parser("run", help="run the generated C on inputs")
     r.add_argument("outdir")

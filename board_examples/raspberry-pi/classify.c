@@ -50,10 +50,15 @@ static double now_us(void)
     return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
 }
 
-/* real -> the model's input number format */
+/* real -> the model's input number format; a camera-frame model (compiled with --input-format
+ * uint8-hwc / uint8-gray, NNC_INPUT_UINT8_FRAME) takes the pixel as uint8 0..255 and normalizes it
+ * itself, so --scale/--mean/--std are left at 1/0/1 for it */
 static model_input_t to_input(float v)
 {
-#ifdef NNC_INPUT_FRAC
+#if defined(NNC_INPUT_UINT8_FRAME)
+    float p = v * 255.0f + 0.5f;
+    return (model_input_t)(p < 0.0f ? 0 : p > 255.0f ? 255 : (int)p);
+#elif defined(NNC_INPUT_FRAC)
     const double lo = -(double)(1L << (NNC_INPUT_BITS - 1)), hi = (double)(1L << (NNC_INPUT_BITS - 1)) - 1;
     double q = floor((double)v * (double)(1L << NNC_INPUT_FRAC) + 0.5);
     return (model_input_t)(q < lo ? lo : q > hi ? hi : q);

@@ -34,7 +34,9 @@ static void print(const char *s)
 }
 
 /* Centre square of the frame, box-averaged down to the model's H x W, pixel/255 in [0, 1], then
- * the model's input format (Q: round(x * 2^FRAC), saturated; float: as is); gray copied to C channels. */
+ * the model's input format (Q: round(x * 2^FRAC), saturated; float: as is); gray copied to C channels.
+ * A model compiled with --input-format uint8-gray (NNC_INPUT_UINT8_FRAME) takes the averaged uint8
+ * pixels as they are: its NAME_run normalizes them ((q/255 - mean)/std, by table) into its own format. */
 static void preprocess(void)
 {
     const int side = CAMERA_W < CAMERA_H ? CAMERA_W : CAMERA_H;
@@ -53,7 +55,9 @@ static void preprocess(void)
                 }
             }
             for (c = 0; c < NNC_IN_C; ++c) {
-#ifdef NNC_INPUT_FRAC
+#if defined(NNC_INPUT_UINT8_FRAME)
+                input[(oy * NNC_IN_W + ox) * NNC_IN_C + c] = (uint8_t)((sum + n / 2u) / n); /* mean, rounded */
+#elif defined(NNC_INPUT_FRAC)
                 /* (sum / n) / 255 * 2^FRAC, rounded half up, in integers */
                 int32_t q = (int32_t)(((sum << (NNC_INPUT_FRAC + 1)) / (n * 255u) + 1u) >> 1);
                 const int32_t hi = (1 << (NNC_INPUT_BITS - 1)) - 1;

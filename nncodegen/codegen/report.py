@@ -94,6 +94,8 @@ def build_report(graph: Graph, prog: Program, target: str = "generic") -> Dict:
         "scheme": q.get("scheme", "float32") if graph.is_quantized else "float32",
         "quantization_policy": q.get("policy"),
         "rounding": q.get("rounding"),  # affine int8 requantization: "onnxruntime" / "single" / "double" (docs/INT8.md)
+        # a camera-frame input stage (passes/camera_input.py): layout, mean, std, the model's own input format
+        "input_normalization": graph.meta.get("input_normalization"),
         "arena_bytes": int(prog.arena_bytes), "arena_lower_bound_bytes": int(prog.arena_lower_bound),
         # arena_lower_bound_bytes: the largest set of tensors live at once when every convolution writes
         # a new buffer; in-place convolutions (lower/inplace.py) can take the arena below it.  Beside it:

@@ -172,7 +172,7 @@ def verify(outdir, x: np.ndarray, labels: Optional[np.ndarray] = None,
         progress(f"simulating {min(i + chunk, len(x))}/{len(x)}")
         ys_parts.append(simulate(graph, x[i:i + chunk], raw=True))
     ys_raw = np.concatenate(ys_parts).reshape(yc_raw.shape)
-    quant = cm.quantized
+    quant = cm.quantized and not getattr(cm.in_fmt, "float_body", False)  # a camera frame into a float model
     if cm.out_fmt.kind == "index":
         return _verify_index(cm, graph, x, labels, yc_raw, ys_raw, xq, target, vs_host, build_info, m)
     diff = np.abs(yc_raw.astype(np.float64) - ys_raw.astype(np.float64))
