@@ -12,8 +12,8 @@ keeps every tensor.  Per layer (every graph node, by its name):
   ``unused_msbs``: the top bits no C value of the layer ever used (``bits - ceil(log2(span of codes))``).
 
 The errors accumulate through the layers (each layer's C input is the C's previous output, each reference
-input the reference's), so the list shows how the error grows.  Binary (packed) outputs have no
-per-element real values here: their metrics are None.
+input the reference's), so the list shows how the error grows.  Binary (packed) outputs are unpacked to
+-1 / +1 (MAE / 2 is then the fraction of flipped signs); other packed formats (ternary) are not compared.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 HIST_CAP = 60000  # values per layer kept for the histograms (from the first samples)
-COMPARED_KINDS = ("q", "affine", "float", "index")
+COMPARED_KINDS = ("q", "affine", "float", "index", "binary")
 
 
 def format_range(fmt) -> Optional[Dict[str, float]]:
@@ -97,9 +97,14 @@ def collect(outdir, graph, x: np.ndarray, chunk: int = 50,
                 preds.append(o[:, 0] if t.fmt.kind == "index" else np.argmax(o, axis=1))
             if t.fmt.kind not in COMPARED_KINDS:
                 continue
-            raw = np.stack([c[i] for c in c_traces]).reshape(s1 - s0, -1)
             r = np.asarray(ref[t.name], dtype=np.float64).reshape(s1 - s0, -1)
-            c = _dequant(t.fmt, raw).reshape(r.shape)
+            if t.fmt.kind == "binary":  # packed words: unpacked to -1 / +1 per sample
+                raw = np.zeros((0,), np.int64)
+                c = np.stack([t.fmt.dequantize(ct[i], tuple(t.shape)) for ct in c_traces]).astype(np.float64)
+                c = c.reshape(r.shape)
+            else:
+                raw = np.stack([c[i] for c in c_traces]).reshape(s1 - s0, -1)
+                c = _dequant(t.fmt, raw).reshape(r.shape)
             a = accs[k]
             d = c - r
             a.n += d.size
