@@ -535,6 +535,9 @@ def compile_case(prep: Prepared, workdir: Path) -> Compiled:
     g = run_passes(load_onnx(prep.model, name=name))
     outdir = Path(workdir) / name
     generate(g, outdir, name=name)
+    import json
+    # the C name the generator chose (long names are shortened, with a hash to keep them distinct)
+    name = json.loads((outdir / "nncodegen.json").read_text())["name"]
     return Compiled(prep, name, outdir, g)
 
 

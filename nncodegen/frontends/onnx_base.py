@@ -22,7 +22,7 @@ from ..ir.checker import check_graph
 from ..ir.graph import Graph, GraphError, Node, Tensor
 from ..ir.ops import infer_node
 from .common import fmt_list, one_line
-from .onnx_checks import check_model, to_array
+from .onnx_checks import check_arity, check_model, to_array
 from .onnx_cleanup import cleanup_layout_ops
 from .onnx_layout import LayoutConversions
 from .onnx_values import MIN_OPSET, NCHW_TO_NHWC, NHWC_TO_NCHW, Val
@@ -253,6 +253,7 @@ class ImporterBase(LayoutConversions):
 
     # ---- node dispatch ------------------------------------------------------------------
     def _import_node(self, node):
+        check_arity(self.onnx, node, self.opset, self.src, self.node_label(node))
         ins = [self.vals.get(i) if i else None for i in node.input]
         for i, v in zip(node.input, ins):
             if i and v is None:

@@ -128,3 +128,23 @@ def to_array(onnx, t, src: str, what: str = "initializer") -> np.ndarray:
         raise
     except Exception as e:  # noqa: BLE001 -- onnx / numpy raise many kinds for malformed tensors
         raise GraphError(f"{src}: {what} {_label(t.name)}: {one_line(e)}") from None
+
+
+def check_arity(onnx, node, opset: int, src: str, label: str) -> None:
+    """Inputs and outputs of a standard-domain node against its ONNX schema: counts, and no required
+    input left empty (the handlers index their inputs freely after this)."""
+    if node.domain not in ("", "ai.onnx"):
+        return
+    try:
+        s = onnx.defs.get_schema(node.op_type, opset, "")
+    except Exception:  # noqa: BLE001 -- an op the schema registry does not know: the dispatch refuses it
+        return
+    n_in, n_out = len(node.input), len(node.output)
+    if not s.min_input <= n_in <= s.max_input:
+        raise GraphError(f"{src}: node {label}: {n_in} inputs (the op takes {s.min_input} to {s.max_input})")
+    if not s.min_output <= n_out <= s.max_output or not any(node.output):
+        raise GraphError(f"{src}: node {label}: {n_out} outputs (the op gives {s.min_output} to {s.max_output})")
+    single = onnx.defs.OpSchema.FormalParameterOption.Single
+    for k, f in enumerate(s.inputs):
+        if f.option == single and k < n_in and not node.input[k]:
+            raise GraphError(f"{src}: node {label}: required input {k} ({f.name}) is empty")

@@ -438,22 +438,31 @@ def _extensions():
     return mods
 
 
+def _lower_node(ctx, exts, node: Node) -> List[Call]:
+    for ext in exts:
+        got = ext.lower_node(ctx, node)
+        if got is not None:
+            return got
+    fn = LOWER.get(node.op)
+    if fn is None:
+        raise GraphError(f"node {node.name!r}: no kernel for op {node.op!r}")
+    return fn(ctx, node)
+
+
 def lower(graph: Graph, target: str = "generic") -> Program:
     ctx = Ctx(graph)
     ctx.target = target
     exts = _extensions()
     calls: List[Call] = []
     for node in graph.nodes:
-        for ext in exts:
-            got = ext.lower_node(ctx, node)
-            if got is not None:
-                calls.extend(got)
-                break
-        else:
-            fn = LOWER.get(node.op)
-            if fn is None:
-                raise GraphError(f"node {node.name!r}: no kernel for op {node.op!r}")
-            calls.extend(fn(ctx, node))
+        try:
+            calls.extend(_lower_node(ctx, exts, node))
+        except (ValueError, OverflowError, ZeroDivisionError, FloatingPointError) as e:
+            if isinstance(e, GraphError):
+                raise
+            # a kernel parameter the formats cannot give (a multiplier out of range, say): name the node
+            msg = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+            raise GraphError(f"node {node.name[:80]!r} ({node.op}): cannot lower: {msg}") from None
     elem = {8: 1, 16: 2, 32: 4}[ctx.bits]
     prog = Program(graph.name, calls, ctx.ctype, elem)
     prog.kernels_used = sorted({c.kernel for c in calls})
