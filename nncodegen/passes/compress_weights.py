@@ -1,0 +1,125 @@
+"""Choose the storage of every conv2d / dense weight tensor: dense, sparse, codebook or hashed.
+
+Runs after quantization (the number formats must be known: storage is sized in the weight's own
+element type, and sparsity and shared values are seen in the quantized integers), before lowering;
+``nncodegen compile`` runs it with ``--compress`` (default ``auto``).  Pure: returns a new graph whose
+weight tensors carry ``meta["storage"]`` (see nncodegen/compress/__init__.py); lowering dispatches on it.
+
+Per layer: the request of the config (``layers[node name]``), else the tensor's own
+``meta["storage_request"]``, else ``mode``.  ``none`` is dense everywhere and removes every storage
+entry, so the generated C is byte-identical to a build that never ran this pass.
+"""
+from __future__ import annotations
+
+from typing import Dict, Optional
+
+import numpy as np
+
+from ..compress.storage import REQUESTS, Storage, encode_codebook, recover_buckets, sparse_entries
+from ..ir.checker import check_graph
+from ..ir.graph import Graph, GraphError
+
+MODES = ("auto", "none", "sparse", "codebook")
+AUTO_MAX_RATIO = 0.8     # auto takes a compressed kind only if it stores <= 80 % of the dense bytes
+AUTO_MAX_DENSITY = 0.5   # ... and sparse only at density <= 50 % (its kernel is not slower there)
+LAYER_OPS = ("conv2d", "dense")
+
+
+def weight_values(t) -> Optional[np.ndarray]:
+    """The integers (or float32 values) the C stores for a weight tensor, or None for formats without
+    compressed kernels (binary, ternary, 32-bit ...)."""
+    f = t.fmt
+    if f.kind == "float" and t.data is not None:
+        return np.asarray(t.data, dtype=np.float32)
+    if f.kind == "q" and f.bits in (8, 16) and t.qdata is not None:
+        return np.asarray(t.qdata)
+    if f.kind == "affine" and f.bits == 8 and f.signed and t.qdata is not None:
+        return np.asarray(t.qdata)
+    return None
+
+
+def candidate_sizes(w2: np.ndarray) -> Dict[str, int]:
+    """Stored bytes of each kind for rows w2 (out, K) of element size w2.itemsize (the layouts of
+    nncodegen.compress.storage: sparse = row starts int32 + entries * (value + uint8 delta);
+    codebook = codebook entries + packed indices)."""
+    out, k = w2.shape
+    e = w2.itemsize
+    sizes = {"dense": out * k * e, "sparse": 4 * (out + 1) + sparse_entries(w2) * (e + 1)}
+    cb = encode_codebook(w2)
+    if cb is not None:
+        table, packed, _bits, _k, _pc = cb
+        sizes["codebook"] = table.size * e + packed.size
+    return sizes
+
+
+def _uses(graph: Graph) -> Dict[str, int]:
+    n: Dict[str, int] = {}
+    for node in graph.nodes:
+        for i in node.inputs:
+            n[i] = n.get(i, 0) + 1
+    return n
+
+
+def choose(w2: np.ndarray, request: str, node_op: str, t) -> Storage:
+    size = w2.size
+    if request == "dense" or size == 0:
+        return Storage()
+    if request == "hashed":
+        h = t.meta.get("hashed")
+        if node_op != "dense" or not h:
+            raise GraphError(f"tensor {t.name!r}: hashed storage needs a dense layer imported with its buckets")
+        b = recover_buckets(w2, len(h["buckets"]), int(h["seed"]), bool(h["sign"]))
+        if b is None:
+            raise GraphError(f"tensor {t.name!r}: the quantized weights are not sign * bucket[h] of one set of "
+                             "buckets (quantize hashed layers with one format per tensor)")
+        return Storage("hashed", buckets=len(h["buckets"]), seed=int(h["seed"]), sign=bool(h["sign"]))
+    sizes = candidate_sizes(w2)
+    nnz = int(np.count_nonzero(w2))
+    sparse = Storage("sparse", nnz=nnz, density=nnz / size)
+    codebook = None
+    if "codebook" in sizes:
+        _t, _p, bits, k, pc = encode_codebook(w2)
+        codebook = Storage("codebook", bits=bits, values=k, per_channel=pc)
+    if request == "sparse":
+        return sparse
+    if request == "codebook":
+        return codebook or Storage()
+    # auto
+    best, best_bytes = Storage(), sizes["dense"]
+    limit = AUTO_MAX_RATIO * sizes["dense"]
+    if sparse.density <= AUTO_MAX_DENSITY and sizes["sparse"] <= limit and sizes["sparse"] < best_bytes:
+        best, best_bytes = sparse, sizes["sparse"]
+    if codebook is not None and sizes["codebook"] <= limit and sizes["codebook"] < best_bytes:
+        best = codebook
+    return best
+
+
+def compress_weights(graph: Graph, mode: str = "auto", layers: Optional[Dict[str, str]] = None) -> Graph:
+    if mode not in MODES:
+        raise GraphError(f"compress mode {mode!r}: choose one of {', '.join(MODES)}")
+    layers = dict(layers or {})
+    names = {n.name for n in graph.nodes}
+    for name, req in layers.items():
+        if name not in names:
+            raise GraphError(f"compress_layers: no node named {name!r}")
+        if req not in REQUESTS:
+            raise GraphError(f"compress_layers[{name!r}] = {req!r}: choose one of {', '.join(REQUESTS)}")
+    g = graph.copy()
+    uses = _uses(g)
+    for node in g.nodes:
+        if node.op not in LAYER_OPS or len(node.inputs) < 2:
+            continue
+        t = g.tensors[node.inputs[1]]
+        t.meta.pop("storage", None)
+        if mode == "none":
+            continue
+        vals = weight_values(t)
+        if vals is None or uses.get(t.name, 0) != 1 or not t.is_const:
+            continue
+        request = layers.get(node.name) or t.meta.get("storage_request") or mode
+        if request == "auto" and mode != "auto" and node.name not in layers:
+            request = mode
+        st = choose(vals.reshape(vals.shape[0], -1), request, node.op, t)
+        if st.kind != "dense":
+            t.meta["storage"] = st.to_meta()
+    return check_graph(g, "compress_weights")
