@@ -16,7 +16,7 @@ from .onnx_base import load_model
 from .onnx_float import load_float
 from .onnx_qdq import is_quantized_onnx, load_qdq
 from .qonnx_finn import refuse_finn_dataflow
-from .qonnx_import import is_qonnx, load_qonnx
+from .qonnx_load import is_qonnx, load_qonnx
 
 
 def load_onnx(path_or_model, name: Optional[str] = None) -> Graph:

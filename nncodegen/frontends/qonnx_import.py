@@ -51,47 +51,15 @@ from __future__ import annotations
 
 import copy
 import math
-from typing import Dict, Optional
+from typing import Dict
 
 import numpy as np
 
 from ..ir.graph import Graph, GraphError
-from .onnx_base import Val, run_guarded
+from .onnx_base import Val
 from .onnx_float import OnnxImporter
+from .qonnx_defs import ACT_ROUNDING, QONNX_DOMAINS, ROUNDING, SHAPE_OPS, SUPPORTED  # noqa: F401
 from .qonnx_finn import FinnOps, prepare_finn
-
-QONNX_DOMAINS = ("qonnx.custom_op.general", "finn.custom_op.general", "onnx.brevitas",
-                 "qonnx.custom_op.general.v2")
-SUPPORTED = ("BipolarQuant", "Quant", "IntQuant", "MultiThreshold")
-ROUNDING = {
-    "ROUND": np.round, "HALF_EVEN": np.round, "CEIL": np.ceil, "FLOOR": np.floor, "DOWN": np.fix,
-    "ROUND_TO_ZERO": np.fix, "UP": lambda v: np.sign(v) * np.ceil(np.abs(v)),
-    "HALF_UP": lambda v: np.sign(v) * np.floor(np.abs(v) + 0.5),
-    "HALF_DOWN": lambda v: np.sign(v) * np.ceil(np.abs(v) - 0.5),
-}
-ACT_ROUNDING = ("ROUND", "HALF_EVEN", "HALF_UP")
-SHAPE_OPS = ("Transpose", "Reshape", "Identity", "Flatten", "Squeeze", "Unsqueeze", "Cast")
-
-
-def is_qonnx(model) -> bool:
-    return any(n.domain in QONNX_DOMAINS for n in model.graph.node)
-
-
-def load_qonnx(model, src: str, name: Optional[str] = None, path_or_model=None) -> Graph:
-    from .qonnx_quant import all_pow2, check_quants, is_affine_model, load_affine, load_pow2
-    specs = check_quants(model, src)    # every Quant's parameters, one-line errors naming the node
-    if is_affine_model(model, specs):   # multi-bit Quants, no binary weights (qonnx_quant.py)
-        why = "a scale is not a power of two, or a zero point / unsigned type"
-        if all_pow2(model, specs):      # Q formats when every tensor's format comes from a Quant
-            try:
-                return load_pow2(model, src, name, path_or_model, specs)
-            except GraphError as e:
-                why = str(e)
-        g = load_affine(model, src, name, specs)
-        g.meta["quantization"]["policy"] += f"; affine, not Q formats: {why}"
-        return g
-    return run_guarded(QonnxImporter(model, src, name, path_or_model), src)
-
 
 def _min_int(signed, narrow, bits):
     if signed:

@@ -45,6 +45,7 @@ import numpy as np
 
 from ..ir.graph import GraphError
 from .onnx_checks import to_array
+from .qonnx_defs import QONNX_DOMAINS
 
 QUANT_OPS = ("Quant", "IntQuant")
 ROUND_MODES = ("ROUND", "HALF_EVEN", "CEIL", "FLOOR", "DOWN", "ROUND_TO_ZERO", "UP", "HALF_UP", "HALF_DOWN")
@@ -173,7 +174,6 @@ def _weight_axis(model, name: str, ndim: int) -> Optional[int]:
 
 def check_quants(model, src: str) -> Dict[str, QuantSpec]:
     """Validate every Quant / IntQuant (see the module docstring); returns the specs by output name."""
-    from .qonnx_import import QONNX_DOMAINS
     consts = _constants(model, src)
     specs = {}
     for n in model.graph.node:
@@ -212,7 +212,6 @@ def _is_binary_weight(node, spec: Optional[QuantSpec], consts) -> bool:
 
 def is_affine_model(model, specs: Dict[str, QuantSpec]) -> bool:
     """No binary / ternary weights, and multi-bit Quants beyond a single Quant of the graph input."""
-    from .qonnx_import import QONNX_DOMAINS
     consts = _constants(model)
     qnodes = [n for n in model.graph.node if n.domain in QONNX_DOMAINS]
     if any(_is_binary_weight(n, specs.get(n.output[0]), consts) for n in qnodes):
@@ -362,7 +361,6 @@ class _QdqWriter:
         return self.specs.get(users[0].output[0])
 
     def run(self):
-        from .qonnx_import import QONNX_DOMAINS
         m = copy.deepcopy(self.model)
         for node in self.model.graph.node:
             if id(node) in self.skip:
@@ -438,65 +436,3 @@ def all_pow2(model, specs: Dict[str, QuantSpec]) -> bool:
         if n.input[0] not in consts and (not spec.per_tensor or spec.mode not in ("ROUND", "HALF_EVEN", "HALF_UP")):
             return False
     return True
-
-
-def load_pow2(model, src: str, name: Optional[str], path_or_model, specs: Dict[str, QuantSpec]):
-    """Import a QONNX model whose Quants all have power-of-two scales as Q formats (qonnx_pow2.py):
-    each activation Quant is a clip to its range whose format it gives, weights keep their integers."""
-    from .onnx_base import run_guarded
-    from .qonnx_import import QonnxImporter, SHAPE_OPS
-    from .qonnx_pow2 import assign_pow2_formats, pow2_quant
-
-    class _Pow2Importer(QonnxImporter):
-        def __init__(self, *a):
-            super().__init__(*a)
-            self.acts, self.consts, self.wq = {}, {}, {}
-
-        def _fold(self, node, ins):
-            outs = super()._fold(node, ins)
-            if node.op_type in QUANT_OPS and specs.get(node.output[0]) is not None:
-                self.wq[node.output[0]] = specs[node.output[0]]
-            if node.op_type in SHAPE_OPS and node.input and node.input[0] in self.wq:
-                for o in node.output:
-                    self.wq[o] = self.wq[node.input[0]]
-            return outs
-
-        def op_Quant(self, node, ins, a):
-            spec = specs[node.output[0]]
-            if spec.bits == 1:
-                return super().op_Quant(node, ins, a)
-            x = ins[0]
-            pq = pow2_quant(spec.scale.reshape(-1)[0], 0, spec.bits, 1, spec.narrow, spec.mode)
-            lo, hi = pq.clip_range()
-            src_, layout = self._layout_src(x)
-            out = self.emit("clip", [src_], {"min": lo, "max": hi}, out=node.output[0], name=self.nname(node))
-            self.set_out(node, out, layout, chw=x.chw if layout == "flat" else None)
-            self.acts[out] = pq
-
-        def _weights(self, node, op_names):
-            spec = self.wq.get(node.input[1])
-            last = next((n for n in reversed(self.g.nodes) if n.op in op_names), None)
-            if spec is None or last is None:
-                return
-            w = self.g.tensors[last.inputs[1]]
-            sc = spec.scale.reshape(-1)
-            self.consts[w.name] = pow2_quant(sc if sc.size > 1 else sc[0], 0, spec.bits, 1, spec.narrow, spec.mode,
-                                             axis=0 if sc.size > 1 else None)
-
-        def op_Conv(self, node, ins, a):
-            super().op_Conv(node, ins, a)
-            self._weights(node, ("conv2d",))
-
-        def op_Gemm(self, node, ins, a):
-            super().op_Gemm(node, ins, a)
-            self._weights(node, ("dense",))
-
-        def op_MatMul(self, node, ins, a):
-            super().op_MatMul(node, ins, a)
-            self._weights(node, ("dense",))
-
-    imp = _Pow2Importer(model, src, name, path_or_model)
-    g = run_guarded(imp, src)
-    g = assign_pow2_formats(g, imp.acts, imp.consts)
-    g.meta["source"] = "qonnx"
-    return g

@@ -28,7 +28,7 @@ from ..ref import affine as af
 from .lower import broadcast_params
 from .lower_s8 import rounding_of
 from .params import ConvGeom, Pad
-from .params_s16 import EltwiseS16, LeakyS16, QuantS16, RequantEltS16, RequantS16, SliceS16
+from .params_s16 import EltwiseS16, LeakyS16, QuantS16, RequantEltS16, RequantS16, SliceS16, slice_params
 from .program import Buf, Call, Const, Param, Scalar
 
 ACC_LIMIT = 1 << 47
@@ -194,16 +194,6 @@ def lower_pad16(ctx, node: Node) -> List[Call]:
     qv = int(af.quantize_value_away(float(node.attrs["value"]), f.scale, f.zero_point, f.qmin, f.qmax))
     p = Pad(fill(xs), fill(_shape(ctx, y)), (0,) * (4 - len(xs)) + before, 0, qv, 0.0)
     return [Call(node.name, node.op, "pad_s16", [Param(p), Buf(x), Buf(y)], y)]
-
-
-def slice_params(in_shape, begin, strides, size) -> SliceS16:
-    r = len(in_shape)
-    if r > 6:
-        raise GraphError(f"strided slice of rank {r} > 6")
-    st = [int(np.prod(in_shape[k + 1:], dtype=np.int64)) for k in range(r)]
-    offset = sum(int(b) * s for b, s in zip(begin, st))
-    return SliceS16((1,) * (6 - r) + tuple(int(n) for n in size),
-                    (0,) * (6 - r) + tuple(int(s) * t for s, t in zip(strides, st)), offset)
 
 
 def lower_slice16(ctx, node: Node) -> List[Call]:

@@ -613,7 +613,7 @@ def lower_transpose(ctx, node: Node) -> List[Call]:
 
 def lower_strided_slice(ctx, node: Node) -> List[Call]:
     """A strided copy of int8 values (strided_slice_s8): TFLite's STRIDED_SLICE, and each part of a SPLIT."""
-    from .lower_s16 import slice_params  # the layout struct is shared with strided_slice_s16
+    from .params_s16 import slice_params  # the layout struct is shared with strided_slice_s16
     _same(ctx, node)
     x, y = node.inputs[0], node.outputs[0]
     a = node.attrs

@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Tuple
 
+import numpy as np
+
+from ..ir.graph import GraphError
 from .params import Broadcast, arr, ptr
 
 
@@ -81,3 +84,14 @@ class SliceS16:
     out_shape: Tuple[int, ...] = arr(6)
     in_stride: Tuple[int, ...] = arr(6)
     offset: int = 0
+
+
+def slice_params(in_shape, begin, strides, size) -> SliceS16:
+    """A strided slice as the 6-D sizes and strides of the copy (shared by strided_slice_s8 and _s16)."""
+    r = len(in_shape)
+    if r > 6:
+        raise GraphError(f"strided slice of rank {r} > 6")
+    st = [int(np.prod(in_shape[k + 1:], dtype=np.int64)) for k in range(r)]
+    offset = sum(int(b) * s for b, s in zip(begin, st))
+    return SliceS16((1,) * (6 - r) + tuple(int(n) for n in size),
+                    (0,) * (6 - r) + tuple(int(s) * t for s, t in zip(strides, st)), offset)
