@@ -268,6 +268,44 @@ def cmd_bench(a) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- compress
+def cmd_compress(a) -> int:
+    import onnx
+    from .compress.tools import accuracy, compress_onnx, format_stats
+    if not a.model.endswith(".onnx"):
+        raise UsageError(f"{a.model}: compress takes a float .onnx model")
+    if not a.output.endswith(".onnx"):
+        raise UsageError(f"-o {a.output}: give a .onnx file to write")
+    if (a.labels is None) != (a.inputs is None):
+        raise UsageError("--inputs and --labels go together (accuracy before / after)")
+    if a.calib and not a.inputs:
+        raise UsageError("--calib needs --inputs and --labels (it quantizes both models to compare their accuracy)")
+    x = load_array(a.inputs, "input") if a.inputs else None
+    labels = load_array(a.labels, "labels") if a.labels else None
+    calib = load_array(a.calib, "calibration") if a.calib else None
+    if not Path(a.model).exists():
+        raise UsageError(f"{a.model}: no such file")
+    try:
+        model = onnx.load(a.model)
+    except Exception as e:  # noqa: BLE001 -- protobuf raises several kinds
+        raise UsageError(f"{a.model}: not a readable ONNX model ({type(e).__name__})") from None
+    res = compress_onnx(model, prune=a.prune, structured=a.structured, share=a.share, init=a.share_init,
+                        seed=a.seed, path=a.model)
+    print(term_lines(format_stats(res)))
+    onnx.save(model, a.output)
+    progress(f"wrote {a.output}")
+    if x is not None:
+        schemes = ["none"] + ([a.quantize] if calib is not None else [])
+        for scheme in schemes:
+            what = "float reference" if scheme == "none" else f"{scheme} simulator"
+            progress(f"accuracy on {len(x)} inputs ({what})")
+            before = accuracy(a.model, x, labels, scheme, calib)
+            after = accuracy(a.output, x, labels, scheme, calib)
+            print(term(f"accuracy ({what}): before {100 * before:.2f} %, after {100 * after:.2f} % "
+                       f"({100 * (after - before):+.2f} points)"))
+    return EXIT_OK
+
+
 def make_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nncodegen", description="Compile trained, compressed neural networks to "
                                 "portable C99 and verify the C bit-exactly against a numpy simulator.")
@@ -334,6 +372,27 @@ def make_parser() -> argparse.ArgumentParser:
                    "TCG plugin)")
     b.add_argument("--json")
     b.set_defaults(fn=cmd_bench)
+    cp = sub.add_parser("compress", help="prune and / or share the weights of a float ONNX model (writes float ONNX "
+                        "whose zeros and shared values the compiler then finds)")
+    cp.add_argument("model", help="float .onnx model")
+    cp.add_argument("-o", "--output", required=True, help=".onnx file to write")
+    cp.add_argument("--prune", type=float, metavar="FRAC", help="fraction in [0, 1) of every layer's weights set to "
+                    "0, smallest magnitudes first (exact count per layer)")
+    cp.add_argument("--structured", action="store_true", help="with --prune: remove that fraction of every layer's "
+                    "output filters / neurons instead, smallest L1 norm first (weights, bias and a following batch "
+                    "norm's channel set to 0); the last layers (the model's outputs) are kept")
+    cp.add_argument("--share", type=int, metavar="K", help="weight sharing: per layer, k-means over the nonzero "
+                    "weights, each replaced by its centroid (at most K distinct nonzero values per layer)")
+    cp.add_argument("--share-init", choices=["linear", "kmeans++"], default="linear",
+                    help="k-means initialization (default linear, as Deep Compression)")
+    cp.add_argument("--seed", type=int, default=0, help="seed of the kmeans++ initialization (default 0)")
+    cp.add_argument("--inputs", help=".npy float inputs (N,H,W,C): print top-1 accuracy before and after")
+    cp.add_argument("--labels", help=".npy integer labels of --inputs")
+    cp.add_argument("--calib", help=".npy float calibration inputs: also compare the accuracy of both models "
+                    "quantized (--quantize), through the bit-exact simulator")
+    cp.add_argument("--quantize", choices=["q7", "q15", "int8"], default="q7",
+                    help="number format of the --calib comparison (default q7)")
+    cp.set_defaults(fn=cmd_compress)
     return p
 
 
