@@ -207,9 +207,13 @@ def plan_memory(graph: Graph, prog: Program, inplace: Optional[str] = None) -> N
         for c, form, _, _ in chosen:
             u.union(c.output, form.input)
         scratch = [(f"scratch:{k}", sb, at) for k, (c, _, sb, at) in enumerate(chosen) if sb]
-        return plan(u, scratch)
+        return plan(u, scratch + call_scratch)
 
-    base = plan(uf, [])
+    # work memory that kernels state they need (Scratch arguments not yet placed: the compressed
+    # convolutions' receptive-field buffer): a block live at its call only
+    call_scratch = [(f"call_scratch:{k}", a.nbytes, step[c.layer]) for k, c in enumerate(prog.calls)
+                    for a in c.args if isinstance(a, Scratch) and a.offset < 0 and a.nbytes]
+    base = plan(uf, call_scratch)
     chosen, best = ([], base) if mode == "none" else (list(cands), plan_with(cands))
     if mode == "auto":
         for cand in list(cands):  # keep a layer in place only if the arena needs it
@@ -225,6 +229,9 @@ def plan_memory(graph: Graph, prog: Program, inplace: Optional[str] = None) -> N
             ctype = graph.tensors[c.output].fmt.ctype
             scr = Scratch(sb, ctype, best[1][f"scratch:{k}"] if sb else 0)
             c.args = c.args[:-1] + [scr] + [Scalar(v) for v in form.scalars] + [c.args[-1]]
+    for k, c in enumerate(prog.calls):
+        c.args = [Scratch(a.nbytes, a.ctype, best[1][f"call_scratch:{k}"])
+                  if isinstance(a, Scratch) and a.offset < 0 and a.nbytes else a for a in c.args]
     prog.kernels_used = sorted({c.kernel for c in prog.calls})
     prog.inplace_layers = [c.layer for c, _, _, _ in chosen]
     prog.buffers = best[0]

@@ -38,6 +38,17 @@ def weight_values(t) -> Optional[np.ndarray]:
     return None
 
 
+def _has_kernels(g: Graph, node, t) -> bool:
+    """Compressed kernels exist for q7 / q15 (weights as wide as the activations), affine int8 and float."""
+    fo = g.tensors[node.outputs[0]].fmt
+    fx = g.tensors[node.inputs[0]].fmt
+    if t.fmt.kind == "float":
+        return fo.kind == "float" and fx.kind == "float"
+    if t.fmt.kind == "q":
+        return fo.kind == "q" and fo.bits == t.fmt.bits and fx.kind == "q" and fx.bits == t.fmt.bits
+    return fo.kind == "affine" and fo.bits == 8 and fx.kind == "affine" and fx.bits == 8 and fx.signed
+
+
 def candidate_sizes(w2: np.ndarray) -> Dict[str, int]:
     """Stored bytes of each kind for rows w2 (out, K) of element size w2.itemsize (the layouts of
     nncodegen.compress.storage: sparse = row starts int32 + entries * (value + uint8 delta);
@@ -114,7 +125,7 @@ def compress_weights(graph: Graph, mode: str = "auto", layers: Optional[Dict[str
         if mode == "none":
             continue
         vals = weight_values(t)
-        if vals is None or uses.get(t.name, 0) != 1 or not t.is_const:
+        if vals is None or uses.get(t.name, 0) != 1 or not t.is_const or not _has_kernels(g, node, t):
             continue
         request = layers.get(node.name) or t.meta.get("storage_request") or mode
         if request == "auto" and mode != "auto" and node.name not in layers:

@@ -1,0 +1,126 @@
+"""Lowering of conv2d / dense layers whose weights have compressed storage (``meta["storage"]``, set by
+passes/compress_weights.py): the dense layer's call (same geometry, requantization or activation,
+accumulator width), with the weight array replaced by its compressed encoding and the kernel by
+``<family>_<storage>_<format>`` (e.g. ``conv2d_sparse_q7_wide``, ``dense_codebook_s8``,
+``dense_hashed_f32``).  Dispatch happens here, never inside a kernel.
+
+Float convolutions also get ``seq_channels`` (see conv2d_sparse_f32.h): the output channels that
+conv2d_f32 sums in plain order, so that the compressed kernel sums in the dense kernel's order.
+"""
+from __future__ import annotations
+
+from typing import List, Optional
+
+import numpy as np
+
+from ..compress.storage import Storage, encode_codebook, encode_sparse, recover_buckets
+from ..ir.graph import GraphError, Node
+from .params import ConvGeom
+from .program import Call, Const, Param, Scalar, Scratch
+
+CONV_SMALLK_F32 = 32   # NNC_CONV_SMALLK_F32 of conv2d_f32.c
+CONV_PATCH_F32 = 128   # NNC_CONV_PATCH_F32
+
+
+def direct_patch(g: ConvGeom) -> bool:
+    """nnc_cpatch_direct (compress_patch.inc): the input pixel is the receptive field."""
+    return (g.k_h == 1 and g.k_w == 1 and g.groups == 1 and g.pad_top == 0 and g.pad_left == 0
+            and (g.out_h - 1) * g.stride_h < g.in_h and (g.out_w - 1) * g.stride_w < g.in_w)
+
+
+def conv_scratch_bytes(g: ConvGeom, elem: int) -> int:
+    """<kernel>_scratch_size of the compressed conv kernels."""
+    return 0 if direct_patch(g) else g.k_h * g.k_w * (g.in_c // g.groups) * elem
+
+
+def f32_seq_channels(g: ConvGeom) -> int:
+    """Output channels conv2d_f32 sums one product after the other (its small-K and depthwise paths);
+    the others it sums with nnc_dot_f32 (1x1, patch) or per kernel row (generic path)."""
+    kk = g.k_h * g.k_w * g.in_c
+    if (g.k_h == 1 and g.k_w == 1 and g.pad_top == 0 and g.pad_left == 0 and g.groups == 1
+            and (g.out_h - 1) * g.stride_h < g.in_h and (g.out_w - 1) * g.stride_w < g.in_w
+            and (g.in_c > CONV_SMALLK_F32 or g.out_c < 8)):
+        return 0
+    if g.groups == 1 and kk <= CONV_SMALLK_F32 and g.out_c >= 8:
+        return g.out_c - g.out_c % 8
+    if g.in_c // g.groups == 1:
+        return g.out_c
+    return 0
+
+
+def f32_order_is_dense(g: ConvGeom) -> bool:
+    """True when the float compressed conv sums in conv2d_f32's order (not its generic path)."""
+    if f32_seq_channels(g) == g.out_c:
+        return True
+    kk = g.k_h * g.k_w * g.in_c
+    one_by_one = (g.k_h == 1 and g.k_w == 1 and g.pad_top == 0 and g.pad_left == 0 and g.groups == 1
+                  and (g.out_h - 1) * g.stride_h < g.in_h and (g.out_w - 1) * g.stride_w < g.in_w)
+    return one_by_one or (g.groups == 1 and kk <= CONV_PATCH_F32)
+
+
+def _dense_call(ctx, node: Node) -> Call:
+    from . import lower_s8
+    from .lower import LOWER
+    calls = lower_s8.lower_node(ctx, node)
+    if calls is None:
+        calls = LOWER[node.op](ctx, node)
+    if len(calls) != 1:
+        raise GraphError(f"node {node.name!r}: expected one dense call")
+    return calls[0]
+
+
+def _arr(vals, ctype: str) -> tuple:
+    if ctype == "float":
+        return tuple(float(v) for v in np.asarray(vals, dtype=np.float32).reshape(-1))
+    return tuple(int(v) for v in np.asarray(vals).reshape(-1))
+
+
+def lower_node(ctx, node: Node) -> Optional[List[Call]]:
+    if node.op not in ("conv2d", "dense") or len(node.inputs) < 2:
+        return None
+    wt = ctx.g.tensors[node.inputs[1]]
+    meta = wt.meta.get("storage")
+    if not meta or meta.get("kind", "dense") == "dense":
+        return None
+    st = Storage(**meta)
+    base = _dense_call(ctx, node)
+    family = node.op
+    fmt_sfx = base.kernel[len(family) + 1:]
+    kernel = f"{family}_{st.kind}_{fmt_sfx}"
+    geom_p, epi, x, wconst, bias, y = base.args
+    g = geom_p.value
+    is_f32 = fmt_sfx == "f32"
+    ctype = "float" if is_f32 else wt.fmt.ctype
+    vals = (wt.data.astype(np.float32) if is_f32 else wt.qdata)
+    w2 = np.asarray(vals).reshape(wt.shape[0], -1)
+    name = wt.name
+    if st.kind == "sparse":
+        rs, v, d = encode_sparse(w2)
+        wargs = [Const(f"{name}_rows", _arr(rs, "int32_t"), "int32_t"), Const(f"{name}_values", _arr(v, ctype), ctype),
+                 Const(f"{name}_delta", _arr(d, "uint8_t"), "uint8_t")]
+    elif st.kind == "codebook":
+        enc = encode_codebook(w2, st.per_channel)
+        if enc is None:
+            raise GraphError(f"node {node.name!r}: more than 256 weight values, no codebook")
+        cb, packed, bits, _k, pc = enc
+        wargs = [Const(f"{name}_codebook", _arr(cb, ctype), ctype), Const(f"{name}_index", _arr(packed, "uint8_t"),
+                                                                            "uint8_t"),
+                 Scalar(bits), Scalar((1 << bits) if pc else 0)]
+    elif st.kind == "hashed":
+        if family != "dense":
+            raise GraphError(f"node {node.name!r}: hashed storage is for dense layers")
+        b = recover_buckets(w2, st.buckets, st.seed, st.sign)
+        if b is None:
+            raise GraphError(f"node {node.name!r}: the weights are not those of the hashed buckets")
+        wargs = [Const(f"{name}_buckets", _arr(b, ctype), ctype), Scalar(st.buckets), Scalar(st.seed, "uint32_t"),
+                 Scalar(int(st.sign))]
+    else:
+        raise GraphError(f"node {node.name!r}: unknown storage {st.kind!r}")
+    tail = []
+    if family == "conv2d":
+        if is_f32:
+            tail.append(Scalar(f32_seq_channels(g)))
+        elem = 4 if is_f32 else np.dtype(wt.fmt.np_dtype).itemsize
+        tail.append(Scratch(conv_scratch_bytes(g, elem), ctype))
+    args = [geom_p, epi, x] + wargs + [bias] + tail + [y]
+    return [Call(base.layer, base.op, kernel, args, base.output, base.comment, base.out_view)]

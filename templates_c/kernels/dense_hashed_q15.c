@@ -1,0 +1,26 @@
+/* nncodegen kernels: fully connected layer with hashed weights (HashedNets), q15.  Body in dense_hashed_qn.inc. */
+#include "dense_hashed_q15.h"
+#include "nnc_fixed.h"
+#include "nnc_compress.h"
+
+#define NNC_T int16_t
+#define NNC_RQ nnc_requant
+#define NNC_XOFF(rq) 0
+#define NNC_REQUANT(acc, rq, c) nnc_requantize(acc, rq, c)
+
+#define NNC_ACC int64_t
+#define NNC_FN(name) name##_q15
+#include "dense_hashed_qn.inc"
+#undef NNC_ACC
+#undef NNC_FN
+
+#define NNC_ACC int32_t
+#define NNC_FN(name) name##_q15_acc32
+#include "dense_hashed_qn.inc"
+#undef NNC_ACC
+#undef NNC_FN
+
+#undef NNC_T
+#undef NNC_RQ
+#undef NNC_XOFF
+#undef NNC_REQUANT

@@ -1,0 +1,17 @@
+/* nncodegen kernels: fully connected layer with hashed weights (HashedNets), q7 (int8 activations and weights).  Body in dense_hashed_qn.inc.
+ * Layouts as dense; weights: w[o][i] from buckets[n_buckets] through nnc_hash32 (nnc_compress.h).
+ * No scratch.  Result: the dense kernel's over the virtual weight matrix, bit for bit. */
+#ifndef DENSE_HASHED_Q7_H
+#define DENSE_HASHED_Q7_H
+
+#include "nnc_types.h"
+
+/* dense_hashed_q7: int32 accumulator: the compiler proved |bias| + sum |w| * max|x| < 2^31. */
+void dense_hashed_q7(const nnc_dense_geom *g, const nnc_requant *rq, const int8_t *input, const int8_t *buckets,
+    int32_t n_buckets, uint32_t seed, int32_t sign, const int32_t *bias, int8_t *output);
+
+/* dense_hashed_q7_wide: int64 accumulator: no bound needed. */
+void dense_hashed_q7_wide(const nnc_dense_geom *g, const nnc_requant *rq, const int8_t *input, const int8_t *buckets,
+    int32_t n_buckets, uint32_t seed, int32_t sign, const int32_t *bias, int8_t *output);
+
+#endif /* DENSE_HASHED_Q7_H */

@@ -1,0 +1,14 @@
+/* nncodegen kernels: sparse fully connected layer, affine int8 (TFLite / ONNX QDQ arithmetic, symmetric weights).  Body in dense_sparse_qn.inc.
+ * Layouts: input [batch][in_features], output [batch][out_features]; weights: the sparse layout of
+ * nnc_compress.h over rows [in_features] (row_start has out_features + 1 entries).  No scratch.
+ * Result: the dense kernel's with the decoded weights, bit for bit. */
+#ifndef DENSE_SPARSE_S8_H
+#define DENSE_SPARSE_S8_H
+
+#include "nnc_types.h"
+
+/* dense_sparse_s8: int32 accumulator (TFLite's): the compiler proved |bias| + sum |x + off| * |w| < 2^31. */
+void dense_sparse_s8(const nnc_dense_geom *g, const nnc_requant_s8 *rq, const int8_t *input, const int32_t *row_start,
+    const int8_t *values, const uint8_t *delta, const int32_t *bias, int8_t *output);
+
+#endif /* DENSE_SPARSE_S8_H */
