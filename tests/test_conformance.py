@@ -1,4 +1,4 @@
-"""ONNX backend node tests through the float C path (nncodegen/conformance.py).
+"""ONNX backend node tests through the float C path (nncodegen/conformance/).
 
 Every node test of every op the importer handles is compiled, built (all cases in one cffi module,
 cached by content), run and compared with the test's expected output.  A case that is not applicable
