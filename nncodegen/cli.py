@@ -83,6 +83,7 @@ def cmd_compile(a) -> int:
         from .harness.cmodel import check_input_array
         calib = check_input_array(calib, list(g.tensors[g.inputs[0]].shape), f"calibration file {calib_path}")
         progress(f"quantizing to {quant} with {len(calib)} calibration samples")
+        g.meta["compress"] = a.compress or cfg.get("compress", "auto")  # shared weights keep one frac per tensor
         g = api.quantize(g, calib, quant, **({"rounding": rounding} if rounding else {}))
     elif rounding and g.meta.get("quantization", {}).get("scheme") == "int8":
         from .frontends.onnx_qdq import set_int8_rounding
@@ -105,6 +106,11 @@ def cmd_compile(a) -> int:
             fmt = g.tensors[g.inputs[0]].fmt
             sample = frames[0] if frames is not None else fmt.quantize(
                 (np.asarray(calib[0], np.float64) * np.asarray(fmt.std) + np.asarray(fmt.mean)) * 255.0)
+    compress = a.compress or cfg.get("compress", "auto")
+    from .passes.compress_weights import MODES, compress_weights
+    if compress not in MODES:
+        raise UsageError(f"--compress {compress}: choose {', '.join(MODES)}")
+    g = compress_weights(g, compress, cfg.get("compress_layers"))
     progress(f"generating C for target {target} into {a.output}")
     out = api.generate(g, a.output, name=name, target=target, source=Path(a.model).name, sample=sample)
     rep = json.loads((out / "report.json").read_text())
@@ -230,6 +236,10 @@ def cmd_report(a) -> int:
     for line in summary_lines(rep):
         print(term(line))
     print(term_lines(report_table(rep)))
+    if rep.get("compression_totals", {}).get("compressed_layers"):
+        from .compress.accounting import compression_table
+        print()
+        print(term_lines(compression_table(rep)))
     if a.target:
         from .harness.target_size import format_size, measure_target_size
         progress(f"building a bare-metal image of the model for {a.target}")
@@ -325,6 +335,10 @@ def make_parser() -> argparse.ArgumentParser:
     c.add_argument("--target", help="generic, x86-64, x86-64-v3, cortex-m4, cortex-m7, cortex-a53, cortex-a72, armv7-a")
     c.add_argument("--config", help="JSON file with any of: name, quantize, calib, target, rounding, "
                    "float_layers (allow|error: may an int8 model run a layer in float), input_format, mean, std")
+    c.add_argument("--compress", choices=["auto", "none", "sparse", "codebook"],
+                   help="weight storage of conv / dense layers (default auto: the smallest of dense, sparse "
+                        "(pruned) and codebook (shared values) per layer; none: all dense); config keys "
+                        "compress and compress_layers {node: dense|sparse|codebook|auto}")
     c.add_argument("--input-format", choices=["float", "uint8-hwc", "uint8-gray"],
                    help="uint8-hwc / uint8-gray: NAME_run takes the camera frame (uint8, NHWC) as it is and "
                    "normalizes it, (q/255 - mean)/std per channel, into the model's input format (default float)")

@@ -8,6 +8,9 @@ import numpy as np
 
 from ..ir.graph import Graph
 from ..lower.program import Program
+from ..compress.accounting import layer_compression
+from ..compress.accounting import compression_table
+from ..compress.accounting import totals as compression_totals
 from .sanitize import md_cell
 
 
@@ -68,6 +71,9 @@ def build_report(graph: Graph, prog: Program, target: str = "generic") -> Dict:
                 wfmt.append(str(t.fmt))
         out = node.outputs[0]
         macs = layer_macs(graph, node)
+        comp = layer_compression(graph, node)
+        if comp is not None:  # weight_bytes counts what the C stores (the compressed encoding)
+            wb += comp["stored_bytes"] - comp["dense_bytes"]
         bmacs = macs if node.op in BINARY_LAYERS else 0
         if node.op in BINARY_LAYERS:
             wt = graph.tensors[node.inputs[1]]
@@ -84,6 +90,8 @@ def build_report(graph: Graph, prog: Program, target: str = "generic") -> Dict:
             "buffer": buf.where, "arena_offset": int(buf.offset) if buf.where == "arena" else None,
             "out_bytes": int(buf.nbytes),
         })
+        if comp is not None:
+            layers[-1]["compression"] = comp
         tot_w += wb
         tot_fw += fwb
         tot_macs += macs
@@ -112,6 +120,8 @@ def build_report(graph: Graph, prog: Program, target: str = "generic") -> Dict:
         "output": {"shape": list(graph.tensors[graph.outputs[0]].shape),
                    "format": str(graph.tensors[graph.outputs[0]].fmt)},
         "layers": layers,
+        # per-layer storage (dense / sparse / codebook / hashed) is in layers[i]["compression"]
+        "compression_totals": compression_totals(layers),
     }
 
 
@@ -163,4 +173,7 @@ def write_report_md(report: Dict, path: Path) -> None:
     if report.get("rounding"):
         lines += [f"- int8 requantization rounding: {md_cell(report['rounding'])}"]
     lines += ["", report_table(report), ""]
+    ctable = compression_table(report) if report.get("compression_totals", {}).get("compressed_layers") else ""
+    if ctable:
+        lines += ["## Weight storage", "", ctable, ""]
     Path(path).write_text("\n".join(lines))

@@ -58,12 +58,35 @@ def f32_order_is_dense(g: ConvGeom) -> bool:
     return one_by_one or (g.groups == 1 and kk <= CONV_PATCH_F32)
 
 
+def _dense_call_s8(ctx, node: Node) -> Call:
+    """The plain conv2d_s8 / dense_s8 call (lower_s8's own choice may be a variant with a folded bias)."""
+    from . import lower_s8 as l8
+    from .params import DenseGeom
+    from .program import Buf
+    x, y = node.inputs[0], node.outputs[0]
+    w, s_w = l8._weights(ctx, node)
+    bias = l8._bias(ctx, node, l8._act(ctx, node, x).scale, s_w)
+    if l8.accumulator_bound_s8(ctx, node) >= l8.ACC32:
+        l8._fail(node, "the int32 accumulator could overflow for some input (weights too large or too many)")
+    rq = l8._mac_requant(ctx, node, s_w)
+    xs = ctx.shape(x)
+    if node.op == "dense":
+        geom, kernel = DenseGeom(xs[0], xs[1], w.shape[0]), "dense_s8"
+    else:
+        ys, a = ctx.shape(y), node.attrs
+        geom = ConvGeom(xs[0], xs[1], xs[2], xs[3], ys[1], ys[2], ys[3], w.shape[1], w.shape[2], a["strides"][0],
+                        a["strides"][1], a["pads"][0], a["pads"][1], a["dilations"][0], a["dilations"][1],
+                        a["groups"])
+        kernel = "conv2d_s8"
+    return Call(node.name, node.op, kernel, [Param(geom), Param(rq), Buf(x), Const(w.name), bias, Buf(y)], y)
+
+
 def _dense_call(ctx, node: Node) -> Call:
-    from . import lower_s8
+    from ..ir.formats import AffineFormat
     from .lower import LOWER
-    calls = lower_s8.lower_node(ctx, node)
-    if calls is None:
-        calls = LOWER[node.op](ctx, node)
+    if isinstance(ctx.g.tensors[node.outputs[0]].fmt, AffineFormat):
+        return _dense_call_s8(ctx, node)
+    calls = LOWER[node.op](ctx, node)
     if len(calls) != 1:
         raise GraphError(f"node {node.name!r}: expected one dense call")
     return calls[0]

@@ -116,10 +116,28 @@ def quantize_graph(graph: Graph, calib: np.ndarray, scheme: str = "q7") -> Graph
     return check_graph(g, "quantize")
 
 
+def _one_frac(g: Graph, t) -> bool:
+    """Weights quantized with one frac for all channels: those a compression tool marks as codebook /
+    hashed (``meta["storage_request"]``), and, when the compile compresses (``graph.meta["compress"]``
+    not "none"), float weights with at most 256 distinct values (weight sharing).  Without either the
+    per-channel policy is unchanged."""
+    if t.meta.get("storage_request") in ("codebook", "hashed"):
+        return True
+    if g.meta.get("compress", "none") == "none" or t.data is None:
+        return False
+    n = np.unique(np.asarray(t.data, dtype=np.float32)).size
+    return n <= 256 and t.size >= 2 * n
+
+
 def _quantize_const(g: Graph, node, idx: int, t, fmt: Dict[str, QFormat], bits: int) -> None:
     if node.op in ("conv2d", "conv_transpose2d", "dense"):
         if idx == 1:
             wfmt, wq = quantize_weights(t.data, bits, axis=0)
+            if _one_frac(g, t) and wfmt.per_channel:
+                # shared (codebook / hashed) weights: one frac for the whole tensor, so that equal float
+                # values stay equal integers across channels and one codebook / bucket array serves the layer
+                wfmt = QFormat(bits, (min(wfmt.frac),) * len(wfmt.frac), 0)
+                wq = wfmt.quantize(t.data)
             fin = fmt[node.inputs[0]]
             if len(node.inputs) > 2:
                 b = g.tensors[node.inputs[2]].data.astype(np.float64)

@@ -1,0 +1,119 @@
+"""Size accounting of compressed weights: stored bytes, Huffman-coded bytes, MACs skipped.
+
+Huffman bytes are accounting only (as Deep Compression reports them): the code lengths of an optimal
+prefix code for the symbols' frequencies are built in Python and sum(count * length) bits counted, plus
+what is stored uncoded (row starts, the codebook).  The C stores the uncoded layout.
+"""
+from __future__ import annotations
+
+import heapq
+from typing import Dict, Optional
+
+import numpy as np
+
+from .storage import Storage, encode_codebook, encode_sparse, recover_buckets
+
+
+def huffman_lengths(counts) -> Dict[int, int]:
+    """Code length of each symbol (index into counts, counts > 0) of a Huffman code."""
+    items = [(int(c), i) for i, c in enumerate(counts) if c > 0]
+    if len(items) <= 1:
+        return {i: 1 for _, i in items}  # one symbol still takes a bit per occurrence
+    heap = [(c, k, [i]) for k, (c, i) in enumerate(items)]
+    heapq.heapify(heap)
+    length = {i: 0 for _, i in items}
+    k = len(heap)
+    while len(heap) > 1:
+        c1, _, s1 = heapq.heappop(heap)
+        c2, _, s2 = heapq.heappop(heap)
+        for i in s1 + s2:
+            length[i] += 1
+        heapq.heappush(heap, (c1 + c2, k, s1 + s2))
+        k += 1
+    return length
+
+
+def huffman_bits(symbols) -> int:
+    """Bits of ``symbols`` (any integer or float array) Huffman-coded by their own frequencies."""
+    s = np.asarray(symbols).reshape(-1)
+    if s.size == 0:
+        return 0
+    _, inv, counts = np.unique(s, return_inverse=True, return_counts=True)
+    lengths = huffman_lengths(counts)
+    return int(sum(int(c) * lengths[i] for i, c in enumerate(counts)))
+
+
+def _bytes(bits: int) -> int:
+    return (bits + 7) // 8
+
+
+def layer_compression(graph, node) -> Optional[dict]:
+    """The "compression" entry of a conv2d / dense layer of report.json, or None for other layers."""
+    if node.op not in ("conv2d", "dense") or len(node.inputs) < 2:
+        return None
+    t = graph.tensors[node.inputs[1]]
+    if not t.is_const:
+        return None
+    st = Storage.of(t)
+    vals = t.qdata if t.qdata is not None else np.asarray(t.data, dtype=np.float32)
+    if t.fmt.kind in ("binary", "ternary"):
+        return None
+    w2 = np.asarray(vals).reshape(t.shape[0], -1)
+    e = w2.itemsize
+    dense_bytes = w2.size * e
+    out_n = int(np.prod(graph.tensors[node.outputs[0]].shape, dtype=np.int64))
+    pixels = out_n // max(1, t.shape[0])
+    nnz = int(np.count_nonzero(w2))
+    entry = {"storage": st.kind, "dense_bytes": int(dense_bytes), "density": round(nnz / max(1, w2.size), 6),
+             "macs_skipped": 0}
+    if st.kind == "sparse":
+        rs, v, d = encode_sparse(w2)
+        entry["stored_bytes"] = int(rs.nbytes + v.nbytes + d.nbytes)
+        entry["huffman_bytes"] = int(rs.nbytes + _bytes(huffman_bits(v) + huffman_bits(d)))
+        entry["macs_skipped"] = int((w2.size - nnz) * pixels)
+        entry["entries"] = int(v.size)
+    elif st.kind == "codebook":
+        cb, packed, bits, k, pc = encode_codebook(w2, st.per_channel)
+        from .storage import unpack_bits
+        idx = unpack_bits(packed, bits, w2.size)
+        entry.update(codebook_values=int(k), index_bits=int(bits), per_channel=bool(pc),
+                     stored_bytes=int(cb.size * e + packed.size),
+                     huffman_bytes=int(cb.size * e + _bytes(huffman_bits(idx))))
+    elif st.kind == "hashed":
+        b = recover_buckets(w2, st.buckets, st.seed, st.sign)
+        entry.update(buckets=int(st.buckets), stored_bytes=int(b.size * e), huffman_bytes=_bytes(huffman_bits(b)))
+    else:
+        entry.update(stored_bytes=int(dense_bytes), huffman_bytes=_bytes(huffman_bits(w2)))
+    return entry
+
+
+def totals(layers) -> dict:
+    ent = [l["compression"] for l in layers if l.get("compression")]
+    return {"dense_weight_bytes": int(sum(c["dense_bytes"] for c in ent)),
+            "stored_weight_bytes": int(sum(c["stored_bytes"] for c in ent)),
+            "huffman_bytes": int(sum(c["huffman_bytes"] for c in ent)),
+            "macs_skipped": int(sum(c["macs_skipped"] for c in ent)),
+            "compressed_layers": int(sum(c["storage"] != "dense" for c in ent))}
+
+
+def compression_table(report: dict) -> str:
+    """Markdown table of the conv / dense layers' storage (report.md, `nncodegen report`)."""
+    from ..codegen.sanitize import md_cell
+    hdr = ["layer", "storage", "density / codebook", "dense B", "stored B", "Huffman B", "MACs skipped"]
+    rows = []
+    for l in report["layers"]:
+        c = l.get("compression")
+        if not c:
+            continue
+        detail = (f"{c['codebook_values']} values, {c['index_bits']}-bit" if c["storage"] == "codebook" else
+                  f"{c['buckets']} buckets" if c["storage"] == "hashed" else f"{100 * c['density']:.1f} %")
+        rows.append([md_cell(l["name"][:28]), c["storage"], detail, f"{c['dense_bytes']:,}", f"{c['stored_bytes']:,}",
+                     f"{c['huffman_bytes']:,}", f"{c['macs_skipped']:,}"])
+    if not rows:
+        return ""
+    t = report["compression_totals"]
+    rows.append(["total", "", "", f"{t['dense_weight_bytes']:,}", f"{t['stored_weight_bytes']:,}",
+                 f"{t['huffman_bytes']:,}", f"{t['macs_skipped']:,}"])
+    widths = [max(len(r[k]) for r in rows + [hdr]) for k in range(len(hdr))]
+    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"  # noqa: E731
+    return "\n".join([line(hdr), "|" + "|".join("-" * (w + 2) for w in widths) + "|"] + [line(r) for r in rows])
