@@ -1,0 +1,123 @@
+"""Speed of the sparse kernels against the dense ones, in one build (host, cffi, --opt flags), as the
+share of zero weights grows: a fully connected layer and a 3x3 convolution, q7 / int8 (s8) / float32.
+
+Prints a table of median times and dense / sparse speed-ups and writes
+benchmarks/results/compress_speed.json.  Ratios come from one run (both kernels timed back to back,
+interleaved, median of --runs); wall-clock is never asserted in tests.
+
+    python benchmarks/bench_compress.py [--runs 30] [--opt "-O3 -march=native"]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shlex
+import time
+from pathlib import Path
+
+import numpy as np
+
+from nncodegen.compress.storage import encode_sparse
+from nncodegen.harness.cbuild import build_cffi
+from nncodegen.harness.cdefs import cdef_from_headers
+from nncodegen.lower import lower_compress as lc
+from nncodegen.lower.params import ActF32, ConvGeom, DenseGeom, Requant, RequantS8, to_cffi
+from nncodegen.paths import include_dir, kernels_dir
+
+DENSITIES = (1.0, 0.5, 0.25, 0.1, 0.05)
+CT = {np.dtype(np.int8): "int8_t", np.dtype(np.int32): "int32_t", np.dtype(np.uint8): "uint8_t",
+      np.dtype(np.float32): "float"}
+
+
+def build(opt: str):
+    kd = kernels_dir()
+    stems = [f"{f}_{v}" for f in ("dense", "conv2d") for v in ("q7", "s8", "f32")]
+    stems += [f"{f}_sparse_{v}" for f in ("dense", "conv2d") for v in ("q7", "s8", "f32")]
+    sources = [kd / f"{s}.c" for s in stems]
+    headers = [s.with_suffix(".h") for s in sources]
+    incs = [include_dir(), kd]
+    return build_cffi("bench_compress", sources, cdef_from_headers(headers, incs), include_dirs=incs,
+                      header="".join(f'#include "{h.name}"\n' for h in headers), opt=shlex.split(opt)[0],
+                      extra_flags=shlex.split(opt)[1:], libraries=["m"])
+
+
+def median_pair(f_dense, f_sparse, runs: int, inner: int):
+    td, ts = [], []
+    for _ in range(runs):
+        for f, acc in ((f_dense, td), (f_sparse, ts)):
+            t0 = time.perf_counter()
+            for _ in range(inner):
+                f()
+            acc.append((time.perf_counter() - t0) / inner)
+    return float(np.median(td)), float(np.median(ts))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=30)
+    ap.add_argument("--opt", default="-O3 -march=native")
+    ap.add_argument("--json", default=str(Path(__file__).resolve().parent / "results" / "compress_speed.json"))
+    a = ap.parse_args(argv)
+    ffi, lib = build(a.opt)
+    keep = []
+    p = lambda arr: ffi.from_buffer(CT[arr.dtype] + "[]", arr)  # noqa: E731
+    s = lambda obj: to_cffi(ffi, obj, keep)  # noqa: E731
+    rng = np.random.default_rng(0)
+    layers = {
+        "dense 1024x1024": (DenseGeom(1, 1024, 1024), None),
+        "conv 3x3 32->32 on 16x16": (ConvGeom(1, 16, 16, 32, 16, 16, 32, 3, 3, 1, 1, 1, 1), None),
+    }
+    rows = []
+    for lname, (g, _) in layers.items():
+        conv = isinstance(g, ConvGeom)
+        out_c = g.out_c if conv else g.out_features
+        kk = g.k_h * g.k_w * g.in_c if conv else g.in_features
+        xshape = (1, g.in_h, g.in_w, g.in_c) if conv else (1, g.in_features)
+        yshape = (1, g.out_h, g.out_w, g.out_c) if conv else (1, g.out_features)
+        for fmt in ("q7", "s8", "f32"):
+            dt = np.float32 if fmt == "f32" else np.int8
+            x = (rng.standard_normal(xshape).astype(np.float32) if fmt == "f32"
+                 else rng.integers(-128, 128, size=xshape).astype(np.int8))
+            w_full = (rng.standard_normal((out_c, kk)).astype(np.float32) if fmt == "f32"
+                      else rng.integers(-2, 3, size=(out_c, kk)).astype(np.int8))
+            w_full[w_full == 0] = 1
+            b = (np.zeros(out_c, np.float32) if fmt == "f32" else np.zeros(out_c, np.int32))
+            if fmt == "q7":
+                epi = s(Requant(tuple([8] * out_c)))
+            elif fmt == "s8":
+                epi = s(RequantS8(tuple([1 << 30] * out_c), tuple([-8] * out_c), 3, 0, -128, 127, 0))
+            else:
+                epi = s(ActF32())
+            y = np.zeros(yshape, dt)
+            scratch = np.zeros(max(1, lc.conv_scratch_bytes(g, 4)), np.float32).view(dt) if conv else None
+            for dens in DENSITIES:
+                w = np.where(rng.random(w_full.shape) < dens, w_full, 0).astype(dt)
+                rs, v, d = encode_sparse(w)
+                gs = s(g)
+                fam = "conv2d" if conv else "dense"
+                dense_fn = getattr(lib, f"{fam}_{fmt}")
+                sparse_fn = getattr(lib, f"{fam}_sparse_{fmt}")
+                args_d = [gs, epi, p(x), p(w), p(b), p(y)]
+                extra = ([lc.f32_seq_channels(g)] if fmt == "f32" else []) + [p(scratch)] if conv else []
+                args_s = [gs, epi, p(x), p(rs), p(v), p(d), p(b)] + extra + [p(y)]
+                dense_fn(*args_d)
+                y_d = y.copy()
+                sparse_fn(*args_s)
+                same = bool(np.array_equal(y, y_d))
+                inner = 20 if conv else 50
+                td, ts = median_pair(lambda: dense_fn(*args_d), lambda: sparse_fn(*args_s), a.runs, inner)
+                rows.append({"layer": lname, "format": fmt, "density": dens, "dense_us": td * 1e6,
+                             "sparse_us": ts * 1e6, "speedup": td / ts, "outputs_equal": same})
+                print(f"{lname:26s} {fmt:4s} density {dens:5.2f}  dense {td * 1e6:9.1f} us  sparse {ts * 1e6:9.1f} us"
+                      f"  x{td / ts:6.2f}  {'equal' if same else 'DIFFERENT'}", flush=True)
+    res = {"opt": a.opt, "machine": platform.machine(), "processor": platform.processor(), "runs": a.runs,
+           "rows": rows}
+    Path(a.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(a.json).write_text(json.dumps(res, indent=2))
+    print(f"wrote {a.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
