@@ -91,8 +91,8 @@ def sparse_entries(w2: np.ndarray) -> int:
     for row in np.asarray(w2):
         nz = np.flatnonzero(row)
         if nz.size:
-            gaps = np.diff(np.concatenate([[0], nz]))
-            n += nz.size + int(np.sum((gaps - 1) // DELTA_MAX))
+            gaps = np.maximum(np.diff(np.concatenate([[0], nz])) - 1, 0)
+            n += nz.size + int(np.sum(gaps // DELTA_MAX))
     return n
 
 
