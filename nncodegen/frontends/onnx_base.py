@@ -275,8 +275,9 @@ class ImporterBase(LayoutConversions):
             except GraphError:
                 raise
             except Exception as e:  # noqa: BLE001
-                if handler is None:
-                    self.fail(node, f"cannot evaluate on constant inputs ({one_line(e)})")
+                # a node of constants that onnx.reference cannot evaluate is malformed (its handlers
+                # expect activations: an IR op reading a constant as its data would reach lowering)
+                self.fail(node, f"cannot evaluate on constant inputs ({one_line(e)})")
                 outs = None
             if outs is not None:
                 for o, arr in zip(node.output, outs):
