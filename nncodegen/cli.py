@@ -47,13 +47,24 @@ def load_array(path: str, what: str) -> np.ndarray:
 
 # ---------------------------------------------------------------- compile
 def cmd_compile(a) -> int:
-    from . import api
     cfg = {}
     if a.config:
         try:
             cfg = json.loads(Path(a.config).read_text())
         except (OSError, json.JSONDecodeError) as e:
             raise UsageError(f"config file {a.config}: {e}") from None
+        if not isinstance(cfg, dict):
+            raise UsageError(f"config file {a.config}: a JSON object is expected")
+    limits = cfg.get("limits", {})
+    if not isinstance(limits, dict):
+        raise UsageError(f"config file {a.config}: limits must be an object (e.g. {{\"max_tensor_elements\": 268435456}})")
+    from .ir.limits import use_limits
+    with use_limits(**limits):
+        return _compile(a, cfg)
+
+
+def _compile(a, cfg) -> int:
+    from . import api
     quant = a.quantize or cfg.get("quantize", "none")
     rounding = a.rounding or cfg.get("rounding")
     target = a.target or cfg.get("target", "generic")
@@ -334,7 +345,9 @@ def make_parser() -> argparse.ArgumentParser:
                         "integer arithmetic; default for QDQ/QOperator ONNX models)")
     c.add_argument("--target", help="generic, x86-64, x86-64-v3, cortex-m4, cortex-m7, cortex-a53, cortex-a72, armv7-a")
     c.add_argument("--config", help="JSON file with any of: name, quantize, calib, target, rounding, "
-                   "float_layers (allow|error: may an int8 model run a layer in float), input_format, mean, std")
+                   "float_layers (allow|error: may an int8 model run a layer in float), input_format, mean, std, "
+                        "limits (size limits for untrusted models: max_tensor_elements, max_dim, max_rank, max_nodes, "
+                        "max_weight_bytes)")
     c.add_argument("--compress", choices=["auto", "none", "sparse", "codebook"],
                    help="weight storage of conv / dense layers (default auto: the smallest of dense, sparse "
                         "(pruned) and codebook (shared values) per layer; none: all dense); config keys "
