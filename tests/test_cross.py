@@ -1,8 +1,8 @@
 """The generated C on ARM targets, under qemu (marker "cross"; about two minutes on two cores).
 
 * equivalence: the shipped examples (MNIST in float32, q7 and q15, and every other example
-  model found in examples/) run on aarch64 Linux, ARMv7 Linux (NEON) and bare-metal Cortex-M4 and
-  Cortex-M7 (MPS2 boards, semihosting).  Integer outputs must be bit-identical to the host build
+  model found in examples/) run on aarch64 Linux (Cortex-A53, and Cortex-A55 with SDOT), ARMv7 Linux
+  (NEON) and bare-metal Cortex-M4 and Cortex-M7 (MPS2 boards, semihosting).  Integer outputs must be bit-identical to the host build
   and the simulator.  Float outputs must be bit-identical to the host build (all builds use
   -std=c99, which turns off FMA contraction, and the same expf algorithm), and within the
   verify tolerance of the float32 simulator (1e-5 relative), which sums in its own order;
@@ -35,7 +35,7 @@ from nncodegen.harness.cross import (ALL_PACKAGES, CrossToolMissing, build_progr
 from nncodegen.paths import include_dir
 
 IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
-TARGETS = ["aarch64-linux", "armv7-linux", "cortex-m4", "cortex-m7"]
+TARGETS = ["aarch64-linux", "cortex-a55-linux", "armv7-linux", "cortex-m4", "cortex-m7"]
 SCHEMES = ["f32", "q7", "q15"]
 N_SAMPLES = 64
 cross = pytest.mark.cross
@@ -146,7 +146,8 @@ def test_other_examples_on_targets(model_path, tmp_path):
 
 
 # ---------------------------------------------------------------- SIMD paths
-SIMD_PATH = {"aarch64-linux": "neon", "armv7-linux": "neon", "cortex-m4": "arm-dsp", "cortex-m7": "arm-dsp"}
+SIMD_PATH = {"aarch64-linux": "neon", "cortex-a55-linux": "neon", "armv7-linux": "neon", "cortex-m4": "arm-dsp",
+             "cortex-m7": "arm-dsp"}
 
 
 @cross
@@ -393,7 +394,8 @@ def test_every_kernel_compiles_warning_free_for_every_target(tmp_path):
         assert p.returncode == 0 and not err.strip(), f"{t}:\n{err[:3000]}"
 
 
-TOOLCHAINS = {"aarch64-linux-gnu": "aarch64-linux", "arm-linux-gnueabihf": "armv7-linux",
+TOOLCHAINS = {"aarch64-linux-gnu": "aarch64-linux", "aarch64-linux-gnu-cortex-a55": "cortex-a55-linux",
+              "arm-linux-gnueabihf": "armv7-linux",
               "arm-none-eabi-cortex-m4": "cortex-m4", "arm-none-eabi-cortex-m4-softfloat": "cortex-m4-softfloat",
               "arm-none-eabi-cortex-m7": "cortex-m7"}
 
@@ -411,7 +413,8 @@ def test_cmake_project_builds_with_toolchain_file_and_runs(examples_dir, toolcha
     calib = np.load(d / "calib.npy")
     g = nncodegen.quantize(nncodegen.load(d / "mnist_cnn.onnx"), calib, "q7")
     sample = g.tensors[g.inputs[0]].fmt.quantize(calib[0])
-    cg = {"aarch64-linux": "cortex-a53", "armv7-linux": "armv7-a"}.get(target, target.replace("-softfloat", ""))
+    cg = {"aarch64-linux": "cortex-a53", "cortex-a55-linux": "cortex-a55",
+          "armv7-linux": "armv7-a"}.get(target, target.replace("-softfloat", ""))
     out = nncodegen.generate(g, tmp_path / "proj", name="mnist", target=cg, sample=sample)
     b = tmp_path / "build"
     for cmd in (["cmake", "-S", str(out), "-B", str(b), f"-DCMAKE_TOOLCHAIN_FILE={out / 'cmake' / toolchain}.cmake"],

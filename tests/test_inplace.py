@@ -27,6 +27,7 @@ from nncodegen.lower.program import Buf, Scratch
 from nncodegen.paths import include_dir, kernels_dir
 from nncodegen.ref import affine as af
 from nncodegen.ref import kernels_inplace as kip
+from nncodegen.ref import kernels_s8 as ks8
 
 CFG = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 KERNELS = sorted(k for k in inplace.INPLACE_OF if k.startswith("conv2d_"))  # the out-of-place kernels
@@ -44,7 +45,7 @@ def fmt_of(kernel):
 def clib():
     kd = kernels_dir()
     sources = [kd / f"{fam}_{f}.c" for fam in ("conv2d", "pool", "pad") for f in ("q7", "q15", "s8", "f32")]
-    sources.append(kd / "pad_inplace.c")
+    sources += [kd / "pad_inplace.c", kd / "conv2d_pw_s8.c"]
     headers = [s.with_suffix(".h") for s in sources]
     incs = [include_dir(), kd]
     cdef = cdef_from_headers(headers, incs)
@@ -128,7 +129,11 @@ def test_conv2d_inplace_equals_out_of_place(clib, data):
     ffi, lib = clib
     kernel = data.draw(st.sampled_from(KERNELS), label="kernel")
     g = draw_geom(data)
+    if kernel == "conv2d_pw_s8":  # 1x1, stride 1, no padding, one group only
+        g = ConvGeom(g.batch, g.in_h, g.in_w, g.in_c, g.in_h, g.in_w, g.out_c, 1, 1, 1, 1, 0, 0, 1, 1, 1)
     epi, x, w, b = draw_case(data, kernel, g)
+    if kernel == "conv2d_pw_s8":  # the input offset folded into the bias
+        b = ks8.pw_bias_s8(w, b, epi.input_offset)
     backward = data.draw(st.booleans(), label="backward")
     rows = inplace.ring_rows(g, backward)
     assert rows is not None

@@ -28,6 +28,9 @@ TARGETS: Dict[str, TargetInfo] = {t.name: t for t in [
     TargetInfo("x86-64-v3", "x86_64", ("-march=x86-64-v3",), "", ("__AVX2__", "__POPCNT__"), "x86_64|AMD64"),
     TargetInfo("cortex-a53", "aarch64", ("-mcpu=cortex-a53",), "aarch64-linux-gnu", ("__ARM_NEON",), "aarch64|arm64"),
     TargetInfo("cortex-a72", "aarch64", ("-mcpu=cortex-a72",), "aarch64-linux-gnu", ("__ARM_NEON",), "aarch64|arm64"),
+    # ARMv8.2-A with the dot-product extension: SDOT / UDOT (four int8 products summed into an int32 lane)
+    TargetInfo("cortex-a55", "aarch64", ("-mcpu=cortex-a55",), "aarch64-linux-gnu-cortex-a55",
+               ("__ARM_NEON", "__ARM_FEATURE_DOTPROD"), "aarch64|arm64"),
     TargetInfo("armv7-a", "armv7", ("-march=armv7-a", "-mfpu=neon", "-mfloat-abi=hard"), "arm-linux-gnueabihf",
                ("__ARM_NEON",), "^arm"),
     TargetInfo("cortex-m4", "armv7e-m", ("-mcpu=cortex-m4", "-mthumb"), "arm-none-eabi-cortex-m4",

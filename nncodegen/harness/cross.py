@@ -3,6 +3,8 @@
 Targets (``RUN_TARGETS``):
 
 * ``aarch64-linux``  aarch64-linux-gnu-gcc -static, run by ``qemu-aarch64 -cpu cortex-a53``;
+* ``cortex-a55-linux`` the same with -mcpu=cortex-a55 (ARMv8.2-A, SDOT), ``qemu-aarch64 -cpu cortex-a55``
+  (``cortex-a76``, the same instructions and more, on a QEMU that has no cortex-a55);
 * ``armv7-linux``    arm-linux-gnueabihf-gcc (ARMv7-A, NEON, hard float) -static, ``qemu-arm -cpu cortex-a8``;
 * ``cortex-m4``      arm-none-eabi-gcc (FPv4-SP, hard float), bare-metal image for ``qemu-system-arm
   -M mps2-an386``; ``cortex-m4-softfloat`` the same without the FPU;
@@ -22,6 +24,7 @@ warning on any target fails the build.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -62,14 +65,37 @@ LINUX_A32 = ("gcc-arm-linux-gnueabihf", "libc6-dev-armhf-cross", "qemu-user")
 BARE = ("gcc-arm-none-eabi", "libnewlib-arm-none-eabi", "qemu-system-arm")
 
 RUN_TARGETS: Dict[str, RunTarget] = {t.name: t for t in [
-    RunTarget("aarch64-linux", "aarch64-linux-gnu", "linux", LINUX_A64, ("cortex-a53", "cortex-a72")),
+    RunTarget("aarch64-linux", "aarch64-linux-gnu", "linux", LINUX_A64, ("cortex-a53", "cortex-a72", "cortex-a55")),
+    RunTarget("cortex-a55-linux", "aarch64-linux-gnu-cortex-a55", "linux", LINUX_A64, ("cortex-a55",)),
     RunTarget("armv7-linux", "arm-linux-gnueabihf", "linux", LINUX_A32, ("armv7-a",)),
     RunTarget("cortex-m4", "arm-none-eabi-cortex-m4", "baremetal", BARE, ("cortex-m4",)),
     RunTarget("cortex-m4-softfloat", "arm-none-eabi-cortex-m4-softfloat", "baremetal", BARE, ("cortex-m4",)),
     RunTarget("cortex-m7", "arm-none-eabi-cortex-m7", "baremetal", BARE, ("cortex-m7",)),
 ]}
 ALL_PACKAGES = tuple(dict.fromkeys(LINUX_A64 + LINUX_A32 + BARE))
-FEATURE_MACROS = ("__ARM_NEON", "__ARM_FEATURE_DSP", "__ARM_FEATURE_SIMD32", "__ARM_FP", "__ARM_FEATURE_FMA")
+FEATURE_MACROS = ("__ARM_NEON", "__ARM_FEATURE_DSP", "__ARM_FEATURE_SIMD32", "__ARM_FP", "__ARM_FEATURE_FMA",
+                  "__ARM_FEATURE_DOTPROD")
+# A core that an older QEMU does not model, and the models that implement at least its instructions, oldest first
+# (QEMU 7.2 has no cortex-a55; its ARMv8.2-A + dot product is in the cortex-a76 model).
+QEMU_CPU_STANDINS = {"cortex-a55": ("cortex-a76", "neoverse-n1")}
+
+
+@functools.lru_cache(maxsize=None)
+def qemu_cpus(qemu: str) -> Tuple[str, ...]:
+    """The -cpu names this qemu binary accepts (empty when it cannot be asked)."""
+    try:
+        out = subprocess.run([qemu, "-cpu", "help"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    return tuple(w for w in out.split() if re.fullmatch(r"[a-z][a-z0-9-]*", w))
+
+
+def qemu_cpu_for(qemu: str, cpu: str) -> str:
+    """``cpu`` if this qemu models it, else the first stand-in it models (``cpu`` when none is known)."""
+    known = qemu_cpus(qemu)
+    if not known or cpu in known:
+        return cpu
+    return next((c for c in QEMU_CPU_STANDINS.get(cpu, ()) if c in known), cpu)
 
 
 def run_target(name: str) -> RunTarget:
@@ -121,6 +147,9 @@ def target_config(target: str, codegen_target: str = "generic") -> TargetConfig:
         cflags += list(TARGETS[codegen_target].flags)
         if rt.kind == "linux" and codegen_target.startswith("cortex-a"):
             qemu[qemu.index("-cpu") + 1] = codegen_target
+    if "-cpu" in qemu:
+        i = qemu.index("-cpu") + 1
+        qemu[i] = qemu_cpu_for(qemu[0], qemu[i])
     cflags = list(dict.fromkeys(cflags))  # exact repeats only; a later -mcpu still overrides
     ldflags = tc.get("NNC_LINK_FLAGS", "").split()
     board = tc.get("NNC_BOARD", "")

@@ -202,6 +202,12 @@ def accumulator_bound_s8(ctx, node: Node) -> int:
     return int(bound.max())
 
 
+def pointwise_s8(g: ConvGeom, attrs) -> bool:
+    """A 1x1 convolution with stride 1, no padding and one group: conv2d_pw_s8 (offset folded into the bias)."""
+    return (g.k_h, g.k_w, g.stride_h, g.stride_w, g.groups) == (1, 1, 1, 1, 1) and \
+        tuple(attrs["pads"]) == (0, 0, 0, 0) and (g.out_h, g.out_w) == (g.in_h, g.in_w)
+
+
 def lower_mac(ctx, node: Node) -> List[Call]:
     x, y = node.inputs[0], node.outputs[0]
     w, s_w = _weights(ctx, node)
@@ -220,6 +226,11 @@ def lower_mac(ctx, node: Node) -> List[Call]:
                         a["strides"][1], a["pads"][0], a["pads"][1], a["dilations"][0], a["dilations"][1],
                         a["groups"])
         kernel = "conv2d_s8"
+        if pointwise_s8(geom, a):  # the input offset folded into the bias once per output channel
+            wsum = w.qdata.astype(np.int64).reshape(len(w.qdata), -1).sum(axis=1)
+            b = 0 if bias is None else ctx.g.tensors[bias.tensor].qdata.astype(np.int64)
+            bias = Const(f"{w.name}_bias_x", tuple(int(v) for v in af.wrap32(b + rq.input_offset * wsum)), "int32_t")
+            kernel = "conv2d_pw_s8"
     elif node.op == "conv_transpose2d":  # TFLite's TRANSPOSE_CONV (the accumulator bound above holds: each
         xs, ys, a = _shape(ctx, x), _shape(ctx, y), node.attrs  # output sums each tap at most once)
         if a["groups"] != 1:

@@ -112,6 +112,28 @@ def dense_s8(g: DenseGeom, rq: RequantS8, x, w, b) -> np.ndarray:
     return _epilogue(x @ w.T + bias, rq)
 
 
+def pw_bias_s8(w, b, input_offset: int) -> np.ndarray:
+    """conv2d_pw_s8's bias with the input offset folded in: bias[c] + input_offset * sum_k w[c][k], modulo 2^32
+    (int32; lowering computes it once per output channel)."""
+    w = np.asarray(w).astype(np.int64).reshape(len(w), -1)
+    return af.wrap32(_bias(b, len(w)) + int(input_offset) * w.sum(axis=1)).astype(np.int32)
+
+
+def conv2d_pw_s8(g: ConvGeom, rq: RequantS8, x, w, bias_x) -> np.ndarray:
+    """1x1 convolution (stride 1, no padding, one group) with the input offset folded into bias_x
+    (pw_bias_s8): acc = bias_x[c] + sum_k x[p][k] * w[c][k] modulo 2^32, which is conv2d_s8's accumulator
+    whenever conv2d_s8's bound holds (the exact total fits int32); rq.input_offset is not used."""
+    if (g.k_h, g.k_w, g.stride_h, g.stride_w, g.pad_top, g.pad_left, g.groups) != (1, 1, 1, 1, 0, 0, 1) or \
+            (g.out_h, g.out_w) != (g.in_h, g.in_w):
+        raise ValueError(f"conv2d_pw_s8 takes 1x1 convolutions with stride 1, no padding, one group: {g}")
+    x = _arr(x, S8, (g.batch, g.in_h, g.in_w, g.in_c)).astype(np.int64).reshape(-1, g.in_c)
+    w = _arr(w, S8, (g.out_c, 1, 1, g.in_c)).astype(np.int64).reshape(g.out_c, g.in_c)
+    bx = _arr(bias_x, np.int32, (g.out_c,)).astype(np.int64)
+    _check_acc32(np.abs(x) @ np.abs(w).T, "conv2d_pw_s8")
+    acc = af.wrap32(x @ w.T + bx).astype(np.int64)
+    return _epilogue(acc, rq).reshape(g.batch, g.out_h, g.out_w, g.out_c)
+
+
 # ---------------------------------------------------------------- pools
 
 def maxpool_s8(g: ConvGeom, x) -> np.ndarray:

@@ -310,11 +310,52 @@ static inline int32_t nnc_gl_mbqm_gt1(int32_t x, int32_t multiplier, int32_t lef
     return nnc_srdhm(nnc_sat32((int64_t)x * ((int64_t)1 << left_shift)), multiplier);
 }
 
+/* MultiplyByQuantizedMultiplier with a right shift (-31 <= shift <= -1) and multiplier >= 0, the case of
+ * (nearly) every convolution, as one 64-bit multiply-add and a shift of its high word, with constants
+ * prepared once per output channel (nnc_mbqm_prep; 0 when the case does not apply):
+ *   SINGLE: (x * m + 2^(30 + r)) >> (31 + r), r = -shift: TFLite's formula itself.
+ *   DOUBLE: rdbpot(srdhm(x, m), r) = (x * m + 2^30 + 2^31 * (2^(r-1) - (x < 0))) >> (31 + r).  Why: srdhm(x, m)
+ *     is y = floor((x * m + 2^30) / 2^31) (no saturation: m >= 0 > INT32_MIN); rdbpot(y, r), ties away from
+ *     zero, is floor((y + 2^(r-1) - (y < 0)) / 2^r); floor((floor(a / b) + k) / c) = floor((a + k b) / (b c));
+ *     and y < 0 may be replaced by x < 0, which differs only where y = 0, and there both give 0 since
+ *     0 <= 2^(r-1) - 1 < 2^(r-1) < 2^r.
+ * Both shifts are at least 32: the result is the high word of the sum shifted right by r - 1, no 64-bit
+ * shift (SMLAL and ASR on 32-bit cores).  tests/test_affine.py checks nnc_mbqm, which takes this form,
+ * against the twin's two roundings. */
+typedef struct {
+    int64_t round[2];   /* [x >= 0, x < 0]: 2^(30 + r), plus 2^30 for DOUBLE; minus 2^31 for DOUBLE and x < 0 */
+    int32_t multiplier;
+    int32_t shift;      /* r - 1: the shift of the high word */
+} nnc_mbqm_pre;
+
+static inline int nnc_mbqm_prep(int32_t multiplier, int32_t shift, int32_t rounding, nnc_mbqm_pre *p)
+{
+    if ((rounding != NNC_ROUND_DOUBLE && rounding != NNC_ROUND_SINGLE) || shift > -1 || shift < -31 ||
+        multiplier < 0) {
+        return 0;
+    }
+    p->round[0] = ((int64_t)1 << (30 - shift)) + (rounding == NNC_ROUND_DOUBLE ? ((int64_t)1 << 30) : 0);
+    p->round[1] = p->round[0] - (rounding == NNC_ROUND_DOUBLE ? ((int64_t)1 << 31) : 0);
+    p->multiplier = multiplier;
+    p->shift = -shift - 1;
+    return 1;
+}
+
+static inline int32_t nnc_mbqm_pre_apply(int32_t x, const nnc_mbqm_pre *p)
+{
+    const int64_t t = (int64_t)x * p->multiplier + p->round[(uint32_t)x >> 31];
+    return (int32_t)(t >> 32) >> p->shift; /* = t >> (31 + r): both shifts round toward -infinity */
+}
+
 /* TFLite MultiplyByQuantizedMultiplier(x, multiplier, shift) in either rounding mode. */
 static inline int32_t nnc_mbqm(int32_t x, int32_t multiplier, int32_t shift, int32_t rounding)
 {
+    nnc_mbqm_pre pre;
     if (rounding == NNC_ROUND_ORT) {
         return nnc_sf_requant(x, (uint32_t)multiplier);
+    }
+    if (nnc_mbqm_prep(multiplier, shift, rounding, &pre)) {
+        return nnc_mbqm_pre_apply(x, &pre);
     }
     if (rounding == NNC_ROUND_SINGLE) {
         const int32_t total = 31 - shift; /* 1 .. 62 */

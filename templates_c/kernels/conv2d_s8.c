@@ -43,7 +43,12 @@
 #endif
 #define NNC_SHIFT_ONLY(rq, n) 0
 #define NNC_FN(name) name##_s8
+#if defined(NNC_SIMD_DSP)
+#include "conv2d_s8_dsp.inc"
+#define NNC_CONV_DW_ARCH conv2d_dw_dsp_s8
+#endif
 #include "conv2d_qn.inc"
+#undef NNC_CONV_DW_ARCH
 #undef NNC_ACC
 #undef NNC_DOT
 #undef NNC_DOT4

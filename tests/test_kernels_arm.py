@@ -1,0 +1,225 @@
+"""The ARM paths of the MAC kernels, bit for bit against the numpy twins, under qemu (marker "cross").
+
+One C program per target holds many seeded random cases (shapes, strides, paddings, dilations, zero points,
+multipliers, both TFLite roundings and onnxruntime's, fused bounds) with their twins' outputs, and counts
+mismatches; it is built once per target and run under qemu:
+
+  cortex-m4        ARMv7E-M DSP: conv2d_pw_s8's widened-weight SMLAD blocks (offset folded into the bias),
+                   conv2d_s8's depthwise blocks of four channels (SXTAB16 + SMLABB / SMLATT), the
+                   prepared requantization (nnc_mbqm_prep / nnc_mbqm_pre_apply)
+  cortex-m4 portable  the same program with -DNNC_NO_SIMD (the reference the DSP build must equal)
+  cortex-a55-linux ARMv8.2-A NEON + SDOT: the q7 dot products (conv2d_q7, dense_q7, conv2d_pw_s8) and the
+                   affine int8 ones (conv2d_s8, dense_s8: x * w by SDOT, the offset through the weights' sum)
+  aarch64-linux    NEON without SDOT (Cortex-A53), the same cases
+
+Besides, on the host: conv2d_pw_s8's twin equals conv2d_s8's on the same layer (hypothesis), and the
+lowering picks conv2d_pw_s8 for 1x1 layers with the folded bias of pw_bias_s8.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nncodegen.harness.cross import compile_for_target
+from nncodegen.ir.ops import conv_out_size
+from nncodegen.lower.params import ConvGeom, DenseGeom, Requant, RequantS8, c_array, to_c
+from nncodegen.paths import include_dir, kernels_dir
+from nncodegen.ref import affine as af
+from nncodegen.ref import kernels_q as kq
+from nncodegen.ref import kernels_s8 as ks
+
+from test_cross import cross, need
+
+CTYPE = {np.dtype(np.int8): "int8_t", np.dtype(np.int32): "int32_t"}
+SOURCES = ["conv2d_s8.c", "conv2d_pw_s8.c", "dense_s8.c", "conv2d_q7.c", "dense_q7.c"]
+HEADERS = ["conv2d_s8.h", "conv2d_pw_s8.h", "dense_s8.h", "conv2d_q7.h", "dense_q7.h"]
+
+
+def _requant_s8(rng, n, in_zp, rounding):
+    if rounding == af.ROUND_ORT:
+        ms = [(af.ort_multiplier(np.float32(2.0 ** rng.uniform(-14, -2))), 0) for _ in range(n)]
+    else:  # mostly right shifts (the prepared form), a few multipliers above 1 (left shifts)
+        ms = [af.quantize_multiplier(float(2.0 ** rng.uniform(-16, 1.5 if rng.random() < .15 else -1)), rounding)
+              for _ in range(n)]
+    out_zp = int(rng.integers(-128, 128))
+    lo, hi = (-128, 127) if rng.random() < .5 else sorted(int(v) for v in rng.integers(-128, 128, 2))
+    return RequantS8(tuple(m for m, _ in ms), tuple(s for _, s in ms), -in_zp, out_zp, lo, hi, rounding)
+
+
+def _geom(rng, kind):
+    batch = 1 if rng.random() < .7 else 2
+    if kind == "pointwise":
+        cin = int(rng.choice([1, 3, 4, 8, 13, 16, 24, 32, 40, 64, 300]))
+        cout = int(rng.integers(1, 14))
+        h, w = int(rng.integers(1, 6)), int(rng.integers(1, 6))
+        return ConvGeom(batch, h, w, cin, h, w, cout, 1, 1, 1, 1, 0, 0, 1, 1, 1)
+    if kind == "depthwise":
+        c = int(rng.choice([4, 8, 12, 16, 20, 32, 6]))
+        kh, kw = [(3, 3), (3, 3), (3, 3), (2, 2), (1, 3), (5, 5)][int(rng.integers(0, 6))]
+        cin = cout = groups = c
+    else:  # generic / small K / patch convolutions
+        cin, cout, groups = int(rng.integers(1, 9)), int(rng.integers(1, 12)), 1
+        kh, kw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    sh, sw = int(rng.integers(1, 3)), int(rng.integers(1, 3))
+    dh, dw = (1, 1) if rng.random() < .7 else (2, 2)
+    pt, pl = int(rng.integers(0, kh)), int(rng.integers(0, kw))
+    pb, pr = int(rng.integers(0, kh)), int(rng.integers(0, kw))
+    h = max(dh * (kh - 1) + 1, 1) + int(rng.integers(0, 7))
+    w = max(dw * (kw - 1) + 1, 1) + int(rng.integers(0, 7))
+    oh, ow = conv_out_size(h, kh, sh, pt, pb, dh), conv_out_size(w, kw, sw, pl, pr, dw)
+    return ConvGeom(batch, h, w, cin, oh, ow, cout, kh, kw, sh, sw, pt, pl, dh, dw, groups)
+
+
+def _int8(rng, shape, extreme):
+    if extreme:  # all-minimum / all-maximum stretches: the largest products and sums
+        return rng.choice(np.array([-128, 127, -127], np.int8), size=shape)
+    return rng.integers(-128, 128, size=shape).astype(np.int8)
+
+
+def cases(seed: int = 2026, n_conv: int = 60):
+    """(C kernel, arguments, expected output) for the program; twins give the expected outputs."""
+    rng = np.random.default_rng(seed)
+    out = []
+    rounds = [af.ROUND_DOUBLE, af.ROUND_SINGLE, af.ROUND_DOUBLE, af.ROUND_ORT]
+    for i in range(n_conv):
+        kind = ["pointwise", "depthwise", "depthwise", "generic"][i % 4]
+        g = _geom(rng, kind)
+        extreme = i % 7 == 3
+        x = _int8(rng, (g.batch, g.in_h, g.in_w, g.in_c), extreme)
+        w = _int8(rng, (g.out_c, g.k_h, g.k_w, g.in_c // g.groups), extreme)
+        w[w == -128] = -127  # symmetric weights, as the importers give them
+        zp = int(rng.integers(-128, 128))
+        b = rng.integers(-(1 << 20), 1 << 20, size=g.out_c).astype(np.int32) if i % 5 else None
+        rq = _requant_s8(rng, g.out_c, zp, rounds[i % 4])
+        want = ks.conv2d_s8(g, rq, x, w, b)
+        out.append(("conv2d_s8", [g, rq, x, w, b], want))
+        if kind == "pointwise":
+            bx = ks.pw_bias_s8(w, b, rq.input_offset)
+            assert np.array_equal(ks.conv2d_pw_s8(g, rq, x, w, bx), want)
+            out.append(("conv2d_pw_s8", [g, rq, x, w, bx], want))
+    for i in range(12):  # dense layers: the s8 and q7 dot products with their tails
+        k, m, batch = int(rng.choice([1, 5, 16, 31, 64, 100, 257])), int(rng.integers(1, 19)), int(rng.integers(1, 3))
+        g = DenseGeom(batch, k, m)
+        x, w = _int8(rng, (batch, k), i % 5 == 2), _int8(rng, (m, k), i % 5 == 2)
+        b = rng.integers(-(1 << 16), 1 << 16, size=m).astype(np.int32)
+        zp = int(rng.integers(-128, 128))
+        rq = _requant_s8(rng, m, zp, rounds[i % 4])
+        out.append(("dense_s8", [g, rq, x, w, b], ks.dense_s8(g, rq, x, w, b)))
+        rqq = Requant(tuple(int(v) for v in rng.integers(8, 16, size=m)), -128, 127)
+        bq = (b >> 4).astype(np.int32)
+        out.append(("dense_q7", [g, rqq, x, w, bq], kq.dense_q7(g, rqq, x, w, bq)))
+    for i in range(12):  # q7 convolutions (int32 accumulators): pointwise, patch and generic paths
+        g = _geom(rng, ["pointwise", "generic", "generic"][i % 3])
+        if g.in_c > 64:
+            continue
+        x = _int8(rng, (g.batch, g.in_h, g.in_w, g.in_c), False)
+        w = _int8(rng, (g.out_c, g.k_h, g.k_w, g.in_c), False)
+        b = rng.integers(-(1 << 12), 1 << 12, size=g.out_c).astype(np.int32)
+        rqq = Requant(tuple(int(v) for v in rng.integers(6, 14, size=g.out_c)), -128, 127)
+        out.append(("conv2d_q7", [g, rqq, x, w, b], kq.conv2d_q7(g, rqq, x, w, b)))
+    return out
+
+
+def program(cs, path: Path) -> Path:
+    """A C program that runs every case and prints the first mismatch of each and their count."""
+    lines = ["#include <stdint.h>", "#include <stdio.h>", '#include "nnc_types.h"']
+    lines += [f'#include "{h}"' for h in HEADERS] + ['#include "nnc_simd.h"', ""]
+    body = ["int main(void)", "{", "    long bad = 0, i;", '    printf("path %s\\n", nnc_simd_path());']
+    for n, (kern, args, want) in enumerate(cs):
+        cargs = []
+        for j, a in enumerate(args):
+            if a is None:
+                cargs.append("0")
+            elif hasattr(a, "CTYPE"):
+                decls, init = to_c(a, f"c{n}_a{j}")
+                lines += decls + [f"static const {a.CTYPE} c{n}_a{j} = {init};"]
+                cargs.append(f"&c{n}_a{j}")
+            else:
+                a = np.asarray(a)
+                lines.append(c_array(CTYPE[a.dtype], f"c{n}_a{j}", a.ravel()))
+                cargs.append(f"c{n}_a{j}")
+        want = np.asarray(want).ravel()
+        lines.append(c_array("int8_t", f"c{n}_want", want))
+        lines.append(f"static int8_t c{n}_got[{want.size}];")
+        body += [f"    {kern}({', '.join(cargs)}, c{n}_got);",
+                 f"    for (i = 0; i < {want.size}; i++) {{",
+                 f"        if (c{n}_got[i] != c{n}_want[i]) {{",
+                 f'            printf("case {n} {kern}: element %ld: %d != %d\\n", i, c{n}_got[i], c{n}_want[i]);',
+                 "            bad++;", "            break;", "        }", "    }"]
+    body += ['    printf("%ld mismatches in ' + str(len(cs)) + ' cases\\n", bad);', "    return bad != 0;", "}"]
+    path.write_text("\n".join(lines + [""] + body) + "\n")
+    return path
+
+
+BUILDS = {  # id: (run target, extra defines, SIMD path)
+    "cortex-m4": ("cortex-m4", (), "arm-dsp"),
+    "cortex-m4-portable": ("cortex-m4", ("NNC_NO_SIMD",), "portable"),
+    "cortex-a55-linux": ("cortex-a55-linux", (), "neon"),
+    "aarch64-linux": ("aarch64-linux", (), "neon"),
+}
+
+
+@pytest.fixture(scope="module")
+def arm_program(tmp_path_factory):
+    cs = cases()
+    return cs, program(cs, tmp_path_factory.mktemp("armk") / "arm_kernels_check.c")
+
+
+@cross
+@pytest.mark.parametrize("build", sorted(BUILDS))
+def test_arm_kernel_paths_equal_twins(arm_program, build, tmp_path):
+    target, defines, path = BUILDS[build]
+    need(target)
+    cs, src = arm_program
+    kd = kernels_dir()
+    b = compile_for_target(target, [src, *[kd / s for s in SOURCES]], [include_dir(), kd], defines=defines,
+                           label="armkernels")
+    assert b.simd_path == path
+    if target == "cortex-a55-linux":
+        assert b.features["__ARM_FEATURE_DOTPROD"]
+    r = b.execute([], tmp_path, 300)
+    out = r.stdout.decode()
+    assert f"path {path}" in out
+    assert r.returncode == 0 and f"0 mismatches in {len(cs)} cases" in out, out[-3000:] + r.stderr.decode()
+
+
+# ---------------------------------------------------------------- host: the twins and the lowering
+@settings(max_examples=60, deadline=None, database=None)
+@given(seed=st.integers(0, 2 ** 32 - 1), cin=st.integers(1, 40), cout=st.integers(1, 9), zp=st.integers(-128, 127),
+       bias=st.booleans(), extreme=st.booleans())
+def test_pw_twin_equals_conv2d_s8_twin(seed, cin, cout, zp, bias, extreme):
+    rng = np.random.default_rng(seed)
+    g = ConvGeom(1, 3, 4, cin, 3, 4, cout, 1, 1, 1, 1, 0, 0, 1, 1, 1)
+    x = _int8(rng, (1, 3, 4, cin), extreme)
+    w = _int8(rng, (cout, 1, 1, cin), extreme)
+    b = rng.integers(-(1 << 30), 1 << 30, size=cout).astype(np.int32) if bias else None
+    if b is not None:  # keep conv2d_s8's bound: |bias| + sum |x - zp| * |w| < 2^31
+        b = (b // 4).astype(np.int32)
+    rq = _requant_s8(rng, cout, zp, af.ROUND_DOUBLE)
+    bx = ks.pw_bias_s8(w, b, rq.input_offset)
+    want = ks.conv2d_s8(g, rq, x, w, b)
+    assert np.array_equal(ks.conv2d_pw_s8(g, rq, x, w, bx), want)
+
+
+def test_lowering_folds_the_offset_into_the_bias_of_1x1_layers():
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import bench_arm
+    from nncodegen.lower.lower import lower
+    from nncodegen.lower.program import Const, Param
+    g = bench_arm.person_detect_graph()
+    prog = lower(g)
+    pw = [c for c in prog.calls if c.kernel in ("conv2d_pw_s8", "conv2d_inplace_pw_s8")]
+    assert len(pw) == 14  # every 1x1 layer of MobileNetV1 (13 pointwise + the classifier)
+    for c in pw:
+        node = next(n for n in g.nodes if n.name == c.layer)
+        w, b = g.tensors[node.inputs[1]].qdata, g.tensors[node.inputs[2]].qdata
+        rq = next(a.value for a in c.args if isinstance(a, Param) and isinstance(a.value, RequantS8))
+        bx = next(a for a in c.args if isinstance(a, Const) and a.array is not None)
+        assert np.array_equal(np.asarray(bx.array, np.int32), ks.pw_bias_s8(w, b, rq.input_offset))
+    assert not any(c.kernel == "conv2d_s8" and next(a.value for a in c.args if isinstance(a, Param)).k_h == 1
+                   for c in prog.calls)
