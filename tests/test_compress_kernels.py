@@ -158,7 +158,9 @@ def draw_int_case(data, sfx, out_c, kk, x_shape):
     return x, b, rq
 
 
-def encode(kind, w2):
+def encode(kind, w2, family="conv2d"):
+    if kind in ("sparse", "gaps") and cs.sparse_layout(family, w2.dtype) == "sliced":
+        return "sparse", list(cs.encode_sparse_sliced(w2)), []
     if kind in ("sparse", "gaps"):
         rs, v, d = cs.encode_sparse(w2)
         return "sparse", [rs, v, d], []
@@ -204,7 +206,7 @@ def test_conv2d_int(lib, sfx, kind, data):
 def test_dense_int(lib, sfx, kind, data):
     dtype = _fmt(sfx)
     g = DenseGeom(data.draw(st.integers(1, 3), label="batch"), data.draw(st.integers(1, 600), label="in"),
-                  data.draw(st.integers(1, 20), label="out"))
+                  data.draw(st.integers(1, 70), label="out"))  # > 32: full slices of the sliced layout
     x, b, rq = draw_int_case(data, sfx, g.out_features, g.in_features, (g.batch, g.in_features))
     xmax = 256 if sfx == "s8" else int(np.iinfo(dtype).max) + 1
     if kind == "hashed":
@@ -224,7 +226,7 @@ def test_dense_int(lib, sfx, kind, data):
         w = draw_weights(data, (g.out_features, g.in_features), dtype, kind)
         if _acc32(sfx):
             w = fit_acc32(w, g.in_features, xmax, dtype)
-        skind, arrays, scalars = encode(kind, w)
+        skind, arrays, scalars = encode(kind, w, "dense")
         name = f"dense_{skind}_{sfx}"
         exact = True
     want = getattr(kc, name)(g, rq, x, *arrays, *scalars, b)
@@ -238,6 +240,45 @@ def test_dense_int(lib, sfx, kind, data):
         out_d = np.full(want.shape, 77, dtype=dtype)
         lib.run(f"dense_{sfx}", lib.s(g), lib.s(rq), lib.p(x), lib.p(w), lib.p(b), lib.p(out_d))
         assert_same(out, out_d, f"C {name} vs C dense_{sfx}")
+
+
+@pytest.fixture(scope="session")
+def native_lib():
+    """dense_sparse_* and dense_* built with -O3 -march=native: the SIMD slices of dense_sparse_simd.inc
+    where this CPU has AVX-512 (BW for q15, VBMI for q7 / s8), the portable loop elsewhere."""
+    kd = kernels_dir()
+    stems = [f"dense{k}_{f}" for k in ("", "_sparse") for f in ("q7", "q15", "s8")]
+    sources = [kd / f"{s}.c" for s in stems]
+    headers = [s.with_suffix(".h") for s in sources]
+    incs = [include_dir(), kd]
+    ffi, l = build_cffi("compress_kernels_native", sources, cdef_from_headers(headers, incs), include_dirs=incs,
+                        header="".join(f'#include "{h.name}"\n' for h in headers), opt="-O3",
+                        extra_flags=["-march=native"])
+    return Lib(ffi, l)
+
+
+@pytest.mark.parametrize("sfx", INT_SFX)
+@settings(max_examples=25, **CFG)
+@given(data=st.data())
+def test_dense_sparse_native_build(native_lib, sfx, data):
+    """Full slices (32 / 16 rows), partial blocks and the tail slice in the -march=native build."""
+    dtype = _fmt(sfx)
+    g = DenseGeom(data.draw(st.integers(1, 2), label="batch"), data.draw(st.integers(1, 400), label="in"),
+                  data.draw(st.integers(16, 100), label="out"))
+    x, b, rq = draw_int_case(data, sfx, g.out_features, g.in_features, (g.batch, g.in_features))
+    w = draw_weights(data, (g.out_features, g.in_features), dtype, "sparse")
+    if _acc32(sfx):
+        w = fit_acc32(w, g.in_features, 256 if sfx == "s8" else int(np.iinfo(dtype).max) + 1, dtype)
+    arrays = list(cs.encode_sparse_sliced(w))
+    want = getattr(kc, f"dense_sparse_{sfx}")(g, rq, x, *arrays, b)
+    out = np.full(want.shape, 77, dtype=dtype)
+    native_lib.run(f"dense_sparse_{sfx}", native_lib.s(g), native_lib.s(rq), native_lib.p(x),
+                   *[native_lib.p(a) for a in arrays], native_lib.p(b), native_lib.p(out))
+    assert_same(out, want, f"C dense_sparse_{sfx} (native build) {g}")
+    out_d = np.full(want.shape, 77, dtype=dtype)
+    native_lib.run(f"dense_{sfx}", native_lib.s(g), native_lib.s(rq), native_lib.p(x), native_lib.p(w),
+                   native_lib.p(b), native_lib.p(out_d))
+    assert_same(out, out_d, f"C dense_sparse_{sfx} vs C dense_{sfx} (native build)")
 
 
 # ---------------------------------------------------------------- float32
@@ -319,6 +360,10 @@ def test_encoders_round_trip(data):
     rs, v, d = cs.encode_sparse(w)
     assert np.array_equal(cs.decode_sparse(rs, v, d, k), w)
     assert len(v) == cs.sparse_entries(w)
+    for ww in (w, w[:, : max(1, k // 3)].astype(np.int8)):  # 16-bit and 8-bit sliced layouts
+        enc = cs.encode_sparse_sliced(ww)
+        assert np.array_equal(cs.decode_sparse_sliced(*enc, *ww.shape), ww)
+        assert len(enc[3]) == cs.sliced_entries(ww) and cs.sliced_bytes(ww) == sum(a.nbytes for a in enc)
     for pc in (False, True):
         enc = cs.encode_codebook(w, pc)
         if enc is not None:

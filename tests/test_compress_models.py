@@ -66,7 +66,8 @@ def test_pruned_and_shared_q7(mnist, tmp_path):
     dense_bytes = rep_dense["weight_bytes"]
     for make, kind, limit in ((pruned, "sparse", 0.35), (shared, "codebook", 0.60)):
         gq = _quantized(make(g), calib, "q7")
-        gc, cm, rep = _build(gq, tmp_path, "auto", f"{kind}_q7")
+        # (auto keeps the 10 %-dense convolutions dense: their sparse kernels break even only at 5 %)
+        gc, cm, rep = _build(gq, tmp_path, "auto" if kind == "codebook" else "sparse", f"{kind}_q7")
         kinds = {l["compression"]["storage"] for l in rep["layers"] if l.get("compression")}
         assert kind in kinds, (kind, kinds)
         assert rep["weight_bytes"] <= limit * dense_bytes, (kind, rep["weight_bytes"], dense_bytes)
@@ -119,3 +120,24 @@ def test_compress_none_is_byte_identical(mnist, tmp_path):
     b = nncodegen.generate(compress_weights(gq, "none"), tmp_path / "b", name="m")
     for f in ("m.c", "m.h"):
         assert (a / f).read_bytes() == (b / f).read_bytes()
+
+
+def test_auto_is_speed_aware(mnist):
+    """auto takes sparse only below the density where the sparse kernel was measured not slower
+    (SPARSE_MAX_DENSITY): the fully connected layer of a 50 %-pruned q7 model stays dense, of a 90 %-pruned
+    one goes sparse; the 10 %-dense convolutions do not go sparse (smaller, but slower)."""
+    from nncodegen.passes.compress_weights import SPARSE_MAX_DENSITY, candidate_sizes
+    g, calib, _ = mnist
+    assert SPARSE_MAX_DENSITY[("dense", "q7")] < 0.5
+    for frac, want in ((0.5, None), (0.9, "sparse")):
+        gq = _quantized(pruned(g, frac), calib, "q7")
+        auto = compress_weights(gq, "auto")
+        fc = next(n for n in auto.nodes if n.op == "dense")
+        w = auto.tensors[fc.inputs[1]]
+        assert w.meta.get("storage", {}).get("kind") == want, (frac, w.meta)
+        convs = [auto.tensors[n.inputs[1]] for n in auto.nodes if n.op == "conv2d"]
+        assert all(t.meta.get("storage", {}).get("kind") != "sparse" for t in convs)
+        if frac == 0.9:
+            c = convs[1]
+            sizes = candidate_sizes(c.qdata.reshape(c.shape[0], -1), "conv2d")
+            assert sizes["sparse"] < 0.5 * sizes["dense"]

@@ -12,8 +12,10 @@ Where storage lives
 ``nncodegen.compress.storage.Storage.of(tensor)`` reads it back as a frozen dataclass.
 
 * ``{"kind": "dense"}``
-* ``{"kind": "sparse", "nnz": N, "density": d}``: only the nonzero (quantized) weights are stored,
-  per output channel: values in the weight's own element type and ``uint8`` index deltas into the
+* ``{"kind": "sparse", "nnz": N, "density": d}``: only the nonzero (quantized) weights are stored.
+  Integer fully connected layers use the *sliced* layout (``storage.encode_sparse_sliced``: slices of
+  16 rows, blocks of 128 / 64 columns, uint8 column indices, rows interleaved for SIMD steps); the
+  others store per output channel: values in the weight's own element type and ``uint8`` index deltas into the
   flattened receptive field ``[k_h][k_w][in_c / groups]`` (dense: ``[in_features]``); a gap above
   255 is bridged by filler entries of value 0.  An all-zero filter (structured pruning) stores
   nothing and its output is the bias path.
@@ -37,7 +39,8 @@ front end or a tool on a weight tensor; the compile config key ``"compress"`` do
 Modes: ``none`` keeps every layer dense (byte-identical C to a build without this feature);
 ``auto`` picks per layer the smallest of dense / sparse / codebook in stored bytes, taking a
 compressed kind only when it stores at most ``AUTO_MAX_RATIO`` of the dense bytes (and sparse only
-at density <= ``AUTO_MAX_DENSITY``, where its kernel is not slower than the dense one); ``sparse``
+at densities where its kernel was measured not slower than the dense one:
+``passes.compress_weights.SPARSE_MAX_DENSITY`` per layer kind and format); ``sparse``
 and ``codebook`` force that kind wherever it is possible (a codebook needs at most 256 values).
 The ``hashed`` kind is taken only when requested (by the importer below): its buckets cannot be
 recovered from an arbitrary weight matrix.

@@ -11,7 +11,7 @@ from typing import Dict, Optional
 
 import numpy as np
 
-from .storage import Storage, encode_codebook, encode_sparse, recover_buckets
+from .storage import Storage, encode_codebook, encode_sparse, encode_sparse_sliced, recover_buckets, sparse_layout
 
 
 def huffman_lengths(counts) -> Dict[int, int]:
@@ -66,7 +66,13 @@ def layer_compression(graph, node) -> Optional[dict]:
     nnz = int(np.count_nonzero(w2))
     entry = {"storage": st.kind, "dense_bytes": int(dense_bytes), "density": round(nnz / max(1, w2.size), 6),
              "macs_skipped": 0}
-    if st.kind == "sparse":
+    if st.kind == "sparse" and sparse_layout(node.op, w2.dtype) == "sliced":
+        steps, cnt, ix, v = encode_sparse_sliced(w2)
+        entry["stored_bytes"] = int(steps.nbytes + cnt.nbytes + ix.nbytes + v.nbytes)
+        entry["huffman_bytes"] = int(steps.nbytes + cnt.nbytes + _bytes(huffman_bits(v) + huffman_bits(ix)))
+        entry["macs_skipped"] = int((w2.size - nnz) * pixels)
+        entry["entries"] = int(v.size)
+    elif st.kind == "sparse":
         rs, v, d = encode_sparse(w2)
         entry["stored_bytes"] = int(rs.nbytes + v.nbytes + d.nbytes)
         entry["huffman_bytes"] = int(rs.nbytes + _bytes(huffman_bits(v) + huffman_bits(d)))

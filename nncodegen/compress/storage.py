@@ -96,6 +96,130 @@ def sparse_entries(w2: np.ndarray) -> int:
     return n
 
 
+# ---------------------------------------------------------------- sparse, sliced (integer dense layers)
+#
+# Fully connected layers in q7 / q15 / affine int8 store their nonzeros "sliced": the output rows in
+# slices of R = 16 rows, the input columns in blocks of C columns, E entries of a row per step
+# ((C, E) = (128, 4) for 8-bit weights, (64, 2) for 16-bit ones; the last slice / block may be shorter:
+# nr rows, fewer columns).  Per slice s and block c the entries form ``steps[s][c]`` steps of E * nr
+# entries, entry (t, r, e) being row r's entry E t + e in the block, at offset t * E nr + E r + e;
+# ``index`` (uint8) is the column inside the block, ``values`` the weight; rows with fewer entries are
+# padded with (index 0, value 0).  ``steps[s][c]`` = ceil(max over the slice's rows of count / E);
+# ``count[s][c][r]`` = row r's nonzeros in the block.  A last slice of nr < R rows, which no SIMD step
+# reads, has ``steps`` 0 and stores each row's entries of the block one after the other, no padding.
+# One SIMD step reads 64 bytes of indices or
+# values: a table lookup of the block's inputs (AVX-512 VBMI VPERMI2B over 128 int8, VPERMI2W over 64
+# int16) and a multiply-add of each row's E products into its int32 lane (VNNI VPDPBUSD, VPMADDWD).
+# The portable loop walks each row's own count, so the padding costs it little but bytes.
+
+
+def sliced_dims(itemsize: int) -> Tuple[int, int, int]:
+    """(rows per slice R, columns per block C, entries of a row per step E) of the sliced sparse layout for
+    weights of itemsize bytes."""
+    return (16, 128, 4) if itemsize == 1 else (16, 64, 2)
+
+
+def sparse_layout(node_op: str, dtype) -> str:
+    """'sliced' for integer fully connected layers, 'delta' (encode_sparse) for convolutions and float."""
+    return "sliced" if node_op == "dense" and np.issubdtype(np.dtype(dtype), np.integer) else "delta"
+
+
+def _sliced_counts(w2: np.ndarray):
+    out, k = w2.shape
+    r, c, e = sliced_dims(w2.itemsize)
+    ns, nb = -(-out // r), -(-k // c)
+    m = np.zeros((ns * r, nb * c), dtype=bool)
+    m[:out, :k] = w2 != 0
+    counts = m.reshape(ns, r, nb, c).sum(-1)                      # [slice][row][block]
+    nrows = np.minimum(r, out - np.arange(ns) * r)
+    steps = (counts.max(axis=1) + e - 1) // e                      # [slice][block]
+    steps[nrows < r] = 0                                           # a partial slice: rows one after the other
+    return counts, steps, nrows
+
+
+def sliced_entries(w2: np.ndarray) -> int:
+    """Entries (with padding) encode_sparse_sliced stores, without building them."""
+    w2 = np.asarray(w2)
+    counts, steps, nrows = _sliced_counts(w2)
+    r = sliced_dims(w2.itemsize)[0]
+    return int(np.sum(steps * sliced_dims(w2.itemsize)[2] * nrows[:, None]) + counts[nrows < r].sum())
+
+
+def sliced_bytes(w2: np.ndarray) -> int:
+    """Stored bytes of the sliced layout: steps + counts (uint8) + entries * (uint8 index + value)."""
+    w2 = np.asarray(w2)
+    _counts, steps, _nrows = _sliced_counts(w2)
+    return int(steps.size + w2.shape[0] * steps.shape[1] + sliced_entries(w2) * (1 + w2.itemsize))
+
+
+def encode_sparse_sliced(w2: np.ndarray):
+    """Rows of ``w2`` (out, K), integers -> (steps uint8 [slices * blocks], count uint8 [slices][blocks][nr],
+    index uint8 [entries], values [entries] (w2's dtype)); the layout above."""
+    w2 = np.asarray(w2)
+    out, k = w2.shape
+    r, c, e = sliced_dims(w2.itemsize)
+    counts, steps, nrows = _sliced_counts(w2)
+    idx_parts, val_parts, cnt_parts = [], [], []
+    for s in range(steps.shape[0]):
+        nr = int(nrows[s])
+        for b in range(steps.shape[1]):
+            n = int(steps[s, b])
+            if nr < r:
+                for row in range(nr):
+                    blk = w2[s * r + row, b * c:(b + 1) * c]
+                    nz = np.flatnonzero(blk)
+                    idx_parts.append(nz.astype(np.uint8))
+                    val_parts.append(blk[nz])
+                cnt_parts.append(counts[s, :nr, b].astype(np.uint8))
+                continue
+            idx = np.zeros((n, nr, e), dtype=np.uint8)
+            val = np.zeros((n, nr, e), dtype=w2.dtype)
+            for row in range(nr):
+                blk = w2[s * r + row, b * c:(b + 1) * c]
+                nz = np.flatnonzero(blk)
+                j = np.arange(nz.size)
+                idx[j // e, row, j % e] = nz
+                val[j // e, row, j % e] = blk[nz]
+            idx_parts.append(idx.reshape(-1))
+            val_parts.append(val.reshape(-1))
+            cnt_parts.append(counts[s, :nr, b].astype(np.uint8))
+    cat = lambda parts, dt: np.concatenate(parts).astype(dt) if parts else np.zeros(0, dt)  # noqa: E731
+    return (steps.reshape(-1).astype(np.uint8), cat(cnt_parts, np.uint8), cat(idx_parts, np.uint8),
+            cat(val_parts, w2.dtype))
+
+
+def decode_sparse_sliced(steps, count, index, values, out: int, k: int) -> np.ndarray:
+    """The matrix [out, k] of a sliced encoding (padding entries are read and must be zeros)."""
+    vals = np.asarray(values)
+    r, c, e = sliced_dims(vals.itemsize)
+    nb = -(-k // c)
+    w = np.zeros((out, nb * c), dtype=vals.dtype)
+    steps = np.asarray(steps, dtype=np.int64).reshape(-1, nb)
+    cnt = np.asarray(count, dtype=np.int64)
+    ix = np.asarray(index, dtype=np.int64)
+    pe = pc = 0
+    for s in range(steps.shape[0]):
+        nr = min(r, out - s * r)
+        for b in range(nb):
+            n = int(steps[s, b])
+            if nr < r:
+                for row in range(nr):
+                    m = int(cnt[pc + row])
+                    w[s * r + row, b * c + ix[pe:pe + m]] = vals[pe:pe + m]
+                    pe += m
+                pc += nr
+                continue
+            e_idx = ix[pe:pe + n * nr * e].reshape(n, nr, e)
+            e_val = vals[pe:pe + n * nr * e].reshape(n, nr, e)
+            for row in range(nr):
+                m = int(cnt[pc + row])
+                j = np.arange(m)
+                w[s * r + row, b * c + e_idx[j // e, row, j % e]] = e_val[j // e, row, j % e]
+            pe += n * nr * e
+            pc += nr
+    return w[:, :k]
+
+
 # ---------------------------------------------------------------- codebook
 
 def index_bits(k: int) -> int:

@@ -90,6 +90,11 @@ def foldable(node, is_const: Sequence[bool]) -> bool:
 
 # ------------------------------------------------------------------------------ the importer
 
+# custom-domain nodes with a handler (the only ones let through): HashedNets' layer
+# (nncodegen/compress/__init__.py documents it)
+CUSTOM_OPS = {("nncodegen", "HashedGemm")}
+
+
 class ImporterBase(LayoutConversions):
     def __init__(self, model, src: str, name: Optional[str], path_or_model=None):
         import onnx
@@ -140,7 +145,7 @@ class ImporterBase(LayoutConversions):
         const = {i.name for i in og.initializer}
         bad = []
         for n in og.node:
-            if n.domain not in ("", "ai.onnx"):
+            if n.domain not in ("", "ai.onnx") and (n.domain, n.op_type) not in CUSTOM_OPS:
                 bad.append(f"{self.node_name(n)!r} ({n.domain}.{n.op_type})")
             elif n.op_type in ("Shape", "Size") or foldable(n, [bool(i) and i in const for i in n.input]):
                 const.update(o for o in n.output if o)

@@ -13,7 +13,7 @@ from typing import List, Optional
 
 import numpy as np
 
-from ..compress.storage import Storage, encode_codebook, encode_sparse, recover_buckets
+from ..compress.storage import Storage, encode_codebook, encode_sparse, encode_sparse_sliced, recover_buckets, sparse_layout
 from ..ir.graph import GraphError, Node
 from .params import ConvGeom
 from .program import Call, Const, Param, Scalar, Scratch
@@ -117,7 +117,12 @@ def lower_node(ctx, node: Node) -> Optional[List[Call]]:
     vals = (wt.data.astype(np.float32) if is_f32 else wt.qdata)
     w2 = np.asarray(vals).reshape(wt.shape[0], -1)
     name = wt.name
-    if st.kind == "sparse":
+    if st.kind == "sparse" and sparse_layout(family, w2.dtype) == "sliced":
+        steps, cnt, ix, v = encode_sparse_sliced(w2)
+        wargs = [Const(f"{name}_steps", _arr(steps, "uint8_t"), "uint8_t"), Const(f"{name}_count", _arr(cnt, "uint8_t"),
+                                                                                  "uint8_t"),
+                 Const(f"{name}_index", _arr(ix, "uint8_t"), "uint8_t"), Const(f"{name}_values", _arr(v, ctype), ctype)]
+    elif st.kind == "sparse":
         rs, v, d = encode_sparse(w2)
         wargs = [Const(f"{name}_rows", _arr(rs, "int32_t"), "int32_t"), Const(f"{name}_values", _arr(v, ctype), ctype),
                  Const(f"{name}_delta", _arr(d, "uint8_t"), "uint8_t")]

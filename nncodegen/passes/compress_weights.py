@@ -15,13 +15,26 @@ from typing import Dict, Optional
 
 import numpy as np
 
-from ..compress.storage import REQUESTS, Storage, encode_codebook, recover_buckets, sparse_entries
+from ..compress.storage import (REQUESTS, Storage, encode_codebook, recover_buckets, sliced_bytes, sparse_entries,
+                                sparse_layout)
 from ..ir.checker import check_graph
 from ..ir.graph import Graph, GraphError
 
 MODES = ("auto", "none", "sparse", "codebook")
 AUTO_MAX_RATIO = 0.8     # auto takes a compressed kind only if it stores <= 80 % of the dense bytes
-AUTO_MAX_DENSITY = 0.5   # ... and sparse only at density <= 50 % (its kernel is not slower there)
+# ... and sparse only at densities where its kernel was measured not slower than the dense one, on
+# both the x86 host (benchmarks/bench_compress.py, -O3 -march=native: AVX-512 VBMI / VNNI dense sparse
+# path, AVX2 / VNNI dense kernels) and Cortex-M4 (bench_compress.py --target cortex-m4: instructions
+# under qemu): the largest density of the grid 1, .75, .5, .25, .1, .05 where the sparse kernel was at
+# least as fast on both (the results are in benchmarks/results/compress_*.json).  Convolutions (the
+# delta-index kernels) only break even on the host at 5 %; q15 fully connected layers take the M4 figure.
+SPARSE_MAX_DENSITY = {
+    ("dense", "q7"): 0.25,     # host 3.4x at .25 (2.0x at .5); M4 1.6x at .25, 0.9x at .5
+    ("dense", "q15"): 0.25,    # M4 1.2x at .25, 0.7x at .5
+    ("dense", "s8"): 0.25,     # host 2.0x at .25 (1.3x at .5); M4 1.1x at .25
+    ("dense", "f32"): 0.05,    # host 1.3x at .05, 0.35x at .1 (the dense order: scalar)
+    ("conv2d", "q7"): 0.05, ("conv2d", "q15"): 0.05, ("conv2d", "s8"): 0.05, ("conv2d", "f32"): 0.0,
+}
 LAYER_OPS = ("conv2d", "dense")
 
 
@@ -49,18 +62,33 @@ def _has_kernels(g: Graph, node, t) -> bool:
     return fo.kind == "affine" and fo.bits == 8 and fx.kind == "affine" and fx.bits == 8 and fx.signed
 
 
-def candidate_sizes(w2: np.ndarray) -> Dict[str, int]:
+def candidate_sizes(w2: np.ndarray, node_op: str = "conv2d") -> Dict[str, int]:
     """Stored bytes of each kind for rows w2 (out, K) of element size w2.itemsize (the layouts of
-    nncodegen.compress.storage: sparse = row starts int32 + entries * (value + uint8 delta);
-    codebook = codebook entries + packed indices)."""
+    nncodegen.compress.storage: sparse = row starts int32 + entries * (value + uint8 delta), or for
+    integer fully connected layers the sliced layout (storage.sliced_bytes); codebook = codebook
+    entries + packed indices)."""
     out, k = w2.shape
     e = w2.itemsize
-    sizes = {"dense": out * k * e, "sparse": 4 * (out + 1) + sparse_entries(w2) * (e + 1)}
+    if sparse_layout(node_op, w2.dtype) == "sliced":
+        sparse = sliced_bytes(w2)
+    else:
+        sparse = 4 * (out + 1) + sparse_entries(w2) * (e + 1)
+    sizes = {"dense": out * k * e, "sparse": sparse}
     cb = encode_codebook(w2)
     if cb is not None:
         table, packed, _bits, _k, _pc = cb
         sizes["codebook"] = table.size * e + packed.size
     return sizes
+
+
+def _fmt_key(t) -> str:
+    """q7 / q15 / s8 / f32: the kernel format of a weight tensor (keys of SPARSE_MAX_DENSITY)."""
+    f = t.fmt
+    if f.kind == "float":
+        return "f32"
+    if f.kind == "affine":
+        return "s8"
+    return "q7" if f.bits == 8 else "q15"
 
 
 def _uses(graph: Graph) -> Dict[str, int]:
@@ -84,7 +112,7 @@ def choose(w2: np.ndarray, request: str, node_op: str, t) -> Storage:
             raise GraphError(f"tensor {t.name!r}: the quantized weights are not sign * bucket[h] of one set of "
                              "buckets (quantize hashed layers with one format per tensor)")
         return Storage("hashed", buckets=len(h["buckets"]), seed=int(h["seed"]), sign=bool(h["sign"]))
-    sizes = candidate_sizes(w2)
+    sizes = candidate_sizes(w2, node_op)
     nnz = int(np.count_nonzero(w2))
     sparse = Storage("sparse", nnz=nnz, density=nnz / size)
     codebook = None
@@ -98,7 +126,9 @@ def choose(w2: np.ndarray, request: str, node_op: str, t) -> Storage:
     # auto
     best, best_bytes = Storage(), sizes["dense"]
     limit = AUTO_MAX_RATIO * sizes["dense"]
-    if sparse.density <= AUTO_MAX_DENSITY and sizes["sparse"] <= limit and sizes["sparse"] < best_bytes:
+    fmt = _fmt_key(t)
+    if (sparse.density <= SPARSE_MAX_DENSITY.get((node_op, fmt), 0.0) and sizes["sparse"] <= limit
+            and sizes["sparse"] < best_bytes):
         best, best_bytes = sparse, sizes["sparse"]
     if codebook is not None and sizes["codebook"] <= limit and sizes["codebook"] < best_bytes:
         best = codebook

@@ -19,7 +19,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..compress.storage import decode_codebook, decode_sparse, hash_index_sign
+from ..compress.storage import decode_codebook, decode_sparse, decode_sparse_sliced, hash_index_sign
 from ..lower.params import ActF32, ConvGeom, DenseGeom
 from . import kernels_q as kq
 from . import kernels_s8 as ks8
@@ -40,13 +40,15 @@ def _conv_w(g: ConvGeom, w2: np.ndarray) -> np.ndarray:
 
 
 def _sparse_twin(base, conv: bool):
+    if not conv:  # the sliced layout of integer fully connected layers
+        def twin(g, rq, x, steps, count, index, values, bias):
+            return base(g, rq, x, decode_sparse_sliced(steps, count, index, values, g.out_features, g.in_features),
+                        bias)
+        return twin
+
     def twin(g, rq, x, row_start, values, delta, bias, *scratch):
-        if conv:
-            kq._check_groups(g)
-            w = _conv_w(g, decode_sparse(row_start, values, delta, _conv_k(g)))
-        else:
-            w = decode_sparse(row_start, values, delta, g.in_features)
-        return base(g, rq, x, w, bias)
+        kq._check_groups(g)
+        return base(g, rq, x, _conv_w(g, decode_sparse(row_start, values, delta, _conv_k(g))), bias)
     return twin
 
 

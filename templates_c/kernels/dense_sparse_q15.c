@@ -3,7 +3,13 @@
 #include "nnc_fixed.h"
 #include "nnc_compress.h"
 
+#define NNC_SP_WANT_S16
+#include "dense_sparse_simd.inc"
+
 #define NNC_T int16_t
+#define NNC_SP_R 16
+#define NNC_SP_C 64
+#define NNC_SP_E 2
 #define NNC_RQ nnc_requant
 #define NNC_XOFF(rq) 0
 #define NNC_REQUANT(acc, rq, c) nnc_requantize(acc, rq, c)
@@ -15,12 +21,19 @@
 #undef NNC_FN
 
 #define NNC_ACC int32_t
+#ifdef NNC_SP_SLICE_S16
+#define NNC_SP_SLICE NNC_SP_SLICE_S16
+#endif
 #define NNC_FN(name) name##_q15_acc32
 #include "dense_sparse_qn.inc"
 #undef NNC_ACC
+#undef NNC_SP_SLICE
 #undef NNC_FN
 
 #undef NNC_T
+#undef NNC_SP_R
+#undef NNC_SP_C
+#undef NNC_SP_E
 #undef NNC_RQ
 #undef NNC_XOFF
 #undef NNC_REQUANT

@@ -3,15 +3,25 @@
 #include "nnc_fixed.h"
 #include "nnc_compress.h"
 
+#define NNC_SP_WANT_S8
+#include "dense_sparse_simd.inc"
+
 #define NNC_T int8_t
+#define NNC_SP_R 16
+#define NNC_SP_C 128
+#define NNC_SP_E 4
 #define NNC_RQ nnc_requant
 #define NNC_XOFF(rq) 0
 #define NNC_REQUANT(acc, rq, c) nnc_requantize(acc, rq, c)
 
 #define NNC_ACC int32_t
+#ifdef NNC_SP_SLICE_S8
+#define NNC_SP_SLICE NNC_SP_SLICE_S8
+#endif
 #define NNC_FN(name) name##_q7
 #include "dense_sparse_qn.inc"
 #undef NNC_ACC
+#undef NNC_SP_SLICE
 #undef NNC_FN
 
 #define NNC_ACC int64_t
@@ -21,6 +31,9 @@
 #undef NNC_FN
 
 #undef NNC_T
+#undef NNC_SP_R
+#undef NNC_SP_C
+#undef NNC_SP_E
 #undef NNC_RQ
 #undef NNC_XOFF
 #undef NNC_REQUANT

@@ -1,6 +1,7 @@
 /* nncodegen kernels: sparse fully connected layer, affine int8 (TFLite / ONNX QDQ arithmetic, symmetric weights).  Body in dense_sparse_qn.inc.
- * Layouts: input [batch][in_features], output [batch][out_features]; weights: the sparse layout of
- * nnc_compress.h over rows [in_features] (row_start has out_features + 1 entries).  No scratch.
+ * Layouts: input [batch][in_features], output [batch][out_features]; weights: the sliced sparse layout
+ * of nnc_compress.h, 16 rows per slice, 128 columns per block,
+ * 4 entries of a row per step.  No scratch.
  * Result: the dense kernel's with the decoded weights, bit for bit. */
 #ifndef DENSE_SPARSE_S8_H
 #define DENSE_SPARSE_S8_H
@@ -8,7 +9,7 @@
 #include "nnc_types.h"
 
 /* dense_sparse_s8: int32 accumulator (TFLite's): the compiler proved |bias| + sum |x + off| * |w| < 2^31. */
-void dense_sparse_s8(const nnc_dense_geom *g, const nnc_requant_s8 *rq, const int8_t *input, const int32_t *row_start,
-    const int8_t *values, const uint8_t *delta, const int32_t *bias, int8_t *output);
+void dense_sparse_s8(const nnc_dense_geom *g, const nnc_requant_s8 *rq, const int8_t *input, const uint8_t *steps,
+    const uint8_t *count, const uint8_t *index, const int8_t *values, const int32_t *bias, int8_t *output);
 
 #endif /* DENSE_SPARSE_S8_H */

@@ -1,4 +1,4 @@
-"""ONNX handlers: Gemm, MatMul and BatchNormalization."""
+"""ONNX handlers: Gemm, MatMul, BatchNormalization and nncodegen.HashedGemm (HashedNets)."""
 from __future__ import annotations
 
 from typing import Optional
@@ -23,6 +23,59 @@ class DenseOps:
             ins_ir.append(self.const(b, f"{self.nname(node)}_b"))
         if not final:
             return self.emit("dense", ins_ir, {}, name=f"{self.nname(node)}_mm")
+        out = self.emit("dense", ins_ir, {}, out=node.output[0], name=self.nname(node))
+        self.set_out(node, out, "plain")
+
+    def op_HashedGemm(self, node, ins, a):
+        """``nncodegen.HashedGemm`` (nncodegen/compress/__init__.py): Y = X @ W.T + bias with the virtual
+        weights W[o][i] = sign(o, i) * buckets[h(o, i)], expanded here into a dense layer whose weight
+        tensor carries the buckets (meta["hashed"]) and the request for hashed storage."""
+        from ...compress.storage import M32, hashed_matrix
+        from ...ir.limits import LIMITS
+        if node.domain != "nncodegen":
+            self.fail(node, "HashedGemm belongs to the 'nncodegen' domain")
+        if len(node.input) not in (2, 3) or not node.input[1] or len(node.output) != 1:
+            self.fail(node, "HashedGemm takes X, buckets and an optional bias, and gives one output")
+        unknown = sorted(set(a) - {"in_features", "out_features", "seed", "sign"})
+        if unknown:
+            self.fail(node, f"unknown attribute(s) {', '.join(unknown)}")
+        for req in ("in_features", "out_features", "seed"):
+            if req not in a:
+                self.fail(node, f"attribute {req} is required")
+        vals = {k: a.get(k, 1) for k in ("in_features", "out_features", "seed", "sign")}
+        for k, v in vals.items():
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+                self.bad_attr(node, k, v, "must be an integer")
+        k_in, m, seed, sign = (int(vals[k]) for k in ("in_features", "out_features", "seed", "sign"))
+        if k_in < 1 or m < 1 or k_in * m > LIMITS.max_tensor_elements:
+            self.fail(node, f"in_features {k_in} x out_features {m}: need >= 1 each and at most "
+                            f"{LIMITS.max_tensor_elements} virtual weights")
+        if not 0 <= seed <= M32:
+            self.bad_attr(node, "seed", seed, "must be in [0, 2**32)")
+        if sign not in (0, 1):
+            self.bad_attr(node, "sign", sign, "must be 0 or 1")
+        bk = self.const_in(node, ins, 1, "buckets")
+        if bk.ndim != 1 or bk.size < 1 or not np.issubdtype(bk.dtype, np.floating):
+            self.fail(node, f"buckets must be a non-empty 1-D float tensor, got {bk.dtype} {bk.shape}")
+        buckets = np.asarray(bk, dtype=np.float32)
+        if not np.all(np.isfinite(buckets)):
+            self.fail(node, "buckets must be finite")
+        b = self.const_in(node, ins, 2, "bias", optional=True)
+        if b is not None and (b.ndim != 1 or b.shape[0] != m):
+            self.fail(node, f"bias must have shape ({m},), got {b.shape}")
+        x = ins[0]
+        if len(x.shape) != 2 or x.shape[1] != k_in:
+            self.fail(node, f"X must be [N, {k_in}], got {x.shape}")
+        w = hashed_matrix(buckets, m, k_in, seed, bool(sign))
+        if x.layout == "flat":
+            self.fail(node, "HashedGemm after a flattened feature map (the virtual weights follow ONNX's "
+                            "NCHW order, the C's NHWC): put the layer after a dense layer")
+        xi = self.plain(x)
+        wname = self.const(w, f"{self.nname(node)}_w")
+        wt = self.g.tensors[wname]
+        wt.meta["hashed"] = {"buckets": [float(v) for v in buckets], "seed": seed, "sign": bool(sign)}
+        wt.meta["storage_request"] = "hashed"
+        ins_ir = [xi, wname] + ([self.const(b, f"{self.nname(node)}_b")] if b is not None else [])
         out = self.emit("dense", ins_ir, {}, out=node.output[0], name=self.nname(node))
         self.set_out(node, out, "plain")
 
