@@ -14,16 +14,19 @@
  *
  * Paths (NNC_SIMD_PATH names the one this build uses; define NNC_NO_SIMD for the portable one):
  *   "neon"     __ARM_NEON (AArch64, ARMv7-A): VMULL.S8 + VPADAL.S16 (q7), VMLAL.S16 (q15 int32),
- *              VMULL.S16 + VPADAL.S32 (q15 int64)
+ *              VMULL.S16 + VPADAL.S32 (q15 int64); with __ARM_FEATURE_DOTPROD (ARMv8.2-A: Cortex-A55 ...)
+ *              SDOT for q7 and its dot4 form, and s8o as SDOT(x, w) + off * SDOT(1, w)
  *   "arm-dsp"  __ARM_FEATURE_DSP with __ARM_FEATURE_SIMD32 (Cortex-M4/M7, ARMv7E-M): SXTB16 splits
- *              four int8 into two int16 pairs, SMLAD / SMLALD multiply-accumulate two pairs at once
+ *              four int8 into two int16 pairs, SMLAD / SMLALD multiply-accumulate two pairs at once;
+ *              s8o: SXTAB16 widens the inputs and adds the offset in one instruction
  *   "avx2"     __AVX2__ (x86-64-v3): VPMOVSXBW widens 16 int8 to int16, VPMADDWD multiplies and adds
  *              pairs into 8 int32 lanes; float in 8 AVX lanes
  *   "sse4.1"   __SSE4_1__ (x86-64-v2), "sse2" (__SSE2__, every x86-64): the same in 128-bit registers
  *              (PMOVSXBW, or PUNPCKLBW + PSRAW without SSE4.1, then PMADDWD)
  *   "portable" plain C loops, the definition the others must equal
- *   NEON and DSP builds take the s8o and f32 dot products and all dot4 forms from the portable
- *   definitions, written over their own single dot products.
+ *   NEON and DSP builds take the f32 dot products and the other dot4 forms from the portable
+ *   definitions, written over their own single dot products; a path file that has its own s8o or
+ *   dot4 q7 forms says so with NNC_HAVE_DOT_S8O / NNC_HAVE_DOT4_Q7.
  *
  * Why the integer results are bit-identical to the portable loops: every product is exact (|int8 x
  * int8| <= 2^14 fits int16, |int16 x int16| <= 2^30 fits int32, |(x + off) * w| <= 2^15) and integer

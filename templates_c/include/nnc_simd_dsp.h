@@ -20,6 +20,19 @@ static inline int16x2_t nnc_dsp_sxtb16_ror8(int8x4_t v)
     return r;
 }
 
+/* (x1 + off, x3 + off) of the four int8 in v, off2 holding off in both halves: SXTAB16 with ROR #8
+ * (ACLE's __sxtab16 gives bytes 0 and 2) */
+static inline int16x2_t nnc_dsp_sxtab16_ror8(int16x2_t off2, int8x4_t v)
+{
+    int16x2_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(off2), "r"(v));
+    return r;
+}
+
+/* two words of a word-aligned table into a and b, the pointer p moved past them: one LDRD (gcc's
+ * Cortex-M4 tuning makes two LDR of adjacent words) */
+#define NNC_DSP_LDRD_POSTINC(a, b, p) __asm__("ldrd %0, %1, [%2], #8" : "=r"(a), "=r"(b), "+r"(p) : : "memory")
+
 /* four int8 pairs: bytes 0 and 2 (SXTB16), then bytes 1 and 3 */
 #define NNC_DSP_Q7_STEP(acc, mac, a, b)                                       \
     do {                                                                      \
@@ -85,6 +98,61 @@ static inline int64_t nnc_dot_q15_i64(const int16_t *x, const int16_t *w, int32_
         acc += (int32_t)x[i] * w[i];
     }
     return acc;
+}
+
+/* affine int8: sum (x[i] + off) * w[i].  SXTAB16 adds off to each widened input in the same instruction
+ * (|x + off| <= 256 fits the int16 lane), SXTB16 widens the weights, SMLAD multiplies and adds both pairs;
+ * the int32 sum wraps like the portable loop's exact total (the _i32 contract). */
+#define NNC_HAVE_DOT_S8O 1
+static inline int32_t nnc_dot_s8o_i32(const int8_t *x, const int8_t *w, int32_t n, int32_t off)
+{
+    const int16x2_t off2 = (int16x2_t)(((uint32_t)off << 16) | ((uint32_t)off & 0xFFFFu));
+    int32_t acc = 0, i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const int8x4_t a = nnc_dsp_load4(x + i), b = nnc_dsp_load4(w + i);
+        acc = __smlad(__sxtab16(off2, a), __sxtb16(b), acc);
+        acc = __smlad(nnc_dsp_sxtab16_ror8(off2, a), nnc_dsp_sxtb16_ror8(b), acc);
+    }
+    for (; i < n; ++i) {
+        acc = (int32_t)((uint32_t)acc + (uint32_t)(((int32_t)x[i] + off) * w[i]));
+    }
+    return acc;
+}
+
+/* four rows w + j * ws sharing the widened inputs */
+static inline void nnc_dot4_s8o_i32(const int8_t *x, const int8_t *w, int32_t ws, int32_t n, int32_t off,
+                                    int32_t *out)
+{
+    const int16x2_t off2 = (int16x2_t)(((uint32_t)off << 16) | ((uint32_t)off & 0xFFFFu));
+    const int8_t *w1 = w + ws, *w2 = w + 2 * ws, *w3 = w + 3 * ws;
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const int8x4_t v = nnc_dsp_load4(x + i);
+        const int16x2_t xa = __sxtab16(off2, v), xb = nnc_dsp_sxtab16_ror8(off2, v);
+        int8x4_t b = nnc_dsp_load4(w + i);
+        a0 = __smlad(xa, __sxtb16(b), a0);
+        a0 = __smlad(xb, nnc_dsp_sxtb16_ror8(b), a0);
+        b = nnc_dsp_load4(w1 + i);
+        a1 = __smlad(xa, __sxtb16(b), a1);
+        a1 = __smlad(xb, nnc_dsp_sxtb16_ror8(b), a1);
+        b = nnc_dsp_load4(w2 + i);
+        a2 = __smlad(xa, __sxtb16(b), a2);
+        a2 = __smlad(xb, nnc_dsp_sxtb16_ror8(b), a2);
+        b = nnc_dsp_load4(w3 + i);
+        a3 = __smlad(xa, __sxtb16(b), a3);
+        a3 = __smlad(xb, nnc_dsp_sxtb16_ror8(b), a3);
+    }
+    for (; i < n; ++i) {
+        const int32_t xi = (int32_t)x[i] + off;
+        a0 = (int32_t)((uint32_t)a0 + (uint32_t)(xi * w[i]));
+        a1 = (int32_t)((uint32_t)a1 + (uint32_t)(xi * w1[i]));
+        a2 = (int32_t)((uint32_t)a2 + (uint32_t)(xi * w2[i]));
+        a3 = (int32_t)((uint32_t)a3 + (uint32_t)(xi * w3[i]));
+    }
+    out[0] = a0;
+    out[1] = a1;
+    out[2] = a2;
+    out[3] = a3;
 }
 
 /* SMLAD: both products of a 16-bit pair (x packed in xp, two int16 at w) and the accumulation in

@@ -137,11 +137,14 @@ static inline void nnc_dot4_f32_portable(const float *x, const float *w, int32_t
 #if !defined(NNC_SIMD_X86)
 /* ------------------------------------------------------------ other paths: s8o, f32 and the dot4
  * forms from the portable definitions, over this path's own single dot products */
+#if !defined(NNC_HAVE_DOT_S8O) /* the path file's own s8o forms (ARM DSP, NEON) */
 #define nnc_dot_s8o_i32 nnc_dot_s8o_i32_portable
-#define nnc_dot_f32 nnc_dot_f32_portable
 #define nnc_dot4_s8o_i32 nnc_dot4_s8o_i32_portable
+#endif
+#define nnc_dot_f32 nnc_dot_f32_portable
 #define nnc_dot4_f32 nnc_dot4_f32_portable
 
+#if !defined(NNC_HAVE_DOT4_Q7) /* the path file's own (NEON with SDOT) */
 static inline void nnc_dot4_q7_i32(const int8_t *x, const int8_t *w, int32_t ws, int32_t n, int32_t *out)
 {
     int32_t j;
@@ -149,6 +152,7 @@ static inline void nnc_dot4_q7_i32(const int8_t *x, const int8_t *w, int32_t ws,
         out[j] = nnc_dot_q7_i32(x, w + j * ws, n);
     }
 }
+#endif
 
 static inline void nnc_dot4_q7_i64(const int8_t *x, const int8_t *w, int32_t ws, int32_t n, int64_t *out)
 {

@@ -52,9 +52,6 @@ static int8_t conv2d_pw_out_s8(int32_t acc, const nnc_requant_s8 *rq, int32_t c,
 }
 
 #if defined(NNC_SIMD_DSP)
-/* two words of a word-aligned int32_t table and the pointer moved past them: one LDRD (gcc's Cortex-M4
- * tuning keeps two LDR otherwise) */
-#define NNC_DSP_LDRD_POSTINC(a, b, p) __asm__("ldrd %0, %1, [%2], #8" : "=r"(a), "=r"(b), "+r"(p) : : "memory")
 
 /* one step of four inputs of pixel x against the block's widened weights at wt (moved past them) */
 #define NNC_PW_DSP_STEP(x, wt)                                                \
