@@ -10,6 +10,7 @@ arena goes below the out-of-place lower bound; the scratch blocks never overlap 
 """
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import numpy as np
@@ -27,6 +28,7 @@ from nncodegen.lower.program import Buf, Scratch
 from nncodegen.paths import include_dir, kernels_dir
 from nncodegen.ref import affine as af
 from nncodegen.ref import kernels_inplace as kip
+from nncodegen.ref import kernels_pk_s8 as kpk
 from nncodegen.ref import kernels_s8 as ks8
 
 CFG = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -45,7 +47,7 @@ def fmt_of(kernel):
 def clib():
     kd = kernels_dir()
     sources = [kd / f"{fam}_{f}.c" for fam in ("conv2d", "pool", "pad") for f in ("q7", "q15", "s8", "f32")]
-    sources += [kd / "pad_inplace.c", kd / "conv2d_pw_s8.c"]
+    sources += [kd / "pad_inplace.c", kd / "conv2d_pw_s8.c", kd / "conv2d_pk_s8.c"]
     headers = [s.with_suffix(".h") for s in sources]
     incs = [include_dir(), kd]
     cdef = cdef_from_headers(headers, incs)
@@ -134,6 +136,11 @@ def test_conv2d_inplace_equals_out_of_place(clib, data):
     epi, x, w, b = draw_case(data, kernel, g)
     if kernel == "conv2d_pw_s8":  # the input offset folded into the bias
         b = ks8.pw_bias_s8(w, b, epi.input_offset)
+    if kernel == "conv2d_pk_s8":  # one group; weights packed, offsets folded into the bias
+        if g.groups != 1:
+            g = dataclasses.replace(g, groups=1)
+            epi, x, w, b = draw_case(data, kernel, g)
+        w, b = kpk.pack_pk_s8(w), kpk.pk_bias_s8(w, b, epi.input_offset)
     backward = data.draw(st.booleans(), label="backward")
     rows = inplace.ring_rows(g, backward)
     assert rows is not None

@@ -28,6 +28,7 @@ from ..ir.formats import AffineFormat
 from ..ir.graph import GraphError, Node
 from ..ir.ops import fused_act_bounds
 from ..ref import affine as af
+from ..ref import kernels_pk_s8 as kpk
 from ..ref import float_ops, sf32
 from .lower import broadcast_params, transpose_params
 from .params import (ActTflS8, ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, HardSwishTflS8, LeakyS8,
@@ -208,6 +209,19 @@ def pointwise_s8(g: ConvGeom, attrs) -> bool:
         tuple(attrs["pads"]) == (0, 0, 0, 0) and (g.out_h, g.out_w) == (g.in_h, g.in_w)
 
 
+def packed_s8(ctx, k: int) -> bool:
+    """Whether a one-group MAC layer of K = k products per output takes the packed kernels (conv2d_pk_s8 /
+    dense_pk_s8: weights interleaved for 4-byte dot products at generation time, VPDPBUSD on x86): on the
+    generic and x86 targets, K4 within the kernels' stack row; ARM targets keep their DSP / NEON paths."""
+    return not str(getattr(ctx, "target", "generic")).startswith(("cortex", "arm")) and kpk.k4_of(k) <= kpk.PK_K
+
+
+def _packed_args(ctx, w, bias, rq) -> tuple:
+    b = None if bias is None else ctx.g.tensors[bias.tensor].qdata
+    return (Const(f"{w.name}_pk", tuple(int(v) for v in kpk.pack_pk_s8(w.qdata)), "int8_t"),
+            Const(f"{w.name}_bias_u", tuple(int(v) for v in kpk.pk_bias_s8(w.qdata, b, rq.input_offset)), "int32_t"))
+
+
 def lower_mac(ctx, node: Node) -> List[Call]:
     x, y = node.inputs[0], node.outputs[0]
     w, s_w = _weights(ctx, node)
@@ -220,6 +234,9 @@ def lower_mac(ctx, node: Node) -> List[Call]:
         xs = _shape(ctx, x)
         geom = DenseGeom(xs[0], xs[1], w.shape[0])
         kernel = "dense_s8"
+        if packed_s8(ctx, xs[1]):
+            wpk, bias_u = _packed_args(ctx, w, bias, rq)
+            return [Call(node.name, node.op, "dense_pk_s8", [Param(geom), Param(rq), Buf(x), wpk, bias_u, Buf(y)], y)]
     elif node.op == "conv2d":
         xs, ys, a = _shape(ctx, x), _shape(ctx, y), node.attrs
         geom = ConvGeom(xs[0], xs[1], xs[2], xs[3], ys[1], ys[2], ys[3], w.shape[1], w.shape[2], a["strides"][0],
@@ -231,6 +248,10 @@ def lower_mac(ctx, node: Node) -> List[Call]:
             b = 0 if bias is None else ctx.g.tensors[bias.tensor].qdata.astype(np.int64)
             bias = Const(f"{w.name}_bias_x", tuple(int(v) for v in af.wrap32(b + rq.input_offset * wsum)), "int32_t")
             kernel = "conv2d_pw_s8"
+        elif geom.groups == 1 and packed_s8(ctx, geom.k_h * geom.k_w * geom.in_c):
+            wpk, bias_u = _packed_args(ctx, w, bias, rq)
+            return [Call(node.name, node.op, "conv2d_pk_s8", [Param(geom), Param(rq), Buf(x), wpk, bias_u, Buf(y)],
+                         y)]
     elif node.op == "conv_transpose2d":  # TFLite's TRANSPOSE_CONV (the accumulator bound above holds: each
         xs, ys, a = _shape(ctx, x), _shape(ctx, y), node.attrs  # output sums each tap at most once)
         if a["groups"] != 1:

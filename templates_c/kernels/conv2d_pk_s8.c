@@ -1,0 +1,273 @@
+/* nncodegen kernels: one-group convolution / fully connected, affine int8, packed weights
+ * (conv2d_pk_s8.h: layout, bias and why the sums equal conv2d_s8's).
+ *
+ * Per block of up to NNC_PK_PIX output pixels: the receptive field of each pixel is gathered once
+ * into a local row of uint8 (x + 128, the zero point's value for taps outside the input), then for
+ * every block of 16 output channels the products run over the packed weights, four k per 32-bit
+ * lane and step.  No weight is re-arranged at run time.
+ * Paths (all give the same accumulators: products exact, sums modulo 2^32):
+ *   avx512-vnni  (__AVX512VNNI__, __AVX512F__) VPDPBUSD: 64 products into 16 int32 lanes per
+ *                instruction, four pixels share each weight load
+ *   avx2 / sse   (NNC_SIMD_X86) the 4-byte groups widened to int16 (VPMOVSXBW / PUNPCK + PSRAW) and
+ *                multiplied by the pixel's four uint8 (as int16) with PMADDWD: two int32 partial sums
+ *                per channel, added pairwise at the end (no PMADDUBSW: its int16 pair sums saturate)
+ *   portable     the same sums in plain C
+ * The epilogue requantizes blocks of eight channels with nnc_acc8_requant_s8 where nnc_simd.h has it
+ * (AVX2), one channel at a time otherwise. */
+#include <string.h>
+
+#include "conv2d_pk_s8.h"
+#include "nnc_affine.h"
+#include "nnc_simd.h"
+
+#if defined(__AVX512VNNI__) && defined(__AVX512F__) && !defined(NNC_NO_SIMD)
+#define NNC_PK_VNNI512 1
+#endif
+
+/* u = x + 128 of n int8 (as bytes: x ^ 0x80) */
+static void conv2d_pk_u8(uint8_t *u, const int8_t *x, int32_t n)
+{
+    int32_t i = 0;
+    for (; i + 8 <= n; i += 8) { /* eight at a time in a 64-bit word */
+        uint64_t v;
+        memcpy(&v, x + i, 8);
+        v ^= 0x8080808080808080ULL;
+        memcpy(u + i, &v, 8);
+    }
+    for (; i < n; ++i) {
+        u[i] = (uint8_t)((uint8_t)x[i] ^ 0x80u);
+    }
+}
+
+/* The uint8 receptive field of output pixel (n, oy, ox): [k_h][k_w][in_c], then zeros up to k4.  Windows
+ * inside the input (without horizontal dilation) copy one contiguous run of k_w * in_c per kernel row. */
+static void conv2d_pk_gather(const nnc_conv_geom *g, const int8_t *input, uint8_t pad, int32_t n, int32_t oy,
+                             int32_t ox, int32_t k4, uint8_t *u)
+{
+    const int32_t cin = g->in_c, run = g->k_w * cin;
+    const int32_t iy0 = oy * g->stride_h - g->pad_top, ix0 = ox * g->stride_w - g->pad_left;
+    int32_t ky, kx, i, k = 0;
+    if (g->dil_w == 1 && iy0 >= 0 && iy0 + (g->k_h - 1) * g->dil_h < g->in_h && ix0 >= 0 &&
+        ix0 + g->k_w - 1 < g->in_w) {
+        const int8_t *x = input + ((n * g->in_h + iy0) * g->in_w + ix0) * cin;
+        for (ky = 0; ky < g->k_h; ++ky, k += run) {
+            conv2d_pk_u8(u + k, x + ky * g->dil_h * g->in_w * cin, run);
+        }
+    } else {
+        for (ky = 0; ky < g->k_h; ++ky) {
+            const int32_t iy = iy0 + ky * g->dil_h;
+            for (kx = 0; kx < g->k_w; ++kx, k += cin) {
+                const int32_t ix = ix0 + kx * g->dil_w;
+                if (iy < 0 || iy >= g->in_h || ix < 0 || ix >= g->in_w) {
+                    for (i = 0; i < cin; ++i) {
+                        u[k + i] = pad;
+                    }
+                } else {
+                    conv2d_pk_u8(u + k, input + ((n * g->in_h + iy) * g->in_w + ix) * cin, cin);
+                }
+            }
+        }
+    }
+    for (; k < k4; ++k) {
+        u[k] = 0;
+    }
+}
+
+/* The 16 accumulators of channel block ob for the np pixels whose fields are u[p] (row stride
+ * NNC_PK_K) into acc[p][16], bias_u included. */
+static void conv2d_pk_block(const uint8_t *u, int32_t np, const int8_t *w, const int32_t *bias_u, int32_t k4,
+                            int32_t *acc)
+{
+    int32_t p;
+#if defined(NNC_PK_VNNI512)
+    const __m512i b = _mm512_loadu_si512((const void *)bias_u);
+    __m512i a0 = b, a1 = b, a2 = b, a3 = b;
+    int32_t k;
+    if (np == 1) { /* batch-1 fully connected layers, the last pixel of a layer */
+        for (k = 0; k < k4; k += 4, w += 64) {
+            int32_t v0;
+            memcpy(&v0, u + k, 4);
+            a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32(v0), _mm512_loadu_si512((const void *)w));
+        }
+        _mm512_storeu_si512((void *)acc, a0);
+        return;
+    }
+    for (k = 0; k < k4; k += 4, w += 64) {
+        const __m512i wv = _mm512_loadu_si512((const void *)w);
+        int32_t v0, v1, v2, v3;
+        memcpy(&v0, u + k, 4);
+        memcpy(&v1, u + NNC_PK_K + k, 4);
+        memcpy(&v2, u + 2 * NNC_PK_K + k, 4);
+        memcpy(&v3, u + 3 * NNC_PK_K + k, 4);
+        a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32(v0), wv);
+        a1 = _mm512_dpbusd_epi32(a1, _mm512_set1_epi32(v1), wv);
+        a2 = _mm512_dpbusd_epi32(a2, _mm512_set1_epi32(v2), wv);
+        a3 = _mm512_dpbusd_epi32(a3, _mm512_set1_epi32(v3), wv);
+    }
+    _mm512_storeu_si512((void *)acc, a0);
+    _mm512_storeu_si512((void *)(acc + 16), a1);
+    _mm512_storeu_si512((void *)(acc + 32), a2);
+    _mm512_storeu_si512((void *)(acc + 48), a3);
+    (void)p;
+#elif defined(NNC_SIMD_AVX2)
+    for (p = 0; p < np; ++p) {
+        const uint8_t *up = u + p * NNC_PK_K;
+        const int8_t *wp = w;
+        __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
+        int32_t k;
+        for (k = 0; k < k4; k += 4, wp += 64) {
+            int32_t v;
+            __m256i uv;
+            memcpy(&v, up + k, 4);
+            uv = _mm256_cvtepu8_epi16(_mm_set1_epi32(v));
+            s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(uv, _mm256_cvtepi8_epi16(
+                                                                 _mm_loadu_si128((const __m128i *)(const void *)wp))));
+            s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(uv, _mm256_cvtepi8_epi16(
+                                                                 _mm_loadu_si128((const __m128i *)(const void *)(wp + 16)))));
+            s2 = _mm256_add_epi32(s2, _mm256_madd_epi16(uv, _mm256_cvtepi8_epi16(
+                                                                 _mm_loadu_si128((const __m128i *)(const void *)(wp + 32)))));
+            s3 = _mm256_add_epi32(s3, _mm256_madd_epi16(uv, _mm256_cvtepi8_epi16(
+                                                                 _mm_loadu_si128((const __m128i *)(const void *)(wp + 48)))));
+        }
+        /* s0 = [c0 c0 c1 c1 | c2 c2 c3 c3] partial sums: pairwise, back in channel order */
+        s0 = _mm256_permute4x64_epi64(_mm256_hadd_epi32(s0, s1), 0xD8);
+        s2 = _mm256_permute4x64_epi64(_mm256_hadd_epi32(s2, s3), 0xD8);
+        _mm256_storeu_si256((__m256i *)(void *)(acc + p * 16),
+                            _mm256_add_epi32(s0, _mm256_loadu_si256((const __m256i *)(const void *)bias_u)));
+        _mm256_storeu_si256((__m256i *)(void *)(acc + p * 16 + 8),
+                            _mm256_add_epi32(s2, _mm256_loadu_si256((const __m256i *)(const void *)(bias_u + 8))));
+    }
+#elif defined(NNC_SIMD_X86)
+    for (p = 0; p < np; ++p) {
+        const uint8_t *up = u + p * NNC_PK_K;
+        const int8_t *wp = w;
+        __m128i s[8];
+        int32_t k, q;
+        for (q = 0; q < 8; ++q) {
+            s[q] = _mm_setzero_si128();
+        }
+        for (k = 0; k < k4; k += 4, wp += 64) {
+            int32_t v;
+            __m128i uv;
+            memcpy(&v, up + k, 4);
+            uv = _mm_unpacklo_epi8(_mm_set1_epi32(v), _mm_setzero_si128());
+            for (q = 0; q < 8; ++q) { /* channels 2q, 2q + 1: two partial sums each */
+                s[q] = _mm_add_epi32(s[q], _mm_madd_epi16(uv, nnc_x86_ld8_s8(wp + 8 * q)));
+            }
+        }
+        for (q = 0; q < 8; q += 2) { /* [a a b b] [c c d d] -> [a b c d] */
+            const __m128i e = _mm_add_epi32(s[q], _mm_srli_epi64(s[q], 32));
+            const __m128i f = _mm_add_epi32(s[q + 1], _mm_srli_epi64(s[q + 1], 32));
+            const __m128i r = _mm_unpacklo_epi64(_mm_shuffle_epi32(e, 0x08), _mm_shuffle_epi32(f, 0x08));
+            _mm_storeu_si128((__m128i *)(void *)(acc + p * 16 + 2 * q),
+                             _mm_add_epi32(r, _mm_loadu_si128((const __m128i *)(const void *)(bias_u + 2 * q))));
+        }
+    }
+#else
+    for (p = 0; p < np; ++p) {
+        const uint8_t *up = u + p * NNC_PK_K;
+        const int8_t *wp = w;
+        int32_t *a = acc + p * 16;
+        int32_t k, j;
+        for (j = 0; j < 16; ++j) {
+            a[j] = bias_u[j];
+        }
+        for (k = 0; k < k4; k += 4, wp += 64) {
+            const int32_t u0 = up[k], u1 = up[k + 1], u2 = up[k + 2], u3 = up[k + 3];
+            for (j = 0; j < 16; ++j) {
+                const int32_t s = u0 * wp[4 * j] + u1 * wp[4 * j + 1] + u2 * wp[4 * j + 2] + u3 * wp[4 * j + 3];
+                a[j] = (int32_t)((uint32_t)a[j] + (uint32_t)s);
+            }
+        }
+    }
+#endif
+}
+
+/* Requantizes channels c0 .. c0 + nc - 1 (nc <= 16) of one pixel from acc into y. */
+static void conv2d_pk_out(const int32_t *acc, const nnc_requant_s8 *rq, int32_t c0, int32_t nc, int8_t *y)
+{
+    int32_t j = 0;
+#if defined(NNC_HAVE_REQUANT8_S8)
+    for (; j + 8 <= nc; j += 8) {
+        int32_t v[8], i;
+        nnc_acc8_requant_s8(nnc_acc8_load(acc + j), rq->multiplier + c0 + j, rq->shift + c0 + j, rq->rounding,
+                            rq->output_offset, rq->out_min, rq->out_max, v);
+        for (i = 0; i < 8; ++i) {
+            y[j + i] = (int8_t)v[i];
+        }
+    }
+#endif
+    for (; j < nc; ++j) {
+        y[j] = (int8_t)nnc_requant_s8_apply(acc[j], rq, c0 + j);
+    }
+}
+
+/* Output pixels [p0, p0 + np) of a [pixels][out_c] output whose receptive fields are in u. */
+static void conv2d_pk_pixels(const uint8_t *u, int32_t np, int32_t k4, int32_t out_c, const nnc_requant_s8 *rq,
+                             const int8_t *wpk, const int32_t *bias_u, int8_t *y)
+{
+    int32_t acc[NNC_PK_PIX * 16];
+    int32_t ob, p;
+    for (ob = 0; ob * 16 < out_c; ++ob) {
+        const int32_t nc = out_c - ob * 16 < 16 ? out_c - ob * 16 : 16;
+        conv2d_pk_block(u, np, wpk + (size_t)ob * (size_t)k4 * 16, bias_u + ob * 16, k4, acc);
+        for (p = 0; p < np; ++p) {
+            conv2d_pk_out(acc + p * 16, rq, ob * 16, nc, y + p * out_c + ob * 16);
+        }
+    }
+}
+
+void conv2d_pk_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t *input, const int8_t *wpk,
+                  const int32_t *bias_u, int8_t *output)
+{
+    const int32_t kk = g->k_h * g->k_w * g->in_c, k4 = (kk + 3) / 4 * 4;
+    const int32_t total = g->batch * g->out_h * g->out_w;
+    const uint8_t pad = (uint8_t)(128 - rq->input_offset);
+    uint8_t u[NNC_PK_PIX * NNC_PK_K];
+    int32_t p0, p, n = 0, oy = 0, ox = 0; /* the next pixel to gather */
+    for (p0 = 0; p0 < total; p0 += NNC_PK_PIX) {
+        const int32_t np = total - p0 < NNC_PK_PIX ? total - p0 : NNC_PK_PIX;
+        for (p = 0; p < np; ++p) {
+            conv2d_pk_gather(g, input, pad, n, oy, ox, k4, u + p * NNC_PK_K);
+            if (++ox == g->out_w) {
+                ox = 0;
+                if (++oy == g->out_h) {
+                    oy = 0;
+                    ++n;
+                }
+            }
+        }
+        for (; p < NNC_PK_PIX; ++p) { /* read by the four-pixel path, results unused */
+            memset(u + p * NNC_PK_K, 0, (size_t)k4);
+        }
+        conv2d_pk_pixels(u, np, k4, g->out_c, rq, wpk, bias_u, output + (size_t)p0 * (size_t)g->out_c);
+    }
+}
+
+void dense_pk_s8(const nnc_dense_geom *g, const nnc_requant_s8 *rq, const int8_t *input, const int8_t *wpk,
+                 const int32_t *bias_u, int8_t *output)
+{
+    const int32_t kk = g->in_features, k4 = (kk + 3) / 4 * 4;
+    uint8_t u[NNC_PK_PIX * NNC_PK_K];
+    int32_t p0, p, k;
+    for (p0 = 0; p0 < g->batch; p0 += NNC_PK_PIX) {
+        const int32_t np = g->batch - p0 < NNC_PK_PIX ? g->batch - p0 : NNC_PK_PIX;
+        for (p = 0; p < np; ++p) {
+            conv2d_pk_u8(u + p * NNC_PK_K, input + (size_t)(p0 + p) * (size_t)kk, kk);
+            for (k = kk; k < k4; ++k) {
+                u[p * NNC_PK_K + k] = 0;
+            }
+        }
+        for (; p < NNC_PK_PIX; ++p) { /* read by the four-pixel path, results unused */
+            memset(u + p * NNC_PK_K, 0, (size_t)k4);
+        }
+        conv2d_pk_pixels(u, np, k4, g->out_features, rq, wpk, bias_u, output + (size_t)p0 * (size_t)g->out_features);
+    }
+}
+
+/* conv2d_inplace_pk_s8: conv2d_pk_s8 one output row at a time, output over its input (inplace_rows.inc) */
+#define NNC_IP_NAME conv2d_inplace_pk_s8
+#define NNC_IP_T int8_t
+#define NNC_IP_PARAMS const nnc_requant_s8 *rq, const int8_t *input, const int8_t *wpk, const int32_t *bias_u
+#define NNC_IP_CALL(s, x, y) conv2d_pk_s8(s, rq, x, wpk, bias_u, y)
+#include "inplace_rows.inc"

@@ -1,0 +1,40 @@
+/* nncodegen kernels: one-group 2-D convolution and fully connected layer, affine int8, weights packed
+ * at generation time for 4-byte dot products (VPDPBUSD), activations offset to uint8. */
+#ifndef CONV2D_PK_S8_H
+#define CONV2D_PK_S8_H
+
+#include "nnc_types.h"
+
+/* Largest k_h * k_w * in_c (rounded up to 4) the packed kernels take: the gathered receptive fields
+ * of NNC_PK_PIX output pixels live on the stack (NNC_PK_PIX * NNC_PK_K bytes). */
+#ifndef NNC_PK_K
+#define NNC_PK_K 2048
+#endif
+#define NNC_PK_PIX 4
+
+/* conv2d_s8 for groups == 1, with K = k_h * k_w * in_c, K4 = K rounded up to a multiple of 4 and
+ * OB = ceil(out_c / 16) blocks of 16 output channels:
+ *   wpk[((ob * K4 / 4) + k4) * 64 + j * 4 + t] = w[ob * 16 + j][k4 * 4 + t]   (0 past out_c or K;
+ *                                                   w[c][k] the [k_h][k_w][in_c] row of channel c)
+ *   bias_u[ob * 16 + j] = bias[c] + (rq->input_offset - 128) * sum_k w[c][k]   (modulo 2^32; 0 past out_c)
+ *   u[k] = x[k] + 128 in 0..255 (taps outside the input: 128 - rq->input_offset, the zero point's)
+ *   acc = bias_u[c] + sum_k u[k] * w[c][k]                                   (modulo 2^32)
+ *   out = nnc_requant_s8_apply(acc, rq, c)
+ * acc equals conv2d_s8's accumulator: sum (x + off) w = sum (x + 128) w + (off - 128) sum w, a padded
+ * tap gives (zp + 128 + off - 128) w = 0, and the exact total fits int32 (conv2d_s8's bound), so sums
+ * modulo 2^32 in any order give it.  Legal: as conv2d_s8 with groups 1 and K4 <= NNC_PK_K.
+ * Result: conv2d_s8's, bit for bit (tests/test_kernels_pk_s8.py). */
+void conv2d_pk_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t *input, const int8_t *wpk,
+                  const int32_t *bias_u, int8_t *output);
+
+/* dense_s8 with the same packing (K = in_features, a 1x1 convolution over batch pixels). */
+void dense_pk_s8(const nnc_dense_geom *g, const nnc_requant_s8 *rq, const int8_t *input, const int8_t *wpk,
+                 const int32_t *bias_u, int8_t *output);
+
+/* conv2d_inplace_pk_s8: conv2d_pk_s8 with its output written over its input, one output row at a
+ * time (inplace_rows.inc); arguments and legality as conv2d_inplace_s8. */
+void conv2d_inplace_pk_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t *input,
+                          const int8_t *wpk, const int32_t *bias_u, int8_t *scratch, int32_t ring_rows,
+                          int32_t backward, int8_t *output);
+
+#endif /* CONV2D_PK_S8_H */

@@ -1,0 +1,131 @@
+"""The packed affine int8 kernels (templates_c/kernels/conv2d_pk_s8.c: weights interleaved at generation time
+for 4-byte dot products, activations offset to uint8) against their twins (nncodegen/ref/kernels_pk_s8.py) and
+against conv2d_s8 / dense_s8's twins on the same layer, in every build the host runs: portable, SSE2, SSE4.1,
+AVX2 (PMADDWD on widened groups) and -O3 -march=native (VPDPBUSD where the CPU has AVX512-VNNI).
+Also: the packing round-trips, and the lowering picks the packed kernels for one-group layers on the generic
+target and keeps conv2d_s8 on ARM targets."""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+from nncodegen.harness.cbuild import build_cffi
+from nncodegen.harness.cdefs import cdef_from_headers
+from nncodegen.lower.params import ConvGeom, DenseGeom, to_cffi
+from nncodegen.ir.ops import conv_out_size
+from nncodegen.paths import include_dir, kernels_dir
+from nncodegen.ref import kernels_pk_s8 as kpk
+from nncodegen.ref import kernels_s8 as ks
+
+import test_kernels_s8 as ts8
+import test_kernels_q as tq
+from test_kernels_simd import CFG, VARIANTS, need
+
+CTYPE = {np.dtype(np.int8): "int8_t", np.dtype(np.int32): "int32_t"}
+
+
+@functools.lru_cache(maxsize=None)
+def lib(variant):
+    opt, flags = need(variant)
+    kd = kernels_dir()
+    sources = [kd / "conv2d_pk_s8.c"]
+    headers = [kd / "conv2d_pk_s8.h"]
+    incs = [include_dir(), kd]
+    return build_cffi(f"kernels_pk_s8_{variant.replace('.', '')}", sources, cdef_from_headers(headers, incs), incs,
+                      header='#include "conv2d_pk_s8.h"\n', opt=opt, extra_flags=flags)
+
+
+def call(variant, name, params, arrays, out_shape):
+    ffi, clib = lib(variant)
+    keep = []
+    args = [to_cffi(ffi, p, keep) for p in params]
+    args += [ffi.from_buffer(CTYPE[a.dtype] + "[]", a) for a in arrays]
+    out = tq.garbage(out_shape, np.int8)
+    getattr(clib, name)(*args, ffi.from_buffer("int8_t[]", out))
+    return out
+
+
+def draw_geom(data):
+    k = data.draw(st.sampled_from([(1, 1), (3, 3), (1, 3), (5, 5), (2, 2)]), label="k")
+    s = data.draw(st.sampled_from([1, 2]), label="stride")
+    dil = data.draw(st.sampled_from([(1, 1), (1, 1), (2, 1), (1, 2)]), label="dil")
+    pad = data.draw(st.integers(0, 2), label="pad")
+    cin = data.draw(st.sampled_from([1, 2, 3, 4, 5, 8, 16, 17, 33]), label="cin")
+    cout = data.draw(st.sampled_from([1, 3, 8, 15, 16, 17, 32, 40]), label="cout")
+    h, w = data.draw(st.integers(1, 9), label="h"), data.draw(st.integers(1, 9), label="w")
+    batch = data.draw(st.integers(1, 2), label="batch")
+    oh = conv_out_size(h, k[0], s, pad, pad, dil[0])
+    ow = conv_out_size(w, k[1], s, pad, pad, dil[1])
+    if oh < 1 or ow < 1:
+        oh, ow, pad = 1, 1, 0
+        h, w = max(h, (k[0] - 1) * dil[0] + 1), max(w, (k[1] - 1) * dil[1] + 1)
+    return ConvGeom(batch, h, w, cin, oh, ow, cout, k[0], k[1], s, s, pad, pad, dil[0], dil[1], 1)
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@settings(max_examples=50, **CFG)
+@given(data=st.data())
+def test_conv2d_pk_s8_equals_conv2d_s8(variant, data):
+    need(variant)
+    g = draw_geom(data)
+    event(f"k {g.k_h}x{g.k_w}, stride {g.stride_h}")
+    x = ts8.draw_s8(data, (g.batch, g.in_h, g.in_w, g.in_c), "x")
+    w = ts8.draw_s8(data, (g.out_c, g.k_h, g.k_w, g.in_c), "w")
+    rq = ts8.draw_requant(data, g.out_c, ts8.draw_zp(data, "in_zp"))
+    b = ts8.draw_bias(data, g.out_c)
+    want = ks.conv2d_s8(g, rq, x, w, b)
+    wpk, bu = kpk.pack_pk_s8(w), kpk.pk_bias_s8(w, b, rq.input_offset)
+    ts8.assert_same(kpk.conv2d_pk_s8(g, rq, x, wpk, bu), want, f"twin {g}")
+    got = call(variant, "conv2d_pk_s8", [g, rq], [x, wpk, bu], want.shape)
+    ts8.assert_same(got, want, f"conv2d_pk_s8 [{variant}] {g} {rq}")
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@settings(max_examples=40, **CFG)
+@given(data=st.data())
+def test_dense_pk_s8_equals_dense_s8(variant, data):
+    need(variant)
+    g = DenseGeom(data.draw(st.integers(1, 6), label="batch"), data.draw(st.integers(1, 300), label="in"),
+                  data.draw(st.integers(1, 40), label="out"))
+    x = ts8.draw_s8(data, (g.batch, g.in_features), "x")
+    w = ts8.draw_s8(data, (g.out_features, g.in_features), "w")
+    rq = ts8.draw_requant(data, g.out_features, ts8.draw_zp(data, "in_zp"))
+    b = ts8.draw_bias(data, g.out_features)
+    want = ks.dense_s8(g, rq, x, w, b)
+    wpk, bu = kpk.pack_pk_s8(w), kpk.pk_bias_s8(w, b, rq.input_offset)
+    ts8.assert_same(kpk.dense_pk_s8(g, rq, x, wpk, bu), want, f"twin {g}")
+    got = call(variant, "dense_pk_s8", [g, rq], [x, wpk, bu], want.shape)
+    ts8.assert_same(got, want, f"dense_pk_s8 [{variant}] {g} {rq}")
+
+
+def test_packing_layout_and_round_trip():
+    rng = np.random.default_rng(0)
+    w = rng.integers(-128, 128, size=(20, 3, 3, 3)).astype(np.int8)
+    pk = kpk.pack_pk_s8(w)
+    assert pk.shape == (2 * 28 // 4 * 64,)  # 2 blocks of 16 channels, K = 27 -> 28
+    flat = w.reshape(20, 27).astype(np.int64)
+    assert pk[0 * 64 + 5 * 4 + 2] == flat[5, 2]          # block 0, k4 0, channel 5, k 2
+    assert pk[(1 * 7 + 3) * 64 + 2 * 4 + 1] == flat[18, 13]  # block 1, k4 3, channel 16 + 2, k 13
+    assert pk[6 * 64 + 0 * 4 + 3] == 0                   # k 27: padding
+    assert np.array_equal(kpk.unpack_pk_s8(pk, 20, 27), flat)
+    bu = kpk.pk_bias_s8(w, np.arange(20, dtype=np.int32), -5)
+    assert bu.shape == (32,) and not bu[20:].any()
+    assert bu[3] == 3 + (-5 - 128) * int(flat[3].sum())
+
+
+def test_lowering_packs_one_group_layers_on_generic_only(tmp_path):
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import bench_arm
+    from nncodegen.lower.lower import lower
+    g = bench_arm.person_detect_graph()
+    kernels = [c.kernel for c in lower(g).calls]
+    assert "conv2d_pk_s8" in kernels or "conv2d_inplace_pk_s8" in kernels  # the first 3x3 layer
+    assert "conv2d_pw_s8" in kernels or "conv2d_inplace_pw_s8" in kernels  # 1x1 layers keep conv2d_pw_s8
+    arm = [c.kernel for c in lower(g, "cortex-m4").calls]
+    assert not any("_pk_" in k for k in arm)
