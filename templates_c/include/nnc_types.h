@@ -10,6 +10,14 @@
 
 #include <stdint.h>
 
+#if defined(__clang__)
+/* Every kernel's float arithmetic is defined operation by operation (each product rounded before its
+ * addition), so that gcc and clang at any -march give the same bits: clang would contract a * b + c
+ * into an FMA where the target has one (gcc in ISO C mode does not).  Every kernel includes this
+ * header first, so the pragma covers the whole translation unit. */
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 /* Geometry of conv2d / conv_transpose2d / pools. */
 typedef struct {
     int32_t batch;

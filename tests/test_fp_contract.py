@@ -1,0 +1,96 @@
+"""No FP contraction in the float kernels: every product is rounded before its addition, whatever the
+compiler and -march (clang contracts a * b + c into an FMA by default where the target has one; the
+runtime turns that off with `#pragma STDC FP_CONTRACT OFF` in nnc_types.h).
+
+* every kernel source compiled by clang (and gcc) at -O3 -march=native holds no FMA instruction (x86);
+* act_f32.c and conv_transpose2d_f32.c built with clang -O3 -march=native give the same bits as with
+  gcc -O0 on random inputs (values where a fused multiply-add rounds differently are common)."""
+from __future__ import annotations
+
+import platform
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from nncodegen.harness.cbuild import STRICT_FLAGS, build_cffi
+from nncodegen.harness.cdefs import cdef_from_headers
+from nncodegen.lower.params import ActF32, ConvGeom, to_cffi
+from nncodegen.paths import include_dir, kernels_dir
+
+X86 = platform.machine().lower() in ("x86_64", "amd64")
+FMA = re.compile(r"\bv?f(n)?m(add|sub)[0-9]*[ps][sd]\b")
+
+
+def has_fma():
+    try:
+        return " fma " in open("/proc/cpuinfo").read()
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not X86 or not has_fma(), reason="needs an x86 host with FMA")
+@pytest.mark.parametrize("cc", ["clang", "gcc"])
+def test_no_fma_instruction_in_any_kernel(cc):
+    if not shutil.which(cc):
+        pytest.skip(f"no {cc}")
+    fused = {}
+    for src in sorted(kernels_dir().glob("*.c")):
+        r = subprocess.run([cc, *STRICT_FLAGS, "-O3", "-march=native", f"-I{include_dir()}", f"-I{kernels_dir()}",
+                            "-S", "-o", "-", str(src)], capture_output=True, text=True)
+        assert r.returncode == 0, f"{cc} {src.name}: {r.stderr[:500]}"
+        n = len(FMA.findall(r.stdout))
+        if n:
+            fused[src.name] = n
+    assert not fused, f"{cc} -O3 -march=native contracted float operations into FMAs: {fused}"
+
+
+def _lib(tag, cc, opt, flags):
+    kd = kernels_dir()
+    names = ["act_f32", "conv_transpose2d_f32"]
+    headers = [kd / f"{n}.h" for n in names]
+    return build_cffi(f"fp_contract_{tag}", [kd / f"{n}.c" for n in names],
+                      cdef_from_headers(headers, [include_dir(), kd]), [include_dir(), kd],
+                      header="".join(f'#include "{h.name}"\n' for h in headers), opt=opt, cc=cc,
+                      extra_flags=flags, libraries=["m"])
+
+
+@pytest.mark.skipif(not X86, reason="x86 host")
+def test_clang_native_equals_gcc_O0_bits():
+    if not (shutil.which("clang") and shutil.which("gcc")):
+        pytest.skip("needs clang and gcc")
+    fast = _lib("clang_native", "clang", "-O3", ["-march=native"])
+    ref = _lib("gcc_O0", "gcc", "-O0", [])
+    rng = np.random.default_rng(0)
+    n = 4096
+    x = (rng.normal(size=n) * 4).astype(np.float32)
+
+    def run(lib, fn, *args):
+        ffi, clib = lib
+        keep = []
+        out = np.full(n, np.nan, np.float32)
+        conv = [to_cffi(ffi, a, keep) if isinstance(a, ActF32) else a for a in args]
+        getattr(clib, fn)(n, *conv, ffi.from_buffer("float[]", x), ffi.from_buffer("float[]", out))
+        return out
+
+    for fn, args in [("hard_sigmoid_f32", (np.float32(0.2), np.float32(0.5))), ("hard_swish_f32", ()),
+                     ("act_f32", (ActF32(-1.5, 2.5, 0.1),))]:
+        a, b = run(fast, fn, *args), run(ref, fn, *args)
+        assert a.tobytes() == b.tobytes(), f"{fn}: clang -O3 -march=native differs from gcc -O0"
+
+    g = ConvGeom(1, 5, 6, 7, 11, 13, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1)
+    xi = rng.normal(size=(1, 5, 6, 7)).astype(np.float32)
+    w = rng.normal(size=(9, 3, 3, 7)).astype(np.float32)  # layout as the twin's: any fixed layout will do
+    bias = rng.normal(size=9).astype(np.float32)
+    outs = []
+    for ffi, clib in (fast, ref):
+        keep = []
+        y = np.full((1, 11, 13, 9), np.nan, np.float32)
+        clib.conv_transpose2d_f32(to_cffi(ffi, g, keep), to_cffi(ffi, ActF32(), keep), ffi.from_buffer("float[]", xi),
+                                  ffi.from_buffer("float[]", w), ffi.from_buffer("float[]", bias),
+                                  ffi.from_buffer("float[]", y))
+        outs.append(y)
+    assert not np.isnan(outs[1]).any()
+    assert outs[0].tobytes() == outs[1].tobytes(), "conv_transpose2d_f32: clang -O3 -march=native differs from gcc -O0"
