@@ -23,7 +23,12 @@
 #define NNC_BLK_REQUANT nnc_acc8_requant
 #define NNC_SHIFT_ONLY(rq, n) nnc_requant_shift_only(rq, n)
 #define NNC_FN(name) name##_q7
+#if defined(NNC_SIMD_DSP)
+#include "conv2d_q7_dsp.inc"
+#define NNC_CONV_ROWS_ARCH conv2d_rows_dsp_q7
+#endif
 #include "conv2d_qn.inc"
+#undef NNC_CONV_ROWS_ARCH
 #undef NNC_ACC
 #undef NNC_DOT
 #undef NNC_DOT4
