@@ -77,7 +77,7 @@ def test_node_count_limit(examples_dir):
     with use_limits(max_nodes=3):
         with pytest.raises(GraphError, match=r"nodes, over the limit 3 \(limits.max_nodes\)"):
             nncodegen.load(examples_dir / "mnist_cnn" / "mnist_cnn.onnx")
-    assert LIMITS.max_nodes == 100_000   # restored
+    assert LIMITS.max_nodes == 10_000   # restored
 
 
 def test_tflite_tensor_over_the_limits(tmp_path):

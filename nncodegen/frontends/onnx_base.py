@@ -25,7 +25,7 @@ from .common import fmt_list, one_line
 from .onnx_checks import check_arity, check_model, to_array
 from .onnx_cleanup import cleanup_layout_ops
 from .onnx_layout import LayoutConversions
-from .onnx_values import MIN_OPSET, NCHW_TO_NHWC, NHWC_TO_NCHW, Val
+from .onnx_values import MIN_OPSET, NCHW_TO_NHWC, NHWC_TO_NCHW, Val, ValTable
 
 # ------------------------------------------------------------------------------ loading
 
@@ -109,7 +109,7 @@ class ImporterBase(LayoutConversions):
         stem = "" if isinstance(path_or_model, self.onnx.ModelProto) else \
             os.path.splitext(os.path.basename(os.fspath(path_or_model)))[0]
         self.g = Graph(name or stem or self.og.name or "model")
-        self.vals: Dict[str, Val] = {}
+        self.vals: Dict[str, Val] = ValTable()
         self.current = None
         self.n_consumers: Dict[str, int] = {}
         self._names: set = set()      # IR tensor names

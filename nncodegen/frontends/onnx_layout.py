@@ -101,16 +101,21 @@ class LayoutConversions:
         """Fold y = x*scale + shift (per storage-last-axis channel vectors) into x's producer."""
         if x.is_const or x.ir is None:
             return False
-        # every ONNX name stored in x's IR tensor (aliases through Identity, Transpose, ...) counts
-        names = [k for k, v in self.vals.items() if v.ir == x.ir and not v.is_const]
-        if sum(self.n_consumers.get(k, 0) for k in names) != 1 or any(k in self.graph_outputs for k in names):
-            return False
         prod = self.g.producer(x.ir)
         if prod is None or prod.op not in ("conv2d", "conv_transpose2d", "dense"):
             return False
         if prod.attrs.get("act", "none") != "none":
             return False
-        if any(x.ir in n.inputs for n in self.g.nodes) or x.ir in self.g.outputs:
+        # every ONNX name stored in x's IR tensor (aliases through Identity, Transpose, ...) counts
+        names = self.vals.holders(x.ir)
+        if sum(self.n_consumers.get(k, 0) for k in names) != 1 or any(k in self.graph_outputs for k in names):
+            return False
+        # an IR reader of x (a layout conversion) comes after its producer: look there only
+        nodes = self.g.nodes
+        k = len(nodes) - 1
+        while nodes[k] is not prod:
+            k -= 1
+        if any(x.ir in n.inputs for n in nodes[k + 1:]) or x.ir in self.g.outputs:
             return False
         if (prod.op == "dense" and x.layout != "plain") or (prod.op != "dense" and x.layout != "nhwc"):
             return False

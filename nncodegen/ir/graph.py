@@ -91,7 +91,8 @@ class Graph:
 
     # ---- queries --------------------------------------------------------
     def producer(self, tensor: str) -> Optional[Node]:
-        for n in self.nodes:
+        # from the end: importers and passes ask mostly about what they produced last
+        for n in reversed(self.nodes):
             if tensor in n.outputs:
                 return n
         return None
@@ -108,8 +109,12 @@ class Graph:
     def activations(self) -> List[str]:
         """Names of all non-constant tensors in execution order."""
         out = list(self.inputs)
+        seen = set(out)
         for n in self.nodes:
-            out.extend(o for o in n.outputs if o not in out)
+            for o in n.outputs:
+                if o not in seen:
+                    seen.add(o)
+                    out.append(o)
         return out
 
     def copy(self) -> "Graph":

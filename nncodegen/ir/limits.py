@@ -21,7 +21,7 @@ class Limits:
     max_tensor_elements: int = 1 << 27     # elements of one tensor (512 MiB as float32)
     max_dim: int = 1 << 24                 # one dimension
     max_rank: int = 8
-    max_nodes: int = 100_000               # nodes of one graph
+    max_nodes: int = 10_000                # nodes of one graph (the largest MCU models have a few hundred)
     max_weight_bytes: int = 1 << 30        # all constant data of a model
 
 

@@ -61,6 +61,7 @@ def _align(n: int) -> int:
 
 # Which legal in-place layers run in place: "auto" (those the arena needs), "all" or "none".
 INPLACE_MODE = "auto"
+AUTO_TRIALS = 48
 
 
 def plan_memory(graph: Graph, prog: Program, inplace: Optional[str] = None) -> None:
@@ -85,12 +86,24 @@ def plan_memory(graph: Graph, prog: Program, inplace: Optional[str] = None) -> N
     end = len(graph.nodes)
     for o in graph.outputs:
         last[o] = end
-    for n in graph.nodes:
-        if n.op == "reshape":
-            uf.union(n.outputs[0], n.inputs[0])
+
+    members: Dict[str, List[str]] = {}   # root -> members, kept in step with uf's unions below
+    for t in acts:
+        members.setdefault(uf.find(t), []).append(t)
 
     def group_members(root):
-        return [t for t in acts if uf.find(t) == root]
+        return members[root]
+
+    def join(a, b):
+        ra, rb = uf.find(a), uf.find(b)
+        if ra != rb:
+            uf.union(a, b)
+            r = uf.find(a)
+            members[r] = members.pop(ra) + members.pop(rb)
+
+    for n in graph.nodes:
+        if n.op == "reshape":
+            join(n.outputs[0], n.inputs[0])
 
     def special(root):
         mem = group_members(root)
@@ -114,7 +127,7 @@ def plan_memory(graph: Graph, prog: Program, inplace: Optional[str] = None) -> N
             o_in, o_out = special(uf.find(c.output))
             if is_in or (is_out and o_out):
                 continue
-            uf.union(c.output, x)
+            join(c.output, x)
             break
 
     def plan(uf_plan, scratch):
@@ -144,19 +157,19 @@ def plan_memory(graph: Graph, prog: Program, inplace: Optional[str] = None) -> N
             arena_groups.append((root, mem, max(nbytes[m] for m in mem), min(first[m] for m in mem), segs))
         for key, size, at in scratch:
             arena_groups.append((key, [], size, at, [(at, at, size)]))
-        p_lo, p_hi, p_off, p_end = [], [], [], []  # placed segments
+        p_off, p_end = [], []  # placed segments: offsets and ends; by_step[s]: those live at step s
+        by_step: Dict[int, List[int]] = {}
         offsets: Dict[str, int] = {}
         for root, mem, size, lo, segs in sorted(arena_groups, key=lambda g: (-g[2], g[3])):
             off = 0
-            if p_lo:
-                plo, phi, poff, pend = (np.asarray(v, dtype=np.int64) for v in (p_lo, p_hi, p_off, p_end))
+            if p_off:
                 qo, qe, need = [], [], []  # (placed segment, own aligned size) pairs that overlap in time
                 for slo, shi, ssz in segs:
-                    hit = ~((phi < slo) | (plo > shi))
-                    qo.append(poff[hit])
-                    qe.append(pend[hit])
-                    need.append(np.full(int(hit.sum()), _align(ssz), dtype=np.int64))
-                qo, qe, need = np.concatenate(qo), np.concatenate(qe), np.concatenate(need)
+                    hit = sorted({k for s in range(slo, shi + 1) for k in by_step.get(s, ())})
+                    qo.extend(p_off[k] for k in hit)
+                    qe.extend(p_end[k] for k in hit)
+                    need.extend([_align(ssz)] * len(hit))
+                qo, qe, need = (np.asarray(v, dtype=np.int64) for v in (qo, qe, need))
                 if qo.size:
                     cand = np.unique(np.concatenate([[0], qe]))
                     top = int(qe.max())
@@ -169,8 +182,8 @@ def plan_memory(graph: Graph, prog: Program, inplace: Optional[str] = None) -> N
                     off = int(cand[fit][np.argmin(room[fit])]) if fit.any() else top
             offsets[root] = off
             for slo, shi, ssz in segs:
-                p_lo.append(slo)
-                p_hi.append(shi)
+                for s in range(slo, shi + 1):
+                    by_step.setdefault(s, []).append(len(p_off))
                 p_off.append(off)
                 p_end.append(off + _align(ssz))
             for m in mem:
@@ -178,10 +191,12 @@ def plan_memory(graph: Graph, prog: Program, inplace: Optional[str] = None) -> N
         arena = max(p_end, default=0)
         live = np.zeros(end + 2, dtype=np.int64)
         for _, _, _, _, segs in arena_groups:
-            g_live = np.zeros(end + 2, dtype=np.int64)  # a group holds its largest live member
+            a = min(s[0] for s in segs) + 1
+            b = max(s[1] for s in segs) + 2
+            g_live = np.zeros(b - a, dtype=np.int64)  # a group holds its largest live member (its span only)
             for slo, shi, ssz in segs:
-                g_live[slo + 1:shi + 2] = np.maximum(g_live[slo + 1:shi + 2], ssz)
-            live += g_live
+                g_live[slo + 1 - a:shi + 2 - a] = np.maximum(g_live[slo + 1 - a:shi + 2 - a], ssz)
+            live[a:b] += g_live
         return buffers, offsets, int(arena), int(live.max()) if len(arena_groups) else 0
 
     # in-place layers (convolutions, constant pads): the candidates, each legal on its own and with any
@@ -216,7 +231,19 @@ def plan_memory(graph: Graph, prog: Program, inplace: Optional[str] = None) -> N
     base = plan(uf, call_scratch)
     chosen, best = ([], base) if mode == "none" else (list(cands), plan_with(cands))
     if mode == "auto":
-        for cand in list(cands):  # keep a layer in place only if the arena needs it
+        # keep a layer in place only if the arena needs it: each removal is tried with one re-plan.  On
+        # deep models only the AUTO_TRIALS candidates with the largest inputs (where the peak is) are
+        # tried one by one; the others are first tried all together (one re-plan), and stay in place
+        # only if that grows the arena.  So the planner makes at most AUTO_TRIALS + 2 plans, whatever
+        # the depth (compile time linear in the layer count).
+        tried = sorted(cands, key=lambda k: -nbytes[k[1].input])[:AUTO_TRIALS]
+        rest = [k for k in cands if not any(k is x for x in tried)]
+        if rest:
+            trial = [k for k in chosen if not any(k is x for x in rest)]
+            p = plan_with(trial)
+            if p[2] <= best[2]:
+                chosen, best = trial, p
+        for cand in [k for k in cands if any(k is x for x in tried)]:
             trial = [k for k in chosen if k is not cand]
             p = plan_with(trial)
             if p[2] <= best[2]:

@@ -48,6 +48,7 @@ def fuse_activations(graph: Graph) -> Graph:
     for n in g.nodes:
         for i in n.inputs:
             n_uses[i] = n_uses.get(i, 0) + 1
+    fused = set()
     for node in list(g.nodes):
         attrs = act_attrs_of(node)
         if attrs is None:
@@ -65,6 +66,7 @@ def fuse_activations(graph: Graph) -> Graph:
         prod.attrs.update(attrs)
         prod.outputs = [node.outputs[0]]
         producer[node.outputs[0]] = prod
-        g.nodes.remove(node)
+        fused.add(id(node))
         del g.tensors[src]
+    g.nodes = [n for n in g.nodes if id(n) not in fused]
     return check_graph(g, "fuse_activations")
