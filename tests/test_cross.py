@@ -96,10 +96,11 @@ def check_target_output(model, y, target):
     assert y.shape == model.host.shape and y.dtype == model.host.dtype, (y.shape, y.dtype)
     bad = first_mismatch(y, model.host)
     assert bad is None, f"{target}: differs from the host build at {bad}: {y[bad]} vs {model.host[bad]}"
-    if model.quantized:
+    if model.quantized and model.host.dtype.kind != "f":
         bad = first_mismatch(y, model.sim)
         assert bad is None, f"{target}: differs from the simulator at {bad}: {y[bad]} vs {model.sim[bad]}"
-    else:
+    else:  # float outputs (float models, or an int8 model ending in a float layer): the C's float kernels
+        # and their numpy twins agree to float32 rounding, not bit for bit (the host build is the exact check)
         tol = 1e-5 * max(1.0, float(np.abs(model.sim).max()))
         err = float(np.abs(y.astype(np.float64) - model.sim).max())
         assert err <= tol, f"{target}: max |C - simulator| {err} > {tol}"
