@@ -6,6 +6,7 @@ Also: the packing round-trips, and the lowering picks the packed kernels for one
 target and keeps conv2d_s8 on ARM targets."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -129,3 +130,77 @@ def test_lowering_packs_one_group_layers_on_generic_only(tmp_path):
     assert "conv2d_pw_s8" in kernels or "conv2d_inplace_pw_s8" in kernels  # 1x1 layers keep conv2d_pw_s8
     arm = [c.kernel for c in lower(g, "cortex-m4").calls]
     assert not any("_pk_" in k for k in arm)
+
+
+@pytest.mark.parametrize("variant", ["portable", "avx2", "native"])
+@settings(max_examples=40, **CFG)
+@given(data=st.data())
+def test_grouped_layers_as_block_diagonal_equal_conv2d_s8(variant, data):
+    """Lowering runs narrow grouped layers (depthwise included) as their block-diagonal one-group form."""
+    need(variant)
+    g1 = draw_geom(data)
+    groups = data.draw(st.sampled_from([2, 3, 4, 8]), label="groups")
+    cin_g = data.draw(st.integers(1, 4), label="cin_g")
+    cout_g = data.draw(st.integers(1, 4), label="cout_g")
+    g = dataclasses.replace(g1, in_c=groups * cin_g, out_c=groups * cout_g, groups=groups)
+    x = ts8.draw_s8(data, (g.batch, g.in_h, g.in_w, g.in_c), "x")
+    w = ts8.draw_s8(data, (g.out_c, g.k_h, g.k_w, cin_g), "w")
+    rq = ts8.draw_requant(data, g.out_c, ts8.draw_zp(data, "in_zp"))
+    b = ts8.draw_bias(data, g.out_c)
+    want = ks.conv2d_s8(g, rq, x, w, b)
+    wd = kpk.expand_groups(w, groups, g.in_c)
+    gd = dataclasses.replace(g, groups=1)
+    wpk, bu = kpk.pack_pk_s8(wd), kpk.pk_bias_s8(wd, b, rq.input_offset)
+    got = call(variant, "conv2d_pk_s8", [gd, rq], [x, wpk, bu], want.shape)
+    ts8.assert_same(got, want, f"conv2d_pk_s8 block-diagonal [{variant}] {g}")
+
+
+def test_expand_pays():
+    assert kpk.expand_pays(8, 9, 8, 8)        # 8-channel depthwise: conv2d_s8 has no 16-channel block
+    assert not kpk.expand_pays(32, 9, 32, 32)  # 16-channel blocks: conv2d_s8's depthwise path
+    assert kpk.expand_pays(4, 1, 16, 8)
+    assert not kpk.expand_pays(1, 9, 16, 16)
+
+
+@functools.lru_cache(maxsize=None)
+def eltwise_lib(variant):
+    opt, flags = need(variant)
+    kd = kernels_dir()
+    incs = [include_dir(), kd]
+    return build_cffi(f"kernels_eltwise_s8_{variant.replace('.', '')}", [kd / "eltwise_s8.c"],
+                      cdef_from_headers([kd / "eltwise_s8.h"], incs), incs, header='#include "eltwise_s8.h"\n',
+                      opt=opt, extra_flags=flags)
+
+
+@pytest.mark.parametrize("variant", ["portable", "avx2", "native"])
+@pytest.mark.parametrize("kernel", ["add_s8", "sub_s8", "mul_s8"])
+@settings(max_examples=40, **CFG)
+@given(data=st.data())
+def test_eltwise_s8_blocks_of_eight(variant, kernel, data):
+    """add / sub / mul in blocks of eight contiguous elements (nnc_acc8_requant_s8 on AVX2) equal the twin."""
+    from nncodegen.lower.params import Broadcast, EltwiseS8
+    from nncodegen.ref import affine as af
+    need(variant)
+    out = (1, data.draw(st.integers(1, 3), label="h"), data.draw(st.integers(1, 3), label="w"),
+           data.draw(st.integers(1, 40), label="c"))
+    sb = out if data.draw(st.booleans(), label="same shape") else (1, 1, 1, out[3])
+    a, b = ts8.draw_s8(data, out, "a"), ts8.draw_s8(data, sb, "b")
+    rounding = data.draw(st.sampled_from([af.ROUND_DOUBLE, af.ROUND_SINGLE]), label="rounding")
+    zo = ts8.draw_zp(data, "out_zp")
+    lo, hi = ts8.draw_bounds(data, zo)
+    bc = Broadcast(out, ts8.strides(out, out), ts8.strides(sb, out))
+    if kernel == "mul_s8":
+        m, s = ts8.draw_multiplier(data, "m", 1e-6, 2.0)
+        p = EltwiseS8(bc, -ts8.draw_zp(data, "za"), -ts8.draw_zp(data, "zb"), 0, 0, 0, 0, 0, m, s, zo, lo, hi, rounding)
+    else:
+        sc = [float(data.draw(st.floats(1e-3, 1.0), label=n)) for n in ("s_a", "s_b", "s_o")]
+        (ma, sa_), (mb, sb_), (mo, so) = af.add_params(*sc, rounding)
+        p = EltwiseS8(bc, -ts8.draw_zp(data, "za"), -ts8.draw_zp(data, "zb"), 20, ma, sa_, mb, sb_, mo, so, zo, lo,
+                      hi, rounding)
+    want = getattr(ks, kernel)(p, a, b)
+    ffi, clib = eltwise_lib(variant)
+    keep = []
+    y = tq.garbage(out, np.int8)
+    getattr(clib, kernel)(to_cffi(ffi, p, keep), ffi.from_buffer("int8_t[]", a), ffi.from_buffer("int8_t[]", b),
+                          ffi.from_buffer("int8_t[]", y))
+    ts8.assert_same(y, want, f"{kernel} [{variant}] {p}")

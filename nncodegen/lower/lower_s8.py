@@ -19,6 +19,7 @@ softmax, log-softmax, sigmoid and tanh as TFLite's own gemmlowp fixed-point kern
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Callable, Dict, List, Optional
 
@@ -252,6 +253,15 @@ def lower_mac(ctx, node: Node) -> List[Call]:
             wpk, bias_u = _packed_args(ctx, w, bias, rq)
             return [Call(node.name, node.op, "conv2d_pk_s8", [Param(geom), Param(rq), Buf(x), wpk, bias_u, Buf(y)],
                          y)]
+        elif packed_s8(ctx, geom.k_h * geom.k_w * geom.in_c) and \
+                kpk.expand_pays(geom.groups, geom.k_h * geom.k_w, geom.in_c, geom.out_c):
+            # narrow groups: the block-diagonal one-group layer (zeros outside each group), the same sums
+            wd = kpk.expand_groups(w.qdata, geom.groups, geom.in_c)
+            b = None if bias is None else ctx.g.tensors[bias.tensor].qdata
+            args = (Const(f"{w.name}_pk", tuple(int(v) for v in kpk.pack_pk_s8(wd)), "int8_t"),
+                    Const(f"{w.name}_bias_u", tuple(int(v) for v in kpk.pk_bias_s8(wd, b, rq.input_offset)), "int32_t"))
+            geom = dataclasses.replace(geom, groups=1)
+            return [Call(node.name, node.op, "conv2d_pk_s8", [Param(geom), Param(rq), Buf(x), *args, Buf(y)], y)]
     elif node.op == "conv_transpose2d":  # TFLite's TRANSPOSE_CONV (the accumulator bound above holds: each
         xs, ys, a = _shape(ctx, x), _shape(ctx, y), node.attrs  # output sums each tap at most once)
         if a["groups"] != 1:

@@ -43,6 +43,30 @@ def unpack_pk_s8(wpk, out_c: int, k: int) -> np.ndarray:
     return w.reshape(ob, k4 // 4, BLOCK, 4).transpose(0, 2, 1, 3).reshape(ob * BLOCK, k4)[:out_c, :k]
 
 
+def expand_groups(w, groups: int, in_c: int) -> np.ndarray:
+    """Grouped weights [out_c][k_h][k_w][in_c / groups] -> the one-group [out_c][k_h][k_w][in_c] with zeros
+    outside each output channel's group (block-diagonal): the same sums, so conv2d_pk_s8 can run a grouped
+    layer whose groups are too narrow for conv2d_s8's fast paths."""
+    w = np.asarray(w)
+    oc, cin_g = w.shape[0], w.shape[-1]
+    if in_c != cin_g * groups or oc % groups:
+        raise ValueError(f"{groups} groups do not divide in_c {in_c} / out_c {oc}")
+    full = np.zeros(w.shape[:-1] + (in_c,), w.dtype)
+    for c in range(oc):
+        grp = c // (oc // groups)
+        full[c, ..., grp * cin_g:(grp + 1) * cin_g] = w[c]
+    return full
+
+
+def expand_pays(groups: int, k: int, in_c: int, out_c: int) -> bool:
+    """Whether a grouped layer (k = k_h * k_w) runs faster as its block-diagonal one-group form on the packed
+    kernel than on conv2d_s8: groups too narrow for conv2d_s8's channel blocks (depthwise layers whose
+    channels are not a multiple of its 16-channel block, or other grouped layers), and a dense form small
+    enough (out_c * K <= 8192 products per pixel, K4 within the kernel's row)."""
+    depthwise_blocks = groups == in_c == out_c and in_c % 16 == 0
+    return groups > 1 and not depthwise_blocks and out_c * k * in_c <= 8192 and k4_of(k * in_c) <= PK_K
+
+
 def pk_bias_s8(w, b, input_offset: int) -> np.ndarray:
     """bias_u: bias + (input_offset - 128) * sum_k w[c][k] modulo 2^32, zero-padded to a multiple of 16 (int32)."""
     w = np.asarray(w).astype(np.int64)
