@@ -409,7 +409,7 @@ def make_parser() -> argparse.ArgumentParser:
                     "output filters / neurons instead, smallest L1 norm first (weights, bias and a following batch "
                     "norm's channel set to 0); the last layers (the model's outputs) are kept")
     cp.add_argument("--share", type=int, metavar="K", help="weight sharing: per layer, k-means over the nonzero "
-                    "weights, each replaced by its centroid (at most K distinct nonzero values per layer)")
+                    "weights, each replaced by its centroid (at most K distinct values per layer, 0 included)")
     cp.add_argument("--share-init", choices=["linear", "kmeans++"], default="linear",
                     help="k-means initialization (default linear, as Deep Compression)")
     cp.add_argument("--seed", type=int, default=0, help="seed of the kmeans++ initialization (default 0)")

@@ -17,8 +17,10 @@ along axis 1).  Biases are never pruned or shared (they are a small part of the 
   and shift for that channel become 0, so the channel's output is exactly 0.  The model keeps its
   shapes; the next layer's weights reading the channel are left as they are.
 * **Weight sharing** (Han et al., "Deep Compression", 2016): per layer, one-dimensional k-means
-  over the layer's nonzero weights (pruned zeros stay 0 and are not clustered), at most K
-  centroids, each weight replaced by its centroid rounded to float32.  Initialization: ``linear``
+  over the layer's nonzero weights (pruned zeros stay 0 and are not clustered), each weight
+  replaced by its centroid rounded to float32; a layer ends with at most K distinct values, 0
+  included (K - 1 centroids when it has zeros), so a codebook of K entries (log2 K-bit indices)
+  holds it.  Initialization: ``linear``
   (K values evenly spaced between the smallest and largest weight: what Deep Compression found
   best, because it keeps the few large weights) or ``kmeans++`` (D^2 sampling, numpy generator
   seeded with ``seed``).  Lloyd iterations until no assignment changes (at most ``max_iter``);
@@ -196,12 +198,18 @@ def _kmeanspp(v: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     return np.array(c)
 
 
+def share_clusters(w: np.ndarray, k: int) -> int:
+    """Centroids for the nonzero weights of ``w`` so that it holds at most ``k`` values, 0 included:
+    ``k - 1`` when ``w`` has zeros (a pruned layer), else ``k``."""
+    return k - 1 if np.any(np.asarray(w) == 0) else k
+
+
 def share_weights(w: np.ndarray, k: int, init: str = "linear", seed: int = 0) -> Tuple[np.ndarray, np.ndarray]:
-    """``w`` with its nonzero entries replaced by the float32 centroids of a k-means over them
-    (zeros stay 0); also returns the centroids (float32, ascending)."""
+    """``w`` with its nonzero entries replaced by the float32 centroids of a k-means over them (zeros stay
+    0), at most ``k`` distinct values in all, 0 included; also returns the centroids (float32, ascending)."""
     w = np.array(w, dtype=np.float32)
     nz = w != 0
-    cent, labels = kmeans_1d(w[nz], k, init=init, seed=seed)
+    cent, labels = kmeans_1d(w[nz], share_clusters(w, k), init=init, seed=seed)
     c32 = cent.astype(np.float32)
     w[nz] = c32[labels]
     return w, c32
