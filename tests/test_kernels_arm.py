@@ -212,7 +212,7 @@ def test_lowering_folds_the_offset_into_the_bias_of_1x1_layers():
     from nncodegen.lower.lower import lower
     from nncodegen.lower.program import Const, Param
     g = bench_arm.person_detect_graph()
-    prog = lower(g)
+    prog = lower(g, "cortex-m4")  # the generic and x86 targets take conv2d_pk_s8 (tests/test_kernels_pk_s8.py)
     pw = [c for c in prog.calls if c.kernel in ("conv2d_pw_s8", "conv2d_inplace_pw_s8")]
     assert len(pw) == 14  # every 1x1 layer of MobileNetV1 (13 pointwise + the classifier)
     for c in pw:

@@ -118,18 +118,25 @@ def test_packing_layout_and_round_trip():
     assert bu[3] == 3 + (-5 - 128) * int(flat[3].sum())
 
 
-def test_lowering_packs_one_group_layers_on_generic_only(tmp_path):
+def test_lowering_packs_one_group_layers_on_generic_only():
     import sys
     from pathlib import Path
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
     import bench_arm
     from nncodegen.lower.lower import lower
+    from nncodegen.lower.program import Param
     g = bench_arm.person_detect_graph()
-    kernels = [c.kernel for c in lower(g).calls]
-    assert "conv2d_pk_s8" in kernels or "conv2d_inplace_pk_s8" in kernels  # the first 3x3 layer
-    assert "conv2d_pw_s8" in kernels or "conv2d_inplace_pw_s8" in kernels  # 1x1 layers keep conv2d_pw_s8
+    calls = lower(g).calls
+    kernels = [c.kernel for c in calls]
+    assert "conv2d_pk_s8" in kernels or "conv2d_inplace_pk_s8" in kernels  # the first 3x3 layer, the 1x1 ones
+    assert not any(k in kernels for k in ("conv2d_pw_s8", "conv2d_inplace_pw_s8", "dense_s8"))
+    for c in calls:  # conv2d_s8 keeps the depthwise layers (16-channel blocks) only
+        if "conv2d" in c.kernel and "_pk_" not in c.kernel:
+            geom = next(a.value for a in c.args if isinstance(a, Param))
+            assert geom.groups == geom.in_c == geom.out_c and geom.in_c % 16 == 0, (c.kernel, geom)
     arm = [c.kernel for c in lower(g, "cortex-m4").calls]
     assert not any("_pk_" in k for k in arm)
+    assert "conv2d_pw_s8" in arm or "conv2d_inplace_pw_s8" in arm
 
 
 @pytest.mark.parametrize("variant", ["portable", "avx2", "native"])

@@ -244,7 +244,8 @@ def lower_mac(ctx, node: Node) -> List[Call]:
                         a["strides"][1], a["pads"][0], a["pads"][1], a["dilations"][0], a["dilations"][1],
                         a["groups"])
         kernel = "conv2d_s8"
-        if pointwise_s8(geom, a):  # the input offset folded into the bias once per output channel
+        if pointwise_s8(geom, a) and not packed_s8(ctx, geom.in_c):  # ARM targets: the input offset folded
+            # into the bias once per output channel (the generic and x86 targets take conv2d_pk_s8 below)
             wsum = w.qdata.astype(np.int64).reshape(len(w.qdata), -1).sum(axis=1)
             b = 0 if bias is None else ctx.g.tensors[bias.tensor].qdata.astype(np.int64)
             bias = Const(f"{w.name}_bias_x", tuple(int(v) for v in af.wrap32(b + rq.input_offset * wsum)), "int32_t")
