@@ -55,14 +55,15 @@ def is_quantized_onnx(model) -> bool:
     return any(n.op_type in QDQ_OPS or n.op_type in QOPERATOR_OPS for n in model.graph.node)
 
 
-def load_qdq(path_or_model, name: Optional[str] = None, rounding: str = "onnxruntime") -> Graph:
+def load_qdq(path_or_model, name: Optional[str] = None, rounding: str = "onnxruntime", int16: bool = False) -> Graph:
     """Import a QDQ / QOperator int8 ONNX model as an affine int8 IR graph (checked).
 
     ``rounding``: the requantization mode recorded in the graph (lower/lower_s8.py).  The default,
     "onnxruntime", reproduces onnxruntime's CPU int8 kernels (the runtime these models are made
     for) with integer arithmetic; "single" is the exact semantics of DequantizeLinear -> op ->
     QuantizeLinear with TFLite's fixed-point multipliers (one rounding, averages ties to even);
-    "double" is TFLite's default (docs/INT8.md)."""
+    "double" is TFLite's default (docs/INT8.md).  ``int16``: int16 activations are accepted (zero point 0,
+    run on the 16x8 kernels; the QONNX importer's rewrite of Quants wider than 8 bits)."""
     model, src = load_model(path_or_model)
     try:
         model = canonicalize(model, src)
@@ -72,6 +73,7 @@ def load_qdq(path_or_model, name: Optional[str] = None, rounding: str = "onnxrun
         raise GraphError(f"{src}: cannot import: converting the QOperator nodes: {type(e).__name__}: "
                          f"{one_line(e)}") from None
     imp = _QDQImporter(model, src, name, path_or_model)
+    imp.int16 = int16
     return run_guarded(imp, src, finish=lambda g: fold_qdq(g, imp, rounding))
 
 
@@ -99,6 +101,11 @@ class _QDQImporter(OnnxImporter):
     def _fmt(self, node, s, z, bits_ok=(np.int8, np.uint8)) -> AffineFormat:
         if s.size != 1 or z.size != 1:
             self.fail(node, "per-axis quantization of an activation is not supported")
+        if getattr(self, "int16", False) and z.dtype.type == np.int16:
+            try:
+                return AffineFormat(16, float(s.reshape(-1)[0]), int(z.reshape(-1)[0]))
+            except ValueError as e:
+                self.fail(node, str(e))
         if z.dtype.type not in bits_ok:
             self.fail(node, f"{z.dtype} quantization is not supported (int8 and uint8 only)")
         try:

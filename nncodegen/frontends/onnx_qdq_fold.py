@@ -132,6 +132,7 @@ class _Folder:
         wf = AffineFormat(8, tuple(float(v) for v in s), 0, 0) if info["scale"].size > 1 else \
             AffineFormat(8, float(s[0]), 0)
         s_in = float(g.tensors[node.inputs[0]].fmt.scale)
+        wide = g.tensors[node.inputs[0]].fmt.bits == 16   # int16 activations: an int64 bias (TFLite 16x8)
         if len(node.inputs) > 2:
             bt = g.tensors[node.inputs[2]]
             binfo = self.onnx_qinfo(node, 2)
@@ -146,11 +147,13 @@ class _Folder:
                 bq = None
             if bq is None:
                 bq = np.rint(bt.data.astype(np.float64) / want.astype(np.float64))
-                if np.abs(bq).max(initial=0) >= 2 ** 31 - 1:
+                if np.abs(bq).max(initial=0) >= (2 ** 40 if wide else 2 ** 31 - 1):
                     return False
-                bq = bq.astype(np.int32)
-                self.notes.append(f"{node.name}: bias quantized to int32 at s_in*s_w")
-            bt.fmt = AffineFormat(32, tuple(float(v) for v in want), 0, 0)
+                bq = bq.astype(np.int64 if wide else np.int32)
+                self.notes.append(f"{node.name}: bias quantized to int{64 if wide else 32} at s_in*s_w")
+            elif wide:
+                bq = bq.astype(np.int64)
+            bt.fmt = AffineFormat(64 if wide else 32, tuple(float(v) for v in want), 0, 0)
             bt.qdata = bq
         w.fmt, w.qdata = wf, q.astype(np.int8)
         return True
@@ -195,6 +198,9 @@ class _Folder:
                 why = "its output is not quantized"
             elif len({g.tensors[q.outputs[0]].fmt for q in qs}) != 1:
                 why = "its output is quantized to several formats"
+            elif any(getattr(g.tensors[t].fmt, "bits", 8) == 16 for t in [d.inputs[0] for d in deqs] + [qs[0].outputs[0]]):
+                from ..lower.lower_s16 import unsupported_reason16
+                why = unsupported_reason16(g, node)
             else:
                 why = unsupported_reason(g, node)
             if why is None:
@@ -328,7 +334,10 @@ class _Folder:
             if not isinstance(g.tensors[dst].fmt, AffineFormat) or g.tensors[src].fmt != g.tensors[dst].fmt:
                 continue
             p = _producers(g).get(src)
-            if p is None or p.op not in ACT_FUSABLE or p.attrs.get("act", "none") != "none":
+            if p is not None and p.op in ACT_FUSABLE and g.tensors[dst].fmt.bits == 16 and \
+                    p.attrs.get("act", "none") in ("relu", "relu6", "clip"):
+                attrs = _meet(p.attrs, attrs)   # int16 (QONNX Quant wider than 8 bits): relu then range clip
+            elif p is None or p.op not in ACT_FUSABLE or p.attrs.get("act", "none") != "none":
                 continue
             if len(_consumers(g).get(src, [])) != 1 or src in g.outputs:
                 continue
@@ -336,6 +345,15 @@ class _Folder:
             p.outputs = [dst]
             g.nodes.remove(n)
             del g.tensors[src]
+
+
+def _meet(a: dict, b: dict) -> dict:
+    """One clip equal to fused activation a followed by b (relu / relu6 / clip)."""
+    from ..ir.ops import fused_act_bounds
+    (lo1, hi1), (lo2, hi2) = fused_act_bounds(a), fused_act_bounds(b)
+    lo, hi = max(lo1, lo2), min(hi1, hi2)
+    return {"act": "clip", "act_min": None if lo == -np.inf else lo, "act_max": None if hi == np.inf else hi,
+            "alpha": 0.0}
 
 
 ROUNDING_POLICY = {

@@ -1,7 +1,8 @@
 """QONNX import entry: which path a QONNX model takes (binary layers, multi-bit affine, power-of-two Q formats).
 
 ``load_qonnx`` checks every Quant first (qonnx_quant.check_quants), then: models of multi-bit Quants with no
-binary weights go the affine int8 way (qonnx_quant.load_affine) or, when every scale is a power of two, keep
+binary weights go the affine int8 way (qonnx_quant.load_affine; int16 activations on the 16x8 kernels
+when an activation Quant is wider than 8 bits) or, when every scale is a power of two, keep
 Q formats (``load_pow2`` below, a QonnxImporter whose activation Quants become clips carrying Q formats);
 everything else (BNNs, FINN graphs) goes through qonnx_import.QonnxImporter.
 """

@@ -25,13 +25,24 @@ The QONNX importer (frontends/qonnx_import.py) calls these:
   a signed type, the model is imported as Q formats instead (each activation Quant a clip whose
   format it gives, weights their integers: qonnx_pow2.assign_pow2_formats); where that cannot give
   every tensor a format (float logits), the importer falls back to the affine path.
+* int16 activations (``_QdqWriter.wide``): when an activation Quant is wider than 8 bits (9..16, any scale),
+  every activation Quant of the model takes int16 storage with zero point 0 (a range narrower than int16,
+  e.g. a 12-bit or an 8-bit Quant, unsigned up to 15 bits, adds its Clip), the QDQ import keeps them as
+  16-bit AffineFormats (``load_qdq(int16=True)``) and the layers run on TFLite's 16x8 kernels
+  (lower/lower_s16.py): conv2d (not grouped) and dense (a 1x1 conv2d_s16) with int8 weights and int64
+  biases, ReLU / range clips fused into their saturation bounds (or a standalone int16 clamp), max pools,
+  add / sub, reshapes; other ops stay in float between dequantize / quantize.  Requantization is
+  TFLite's (graph rounding "double"): the 64-bit multiplier rounded to 15 bits makes a MAC layer's integers
+  at most one LSB off QDQ's exact round(acc * s_in * s_w / s_out) (tests/test_qonnx_int16.py).  Refused,
+  naming the node: a nonzero zero point on an activation, unsigned 16-bit activations (0..65535), weights
+  wider than 8 bits or with a zero point in such a model.
 * ``binary_input_format(...)``: a binary network's input Quant with a scale that is not a power
   of two gives the input the affine format (scale s, zero point 0, int8): the binary-weight first
   layer then accumulates sum(q * w) exactly and the binarize pass folds s into its integer
   thresholds (exact, with fractions.Fraction of the float32 s).
 
-What the affine int8 kernels cannot do is refused here, naming the node: activation Quants wider
-than 8 bits, QONNX rounding modes other than ROUND / HALF_EVEN on activations (QuantizeLinear
+What the affine kernels cannot do is refused here, naming the node: the int16 cases above, QONNX
+rounding modes other than ROUND / HALF_EVEN on activations (QuantizeLinear
 rounds half to even), per-channel activation scales.
 """
 from __future__ import annotations
@@ -264,6 +275,10 @@ class _QdqWriter:
                 cons.setdefault(i, []).append(n)
         self.cons = cons
         self.skip = set()
+        # int16 activations (TFLite 16x8) when an activation Quant is wider than 8 bits: every activation
+        # Quant then takes int16 storage (narrower ranges are clips), weights must fit int8
+        self.wide = any(n.op_type in QUANT_OPS and n.domain in QONNX_DOMAINS and n.input[0] not in self.consts
+                        and specs[n.output[0]].bits > 8 for n in model.graph.node)
 
     def fresh(self, base: str) -> str:
         while True:
@@ -288,12 +303,28 @@ class _QdqWriter:
         self.fmt[out] = fmt
         return out
 
+    def storage(self, spec: QuantSpec) -> Tuple[int, int]:
+        """(qmin, qmax) of an activation Quant's storage type."""
+        if self.wide:
+            return -32768, 32767
+        return (-128, 127) if spec.signed else (0, 255)
+
     def act_format(self, node, spec: QuantSpec) -> Tuple[str, str]:
-        if spec.bits > 8:
-            self.fail(node, f"a {spec.bits}-bit Quant on activations: the affine kernels are 8-bit (bit widths 2..8)")
         if spec.mode not in ("ROUND", "HALF_EVEN"):
             self.fail(node, f"Quant with rounding_mode {spec.mode!r} on activations is not supported here "
                             f"(QuantizeLinear rounds half to even: ROUND, HALF_EVEN)")
+        if self.wide:   # TFLite 16x8: symmetric int16 activations
+            z = int(spec.zp.reshape(-1)[0])
+            if z != 0:
+                self.fail(node, f"zero point {z} on a Quant of a model with activations wider than 8 bits: "
+                                f"int16 activations take zero point 0 (TFLite's 16x8 kernels)")
+            if spec.qmax > 32767:
+                self.fail(node, f"an unsigned {spec.bits}-bit Quant on activations (0..{spec.qmax}) does not fit "
+                                f"int16 (unsigned activations up to 15 bits, signed up to 16)")
+            return (self.init(spec.name + "_scale", np.float32(spec.scale.reshape(-1)[0]).reshape(())),
+                    self.init(spec.name + "_zp", np.asarray(0, np.int16).reshape(())))
+        if spec.bits > 8:
+            self.fail(node, f"a {spec.bits}-bit Quant on activations: the affine kernels are 8-bit (bit widths 2..8)")
         dt = np.int8 if spec.signed else np.uint8
         s = np.float32(spec.scale.reshape(-1)[0])
         return (self.init(spec.name + "_scale", s.reshape(())),
@@ -304,7 +335,7 @@ class _QdqWriter:
         if spec.bits == 1:
             self.fail(node, "a 1-bit Quant on activations in a network without binary weights is not supported")
         fmt = self.act_format(node, spec)
-        full = (spec.qmin, spec.qmax) == ((-128, 127) if spec.signed else (0, 255))
+        full = (spec.qmin, spec.qmax) == self.storage(spec)
         if full:
             self.qdq(x, fmt, out, spec.name)
             return
@@ -337,6 +368,11 @@ class _QdqWriter:
         ints = q - zpa
         fits = spec.bits <= 8 and spec.signed and not np.any(spec.zp) and ints.min(initial=0) >= -128 and \
             ints.max(initial=0) <= 127
+        if not fits and self.wide:
+            self.fail(node, f"{spec.bits}-bit {'signed' if spec.signed else 'unsigned'} weights"
+                            f"{' with a zero point' if np.any(spec.zp) else ''} in a model with activations wider "
+                            f"than 8 bits: int16 activations take symmetric signed weights of up to 8 bits "
+                            f"(TFLite's 16x8 kernels)")
         if not fits:
             val = (ints * sc).astype(np.float32)
             self.inits.append(self.onnx.numpy_helper.from_array(val, out))
@@ -377,8 +413,9 @@ class _QdqWriter:
             n = copy.deepcopy(node)
             if node.op_type == "Relu":
                 spec = self.relu_before_quant(node)
-                if spec is not None and spec.bits <= 8:
-                    n.input[0] = self.qdq(node.input[0], self.act_format(node, spec), self.fresh(node.input[0] + "_q"),
+                if spec is not None and (spec.bits <= 8 or self.wide):
+                    fmt = self.act_format(self.cons[node.output[0]][0], spec)   # errors name the Quant
+                    n.input[0] = self.qdq(node.input[0], fmt, self.fresh(node.input[0] + "_q"),
                                           (node.name or "relu") + "_in")
             if node.op_type in MOVES and node.input and node.input[0] in self.fmt:
                 if node.op_type in ("MaxPool", "GlobalMaxPool"):
@@ -404,18 +441,28 @@ def to_qdq(model, src: str, specs: Dict[str, QuantSpec]):
 
 
 def load_affine(model, src: str, name: Optional[str], specs: Dict[str, QuantSpec]):
-    """Import a multi-bit QONNX model through the affine int8 front end."""
+    """Import a multi-bit QONNX model through the affine int8 front end (int16 activations when an
+    activation Quant is wider than 8 bits: see the module docstring)."""
     from .onnx_qdq import load_qdq
-    m = to_qdq(model, src, specs)
+    from .onnx_qdq_fold import ROUNDING_POLICY
+    ROUNDING_POLICY_DOUBLE = ROUNDING_POLICY["double"]
+    w = _QdqWriter(model, src, specs)
+    m = w.run()
     m.graph.name = m.graph.name or "qonnx"
     tag = f"onnx model {m.graph.name!r}"
-    try:
-        g = load_qdq(m, name, rounding="single")
+    try:   # int16 activations run on TFLite's 16x8 kernels, whose element-wise rescaling rounds twice
+        g = load_qdq(m, name, rounding="double" if w.wide else "single", int16=w.wide)
     except GraphError as e:
         raise GraphError(str(e).replace(tag, src, 1)) from None
     q = g.meta["quantization"]
     q["policy"] = "formats from the model's QONNX Quant nodes (no recalibration); " + \
         q["policy"].split("; ", 1)[1] if "; " in q["policy"] else q["policy"]
+    if w.wide:
+        q.update(scheme="int16x8", bits=16)
+        q["policy"] = q["policy"].replace(
+            ROUNDING_POLICY_DOUBLE, "int16 activations (an activation Quant is wider than 8 bits) on TFLite's "
+            "16x8 kernels: int64 accumulators rescaled by TFLite's 64-bit multiplier (15-bit), element-wise "
+            "rescaling with double rounding", 1)
     q["source"] = "qonnx"
     g.meta["source"] = "qonnx"
     return g

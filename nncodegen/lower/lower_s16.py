@@ -27,7 +27,7 @@ from ..ir.ops import fused_act_bounds
 from ..ref import affine as af
 from .lower import broadcast_params
 from .lower_s8 import rounding_of
-from .params import ConvGeom, Pad
+from .params import ConvGeom, Pad, Rescale
 from .params_s16 import EltwiseS16, LeakyS16, QuantS16, RequantEltS16, RequantS16, SliceS16, slice_params
 from .program import Buf, Call, Const, Param, Scalar
 
@@ -124,6 +124,10 @@ def lower_mac16(ctx, node: Node) -> List[Call]:
     lo, hi = act_bounds16(node, fo)
     rq = RequantS16(tuple(m for m, _ in ms), tuple(s for _, s in ms), fo.zero_point, lo, hi)
     xs, ys, a = _shape(ctx, x), _shape(ctx, y), node.attrs
+    if node.op == "dense":   # a 1x1 convolution over a 1x1 map: weights [out][in] = [out][1][1][in]
+        geom = ConvGeom(xs[0], 1, 1, xs[1], 1, 1, ys[1], 1, 1, 1, 1, 0, 0, 1, 1, 1)
+        return [Call(node.name, node.op, "conv2d_s16", [Param(geom), Param(rq), Buf(x), Const(w.name), bias, Buf(y)],
+                     y)]
     geom = ConvGeom(xs[0], xs[1], xs[2], xs[3], ys[1], ys[2], ys[3], w.shape[1], w.shape[2], a["strides"][0],
                     a["strides"][1], a["pads"][0], a["pads"][1], a["dilations"][0], a["dilations"][1], a["groups"])
     kernel = "conv2d_s16"
@@ -221,6 +225,35 @@ def lower_reshape16(ctx, node: Node) -> List[Call]:
     return []
 
 
+def lower_maxpool16(ctx, node: Node) -> List[Call]:
+    """Max pools of int16 values in one format: the int16 max kernels (maxpool_q15 / global_maxpool_q15, the
+    maximum does not depend on the scale; a window with no real element gives -32768)."""
+    _same16(ctx, node)
+    x, y = _shape(ctx, node.inputs[0]), _shape(ctx, node.outputs[0])
+    a = node.attrs
+    if node.op == "global_maxpool":
+        geom = ConvGeom(x[0], x[1], x[2], x[3], 1, 1, x[3], x[1], x[2])
+    else:
+        if a.get("dilations", (1, 1)) not in ((1, 1), [1, 1]):
+            _fail(node, "dilated max pools are not supported")
+        geom = ConvGeom(x[0], x[1], x[2], x[3], y[1], y[2], y[3], a["kernel"][0], a["kernel"][1],
+                        a["strides"][0], a["strides"][1], a["pads"][0], a["pads"][1])
+    return [Call(node.name, node.op, f"{node.op}_q15", [Param(geom), Buf(node.inputs[0]), Buf(node.outputs[0])],
+                 node.outputs[0])]
+
+
+def lower_clamp16(ctx, node: Node) -> List[Call]:
+    """A standalone relu / clip in one int16 format (zero point 0): the int16 saturating copy rescale_q15 with
+    shift 0 and the bounds TFLite's CalculateActivationRangeQuantized gives."""
+    f = _same16(ctx, node)
+    from ..passes.fuse_activation import act_attrs_of
+    lo, hi = act_bounds16(Node(node.name, node.op, [], [], act_attrs_of(node)), f)
+    n = _n(ctx, node.inputs[0])
+    p = Rescale(1, n, n, 0, 0, lo, hi)
+    return [Call(node.name, node.op, "rescale_q15", [Param(p), Buf(node.inputs[0]), Buf(node.outputs[0])],
+                 node.outputs[0])]
+
+
 # ---------------------------------------------------------------- format changes
 
 def lower_convert16(ctx, node: Node) -> List[Call]:
@@ -253,8 +286,22 @@ def lower_convert16(ctx, node: Node) -> List[Call]:
 LOWER_S16: Dict[str, Callable] = {
     "conv2d": lower_mac16, "conv_transpose2d": lower_mac16, "add": lower_eltwise16, "sub": lower_eltwise16,
     "mul": lower_eltwise16, "leaky_relu": lower_leaky16, "pad": lower_pad16, "strided_slice": lower_slice16,
-    "reshape": lower_reshape16,
+    "reshape": lower_reshape16, "dense": lower_mac16, "maxpool": lower_maxpool16, "global_maxpool": lower_maxpool16,
+    "relu": lower_clamp16, "clip": lower_clamp16,
 }
+
+
+def unsupported_reason16(graph, node: Node) -> Optional[str]:
+    """Why ``node`` cannot run on the int16 (16x8) kernels (None: it can); the QDQ fold keeps it in float."""
+    if LOWER_S16.get(node.op) is None:
+        return f"no 16x8 (int16) kernel for op {node.op!r}"
+    if node.op in ("conv2d", "conv_transpose2d") and node.attrs.get("groups", 1) != 1:
+        return "grouped / depthwise 16x8 convolutions are not supported"
+    if node.attrs.get("act", "none") == "leaky_relu":
+        return "fused leaky ReLU"
+    if node.op in ("conv2d", "conv_transpose2d", "dense") and not graph.tensors[node.inputs[1]].is_const:
+        return "weights are not constant"
+    return None
 
 
 def lower_node(ctx, node: Node) -> Optional[List[Call]]:
