@@ -16,7 +16,8 @@ Recipe (Han, Mao, Dally, "Deep Compression", ICLR 2016), per model:
 2. prune: magnitude pruning per layer (``nncodegen.compress.tools.prune_magnitude``) in three steps
    up to the per-layer rates below, fine-tuning after each with the pruned weights held at 0;
 3. share: per layer, k-means over the surviving weights (``nncodegen.compress.tools.kmeans_1d``,
-   linear initialization as in the paper) with ``2**bits`` clusters;
+   linear initialization as in the paper) with ``2**bits - 1`` clusters, so that with the pruned
+   zeros a layer holds ``2**bits`` values (a ``bits``-bit codebook);
 4. fine-tune the centroids with the assignment tied: each weight is ``centroid[label]``, so the
    gradient of a centroid is the sum of its weights' gradients (the paper's shared-weight update);
    biases are trained too.
@@ -65,7 +66,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, ROOT)
 
 from nncodegen.compress.storage import hash_index_sign  # noqa: E402
-from nncodegen.compress.tools import kmeans_1d, prune_magnitude  # noqa: E402
+from nncodegen.compress.tools import kmeans_1d, prune_magnitude, share_clusters  # noqa: E402
 
 SEED = 0
 BATCH = 64
@@ -226,7 +227,7 @@ class Tied(nn.Module):
     def __init__(self, w: np.ndarray, bits: int):
         super().__init__()
         nz = w != 0
-        cent, lab = kmeans_1d(w[nz], 2 ** bits, init="linear")
+        cent, lab = kmeans_1d(w[nz], share_clusters(w, 2 ** bits), init="linear")  # 2**bits values with 0
         labels = np.zeros(w.shape, dtype=np.int64)
         labels[nz] = lab
         self.centroids = nn.Parameter(torch.from_numpy(cent.astype(np.float32)))
