@@ -256,6 +256,11 @@ def _layer_comment(graph: Graph, node) -> str:
     return f"{node.name} {node.op}{extra}: {x.shape} {x.fmt} -> {y.shape} {y.fmt}"
 
 
+def _incs(f: Path) -> List[Path]:
+    """The .inc files a kernel file names: included directly, or as a family body (#define NNC_BODY "x.inc")."""
+    return [kernels_dir() / n for n in re.findall(r'"([a-z0-9_]+\.inc)"', f.read_text())]
+
+
 def runtime_files(headers: List[str]) -> List[Path]:
     """Headers, sources and .inc files the kernels need."""
     kd = kernels_dir()
@@ -264,8 +269,7 @@ def runtime_files(headers: List[str]) -> List[Path]:
         stem = h[:-2]
         c = kd / f"{stem}.c"
         files += [kd / h, c]
-        for inc in re.findall(r'#include\s+"([^"]+\.inc)"', c.read_text()):
-            files.append(kd / inc)
+        files += _incs(c)
         for hdr in re.findall(r'#include\s+"(nnc_[a-z0-9_]+\.h)"', c.read_text()):  # e.g. nnc_affine.h
             if (include_dir() / hdr).exists():
                 files.append(include_dir() / hdr)
@@ -277,6 +281,8 @@ def runtime_files(headers: List[str]) -> List[Path]:
         if f in out:
             continue
         out.append(f)
+        if f.suffix == ".inc":
+            files += _incs(f)
         if f.suffix == ".h" and f.parent == include_dir():
             for hdr in re.findall(r'#include\s+"(nnc_[a-z0-9_]+\.h)"', f.read_text()):
                 if (include_dir() / hdr).exists():

@@ -3,24 +3,8 @@
 #include "nnc_fixed.h"
 #include "nnc_compress.h"
 
-#define NNC_T int16_t
-#define NNC_RQ nnc_requant
-#define NNC_XOFF(rq) 0
-#define NNC_REQUANT(acc, rq, c) nnc_requantize(acc, rq, c)
-
-#define NNC_ACC int64_t
-#define NNC_FN(name) name##_q15
-#include "dense_codebook_qn.inc"
-#undef NNC_ACC
-#undef NNC_FN
-
-#define NNC_ACC int32_t
-#define NNC_FN(name) name##_q15_acc32
-#include "dense_codebook_qn.inc"
-#undef NNC_ACC
-#undef NNC_FN
-
-#undef NNC_T
-#undef NNC_RQ
-#undef NNC_XOFF
-#undef NNC_REQUANT
+#define NNC_FMT_Q15
+#define NNC_BODY "dense_codebook_qn.inc"
+#include "compress_int.inc"
+#undef NNC_BODY
+#undef NNC_FMT_Q15

@@ -3,18 +3,8 @@
 #include "nnc_affine.h"
 #include "nnc_compress.h"
 
-#define NNC_T int8_t
-#define NNC_RQ nnc_requant_s8
-#define NNC_XOFF(rq) ((rq)->input_offset)
-#define NNC_REQUANT(acc, rq, c) nnc_requant_s8_apply(acc, rq, c)
-
-#define NNC_ACC int32_t
-#define NNC_FN(name) name##_s8
-#include "dense_codebook_qn.inc"
-#undef NNC_ACC
-#undef NNC_FN
-
-#undef NNC_T
-#undef NNC_RQ
-#undef NNC_XOFF
-#undef NNC_REQUANT
+#define NNC_FMT_S8
+#define NNC_BODY "dense_codebook_qn.inc"
+#include "compress_int.inc"
+#undef NNC_BODY
+#undef NNC_FMT_S8
