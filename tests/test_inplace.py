@@ -28,6 +28,7 @@ from nncodegen.lower.program import Buf, Scratch
 from nncodegen.paths import include_dir, kernels_dir
 from nncodegen.ref import affine as af
 from nncodegen.ref import kernels_inplace as kip
+from nncodegen.ref import kernels_pk_f32 as kpkf
 from nncodegen.ref import kernels_pk_s8 as kpk
 from nncodegen.ref import kernels_s8 as ks8
 
@@ -47,7 +48,7 @@ def fmt_of(kernel):
 def clib():
     kd = kernels_dir()
     sources = [kd / f"{fam}_{f}.c" for fam in ("conv2d", "pool", "pad") for f in ("q7", "q15", "s8", "f32")]
-    sources += [kd / "pad_inplace.c", kd / "conv2d_pw_s8.c", kd / "conv2d_pk_s8.c"]
+    sources += [kd / "pad_inplace.c", kd / "conv2d_pw_s8.c", kd / "conv2d_pk_s8.c", kd / "conv2d_pk_f32.c"]
     headers = [s.with_suffix(".h") for s in sources]
     incs = [include_dir(), kd]
     cdef = cdef_from_headers(headers, incs)
@@ -141,6 +142,11 @@ def test_conv2d_inplace_equals_out_of_place(clib, data):
             g = dataclasses.replace(g, groups=1)
             epi, x, w, b = draw_case(data, kernel, g)
         w, b = kpk.pack_pk_s8(w), kpk.pk_bias_s8(w, b, epi.input_offset)
+    if kernel == "conv2d_pk_f32":  # one group; weights packed in blocks of 16 channels
+        if g.groups != 1:
+            g = dataclasses.replace(g, groups=1)
+            epi, x, w, b = draw_case(data, kernel, g)
+        w = kpkf.pack_pk_f32(w)
     backward = data.draw(st.booleans(), label="backward")
     rows = inplace.ring_rows(g, backward)
     assert rows is not None

@@ -128,15 +128,35 @@ def _conv_geom(ctx: Ctx, node: Node) -> ConvGeom:
                     a["pads"][0], a["pads"][1], a["dilations"][0], a["dilations"][1], a["groups"])
 
 
+def _packed_f32(ctx: Ctx, node: Node, k: int) -> bool:
+    """Float one-group layers take the packed kernels (conv2d_pk_f32 / dense_pk_f32: 16 output channels in the
+    vector lanes, weights packed at generation time) on the generic and x86 targets, K within their stack rows."""
+    from ..ref.kernels_pk_f32 import PKF_K
+    return not ctx.quant and k <= PKF_K and not str(getattr(ctx, "target", "generic")).startswith(("cortex", "arm"))
+
+
+def _pack_f32_args(ctx: Ctx, node: Node, args: List) -> List:
+    from ..ref.kernels_pk_f32 import pack_pk_f32
+    w = ctx.g.tensors[node.inputs[1]]
+    args[3] = Const(f"{w.name}_pkf", tuple(float(v) for v in pack_pk_f32(w.data)), "float")
+    return args
+
+
 def lower_conv(ctx, node):
     family = "conv2d" if node.op == "conv2d" else "conv_transpose2d"
-    return [Call(node.name, node.op, _mac_kernel(ctx, node, family), _mac_args(ctx, node, _conv_geom(ctx, node)),
-                 node.outputs[0])]
+    g = _conv_geom(ctx, node)
+    if family == "conv2d" and g.groups == 1 and _packed_f32(ctx, node, g.k_h * g.k_w * g.in_c):
+        return [Call(node.name, node.op, "conv2d_pk_f32", _pack_f32_args(ctx, node, _mac_args(ctx, node, g)),
+                     node.outputs[0])]
+    return [Call(node.name, node.op, _mac_kernel(ctx, node, family), _mac_args(ctx, node, g), node.outputs[0])]
 
 
 def lower_dense(ctx, node):
     x, w = ctx.shape(node.inputs[0]), ctx.shape(node.inputs[1])
     geom = DenseGeom(x[0], x[1], w[0])
+    if _packed_f32(ctx, node, x[1]):
+        return [Call(node.name, node.op, "dense_pk_f32", _pack_f32_args(ctx, node, _mac_args(ctx, node, geom)),
+                     node.outputs[0])]
     return [Call(node.name, node.op, _mac_kernel(ctx, node, "dense"), _mac_args(ctx, node, geom), node.outputs[0])]
 
 

@@ -1,0 +1,226 @@
+/* nncodegen kernels: one-group convolution / fully connected, float32, packed weights
+ * (conv2d_pk_f32.h: layout and the summation order).
+ *
+ * Per block of up to NNC_PKF_PIX output pixels the receptive fields are gathered into local rows
+ * (windows inside the input of a 1x1 layer are read in place), then each block of 16 output
+ * channels runs over k with the channels in the vector lanes: per k one weight load, per pixel one
+ * broadcast, one multiply and one add (no FMA: the product is rounded first, see nnc_types.h), so
+ * every lane performs the portable loop's operations in its order and all paths give the same bits:
+ *   avx512f  one zmm of 16 channels per pixel       avx   two ymm      sse   four xmm
+ *   portable plain loops over the 16 lanes */
+#include "conv2d_pk_f32.h"
+#include "nnc_simd.h"
+
+#if defined(__AVX512F__) && !defined(NNC_NO_SIMD)
+#include <immintrin.h>
+#define NNC_PKF_AVX512 1
+#elif defined(__AVX__) && !defined(NNC_NO_SIMD)
+#include <immintrin.h>
+#define NNC_PKF_AVX 1
+#elif defined(NNC_SIMD_X86)
+#define NNC_PKF_SSE 1
+#endif
+
+static float conv2d_pk_f32_act(const nnc_act_f32 *act, float y)
+{
+    if (act != 0) {
+        if (y < 0.0f) {
+            y *= act->leaky;
+        }
+        if (y < act->out_min) {
+            y = act->out_min;
+        }
+        if (y > act->out_max) {
+            y = act->out_max;
+        }
+    }
+    return y;
+}
+
+/* The receptive field of output pixel (n, oy, ox) as [k_h][k_w][in_c] floats: a pointer into the
+ * input for a 1x1 window, else gathered into u (0.0f outside the input). */
+static const float *conv2d_pk_f32_field(const nnc_conv_geom *g, const float *input, int32_t n, int32_t oy,
+                                        int32_t ox, float *u)
+{
+    const int32_t cin = g->in_c;
+    const int32_t iy0 = oy * g->stride_h - g->pad_top, ix0 = ox * g->stride_w - g->pad_left;
+    int32_t ky, kx, i, k = 0;
+    if (iy0 >= 0 && iy0 + (g->k_h - 1) * g->dil_h < g->in_h && ix0 >= 0 && ix0 + (g->k_w - 1) * g->dil_w < g->in_w) {
+        const float *xp = input + ((n * g->in_h + iy0) * g->in_w + ix0) * cin;
+        const int32_t run = g->k_w * cin;
+        if (g->k_h == 1 && (g->k_w == 1 || g->dil_w == 1)) {
+            return xp; /* one contiguous run: read in place */
+        }
+        if (g->dil_w == 1) { /* one contiguous run per kernel row */
+            for (ky = 0; ky < g->k_h; ++ky, k += run) {
+                const float *r = xp + ky * g->dil_h * g->in_w * cin;
+                for (i = 0; i < run; ++i) {
+                    u[k + i] = r[i];
+                }
+            }
+            return u;
+        }
+    }
+    for (ky = 0; ky < g->k_h; ++ky) {
+        const int32_t iy = iy0 + ky * g->dil_h;
+        for (kx = 0; kx < g->k_w; ++kx, k += cin) {
+            const int32_t ix = ix0 + kx * g->dil_w;
+            if (iy < 0 || iy >= g->in_h || ix < 0 || ix >= g->in_w) {
+                for (i = 0; i < cin; ++i) {
+                    u[k + i] = 0.0f;
+                }
+            } else {
+                const float *r = input + ((n * g->in_h + iy) * g->in_w + ix) * cin;
+                for (i = 0; i < cin; ++i) {
+                    u[k + i] = r[i];
+                }
+            }
+        }
+    }
+    return u;
+}
+
+/* Sums of channel block w (16 lanes) for the np pixels whose fields are x[p], into acc[p][16]. */
+static void conv2d_pk_f32_block(const float *const *x, int32_t np, const float *w, int32_t kk, float *acc)
+{
+    int32_t p, k;
+#if defined(NNC_PKF_AVX512)
+    if (np == NNC_PKF_PIX) { /* eight independent addition chains hide the latency of VADDPS */
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (k = 0; k < kk; ++k, w += 16) {
+            const __m512 wv = _mm512_loadu_ps(w);
+            a0 = _mm512_add_ps(a0, _mm512_mul_ps(_mm512_set1_ps(x[0][k]), wv));
+            a1 = _mm512_add_ps(a1, _mm512_mul_ps(_mm512_set1_ps(x[1][k]), wv));
+            a2 = _mm512_add_ps(a2, _mm512_mul_ps(_mm512_set1_ps(x[2][k]), wv));
+            a3 = _mm512_add_ps(a3, _mm512_mul_ps(_mm512_set1_ps(x[3][k]), wv));
+            a4 = _mm512_add_ps(a4, _mm512_mul_ps(_mm512_set1_ps(x[4][k]), wv));
+            a5 = _mm512_add_ps(a5, _mm512_mul_ps(_mm512_set1_ps(x[5][k]), wv));
+            a6 = _mm512_add_ps(a6, _mm512_mul_ps(_mm512_set1_ps(x[6][k]), wv));
+            a7 = _mm512_add_ps(a7, _mm512_mul_ps(_mm512_set1_ps(x[7][k]), wv));
+        }
+        _mm512_storeu_ps(acc, a0);
+        _mm512_storeu_ps(acc + 16, a1);
+        _mm512_storeu_ps(acc + 32, a2);
+        _mm512_storeu_ps(acc + 48, a3);
+        _mm512_storeu_ps(acc + 64, a4);
+        _mm512_storeu_ps(acc + 80, a5);
+        _mm512_storeu_ps(acc + 96, a6);
+        _mm512_storeu_ps(acc + 112, a7);
+        return;
+    }
+    for (p = 0; p < np; ++p) {
+        const float *wp = w;
+        __m512 a = _mm512_setzero_ps();
+        for (k = 0; k < kk; ++k, wp += 16) {
+            a = _mm512_add_ps(a, _mm512_mul_ps(_mm512_set1_ps(x[p][k]), _mm512_loadu_ps(wp)));
+        }
+        _mm512_storeu_ps(acc + p * 16, a);
+    }
+#elif defined(NNC_PKF_AVX)
+    for (p = 0; p < np; ++p) {
+        const float *wp = w;
+        __m256 a = _mm256_setzero_ps(), b = a;
+        for (k = 0; k < kk; ++k, wp += 16) {
+            const __m256 xv = _mm256_set1_ps(x[p][k]);
+            a = _mm256_add_ps(a, _mm256_mul_ps(xv, _mm256_loadu_ps(wp)));
+            b = _mm256_add_ps(b, _mm256_mul_ps(xv, _mm256_loadu_ps(wp + 8)));
+        }
+        _mm256_storeu_ps(acc + p * 16, a);
+        _mm256_storeu_ps(acc + p * 16 + 8, b);
+    }
+#elif defined(NNC_PKF_SSE)
+    for (p = 0; p < np; ++p) {
+        const float *wp = w;
+        __m128 a = _mm_setzero_ps(), b = a, c = a, d = a;
+        for (k = 0; k < kk; ++k, wp += 16) {
+            const __m128 xv = _mm_set1_ps(x[p][k]);
+            a = _mm_add_ps(a, _mm_mul_ps(xv, _mm_loadu_ps(wp)));
+            b = _mm_add_ps(b, _mm_mul_ps(xv, _mm_loadu_ps(wp + 4)));
+            c = _mm_add_ps(c, _mm_mul_ps(xv, _mm_loadu_ps(wp + 8)));
+            d = _mm_add_ps(d, _mm_mul_ps(xv, _mm_loadu_ps(wp + 12)));
+        }
+        _mm_storeu_ps(acc + p * 16, a);
+        _mm_storeu_ps(acc + p * 16 + 4, b);
+        _mm_storeu_ps(acc + p * 16 + 8, c);
+        _mm_storeu_ps(acc + p * 16 + 12, d);
+    }
+#else
+    for (p = 0; p < np; ++p) {
+        const float *wp = w;
+        float *a = acc + p * 16;
+        int32_t j;
+        for (j = 0; j < 16; ++j) {
+            a[j] = 0.0f;
+        }
+        for (k = 0; k < kk; ++k, wp += 16) {
+            const float xk = x[p][k];
+            for (j = 0; j < 16; ++j) {
+                a[j] = a[j] + xk * wp[j];
+            }
+        }
+    }
+#endif
+}
+
+/* The np pixels of fields x into y ([pixel][out_c]). */
+static void conv2d_pk_f32_pixels(const float *const *x, int32_t np, int32_t kk, int32_t out_c, const nnc_act_f32 *act,
+                                 const float *wpk, const float *bias, float *y)
+{
+    float acc[NNC_PKF_PIX * 16];
+    int32_t ob, p, j;
+    for (ob = 0; ob * 16 < out_c; ++ob) {
+        const int32_t nc = out_c - ob * 16 < 16 ? out_c - ob * 16 : 16;
+        conv2d_pk_f32_block(x, np, wpk + (size_t)ob * (size_t)kk * 16, kk, acc);
+        for (p = 0; p < np; ++p) {
+            for (j = 0; j < nc; ++j) {
+                const float s = acc[p * 16 + j];
+                y[p * out_c + ob * 16 + j] = conv2d_pk_f32_act(act, bias != 0 ? s + bias[ob * 16 + j] : s);
+            }
+        }
+    }
+}
+
+void conv2d_pk_f32(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *input, const float *wpk,
+                   const float *bias, float *output)
+{
+    const int32_t kk = g->k_h * g->k_w * g->in_c, total = g->batch * g->out_h * g->out_w;
+    float u[NNC_PKF_PIX * NNC_PKF_K];
+    const float *x[NNC_PKF_PIX];
+    int32_t p0, p, n = 0, oy = 0, ox = 0; /* the next pixel */
+    for (p0 = 0; p0 < total; p0 += NNC_PKF_PIX) {
+        const int32_t np = total - p0 < NNC_PKF_PIX ? total - p0 : NNC_PKF_PIX;
+        for (p = 0; p < np; ++p) {
+            x[p] = conv2d_pk_f32_field(g, input, n, oy, ox, u + p * NNC_PKF_K);
+            if (++ox == g->out_w) {
+                ox = 0;
+                if (++oy == g->out_h) {
+                    oy = 0;
+                    ++n;
+                }
+            }
+        }
+        conv2d_pk_f32_pixels(x, np, kk, g->out_c, act, wpk, bias, output + (size_t)p0 * (size_t)g->out_c);
+    }
+}
+
+void dense_pk_f32(const nnc_dense_geom *g, const nnc_act_f32 *act, const float *input, const float *wpk,
+                  const float *bias, float *output)
+{
+    const float *x[NNC_PKF_PIX];
+    int32_t p0, p;
+    for (p0 = 0; p0 < g->batch; p0 += NNC_PKF_PIX) {
+        const int32_t np = g->batch - p0 < NNC_PKF_PIX ? g->batch - p0 : NNC_PKF_PIX;
+        for (p = 0; p < np; ++p) {
+            x[p] = input + (size_t)(p0 + p) * (size_t)g->in_features;
+        }
+        conv2d_pk_f32_pixels(x, np, g->in_features, g->out_features, act, wpk, bias,
+                             output + (size_t)p0 * (size_t)g->out_features);
+    }
+}
+
+/* conv2d_inplace_pk_f32: conv2d_pk_f32 one output row at a time, output over its input (inplace_rows.inc) */
+#define NNC_IP_NAME conv2d_inplace_pk_f32
+#define NNC_IP_T float
+#define NNC_IP_PARAMS const nnc_act_f32 *act, const float *input, const float *wpk, const float *bias
+#define NNC_IP_CALL(s, x, y) conv2d_pk_f32(s, act, x, wpk, bias, y)
+#include "inplace_rows.inc"

@@ -1,0 +1,115 @@
+"""The packed float32 kernels (templates_c/kernels/conv2d_pk_f32.c): every host build (portable, SSE2, SSE4.1,
+AVX2, -O3 -march=native with AVX-512) gives the portable build's bits, and all agree with the twin
+(float64, rounded once) within float tolerance; the packing round-trips; lowering picks them for
+one-group float layers on the generic target only."""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from nncodegen.harness.cbuild import build_cffi
+from nncodegen.harness.cdefs import cdef_from_headers
+from nncodegen.lower.params import ActF32, DenseGeom, to_cffi
+from nncodegen.paths import include_dir, kernels_dir
+from nncodegen.ref import kernels_pk_f32 as kpkf
+
+from test_kernels_pk_s8 import draw_geom
+from test_kernels_simd import CFG, VARIANTS, need
+
+
+@functools.lru_cache(maxsize=None)
+def lib(variant):
+    opt, flags = need(variant)
+    kd = kernels_dir()
+    incs = [include_dir(), kd]
+    return build_cffi(f"kernels_pk_f32_{variant.replace('.', '')}", [kd / "conv2d_pk_f32.c"],
+                      cdef_from_headers([kd / "conv2d_pk_f32.h"], incs), incs, header='#include "conv2d_pk_f32.h"\n',
+                      opt=opt, extra_flags=flags)
+
+
+def call(variant, name, geom, act, x, wpk, bias, out_shape):
+    ffi, clib = lib(variant)
+    keep = []
+    y = np.full(out_shape, np.nan, np.float32)
+    getattr(clib, name)(to_cffi(ffi, geom, keep), to_cffi(ffi, act, keep) if act else ffi.NULL,
+                        ffi.from_buffer("float[]", x), ffi.from_buffer("float[]", wpk),
+                        ffi.from_buffer("float[]", bias) if bias is not None else ffi.NULL, ffi.from_buffer("float[]", y))
+    return y
+
+
+def draw_act(data):
+    return data.draw(st.sampled_from([None, ActF32(), ActF32(0.0, 6.0, 1.0), ActF32(-2.0, 3.0, 0.1)]), label="act")
+
+
+@settings(max_examples=40, **CFG)
+@given(data=st.data())
+def test_conv2d_pk_f32_same_bits_in_every_build(data):
+    g = draw_geom(data)
+    assume(g.k_h * g.k_w * g.in_c <= kpkf.PKF_K)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+    x = rng.normal(size=(g.batch, g.in_h, g.in_w, g.in_c)).astype(np.float32)
+    w = rng.normal(size=(g.out_c, g.k_h, g.k_w, g.in_c)).astype(np.float32)
+    bias = rng.normal(size=g.out_c).astype(np.float32) if data.draw(st.booleans(), label="bias") else None
+    act = draw_act(data)
+    wpk = kpkf.pack_pk_f32(w)
+    want = kpkf.conv2d_pk_f32(g, act, x, wpk, bias)
+    shape = (g.batch, g.out_h, g.out_w, g.out_c)
+    ref = None
+    for variant in VARIANTS:
+        try:
+            need(variant)
+        except pytest.skip.Exception:
+            continue
+        got = call(variant, "conv2d_pk_f32", g, act, x, wpk, bias, shape)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * (1 + np.abs(x).max() * np.abs(w).sum() / g.out_c))
+        if ref is None:
+            ref = got
+        assert got.tobytes() == ref.tobytes(), f"{variant} differs from the portable build: {g}"
+
+
+@settings(max_examples=30, **CFG)
+@given(data=st.data())
+def test_dense_pk_f32_same_bits_in_every_build(data):
+    g = DenseGeom(data.draw(st.integers(1, 6), label="batch"), data.draw(st.integers(1, 300), label="in"),
+                  data.draw(st.integers(1, 40), label="out"))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+    x = rng.normal(size=(g.batch, g.in_features)).astype(np.float32)
+    w = rng.normal(size=(g.out_features, g.in_features)).astype(np.float32)
+    bias = rng.normal(size=g.out_features).astype(np.float32)
+    act = draw_act(data)
+    wpk = kpkf.pack_pk_f32(w)
+    want = kpkf.dense_pk_f32(g, act, x, wpk, bias)
+    ref = None
+    for variant in VARIANTS:
+        try:
+            need(variant)
+        except pytest.skip.Exception:
+            continue
+        got = call(variant, "dense_pk_f32", g, act, x, wpk, bias, (g.batch, g.out_features))
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * np.sqrt(g.in_features))
+        if ref is None:
+            ref = got
+        assert got.tobytes() == ref.tobytes(), f"{variant} differs from the portable build: {g}"
+
+
+def test_packing_round_trip():
+    w = np.arange(20 * 27, dtype=np.float32).reshape(20, 3, 3, 3)
+    pk = kpkf.pack_pk_f32(w)
+    assert pk.shape == (2 * 27 * 16,)
+    assert pk[(1 * 27 + 5) * 16 + 2] == w.reshape(20, 27)[18, 5] and pk[(1 * 27 + 5) * 16 + 9] == 0
+    assert np.array_equal(kpkf.unpack_pk_f32(pk, 20, 27), w.reshape(20, 27))
+
+
+def test_lowering_picks_packed_float_kernels_on_generic_only():
+    from pathlib import Path
+    import nncodegen
+    from nncodegen.lower.lower import lower
+    ex = Path(__file__).resolve().parent.parent / "examples" / "mnist_cnn" / "mnist_cnn.onnx"
+    g = nncodegen.load(str(ex))
+    kernels = [c.kernel for c in lower(g).calls]
+    assert any("pk_f32" in k for k in kernels) and "dense_pk_f32" in kernels
+    assert not any("pk_f32" in k for k in (c.kernel for c in lower(g, "cortex-a53").calls))
