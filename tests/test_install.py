@@ -35,7 +35,10 @@ def test_wheel_installs_and_compiles_outside_the_checkout(tmp_path):
                              capture_output=True, text=True, check=True).stdout.strip()
     # plain path lines: the outer environment's own .pth files (an editable nncodegen) are not run
     (Path(purelib) / "zz_outer_environment.pth").write_text("".join(p + "\n" for p in site_dirs))
-    r = subprocess.run([str(py), "-m", "pip", "install", "--no-deps", "-q", str(wheel)], capture_output=True, text=True)
+    # --ignore-installed: CI's own venv holds a (non-editable) nncodegen of the same version, which pip would
+    # otherwise count as already installed through the .pth and skip
+    r = subprocess.run([str(py), "-m", "pip", "install", "--no-deps", "--ignore-installed", "-q", str(wheel)],
+                       capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     ex = ROOT / "examples" / "mnist_cnn"
     out = tmp_path / "out"

@@ -184,7 +184,9 @@ def _c_params():
 
 
 def test_twins_mirror_the_prototypes():
-    params = _c_params()
+    # the in-place variants declared in the same headers have their twins and tests apart
+    # (ref/kernels_inplace.py, tests/test_inplace.py)
+    params = {k: v for k, v in _c_params().items() if "_inplace_" not in k}
     assert sorted(params) == sorted(KERNELS)
     for name, cargs in params.items():
         assert cargs[-1] == "output", name
