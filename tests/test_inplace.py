@@ -142,11 +142,8 @@ def test_conv2d_inplace_equals_out_of_place(clib, data):
             g = dataclasses.replace(g, groups=1)
             epi, x, w, b = draw_case(data, kernel, g)
         w, b = kpk.pack_pk_s8(w), kpk.pk_bias_s8(w, b, epi.input_offset)
-    if kernel == "conv2d_pk_f32":  # one group; weights packed in blocks of 16 channels
-        if g.groups != 1:
-            g = dataclasses.replace(g, groups=1)
-            epi, x, w, b = draw_case(data, kernel, g)
-        w = kpkf.pack_pk_f32(w)
+    if kernel == "conv2d_pk_f32":  # weights packed per group in blocks of 16 channels
+        w = kpkf.pack_pk_f32_groups(w, g.groups)
     backward = data.draw(st.booleans(), label="backward")
     rows = inplace.ring_rows(g, backward)
     assert rows is not None

@@ -4,6 +4,7 @@ AVX2, -O3 -march=native with AVX-512) gives the portable build's bits, and all a
 one-group float layers on the generic target only."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -49,13 +50,15 @@ def draw_act(data):
 @given(data=st.data())
 def test_conv2d_pk_f32_same_bits_in_every_build(data):
     g = draw_geom(data)
-    assume(g.k_h * g.k_w * g.in_c <= kpkf.PKF_K)
+    groups = data.draw(st.sampled_from([1, 1, 2, 3, 4]), label="groups")
+    g = dataclasses.replace(g, in_c=g.in_c * groups, out_c=g.out_c * groups, groups=groups)
+    assume(g.k_h * g.k_w * g.in_c // groups <= kpkf.PKF_K)
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
     x = rng.normal(size=(g.batch, g.in_h, g.in_w, g.in_c)).astype(np.float32)
-    w = rng.normal(size=(g.out_c, g.k_h, g.k_w, g.in_c)).astype(np.float32)
+    w = rng.normal(size=(g.out_c, g.k_h, g.k_w, g.in_c // groups)).astype(np.float32)
     bias = rng.normal(size=g.out_c).astype(np.float32) if data.draw(st.booleans(), label="bias") else None
     act = draw_act(data)
-    wpk = kpkf.pack_pk_f32(w)
+    wpk = kpkf.pack_pk_f32_groups(w, groups)
     want = kpkf.conv2d_pk_f32(g, act, x, wpk, bias)
     shape = (g.batch, g.out_h, g.out_w, g.out_c)
     ref = None

@@ -135,18 +135,18 @@ def _packed_f32(ctx: Ctx, node: Node, k: int) -> bool:
     return not ctx.quant and k <= PKF_K and not str(getattr(ctx, "target", "generic")).startswith(("cortex", "arm"))
 
 
-def _pack_f32_args(ctx: Ctx, node: Node, args: List) -> List:
-    from ..ref.kernels_pk_f32 import pack_pk_f32
+def _pack_f32_args(ctx: Ctx, node: Node, args: List, groups: int = 1) -> List:
+    from ..ref.kernels_pk_f32 import pack_pk_f32_groups
     w = ctx.g.tensors[node.inputs[1]]
-    args[3] = Const(f"{w.name}_pkf", tuple(float(v) for v in pack_pk_f32(w.data)), "float")
+    args[3] = Const(f"{w.name}_pkf", tuple(float(v) for v in pack_pk_f32_groups(w.data, groups)), "float")
     return args
 
 
 def lower_conv(ctx, node):
     family = "conv2d" if node.op == "conv2d" else "conv_transpose2d"
     g = _conv_geom(ctx, node)
-    if family == "conv2d" and g.groups == 1 and _packed_f32(ctx, node, g.k_h * g.k_w * g.in_c):
-        return [Call(node.name, node.op, "conv2d_pk_f32", _pack_f32_args(ctx, node, _mac_args(ctx, node, g)),
+    if family == "conv2d" and g.groups < g.in_c and _packed_f32(ctx, node, g.k_h * g.k_w * g.in_c // g.groups):
+        return [Call(node.name, node.op, "conv2d_pk_f32", _pack_f32_args(ctx, node, _mac_args(ctx, node, g), g.groups),
                      node.outputs[0])]
     return [Call(node.name, node.op, _mac_kernel(ctx, node, family), _mac_args(ctx, node, g), node.outputs[0])]
 

@@ -27,6 +27,20 @@ def pack_pk_f32(w) -> np.ndarray:
     return full.reshape(ob, BLOCK, k).transpose(0, 2, 1).reshape(-1)
 
 
+def pack_pk_f32_groups(w, groups: int) -> np.ndarray:
+    """Grouped weights [out_c][k_h][k_w][in_c / groups]: each group's channels packed on their own, one after another."""
+    w = np.asarray(w, np.float32)
+    n = len(w) // groups
+    return np.concatenate([pack_pk_f32(w[i * n:(i + 1) * n]) for i in range(groups)])
+
+
+def unpack_pk_f32_groups(wpk, out_c: int, k: int, groups: int) -> np.ndarray:
+    n = out_c // groups
+    size = -(-n // BLOCK) * BLOCK * k
+    wpk = _arr(wpk, np.float32, (groups * size,))
+    return np.concatenate([unpack_pk_f32(wpk[i * size:(i + 1) * size], n, k) for i in range(groups)])
+
+
 def unpack_pk_f32(wpk, out_c: int, k: int) -> np.ndarray:
     ob = -(-out_c // BLOCK)
     w = _arr(wpk, np.float32, (ob * k * BLOCK,))
@@ -34,9 +48,10 @@ def unpack_pk_f32(wpk, out_c: int, k: int) -> np.ndarray:
 
 
 def conv2d_pk_f32(g: ConvGeom, act: Optional[ActF32], input, wpk, bias) -> np.ndarray:
-    if g.groups != 1 or g.k_h * g.k_w * g.in_c > PKF_K:
-        raise ValueError(f"conv2d_pk_f32 takes one group and K <= {PKF_K}: {g}")
-    w = unpack_pk_f32(wpk, g.out_c, g.k_h * g.k_w * g.in_c).reshape(g.out_c, g.k_h, g.k_w, g.in_c)
+    k = g.k_h * g.k_w * g.in_c // g.groups
+    if k > PKF_K or g.in_c % g.groups or g.out_c % g.groups:
+        raise ValueError(f"conv2d_pk_f32 takes K <= {PKF_K} and groups dividing the channels: {g}")
+    w = unpack_pk_f32_groups(wpk, g.out_c, k, g.groups).reshape(g.out_c, g.k_h, g.k_w, g.in_c // g.groups)
     return kf.conv2d_f32(g, act, input, w, bias)
 
 

@@ -141,6 +141,41 @@ static NNC_NOINLINE void conv2d_f32_depthwise(const nnc_conv_geom *g, const nnc_
                 }
             }
         }
+        /* one block of 8 channels (8-channel layers, the 8 left over by the blocks of 16): the same
+         * operations per channel as above and as the one-channel loop below, so the same bits */
+        if (c0 + 8 <= g->in_c) {
+            for (j = 0; j < 8; ++j) {
+                for (c = 0; c < ksize; ++c) {
+                    wt[c * 16 + j] = weights[(c0 + j) * ksize + c];
+                }
+            }
+            for (b = 0; b < g->batch; ++b) {
+                for (oy = 0; oy < g->out_h; ++oy) {
+                    const int32_t iy0 = oy * g->stride_h - g->pad_top;
+                    for (ox = 0; ox < g->out_w; ++ox) {
+                        const int32_t ix0 = ox * g->stride_w - g->pad_left;
+                        float *op = output + ((b * g->out_h + oy) * g->out_w + ox) * g->out_c + c0;
+                        nnc_accf8 a0 = nnc_accf8_zero();
+                        for (ky = 0; ky < g->k_h; ++ky) {
+                            const int32_t iy = iy0 + ky * g->dil_h;
+                            if (iy < 0 || iy >= g->in_h) {
+                                continue;
+                            }
+                            for (kx = 0; kx < g->k_w; ++kx) {
+                                const int32_t ix = ix0 + kx * g->dil_w;
+                                if (ix < 0 || ix >= g->in_w) {
+                                    continue;
+                                }
+                                a0 = nnc_accf8_mac(a0, input + ((b * g->in_h + iy) * g->in_w + ix) * g->in_c + c0,
+                                                   wt + (ky * g->k_w + kx) * 16);
+                            }
+                        }
+                        conv2d_f32_epi8(a0, bias, c0, act, op);
+                    }
+                }
+            }
+            c0 += 8;
+        }
         if (c0 == g->in_c) {
             return;
         }

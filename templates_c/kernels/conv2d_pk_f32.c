@@ -40,18 +40,18 @@ static float conv2d_pk_f32_act(const nnc_act_f32 *act, float y)
 /* The receptive field of output pixel (n, oy, ox) as [k_h][k_w][in_c] floats: a pointer into the
  * input for a 1x1 window, else gathered into u (0.0f outside the input). */
 static const float *conv2d_pk_f32_field(const nnc_conv_geom *g, const float *input, int32_t n, int32_t oy,
-                                        int32_t ox, float *u)
+                                        int32_t ox, int32_t ci0, float *u)
 {
-    const int32_t cin = g->in_c;
+    const int32_t cin = g->in_c / g->groups, cstride = g->in_c;
     const int32_t iy0 = oy * g->stride_h - g->pad_top, ix0 = ox * g->stride_w - g->pad_left;
     int32_t ky, kx, i, k = 0;
     if (iy0 >= 0 && iy0 + (g->k_h - 1) * g->dil_h < g->in_h && ix0 >= 0 && ix0 + (g->k_w - 1) * g->dil_w < g->in_w) {
-        const float *xp = input + ((n * g->in_h + iy0) * g->in_w + ix0) * cin;
+        const float *xp = input + ((n * g->in_h + iy0) * g->in_w + ix0) * cstride + ci0;
         const int32_t run = g->k_w * cin;
-        if (g->k_h == 1 && (g->k_w == 1 || g->dil_w == 1)) {
+        if (g->k_h == 1 && (g->k_w == 1 || (g->dil_w == 1 && g->groups == 1))) {
             return xp; /* one contiguous run: read in place */
         }
-        if (g->dil_w == 1) { /* one contiguous run per kernel row */
+        if (g->dil_w == 1 && g->groups == 1) { /* one contiguous run per kernel row */
             for (ky = 0; ky < g->k_h; ++ky, k += run) {
                 const float *r = xp + ky * g->dil_h * g->in_w * cin;
                 for (i = 0; i < run; ++i) {
@@ -70,7 +70,7 @@ static const float *conv2d_pk_f32_field(const nnc_conv_geom *g, const float *inp
                     u[k + i] = 0.0f;
                 }
             } else {
-                const float *r = input + ((n * g->in_h + iy) * g->in_w + ix) * cin;
+                const float *r = input + ((n * g->in_h + iy) * g->in_w + ix) * cstride + ci0;
                 for (i = 0; i < cin; ++i) {
                     u[k + i] = r[i];
                 }
@@ -163,8 +163,8 @@ static void conv2d_pk_f32_block(const float *const *x, int32_t np, const float *
 }
 
 /* The np pixels of fields x into y ([pixel][out_c]). */
-static void conv2d_pk_f32_pixels(const float *const *x, int32_t np, int32_t kk, int32_t out_c, const nnc_act_f32 *act,
-                                 const float *wpk, const float *bias, float *y)
+static void conv2d_pk_f32_pixels(const float *const *x, int32_t np, int32_t kk, int32_t out_c, int32_t ys,
+                                 const nnc_act_f32 *act, const float *wpk, const float *bias, float *y)
 {
     float acc[NNC_PKF_PIX * 16];
     int32_t ob, p, j;
@@ -174,7 +174,7 @@ static void conv2d_pk_f32_pixels(const float *const *x, int32_t np, int32_t kk, 
         for (p = 0; p < np; ++p) {
             for (j = 0; j < nc; ++j) {
                 const float s = acc[p * 16 + j];
-                y[p * out_c + ob * 16 + j] = conv2d_pk_f32_act(act, bias != 0 ? s + bias[ob * 16 + j] : s);
+                y[p * ys + ob * 16 + j] = conv2d_pk_f32_act(act, bias != 0 ? s + bias[ob * 16 + j] : s);
             }
         }
     }
@@ -183,14 +183,30 @@ static void conv2d_pk_f32_pixels(const float *const *x, int32_t np, int32_t kk, 
 void conv2d_pk_f32(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *input, const float *wpk,
                    const float *bias, float *output)
 {
-    const int32_t kk = g->k_h * g->k_w * g->in_c, total = g->batch * g->out_h * g->out_w;
+    const int32_t cin_g = g->in_c / g->groups, cout_g = g->out_c / g->groups;
+    const int32_t kk = g->k_h * g->k_w * cin_g, total = g->batch * g->out_h * g->out_w;
+    const size_t wg = (size_t)((cout_g + 15) / 16) * (size_t)kk * 16; /* packed weights per group */
     float u[NNC_PKF_PIX * NNC_PKF_K];
     const float *x[NNC_PKF_PIX];
-    int32_t p0, p, n = 0, oy = 0, ox = 0; /* the next pixel */
+    int32_t p0, p, grp, n = 0, oy = 0, ox = 0; /* the first pixel of the block */
     for (p0 = 0; p0 < total; p0 += NNC_PKF_PIX) {
         const int32_t np = total - p0 < NNC_PKF_PIX ? total - p0 : NNC_PKF_PIX;
+        for (grp = 0; grp < g->groups; ++grp) {
+            int32_t pn = n, py = oy, px = ox;
+            for (p = 0; p < np; ++p) {
+                x[p] = conv2d_pk_f32_field(g, input, pn, py, px, grp * cin_g, u + p * NNC_PKF_K);
+                if (++px == g->out_w) {
+                    px = 0;
+                    if (++py == g->out_h) {
+                        py = 0;
+                        ++pn;
+                    }
+                }
+            }
+            conv2d_pk_f32_pixels(x, np, kk, cout_g, g->out_c, act, wpk + grp * wg, bias != 0 ? bias + grp * cout_g : 0,
+                                 output + (size_t)p0 * (size_t)g->out_c + grp * cout_g);
+        }
         for (p = 0; p < np; ++p) {
-            x[p] = conv2d_pk_f32_field(g, input, n, oy, ox, u + p * NNC_PKF_K);
             if (++ox == g->out_w) {
                 ox = 0;
                 if (++oy == g->out_h) {
@@ -199,7 +215,6 @@ void conv2d_pk_f32(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *
                 }
             }
         }
-        conv2d_pk_f32_pixels(x, np, kk, g->out_c, act, wpk, bias, output + (size_t)p0 * (size_t)g->out_c);
     }
 }
 
@@ -213,7 +228,7 @@ void dense_pk_f32(const nnc_dense_geom *g, const nnc_act_f32 *act, const float *
         for (p = 0; p < np; ++p) {
             x[p] = input + (size_t)(p0 + p) * (size_t)g->in_features;
         }
-        conv2d_pk_f32_pixels(x, np, g->in_features, g->out_features, act, wpk, bias,
+        conv2d_pk_f32_pixels(x, np, g->in_features, g->out_features, g->out_features, act, wpk, bias,
                              output + (size_t)p0 * (size_t)g->out_features);
     }
 }

@@ -11,12 +11,14 @@
 #endif
 #define NNC_PKF_PIX 8
 
-/* conv2d_f32 for groups == 1 with its own summation order, the same in every build:
- *   wpk[(ob * K + k) * 16 + j] = w[ob * 16 + j][k]     (0 past out_c; w[c] the [k_h][k_w][in_c] row)
+/* conv2d_f32 (not depthwise) with its own summation order, the same in every build; per group grp
+ * (K = k_h * k_w * in_c / groups, OB = ceil((out_c / groups) / 16) blocks of the group's channels):
+ *   wpk[grp * OB * K * 16 + (ob * K + k) * 16 + j] = w[grp * out_c / groups + ob * 16 + j][k]
+ *                                                      (0 past the group's channels; w[c] its [k_h][k_w][in_c / groups] row)
  *   s = 0; for k = 0 .. K - 1: s = s + x[k] * w[c][k]  (each product rounded to float, then added;
  *                                                       taps outside the input read 0.0f)
  *   y = act(bias ? s + bias[c] : s)                    (act as conv2d_f32: leaky slope, then clamp)
- * Legal: groups 1, K <= NNC_PKF_K, output not aliasing input.  With finite weights a padded tap
+ * Legal: groups divides in_c and out_c, K <= NNC_PKF_K, output not aliasing input.  With finite weights a padded tap
  * adds a signed zero, which leaves every sum as conv2d_f32's definition has it. */
 void conv2d_pk_f32(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *input, const float *wpk,
                    const float *bias, float *output);
