@@ -188,11 +188,22 @@ static void conv2d_pk_out(const int32_t *acc, const nnc_requant_s8 *rq, int32_t 
 {
     int32_t j = 0;
 #if defined(NNC_HAVE_REQUANT8_S8)
-    for (; j + 8 <= nc; j += 8) {
+    for (; j < nc; j += 8) {
         int32_t v[8], i;
-        nnc_acc8_requant_s8(nnc_acc8_load(acc + j), rq->multiplier + c0 + j, rq->shift + c0 + j, rq->rounding,
-                            rq->output_offset, rq->out_min, rq->out_max, v);
-        for (i = 0; i < 8; ++i) {
+        const int32_t m = nc - j < 8 ? nc - j : 8;
+        const int32_t *mul = rq->multiplier + c0 + j, *sh = rq->shift + c0 + j;
+        int32_t mp[8], sp[8];
+        if (m < 8) { /* a partial block: the last channel's constants for the lanes past out_c */
+            for (i = 0; i < 8; ++i) {
+                mp[i] = mul[i < m ? i : m - 1];
+                sp[i] = sh[i < m ? i : m - 1];
+            }
+            mul = mp;
+            sh = sp;
+        }
+        nnc_acc8_requant_s8(nnc_acc8_load(acc + j), mul, sh, rq->rounding, rq->output_offset, rq->out_min,
+                            rq->out_max, v);
+        for (i = 0; i < m; ++i) {
             y[j + i] = (int8_t)v[i];
         }
     }
