@@ -313,6 +313,7 @@ def cmd_compress(a) -> int:
     res = compress_onnx(model, prune=a.prune, structured=a.structured, share=a.share, init=a.share_init,
                         seed=a.seed, path=a.model)
     print(term_lines(format_stats(res)))
+    Path(a.output).parent.mkdir(parents=True, exist_ok=True)
     onnx.save(model, a.output)
     progress(f"wrote {a.output}")
     if x is not None:

@@ -79,7 +79,7 @@ def test_prune_magnitude_exact(frac):
 
 
 def test_cli_prune_reaches_sparsity_exactly(tmp_path):
-    src, out = tmp_path / "m.onnx", tmp_path / "p.onnx"
+    src, out = tmp_path / "m.onnx", tmp_path / "new" / "p.onnx"  # the output's folder is made
     onnx.save(small_model(), src)
     r = nnc("compress", src, "-o", out, "--prune", "0.9")
     assert r.returncode == 0, r.stderr
