@@ -198,8 +198,18 @@ def measure(args) -> dict:
         if r["instructions_cortex_m4"] and f["instructions_cortex_m4"]:
             r["instructions_ratio_vs_float32"] = r["instructions_cortex_m4"] / f["instructions_cortex_m4"]
     return {"machine": {"platform": platform.platform(), "python": platform.python_version()},
+            "git": _git_state(),
             "test_samples": int(len(x)), "latency_opt": CLI_OPT, "runs": args.runs, "rows": rows,
             "date": time.strftime("%Y-%m-%d")}
+
+
+def _git_state() -> dict:
+    """The checkout measured: commit, and whether the kernels or the compiler had uncommitted edits."""
+    def git(*args):
+        r = subprocess.run(["git", *args], capture_output=True, text=True, cwd=str(ROOT))
+        return r.stdout.strip() if r.returncode == 0 else None
+    dirty = git("status", "--porcelain", "--", "nncodegen", "templates_c")
+    return {"commit": git("rev-parse", "--short", "HEAD"), "uncommitted_compiler_edits": bool(dirty)}
 
 
 def table(res: dict) -> str:
