@@ -11,7 +11,8 @@ Checked here (lowering relies on them; lower_binary.py and lower_finn.py):
   reads packed bits or a Q-format (8 / 16-bit) value, not float, its accumulator provably below 2^31,
   and pads with +1 / -1 only a packed input;
 * ``multithreshold``: an integer input needs an integer output of the same width;
-* ``argmax`` reads a Q-format, affine or float value and writes an index.
+* ``argmax`` reads a Q-format, affine or float value and writes an index;
+* a conv / dense reading an integer (Q-format or affine) value has integer weights and bias.
 Graphs without these ops pass unchanged.
 """
 from __future__ import annotations
@@ -75,6 +76,13 @@ def check_lowerable(graph: Graph) -> Graph:
                 _fail(n, f"thresholds on a {fi} input are not supported (Q-format or float)")
             if fi.kind == "q" and (fo.kind != "q" or fo.bits != fi.bits):
                 _fail(n, f"an integer input {fi} needs an integer output of the same width, not {fo}")
+        elif n.op in ("conv2d", "dense", "conv_transpose2d") and _kind(g, n.inputs[0]) in ("q", "affine"):
+            w = g.tensors[n.inputs[1]]
+            b = g.tensors[n.inputs[2]] if len(n.inputs) > 2 else None
+            if w.qdata is None or (b is not None and b.qdata is None):
+                _fail(n, f"reads an integer value ({g.tensors[n.inputs[0]].fmt}) but its weights have no integer "
+                         "format (a multi-bit weight quantizer inside a binarized network, or weights without a "
+                         "quantizer in a quantized model): not supported")
         elif n.op == "argmax":
             if _kind(g, n.inputs[0]) not in ("q", "affine", "float"):
                 _fail(n, f"argmax of a {g.tensors[n.inputs[0]].fmt} value is not supported")
