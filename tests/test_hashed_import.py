@@ -124,7 +124,10 @@ def test_compiled_hashed_equals_simulator_and_dense(model, tmp_path, scheme):
     d_dense = nncodegen.generate(compress_weights(gq, "none"), tmp_path / "d", name="hnet")
     assert "dense_hashed_" not in (d_dense / "hnet.c").read_text()
     y_d = nncodegen.build(d_dense).run(x)
-    assert np.array_equal(y_c, y_d)
+    if scheme == "none":  # the float dense build takes dense_pk_f32, whose summation order differs
+        np.testing.assert_allclose(y_c, y_d, rtol=1e-6, atol=1e-6 * max(1.0, float(np.abs(y_d).max())))
+    else:
+        assert np.array_equal(y_c, y_d)
     if scheme == "none":
         np.testing.assert_allclose(y_c.reshape(len(x), -1), numpy_forward(params, x), rtol=1e-5, atol=1e-5)
     else:

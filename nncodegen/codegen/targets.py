@@ -1,8 +1,9 @@
 """Code-generation targets: compiler flags and the feature paths they enable.
 
-The generated C is the same for every target (SIMD paths sit behind the
-standard feature macros); the target only chooses the flags written into
-the generated CMakeLists.txt and the toolchain the harness uses.
+The kernel sources are the same for every target (SIMD paths sit behind the
+standard feature macros); the target chooses the flags written into the
+generated CMakeLists.txt, the toolchain the harness uses, and in lowering the
+weight layouts (packed kernels on generic / x86, the DSP / NEON ones on ARM).
 """
 from __future__ import annotations
 

@@ -82,14 +82,19 @@ def _dense_call_s8(ctx, node: Node) -> Call:
 
 
 def _dense_call(ctx, node: Node) -> Call:
+    """The plain (unpacked) kernel call of the layer: its arguments are what the compressed kernels take,
+    with the weights replaced (lower.py may choose a packed float variant, whose weights are rearranged)."""
     from ..ir.formats import AffineFormat
-    from .lower import LOWER
+    from .lower import _conv_geom, _mac_args, _mac_kernel
+    from .params import DenseGeom
     if isinstance(ctx.g.tensors[node.outputs[0]].fmt, AffineFormat):
         return _dense_call_s8(ctx, node)
-    calls = LOWER[node.op](ctx, node)
-    if len(calls) != 1:
-        raise GraphError(f"node {node.name!r}: expected one dense call")
-    return calls[0]
+    if node.op == "dense":
+        x, w = ctx.shape(node.inputs[0]), ctx.shape(node.inputs[1])
+        geom = DenseGeom(x[0], x[1], w[0])
+    else:
+        geom = _conv_geom(ctx, node)
+    return Call(node.name, node.op, _mac_kernel(ctx, node, node.op), _mac_args(ctx, node, geom), node.outputs[0])
 
 
 def _arr(vals, ctype: str) -> tuple:
