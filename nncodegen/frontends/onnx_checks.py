@@ -7,12 +7,17 @@ naming it.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..ir.errors import GraphError
 from ..ir.limits import LIMITS, check_shape
 from .common import one_line
 
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_DOMAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*(\.[A-Za-z_][A-Za-z0-9_\-]*)*")
 
 # the attributes of the standard ops the importers read, with the type the ONNX spec gives them
 ATTR_TYPES = {
@@ -100,6 +105,11 @@ def check_model(model, src: str) -> None:
             _check_text(src, what, s)
         if not n.op_type:
             raise GraphError(f"{src}: node {_label(n.name)} has no op_type")
+        # op types and domains are identifiers in every ONNX opset: anything else is a corrupt file (and
+        # would reach messages unquoted)
+        if not _IDENT.fullmatch(n.op_type) or (n.domain and not _DOMAIN.fullmatch(n.domain)):
+            raise GraphError(f"{src}: node {_label(n.name)}: op type {_label(n.op_type)} / domain "
+                             f"{_label(n.domain)} is not an identifier")
         for a in n.attribute:
             want = ATTR_TYPES.get(a.name)
             if want is not None and a.type != getattr(A, want):
