@@ -1,6 +1,7 @@
 """Every kernel family's test models under AddressSanitizer and UndefinedBehaviorSanitizer.
 
-The zoo models (float32, q7, q15, int8), the binarized digits models and the TFLite test models are
+The zoo models (float32, q7, q15, int8), the binarized digits models, the TFLite test models (int8 and
+16x8), QONNX int16 / affine / FINN models and compressed (sparse, codebook) copies of the MNIST CNN are
 compiled with gcc and clang ``-fsanitize=address,undefined -fno-sanitize-recover=all`` (the runtime once
 per compiler into a cached static library) and run on random inputs and on extreme ones: every element
 the type's minimum, its maximum, zero.  A sanitizer report fails the run; the integer models' outputs
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.slow
 SAN = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer", "-g", "-O1"]
 STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
 ENV = dict(os.environ, ASAN_OPTIONS="detect_leaks=0:abort_on_error=0", UBSAN_OPTIONS="print_stacktrace=1")
-NP = {"int8_t": np.int8, "int16_t": np.int16, "uint8_t": np.uint8, "float": np.float32}
+NP = {"int8_t": np.int8, "int16_t": np.int16, "uint8_t": np.uint8, "int32_t": np.int32, "float": np.float32}
 JOBS = 2
 
 
@@ -128,6 +129,23 @@ def models(tmp):
         res.append((m, nncodegen.load(str(EXAMPLES / "bnn_digits" / f"{m}.onnx"))))
     for t in ("hello_world_int8", "micro_speech_quantized", "ptq_mnist_lenet-300-100"):
         res.append((t, nncodegen.load(str(ROOT / "tests" / "models" / "tflite" / f"{t}.tflite"))))
+    # 16x8 kernels (TFLite's seanet per-op models), QONNX int16 / affine / FINN index output
+    sea = ROOT / "tests" / "models" / "tflite" / "seanet"
+    for op in ("conv", "transpose_conv", "add", "leaky_relu", "pad", "strided_slice"):
+        res.append((f"seanet_{op}0", nncodegen.load(str(sea / op / f"{op}0.tflite"))))
+    for m in ("int12act_mlp", "int16act_cnn", "int4w_conv_relu"):
+        res.append((m, nncodegen.load(str(ROOT / "tests" / "models" / "brevitas" / f"{m}.onnx"))))
+    res.append(("finn_tfc", nncodegen.load(str(EXAMPLES / "finn_tfc" / "finn_tfc.onnx"))))
+    # compressed weights: sparse and codebook storage of the MNIST CNN in q7 and int8 (pruned copies)
+    from nncodegen.passes.compress_weights import compress_weights
+    g = nncodegen.load(str(EXAMPLES / "mnist_cnn" / "mnist_cnn.onnx"))
+    for w in [g.tensors[n.inputs[1]] for n in g.nodes if n.op in ("conv2d", "dense")]:
+        w.data = np.where(np.abs(w.data) > np.quantile(np.abs(w.data), 0.8), w.data, 0).astype(np.float32)
+    calib = np.load(EXAMPLES / "mnist_cnn" / "calib.npy")[:32]
+    for scheme in ("q7", "int8"):
+        q = nncodegen.quantize(g, calib, scheme=scheme)
+        for mode in ("sparse", "codebook"):
+            res.append((f"mnist_{scheme}_{mode}", compress_weights(q, mode)))
     return res
 
 
@@ -150,7 +168,8 @@ def test_models_under_asan_and_ubsan(tmp_path):
             y = run_sanitized(out, cc, libs[cc], xraw)
         except AssertionError as e:
             return f"{label} [{cc}]: {e}"
-        if m["quantized"] and m["out_quantized"]:
+        # (a joined multi-input 16x8 model's input format is per row: tests/test_tflite_int16.py checks those)
+        if m["quantized"] and m["out_quantized"] and not g.meta.get("inputs"):
             from nncodegen.ir.formats import format_from_json
             fin = format_from_json(m["input"]["format"])
             x = fin.dequantize(xraw).reshape(len(xraw), *m["input"]["shape"][1:])

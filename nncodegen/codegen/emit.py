@@ -21,6 +21,7 @@ import numpy as np
 from ..version import __version__
 from ..ir.formats import QFormat, storage_shape
 from ..ir.graph import Graph, GraphError
+from ..ir.limits import LIMITS
 from ..lower.lower import lower
 from ..lower.params import c_array, to_c
 from ..lower.program import Buf, Const, Param, Program, Scalar, Scratch
@@ -107,6 +108,10 @@ def _const_values(graph: Graph, c: Const):
 def render_program(graph: Graph, prog: Program, name: str, source: str, target: str,
                    sample: Optional[np.ndarray] = None) -> Dict[str, str]:
     tin, tout = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
+    const_bytes = sum(int(t.data.nbytes) for t in graph.tensors.values() if t.data is not None)
+    if const_bytes > LIMITS.max_weight_bytes:  # the C text of the weights is several times their size
+        raise GraphError(f"the model's constants take {const_bytes} bytes, over the limit {LIMITS.max_weight_bytes} "
+                         f"(limits.max_weight_bytes)")
     quant = tin.fmt.kind != "float"
     name = c_ident(name)
     idx = kernel_index()
@@ -197,10 +202,12 @@ def render_program(graph: Graph, prog: Program, name: str, source: str, target: 
                target_flags=[CText(f) for f in ti.flags], target=target, target_proc=CText(ti.processor),
                needs_libm=any(k.endswith("_f32") for k in prog.kernels_used))
     env = _env()
-    if sample is None:
-        sample = np.zeros(tin.size, dtype=np.float32)
-    svals = [str(int(v)) if quant else f"{float(v)!r}f" for v in np.asarray(sample).ravel()]
-    ctx["sample"] = CText("\n".join("    " + ", ".join(svals[k:k + 16]) + "," for k in range(0, len(svals), 16)))
+    if sample is None or not np.asarray(sample).any():
+        # an all-zero sample: C's initializer rule fills the rest (no text the size of the input)
+        ctx["sample"] = CText("    0")
+    else:
+        svals = [str(int(v)) if quant else f"{float(v)!r}f" for v in np.asarray(sample).ravel()]
+        ctx["sample"] = CText("\n".join("    " + ", ".join(svals[k:k + 16]) + "," for k in range(0, len(svals), 16)))
     return {"model.h": env.get_template("model.h.j2").render(**ctx),
             "model.c": env.get_template("model.c.j2").render(**ctx),
             "main.c": env.get_template("main.c.j2").render(**ctx),

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..ir.checker import check_graph
 from ..ir.graph import Graph, GraphError, Node, Tensor
+from ..ir.limits import LIMITS, check_shape
 from ..ir.ops import infer_node
 from .common import fmt_list, one_line
 from .onnx_checks import check_arity, check_model, to_array
@@ -331,7 +332,14 @@ class ImporterBase(LayoutConversions):
         m = onnx.helper.make_model(g, opset_imports=[onnx.helper.make_opsetid("", self.opset)])
         res = ReferenceEvaluator(m).run(None, feeds)
         it = iter(res)
-        return [np.asarray(next(it)) if o else None for o in names_out]
+        outs = [np.asarray(next(it)) if o else None for o in names_out]
+        for o, arr in zip(node.output, outs):   # a folded constant is weight data: the same limits
+            if arr is not None:
+                check_shape(tuple(int(d) for d in arr.shape), f"{self.src}: node {self.node_label(node)}: output {o[:80]!r}")
+                if arr.nbytes > LIMITS.max_weight_bytes:
+                    self.fail(node, f"folds to {arr.nbytes} bytes of constant data, over the limit "
+                                    f"{LIMITS.max_weight_bytes} (limits.max_weight_bytes)")
+        return outs
 
     # ---- values & IR emission -------------------------------------------------------------
     def _const_val(self, arr) -> Val:

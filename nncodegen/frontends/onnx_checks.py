@@ -35,7 +35,9 @@ ATTR_TYPES = {
 POSITIVE = {"strides": 1, "dilations": 1, "kernel_shape": 1, "group": 1, "pads": 0, "output_padding": 0}
 
 
-def _label(name: str) -> str:
+def _label(name) -> str:
+    if not isinstance(name, str):  # protobuf hands out bytes for a string field that is not UTF-8
+        name = repr(bytes(name))
     return repr(name if len(name) <= 80 else name[:77] + "...")
 
 

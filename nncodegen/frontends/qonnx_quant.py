@@ -144,6 +144,9 @@ def quant_spec(node, consts: Dict[str, np.ndarray], src: str) -> QuantSpec:
     mode = (mode.decode() if isinstance(mode, bytes) else str(mode)).upper()
     if mode not in ROUND_MODES:
         raise GraphError(f"{where}: unsupported rounding_mode {mode!r} (supported: {', '.join(ROUND_MODES)})")
+    for k in ("signed", "narrow"):
+        if k in a and not isinstance(a[k], int):
+            raise GraphError(f"{where}: attribute {k} must be an integer (0 or 1)")
     spec = QuantSpec(node.name or node.op_type, scale, zp, int(bw.reshape(-1)[0]), bool(int(a.get("signed", 1))),
                      bool(int(a.get("narrow", 0))), mode)
     if not np.isfinite(zp).all() or (zp != np.round(zp)).any():

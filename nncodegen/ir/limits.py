@@ -22,7 +22,7 @@ class Limits:
     max_dim: int = 1 << 24                 # one dimension
     max_rank: int = 8
     max_nodes: int = 10_000                # nodes of one graph (the largest MCU models have a few hundred)
-    max_weight_bytes: int = 1 << 30        # all constant data of a model
+    max_weight_bytes: int = 64 << 20       # all constant data of a model (its C text is several times larger)
 
 
 LIMITS = Limits()
