@@ -23,8 +23,6 @@ SMALL = ["fixedpoint_linear", "int4w_conv_relu", "int8act_binary", "int8act_int8
 
 def _example(examples_dir, name):
     d = examples_dir / "brevitas_defaults"
-    if not (d / f"{name}.onnx").exists():
-        pytest.skip("examples/brevitas_defaults not present")
     x = np.load(d / "test_x.npy")                               # NHWC, as the IR input
     return d, x, np.load(d / "test_y.npy"), np.load(d / f"{name}_logits.npy")
 

@@ -15,6 +15,8 @@ import subprocess
 import numpy as np
 import pytest
 
+from conftest import missing_tool
+
 from nncodegen.harness.cbuild import STRICT_FLAGS, build_cffi
 from nncodegen.harness.cdefs import cdef_from_headers
 from nncodegen.lower.params import ActF32, ConvGeom, to_cffi
@@ -35,7 +37,7 @@ def has_fma():
 @pytest.mark.parametrize("cc", ["clang", "gcc"])
 def test_no_fma_instruction_in_any_kernel(cc):
     if not shutil.which(cc):
-        pytest.skip(f"no {cc}")
+        missing_tool(f"no {cc}")
     fused = {}
     for src in sorted(kernels_dir().glob("*.c")):
         r = subprocess.run([cc, *STRICT_FLAGS, "-O3", "-march=native", f"-I{include_dir()}", f"-I{kernels_dir()}",
@@ -60,7 +62,7 @@ def _lib(tag, cc, opt, flags):
 @pytest.mark.skipif(not X86, reason="x86 host")
 def test_clang_native_equals_gcc_O0_bits():
     if not (shutil.which("clang") and shutil.which("gcc")):
-        pytest.skip("needs clang and gcc")
+        missing_tool("needs clang and gcc")
     fast = _lib("clang_native", "clang", "-O3", ["-march=native"])
     ref = _lib("gcc_O0", "gcc", "-O0", [])
     rng = np.random.default_rng(0)

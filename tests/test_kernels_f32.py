@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from conftest import missing_tool
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -206,7 +208,7 @@ def test_headers_hold_only_prototypes():
 @pytest.mark.parametrize("cc", ["gcc", "clang"])
 def test_compiles_clean(cc):
     if shutil.which(cc) is None:
-        pytest.skip(f"{cc} not installed")
+        missing_tool(f"{cc} not installed")
     srcs = [kernels_dir() / f"{f}.c" for f in FAMILIES]
     with tempfile.TemporaryDirectory() as d:
         for opt in ("-O0", "-O2"):

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from conftest import missing_tool
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -843,7 +845,7 @@ def test_q7_conv_dequantizes_to_float_conv(clib, data):
 @pytest.mark.parametrize("cc", ["gcc", "clang"])
 def test_kernels_compile_strict(cc, tmp_path):
     if not shutil.which(cc):
-        pytest.skip(f"{cc} not installed")
+        missing_tool(f"{cc} not installed")
     for src in kernel_sources() + [SHIM_DIR / "nnc_fixed_shim.c"]:
         cmd = [cc, *STRICT_FLAGS, "-O2", "-c", str(src), "-o", str(tmp_path / (src.stem + ".o")),
                f"-I{include_dir()}", f"-I{kernels_dir()}"]

@@ -11,6 +11,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+
+from conftest import missing_tool
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -280,7 +282,7 @@ def test_mbqm64_is_round_half_up_of_the_reduced_multiplier(x, mant, shift):
 @pytest.mark.parametrize("cc", ["gcc", "clang"])
 def test_s16_kernels_compile_strict(cc, tmp_path):
     if shutil.which(cc) is None:
-        pytest.skip(f"{cc} not installed")
+        missing_tool(f"{cc} not installed")
     for k in ks.KERNELS:
         r = subprocess.run([cc, *STRICT_FLAGS, "-O2", "-c", str(kernels_dir() / f"{k}.c"), f"-I{include_dir()}",
                             f"-I{kernels_dir()}", "-o", str(tmp_path / f"{k}.o")], capture_output=True, text=True)

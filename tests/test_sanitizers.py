@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import nncodegen
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, missing_tool
 from nncodegen.harness.cbuild import cache_root
 from nncodegen.paths import include_dir, kernels_dir
 
@@ -38,7 +38,7 @@ def compilers():
     if os.environ.get("CI", "").lower() == "true":
         assert ccs == ["gcc", "clang"], "CI must have gcc and clang"
     if not ccs:
-        pytest.skip("no C compiler")
+        missing_tool("no C compiler")
     return ccs
 
 

@@ -74,6 +74,8 @@ def _worker(conn, kind: str) -> None:
             return
         data, gen = msg
         path.write_bytes(data)
+        # messages name the worker's temporary file: keep only its name (they are stored in the repository)
+        clean = lambda s: s.replace(str(path), path.name)
         try:
             g = nncodegen.load(path)
             lower(g)
@@ -83,17 +85,17 @@ def _worker(conn, kind: str) -> None:
         except GraphError as e:
             text = str(e)
             if not text.strip() or "\n" in text.strip() or "Traceback" in text:
-                conn.send(("traceback", f"multi-line or empty GraphError: {text[:500]!r}"))
+                conn.send(("traceback", f"multi-line or empty GraphError: {clean(text)[:500]!r}"))
             elif WRAPPED.search(text):
-                conn.send(("wrapped", text[:300]))
+                conn.send(("wrapped", clean(text)[:300]))
             else:
-                conn.send(("refused", text[:300]))
+                conn.send(("refused", clean(text)[:300]))
         except MemoryError as e:
             conn.send(("oom", _signature(e)))
         except RecursionError as e:
             conn.send(("traceback", _signature(e)))
         except Exception as e:  # noqa: BLE001 -- this is what the fuzzer looks for
-            conn.send(("traceback", _signature(e) + ": " + str(e).splitlines()[0][:200] if str(e) else _signature(e)))
+            conn.send(("traceback", _signature(e) + ": " + clean(str(e).splitlines()[0])[:200] if str(e) else _signature(e)))
 
 
 def _short(outcome: str, msg: str) -> str:
