@@ -380,3 +380,11 @@ def test_hash_matches_reference_values():
     h = (h * 0xC2B2AE3D) & 0xFFFFFFFF
     h ^= h >> 16
     assert int(cs.nnc_hash32(0, np.array([1], dtype=np.uint64))[0]) == h
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_scratch_sizes_equal_their_twins(lib, data):
+    g = draw_conv_geom(data)
+    for name in ("conv2d_sparse_scratch_size_f32", "conv2d_codebook_scratch_size_f32"):
+        assert getattr(lib.lib, name)(lib.s(g)) == getattr(kc, name)(g), (name, g)

@@ -15,22 +15,12 @@ import numpy as np
 
 from ..compress.storage import Storage, encode_codebook, encode_sparse, encode_sparse_sliced, recover_buckets, sparse_layout
 from ..ir.graph import GraphError, Node
+from ..ref.kernels_compress import conv_scratch_bytes, direct_patch  # noqa: F401 -- the kernels' specification
 from .params import ConvGeom
 from .program import Call, Const, Param, Scalar, Scratch
 
 CONV_SMALLK_F32 = 32   # NNC_CONV_SMALLK_F32 of conv2d_f32.c
 CONV_PATCH_F32 = 128   # NNC_CONV_PATCH_F32
-
-
-def direct_patch(g: ConvGeom) -> bool:
-    """nnc_cpatch_direct (compress_patch.inc): the input pixel is the receptive field."""
-    return (g.k_h == 1 and g.k_w == 1 and g.groups == 1 and g.pad_top == 0 and g.pad_left == 0
-            and (g.out_h - 1) * g.stride_h < g.in_h and (g.out_w - 1) * g.stride_w < g.in_w)
-
-
-def conv_scratch_bytes(g: ConvGeom, elem: int) -> int:
-    """<kernel>_scratch_size of the compressed conv kernels."""
-    return 0 if direct_patch(g) else g.k_h * g.k_w * (g.in_c // g.groups) * elem
 
 
 def f32_seq_channels(g: ConvGeom) -> int:

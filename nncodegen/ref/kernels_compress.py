@@ -189,3 +189,22 @@ def dense_hashed_f32(g: DenseGeom, act, x, buckets, n_buckets, seed, sign, bias)
     idx, s = hash_index_sign(g.out_features, g.in_features, int(n_buckets), int(seed), bool(sign))
     w = np.where(s < 0, -b[idx], b[idx]).astype(F32)
     return _dense_f32(g, act, x, w, bias)
+
+
+def direct_patch(g: ConvGeom) -> bool:
+    """nnc_cpatch_direct (compress_patch.inc): the input pixel is the receptive field, no gathering."""
+    return (g.k_h == 1 and g.k_w == 1 and g.groups == 1 and g.pad_top == 0 and g.pad_left == 0
+            and (g.out_h - 1) * g.stride_h < g.in_h and (g.out_w - 1) * g.stride_w < g.in_w)
+
+
+def conv_scratch_bytes(g: ConvGeom, elem: int) -> int:
+    """Scratch of the compressed convolutions: one gathered receptive field of ``elem``-byte elements."""
+    return 0 if direct_patch(g) else g.k_h * g.k_w * (g.in_c // g.groups) * elem
+
+
+def conv2d_sparse_scratch_size_f32(g: ConvGeom) -> int:
+    return conv_scratch_bytes(g, 4)
+
+
+def conv2d_codebook_scratch_size_f32(g: ConvGeom) -> int:
+    return conv_scratch_bytes(g, 4)
