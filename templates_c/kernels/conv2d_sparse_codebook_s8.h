@@ -1,0 +1,23 @@
+/* nncodegen kernels: 2-D convolution (incl. depthwise, pointwise, grouped) with pruned and shared weights (sparse + codebook),
+ * affine int8 (TFLite / ONNX QDQ arithmetic, symmetric weights).  Body in conv2d_sparse_codebook_qn.inc.
+ * Layouts as conv2d_s8; weights: the sparse + codebook layout of nnc_spcb.h over the rows
+ * [out_c][k_h][k_w][in_c / groups].  scratch: conv2d_sparse_codebook_scratch_size_s8(g) bytes
+ * (NULL when 0), not overlapping the rest.
+ * *_b16_* variants take int16 biases (the same values as int32 ones, when they fit).
+ * Result: the dense kernel's with the decoded weights, bit for bit. */
+#ifndef CONV2D_SPARSE_CODEBOOK_S8_H
+#define CONV2D_SPARSE_CODEBOOK_S8_H
+
+#include "nnc_types.h"
+
+/* conv2d_sparse_codebook_s8: int32 accumulator (TFLite's): the compiler proved |bias| + sum |x + off| * |w| < 2^31. */
+void conv2d_sparse_codebook_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t *input, const int8_t *codebook,
+    const uint8_t *count, const uint8_t *entries, int32_t cb_stride, int32_t count_bits, int32_t delta_bits,
+    int32_t index_bits, const int32_t *bias, int8_t *scratch, int8_t *output);
+/* conv2d_sparse_codebook_b16_s8: int32 accumulator (TFLite's): the compiler proved |bias| + sum |x + off| * |w| < 2^31; int16 biases. */
+void conv2d_sparse_codebook_b16_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t *input, const int8_t *codebook,
+    const uint8_t *count, const uint8_t *entries, int32_t cb_stride, int32_t count_bits, int32_t delta_bits,
+    int32_t index_bits, const int16_t *bias, int8_t *scratch, int8_t *output);
+int32_t conv2d_sparse_codebook_scratch_size_s8(const nnc_conv_geom *g);
+
+#endif /* CONV2D_SPARSE_CODEBOOK_S8_H */

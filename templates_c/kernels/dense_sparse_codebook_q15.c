@@ -1,0 +1,11 @@
+/* nncodegen kernels: fully connected layer with pruned and shared weights (sparse + codebook), q15.
+ * Body in dense_sparse_codebook_qn.inc. */
+#include "dense_sparse_codebook_q15.h"
+#include "nnc_fixed.h"
+#include "nnc_spcb.h"
+
+#define NNC_FMT_Q15
+#define NNC_BODY "dense_sparse_codebook_qn.inc"
+#include "compress_int.inc"
+#undef NNC_BODY
+#undef NNC_FMT_Q15

@@ -1,0 +1,30 @@
+/* nncodegen kernels: fully connected layer with pruned and shared weights (sparse + codebook),
+ * q7 (int8 activations and weights).  Body in dense_sparse_codebook_qn.inc.
+ * Layouts as dense_q7; weights: the sparse + codebook layout of nnc_spcb.h over the rows
+ * [out_features][in_features].  No scratch.
+ * *_b16_* variants take int16 biases (the same values as int32 ones, when they fit).
+ * Result: the dense kernel's with the decoded weights, bit for bit. */
+#ifndef DENSE_SPARSE_CODEBOOK_Q7_H
+#define DENSE_SPARSE_CODEBOOK_Q7_H
+
+#include "nnc_types.h"
+
+/* dense_sparse_codebook_q7: int32 accumulator: the compiler proved |bias| + sum |w| * max|x| < 2^31. */
+void dense_sparse_codebook_q7(const nnc_dense_geom *g, const nnc_requant *rq, const int8_t *input, const int8_t *codebook,
+    const uint8_t *count, const uint8_t *entries, int32_t cb_stride, int32_t count_bits, int32_t delta_bits,
+    int32_t index_bits, const int32_t *bias, int8_t *output);
+/* dense_sparse_codebook_b16_q7: int32 accumulator: the compiler proved |bias| + sum |w| * max|x| < 2^31; int16 biases. */
+void dense_sparse_codebook_b16_q7(const nnc_dense_geom *g, const nnc_requant *rq, const int8_t *input, const int8_t *codebook,
+    const uint8_t *count, const uint8_t *entries, int32_t cb_stride, int32_t count_bits, int32_t delta_bits,
+    int32_t index_bits, const int16_t *bias, int8_t *output);
+
+/* dense_sparse_codebook_q7_wide: int64 accumulator: no bound needed. */
+void dense_sparse_codebook_q7_wide(const nnc_dense_geom *g, const nnc_requant *rq, const int8_t *input, const int8_t *codebook,
+    const uint8_t *count, const uint8_t *entries, int32_t cb_stride, int32_t count_bits, int32_t delta_bits,
+    int32_t index_bits, const int32_t *bias, int8_t *output);
+/* dense_sparse_codebook_b16_q7_wide: int64 accumulator: no bound needed; int16 biases. */
+void dense_sparse_codebook_b16_q7_wide(const nnc_dense_geom *g, const nnc_requant *rq, const int8_t *input, const int8_t *codebook,
+    const uint8_t *count, const uint8_t *entries, int32_t cb_stride, int32_t count_bits, int32_t delta_bits,
+    int32_t index_bits, const int16_t *bias, int8_t *output);
+
+#endif /* DENSE_SPARSE_CODEBOOK_Q7_H */
