@@ -72,8 +72,8 @@ def build_report(graph: Graph, prog: Program, target: str = "generic") -> Dict:
         out = node.outputs[0]
         macs = layer_macs(graph, node)
         comp = layer_compression(graph, node)
-        if comp is not None:  # weight_bytes counts what the C stores (the compressed encoding)
-            wb += comp["stored_bytes"] - comp["dense_bytes"]
+        if comp is not None:  # weight_bytes counts what the C stores (the compressed encoding, narrowed biases)
+            wb += comp["stored_bytes"] - comp["dense_bytes"] - comp.get("bias_bytes_saved", 0)
         bmacs = macs if node.op in BINARY_LAYERS else 0
         if node.op in BINARY_LAYERS:
             wt = graph.tensors[node.inputs[1]]

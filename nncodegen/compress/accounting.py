@@ -85,6 +85,16 @@ def layer_compression(graph, node) -> Optional[dict]:
         entry.update(codebook_values=int(k), index_bits=int(bits), per_channel=bool(pc),
                      stored_bytes=int(cb.size * e + packed.size),
                      huffman_bytes=int(cb.size * e + _bytes(huffman_bits(idx))))
+    elif st.kind == "sparse_codebook":
+        from .sparse_codebook import encode, huffman_bytes
+        enc = encode(w2, st.delta_bits or None, st.per_channel)
+        entry.update(codebook_values=int(enc.values), index_bits=int(enc.index_bits), delta_bits=int(enc.delta_bits),
+                     count_bits=int(enc.count_bits), per_channel=bool(enc.per_channel), entries=int(enc.n_entries),
+                     stored_bytes=enc.stored_bytes, huffman_bytes=huffman_bytes(enc),
+                     macs_skipped=int((w2.size - nnz) * pixels))
+        if st.bias_bits == 16 and len(node.inputs) > 2:  # the biases stored as int16 (the kernels' _b16 variants)
+            nb = int(np.asarray(graph.tensors[node.inputs[2]].qdata).size)
+            entry.update(bias_bits=16, bias_bytes_saved=2 * nb)
     elif st.kind == "hashed":
         b = recover_buckets(w2, st.buckets, st.seed, st.sign)
         entry.update(buckets=int(st.buckets), stored_bytes=int(b.size * e), huffman_bytes=_bytes(huffman_bits(b)))
@@ -112,6 +122,8 @@ def compression_table(report: dict) -> str:
         if not c:
             continue
         detail = (f"{c['codebook_values']} values, {c['index_bits']}-bit" if c["storage"] == "codebook" else
+                  f"{100 * c['density']:.1f} %, {c['codebook_values']} values, {c['delta_bits']}+{c['index_bits']}-bit"
+                  + (", int16 bias" if c.get("bias_bits") == 16 else "") if c["storage"] == "sparse_codebook" else
                   f"{c['buckets']} buckets" if c["storage"] == "hashed" else f"{100 * c['density']:.1f} %")
         rows.append([md_cell(l["name"][:28]), c["storage"], detail, f"{c['dense_bytes']:,}", f"{c['stored_bytes']:,}",
                      f"{c['huffman_bytes']:,}", f"{c['macs_skipped']:,}"])

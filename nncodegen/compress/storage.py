@@ -11,7 +11,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-KINDS = ("dense", "sparse", "codebook", "hashed")
+KINDS = ("dense", "sparse", "codebook", "hashed", "sparse_codebook")
 REQUESTS = ("auto",) + KINDS
 DELTA_MAX = 255                 # uint8 index deltas; longer gaps take filler entries of value 0
 SIGN_SEED_XOR = 0x5BD1E995
@@ -28,6 +28,8 @@ class Storage:
     buckets: int = 0             # hashed
     seed: int = 0                # hashed
     sign: bool = True            # hashed
+    delta_bits: int = 0          # sparse_codebook: bits of a relative position (compress/sparse_codebook.py)
+    bias_bits: int = 0           # sparse_codebook: 16 when the int32 biases are stored as int16, else 32 / 0
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -44,6 +46,10 @@ class Storage:
         if self.kind == "codebook":
             return {"kind": "codebook", "bits": int(self.bits), "values": int(self.values),
                     "per_channel": bool(self.per_channel)}
+        if self.kind == "sparse_codebook":
+            return {"kind": "sparse_codebook", "nnz": int(self.nnz), "density": float(self.density),
+                    "bits": int(self.bits), "values": int(self.values), "per_channel": bool(self.per_channel),
+                    "delta_bits": int(self.delta_bits), "bias_bits": int(self.bias_bits)}
         if self.kind == "hashed":
             return {"kind": "hashed", "buckets": int(self.buckets), "seed": int(self.seed), "sign": bool(self.sign)}
         return {"kind": "dense"}

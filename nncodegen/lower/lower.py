@@ -441,7 +441,7 @@ LOWER: Dict[str, Callable[[Ctx, Node], List[Call]]] = {
 
 # Modules that lower other number formats (affine int8, packed binary).  Each
 # offers ``lower_node(ctx, node) -> list of Calls or None`` (None: not mine).
-EXTENSIONS = ["nncodegen.lower.lower_compress", "nncodegen.lower.lower_camera", "nncodegen.lower.lower_finn", "nncodegen.lower.lower_s16",
+EXTENSIONS = ["nncodegen.lower.lower_sparse_codebook", "nncodegen.lower.lower_compress", "nncodegen.lower.lower_camera", "nncodegen.lower.lower_finn", "nncodegen.lower.lower_s16",
               "nncodegen.lower.lower_s8",
               "nncodegen.lower.lower_binary"]
 

@@ -1,4 +1,4 @@
-"""Choose the storage of every conv2d / dense weight tensor: dense, sparse, codebook or hashed.
+"""Choose the storage of every conv2d / dense weight tensor: dense, sparse, codebook, sparse + codebook or hashed.
 
 Runs after quantization (the number formats must be known: storage is sized in the weight's own
 element type, and sparsity and shared values are seen in the quantized integers), before lowering;
@@ -17,10 +17,11 @@ import numpy as np
 
 from ..compress.storage import (REQUESTS, Storage, encode_codebook, recover_buckets, sliced_bytes, sparse_entries,
                                 sparse_layout)
+from ..compress import sparse_codebook as spcb
 from ..ir.checker import check_graph
 from ..ir.graph import Graph, GraphError
 
-MODES = ("auto", "none", "sparse", "codebook")
+MODES = ("auto", "none", "sparse", "codebook", "sparse_codebook")
 AUTO_MAX_RATIO = 0.8     # auto takes a compressed kind only if it stores <= 80 % of the dense bytes
 # ... and sparse only at densities where its kernel was measured not slower than the dense one, on
 # both the x86 host (benchmarks/bench_compress.py, -O3 -march=native: AVX-512 VBMI / VNNI dense sparse
@@ -35,6 +36,9 @@ SPARSE_MAX_DENSITY = {
     ("dense", "f32"): 0.05,    # host 1.3x at .05, 0.35x at .1 (the dense order: scalar)
     ("conv2d", "q7"): 0.05, ("conv2d", "q15"): 0.05, ("conv2d", "s8"): 0.05, ("conv2d", "f32"): 0.0,
 }
+# ... and sparse + codebook for layers of shared weights: at most 2**(element bits - SHARED_INDEX_MARGIN)
+# values (q7: 64), whose codebook indices are at least this many bits narrower than the weights.
+SHARED_INDEX_MARGIN = 2
 LAYER_OPS = ("conv2d", "dense")
 
 
@@ -99,7 +103,24 @@ def _uses(graph: Graph) -> Dict[str, int]:
     return n
 
 
-def choose(w2: np.ndarray, request: str, node_op: str, t) -> Storage:
+def sparse_codebook_storage(w2: np.ndarray, bias_q: Optional[np.ndarray] = None):
+    """(Storage, stored bytes of the weights, bias bytes saved) of the sparse + codebook kind, or None when a
+    codebook would need more than 256 values.  Integer biases that fit int16 are stored as int16
+    (``bias_q``: the layer's int32 biases, None for float layers or shared bias tensors)."""
+    enc = spcb.encode(w2)
+    if enc is None:
+        return None
+    bias_bits, saved = 0, 0
+    if bias_q is not None:
+        bias_bits = spcb.narrow_bias_bits(bias_q)
+        saved = int(np.asarray(bias_q).size) * (32 - bias_bits) // 8
+    nnz = int(np.count_nonzero(w2))
+    st = Storage("sparse_codebook", nnz=nnz, density=nnz / max(1, w2.size), bits=enc.index_bits, values=enc.values,
+                 per_channel=enc.per_channel, delta_bits=enc.delta_bits, bias_bits=bias_bits)
+    return st, enc.stored_bytes, saved
+
+
+def choose(w2: np.ndarray, request: str, node_op: str, t, bias_q: Optional[np.ndarray] = None) -> Storage:
     size = w2.size
     if request == "dense" or size == 0:
         return Storage()
@@ -119,11 +140,16 @@ def choose(w2: np.ndarray, request: str, node_op: str, t) -> Storage:
     if "codebook" in sizes:
         _t, _p, bits, k, pc = encode_codebook(w2)
         codebook = Storage("codebook", bits=bits, values=k, per_channel=pc)
+    spcb_st = sparse_codebook_storage(w2, bias_q)
     if request == "sparse":
         return sparse
     if request == "codebook":
         return codebook or Storage()
-    # auto
+    if request == "sparse_codebook":
+        return spcb_st[0] if spcb_st else Storage()
+    # auto: the smallest in stored bytes (sparse + codebook counted with the bias bytes it saves); sparse +
+    # codebook only for shared weights (SHARED_INDEX_MARGIN), where a codebook kernel would run anyway:
+    # pruned-only layers keep the speed rule of sparse above
     best, best_bytes = Storage(), sizes["dense"]
     limit = AUTO_MAX_RATIO * sizes["dense"]
     fmt = _fmt_key(t)
@@ -131,8 +157,22 @@ def choose(w2: np.ndarray, request: str, node_op: str, t) -> Storage:
             and sizes["sparse"] < best_bytes):
         best, best_bytes = sparse, sizes["sparse"]
     if codebook is not None and sizes["codebook"] <= limit and sizes["codebook"] < best_bytes:
-        best = codebook
+        best, best_bytes = codebook, sizes["codebook"]
+    if (spcb_st is not None and spcb_st[0].bits <= 8 * w2.itemsize - SHARED_INDEX_MARGIN and spcb_st[1] <= limit
+            and spcb_st[1] - spcb_st[2] < best_bytes):
+        best = spcb_st[0]
     return best
+
+
+def _int_bias(g: Graph, node, uses) -> Optional[np.ndarray]:
+    """The layer's int32 biases when the layer alone reads them (candidates for int16 storage), else None."""
+    if len(node.inputs) < 3:
+        return None
+    b = g.tensors[node.inputs[2]]
+    if not b.is_const or uses.get(b.name, 0) != 1 or b.qdata is None or b.fmt.kind not in ("q", "affine"):
+        return None
+    q = np.asarray(b.qdata)
+    return q if q.dtype == np.int32 else None
 
 
 def compress_weights(graph: Graph, mode: str = "auto", layers: Optional[Dict[str, str]] = None) -> Graph:
@@ -160,7 +200,7 @@ def compress_weights(graph: Graph, mode: str = "auto", layers: Optional[Dict[str
         request = layers.get(node.name) or t.meta.get("storage_request") or mode
         if request == "auto" and mode != "auto" and node.name not in layers:
             request = mode
-        st = choose(vals.reshape(vals.shape[0], -1), request, node.op, t)
+        st = choose(vals.reshape(vals.shape[0], -1), request, node.op, t, _int_bias(g, node, uses))
         if st.kind != "dense":
             t.meta["storage"] = st.to_meta()
     return check_graph(g, "compress_weights")
