@@ -36,9 +36,12 @@ SPARSE_MAX_DENSITY = {
     ("dense", "f32"): 0.05,    # host 1.3x at .05, 0.35x at .1 (the dense order: scalar)
     ("conv2d", "q7"): 0.05, ("conv2d", "q15"): 0.05, ("conv2d", "s8"): 0.05, ("conv2d", "f32"): 0.0,
 }
-# ... and sparse + codebook for layers of shared weights: at most 2**(element bits - SHARED_INDEX_MARGIN)
-# values (q7: 64), whose codebook indices are at least this many bits narrower than the weights.
+# ... and sparse + codebook for layers of shared weights only: at most 2**(element bits - SHARED_INDEX_MARGIN)
+# values (q7: 64; codebook indices at least this many bits narrower than the weights), each standing for
+# SHARED_MIN_USES nonzero weights or more on average (a small pruned-only layer has few values because it has
+# few nonzeros: it is not shared, and keeps the speed rule of sparse).
 SHARED_INDEX_MARGIN = 2
+SHARED_MIN_USES = 4
 LAYER_OPS = ("conv2d", "dense")
 
 
@@ -148,7 +151,7 @@ def choose(w2: np.ndarray, request: str, node_op: str, t, bias_q: Optional[np.nd
     if request == "sparse_codebook":
         return spcb_st[0] if spcb_st else Storage()
     # auto: the smallest in stored bytes (sparse + codebook counted with the bias bytes it saves); sparse +
-    # codebook only for shared weights (SHARED_INDEX_MARGIN), where a codebook kernel would run anyway:
+    # codebook only for shared weights (SHARED_INDEX_MARGIN, SHARED_MIN_USES), where a codebook kernel would run:
     # pruned-only layers keep the speed rule of sparse above
     best, best_bytes = Storage(), sizes["dense"]
     limit = AUTO_MAX_RATIO * sizes["dense"]
@@ -158,8 +161,9 @@ def choose(w2: np.ndarray, request: str, node_op: str, t, bias_q: Optional[np.nd
         best, best_bytes = sparse, sizes["sparse"]
     if codebook is not None and sizes["codebook"] <= limit and sizes["codebook"] < best_bytes:
         best, best_bytes = codebook, sizes["codebook"]
-    if (spcb_st is not None and spcb_st[0].bits <= 8 * w2.itemsize - SHARED_INDEX_MARGIN and spcb_st[1] <= limit
-            and spcb_st[1] - spcb_st[2] < best_bytes):
+    if (spcb_st is not None and spcb_st[0].bits <= 8 * w2.itemsize - SHARED_INDEX_MARGIN
+            and spcb_st[0].nnz >= SHARED_MIN_USES * (spcb_st[0].values - 1)
+            and spcb_st[1] <= limit and spcb_st[1] - spcb_st[2] < best_bytes):
         best = spcb_st[0]
     return best
 
