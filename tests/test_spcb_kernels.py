@@ -204,7 +204,7 @@ def test_encode_round_trip_and_sizes(data):
         nnz = int(np.count_nonzero(w))
         assert enc.n_entries == sc.entry_count(w, enc.delta_bits) >= nnz
         assert enc.count.size == -(-out * enc.count_bits // 8)
-        assert enc.entries.size == -(-enc.n_entries * (enc.delta_bits + enc.index_bits) // 8)
+        assert enc.entries.size == -(-enc.n_entries * (enc.delta_bits + enc.index_bits) // 8) + 1  # + padding
         assert np.all(enc.deltas < (1 << enc.delta_bits)) and np.all(enc.indices < (1 << enc.index_bits))
         assert enc.codebook[0 if not enc.per_channel else slice(None)].size and 0 in enc.codebook
         if db is None:  # the chosen width gives the smallest entries stream
@@ -220,8 +220,8 @@ def test_filler_layout_by_hand():
     assert enc.codebook.reshape(-1)[:3].tolist() == [0, 5, 7] and enc.index_bits == 2
     assert enc.deltas.tolist() == [0, 3, 3, 1] and enc.indices.tolist() == [1, 0, 0, 2]
     assert enc.counts.tolist() == [4] and enc.count_bits == 3
-    # fields delta | index << 2, 4 bits each, LSB first: 0x4, 0x3, 0x3, 0x9
-    assert enc.entries.tolist() == [0x34, 0x93]
+    # fields delta | index << 2, 4 bits each, LSB first: 0x4, 0x3, 0x3, 0x9; then a byte of padding
+    assert enc.entries.tolist() == [0x34, 0x93, 0]
 
 
 def test_pack_fields_matches_bit_order():

@@ -17,7 +17,8 @@ Layout of the rows ``w2`` (out, K) (``encode``; the kernels ``*_sparse_codebook_
   Deep Compression pads its relative indices.  Zeros after a row's last nonzero take nothing.
 * ``count``: per row its number of entries (fillers included), ``count_bits`` bits each (1..24).
 * Bit streams (``entries``, ``count``) are packed LSB first: field j starts at bit j * bits of the stream,
-  bit b of a stream is bit b % 8 of byte b / 8; no padding (the C reads bytes only as it needs them).
+  bit b of a stream is bit b % 8 of byte b / 8.  The C reads ``count`` a byte at a time, as it needs them
+  (no padding), and ``entries`` two bytes at a time: one byte of padding (0) ends it.
 
 ``delta_bits`` (1..8) is chosen per layer to make the entries smallest (``best_delta_bits``).
 Accounting (``sizes``): stored bytes = codebook + count + entries; Huffman bytes = codebook + the
@@ -175,7 +176,8 @@ def encode(w2: np.ndarray, delta_bits: Optional[int] = None, per_channel: Option
         raise ValueError(f"a row of {int(counts.max())} entries: over {MAX_COUNT_BITS}-bit counts")
     d = np.concatenate(deltas) if deltas else np.zeros(0, np.int64)
     ix = np.concatenate(indices) if indices else np.zeros(0, np.int64)
-    return SpCb(cb, pack_fields(counts, cbits), pack_fields(d | (ix << delta_bits), delta_bits + ibits),
+    entries = np.concatenate([pack_fields(d | (ix << delta_bits), delta_bits + ibits), np.zeros(1, np.uint8)])
+    return SpCb(cb, pack_fields(counts, cbits), entries,
                 cbits, int(delta_bits), ibits, int(values), pc, int(d.size), counts, d, ix)
 
 

@@ -8,7 +8,8 @@
  *             position p_j = p_(j-1) + 1 + delta (p_(-1) = -1); filler entries (delta
  *             (1 << delta_bits) - 1, the index of 0) bridge longer runs of zeros.
  * Streams are packed LSB first (field j at bit j * bits; bit b in bit b % 8 of byte b / 8) and read
- * front to back: a reader takes bytes only as it needs them, so no padding follows a stream. */
+ * front to back.  nnc_spcb_get takes bytes one at a time, only as it needs them (the count stream);
+ * nnc_spcb_get16 takes two at a time, so the entries stream ends with one byte of padding. */
 #ifndef NNC_SPCB_H
 #define NNC_SPCB_H
 
@@ -34,6 +35,21 @@ static inline uint32_t nnc_spcb_get(nnc_spcb_rd *r, int32_t bits)
     while (r->n < bits) {
         r->buf |= (uint32_t)(*r->p++) << r->n;
         r->n += 8;
+    }
+    v = r->buf & ((1u << bits) - 1u);
+    r->buf >>= bits;
+    r->n -= bits;
+    return v;
+}
+
+/* The next field of `bits` bits (1..16), two bytes taken at a time (the entries stream, padded). */
+static inline uint32_t nnc_spcb_get16(nnc_spcb_rd *r, int32_t bits)
+{
+    uint32_t v;
+    if (r->n < bits) {
+        r->buf |= ((uint32_t)r->p[0] | ((uint32_t)r->p[1] << 8)) << r->n;
+        r->p += 2;
+        r->n += 16;
     }
     v = r->buf & ((1u << bits) - 1u);
     r->buf >>= bits;
