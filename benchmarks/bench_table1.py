@@ -10,14 +10,12 @@ examples/mnist_cnn.  Every row is a C build made by `nncodegen compile`:
     float32          dense model, --quantize none, --compress none
     q7               dense model, --quantize q7 (calibration: examples/mnist_cnn/calib.npy), --compress none
     pruning          pruned model, q7, --compress auto (the compiler finds the zeros: sparse storage)
-    pruning+sharing  pruned + shared model, q7, --compress auto (sparse or codebook, whichever is smaller)
-    + Huffman        the same build; bytes = the report's Huffman-coded size of what it stores
-                     (Deep Compression's accounting: no Huffman decoder runs in the C)
-      (DC layout)    the same build's quantized weights counted in Deep Compression's own layout: only
-                     the nonzeros, each a shared value and a relative position (uint8 gap, filler
-                     entries over 255: compress.storage.encode_sparse), both Huffman-coded
-                     (compress.accounting.huffman_bits), plus row starts (int32) and the codebook;
-                     accounting only, beside the report's figure for what this C stores
+    pruning+sharing  pruned + shared model, q7, --compress auto (the smallest storage per layer: sparse +
+                     codebook, Deep Compression's layout -- only the nonzeros, each a relative position and a
+                     codebook index in a few bits -- wherever it is smallest; biases that fit as int16)
+    + Huffman        the same build; bytes = the report's Huffman-coded size of what it stores (the
+                     position, index and row-count streams Huffman-coded; Deep Compression's accounting:
+                     no Huffman decoder runs in the C)
     binary           the binarized LeNet-5 (QONNX, binary weights in every layer), formats of its own
     HashedNets       the HashedGemm model, q7, hashed storage (only the buckets are stored)
 
@@ -60,14 +58,12 @@ ROWS = [
     ("LeNet-300-100", "pruning", "lenet300_pruned.onnx.gz", "q7", "auto", "weight_bytes"),
     ("LeNet-300-100", "pruning + sharing", "lenet300_pruned_shared.onnx.gz", "q7", "auto", "weight_bytes"),
     ("LeNet-300-100", "pruning + sharing + Huffman", "lenet300_pruned_shared.onnx.gz", "q7", "auto", "huffman"),
-    ("LeNet-300-100", "  (Deep Compression's layout)", "lenet300_pruned_shared.onnx.gz", "q7", "auto", "dc_layout"),
     ("LeNet-300-100", "HashedNets", "hashed_mlp.onnx", "q7", "auto", "weight_bytes"),
     ("LeNet-5", "float32", "lenet5_dense.onnx", "none", "none", "weight_bytes"),
     ("LeNet-5", "q7 (quantization)", "lenet5_dense.onnx", "q7", "none", "weight_bytes"),
     ("LeNet-5", "pruning", "lenet5_pruned.onnx.gz", "q7", "auto", "weight_bytes"),
     ("LeNet-5", "pruning + sharing", "lenet5_pruned_shared.onnx.gz", "q7", "auto", "weight_bytes"),
     ("LeNet-5", "pruning + sharing + Huffman", "lenet5_pruned_shared.onnx.gz", "q7", "auto", "huffman"),
-    ("LeNet-5", "  (Deep Compression's layout)", "lenet5_pruned_shared.onnx.gz", "q7", "auto", "dc_layout"),
     ("LeNet-5", "binary (all layers; 8-bit input)", "lenet5_binary.onnx", "none", "none", "weight_bytes"),
 ]
 
@@ -108,26 +104,6 @@ def huffman_bytes(rep: dict) -> int:
     return int(rep["weight_bytes"]) - int(tot["stored_weight_bytes"]) + int(tot["huffman_bytes"])
 
 
-def dc_layout_bytes(outdir: Path, rep: dict) -> int:
-    """Weight bytes with every conv / dense weight counted in Deep Compression's layout (see the docstring);
-    biases and the rest as the report stores them."""
-    from nncodegen.compress.accounting import huffman_bits
-    from nncodegen.compress.storage import encode_sparse
-    from nncodegen.ir.serialize import load_graph
-    g = load_graph(outdir / "model.nnc")
-    total = 0
-    for node in g.nodes:
-        if node.op not in ("conv2d", "dense"):
-            continue
-        t = g.tensors[node.inputs[1]]
-        w2 = np.asarray(t.qdata).reshape(t.shape[0], -1)
-        starts, vals, deltas = encode_sparse(w2)
-        codebook = int(np.count_nonzero(np.unique(w2))) * w2.itemsize
-        total += int(starts.nbytes) + codebook + (int(huffman_bits(vals)) + int(huffman_bits(deltas)) + 7) // 8
-    tot = rep["compression_totals"]
-    return int(rep["weight_bytes"]) - int(tot["stored_weight_bytes"]) + total
-
-
 def measure(args) -> dict:
     x = np.load(MNIST / "test_images.npy")
     y = np.load(MNIST / "test_labels.npy")
@@ -160,8 +136,7 @@ def measure(args) -> dict:
                 rows.append(dict(row, error=b["error"]))
                 continue
             rep = b["report"]
-            nbytes = (huffman_bytes(rep) if src == "huffman" else dc_layout_bytes(b["out"], rep) if src == "dc_layout"
-                      else int(rep["weight_bytes"]))
+            nbytes = huffman_bytes(rep) if src == "huffman" else int(rep["weight_bytes"])
             rows.append(dict(row, weight_bytes=nbytes, float_weight_bytes=int(rep["float_weight_bytes"]),
                              accuracy=b["accuracy"], build=str(b["out"].name),
                              storage={l["name"]: l["compression"]["storage"] for l in rep["layers"]

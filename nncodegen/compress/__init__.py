@@ -1,4 +1,5 @@
-"""Compressed weight storage: pruning (sparse), weight sharing (codebook), hashing (HashedNets).
+"""Compressed weight storage: pruning (sparse), weight sharing (codebook), both (sparse + codebook), hashing
+(HashedNets).
 
 The interface between the compression tools (``nncodegen compress``, training scripts) and the
 compiler.  Storage is a property of a weight tensor in the IR, chosen by one pass; the kernels that
@@ -23,6 +24,12 @@ Where storage lives
   (2..8, bit-packed LSB first) into a codebook of K <= 2**b values in the weight's element type;
   one codebook for the layer, or one per output channel when the quantized format is per channel
   and the channels' integer values differ (per-channel Q fractions / affine scales).
+* ``{"kind": "sparse_codebook", "nnz": N, "density": d, "bits": b, "values": K, "per_channel": bool,
+  "delta_bits": db, "bias_bits": 0 | 16 | 32}``: pruning and sharing together, Deep Compression's layout
+  (``nncodegen.compress.sparse_codebook``): per output channel only its nonzeros, each a relative position
+  (``db`` bits, 1..8, filler entries over longer runs of zeros) and a ``b``-bit index into the codebook
+  (K values with 0), bit-packed, plus each channel's entry count; ``bias_bits`` 16: the int32 biases fit
+  int16 and are stored so (the kernels' ``_b16`` variants; 0: no integer bias of this layer alone).
 * ``{"kind": "hashed", "buckets": B, "seed": s, "sign": bool}``: dense layers only; HashedNets'
   virtual weights ``w[o][i] = sign(o, i) * bucket[h(o, i)]`` with
   ``k = o * in_features + i``, ``h = nnc_hash32(seed, k) % B`` and, when ``sign``,
@@ -32,16 +39,18 @@ Where storage lives
 
 Requests (what a tool or a config asks for)
 -------------------------------------------
-``Tensor.meta["storage_request"]``: ``"auto" | "dense" | "sparse" | "codebook" | "hashed"``, set by a
-front end or a tool on a weight tensor; the compile config key ``"compress"`` does the same per layer:
-``{"compress": "auto", "compress_layers": {"<node name>": "dense" | "sparse" | "codebook"}}``, and
-``nncodegen compile --compress auto|none|sparse|codebook`` sets the mode (default ``auto``).
+``Tensor.meta["storage_request"]``: ``"auto" | "dense" | "sparse" | "codebook" | "sparse_codebook" | "hashed"``,
+set by a front end or a tool on a weight tensor; the compile config key ``"compress"`` does the same per layer:
+``{"compress": "auto", "compress_layers": {"<node name>": "dense" | "sparse" | "codebook" | "sparse_codebook"}}``,
+and ``nncodegen compile --compress auto|none|sparse|codebook|sparse_codebook`` sets the mode (default ``auto``).
 Modes: ``none`` keeps every layer dense (byte-identical C to a build without this feature);
-``auto`` picks per layer the smallest of dense / sparse / codebook in stored bytes, taking a
-compressed kind only when it stores at most ``AUTO_MAX_RATIO`` of the dense bytes (and sparse only
-at densities where its kernel was measured not slower than the dense one:
-``passes.compress_weights.SPARSE_MAX_DENSITY`` per layer kind and format); ``sparse``
-and ``codebook`` force that kind wherever it is possible (a codebook needs at most 256 values).
+``auto`` picks per layer the smallest of dense / sparse / codebook / sparse_codebook in stored bytes
+(sparse_codebook counted with the bias bytes it saves), taking a compressed kind only when it stores at
+most ``AUTO_MAX_RATIO`` of the dense bytes (sparse only at densities where its kernel was measured not
+slower than the dense one: ``passes.compress_weights.SPARSE_MAX_DENSITY`` per layer kind and format;
+sparse_codebook only for shared weights: ``SHARED_INDEX_MARGIN``, ``SHARED_MIN_USES``); ``sparse``,
+``codebook`` and ``sparse_codebook`` force that kind wherever it is possible (a codebook needs at most
+256 values, 0 included for sparse_codebook).
 The ``hashed`` kind is taken only when requested (by the importer below): its buckets cannot be
 recovered from an arbitrary weight matrix.
 
@@ -61,7 +70,8 @@ equals ``sign * qbucket[h]`` and stores the quantized buckets.
 Size accounting
 ---------------
 ``nncodegen.compress.accounting``: per layer stored bytes, Huffman-coded bytes of the quantized
-weights (or of the sparse values + deltas / the codebook indices, as Deep Compression reports it:
-canonical Huffman code lengths built in Python, summed), MACs skipped; report.json has them per
-layer under ``"compression"`` and in total under ``"compression_totals"``.
+weights (or of the sparse values + deltas / the codebook indices / the sparse + codebook streams, as Deep
+Compression reports it: canonical Huffman code lengths built in Python, summed), MACs skipped, and for
+sparse_codebook the bias bytes saved by int16 biases; report.json has them per layer under
+``"compression"`` and in total under ``"compression_totals"``.
 """
