@@ -68,3 +68,17 @@ def test_sparse_codebook_models_on_target(cases, target):
             scale = max(1.0, float(np.abs(c.sim).max()))
             np.testing.assert_allclose(y, c.sim, rtol=0, atol=1e-5 * scale)
             np.testing.assert_allclose(y, c.dense, rtol=0, atol=1e-5 * scale)
+
+
+@cross
+def test_flash_is_the_reported_weight_bytes(cases, tmp_path):
+    """report.json's weight_bytes (codebook, count and entries streams, int16 biases) is what the const arrays
+    take in the Cortex-M4 image."""
+    import json
+    from test_cross import nnc
+    need("cortex-m4")
+    c = cases["lenet5_q7_auto"]
+    r = nnc("report", c.outdir, "--target", "cortex-m4", "--json", tmp_path / "r.json")
+    assert r.returncode == 0, r.stderr
+    rep = json.loads((tmp_path / "r.json").read_text())
+    assert rep["target_size"]["model"]["weights"] == rep["weight_bytes"]

@@ -129,3 +129,29 @@ def test_report_command_shows_the_kind(tmp_path, tmp_path_factory, capsys):
     out = capsys.readouterr().out
     assert "sparse_codebook" in out and "int16 bias" in out
     assert "sparse_codebook" in (tmp_path / "c" / "report.md").read_text()
+
+
+def test_under_asan_and_ubsan(tmp_path):
+    """The sparse + codebook kernels read their streams in bounds (the entries stream's padding byte) and
+    without undefined behaviour: q7 (with int16 biases), int8 and float32 copies under ASan + UBSan, extreme
+    inputs, the integer ones equal to the simulator (the harness of tests/test_sanitizers.py)."""
+    from test_sanitizers import compilers, extreme_inputs, run_sanitized, runtime_library
+    g = nncodegen.load(MNIST / "mnist_cnn.onnx")
+    calib = np.load(CALIB)[:32]
+    gs = pruned(shared(g), 0.8)
+    rng = np.random.default_rng(2)
+    cc = compilers()[0]
+    lib = runtime_library(cc)
+    for scheme in ("q7", "int8", "float"):
+        gq = gs if scheme == "float" else _quantized(gs, calib, scheme, "sparse_codebook")
+        gc = compress_weights(gq, "sparse_codebook")
+        out = nncodegen.generate(gc, tmp_path / scheme, name="m")
+        assert "_sparse_codebook_" in (out / "m.c").read_text()
+        m = json.loads((out / "nncodegen.json").read_text())
+        xraw = extreme_inputs(m["ctype"], int(np.prod(m["input"]["shape"])), rng)
+        y = run_sanitized(out, cc, lib, xraw)
+        if m["quantized"]:
+            from nncodegen.ir.formats import format_from_json
+            fin = format_from_json(m["input"]["format"])
+            x = fin.dequantize(xraw).reshape(len(xraw), *m["input"]["shape"][1:])
+            assert np.array_equal(np.asarray(nncodegen.simulate(gc, x, raw=True)).reshape(y.shape), y), scheme
