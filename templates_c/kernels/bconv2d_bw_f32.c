@@ -5,66 +5,8 @@
 #include "bin_popcount.inc"
 #include "bin_epilogue.inc"
 
-#define NNC_FN bconv2d_bw_q7_f32
-#define NNC_IN 1
-#define NNC_IN_T int8_t
-#define NNC_TERN 0
-#define NNC_OUT 3
-#define NNC_OUT_T float
-#define NNC_QDOT nnc_bin_qdot_q7
-#include "bconv2d_bin.inc"
-#undef NNC_FN
-#undef NNC_IN
-#undef NNC_IN_T
-#undef NNC_TERN
-#undef NNC_OUT
-#undef NNC_OUT_T
-#undef NNC_QDOT
-
-#define NNC_FN bconv2d_tw_q7_f32
-#define NNC_IN 1
-#define NNC_IN_T int8_t
-#define NNC_TERN 1
-#define NNC_OUT 3
-#define NNC_OUT_T float
-#define NNC_QDOT nnc_bin_qdot_q7
-#include "bconv2d_bin.inc"
-#undef NNC_FN
-#undef NNC_IN
-#undef NNC_IN_T
-#undef NNC_TERN
-#undef NNC_OUT
-#undef NNC_OUT_T
-#undef NNC_QDOT
-
-#define NNC_FN bconv2d_bw_q15_f32
-#define NNC_IN 2
-#define NNC_IN_T int16_t
-#define NNC_TERN 0
-#define NNC_OUT 3
-#define NNC_OUT_T float
-#define NNC_QDOT nnc_bin_qdot_q15
-#include "bconv2d_bin.inc"
-#undef NNC_FN
-#undef NNC_IN
-#undef NNC_IN_T
-#undef NNC_TERN
-#undef NNC_OUT
-#undef NNC_OUT_T
-#undef NNC_QDOT
-
-#define NNC_FN bconv2d_tw_q15_f32
-#define NNC_IN 2
-#define NNC_IN_T int16_t
-#define NNC_TERN 1
-#define NNC_OUT 3
-#define NNC_OUT_T float
-#define NNC_QDOT nnc_bin_qdot_q15
-#include "bconv2d_bin.inc"
-#undef NNC_FN
-#undef NNC_IN
-#undef NNC_IN_T
-#undef NNC_TERN
-#undef NNC_OUT
-#undef NNC_OUT_T
-#undef NNC_QDOT
+/* Instantiated by bin_instances.inc: bconv2d_bw_q7_f32, bconv2d_tw_q7_f32, bconv2d_bw_q15_f32,
+ * bconv2d_tw_q15_f32. */
+#define NNC_BODY "bconv2d_bin.inc"
+#define NNC_BIN_FAMILY bconv2d
+#include "bin_instances.inc"

@@ -4,86 +4,9 @@
 #include "bin_popcount.inc"
 #include "bin_epilogue.inc"
 
-#define NNC_FN bdense_xnor_bits
-#define NNC_IN 0
-#define NNC_IN_T uint32_t
-#define NNC_TERN 0
-#define NNC_OUT 0
-#define NNC_OUT_T uint32_t
-#include "bdense_bin.inc"
-#undef NNC_FN
-#undef NNC_IN
-#undef NNC_IN_T
-#undef NNC_TERN
-#undef NNC_OUT
-#undef NNC_OUT_T
-
-#define NNC_FN bdense_xnor_q7
-#define NNC_IN 0
-#define NNC_IN_T uint32_t
-#define NNC_TERN 0
-#define NNC_OUT 1
-#define NNC_OUT_T int8_t
-#include "bdense_bin.inc"
-#undef NNC_FN
-#undef NNC_IN
-#undef NNC_IN_T
-#undef NNC_TERN
-#undef NNC_OUT
-#undef NNC_OUT_T
-
-#define NNC_FN bdense_xnor_q15
-#define NNC_IN 0
-#define NNC_IN_T uint32_t
-#define NNC_TERN 0
-#define NNC_OUT 2
-#define NNC_OUT_T int16_t
-#include "bdense_bin.inc"
-#undef NNC_FN
-#undef NNC_IN
-#undef NNC_IN_T
-#undef NNC_TERN
-#undef NNC_OUT
-#undef NNC_OUT_T
-
-#define NNC_FN bdense_xnor_tern_bits
-#define NNC_IN 0
-#define NNC_IN_T uint32_t
-#define NNC_TERN 1
-#define NNC_OUT 0
-#define NNC_OUT_T uint32_t
-#include "bdense_bin.inc"
-#undef NNC_FN
-#undef NNC_IN
-#undef NNC_IN_T
-#undef NNC_TERN
-#undef NNC_OUT
-#undef NNC_OUT_T
-
-#define NNC_FN bdense_xnor_tern_q7
-#define NNC_IN 0
-#define NNC_IN_T uint32_t
-#define NNC_TERN 1
-#define NNC_OUT 1
-#define NNC_OUT_T int8_t
-#include "bdense_bin.inc"
-#undef NNC_FN
-#undef NNC_IN
-#undef NNC_IN_T
-#undef NNC_TERN
-#undef NNC_OUT
-#undef NNC_OUT_T
-
-#define NNC_FN bdense_xnor_tern_q15
-#define NNC_IN 0
-#define NNC_IN_T uint32_t
-#define NNC_TERN 1
-#define NNC_OUT 2
-#define NNC_OUT_T int16_t
-#include "bdense_bin.inc"
-#undef NNC_FN
-#undef NNC_IN
-#undef NNC_IN_T
-#undef NNC_TERN
-#undef NNC_OUT
-#undef NNC_OUT_T
+/* Instantiated by bin_instances.inc: bdense_xnor_bits, bdense_xnor_q7, bdense_xnor_q15,
+ * bdense_xnor_tern_bits, bdense_xnor_tern_q7, bdense_xnor_tern_q15. */
+#define NNC_BODY "bdense_bin.inc"
+#define NNC_BIN_FAMILY bdense
+#define NNC_BIN_XNOR
+#include "bin_instances.inc"

@@ -5,30 +5,8 @@
 #include "bin_popcount.inc"
 #include "bin_epilogue.inc"
 
-#define NNC_FN bdense_xnor_f32
-#define NNC_IN 0
-#define NNC_IN_T uint32_t
-#define NNC_TERN 0
-#define NNC_OUT 3
-#define NNC_OUT_T float
-#include "bdense_bin.inc"
-#undef NNC_FN
-#undef NNC_IN
-#undef NNC_IN_T
-#undef NNC_TERN
-#undef NNC_OUT
-#undef NNC_OUT_T
-
-#define NNC_FN bdense_xnor_tern_f32
-#define NNC_IN 0
-#define NNC_IN_T uint32_t
-#define NNC_TERN 1
-#define NNC_OUT 3
-#define NNC_OUT_T float
-#include "bdense_bin.inc"
-#undef NNC_FN
-#undef NNC_IN
-#undef NNC_IN_T
-#undef NNC_TERN
-#undef NNC_OUT
-#undef NNC_OUT_T
+/* Instantiated by bin_instances.inc: bdense_xnor_f32, bdense_xnor_tern_f32. */
+#define NNC_BODY "bdense_bin.inc"
+#define NNC_BIN_FAMILY bdense
+#define NNC_BIN_XNOR
+#include "bin_instances.inc"
