@@ -16,7 +16,7 @@ from ..lower.params import ConvGeom, Pad
 from ..lower.params_s16 import EltwiseS16, LeakyS16, QuantS16, RequantEltS16, RequantS16, SliceS16
 from . import affine as af
 from .kernels_q import _arr, broadcast_index
-from .kernels_s8 import _conv_sum, _windows
+from .kernels_s8 import _conv_sum, _windows, quantize_f32, strided_slice, tfl_addsub
 
 S16 = np.int16
 ACC_LIMIT = 1 << 47  # |acc| bound of TFLite's 64-bit MultiplyByQuantizedMultiplier
@@ -110,11 +110,7 @@ def _addsub(p: EltwiseS16, a, b, sign: int) -> np.ndarray:
     bv = _arr(b, S16).reshape(-1).astype(np.int64)[broadcast_index(shape, p.bc.b_stride)] + p.b_offset
     if np.abs(av).max(initial=0) > 65535 or np.abs(bv).max(initial=0) > 65535:
         raise ValueError("operand plus offset outside [-65535, 65535]")
-    sa = af.mbqm(av << p.left_shift, p.a_multiplier, p.a_shift, p.rounding)
-    sb = af.mbqm(bv << p.left_shift, p.b_multiplier, p.b_shift, p.rounding)
-    raw = af.sat32(sa + sign * sb)
-    v = af.mbqm(raw, p.out_multiplier, p.out_shift, p.rounding) + p.out_offset
-    return np.clip(v, p.out_min, p.out_max).astype(S16)
+    return tfl_addsub(p, av, bv, sign).astype(S16)
 
 
 def add_s16(p: EltwiseS16, a, b) -> np.ndarray:
@@ -160,11 +156,7 @@ def requantize_s16_s32(p: RequantEltS16, x) -> np.ndarray:
 def quantize_s16(n: int, p: QuantS16, x) -> np.ndarray:
     """q = sat(round_half_away(x / scale) + zero_point), the division in float32 (TFLite's AffineQuantize)."""
     x = np.asarray(x, dtype=np.float32).reshape(n)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        v = (x / np.float32(p.scale)).astype(np.float32)
-    v = np.where(np.isnan(v), 0.0, np.clip(v.astype(np.float64), -1e9, 1e9))
-    r = np.sign(v) * np.floor(np.abs(v) + 0.5)
-    return np.clip(r + p.zero_point, p.qmin, p.qmax).astype(S16)
+    return quantize_f32(x, p.scale, p.zero_point, p.qmin, p.qmax, 1).astype(S16)
 
 
 def dequantize_s16(n: int, p: QuantS16, x) -> np.ndarray:
@@ -185,16 +177,8 @@ def pad_s16(p: Pad, x) -> np.ndarray:
 
 
 def strided_slice_s16(p: SliceS16, x) -> np.ndarray:
-    """out[i0..i5] = x.flat[offset + sum i_k * in_stride[k]] (see nnc_slice_s16)."""
-    flat = _arr(x, S16).reshape(-1)
-    idx = np.full(tuple(p.out_shape), p.offset, dtype=np.int64)
-    for k in range(6):
-        shape = [1] * 6
-        shape[k] = p.out_shape[k]
-        idx = idx + (np.arange(p.out_shape[k], dtype=np.int64) * p.in_stride[k]).reshape(shape)
-    if idx.size and (idx.min() < 0 or idx.max() >= flat.size):
-        raise ValueError("strided_slice_s16 reads outside the input")
-    return flat[idx]
+    """A strided copy of int16 values (see kernels_s8.strided_slice)."""
+    return strided_slice(p, _arr(x, S16).reshape(-1), "strided_slice_s16")
 
 
 KERNELS = ["conv2d_s16", "conv_transpose2d_s16", "eltwise_s16", "leaky_relu_s16", "quant_s16", "pad_s16",

@@ -259,11 +259,18 @@ def _addsub(p: EltwiseS8, a, b, sign: int) -> np.ndarray:
         return _add_ort(p, av, bv)
     if not 0 <= p.left_shift <= 22:
         raise ValueError(f"left_shift {p.left_shift} outside [0, 22]")
+    return tfl_addsub(p, av, bv, sign).astype(S8)
+
+
+def tfl_addsub(p, av, bv, sign: int) -> np.ndarray:
+    """TFLite's integer add (sign 1) / sub (-1) of offset operands av, bv (int64), shared by add_s8 / sub_s8
+    and add_s16 / sub_s16 (p: EltwiseS8 or EltwiseS16): each operand times 2^left_shift scaled by its
+    multiplier, the two summed (saturated to int32) and requantized."""
     sa = af.mbqm(av << p.left_shift, p.a_multiplier, p.a_shift, p.rounding)
     sb = af.mbqm(bv << p.left_shift, p.b_multiplier, p.b_shift, p.rounding)
     raw = af.sat32(sa + sign * sb)
     v = af.mbqm(raw, p.out_multiplier, p.out_shift, p.rounding) + p.out_offset
-    return np.clip(v, p.out_min, p.out_max).astype(S8)
+    return np.clip(v, p.out_min, p.out_max)
 
 
 def add_s8(p: EltwiseS8, a, b) -> np.ndarray:
@@ -419,15 +426,22 @@ def _rne_f32(v: np.ndarray) -> np.ndarray:
     return np.rint(v.astype(np.float64))
 
 
+def quantize_f32(x, scale: float, zero_point: int, qmin: int, qmax: int, round_away: int) -> np.ndarray:
+    """Twin of nnc_quantize_f32 (quant_f32.inc, shared by quantize_s8 and quantize_s16): int64
+    sat(round(x / scale) + zero_point, qmin, qmax), the division in float32, NaN -> 0; round half away from
+    zero (TFLite) with round_away, else half to even (ONNX)."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        v = (np.asarray(x, dtype=np.float32) / np.float32(scale)).astype(np.float32)
+    v = np.where(np.isnan(v), 0.0, np.clip(v.astype(np.float64), -1e9, 1e9))
+    r = np.sign(v) * np.floor(np.abs(v) + 0.5) if round_away else _rne_f32(v)
+    return np.clip(r + zero_point, qmin, qmax).astype(np.int64)
+
+
 def quantize_s8(n: int, p: QuantS8, x) -> np.ndarray:
     """q = sat(round(x / scale) + zero_point, qmin, qmax), the division in float32; round half to even
     (ONNX), or half away from zero with p.round_away (TFLite)."""
     x = np.asarray(x, dtype=np.float32).reshape(n)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        v = (x / np.float32(p.scale)).astype(np.float32)
-    v = np.where(np.isnan(v), 0.0, np.clip(v.astype(np.float64), -1e9, 1e9))
-    r = np.sign(v) * np.floor(np.abs(v) + 0.5) if p.round_away else _rne_f32(v)
-    return np.clip(r + p.zero_point, p.qmin, p.qmax).astype(S8)
+    return quantize_f32(x, p.scale, p.zero_point, p.qmin, p.qmax, p.round_away).astype(S8)
 
 
 def dequantize_s8(n: int, p: QuantS8, x) -> np.ndarray:
@@ -530,17 +544,22 @@ def minimum_s8(bc: Broadcast, a, b) -> np.ndarray:
     return _minmax(bc, a, b, np.minimum)
 
 
-def strided_slice_s8(p: SliceS16, x) -> np.ndarray:
-    """out[i0..i5] = x.flat[offset + sum i_k * in_stride[k]] (see nnc_slice_s16; a copy of int8 values)."""
-    flat = _arr(x, S8).reshape(-1)
+def strided_slice(p: SliceS16, flat: np.ndarray, kernel: str) -> np.ndarray:
+    """out[i0..i5] = flat[offset + sum i_k * in_stride[k]] (see nnc_slice_s16), any element type: the copy
+    of strided_slice_s8 and strided_slice_s16."""
     idx = np.full(tuple(p.out_shape), p.offset, dtype=np.int64)
     for k in range(6):
         shape = [1] * 6
         shape[k] = p.out_shape[k]
         idx = idx + (np.arange(p.out_shape[k], dtype=np.int64) * p.in_stride[k]).reshape(shape)
     if idx.size and (idx.min() < 0 or idx.max() >= flat.size):
-        raise ValueError("strided_slice_s8 reads outside the input")
+        raise ValueError(f"{kernel} reads outside the input")
     return flat[idx]
+
+
+def strided_slice_s8(p: SliceS16, x) -> np.ndarray:
+    """A strided copy of int8 values (see strided_slice)."""
+    return strided_slice(p, _arr(x, S8).reshape(-1), "strided_slice_s8")
 
 
 def conv_transpose2d_s8(g: ConvGeom, rq: RequantS8, x, w, b) -> np.ndarray:

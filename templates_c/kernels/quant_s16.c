@@ -2,6 +2,7 @@
  * quantize_s16 and dequantize_s16 exist for models with float inputs or outputs. */
 #include "quant_s16.h"
 #include "nnc_s16.h"
+#include "quant_f32.inc"
 
 static int32_t requant_s16_one(const nnc_requant_elt_s16 *p, int64_t x)
 {
@@ -34,32 +35,11 @@ void requantize_s16_s32(const nnc_requant_elt_s16 *p, const int16_t *input, int3
     }
 }
 
-/* round half away from zero (TFLite's TfLiteRound), |v| <= 1e9 (the integer part fits int32) */
-static int32_t quant_s16_round_away(float v)
-{
-    const int32_t t = (int32_t)v; /* toward zero */
-    const float frac = v - (float)t;
-    if (frac >= 0.5f) {
-        return t + 1;
-    }
-    if (frac <= -0.5f) {
-        return t - 1;
-    }
-    return t;
-}
-
 void quantize_s16(int32_t n, const nnc_quant_s16 *p, const float *input, int16_t *output)
 {
     int32_t i;
     for (i = 0; i < n; ++i) {
-        float v = input[i] / p->scale;
-        int32_t q;
-        if (!(v == v)) {
-            v = 0.0f; /* NaN */
-        }
-        v = v > 1e9f ? 1e9f : (v < -1e9f ? -1e9f : v);
-        q = quant_s16_round_away(v) + p->zero_point;
-        output[i] = (int16_t)(q < p->qmin ? p->qmin : (q > p->qmax ? p->qmax : q));
+        output[i] = (int16_t)nnc_quantize_f32(input[i], p->scale, p->zero_point, p->qmin, p->qmax, 1);
     }
 }
 
