@@ -5,21 +5,10 @@
 # NNC_CPU_FLAGS targets the oldest core we support (Cortex-A53); a model compiled with
 # --target cortex-a72 adds its own -mcpu, which then wins.  nncodegen's harness reads the
 # NNC_* variables of this file (nncodegen/harness/cross.py), so keep them one line each.
-set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
+set(CMAKE_FIND_ROOT_PATH /usr/aarch64-linux-gnu)
 
 set(NNC_CROSS_PREFIX "aarch64-linux-gnu-")
 set(NNC_CPU_FLAGS "-mcpu=cortex-a53")
-set(NNC_LINK_FLAGS "-static")
 set(NNC_QEMU "qemu-aarch64 -cpu cortex-a53")
-
-set(CMAKE_C_COMPILER ${NNC_CROSS_PREFIX}gcc)
-set(CMAKE_C_FLAGS_INIT "${NNC_CPU_FLAGS}")
-# static, so that qemu-user runs it without a target sysroot
-set(CMAKE_EXE_LINKER_FLAGS_INIT "${NNC_LINK_FLAGS}")
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -cpu cortex-a53)
-
-set(CMAKE_FIND_ROOT_PATH /usr/aarch64-linux-gnu)
-set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
-set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
-set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
+include(${CMAKE_CURRENT_LIST_DIR}/arm-linux-common.cmake)

@@ -5,20 +5,10 @@
 #   qemu-arm -cpu cortex-a8 build/NAME_main
 # The oldest core these flags allow is the Cortex-A8 (ARMv7-A, VFPv3, NEON, no integer divide),
 # so emulation runs on that core.  nncodegen's harness reads the NNC_* variables of this file.
-set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR armv7l)
+set(CMAKE_FIND_ROOT_PATH /usr/arm-linux-gnueabihf)
 
 set(NNC_CROSS_PREFIX "arm-linux-gnueabihf-")
 set(NNC_CPU_FLAGS "-march=armv7-a -mfpu=neon -mfloat-abi=hard")
-set(NNC_LINK_FLAGS "-static")
 set(NNC_QEMU "qemu-arm -cpu cortex-a8")
-
-set(CMAKE_C_COMPILER ${NNC_CROSS_PREFIX}gcc)
-set(CMAKE_C_FLAGS_INIT "${NNC_CPU_FLAGS}")
-set(CMAKE_EXE_LINKER_FLAGS_INIT "${NNC_LINK_FLAGS}")
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-arm -cpu cortex-a8)
-
-set(CMAKE_FIND_ROOT_PATH /usr/arm-linux-gnueabihf)
-set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
-set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
-set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
+include(${CMAKE_CURRENT_LIST_DIR}/arm-linux-common.cmake)

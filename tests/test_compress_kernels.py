@@ -9,12 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import helpers
 from nncodegen.compress import storage as cs
-from nncodegen.harness.cbuild import build_cffi
-from nncodegen.harness.cdefs import cdef_from_headers
 from nncodegen.ir.ops import conv_out_size
 from nncodegen.lower import lower_compress as lc
-from nncodegen.lower.params import ActF32, ConvGeom, DenseGeom, Requant, RequantS8, to_cffi
+from nncodegen.lower.params import ActF32, ConvGeom, DenseGeom, Requant, RequantS8
 from nncodegen.paths import include_dir, kernels_dir
 from nncodegen.ref import affine as af
 from nncodegen.ref import kernels_compress as kc
@@ -22,8 +21,6 @@ from nncodegen.ref import kernels_compress as kc
 CFG = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 INT_SFX = ("q7", "q7_wide", "q15", "q15_acc32", "s8")
 DT = {"q7": np.int8, "q15": np.int16, "s8": np.int8}
-CT = {np.dtype(np.int8): "int8_t", np.dtype(np.int16): "int16_t", np.dtype(np.int32): "int32_t",
-      np.dtype(np.uint8): "uint8_t", np.dtype(np.float32): "float"}
 
 
 def _fmt(sfx):
@@ -34,25 +31,15 @@ def _acc32(sfx):
     return sfx in ("q7", "q15_acc32", "s8")
 
 
-class Lib:
-    def __init__(self, ffi, lib):
-        self.ffi, self.lib, self.keep = ffi, lib, []
-
+class Lib(helpers.CLib):
     def p(self, a):
-        if a is None:
-            return self.ffi.NULL
-        a = np.ascontiguousarray(a)
-        self.keep.append(a)
-        return self.ffi.from_buffer(CT[a.dtype] + "[]", a)
+        """Inputs may be views: a contiguous copy, kept alive until the call returns."""
+        if a is not None:
+            a = np.ascontiguousarray(a)
+            self.keep.append(a)
+        return super().p(a)
 
-    def s(self, obj):
-        return to_cffi(self.ffi, obj, self.keep)
-
-    def run(self, name, *args):
-        try:
-            getattr(self.lib, name)(*args)
-        finally:
-            self.keep = []
+    run = helpers.CLib.call
 
 
 @pytest.fixture(scope="session")
@@ -62,13 +49,8 @@ def lib():
                                                      ("dense", ("sparse", "codebook", "hashed")))
              for kind in kinds for f in ("q7", "q15", "s8", "f32")]
     stems += [f"{fam}_{f}" for fam in ("conv2d", "dense") for f in ("q7", "q15", "s8", "f32")]
-    sources = [kd / f"{s}.c" for s in stems]
-    headers = [s.with_suffix(".h") for s in sources]
-    incs = [include_dir(), kd]
-    cdef = cdef_from_headers(headers, incs)
-    ffi, l = build_cffi("compress_kernels_test", sources, cdef, include_dirs=incs,
-                        header="".join(f'#include "{h.name}"\n' for h in headers), libraries=["m"])
-    return Lib(ffi, l)
+    return helpers.build_clib("compress_kernels_test", [kd / f"{s}.c" for s in stems], [include_dir(), kd], cls=Lib,
+                              libraries=["m"])
 
 
 def assert_same(got, want, what):
@@ -248,13 +230,8 @@ def native_lib():
     where this CPU has AVX-512 (BW for q15, VBMI for q7 / s8), the portable loop elsewhere."""
     kd = kernels_dir()
     stems = [f"dense{k}_{f}" for k in ("", "_sparse") for f in ("q7", "q15", "s8")]
-    sources = [kd / f"{s}.c" for s in stems]
-    headers = [s.with_suffix(".h") for s in sources]
-    incs = [include_dir(), kd]
-    ffi, l = build_cffi("compress_kernels_native", sources, cdef_from_headers(headers, incs), include_dirs=incs,
-                        header="".join(f'#include "{h.name}"\n' for h in headers), opt="-O3",
-                        extra_flags=["-march=native"])
-    return Lib(ffi, l)
+    return helpers.build_clib("compress_kernels_native", [kd / f"{s}.c" for s in stems], [include_dir(), kd], cls=Lib,
+                              opt="-O3", extra_flags=["-march=native"])
 
 
 @pytest.mark.parametrize("sfx", INT_SFX)

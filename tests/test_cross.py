@@ -29,6 +29,7 @@ import numpy as np
 import pytest
 
 import nncodegen
+from helpers import kernel_check_program
 from nncodegen.harness.cmodel import CModel
 from nncodegen.harness.cross import (ALL_PACKAGES, CrossToolMissing, build_program, compile_for_target, missing_tools,
                                      render_driver, require_tools, run_built, run_on_target)
@@ -228,40 +229,6 @@ def _binary_kernel_cases():
     return cases
 
 
-def _binary_kernel_program(cases, path):
-    from nncodegen.lower.params import c_array, to_c
-    ctype = {np.dtype(np.uint32): "uint32_t", np.dtype(np.int16): "int16_t"}
-    lines = ["#include <stdint.h>", "#include <stdio.h>", '#include "nnc_types.h"', '#include "bconv2d_xnor.h"',
-             '#include "bdense_xnor.h"', ""]
-    body = ["int main(void)", "{", "    long bad = 0, i;"]
-    for n, (kern, args, want) in enumerate(cases):
-        cargs = []
-        for j, a in enumerate(args):
-            if a is None:
-                cargs.append("0")
-            elif hasattr(a, "CTYPE"):
-                decls, init = to_c(a, f"c{n}_a{j}")
-                lines += decls + [f"static const {a.CTYPE} c{n}_a{j} = {init};"]
-                cargs.append(f"&c{n}_a{j}")
-            else:
-                a = np.asarray(a).ravel()
-                lines.append(c_array(ctype[a.dtype], f"c{n}_a{j}", a))
-                cargs.append(f"c{n}_a{j}")
-        want = np.asarray(want).ravel()
-        t = ctype[want.dtype]
-        lines.append(c_array(t, f"c{n}_want", want))
-        lines.append(f"static {t} c{n}_got[{want.size}];")
-        body += [f"    {kern}({', '.join(cargs)}, c{n}_got);",
-                 f"    for (i = 0; i < {want.size}; i++) {{",
-                 f"        if (c{n}_got[i] != c{n}_want[i]) {{",
-                 f'            if (bad == 0) printf("case {n} {kern}: element %ld: %ld != %ld\\n", i, '
-                 f"(long)c{n}_got[i], (long)c{n}_want[i]);",
-                 "            bad++;", "        }", "    }"]
-    body += ['    printf("%ld mismatches\\n", bad);', "    return bad != 0;", "}"]
-    path.write_text("\n".join(lines + [""] + body) + "\n")
-    return path
-
-
 @cross
 @pytest.mark.parametrize("target", TARGETS)
 def test_binary_kernels_equal_twin_on_target(target, tmp_path):
@@ -269,7 +236,7 @@ def test_binary_kernels_equal_twin_on_target(target, tmp_path):
     against the numpy twins, under qemu."""
     from nncodegen.paths import kernels_dir
     need(target)
-    src = _binary_kernel_program(_binary_kernel_cases(), tmp_path / "bin_check.c")
+    src = kernel_check_program(_binary_kernel_cases(), ["bconv2d_xnor.h", "bdense_xnor.h"], tmp_path / "bin_check.c")
     kd = kernels_dir()
     b = compile_for_target(target, [src, kd / "bconv2d_xnor.c", kd / "bdense_xnor.c"], [include_dir(), kd],
                            label="bincheck")

@@ -26,15 +26,15 @@ from hypothesis import strategies as st
 
 from nncodegen.harness.cross import compile_for_target
 from nncodegen.ir.ops import conv_out_size
-from nncodegen.lower.params import ConvGeom, DenseGeom, Requant, RequantS8, c_array, to_c
+from nncodegen.lower.params import ConvGeom, DenseGeom, Requant, RequantS8
 from nncodegen.paths import include_dir, kernels_dir
 from nncodegen.ref import affine as af
 from nncodegen.ref import kernels_q as kq
 from nncodegen.ref import kernels_s8 as ks
 
+from helpers import kernel_check_program
 from test_cross import cross, need
 
-CTYPE = {np.dtype(np.int8): "int8_t", np.dtype(np.int32): "int32_t"}
 SOURCES = ["conv2d_s8.c", "conv2d_pw_s8.c", "dense_s8.c", "conv2d_q7.c", "dense_q7.c"]
 HEADERS = ["conv2d_s8.h", "conv2d_pw_s8.h", "dense_s8.h", "conv2d_q7.h", "dense_q7.h"]
 
@@ -126,33 +126,7 @@ def cases(seed: int = 2026, n_conv: int = 60):
 
 def program(cs, path: Path) -> Path:
     """A C program that runs every case and prints the first mismatch of each and their count."""
-    lines = ["#include <stdint.h>", "#include <stdio.h>", '#include "nnc_types.h"']
-    lines += [f'#include "{h}"' for h in HEADERS] + ['#include "nnc_simd.h"', ""]
-    body = ["int main(void)", "{", "    long bad = 0, i;", '    printf("path %s\\n", nnc_simd_path());']
-    for n, (kern, args, want) in enumerate(cs):
-        cargs = []
-        for j, a in enumerate(args):
-            if a is None:
-                cargs.append("0")
-            elif hasattr(a, "CTYPE"):
-                decls, init = to_c(a, f"c{n}_a{j}")
-                lines += decls + [f"static const {a.CTYPE} c{n}_a{j} = {init};"]
-                cargs.append(f"&c{n}_a{j}")
-            else:
-                a = np.asarray(a)
-                lines.append(c_array(CTYPE[a.dtype], f"c{n}_a{j}", a.ravel()))
-                cargs.append(f"c{n}_a{j}")
-        want = np.asarray(want).ravel()
-        lines.append(c_array("int8_t", f"c{n}_want", want))
-        lines.append(f"static int8_t c{n}_got[{want.size}];")
-        body += [f"    {kern}({', '.join(cargs)}, c{n}_got);",
-                 f"    for (i = 0; i < {want.size}; i++) {{",
-                 f"        if (c{n}_got[i] != c{n}_want[i]) {{",
-                 f'            printf("case {n} {kern}: element %ld: %d != %d\\n", i, c{n}_got[i], c{n}_want[i]);',
-                 "            bad++;", "            break;", "        }", "    }"]
-    body += ['    printf("%ld mismatches in ' + str(len(cs)) + ' cases\\n", bad);', "    return bad != 0;", "}"]
-    path.write_text("\n".join(lines + [""] + body) + "\n")
-    return path
+    return kernel_check_program(cs, HEADERS + ["nnc_simd.h"], path, ['    printf("path %s\\n", nnc_simd_path());'])
 
 
 BUILDS = {  # id: (run target, extra defines, SIMD path)

@@ -5,23 +5,23 @@ through the POPCNT and AVX2 builds; and the twins against float convolutions of 
 the binary convolution is the float convolution of +-1 tensors with zero padding)."""
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nncodegen.harness.cbuild import build_cffi
-from nncodegen.harness.cdefs import cdef_from_headers
+import helpers
+from helpers import assert_same
 from nncodegen.ir.ops import conv_out_size
-from nncodegen.lower.params import BConv, BDense, BinEpi, BPack, ConvGeom, to_cffi
+from nncodegen.lower.params import BConv, BDense, BinEpi, BPack, ConvGeom
 from nncodegen.paths import include_dir, kernels_dir
 from nncodegen.ref import float_ops
 from nncodegen.ref import kernels_bin as kb
 from nncodegen.ref.bits import pack_bits, pack_filters, pack_signs, unpack_filters, unpack_signs, words
 
 CFG = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-CT = {np.dtype(np.int8): "int8_t", np.dtype(np.int16): "int16_t", np.dtype(np.uint32): "uint32_t",
-      np.dtype(np.float32): "float"}
 FAMILIES = ["bconv2d_xnor", "bconv2d_xnor_f32", "bconv2d_bw", "bconv2d_bw_f32", "bdense_xnor", "bdense_xnor_f32",
             "bdense_bw", "bdense_bw_f32", "bmaxpool", "bpack", "bpack_f32"]
 VARIANTS = {"portable": [], "popcnt": ["-mpopcnt"], "avx2": ["-mavx2", "-mpopcnt"],
@@ -38,36 +38,18 @@ HOST_FLAG = {"popcnt": "popcnt", "popcnt_pb3": "popcnt", "avx2": "avx2", "avx2_p
              "avx512": "avx512_vpopcntdq", "avx512_pb48": "avx512_vpopcntdq"}
 
 
-class CLib:
-    def __init__(self, ffi, lib):
-        self.ffi, self.lib, self.keep = ffi, lib, []
-
-    def p(self, a):
-        if a is None:
-            return self.ffi.NULL
-        assert a.flags.c_contiguous
-        return self.ffi.from_buffer(CT[a.dtype] + "[]", a)
-
+class CLib(helpers.CLib):
     def call(self, name, *args):
-        conv = [to_cffi(self.ffi, a, self.keep) if hasattr(a, "CTYPE") else
-                (self.p(a) if isinstance(a, np.ndarray) or a is None else a) for a in args]
-        try:
-            getattr(self.lib, name)(*conv)
-        finally:
-            self.keep = []
+        """Arrays and None become pointers, params dataclasses struct pointers."""
+        super().call(name, *[self.s(a) if hasattr(a, "CTYPE") else
+                             (self.p(a) if isinstance(a, np.ndarray) or a is None else a) for a in args])
 
 
 def _build(variant):
     kd = kernels_dir()
-    srcs = [kd / f"{f}.c" for f in FAMILIES]
-    hdrs = [s.with_suffix(".h") for s in srcs]
-    incs = [include_dir(), kd]
-    import hashlib
     inc_hash = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(kd.glob("b*.inc")))).hexdigest()[:16]
-    header = f"/* {inc_hash} */\n" + "".join(f'#include "{h.name}"\n' for h in hdrs)
-    ffi, lib = build_cffi(f"kernels_bin_{variant}", srcs, cdef_from_headers(hdrs, incs), include_dirs=incs,
-                          header=header, extra_flags=VARIANTS[variant])
-    return CLib(ffi, lib)
+    return helpers.build_clib(f"kernels_bin_{variant}", [kd / f"{f}.c" for f in FAMILIES], [include_dir(), kd],
+                              header_prefix=f"/* {inc_hash} */\n", cls=CLib, extra_flags=VARIANTS[variant])
 
 
 _LIBS = {}
@@ -84,16 +66,6 @@ def host_has(flag: str) -> bool:
         return flag in open("/proc/cpuinfo").read().split()
     except OSError:
         return False
-
-
-def assert_same(got, want, what=""):
-    got, want = np.asarray(got), np.asarray(want)
-    assert got.dtype == want.dtype, f"{what}: dtype {got.dtype} != twin {want.dtype}"
-    got = got.reshape(want.shape)
-    bad = np.argwhere(got != want)
-    if bad.size:
-        i = tuple(int(v) for v in bad[0])
-        raise AssertionError(f"{what}: {len(bad)} of {want.size} differ; first at {i}: C {got[i]} != twin {want[i]}")
 
 
 # ---------------------------------------------------------------- case generation

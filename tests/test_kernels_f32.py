@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 
 from conftest import missing_tool
+from helpers import broadcast_strides
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -410,14 +411,6 @@ def test_global_pools(batch, h, w, ch, seed):
 
 # ---------------------------------------------------------------- add / sub / mul
 
-def contiguous_bcast_strides(shape4, out4):
-    st_, acc = [0] * 4, 1
-    for i in range(3, -1, -1):
-        st_[i] = 0 if shape4[i] == 1 and out4[i] != 1 else acc
-        acc *= shape4[i]
-    return tuple(st_)
-
-
 @st.composite
 def bcast_cases(draw):
     rank = draw(st.integers(1, 4))
@@ -441,8 +434,8 @@ def test_eltwise(name, case):
     rng = np.random.default_rng(seed)
     a, b = rand(rng, ashp, 2.0), rand(rng, bshp, 2.0)
     o4 = (1,) * (4 - len(out)) + out
-    bc = Broadcast(o4, contiguous_bcast_strides((1,) * (4 - len(ashp)) + ashp, o4),
-                   contiguous_bcast_strides((1,) * (4 - len(bshp)) + bshp, o4))
+    bc = Broadcast(o4, broadcast_strides((1,) * (4 - len(ashp)) + ashp, o4),
+                   broadcast_strides((1,) * (4 - len(bshp)) + bshp, o4))
     c = Call()
     n = int(np.prod(out))
     got = c.run(f"{name}_f32", n, c.p(bc), c.p(act), c.buf(a), c.buf(b))

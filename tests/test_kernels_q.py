@@ -13,15 +13,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import helpers
 from conftest import missing_tool
+from helpers import assert_same, broadcast_strides, build_clib
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from nncodegen.harness.cbuild import STRICT_FLAGS, build_cffi
-from nncodegen.harness.cdefs import cdef_from_headers
+from nncodegen.harness.cbuild import STRICT_FLAGS
 from nncodegen.ir.ops import conv_out_size
 from nncodegen.lower.params import (Broadcast, ConvGeom, DenseGeom, Eltwise, Lut, Pad, Prelu, Requant, Rescale,
-                                    Resize, Softmax, Transpose, to_cffi)
+                                    Resize, Softmax, Transpose)
 from nncodegen.paths import include_dir, kernels_dir
 from nncodegen.ref import fixedpoint as fx
 from nncodegen.ref import float_ops
@@ -31,8 +32,6 @@ HERE = Path(__file__).resolve().parent
 SHIM_DIR = HERE / "c"
 FORMATS = ("q7", "q15")
 DTYPE = {"q7": np.int8, "q15": np.int16}
-CTYPE = {np.dtype(np.int8): "int8_t", np.dtype(np.int16): "int16_t", np.dtype(np.int32): "int32_t",
-         np.dtype(np.int64): "int64_t"}
 
 # database=None: no .hypothesis/ directory in the checkout; deadline=None: the first call may build C.
 CFG = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -52,59 +51,17 @@ def kernel_sources():
 
 # ---------------------------------------------------------------- C build (once per session)
 
-class CLib:
-    def __init__(self, ffi, lib):
-        self.ffi, self.lib = ffi, lib
-        self.keep = []
-
-    def p(self, arr):
-        """Pointer to a C-contiguous numpy array (None -> NULL)."""
-        if arr is None:
-            return self.ffi.NULL
-        assert arr.flags.c_contiguous
-        return self.ffi.from_buffer(CTYPE[arr.dtype] + "[]", arr)
-
-    def s(self, obj):
-        """cffi struct pointer for a params dataclass (kept alive until the next reset)."""
-        return to_cffi(self.ffi, obj, self.keep)
-
-    def call(self, name, *args):
-        try:
-            getattr(self.lib, name)(*args)
-        finally:
-            self.keep = []  # the structs' arrays must outlive the call
-
-
 @pytest.fixture(scope="session")
 def clib():
     kd = kernels_dir()
-    sources = kernel_sources() + [SHIM_DIR / "nnc_fixed_shim.c"]
-    headers = [s.with_suffix(".h") for s in sources]
-    incs = [include_dir(), kd, SHIM_DIR]
     # build_cffi's cache key covers sources and headers but not the shared *_qn.inc bodies: key them here
     inc_hash = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(kd.glob("*_qn.inc")))).hexdigest()[:16]
-    header = f"/* kernel bodies {inc_hash} */\n" + "".join(f'#include "{h.name}"\n' for h in headers)
-    cdef = cdef_from_headers(headers, incs)
-    ffi, lib = build_cffi("kernels_q_test", sources, cdef, include_dirs=incs, header=header)
-    return CLib(ffi, lib)
+    return build_clib("kernels_q_test", kernel_sources() + [SHIM_DIR / "nnc_fixed_shim.c"],
+                      [include_dir(), kd, SHIM_DIR], header_prefix=f"/* kernel bodies {inc_hash} */\n")
 
 
 def garbage(shape, dtype, seed=12345):
-    """Output buffers start as noise so that unwritten elements show up."""
-    info = np.iinfo(dtype)
-    return np.random.default_rng(seed).integers(info.min, info.max + 1, size=shape).astype(dtype)
-
-
-def assert_same(got, want, what=""):
-    got, want = np.asarray(got), np.asarray(want)
-    assert got.dtype == want.dtype, f"{what}: dtype {got.dtype} != twin {want.dtype}"
-    assert got.size == want.size, f"{what}: {got.size} elements != twin {want.size}"
-    got = got.reshape(want.shape)
-    bad = np.argwhere(got != want)
-    if bad.size:
-        i = tuple(int(v) for v in bad[0])
-        raise AssertionError(f"{what}: {len(bad)} of {want.size} elements differ; first mismatch at index {i} "
-                             f"of shape {want.shape}: C {got[i]} != twin {want[i]}")
+    return helpers.garbage(shape, dtype, seed)
 
 
 # ---------------------------------------------------------------- value strategies
@@ -345,14 +302,6 @@ def test_pool(clib, kernel, data):
 
 # ---------------------------------------------------------------- element-wise
 
-def contiguous_strides(shape, out_shape):
-    st_, acc = [0] * 4, 1
-    for i in range(3, -1, -1):
-        st_[i] = 0 if shape[i] == 1 and out_shape[i] != 1 else acc
-        acc *= shape[i]
-    return tuple(st_)
-
-
 def draw_operand_shape(data, out, label):
     pat = data.draw(st.sampled_from(["same", "channel", "scalar", "row", "random"]), label=f"{label} broadcast")
     if pat == "same":
@@ -384,7 +333,7 @@ def test_eltwise(clib, kernel, data):
     else:
         al, bl = data.draw(st.integers(0, 16), label="a_lshift"), data.draw(st.integers(0, 16), label="b_lshift")
         shift = data.draw(st.integers(-3, 24), label="shift")
-    p = Eltwise(Broadcast(out, contiguous_strides(sa, out), contiguous_strides(sb, out)), al, bl, shift, lo, hi)
+    p = Eltwise(Broadcast(out, broadcast_strides(sa, out), broadcast_strides(sb, out)), al, bl, shift, lo, hi)
     want = getattr(kq, kernel)(p, a, b)
     # the twin's strided walk is numpy broadcasting
     a64 = np.broadcast_to(a.astype(np.int64), out)

@@ -12,16 +12,16 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+import helpers
 from conftest import missing_tool
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nncodegen.harness.cbuild import STRICT_FLAGS, build_cffi
-from nncodegen.harness.cdefs import cdef_from_headers
+from nncodegen.harness.cbuild import STRICT_FLAGS
 from nncodegen.ir.ops import conv_out_size
 from nncodegen.lower.lower import broadcast_params
 from nncodegen.lower.lower_s16 import slice_params
-from nncodegen.lower.params import ConvGeom, Pad, to_cffi
+from nncodegen.lower.params import ConvGeom, Pad
 from nncodegen.lower.params_s16 import EltwiseS16, LeakyS16, QuantS16, RequantEltS16, RequantS16
 from nncodegen.paths import include_dir, kernels_dir
 from nncodegen.ref import affine as af
@@ -29,41 +29,20 @@ from nncodegen.ref import kernels_s16 as ks
 
 CFG = dict(deadline=None, database=None, max_examples=60,
            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-CT = {np.dtype(np.int8): "int8_t", np.dtype(np.int16): "int16_t", np.dtype(np.int32): "int32_t",
-      np.dtype(np.int64): "int64_t", np.dtype(np.float32): "float"}
 
 
-class CLib:
-    def __init__(self, ffi, lib):
-        self.ffi, self.lib, self.keep = ffi, lib, []
-
-    def p(self, arr):
-        if arr is None:
-            return self.ffi.NULL
-        return self.ffi.from_buffer(CT[arr.dtype] + "[]", arr)
-
-    def s(self, obj):
-        return to_cffi(self.ffi, obj, self.keep)
-
+class CLib(helpers.CLib):
     def run(self, name, args, out_shape, out_dtype):
+        """Calls the kernel with a zeroed output buffer appended to args; returns the buffer."""
         out = np.zeros(out_shape, dtype=out_dtype)
-        try:
-            getattr(self.lib, name)(*args, self.p(out))
-        finally:
-            self.keep = []
+        self.call(name, *args, self.p(out))
         return out
 
 
 @pytest.fixture(scope="module")
 def clib():
     kd = kernels_dir()
-    sources = [kd / f"{k}.c" for k in ks.KERNELS]
-    headers = [s.with_suffix(".h") for s in sources]
-    incs = [include_dir(), kd]
-    cdef = cdef_from_headers(headers, incs)
-    ffi, lib = build_cffi("kernels_s16_test", sources, cdef, include_dirs=incs,
-                          header="".join(f'#include "{h.name}"\n' for h in headers))
-    return CLib(ffi, lib)
+    return helpers.build_clib("kernels_s16_test", [kd / f"{k}.c" for k in ks.KERNELS], [include_dir(), kd], cls=CLib)
 
 
 def draw16(data, shape, label, lo=-32768, hi=32767):

@@ -12,12 +12,13 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from nncodegen.harness.cbuild import build_cffi
-from nncodegen.harness.cdefs import cdef_from_headers
+import helpers
+from helpers import assert_same, build_clib
+from helpers import broadcast_strides as strides
 from nncodegen.ir.ops import conv_out_size
 from nncodegen.lower.params import (ActTflS8, Broadcast, ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LogSoftmaxTflS8,
                                     LutS8, MeanS8, Pad, PoolOrtS8, PoolS8, PreluS8, QuantS8, RequantS8, Resize, SoftmaxOrtS8,
-                                    SoftmaxS8, SoftmaxTflS8, to_cffi)
+                                    SoftmaxS8, SoftmaxTflS8)
 from nncodegen.lower.lower_s8 import ort_add_table, ort_softmax_table
 from nncodegen.ref import sf32
 from nncodegen.paths import include_dir, kernels_dir
@@ -26,56 +27,16 @@ from nncodegen.ref import float_ops
 from nncodegen.ref import kernels_s8 as ks
 
 CFG = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-CT = {np.dtype(np.int8): "int8_t", np.dtype(np.uint8): "uint8_t", np.dtype(np.int32): "int32_t",
-      np.dtype(np.float32): "float"}
-
-
-class CLib:
-    def __init__(self, ffi, lib):
-        self.ffi, self.lib, self.keep = ffi, lib, []
-
-    def p(self, arr):
-        if arr is None:
-            return self.ffi.NULL
-        assert arr.flags.c_contiguous
-        return self.ffi.from_buffer(CT[arr.dtype] + "[]", arr)
-
-    def s(self, obj):
-        return to_cffi(self.ffi, obj, self.keep)
-
-    def call(self, name, *args):
-        try:
-            getattr(self.lib, name)(*args)
-        finally:
-            self.keep = []
 
 
 @pytest.fixture(scope="module")
 def clib():
     kd = kernels_dir()
-    sources = [kd / f"{k}.c" for k in ks.KERNELS]
-    headers = [s.with_suffix(".h") for s in sources]
-    incs = [include_dir(), kd]
-    cdef = cdef_from_headers(headers, incs)
-    header = "".join(f'#include "{h.name}"\n' for h in headers)
-    ffi, lib = build_cffi("kernels_s8_test", sources, cdef, include_dirs=incs, header=header)
-    return CLib(ffi, lib)
+    return build_clib("kernels_s8_test", [kd / f"{k}.c" for k in ks.KERNELS], [include_dir(), kd])
 
 
 def garbage(shape, dtype=np.int8, seed=99):
-    info = np.iinfo(dtype)
-    return np.random.default_rng(seed).integers(info.min, info.max + 1, size=shape).astype(dtype)
-
-
-def assert_same(got, want, what=""):
-    got, want = np.asarray(got), np.asarray(want)
-    assert got.dtype == want.dtype, f"{what}: dtype {got.dtype} != twin {want.dtype}"
-    got = got.reshape(want.shape)
-    bad = np.argwhere(got != want)
-    if bad.size:
-        i = tuple(int(v) for v in bad[0])
-        raise AssertionError(f"{what}: {len(bad)} of {want.size} elements differ; first at {i}: "
-                             f"C {got[i]} != twin {want[i]}")
+    return helpers.garbage(shape, dtype, seed)
 
 
 def ints(data, lo, hi, label):
@@ -256,14 +217,6 @@ def test_pool_s8(clib, kernel, data):
 
 # ---------------------------------------------------------------- element-wise
 
-def strides(shape, out):
-    st_, acc = [0] * 4, 1
-    for i in range(3, -1, -1):
-        st_[i] = 0 if shape[i] == 1 and out[i] != 1 else acc
-        acc *= shape[i]
-    return tuple(st_)
-
-
 def draw_operand_shape(data, out, label):
     pat = data.draw(st.sampled_from(["same", "channel", "scalar", "random"]), label=f"{label} bcast")
     if pat == "same":
@@ -408,25 +361,26 @@ def test_softmax_tfl_s8_edges(clib):
     assert (ks.softmax_tfl_s8(*cases[4]) == -127).all()  # 256 / 511 = 0.501 -> 1
 
 
-def _softmax_tflite_model(rows, cols, s_in, zp_in, beta):
-    """A .tflite flatbuffer holding one int8 SOFTMAX (output scale 1/256, zero point -128)."""
+def _one_op_tflite_model(op_name: str, options_name: str, options, rows, cols, in_q, out_q):
+    """A .tflite flatbuffer holding one int8 operator (schema.BuiltinOperator.<op_name>, its options
+    <options_name>Options) from a [rows, cols] input of format in_q = (scale, zero point) to one of out_q."""
     import flatbuffers
     schema = pytest.importorskip("ai_edge_litert.schema_py_generated")
     model, code = schema.ModelT(), schema.OperatorCodeT()
-    code.builtinCode = code.deprecatedBuiltinCode = schema.BuiltinOperator.SOFTMAX
+    code.builtinCode = code.deprecatedBuiltinCode = getattr(schema.BuiltinOperator, op_name)
     code.version = 2
     model.version, model.operatorCodes = 3, [code]
     model.buffers = [schema.BufferT() for _ in range(3)]
     tensors = []
-    for k, (scale, zp) in enumerate(((s_in, zp_in), (1.0 / 256, -128))):
+    for k, (scale, zp) in enumerate((in_q, out_q)):
         t, q = schema.TensorT(), schema.QuantizationParametersT()
         q.scale, q.zeroPoint = [scale], [zp]
         t.shape, t.type, t.buffer, t.name, t.quantization = [rows, cols], schema.TensorType.INT8, k + 1, "xy"[k], q
         tensors.append(t)
-    op, opts = schema.OperatorT(), schema.SoftmaxOptionsT()
-    opts.beta = beta
+    op = schema.OperatorT()
     op.opcodeIndex, op.inputs, op.outputs = 0, [0], [1]
-    op.builtinOptionsType, op.builtinOptions = schema.BuiltinOptions.SoftmaxOptions, opts
+    op.builtinOptionsType = getattr(schema.BuiltinOptions, f"{options_name}Options")
+    op.builtinOptions = options if options is not None else getattr(schema, f"{options_name}OptionsT")()
     sg = schema.SubGraphT()
     sg.tensors, sg.inputs, sg.outputs, sg.operators = tensors, [0], [1], [op]
     model.subgraphs = [sg]
@@ -435,13 +389,36 @@ def _softmax_tflite_model(rows, cols, s_in, zp_in, beta):
     return bytes(b.Output())
 
 
+def _tflite_runtimes_outputs(path, x):
+    """The one-op model's output for input x from TFLite Micro (default double-rounding build) and from
+    LiteRT's reference kernels (OpResolverType.BUILTIN_REF, a TFLITE_SINGLE_ROUNDING build), each with the
+    rounding mode it stands for."""
+    litert = pytest.importorskip("ai_edge_litert.interpreter")
+    from tflite_micro.python.tflite_micro import runtime
+    ip = runtime.Interpreter.from_file(str(path), arena_size=100_000)
+    ip.set_input(x, 0)
+    ip.invoke()
+    it = litert.Interpreter(model_path=str(path), experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF)
+    it.allocate_tensors()
+    it.set_tensor(it.get_input_details()[0]["index"], x)
+    it.invoke()
+    return ((ip.get_output(0), af.ROUND_DOUBLE), (it.get_tensor(it.get_output_details()[0]["index"]), af.ROUND_SINGLE))
+
+
+def _softmax_tflite_model(rows, cols, s_in, zp_in, beta):
+    """A .tflite flatbuffer holding one int8 SOFTMAX (output scale 1/256, zero point -128)."""
+    schema = pytest.importorskip("ai_edge_litert.schema_py_generated")
+    opts = schema.SoftmaxOptionsT()
+    opts.beta = beta
+    return _one_op_tflite_model("SOFTMAX", "Softmax", opts, rows, cols, (s_in, zp_in), (1.0 / 256, -128))
+
+
 def test_softmax_tfl_s8_equals_tflite_runtimes(clib, tmp_path):
     """C and twin against TFLite itself on one-op models: TFLite Micro (default double-rounding build)
     and LiteRT's reference kernels (OpResolverType.BUILTIN_REF, a TFLITE_SINGLE_ROUNDING build), each
     with its build's parameters; input scales 1e-3 .. 40 (past the multiplier's cap), several betas."""
     pytest.importorskip("tflite_micro")
-    litert = pytest.importorskip("ai_edge_litert.interpreter")
-    from tflite_micro.python.tflite_micro import runtime
+    pytest.importorskip("ai_edge_litert.interpreter")
     rng = np.random.default_rng(11)
     for k in range(40):
         rows, cols = int(rng.integers(1, 6)), int(rng.integers(1, 48))
@@ -451,15 +428,7 @@ def test_softmax_tfl_s8_equals_tflite_runtimes(clib, tmp_path):
         path.write_bytes(_softmax_tflite_model(rows, cols, s_in, int(rng.integers(-128, 128)), beta))
         x = rng.integers(-128, 128, size=(rows, cols)) if k % 2 else rng.integers(100, 128, size=(rows, cols))
         x = np.ascontiguousarray(x.astype(np.int8))
-        ip = runtime.Interpreter.from_file(str(path), arena_size=100_000)
-        ip.set_input(x, 0)
-        ip.invoke()
-        it = litert.Interpreter(model_path=str(path), experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF)
-        it.allocate_tensors()
-        it.set_tensor(it.get_input_details()[0]["index"], x)
-        it.invoke()
-        for got, rounding in ((ip.get_output(0), af.ROUND_DOUBLE),
-                              (it.get_tensor(it.get_output_details()[0]["index"]), af.ROUND_SINGLE)):
+        for got, rounding in _tflite_runtimes_outputs(path, x):
             p = tfl_softmax_params(rows, cols, s_in, beta, rounding)
             np.testing.assert_array_equal(ks.softmax_tfl_s8(p, x), got, err_msg=f"{p} beta {beta}")
             y = garbage((rows, cols))
@@ -630,28 +599,7 @@ def test_log_softmax_tfl_s8_single_rounding_threshold():
 
 def _log_softmax_tflite_model(rows, cols, s_in, zp_in):
     """A .tflite flatbuffer holding one int8 LOG_SOFTMAX (output scale 16/256, zero point 127)."""
-    import flatbuffers
-    schema = pytest.importorskip("ai_edge_litert.schema_py_generated")
-    model, code = schema.ModelT(), schema.OperatorCodeT()
-    code.builtinCode = code.deprecatedBuiltinCode = schema.BuiltinOperator.LOG_SOFTMAX
-    code.version = 2
-    model.version, model.operatorCodes = 3, [code]
-    model.buffers = [schema.BufferT() for _ in range(3)]
-    tensors = []
-    for k, (scale, zp) in enumerate(((s_in, zp_in), af.LOG_SOFTMAX_OUTPUT)):
-        t, q = schema.TensorT(), schema.QuantizationParametersT()
-        q.scale, q.zeroPoint = [scale], [zp]
-        t.shape, t.type, t.buffer, t.name, t.quantization = [rows, cols], schema.TensorType.INT8, k + 1, "xy"[k], q
-        tensors.append(t)
-    op = schema.OperatorT()
-    op.opcodeIndex, op.inputs, op.outputs = 0, [0], [1]
-    op.builtinOptionsType, op.builtinOptions = schema.BuiltinOptions.LogSoftmaxOptions, schema.LogSoftmaxOptionsT()
-    sg = schema.SubGraphT()
-    sg.tensors, sg.inputs, sg.outputs, sg.operators = tensors, [0], [1], [op]
-    model.subgraphs = [sg]
-    b = flatbuffers.Builder(1024)
-    b.Finish(model.Pack(b), file_identifier=b"TFL3")
-    return bytes(b.Output())
+    return _one_op_tflite_model("LOG_SOFTMAX", "LogSoftmax", None, rows, cols, (s_in, zp_in), af.LOG_SOFTMAX_OUTPUT)
 
 
 def test_log_softmax_tfl_s8_equals_tflite_runtimes(clib, tmp_path):
@@ -659,8 +607,7 @@ def test_log_softmax_tfl_s8_equals_tflite_runtimes(clib, tmp_path):
     and LiteRT's reference kernels (OpResolverType.BUILTIN_REF, a TFLITE_SINGLE_ROUNDING build), each
     with its build's parameters; input scales 1e-3 .. 80 (past both builds' caps on the multiplier)."""
     pytest.importorskip("tflite_micro")
-    litert = pytest.importorskip("ai_edge_litert.interpreter")
-    from tflite_micro.python.tflite_micro import runtime
+    pytest.importorskip("ai_edge_litert.interpreter")
     rng = np.random.default_rng(13)
     cases = []
     for k in range(45):
@@ -680,15 +627,7 @@ def test_log_softmax_tfl_s8_equals_tflite_runtimes(clib, tmp_path):
         path = tmp_path / f"log_softmax{k}.tflite"
         path.write_bytes(_log_softmax_tflite_model(rows, cols, s_in, int(rng.integers(-128, 128))))
         x = np.ascontiguousarray(x.astype(np.int8))
-        ip = runtime.Interpreter.from_file(str(path), arena_size=100_000)
-        ip.set_input(x, 0)
-        ip.invoke()
-        it = litert.Interpreter(model_path=str(path), experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF)
-        it.allocate_tensors()
-        it.set_tensor(it.get_input_details()[0]["index"], x)
-        it.invoke()
-        for got, rounding in ((ip.get_output(0), af.ROUND_DOUBLE),
-                              (it.get_tensor(it.get_output_details()[0]["index"]), af.ROUND_SINGLE)):
+        for got, rounding in _tflite_runtimes_outputs(path, x):
             p = tfl_log_softmax_params(rows, cols, s_in, rounding)
             np.testing.assert_array_equal(ks.log_softmax_tfl_s8(p, x), got, err_msg=f"{p}")
             y = garbage((rows, cols))

@@ -17,6 +17,7 @@ import pytest
 import nncodegen
 from nncodegen.ir.graph import GraphError
 
+from helpers import assert_equal_ref, random_models
 from test_tflite_import import run_litert_ref, run_tflm
 
 MODELS = Path(__file__).resolve().parent / "models" / "tflite"
@@ -94,18 +95,9 @@ def test_one_op_models_equal_tflite_micro(kind, tmp_path):
     reference kernels too."""
     pytest.importorskip("tflite_micro")
     seen = set()
-    for seed in range(10):
-        path = tmp_path / f"{kind}{seed}.tflite"
-        path.write_bytes(_random_model(kind, seed))
-        g = nncodegen.load(path)
-        cm = nncodegen.build(nncodegen.generate(g, tmp_path / f"c_{kind}{seed}", name="m"))
-        xs = np.random.default_rng(100 + seed).integers(-128, 128, size=(8,) + tuple(
-            g.tensors[g.inputs[0]].shape[1:])).astype(np.int8)
-        y_c = cm.run_raw(xs)
+    for seed, path, g, xs, y_c in random_models(_random_model, kind, range(10), tmp_path, 8, np.int8, 100):
         y_ref = run_tflm(path, xs).reshape(y_c.shape)
-        bad = np.argwhere(y_c != y_ref)
-        assert bad.size == 0, f"{kind} seed {seed}: {len(bad)} of {y_c.size} differ, first {bad[0]}: " \
-                              f"C {y_c[tuple(bad[0])]} TFLM {y_ref[tuple(bad[0])]}"
+        assert_equal_ref(y_c, y_ref, f"{kind} seed {seed}")
         if seed < 4 and pytest.importorskip("ai_edge_litert"):
             np.testing.assert_array_equal(y_c, run_litert_ref(path, xs).reshape(y_c.shape), err_msg=f"{kind} {seed}")
         seen.update(int(v) for v in np.unique(y_ref))

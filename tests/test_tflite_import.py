@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 import nncodegen
+from helpers import assert_equal_ref, random_models
 from nncodegen.frontends.onnx_qdq import set_int8_rounding
 from nncodegen.ir.graph import GraphError
 
@@ -272,19 +273,9 @@ def test_generated_models_equal_tflite_micro(kind, tmp_path):
     equals TFLite Micro's reference kernels bit for bit."""
     pytest.importorskip("tflite_micro")
     seen = set()
-    for seed in range(6):
-        path = tmp_path / f"{kind}{seed}.tflite"
-        path.write_bytes(_random_model(kind, seed))
-        g = nncodegen.load(path)
-        out = nncodegen.generate(g, tmp_path / f"c_{kind}{seed}", name="m")
-        cm = nncodegen.build(out)
-        xs = np.random.default_rng(100 + seed).integers(-128, 128, size=(16,) + tuple(
-            g.tensors[g.inputs[0]].shape[1:])).astype(np.int8)
-        y_c = cm.run_raw(xs)
+    for seed, path, g, xs, y_c in random_models(_random_model, kind, range(6), tmp_path, 16, np.int8, 100):
         y_ref = run_tflm(path, xs).reshape(y_c.shape)
-        bad = np.argwhere(y_c != y_ref)
-        assert bad.size == 0, f"{kind} seed {seed}: {len(bad)} of {y_c.size} differ, first {bad[0]}: " \
-                              f"C {y_c[tuple(bad[0])]} TFLM {y_ref[tuple(bad[0])]}"
+        assert_equal_ref(y_c, y_ref, f"{kind} seed {seed}")
         seen.update(int(v) for v in np.unique(y_ref))
     assert len(seen) > 8  # the models and inputs exercise the layers (not all saturated)
 
@@ -293,14 +284,7 @@ def test_generated_models_equal_tflite_micro(kind, tmp_path):
 def test_generated_models_equal_litert_reference(kind, tmp_path):
     """LiteRT's reference kernels give the default C's integers on every operator but FULLY_CONNECTED."""
     pytest.importorskip("ai_edge_litert")
-    for seed in range(3):
-        path = tmp_path / f"{kind}{seed}.tflite"
-        path.write_bytes(_random_model(kind, seed))
-        g = nncodegen.load(path)
-        cm = nncodegen.build(nncodegen.generate(g, tmp_path / f"c_{kind}{seed}", name="m"))
-        xs = np.random.default_rng(100 + seed).integers(-128, 128, size=(16,) + tuple(
-            g.tensors[g.inputs[0]].shape[1:])).astype(np.int8)
-        y_c = cm.run_raw(xs)
+    for seed, path, g, xs, y_c in random_models(_random_model, kind, range(3), tmp_path, 16, np.int8, 100):
         np.testing.assert_array_equal(y_c, run_litert_ref(path, xs).reshape(y_c.shape), err_msg=f"{kind} {seed}")
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import nncodegen
+from helpers import random_models
 from nncodegen.frontends.onnx_qdq import set_int8_rounding
 from nncodegen.harness.cbuild import build_cffi
 from nncodegen.harness.cdefs import cdef_from_headers
@@ -283,14 +284,7 @@ def test_generated_16x8_models_equal_tflite_micro(kind, tmp_path):
     pytest.importorskip("tflite_micro")
     from tflite_micro.python.tflite_micro import runtime
     seen = set()
-    for seed in range(4):
-        path = tmp_path / f"{kind}{seed}.tflite"
-        path.write_bytes(_random16(kind, seed))
-        g = nncodegen.load(path)
-        cm = nncodegen.build(nncodegen.generate(g, tmp_path / f"c_{kind}{seed}", name="m"))
-        xs = np.random.default_rng(50 + seed).integers(-32768, 32768, size=(6,) + tuple(
-            g.tensors[g.inputs[0]].shape[1:])).astype(np.int16)
-        y_c = cm.run_raw(xs)
+    for seed, path, g, xs, y_c in random_models(_random16, kind, range(4), tmp_path, 6, np.int16, 50):
         ip = runtime.Interpreter.from_file(str(path), arena_size=1_000_000)
         for k in range(len(xs)):
             ip.set_input(xs[k:k + 1], 0)

@@ -19,8 +19,6 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import nncodegen
-from nncodegen.harness.cbuild import build_cffi
-from nncodegen.harness.cdefs import cdef_from_headers
 from nncodegen.ir.graph import GraphError
 from nncodegen.lower.lower import broadcast_params
 from nncodegen.lower.lower_s16 import slice_params
@@ -29,8 +27,8 @@ from nncodegen.paths import include_dir, kernels_dir
 from nncodegen.ref import affine as af
 from nncodegen.ref import kernels_s8 as ks
 
-from test_kernels_s8 import (CFG, CLib, assert_same, draw_bounds, draw_multiplier, draw_rounding, draw_s8, draw_zp,
-                             garbage, ints)
+from helpers import assert_equal_ref, assert_same, build_clib, random_models
+from test_kernels_s8 import CFG, draw_bounds, draw_multiplier, draw_rounding, draw_s8, draw_zp, garbage, ints
 from test_tflite_import import run_litert_ref, run_tflm
 
 KERNELS = ["hard_swish_tfl_s8", "leaky_relu_s8", "minmax_s8", "strided_slice_s8", "conv_transpose2d_s8"]
@@ -39,13 +37,7 @@ KERNELS = ["hard_swish_tfl_s8", "leaky_relu_s8", "minmax_s8", "strided_slice_s8"
 @pytest.fixture(scope="module")
 def clib():
     kd = kernels_dir()
-    sources = [kd / f"{k}.c" for k in KERNELS]
-    headers = [s.with_suffix(".h") for s in sources]
-    incs = [include_dir(), kd]
-    header = "".join(f'#include "{h.name}"\n' for h in headers)
-    ffi, lib = build_cffi("tflite_ops_s8_test", sources, cdef_from_headers(headers, incs), include_dirs=incs,
-                          header=header)
-    return CLib(ffi, lib)
+    return build_clib("tflite_ops_s8_test", [kd / f"{k}.c" for k in KERNELS], [include_dir(), kd])
 
 
 def _f32(v):
@@ -323,18 +315,9 @@ def test_one_op_models_equal_tflite_micro_and_litert(kind, tmp_path):
     pytest.importorskip("tflite_micro")
     litert = pytest.importorskip("ai_edge_litert")
     seen, prelu_differs = set(), 0
-    for seed in range(5):
-        path = tmp_path / f"{kind}{seed}.tflite"
-        path.write_bytes(_one_op_model(kind, seed))
-        g = nncodegen.load(path)
-        cm = nncodegen.build(nncodegen.generate(g, tmp_path / f"c_{kind}{seed}", name="m"))
-        xs = np.random.default_rng(100 + seed).integers(-128, 128, size=(6,) + tuple(
-            g.tensors[g.inputs[0]].shape[1:])).astype(np.int8)
-        y_c = cm.run_raw(xs)
+    for seed, path, g, xs, y_c in random_models(_one_op_model, kind, range(5), tmp_path, 6, np.int8, 100):
         y_m = run_tflm(path, xs).reshape(y_c.shape)
-        bad = np.argwhere(y_c != y_m)
-        assert bad.size == 0, f"{kind} seed {seed}: {len(bad)} of {y_c.size} differ, first {bad[0]}: " \
-                              f"C {y_c[tuple(bad[0])]} TFLM {y_m[tuple(bad[0])]}"
+        assert_equal_ref(y_c, y_m, f"{kind} seed {seed}")
         y_l = run_litert_ref(path, xs).reshape(y_c.shape)
         if kind == "prelu" and not np.array_equal(y_l, y_c):
             prelu_differs += 1

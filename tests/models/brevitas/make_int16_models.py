@@ -13,14 +13,10 @@ Uint8ActPerTensorFloat at 12 bits (unsigned, 0..4095).
 """
 from __future__ import annotations
 
-import os
-import warnings
-
-import numpy as np
 import torch
 import torch.nn as nn
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from make_models import save_case  # this folder is on sys.path when the script runs
 
 
 def models():
@@ -43,7 +39,6 @@ def models():
 
 
 def main():
-    from brevitas.export import export_qonnx
     import sys
     torch.set_num_threads(1)
     for i, (name, (shape, model)) in enumerate(sorted(models().items())):
@@ -58,14 +53,7 @@ def main():
         x = torch.randn((32,) + shape[1:])
         with torch.no_grad():
             y = model(x)
-        y = y.value if hasattr(y, "value") else y
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            export_qonnx(model, input_t=x[:1], export_path=os.path.join(HERE, f"{name}.onnx"), dynamo=False,
-                         input_names=["input"], output_names=["output"])
-        np.save(os.path.join(HERE, f"{name}_x.npy"), x.numpy().astype(np.float32))
-        np.save(os.path.join(HERE, f"{name}_y.npy"), y.numpy().astype(np.float32))
-        print(name, tuple(y.shape))
+        save_case(name, model, x, y)
 
 
 if __name__ == "__main__":

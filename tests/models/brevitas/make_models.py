@@ -58,8 +58,21 @@ def models():
     }
 
 
-def main():
+def save_case(name, model, x, y):
+    """The model as QONNX (traced on x[:1]) and its float input / output pair: NAME.onnx, NAME_x.npy,
+    NAME_y.npy next to this file (make_int16_models.py writes its cases the same way)."""
     from brevitas.export import export_qonnx
+    y = y.value if hasattr(y, "value") else y
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        export_qonnx(model, input_t=x[:1], export_path=os.path.join(HERE, f"{name}.onnx"), dynamo=False,
+                     input_names=["input"], output_names=["output"])
+    np.save(os.path.join(HERE, f"{name}_x.npy"), x.numpy().astype(np.float32))
+    np.save(os.path.join(HERE, f"{name}_y.npy"), y.numpy().astype(np.float32))
+    print(name, tuple(y.shape))
+
+
+def main():
     import sys
     torch.set_num_threads(1)
     for i, (name, (shape, model)) in enumerate(sorted(models().items())):
@@ -78,14 +91,7 @@ def main():
         x = torch.randn((8,) + shape[1:])
         with torch.no_grad():
             y = model(x)
-        y = y.value if hasattr(y, "value") else y
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            export_qonnx(model, input_t=x[:1], export_path=os.path.join(HERE, f"{name}.onnx"), dynamo=False,
-                         input_names=["input"], output_names=["output"])
-        np.save(os.path.join(HERE, f"{name}_x.npy"), x.numpy().astype(np.float32))
-        np.save(os.path.join(HERE, f"{name}_y.npy"), y.numpy().astype(np.float32))
-        print(name, tuple(y.shape))
+        save_case(name, model, x, y)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,46 @@
+# Shared by the board examples' CMakeLists.txt, included after project():
+#   include(${CMAKE_CURRENT_LIST_DIR}/../nnc_model.cmake)
+# C99 with strict warnings (Release by default), the cache variable NNC_MODEL_DIR (the output directory of
+# 'nncodegen compile', made absolute), and the model read through its nncodegen.json:
+#   model_name      the model's C name (NAME.h, NAME_run, ...)
+#   model_sources   its C sources (model and runtime kernels)
+#   manifest        the manifest's text, for more string(JSON ...) reads
+# nnc_image_input(WHAT) checks that the input is one (1, H, W, C) image ("this example WHAT: ...") and
+# sets in_h, in_w, in_c.
+set(CMAKE_C_STANDARD 99)
+set(CMAKE_C_STANDARD_REQUIRED ON)
+set(CMAKE_C_EXTENSIONS OFF)
+if(NOT CMAKE_BUILD_TYPE)
+  set(CMAKE_BUILD_TYPE Release)
+endif()
+if(CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
+  add_compile_options(-Wall -Wextra -Werror -pedantic)
+endif()
+
+set(NNC_MODEL_DIR "" CACHE PATH "output directory of 'nncodegen compile'")
+if(NOT EXISTS "${NNC_MODEL_DIR}/nncodegen.json")
+  message(FATAL_ERROR "set -DNNC_MODEL_DIR to a directory written by 'nncodegen compile' (no nncodegen.json in '${NNC_MODEL_DIR}')")
+endif()
+get_filename_component(NNC_MODEL_DIR "${NNC_MODEL_DIR}" ABSOLUTE)
+file(READ "${NNC_MODEL_DIR}/nncodegen.json" manifest)
+string(JSON model_name GET "${manifest}" name)
+string(JSON n_sources LENGTH "${manifest}" sources)
+math(EXPR last "${n_sources} - 1")
+set(model_sources "")
+foreach(i RANGE ${last})
+  string(JSON s GET "${manifest}" sources ${i})
+  list(APPEND model_sources "${NNC_MODEL_DIR}/${s}")
+endforeach()
+
+function(nnc_image_input what)
+  string(JSON rank LENGTH "${manifest}" input shape)
+  if(NOT rank EQUAL 4)
+    message(FATAL_ERROR "this example ${what}: the model input must be (1, H, W, C), not rank ${rank}")
+  endif()
+  string(JSON h GET "${manifest}" input shape 1)
+  string(JSON w GET "${manifest}" input shape 2)
+  string(JSON c GET "${manifest}" input shape 3)
+  set(in_h ${h} PARENT_SCOPE)
+  set(in_w ${w} PARENT_SCOPE)
+  set(in_c ${c} PARENT_SCOPE)
+endfunction()
