@@ -6,7 +6,6 @@
 # --target cortex-a72 adds its own -mcpu, which then wins.  nncodegen's harness reads the
 # NNC_* variables of this file (nncodegen/harness/cross.py), so keep them one line each.
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
-set(CMAKE_FIND_ROOT_PATH /usr/aarch64-linux-gnu)
 
 set(NNC_CROSS_PREFIX "aarch64-linux-gnu-")
 set(NNC_CPU_FLAGS "-mcpu=cortex-a53")

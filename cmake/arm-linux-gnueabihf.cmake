@@ -6,7 +6,6 @@
 # The oldest core these flags allow is the Cortex-A8 (ARMv7-A, VFPv3, NEON, no integer divide),
 # so emulation runs on that core.  nncodegen's harness reads the NNC_* variables of this file.
 set(CMAKE_SYSTEM_PROCESSOR armv7l)
-set(CMAKE_FIND_ROOT_PATH /usr/arm-linux-gnueabihf)
 
 set(NNC_CROSS_PREFIX "arm-linux-gnueabihf-")
 set(NNC_CPU_FLAGS "-march=armv7-a -mfpu=neon -mfloat-abi=hard")

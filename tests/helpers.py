@@ -83,6 +83,23 @@ def broadcast_strides(shape, out_shape):
     return tuple(st_)
 
 
+def draw_operand_shape(data, out, label):
+    """A hypothesis-drawn 4-D operand shape that broadcasts to ``out``: the same, one channel vector, a
+    scalar, one row, or any axes set to 1."""
+    from hypothesis import strategies as st
+    pat = data.draw(st.sampled_from(["same", "channel", "scalar", "row", "random"]), label=f"{label} broadcast")
+    if pat == "same":
+        return out
+    if pat == "channel":
+        return (1, 1, 1, out[3])
+    if pat == "scalar":
+        return (1, 1, 1, 1)
+    if pat == "row":
+        return (1, 1, out[2], out[3])
+    mask = data.draw(st.lists(st.booleans(), min_size=4, max_size=4), label=f"{label} mask")
+    return tuple(o if m else 1 for o, m in zip(out, mask))
+
+
 # ---------------------------------------------------------------- whole models
 
 def random_models(make, kind: str, seeds, tmp_path: Path, n: int, dtype, input_seed: int):

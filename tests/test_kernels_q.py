@@ -15,7 +15,7 @@ import pytest
 
 import helpers
 from conftest import missing_tool
-from helpers import assert_same, broadcast_strides, build_clib
+from helpers import assert_same, broadcast_strides, build_clib, draw_operand_shape
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -301,20 +301,6 @@ def test_pool(clib, kernel, data):
 
 
 # ---------------------------------------------------------------- element-wise
-
-def draw_operand_shape(data, out, label):
-    pat = data.draw(st.sampled_from(["same", "channel", "scalar", "row", "random"]), label=f"{label} broadcast")
-    if pat == "same":
-        return out
-    if pat == "channel":
-        return (1, 1, 1, out[3])
-    if pat == "scalar":
-        return (1, 1, 1, 1)
-    if pat == "row":
-        return (1, 1, out[2], out[3])
-    mask = data.draw(st.lists(st.booleans(), min_size=4, max_size=4), label=f"{label} mask")
-    return tuple(o if m else 1 for o, m in zip(out, mask))
-
 
 @pytest.mark.parametrize("kernel", kq.KERNELS["eltwise"])
 @settings(max_examples=100, **CFG)

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 import helpers
-from helpers import assert_same, build_clib
+from helpers import assert_same, build_clib, draw_operand_shape
 from helpers import broadcast_strides as strides
 from nncodegen.ir.ops import conv_out_size
 from nncodegen.lower.params import (ActTflS8, Broadcast, ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, LogSoftmaxTflS8,
@@ -216,18 +216,6 @@ def test_pool_s8(clib, kernel, data):
 
 
 # ---------------------------------------------------------------- element-wise
-
-def draw_operand_shape(data, out, label):
-    pat = data.draw(st.sampled_from(["same", "channel", "scalar", "random"]), label=f"{label} bcast")
-    if pat == "same":
-        return out
-    if pat == "channel":
-        return (1, 1, 1, out[3])
-    if pat == "scalar":
-        return (1, 1, 1, 1)
-    mask = data.draw(st.lists(st.booleans(), min_size=4, max_size=4), label=f"{label} mask")
-    return tuple(o if m else 1 for o, m in zip(out, mask))
-
 
 @pytest.mark.parametrize("kernel", ["add_s8", "sub_s8", "mul_s8"])
 @settings(max_examples=100, **CFG)
