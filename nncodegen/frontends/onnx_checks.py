@@ -82,6 +82,11 @@ def _check_text(src: str, what: str, s) -> None:
         raise GraphError(f"{src}: a {what} is not UTF-8 text ({bytes(s)[:40]!r})")
 
 
+# no ONNX domain is anywhere near this many versions; a larger number is a corrupt field (and overflows the
+# schema registry's int, which then answers nothing)
+MAX_OPSET_VERSION = 10_000
+
+
 def check_model(model, src: str) -> None:
     """Node count, initializers and graph inputs of a parsed model, against ir/limits.py."""
     import onnx
@@ -94,6 +99,11 @@ def check_model(model, src: str) -> None:
         if total > LIMITS.max_weight_bytes:
             raise GraphError(f"{src}: the initializers take more than {LIMITS.max_weight_bytes} bytes "
                              f"(limits.max_weight_bytes), reached at {_label(t.name)}")
+    for o in model.opset_import:
+        _check_text(src, "opset domain", o.domain)
+        if not 1 <= o.version <= MAX_OPSET_VERSION:
+            raise GraphError(f"{src}: opset_import of domain {_label(o.domain)}: version {o.version} is out of "
+                             f"range (1 to {MAX_OPSET_VERSION})")
     A = onnx.AttributeProto
     _check_text(src, "graph name", g.name)
     for vi in list(g.input) + list(g.output) + list(g.value_info):
@@ -148,7 +158,8 @@ def check_arity(onnx, node, opset: int, src: str, label: str) -> None:
     if node.domain not in ("", "ai.onnx"):
         return
     try:
-        s = onnx.defs.get_schema(node.op_type, opset, "")
+        # a model may name a newer opset than the installed onnx knows: its newest schema applies
+        s = onnx.defs.get_schema(node.op_type, min(opset, onnx.defs.onnx_opset_version()), "")
     except Exception:  # noqa: BLE001 -- an op the schema registry does not know: the dispatch refuses it
         return
     n_in, n_out = len(node.input), len(node.output)

@@ -12,8 +12,9 @@ process; a model that imports is lowered, and one in eight is also generated int
 * ``hang``: no answer within --timeout seconds (the worker is killed and restarted);
 * ``crash``: the worker died (a signal, e.g. from a C extension).
 
-Every failing input is written to --out (default tests/fuzz/crashes/<importer>/) under the hash of its
-bytes, with the message; tests/test_fuzz.py replays that folder in the test suite and runs a short
+Every failing input, and every input refused through a last-resort guard ("wrapped": an internal exception
+caught and put in one line, i.e. a check that is missing), is written to --out (default
+tests/fuzz/crashes/<importer>/) under the hash of its bytes, with the message; tests/test_fuzz.py replays that folder in the test suite and runs a short
 deterministic campaign per importer.  The summary is printed as a table and written as JSON (--json).
 """
 from __future__ import annotations
@@ -182,7 +183,7 @@ def campaign(kind: str, runs: int, seed: int = 0, timeout: float = 20.0, out: Op
                 h = hashlib.sha256(data).hexdigest()[:16]
                 f = failures.setdefault(sig, {"count": 0, "example": h, "message": msg})
                 f["count"] += 1
-                if out is not None and f["count"] == 1 and outcome in FAIL:
+                if out is not None and f["count"] == 1:
                     out.mkdir(parents=True, exist_ok=True)
                     (out / f"{h}{IMPORTERS[kind]}").write_bytes(data)
                     (out / f"{h}.txt").write_text(f"{outcome}: {msg}\n")

@@ -6,6 +6,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from ...ir.limits import LIMITS
 from ..onnx_values import NCHW_TO_NHWC, Val
 
 
@@ -77,14 +78,19 @@ class PadResizeOps:
             scales = [float(s) for s in scales]
             if scales[0] != 1.0 or scales[1] != 1.0:
                 self.fail(node, f"only H and W may be resized (scales {scales})")
-            if any(s <= 0 for s in scales):
-                self.fail(node, f"scales must be positive, got {scales}")
+            if not all(math.isfinite(s) and s > 0 for s in scales):
+                self.fail(node, f"scales must be finite and positive, got {scales}")
+            if any(np.float32(s) * np.float32(d) > LIMITS.max_dim for s, d in zip(scales[2:], (h, w))):
+                self.fail(node, f"scales {scales} give an output dimension over the limit {LIMITS.max_dim} "
+                                f"(limits.max_dim)")
             # onnxruntime: floor(float32(scale) * dim) in float32
             oh = int(math.floor(np.float32(scales[2]) * np.float32(h)))
             ow = int(math.floor(np.float32(scales[3]) * np.float32(w)))
             sc = (scales[2], scales[3])
         if oh <= 0 or ow <= 0:
             self.fail(node, f"output size {(oh, ow)} is empty")
+        if max(oh, ow) > LIMITS.max_dim:
+            self.fail(node, f"output size {(oh, ow)} is over the limit {LIMITS.max_dim} (limits.max_dim)")
         if simple and mode == "nearest":
             # opset <= 10 nearest: floor when upsampling, ceil when downsampling (per axis)
             mh = "ceil" if (sc[0] if sc else oh / h) < 1 else "floor"
@@ -126,6 +132,8 @@ class PadResizeOps:
             sizes = np.asarray(sizes).reshape(-1).astype(np.int64).tolist()
             full = list(x.shape)
             ax_list = list(axes if axes is not None else range(r))
+            if len(sizes) != len(ax_list):
+                self.fail(node, f"sizes has {len(sizes)} values for {len(ax_list)} resized axes")
             for k, ax in enumerate(ax_list):
                 full[ax] = sizes[k]
             if policy not in ("stretch", "not_larger", "not_smaller"):
@@ -141,7 +149,10 @@ class PadResizeOps:
         else:
             vals = np.asarray(scales, np.float64).reshape(-1).tolist()
             full = [1.0] * r
-            for k, ax in enumerate(axes if axes is not None else range(r)):
+            ax_list = list(axes if axes is not None else range(r))
+            if len(vals) != len(ax_list):
+                self.fail(node, f"scales has {len(vals)} values for {len(ax_list)} resized axes")
+            for k, ax in enumerate(ax_list):
                 full[ax] = vals[k]
             scl = full
         if int(a.get("antialias", 0)):
