@@ -20,7 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from nncodegen.compress.storage import encode_sparse, encode_sparse_sliced, sparse_layout
+from nncodegen.compress import sparse_f32
+from nncodegen.compress.storage import encode_sparse, encode_sparse_sliced
+from nncodegen.ref import kernels_pk_s8 as kpk
 from nncodegen.harness.cbuild import build_cffi
 from nncodegen.harness.cdefs import cdef_from_headers
 from nncodegen.lower import lower_compress as lc
@@ -28,14 +30,22 @@ from nncodegen.lower.params import ActF32, ConvGeom, DenseGeom, Requant, Requant
 from nncodegen.paths import include_dir, kernels_dir
 
 DENSITIES = (1.0, 0.75, 0.5, 0.25, 0.1, 0.05)
-CT = {np.dtype(np.int8): "int8_t", np.dtype(np.int32): "int32_t", np.dtype(np.uint8): "uint8_t",
-      np.dtype(np.float32): "float"}
+CT = {np.dtype(np.int8): "int8_t", np.dtype(np.int16): "int16_t", np.dtype(np.int32): "int32_t",
+      np.dtype(np.uint8): "uint8_t", np.dtype(np.float32): "float"}
+# The kernels `nncodegen compile` emits for the layer on an x86-64 target, dense and sparse (the weights below
+# keep every int32 accumulator bound, so the int32 variants; K = 1024 > NNC_PKF_K takes dense_f32, whose order
+# dense_sparse_sl_f32 then follows with split = K - K % 8).
+DENSE_KERNEL = {"q7": "dense_q7", "q15": "dense_q15_acc32", "s8": "dense_pk_s8", "f32": "dense_f32"}
+SPARSE_KERNEL = {"q7": "dense_sparse_q7", "q15": "dense_sparse_q15_acc32", "s8": "dense_sparse_s8",
+                 "f32": "dense_sparse_sl_f32"}
+FORMATS = {"dense": ("q7", "q15", "s8", "f32"), "conv": ("q7", "s8", "f32")}
 
 
 def build(opt: str):
     kd = kernels_dir()
-    stems = [f"{f}_{v}" for f in ("dense", "conv2d") for v in ("q7", "s8", "f32")]
-    stems += [f"{f}_sparse_{v}" for f in ("dense", "conv2d") for v in ("q7", "s8", "f32")]
+    stems = [f"{f}_{v}" for f in ("dense", "conv2d") for v in ("q7", "q15", "s8", "f32")]
+    stems += [f"{f}_sparse_{v}" for f in ("dense", "conv2d") for v in ("q7", "q15", "s8", "f32")]
+    stems += ["dense_sparse_sl_f32", "conv2d_pk_s8", "conv2d_pk_f32"]
     sources = [kd / f"{s}.c" for s in stems]
     headers = [s.with_suffix(".h") for s in sources]
     incs = [include_dir(), kd]
@@ -131,39 +141,62 @@ def main(argv=None) -> int:
         kk = g.k_h * g.k_w * g.in_c if conv else g.in_features
         xshape = (1, g.in_h, g.in_w, g.in_c) if conv else (1, g.in_features)
         yshape = (1, g.out_h, g.out_w, g.out_c) if conv else (1, g.out_features)
-        for fmt in ("q7", "s8", "f32"):
-            dt = np.float32 if fmt == "f32" else np.int8
+        for fmt in FORMATS["conv" if conv else "dense"]:
+            dt = {"q7": np.int8, "q15": np.int16, "s8": np.int8, "f32": np.float32}[fmt]
             x = (rng.standard_normal(xshape).astype(np.float32) if fmt == "f32"
-                 else rng.integers(-128, 128, size=xshape).astype(np.int8))
+                 else rng.integers(np.iinfo(dt).min, np.iinfo(dt).max + 1, size=xshape).astype(dt))
             w_full = (rng.standard_normal((out_c, kk)).astype(np.float32) if fmt == "f32"
-                      else rng.integers(-2, 3, size=(out_c, kk)).astype(np.int8))
+                      else rng.integers(-2, 3, size=(out_c, kk)).astype(dt))
             w_full[w_full == 0] = 1
             b = (np.zeros(out_c, np.float32) if fmt == "f32" else np.zeros(out_c, np.int32))
-            if fmt == "q7":
-                epi = s(Requant(tuple([8] * out_c)))
+            if fmt in ("q7", "q15"):
+                rqo = Requant(tuple([8] * out_c), int(np.iinfo(dt).min), int(np.iinfo(dt).max))
             elif fmt == "s8":
-                epi = s(RequantS8(tuple([1 << 30] * out_c), tuple([-8] * out_c), 3, 0, -128, 127, 0))
+                rqo = RequantS8(tuple([1 << 30] * out_c), tuple([-8] * out_c), 3, 0, -128, 127, 0)
             else:
-                epi = s(ActF32())
+                rqo = ActF32()
+            epi = s(rqo)
             y = np.zeros(yshape, dt)
             scratch = np.zeros(max(1, lc.conv_scratch_bytes(g, 4)), np.float32).view(dt) if conv else None
+            split = kk - kk % 8
             for dens in DENSITIES:
                 w = np.where(rng.random(w_full.shape) < dens, w_full, 0).astype(dt)
                 gs = s(g)
-                fam = "conv2d" if conv else "dense"
-                enc = encode_sparse_sliced(w) if sparse_layout(fam, w.dtype) == "sliced" else encode_sparse(w)
-                dense_fn = getattr(lib, f"{fam}_{fmt}")
-                sparse_fn = getattr(lib, f"{fam}_sparse_{fmt}")
-                args_d = [gs, epi, p(x), p(w), p(b), p(y)]
-                extra = ([lc.f32_seq_channels(g)] if fmt == "f32" else []) + [p(scratch)] if conv else []
-                args_s = [gs, epi, p(x)] + [p(a) for a in enc] + [p(b)] + extra + [p(y)]
+                if conv:
+                    dname = f"conv2d_{fmt}"
+                    dense_fn, sparse_fn = getattr(lib, dname), getattr(lib, f"conv2d_sparse_{fmt}")
+                    enc = encode_sparse(w)
+                    args_d = [gs, epi, p(x), p(w), p(b), p(y)]
+                    extra = ([lc.f32_seq_channels(g)] if fmt == "f32" else []) + [p(scratch)]
+                    args_s = [gs, epi, p(x)] + [p(a) for a in enc] + [p(b)] + extra + [p(y)]
+                else:
+                    dname = DENSE_KERNEL[fmt]
+                    dense_fn, sparse_fn = getattr(lib, dname), getattr(lib, SPARSE_KERNEL[fmt])
+                    if fmt == "s8":
+                        wpk = kpk.pack_pk_s8(w).astype(np.int8)
+                        bu = kpk.pk_bias_s8(w, b, rqo.input_offset).astype(np.int32)
+                        keep.extend([wpk, bu])
+                        args_d = [gs, epi, p(x), p(wpk), p(bu), p(y)]
+                    else:
+                        args_d = [gs, epi, p(x), p(w), p(b), p(y)]
+                    if fmt == "f32":
+                        enc = sparse_f32.encode(w, split)
+                        xt = np.zeros(max(1, sparse_f32.scratch_floats(split)), np.float32)
+                        keep.append(xt)
+                        args_s = [gs, epi, p(x)] + [p(a) for a in enc] + [p(b), split, p(xt), p(y)]
+                    else:
+                        enc = encode_sparse_sliced(w)
+                        args_s = [gs, epi, p(x)] + [p(a) for a in enc] + [p(b), p(y)]
+                keep.extend(enc)
                 dense_fn(*args_d)
                 y_d = y.copy()
                 sparse_fn(*args_s)
                 same = bool(np.array_equal(y, y_d))
                 inner = 20 if conv else 50
                 td, ts, md, ms = median_pair(lambda: dense_fn(*args_d), lambda: sparse_fn(*args_s), a.runs, inner)
-                rows.append({"layer": lname, "format": fmt, "density": dens, "dense_us": td * 1e6,
+                rows.append({"layer": lname, "format": fmt, "density": dens,
+                             "dense_kernel": dname,
+                             "dense_us": td * 1e6,
                              "sparse_us": ts * 1e6, "speedup": td / ts, "dense_us_median": md * 1e6,
                              "sparse_us_median": ms * 1e6, "speedup_median": md / ms, "outputs_equal": same})
                 print(f"{lname:26s} {fmt:4s} density {dens:5.2f}  dense {td * 1e6:9.1f} us  sparse {ts * 1e6:9.1f} us"

@@ -19,6 +19,7 @@ from typing import Optional
 
 import numpy as np
 
+from ..compress import sparse_f32
 from ..compress.storage import decode_codebook, decode_sparse, decode_sparse_sliced, hash_index_sign
 from ..lower.params import ActF32, ConvGeom, DenseGeom
 from . import kernels_q as kq
@@ -117,6 +118,21 @@ def dot_lanes_f32(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return acc
 
 
+def dot_split_f32(x: np.ndarray, w: np.ndarray, split: int) -> np.ndarray:
+    """The dense float order with eight partial sums (by position % 8) over the positions below ``split``, their
+    tree, then the other products one by one: nnc_dot_f32 for split = n - n % 8, the plain loop (dense_pk_f32)
+    for split = 0.  (P, O) float32."""
+    x = np.asarray(x, dtype=F32)
+    w = np.asarray(w, dtype=F32)
+    s = np.zeros((x.shape[0], w.shape[0], 8), dtype=F32)
+    for b in range(0, split, 8):
+        s += x[:, None, b:b + 8] * w[None, :, b:b + 8]
+    acc = ((s[..., 0] + s[..., 1]) + (s[..., 2] + s[..., 3])) + ((s[..., 4] + s[..., 5]) + (s[..., 6] + s[..., 7]))
+    for i in range(split, x.shape[1]):
+        acc = acc + x[:, None, i] * w[None, :, i]
+    return acc
+
+
 def dot_seq_f32(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """One product after the other from 0.0f: (P, O) float32."""
     x = np.asarray(x, dtype=F32)
@@ -170,6 +186,17 @@ def conv2d_sparse_f32(g: ConvGeom, act, x, row_start, values, delta, bias, seq_c
 
 def dense_sparse_f32(g: DenseGeom, act, x, row_start, values, delta, bias) -> np.ndarray:
     return _dense_f32(g, act, x, decode_sparse(row_start, np.asarray(values, dtype=F32), delta, g.in_features), bias)
+
+
+def dense_sparse_sl_f32(g: DenseGeom, act, x, steps, index, values, bias, split, *scratch) -> np.ndarray:
+    """The class-sliced layout (compress/sparse_f32.py): the decoded weights summed in the order of ``split``."""
+    w2 = sparse_f32.decode(steps, index, values, g.out_features, g.in_features, int(split))
+    x = np.asarray(x, dtype=F32).reshape(-1)[:g.batch * g.in_features].reshape(g.batch, g.in_features)
+    return _epilogue_f32(dot_split_f32(x, w2, int(split)), act, bias, g.out_features)
+
+
+def dense_sparse_sl_scratch_size_f32(g: DenseGeom, split: int) -> int:
+    return 4 * sparse_f32.scratch_floats(int(split))
 
 
 def conv2d_codebook_f32(g: ConvGeom, act, x, codebook, index, bits, cb_stride, bias, seq_channels,

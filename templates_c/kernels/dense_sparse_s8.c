@@ -2,6 +2,25 @@
 #include "dense_sparse_s8.h"
 #include "nnc_affine.h"
 #include "nnc_compress.h"
+#include "nnc_simd.h"
+
+#if defined(NNC_HAVE_REQUANT8_S8)
+/* a full slice's 16 int32 accumulators requantized eight at a time (nnc_acc8_requant_s8: nnc_requant_s8_apply's
+ * values, every rounding mode) */
+static void nnc_sp_epi16_s8(const int32_t *acc, const nnc_requant_s8 *rq, int32_t c0, int8_t *y)
+{
+    int32_t v[8], j, i;
+    for (j = 0; j < 16; j += 8) {
+        nnc_acc8_requant_s8(nnc_acc8_load(acc + j), rq->multiplier + c0 + j, rq->shift + c0 + j, rq->rounding,
+                            rq->output_offset, rq->out_min, rq->out_max, v);
+        for (i = 0; i < 8; ++i) {
+            y[j + i] = (int8_t)v[i];
+        }
+    }
+}
+#define NNC_SP_EPI16_OK(rq, n) 1
+#define NNC_SP_EPI16(acc, rq, c0, y) nnc_sp_epi16_s8(acc, rq, c0, y)
+#endif
 
 #define NNC_SP_WANT_S8
 #include "dense_sparse_simd.inc"
@@ -31,3 +50,5 @@
 #undef NNC_RQ
 #undef NNC_XOFF
 #undef NNC_REQUANT
+#undef NNC_SP_EPI16_OK
+#undef NNC_SP_EPI16

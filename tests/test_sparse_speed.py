@@ -1,0 +1,156 @@
+"""The fast sparse fully connected kernels: the class-sliced float32 layout (dense_sparse_sl_f32) and the SIMD
+slices of the integer sliced layout, C vs numpy twin vs the dense C kernel of the same order, bit for bit, in the
+default build (portable loops) and in a -march=native build (the AVX-512 paths where this CPU has them), over
+hypothesis-drawn shapes, densities, splits and activations; the encoder against its decoder."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nncodegen.compress import sparse_f32 as sf
+from nncodegen.harness.cbuild import build_cffi
+from nncodegen.harness.cdefs import cdef_from_headers
+from nncodegen.lower.params import ActF32, DenseGeom, to_cffi
+from nncodegen.paths import include_dir, kernels_dir
+from nncodegen.ref import kernels_compress as kc
+from nncodegen.ref import kernels_pk_f32 as kpf
+
+CFG = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                                                  HealthCheck.function_scoped_fixture])
+CT = {np.dtype(np.int8): "int8_t", np.dtype(np.int16): "int16_t", np.dtype(np.int32): "int32_t",
+      np.dtype(np.uint8): "uint8_t", np.dtype(np.float32): "float"}
+STEMS = ["dense_sparse_sl_f32", "dense_f32", "conv2d_pk_f32"]
+
+
+class Lib:
+    def __init__(self, ffi, lib):
+        self.ffi, self.lib, self.keep = ffi, lib, []
+
+    def p(self, a):
+        if a is None:
+            return self.ffi.NULL
+        a = np.ascontiguousarray(a)
+        self.keep.append(a)
+        return self.ffi.from_buffer(CT[a.dtype] + "[]", a)
+
+    def s(self, obj):
+        return self.ffi.NULL if obj is None else to_cffi(self.ffi, obj, self.keep)
+
+    def run(self, name, *args):
+        try:
+            return getattr(self.lib, name)(*args)
+        finally:
+            self.keep = []
+
+
+def _build(name, opt, flags):
+    kd = kernels_dir()
+    sources = [kd / f"{s}.c" for s in dict.fromkeys(STEMS)]
+    headers = [kd / f"{s}.h" for s in ("dense_sparse_sl_f32", "dense_f32", "conv2d_pk_f32")]
+    incs = [include_dir(), kd]
+    ffi, l = build_cffi(name, sources, cdef_from_headers(headers, incs), include_dirs=incs,
+                        header="".join(f'#include "{h.name}"\n' for h in headers), opt=opt, extra_flags=flags)
+    return Lib(ffi, l)
+
+
+@pytest.fixture(scope="module", params=["portable", "native"])
+def lib(request):
+    if request.param == "portable":
+        return _build("sparse_speed_portable", "-O2", ["-DNNC_NO_SIMD"])
+    return _build("sparse_speed_native", "-O3", ["-march=native"])
+
+
+def draw_case(data, kmax=700):
+    g = DenseGeom(data.draw(st.integers(1, 2), label="batch"), data.draw(st.integers(1, kmax), label="in"),
+                  data.draw(st.integers(1, 40), label="out"))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1), label="seed"))
+    w = rng.standard_normal((g.out_features, g.in_features)).astype(np.float32)
+    density = data.draw(st.sampled_from([0.0, 0.03, 0.1, 0.3, 0.5, 0.9, 1.0]), label="density")
+    w = np.where(rng.random(w.shape) < density, w, 0).astype(np.float32)
+    if data.draw(st.booleans(), label="negative zeros"):
+        w[w == 0] = -0.0
+    if g.out_features > 1 and data.draw(st.booleans(), label="prune rows"):
+        w[rng.random(g.out_features) < 0.4] = 0
+    x = rng.standard_normal((g.batch, g.in_features)).astype(np.float32)
+    if data.draw(st.booleans(), label="tiny inputs"):  # products that round to +-0 and cancelling sums
+        x *= np.float32(1e-30)
+    b = rng.standard_normal(g.out_features).astype(np.float32) if data.draw(st.booleans(), label="bias") else None
+    a = data.draw(st.sampled_from(["none", "relu", "leaky"]), label="act")
+    act = None if a == "none" else ActF32(0.0, 3.0e38, 1.0) if a == "relu" else ActF32(-3.0e38, 6.0, 0.125)
+    return g, w, x, b, act
+
+
+def same_bits(got, want, what):
+    got = np.asarray(got, np.float32).reshape(np.shape(want))
+    bad = np.argwhere(got.view(np.uint32) != np.asarray(want, np.float32).view(np.uint32))
+    if bad.size:
+        i = tuple(int(v) for v in bad[0])
+        raise AssertionError(f"{what}: {len(bad)} of {got.size} differ; first at {i}: {got[i]!r} != {want[i]!r}")
+
+
+def run_sl(lib, g, act, x, enc, b, split):
+    nbytes = lib.run("dense_sparse_sl_scratch_size_f32", lib.s(g), split)
+    assert nbytes == kc.dense_sparse_sl_scratch_size_f32(g, split)
+    scratch = np.full(max(1, nbytes // 4), np.nan, np.float32)
+    out = np.full((g.batch, g.out_features), np.nan, np.float32)
+    lib.run("dense_sparse_sl_f32", lib.s(g), lib.s(act), lib.p(x), *[lib.p(a) for a in enc], lib.p(b), split,
+            lib.p(scratch), lib.p(out))
+    return out
+
+
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_dense_sparse_sl_f32_equals_dense_f32(lib, data):
+    """split = k - k % 8: dense_f32's order (nnc_dot_f32), bit for bit, and the twin."""
+    g, w, x, b, act = draw_case(data)
+    split = sf.split_of(g.in_features, seq=False)
+    enc = sf.encode(w, split)
+    out = run_sl(lib, g, act, x, enc, b, split)
+    same_bits(out, kc.dense_sparse_sl_f32(g, act, x, *enc, b, split), f"C dense_sparse_sl_f32 vs twin {g}")
+    dense = np.full_like(out, np.nan)
+    lib.run("dense_f32", lib.s(g), lib.s(act), lib.p(x), lib.p(w), lib.p(b), lib.p(dense))
+    same_bits(out, dense, f"C dense_sparse_sl_f32 vs C dense_f32 {g}")
+
+
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_dense_sparse_sl_f32_equals_dense_pk_f32(lib, data):
+    """split = 0: dense_pk_f32's order (each output in k order from 0.0f), bit for bit, and the twin."""
+    g, w, x, b, act = draw_case(data, kmax=kpf.PKF_K)
+    enc = sf.encode(w, 0)
+    out = run_sl(lib, g, act, x, enc, b, 0)
+    same_bits(out, kc.dense_sparse_sl_f32(g, act, x, *enc, b, 0), f"C dense_sparse_sl_f32 (split 0) vs twin {g}")
+    dense = np.full_like(out, np.nan)
+    lib.run("dense_pk_f32", lib.s(g), lib.s(act), lib.p(x), lib.p(kpf.pack_pk_f32(w)), lib.p(b), lib.p(dense))
+    same_bits(out, dense, f"C dense_sparse_sl_f32 (split 0) vs C dense_pk_f32 {g}")
+
+
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_sliced_f32_round_trip(data):
+    g, w, _x, _b, _act = draw_case(data)
+    k = g.in_features
+    split = data.draw(st.sampled_from(sorted({0, k - k % 8, (k // 2) - (k // 2) % 8})), label="split")
+    enc = sf.encode(w, split)
+    got = sf.decode(*enc, g.out_features, k, split)
+    np.testing.assert_array_equal(got, np.where(w == 0, 0, w))
+    assert sf.entries(w, split) == enc[1].size == enc[2].size
+    assert sf.stored_bytes(w, split) == sum(a.nbytes for a in enc)
+    assert np.all((enc[1] & sf.PAD) | (enc[1] < 32))
+    assert np.all((enc[2] == 0) == ((enc[1] & sf.PAD) != 0))
+
+
+def test_sliced_f32_decoder_refuses_bad_padding():
+    w = np.zeros((16, 8), np.float32)
+    w[0, 3] = 1.0
+    w[0, 5] = 2.0
+    steps, ix, v = sf.encode(w, 8)
+    assert ix[0] != sf.PAD and ix[16] != sf.PAD
+    bad = ix.copy()
+    bad[0] = sf.PAD  # a pad before the row's last entry
+    with pytest.raises(ValueError, match="padding"):
+        sf.decode(steps, bad, v, 16, 8, 8)
+    with pytest.raises(ValueError, match="split"):
+        sf.encode(w, 4)
