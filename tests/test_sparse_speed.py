@@ -136,21 +136,85 @@ def test_sliced_f32_round_trip(data):
     enc = sf.encode(w, split)
     got = sf.decode(*enc, g.out_features, k, split)
     np.testing.assert_array_equal(got, np.where(w == 0, 0, w))
-    assert sf.entries(w, split) == enc[1].size == enc[2].size
+    assert sf.entries(w, split) == (enc[1].size, enc[2].size)
     assert sf.stored_bytes(w, split) == sum(a.nbytes for a in enc)
     assert np.all((enc[1] & sf.PAD) | (enc[1] < 32))
-    assert np.all((enc[2] == 0) == ((enc[1] & sf.PAD) != 0))
+    assert enc[1].size >= enc[2].size and enc[1].size % 64 == 0
 
 
 def test_sliced_f32_decoder_refuses_bad_padding():
-    w = np.zeros((16, 8), np.float32)
-    w[0, 3] = 1.0
-    w[0, 5] = 2.0
-    steps, ix, v = sf.encode(w, 8)
-    assert ix[0] != sf.PAD and ix[16] != sf.PAD
+    w = np.zeros((16, 16), np.float32)
+    w[0, 3] = 1.0    # class 3, entry 0
+    w[0, 11] = 2.0   # class 3, entry 1
+    steps, ix, v = sf.encode(w, 16)
+    # index quads: entry (t, c, r) at 64 c + 4 r + t; values at 128 t + 16 c + r
+    assert list(steps) == [2] and list(ix[3 * 64:3 * 64 + 4]) == [0, 1, sf.PAD, sf.PAD] and v[128 + 3 * 16] == 2.0
     bad = ix.copy()
-    bad[0] = sf.PAD  # a pad before the row's last entry
+    bad[3 * 64] = sf.PAD  # a pad before the row's last entry
     with pytest.raises(ValueError, match="padding"):
-        sf.decode(steps, bad, v, 16, 8, 8)
+        sf.decode(steps, bad, v, 16, 16, 16)
     with pytest.raises(ValueError, match="split"):
         sf.encode(w, 4)
+
+
+# ---------------------------------------------------------------- integer sliced layout, vector epilogues
+
+INT_VARIANTS = ("q7", "q15_acc32", "s8")
+
+
+@pytest.fixture(scope="module")
+def int_lib():
+    """dense_sparse_* and dense_* of q7 / q15 / s8 built -O3 -march=native: VNNI / AVX512BW slices and the AVX2
+    block requantization of full slices where this CPU has them."""
+    kd = kernels_dir()
+    stems = [f"dense{k}_{f}" for k in ("", "_sparse") for f in ("q7", "q15", "s8")]
+    sources = [kd / f"{s}.c" for s in stems]
+    headers = [s.with_suffix(".h") for s in sources]
+    incs = [include_dir(), kd]
+    ffi, l = build_cffi("sparse_speed_int_native", sources, cdef_from_headers(headers, incs), include_dirs=incs,
+                        header="".join(f'#include "{h.name}"\n' for h in headers), opt="-O3",
+                        extra_flags=["-march=native"])
+    return Lib(ffi, l)
+
+
+@pytest.mark.parametrize("sfx", INT_VARIANTS)
+@settings(max_examples=30, **CFG)
+@given(data=st.data())
+def test_dense_sparse_int_vector_epilogue(int_lib, sfx, data):
+    """Full 16-row slices whose requantization runs eight lanes at a time: Q-format shifts all in 1..31 (the
+    shift-only case), affine int8 in the three rounding modes; C sparse == twin == C dense."""
+    from nncodegen.compress import storage as cs
+    from nncodegen.lower.params import Requant, RequantS8
+    from nncodegen.ref import affine as af
+    dt = np.int16 if sfx.startswith("q15") else np.int8
+    g = DenseGeom(data.draw(st.integers(1, 2), label="batch"), data.draw(st.integers(1, 300), label="in"),
+                  16 * data.draw(st.integers(1, 4), label="slices") + data.draw(st.integers(0, 15), label="extra"))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1), label="seed"))
+    info = np.iinfo(dt)
+    x = rng.integers(info.min, info.max + 1, size=(g.batch, g.in_features)).astype(dt)
+    cap = max(1, (1 << 30) // (g.in_features * (int(info.max) + 129)))
+    w = rng.integers(-cap, cap + 1, size=(g.out_features, g.in_features)).astype(dt)
+    w = np.where(rng.random(w.shape) < data.draw(st.sampled_from([0.05, 0.1, 0.5, 1.0]), label="density"), w, 0)
+    w = w.astype(dt)
+    b = rng.integers(-5000, 5000, size=g.out_features).astype(np.int32) if data.draw(st.booleans()) else None
+    if sfx == "s8":
+        rounding = data.draw(st.sampled_from([0, 1, 2]), label="rounding")
+        scales = rng.uniform(1e-4, 0.05, size=g.out_features)
+        if rounding == 2:
+            mult, shift = tuple(af.ort_multiplier(float(s)) for s in scales), tuple([0] * g.out_features)
+        else:
+            ms = [af.quantize_multiplier(float(s), rounding) for s in scales]
+            mult, shift = tuple(m for m, _ in ms), tuple(s for _, s in ms)
+        rq = RequantS8(mult, shift, int(rng.integers(-128, 128)), int(rng.integers(-20, 20)), -128, 127, rounding)
+    else:
+        rq = Requant(tuple(int(v) for v in rng.integers(1, 32, size=g.out_features)), int(info.min), int(info.max))
+    enc = cs.encode_sparse_sliced(w)
+    want = getattr(kc, f"dense_sparse_{sfx}")(g, rq, x, *enc, b)
+    out = np.full(want.shape, 77, dtype=dt)
+    int_lib.run(f"dense_sparse_{sfx}", int_lib.s(g), int_lib.s(rq), int_lib.p(x), *[int_lib.p(a) for a in enc],
+                int_lib.p(b), int_lib.p(out))
+    np.testing.assert_array_equal(out, want, err_msg=f"C dense_sparse_{sfx} vs twin {g}")
+    out_d = np.full(want.shape, 77, dtype=dt)
+    int_lib.run(f"dense_{sfx}", int_lib.s(g), int_lib.s(rq), int_lib.p(x), int_lib.p(w), int_lib.p(b),
+                int_lib.p(out_d))
+    np.testing.assert_array_equal(out, out_d, err_msg=f"C dense_sparse_{sfx} vs C dense_{sfx} {g}")
