@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from nncodegen.compress import sparse_f32
-from nncodegen.compress.storage import encode_sparse, encode_sparse_sliced
+from nncodegen.compress.storage import encode_sparse, encode_sparse_sliced, sliced_wsum
 from nncodegen.ref import kernels_pk_s8 as kpk
 from nncodegen.harness.cbuild import build_cffi
 from nncodegen.harness.cdefs import cdef_from_headers
@@ -185,7 +185,7 @@ def main(argv=None) -> int:
                         keep.append(xt)
                         args_s = [gs, epi, p(x)] + [p(a) for a in enc] + [p(b), split, p(xt), p(y)]
                     else:
-                        enc = encode_sparse_sliced(w)
+                        enc = list(encode_sparse_sliced(w)) + [sliced_wsum(w)]
                         args_s = [gs, epi, p(x)] + [p(a) for a in enc] + [p(b), p(y)]
                 keep.extend(enc)
                 dense_fn(*args_d)

@@ -142,7 +142,7 @@ def draw_int_case(data, sfx, out_c, kk, x_shape):
 
 def encode(kind, w2, family="conv2d"):
     if kind in ("sparse", "gaps") and cs.sparse_layout(family, w2.dtype) == "sliced":
-        return "sparse", list(cs.encode_sparse_sliced(w2)), []
+        return "sparse", list(cs.encode_sparse_sliced(w2)) + [cs.sliced_wsum(w2)], []
     if kind in ("sparse", "gaps"):
         rs, v, d = cs.encode_sparse(w2)
         return "sparse", [rs, v, d], []
@@ -246,7 +246,7 @@ def test_dense_sparse_native_build(native_lib, sfx, data):
     w = draw_weights(data, (g.out_features, g.in_features), dtype, "sparse")
     if _acc32(sfx):
         w = fit_acc32(w, g.in_features, 256 if sfx == "s8" else int(np.iinfo(dtype).max) + 1, dtype)
-    arrays = list(cs.encode_sparse_sliced(w))
+    arrays = list(cs.encode_sparse_sliced(w)) + [cs.sliced_wsum(w)]
     want = getattr(kc, f"dense_sparse_{sfx}")(g, rq, x, *arrays, b)
     out = np.full(want.shape, 77, dtype=dtype)
     native_lib.run(f"dense_sparse_{sfx}", native_lib.s(g), native_lib.s(rq), native_lib.p(x),
@@ -340,7 +340,7 @@ def test_encoders_round_trip(data):
     for ww in (w, w[:, : max(1, k // 3)].astype(np.int8)):  # 16-bit and 8-bit sliced layouts
         enc = cs.encode_sparse_sliced(ww)
         assert np.array_equal(cs.decode_sparse_sliced(*enc, *ww.shape), ww)
-        assert len(enc[3]) == cs.sliced_entries(ww) and cs.sliced_bytes(ww) == sum(a.nbytes for a in enc)
+        assert len(enc[3]) == cs.sliced_entries(ww) and cs.sliced_bytes(ww) == sum(a.nbytes for a in enc) + cs.sliced_wsum(ww).nbytes
     for pc in (False, True):
         enc = cs.encode_codebook(w, pc)
         if enc is not None:

@@ -208,7 +208,7 @@ def test_dense_sparse_int_vector_epilogue(int_lib, sfx, data):
         rq = RequantS8(mult, shift, int(rng.integers(-128, 128)), int(rng.integers(-20, 20)), -128, 127, rounding)
     else:
         rq = Requant(tuple(int(v) for v in rng.integers(1, 32, size=g.out_features)), int(info.min), int(info.max))
-    enc = cs.encode_sparse_sliced(w)
+    enc = list(cs.encode_sparse_sliced(w)) + [cs.sliced_wsum(w)]
     want = getattr(kc, f"dense_sparse_{sfx}")(g, rq, x, *enc, b)
     out = np.full(want.shape, 77, dtype=dt)
     int_lib.run(f"dense_sparse_{sfx}", int_lib.s(g), int_lib.s(rq), int_lib.p(x), *[int_lib.p(a) for a in enc],

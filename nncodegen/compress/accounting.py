@@ -68,8 +68,9 @@ def layer_compression(graph, node) -> Optional[dict]:
              "macs_skipped": 0}
     if st.kind == "sparse" and sparse_layout(node.op, w2.dtype) == "sliced":
         steps, cnt, ix, v = encode_sparse_sliced(w2)
-        entry["stored_bytes"] = int(steps.nbytes + cnt.nbytes + ix.nbytes + v.nbytes)
-        entry["huffman_bytes"] = int(steps.nbytes + cnt.nbytes + _bytes(huffman_bits(v) + huffman_bits(ix)))
+        entry["stored_bytes"] = int(steps.nbytes + cnt.nbytes + ix.nbytes + v.nbytes + 4 * w2.shape[0])  # + wsum
+        entry["huffman_bytes"] = int(steps.nbytes + cnt.nbytes + 4 * w2.shape[0] +
+                                     _bytes(huffman_bits(v) + huffman_bits(ix)))
         entry["macs_skipped"] = int((w2.size - nnz) * pixels)
         entry["entries"] = int(v.size)
     elif st.kind == "sparse":

@@ -22,8 +22,9 @@ Layout (R = 16 rows per slice, the last slice padded with empty rows):
   step's index vector is that word shifted right by 8 (t % 4) (VPERMI2PS reads the low five bits).
 A SIMD step is one 16-lane vector of a group: the table (32 inputs, in two registers) looked up by the indices
 (VPERMI2PS), multiplied by the values and added into the group's partial sums of the 16 rows (a padding entry adds
-x * 0.0f = +-0, which changes no partial sum: sums that start at +0.0f are never -0.0f; for finite inputs) (class c's register, or after the tree the row sums): every row adds exactly its own products, in position
-order, into the dense kernel's partial sum.  The eight groups of a class block share one step count, so a step
+x * 0.0f = +-0, which changes no partial sum: sums that start at +0.0f are never -0.0f; for finite inputs), class c's
+register, or after the tree the row sums: every row adds exactly its own products, in position order, into the dense
+kernel's partial sum.  The eight groups of a class block share one step count, so a step
 of the block is eight independent additions (one per class register) and a slice has one loop per block.
 """
 from __future__ import annotations

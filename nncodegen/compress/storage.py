@@ -152,10 +152,18 @@ def sliced_entries(w2: np.ndarray) -> int:
 
 
 def sliced_bytes(w2: np.ndarray) -> int:
-    """Stored bytes of the sliced layout: steps + counts (uint8) + entries * (uint8 index + value)."""
+    """Stored bytes of the sliced layout: steps + counts (uint8) + entries * (uint8 index + value) + the rows' weight
+    sums (int32, sliced_wsum)."""
     w2 = np.asarray(w2)
     _counts, steps, _nrows = _sliced_counts(w2)
-    return int(steps.size + w2.shape[0] * steps.shape[1] + sliced_entries(w2) * (1 + w2.itemsize))
+    return int(steps.size + w2.shape[0] * steps.shape[1] + sliced_entries(w2) * (1 + w2.itemsize) + 4 * w2.shape[0])
+
+
+def sliced_wsum(w2: np.ndarray) -> np.ndarray:
+    """The sum of each row's weights modulo 2^32 (int32 [out]), stored beside the sliced layout: the 8-bit SIMD path
+    multiplies x + 128 (unsigned) by w and adds (offset - 128) * sum w per row instead of summing w at run time."""
+    s = np.asarray(w2).astype(np.int64).sum(axis=1) & 0xFFFFFFFF
+    return np.where(s >= 1 << 31, s - (1 << 32), s).astype(np.int32)
 
 
 def encode_sparse_sliced(w2: np.ndarray):

@@ -13,7 +13,8 @@ from typing import List, Optional
 
 import numpy as np
 
-from ..compress.storage import Storage, encode_codebook, encode_sparse, encode_sparse_sliced, recover_buckets, sparse_layout
+from ..compress.storage import (Storage, encode_codebook, encode_sparse, encode_sparse_sliced, recover_buckets, sliced_wsum,
+                                sparse_layout)
 from ..ir.graph import GraphError, Node
 from ..ref.kernels_compress import conv_scratch_bytes, direct_patch  # noqa: F401 -- the kernels' specification
 from .params import ConvGeom
@@ -116,7 +117,8 @@ def lower_node(ctx, node: Node) -> Optional[List[Call]]:
         steps, cnt, ix, v = encode_sparse_sliced(w2)
         wargs = [Const(f"{name}_steps", _arr(steps, "uint8_t"), "uint8_t"), Const(f"{name}_count", _arr(cnt, "uint8_t"),
                                                                                   "uint8_t"),
-                 Const(f"{name}_index", _arr(ix, "uint8_t"), "uint8_t"), Const(f"{name}_values", _arr(v, ctype), ctype)]
+                 Const(f"{name}_index", _arr(ix, "uint8_t"), "uint8_t"), Const(f"{name}_values", _arr(v, ctype), ctype),
+                 Const(f"{name}_wsum", _arr(sliced_wsum(w2), "int32_t"), "int32_t")]
     elif st.kind == "sparse":
         rs, v, d = encode_sparse(w2)
         wargs = [Const(f"{name}_rows", _arr(rs, "int32_t"), "int32_t"), Const(f"{name}_values", _arr(v, ctype), ctype),

@@ -20,7 +20,7 @@ from typing import Optional
 import numpy as np
 
 from ..compress import sparse_f32
-from ..compress.storage import decode_codebook, decode_sparse, decode_sparse_sliced, hash_index_sign
+from ..compress.storage import decode_codebook, decode_sparse, decode_sparse_sliced, hash_index_sign, sliced_wsum
 from ..lower.params import ActF32, ConvGeom, DenseGeom
 from . import kernels_q as kq
 from . import kernels_s8 as ks8
@@ -41,10 +41,12 @@ def _conv_w(g: ConvGeom, w2: np.ndarray) -> np.ndarray:
 
 
 def _sparse_twin(base, conv: bool):
-    if not conv:  # the sliced layout of integer fully connected layers
-        def twin(g, rq, x, steps, count, index, values, bias):
-            return base(g, rq, x, decode_sparse_sliced(steps, count, index, values, g.out_features, g.in_features),
-                        bias)
+    if not conv:  # the sliced layout of integer fully connected layers, with its rows' weight sums
+        def twin(g, rq, x, steps, count, index, values, wsum, bias):
+            w = decode_sparse_sliced(steps, count, index, values, g.out_features, g.in_features)
+            if not np.array_equal(np.asarray(wsum, dtype=np.int32).reshape(-1), sliced_wsum(w)):
+                raise ValueError("dense_sparse: wsum is not the rows' weight sums (storage.sliced_wsum)")
+            return base(g, rq, x, w, bias)
         return twin
 
     def twin(g, rq, x, row_start, values, delta, bias, *scratch):
