@@ -218,3 +218,50 @@ def test_dense_sparse_int_vector_epilogue(int_lib, sfx, data):
     int_lib.run(f"dense_{sfx}", int_lib.s(g), int_lib.s(rq), int_lib.p(x), int_lib.p(w), int_lib.p(b),
                 int_lib.p(out_d))
     np.testing.assert_array_equal(out, out_d, err_msg=f"C dense_sparse_{sfx} vs C dense_{sfx} {g}")
+
+
+# ---------------------------------------------------------------- models: lowering, accounting
+
+def _fc_model(path, w, bias):
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    n_out, k = w.shape
+    graph = helper.make_graph(
+        [helper.make_node("Gemm", ["x", "w", "b"], ["y"], name="fc", transB=1)], "fc",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, k])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, n_out])],
+        [numpy_helper.from_array(w, "w"), numpy_helper.from_array(bias, "b")])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), path)
+
+
+@pytest.mark.parametrize("k, split", [(300, 0), (520, 520)])
+def test_float_sparse_model_equals_dense_build(tmp_path, k, split):
+    """A 90 %-pruned float fully connected layer: on the generic target the lowering takes dense_sparse_sl_f32 with
+    the dense kernel's order (K <= 384: dense_pk_f32's, split 0; else dense_f32's), the C output equals the dense
+    build's bit for bit, and report.json counts the stored layout; Cortex-M keeps the delta layout."""
+    import json
+
+    import nncodegen
+    from nncodegen.passes.compress_weights import compress_weights
+    rng = np.random.default_rng(k)
+    w = rng.standard_normal((37, k)).astype(np.float32)
+    w[rng.random(w.shape) < 0.9] = 0
+    _fc_model(tmp_path / "fc.onnx", w, rng.standard_normal(37).astype(np.float32))
+    g = nncodegen.load(tmp_path / "fc.onnx")
+    x = rng.standard_normal((5, k)).astype(np.float32)
+    outs = {}
+    for mode in ("none", "sparse"):
+        d = nncodegen.generate(compress_weights(g, mode), tmp_path / mode, name="fc")
+        src = (d / "fc.c").read_text()
+        assert ("dense_sparse_sl_f32(" in src) == (mode == "sparse")
+        outs[mode] = nncodegen.build(d).run(x)
+        if mode == "sparse":
+            assert f"_wsum" not in src and (f", {split}, " in src)
+            c = json.loads((d / "report.json").read_text())["layers"][0]["compression"]
+            assert c["storage"] == "sparse"
+            assert c["stored_bytes"] == sf.stored_bytes(w, split)
+        else:
+            assert ("dense_pk_f32(" in src) == (split == 0)
+    same_bits(outs["sparse"], outs["none"], f"sparse vs dense build, K = {k}")
+    d = nncodegen.generate(compress_weights(g, "sparse"), tmp_path / "m4", name="fc", target="cortex-m4")
+    assert "dense_sparse_f32(" in (d / "fc.c").read_text()

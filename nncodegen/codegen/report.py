@@ -71,7 +71,7 @@ def build_report(graph: Graph, prog: Program, target: str = "generic") -> Dict:
                 wfmt.append(str(t.fmt))
         out = node.outputs[0]
         macs = layer_macs(graph, node)
-        comp = layer_compression(graph, node)
+        comp = layer_compression(graph, node, target)
         if comp is not None:  # weight_bytes counts what the C stores (the compressed encoding, narrowed biases)
             wb += comp["stored_bytes"] - comp["dense_bytes"] - comp.get("bias_bytes_saved", 0)
         bmacs = macs if node.op in BINARY_LAYERS else 0

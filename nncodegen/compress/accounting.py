@@ -11,6 +11,7 @@ from typing import Dict, Optional
 
 import numpy as np
 
+from . import sparse_f32
 from .storage import Storage, encode_codebook, encode_sparse, encode_sparse_sliced, recover_buckets, sparse_layout
 
 
@@ -47,8 +48,9 @@ def _bytes(bits: int) -> int:
     return (bits + 7) // 8
 
 
-def layer_compression(graph, node) -> Optional[dict]:
-    """The "compression" entry of a conv2d / dense layer of report.json, or None for other layers."""
+def layer_compression(graph, node, target: str = "generic") -> Optional[dict]:
+    """The "compression" entry of a conv2d / dense layer of report.json, or None for other layers (the stored layout
+    of a sparse float fully connected layer depends on the target: sparse_f32.target_split)."""
     if node.op not in ("conv2d", "dense") or len(node.inputs) < 2:
         return None
     t = graph.tensors[node.inputs[1]]
@@ -66,7 +68,14 @@ def layer_compression(graph, node) -> Optional[dict]:
     nnz = int(np.count_nonzero(w2))
     entry = {"storage": st.kind, "dense_bytes": int(dense_bytes), "density": round(nnz / max(1, w2.size), 6),
              "macs_skipped": 0}
-    if st.kind == "sparse" and sparse_layout(node.op, w2.dtype) == "sliced":
+    split = sparse_f32.target_split(w2.shape[1], target) if node.op == "dense" and w2.dtype == np.float32 else None
+    if st.kind == "sparse" and split is not None:
+        steps, ix, v = sparse_f32.encode(w2, split)
+        entry["stored_bytes"] = int(steps.nbytes + ix.nbytes + v.nbytes)
+        entry["huffman_bytes"] = int(steps.nbytes + _bytes(huffman_bits(v) + huffman_bits(ix)))
+        entry["macs_skipped"] = int((w2.size - nnz) * pixels)
+        entry["entries"] = int(v.size)
+    elif st.kind == "sparse" and sparse_layout(node.op, w2.dtype) == "sliced":
         steps, cnt, ix, v = encode_sparse_sliced(w2)
         entry["stored_bytes"] = int(steps.nbytes + cnt.nbytes + ix.nbytes + v.nbytes + 4 * w2.shape[0])  # + wsum
         entry["huffman_bytes"] = int(steps.nbytes + cnt.nbytes + 4 * w2.shape[0] +

@@ -44,6 +44,16 @@ def split_of(k: int, seq: bool) -> int:
     return 0 if seq else k - k % 8
 
 
+def target_split(k: int, target: str = "generic"):
+    """The split the lowering gives a sparse float fully connected layer of K = k on ``target``, or None where it
+    keeps the delta layout (the ARM targets): 0 where the dense layer would take dense_pk_f32 (K <= NNC_PKF_K),
+    else k - k % 8 (lower_compress.f32_dense_split; this mirror serves the size accounting)."""
+    from ..ref.kernels_pk_f32 import PKF_K
+    if str(target).startswith(("cortex", "arm")):
+        return None
+    return split_of(k, seq=k <= PKF_K)
+
+
 def blocks(k: int, split: int) -> List[np.ndarray]:
     """For each block of a slice, the position of table entry i of each group: an array [groups][32], -1 where
     there is none (class blocks have 8 groups, tail blocks 1)."""

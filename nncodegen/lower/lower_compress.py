@@ -5,7 +5,9 @@ accumulator width), with the weight array replaced by its compressed encoding an
 ``dense_hashed_f32``).  Dispatch happens here, never inside a kernel.
 
 Float convolutions also get ``seq_channels`` (see conv2d_sparse_f32.h): the output channels that
-conv2d_f32 sums in plain order, so that the compressed kernel sums in the dense kernel's order.
+conv2d_f32 sums in plain order, so that the compressed kernel sums in the dense kernel's order.  Sparse float fully
+connected layers take dense_sparse_sl_f32 (compress/sparse_f32.py) on the generic and x86 targets, with the
+``split`` of the dense kernel the layer would otherwise take (dense_f32 or dense_pk_f32), and a scratch.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import List, Optional
 
 import numpy as np
 
+from ..compress import sparse_f32
 from ..compress.storage import (Storage, encode_codebook, encode_sparse, encode_sparse_sliced, recover_buckets, sliced_wsum,
                                 sparse_layout)
 from ..ir.graph import GraphError, Node
@@ -47,6 +50,20 @@ def f32_order_is_dense(g: ConvGeom) -> bool:
     one_by_one = (g.k_h == 1 and g.k_w == 1 and g.pad_top == 0 and g.pad_left == 0 and g.groups == 1
                   and (g.out_h - 1) * g.stride_h < g.in_h and (g.out_w - 1) * g.stride_w < g.in_w)
     return one_by_one or (g.groups == 1 and kk <= CONV_PATCH_F32)
+
+
+def f32_sliced_target(ctx) -> bool:
+    """Float fully connected layers store the class-sliced layout (dense_sparse_sl_f32, an AVX-512 path) on the
+    generic and x86 targets; the ARM targets keep the delta layout (dense_sparse_f32), whose portable loop costs
+    fewer instructions per entry on Cortex-M (sparse_f32.target_split mirrors this for the size accounting)."""
+    return sparse_f32.target_split(1, getattr(ctx, "target", "generic")) is not None
+
+
+def f32_dense_split(ctx, node: Node, k: int) -> int:
+    """The ``split`` of dense_sparse_sl_f32: the summation order of the dense float kernel the layer would take
+    (lower.py: dense_pk_f32, plain order, where it packs the weights; dense_f32's eight lane sums otherwise)."""
+    from .lower import _packed_f32
+    return sparse_f32.split_of(k, seq=_packed_f32(ctx, node, k))
 
 
 def _dense_call_s8(ctx, node: Node) -> Call:
@@ -113,7 +130,14 @@ def lower_node(ctx, node: Node) -> Optional[List[Call]]:
     vals = (wt.data.astype(np.float32) if is_f32 else wt.qdata)
     w2 = np.asarray(vals).reshape(wt.shape[0], -1)
     name = wt.name
-    if st.kind == "sparse" and sparse_layout(family, w2.dtype) == "sliced":
+    sl_f32 = st.kind == "sparse" and family == "dense" and is_f32 and f32_sliced_target(ctx)
+    if sl_f32:
+        kernel = "dense_sparse_sl_f32"
+        split = f32_dense_split(ctx, node, g.in_features)
+        steps, ix, v = sparse_f32.encode(w2, split)
+        wargs = [Const(f"{name}_steps", _arr(steps, "uint8_t"), "uint8_t"),
+                 Const(f"{name}_index", _arr(ix, "uint8_t"), "uint8_t"), Const(f"{name}_values", _arr(v, ctype), ctype)]
+    elif st.kind == "sparse" and sparse_layout(family, w2.dtype) == "sliced":
         steps, cnt, ix, v = encode_sparse_sliced(w2)
         wargs = [Const(f"{name}_steps", _arr(steps, "uint8_t"), "uint8_t"), Const(f"{name}_count", _arr(cnt, "uint8_t"),
                                                                                   "uint8_t"),
@@ -142,6 +166,8 @@ def lower_node(ctx, node: Node) -> Optional[List[Call]]:
     else:
         raise GraphError(f"node {node.name!r}: unknown storage {st.kind!r}")
     tail = []
+    if sl_f32:
+        tail += [Scalar(split), Scratch(4 * sparse_f32.scratch_floats(split), "float")]
     if family == "conv2d":
         if is_f32:
             tail.append(Scalar(f32_seq_channels(g)))

@@ -15,6 +15,7 @@ from typing import Dict, Optional
 
 import numpy as np
 
+from ..compress import sparse_f32
 from ..compress.storage import (REQUESTS, Storage, encode_codebook, recover_buckets, sliced_bytes, sparse_entries,
                                 sparse_layout)
 from ..compress import sparse_codebook as spcb
@@ -33,7 +34,7 @@ SPARSE_MAX_DENSITY = {
     ("dense", "q7"): 0.25,     # host 3.4x at .25 (2.0x at .5); M4 1.6x at .25, 0.9x at .5
     ("dense", "q15"): 0.25,    # M4 1.2x at .25, 0.7x at .5
     ("dense", "s8"): 0.25,     # host 2.0x at .25 (1.3x at .5); M4 1.1x at .25
-    ("dense", "f32"): 0.05,    # host 1.3x at .05, 0.35x at .1 (the dense order: scalar)
+    ("dense", "f32"): 0.10,    # host (class-sliced AVX-512 kernel) 2.5-3x at .1, 1.1-1.2x at .5; M4 2.2x at .1, 0.9x at .25
     ("conv2d", "q7"): 0.05, ("conv2d", "q15"): 0.05, ("conv2d", "s8"): 0.05, ("conv2d", "f32"): 0.0,
 }
 # ... and sparse + codebook for layers of shared weights only: at most 2**(element bits - SHARED_INDEX_MARGIN)
@@ -72,12 +73,14 @@ def _has_kernels(g: Graph, node, t) -> bool:
 def candidate_sizes(w2: np.ndarray, node_op: str = "conv2d") -> Dict[str, int]:
     """Stored bytes of each kind for rows w2 (out, K) of element size w2.itemsize (the layouts of
     nncodegen.compress.storage: sparse = row starts int32 + entries * (value + uint8 delta), or for
-    integer fully connected layers the sliced layout (storage.sliced_bytes); codebook = codebook
-    entries + packed indices)."""
+    integer fully connected layers the sliced layout (storage.sliced_bytes), for float ones the class-sliced
+    layout of the generic / x86 targets (sparse_f32.stored_bytes); codebook = codebook entries + packed indices)."""
     out, k = w2.shape
     e = w2.itemsize
     if sparse_layout(node_op, w2.dtype) == "sliced":
         sparse = sliced_bytes(w2)
+    elif node_op == "dense" and w2.dtype == np.float32:  # the generic / x86 layout (ARM targets store less)
+        sparse = sparse_f32.stored_bytes(w2, sparse_f32.target_split(k))
     else:
         sparse = 4 * (out + 1) + sparse_entries(w2) * (e + 1)
     sizes = {"dense": out * k * e, "sparse": sparse}
