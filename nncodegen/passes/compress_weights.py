@@ -34,7 +34,7 @@ SPARSE_MAX_DENSITY = {
     ("dense", "q7"): 0.25,     # host 3.4x at .25 (2.0x at .5); M4 1.6x at .25, 0.9x at .5
     ("dense", "q15"): 0.25,    # M4 1.2x at .25, 0.7x at .5
     ("dense", "s8"): 0.25,     # host 2.0x at .25 (1.3x at .5); M4 1.1x at .25
-    ("dense", "f32"): 0.10,    # host (class-sliced AVX-512 kernel) 2.5-3x at .1, 1.1-1.2x at .5; M4 2.2x at .1, 0.9x at .25
+    ("dense", "f32"): 0.10,    # host (class-sliced, AVX-512) 2.5-3x at .1, 1.1-1.2x at .5; M4 2.2x at .1, 0.9x at .25
     ("conv2d", "q7"): 0.05, ("conv2d", "q15"): 0.05, ("conv2d", "s8"): 0.05, ("conv2d", "f32"): 0.0,
 }
 # ... and sparse + codebook for layers of shared weights only: at most 2**(element bits - SHARED_INDEX_MARGIN)

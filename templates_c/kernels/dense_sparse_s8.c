@@ -16,7 +16,8 @@ static __m512i nnc_sp_mbqm16(__m512i a, __m512i m, __m512i s, int32_t rounding)
     if (rounding == 1) { /* sat32((x * m + 2^(t - 1)) >> t), t = 31 - shift in 1..62 */
         const __m512i t = _mm512_sub_epi32(_mm512_set1_epi32(31), s);
         const __m512i te = _mm512_and_si512(t, _mm512_set1_epi64(0xFFFFFFFFLL)), to = _mm512_srli_epi64(t, 32);
-        const __m512i pe = _mm512_mul_epi32(a, m), po = _mm512_mul_epi32(_mm512_srli_epi64(a, 32), _mm512_srli_epi64(m, 32));
+        const __m512i pe = _mm512_mul_epi32(a, m);
+        const __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(a, 32), _mm512_srli_epi64(m, 32));
         const __m512i imax = _mm512_set1_epi64(INT32_MAX), imin = _mm512_set1_epi64(INT32_MIN);
         qe = _mm512_srav_epi64(_mm512_add_epi64(pe, _mm512_sllv_epi64(one64, _mm512_sub_epi64(te, one64))), te);
         qo = _mm512_srav_epi64(_mm512_add_epi64(po, _mm512_sllv_epi64(one64, _mm512_sub_epi64(to, one64))), to);
@@ -31,7 +32,8 @@ static __m512i nnc_sp_mbqm16(__m512i a, __m512i m, __m512i s, int32_t rounding)
         const __mmask16 lost = _mm512_cmpneq_epi32_mask(_mm512_srav_epi32(xs, left), a);
         const __m512i x1 = _mm512_mask_mov_epi32(xs, lost, _mm512_xor_si512(_mm512_set1_epi32(INT32_MAX),
                                                                              _mm512_srai_epi32(a, 31)));
-        const __m512i pe = _mm512_mul_epi32(x1, m), po = _mm512_mul_epi32(_mm512_srli_epi64(x1, 32), _mm512_srli_epi64(m, 32));
+        const __m512i pe = _mm512_mul_epi32(x1, m);
+        const __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x1, 32), _mm512_srli_epi64(m, 32));
         const __m512i npos = _mm512_set1_epi64((int64_t)1 << 30), nneg = _mm512_set1_epi64(1 - ((int64_t)1 << 30));
         const __m512i ve = _mm512_add_epi64(pe, _mm512_mask_blend_epi64(_mm512_cmplt_epi64_mask(pe, zero), npos, nneg));
         const __m512i vo = _mm512_add_epi64(po, _mm512_mask_blend_epi64(_mm512_cmplt_epi64_mask(po, zero), npos, nneg));
