@@ -4,13 +4,16 @@
  *             delta[] (uint8): entry j sits at index p = p_prev + delta[j] of the row (p_prev = 0
  *             before the row's first entry); gaps above 255 take filler entries of value 0.
  *             (Convolutions in every format, float fully connected layers.)
- *   sliced    integer fully connected layers (dense_sparse_q7 / _q15 / _s8): rows in slices of R,
- *             columns in blocks of C ((32, 128) for 8-bit weights, (16, 64) for 16-bit); per slice
- *             and block steps[] steps of 2 * nr entries (nr rows in the slice), entry (t, r, e) =
- *             row r's entry 2 t + e at offset t * 2 nr + 2 r + e: index[] (uint8, the column in the
+ *   sliced    integer fully connected layers (dense_sparse_q7 / _q15 / _s8): rows in slices of R = 16,
+ *             columns in blocks of C (128 for 8-bit weights, 64 for 16-bit); per slice and block
+ *             steps[] steps of E * nr entries (E = 4 or 2, nr rows in the slice), entry (t, r, e) =
+ *             row r's entry E t + e at offset t * E nr + E r + e: index[] (uint8, the column in the
  *             block) and values[]; count[] = each row's entries in the block; padding (index 0,
  *             value 0) fills the rows with fewer entries.  A last slice of nr < R rows has steps 0
  *             and stores each row's entries of a block one after the other, without padding.
+ *             wsum[] = each row's weight sum modulo 2^32 (nncodegen/compress/storage.py).
+ *   class-sliced  float fully connected layers on the generic and x86 targets (dense_sparse_sl_f32):
+ *             nncodegen/compress/sparse_f32.py.
  *   codebook  index of weight i (flattened [out][...]) = nnc_unpack_index(index, i * bits, bits),
  *             LSB first; the weight is codebook[o * cb_stride + index] (cb_stride 0: one codebook).
  *   hashed    w[o][i] = s * buckets[nnc_hash32(seed, k) % n_buckets], k = o * in_features + i,
