@@ -1,5 +1,8 @@
 """Speed of the sparse kernels against the dense ones, in one build (host, cffi, --opt flags), as the
-share of zero weights grows: a fully connected layer and a 3x3 convolution, q7 / int8 (s8) / float32.
+share of zero weights grows: a fully connected layer (q7 / q15 / int8 (s8) / float32, against the dense kernel
+`nncodegen compile` emits for it on x86-64: dense_q7, dense_q15_acc32, dense_pk_s8, dense_f32) and a 3x3
+convolution (q7 / s8 / float32, against conv2d_*; float: conv2d_f32's generic path sums per kernel row, the
+sparse kernel in plain order, so those outputs differ in the last bits).
 
 Prints a table of median times and dense / sparse speed-ups and writes
 benchmarks/results/compress_speed.json.  Ratios come from one run (both kernels timed back to back,

@@ -256,7 +256,7 @@ def test_float_sparse_model_equals_dense_build(tmp_path, k, split):
         assert ("dense_sparse_sl_f32(" in src) == (mode == "sparse")
         outs[mode] = nncodegen.build(d).run(x)
         if mode == "sparse":
-            assert f"_wsum" not in src and (f", {split}, " in src)
+            assert "_wsum" not in src and (f", {split}, " in src)
             c = json.loads((d / "report.json").read_text())["layers"][0]["compression"]
             assert c["storage"] == "sparse"
             assert c["stored_bytes"] == sf.stored_bytes(w, split)

@@ -1,8 +1,10 @@
 /* nncodegen kernels: sparse fully connected layer, float32, class-sliced layout (see dense_sparse_sl_f32.h).
- * AVX-512F path: 16 rows in the lanes; the eight class sums in eight registers; one step = the group's 32 inputs
- * looked up by 16 indices (VPERMI2PS), multiplied by 16 values, added to the rows' partial sums under the mask of
- * the non-padding entries; then the tree, the tail groups, bias and activation on all 16 rows at once.  Portable
- * loop: row by row, the same additions in the same order (the pad bit ends a row's run). */
+ * AVX-512F path: 16 rows in the lanes; the eight class sums in eight registers; a class block's step = for each of
+ * the eight classes, the group's 32 inputs (regrouped by class into the scratch once per call) looked up by 16
+ * indices (VPERMI2PS; a step's indices are its quad's words shifted right by 8 (t % 4)), multiplied by 16 values and
+ * added to the rows' partial sums (padding entries add x * 0.0f = +-0, which changes no sum for finite inputs);
+ * then the tree, the tail groups, bias and activation on all 16 rows at once.  Portable loop: row by row, the same
+ * additions in the same order (the pad bit ends a row's run). */
 #include "dense_sparse_sl_f32.h"
 #include "nnc_compress.h"
 
