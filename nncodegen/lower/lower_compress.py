@@ -16,8 +16,8 @@ from typing import List, Optional
 import numpy as np
 
 from ..compress import sparse_f32
-from ..compress.storage import (Storage, encode_codebook, encode_sparse, encode_sparse_sliced, recover_buckets, sliced_wsum,
-                                sparse_layout)
+from ..compress.storage import (Storage, encode_codebook, encode_sparse, encode_sparse_sliced, recover_buckets,
+                                sliced_wsum, sparse_layout)
 from ..ir.graph import GraphError, Node
 from ..ref.kernels_compress import conv_scratch_bytes, direct_patch  # noqa: F401 -- the kernels' specification
 from .params import ConvGeom
