@@ -74,8 +74,11 @@ def build_report(graph: Graph, prog: Program, target: str = "generic") -> Dict:
         comp = layer_compression(graph, node, target)
         if comp is not None:  # weight_bytes counts what the C stores (the compressed encoding, narrowed biases)
             wb += comp["stored_bytes"] - comp["dense_bytes"] - comp.get("bias_bytes_saved", 0)
-        bmacs = macs if node.op in BINARY_LAYERS else 0
-        if node.op in BINARY_LAYERS:
+        # binary MACs / weights: layers with binary or ternary weights (the int8-weight first / last layers of a
+        # binarized network, bconv2d / bdense with Q8.0 weights, are integer MACs and bytes)
+        is_bin = node.op in BINARY_LAYERS and graph.tensors[node.inputs[1]].fmt.kind in ("binary", "ternary")
+        bmacs = macs if is_bin else 0
+        if is_bin:
             wt = graph.tensors[node.inputs[1]]
             bin_w += _const_bytes(graph, wt.name)
             bin_fw += wt.size * 4

@@ -73,10 +73,26 @@ def _max_int(signed, narrow, bits):
     return 2 ** bits - 1 - (1 if narrow else 0)
 
 
+def _has_binary_weights(model, src: str) -> bool:
+    """A BipolarQuant, a 1-bit signed Quant or a 2-bit signed narrow (ternary) Quant of a constant (call
+    before the QONNX domains are cleared)."""
+    from .qonnx_quant import QUANT_OPS, _constants, _is_binary_weight, quant_spec
+    consts = _constants(model, src)
+    for n in model.graph.node:
+        if n.domain not in QONNX_DOMAINS or not n.input or n.input[0] not in consts:
+            continue
+        if n.op_type == "BipolarQuant":
+            return True
+        if n.op_type in QUANT_OPS and _is_binary_weight(n, quant_spec(n, consts, src), consts):
+            return True
+    return False
+
+
 class QonnxImporter(FinnOps, OnnxImporter):
     def __init__(self, model, src, name, path_or_model=None):
         model = copy.deepcopy(model)
         self.qnodes = {}
+        has_binary = _has_binary_weights(model, src)
         bad = [f"node {n.name or n.op_type!r} ({n.domain}.{n.op_type})" for n in model.graph.node
                if n.domain in QONNX_DOMAINS and n.op_type not in SUPPORTED]
         if bad:   # all at once
@@ -89,6 +105,9 @@ class QonnxImporter(FinnOps, OnnxImporter):
         finn_weights = prepare_finn(model, src)   # FINN's streamlined patterns (qonnx_finn.py)
         super().__init__(model, src, name, path_or_model)
         self.qinfo: Dict[str, dict] = dict(finn_weights)  # ONNX value name -> {"kind", "node"} of quantized constants
+        # multi-bit weight Quants are tagged "int" (integer weights of a binarized network) only when the
+        # network has binary / ternary weights; other QONNX models take the Q-format / affine paths
+        self.binary_net = bool(finn_weights) or has_binary
 
     # ---- driver -----------------------------------------------------------------------
     def run(self) -> Graph:
@@ -136,7 +155,24 @@ class QonnxImporter(FinnOps, OnnxImporter):
             self.fail(node, f"{kind} weights with a nonzero zero point are not supported")
         if kind:
             self.qinfo[node.output[0]] = {"kind": kind, "node": label}
+        elif self.binary_net:   # multi-bit weights inside a binarized network: integer weights (int8 storage)
+            self.qinfo[node.output[0]] = self._int_weight_info(node, label, y, scale, zp, bits, signed)
         return ((y - zp) * scale).astype(np.float32)
+
+    def _int_weight_info(self, node, label, y, scale, zp, bits, signed) -> dict:
+        """The tag of a multi-bit weight Quant in a binarized network: its integers must fit int8 with zero point
+        0 (the kernels' int8 weights); the scale (per tensor, or per output channel: qonnx_quant.check_quants
+        has checked its axis) goes with the tag so that the binarize pass can fold it into the epilogue."""
+        if np.any(zp != 0):
+            self.fail(node, "multi-bit weights with a nonzero zero point inside a binarized network are not "
+                            "supported (the integer-weight kernels take symmetric int8 weights)")
+        ints = y - zp
+        if ints.size and (ints.min() < -128 or ints.max() > 127):
+            self.fail(node, f"{bits}-bit {'signed' if signed else 'unsigned'} weights inside a binarized network "
+                            f"must fit int8 (integers in [-128, 127]; these reach [{int(ints.min())}, "
+                            f"{int(ints.max())}])")
+        return {"kind": "int", "node": label, "bits": int(bits),
+                "scale": [float(v) for v in np.asarray(scale, np.float32).reshape(-1)]}
 
     # ---- QONNX ops on activations ----------------------------------------------------------
     def _layout_src(self, x: Val):
@@ -250,6 +286,9 @@ class QonnxImporter(FinnOps, OnnxImporter):
                 t = self.g.tensors[n.inputs[1]]
                 t.meta["qonnx_weight"] = info["kind"]
                 t.meta["qonnx_node"] = info["node"]
+                if info["kind"] == "int":
+                    t.meta["qonnx_scale"] = list(info["scale"])
+                    t.meta["qonnx_bits"] = info["bits"]
                 return
 
     def op_Conv(self, node, ins, a):

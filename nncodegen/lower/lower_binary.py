@@ -7,6 +7,8 @@ kernel calls of the nodes it owns and None for the others.
 Kernel choice (never inside a kernel):
   input  packed bits, binary weights  -> ``*_xnor_*``;   ternary weights -> ``*_xnor_tern_*``
   input  Q(8|16, f), binary weights   -> ``*_bw_q7_*`` / ``*_bw_q15_*``; ternary -> ``*_tw_*``
+  int8 weights (Q8.0: a multi-bit weight Quant inside a binarized network, passes/binarize.py)
+         packed bits input -> ``*_bits_w8_*``;  Q(8|16) input -> ``*_w8_q7_*`` / ``*_w8_q15_*``
   output packed bits -> ``_bits`` (thresholds), Q(8|16) -> ``_q7`` / ``_q15``, float -> ``_f32``
 
 Epilogue arithmetic (all exact or correctly rounded; see nnc_types.h):
@@ -70,9 +72,19 @@ def _check_io(ctx) -> None:
 
 # ---------------------------------------------------------------- weights
 
+def int_weights(ctx, node) -> bool:
+    """The layer has int8 weights (the 8-bit first / last layers of a binarized network: QFormat(8, 0))."""
+    return ctx.g.tensors[node.inputs[1]].fmt.kind == "q"
+
+
 def weight_values(ctx, node) -> np.ndarray:
-    """The weights as int64 in {-1, 0, +1}; GraphError naming the node otherwise."""
+    """The weights as int64 in {-1, 0, +1} (int8 weights: in [-128, 127]); GraphError naming the node otherwise."""
     t = ctx.g.tensors[node.inputs[1]]
+    if int_weights(ctx, node):
+        f = t.fmt
+        if t.qdata is None or not isinstance(f, QFormat) or f.bits != 8 or f.per_channel or int(f.frac) != 0:
+            _err(node, f"integer weights {t.name!r} must be int8 values (format Q8.0 with integers), have {f}")
+        return np.asarray(t.qdata, np.int64)
     if t.data is None:
         _err(node, f"weights {t.name!r} have no values")
     w = np.asarray(t.data, dtype=np.float64)
@@ -89,6 +101,8 @@ def weight_values(ctx, node) -> np.ndarray:
 def _packed_weights(ctx, node) -> Const:
     """The filters back to back in one run of bits, one bit per weight (bits.pack_filters)."""
     w = weight_values(ctx, node)
+    if int_weights(ctx, node):   # int8 weights: a plain int8 array of the logical shape
+        return Const(node.inputs[1], tuple(int(v) for v in w.ravel()), "int8_t")
     q = pack_filters(w, ctx.g.tensors[node.inputs[1]].fmt.kind == "ternary")
     return Const(node.inputs[1], tuple(int(v) for v in q.ravel()), "uint32_t")
 
@@ -183,20 +197,25 @@ def _residual_arg(ctx, node, out: str):
 
 def _input_tag(ctx, node, xk: str) -> str:
     tern = ctx.g.tensors[node.inputs[1]].fmt.kind == "ternary"
-    if xk == "bits":
-        return "xnor_tern" if tern else "xnor"
     if xk == "f32":
         _err(node, "binary-weight layers take Q-format (8 or 16 bit) input, not float: quantize the input")
+    if int_weights(ctx, node):
+        return "bits_w8" if xk == "bits" else f"w8_{xk}"
+    if xk == "bits":
+        return "xnor_tern" if tern else "xnor"
     return f"{'tw' if tern else 'bw'}_{xk}"
 
 
 def _acc_bound(ctx, node, xk: str, taps: int) -> int:
-    if xk == "bits":
-        return taps
-    bits = ctx.g.tensors[node.inputs[0]].fmt.bits
-    b = taps * (1 << (bits - 1))
+    what = f"{taps} weights"
+    if int_weights(ctx, node):   # |acc| <= sum |w| of the largest filter times the largest input integer
+        w = weight_values(ctx, node)
+        taps = max(1, int(np.abs(w).reshape(w.shape[0], -1).sum(axis=1).max(initial=0)))
+        what = f"int8 weights summing to |w| = {taps}"
+    b = taps if xk == "bits" else taps * (1 << (ctx.g.tensors[node.inputs[0]].fmt.bits - 1))
     if b >= ACC_LIMIT:
-        _err(node, f"the accumulator may reach {b} >= 2^31 ({taps} weights of a Q{bits} input)")
+        src = "packed input" if xk == "bits" else f"a Q{ctx.g.tensors[node.inputs[0]].fmt.bits} input"
+        _err(node, f"the accumulator may reach {b} >= 2^31 ({what} of {src})")
     return b
 
 

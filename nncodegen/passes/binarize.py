@@ -29,7 +29,15 @@ importer); any other graph comes back unchanged.
 4. A ``mul`` by a scalar after a sign (BipolarQuant with scale != 1) is folded into the next
    binary layer's slope; a constant ``pad`` of 0 / +1 / -1 before a binary-input layer becomes its
    padding.
-5. Formats: the input from the QONNX input Quant (Q8 or Q16, or affine int8), a clip or reshape of it
+5. Integer weights (a multi-bit weight Quant inside the binarized network, tagged "int" with its scale by the
+   QONNX importer: Brevitas' 8-bit first and last layers): the layer is fused the same way with the
+   integers q (int8) as its weights and the Quant's scale per channel as alpha[c], so the first layer's
+   batch norm + sign becomes an integer threshold on sum(x_int * q), and a last layer reading binary
+   activations gets the affine epilogue on sum(+-q).  The fused layer computes with q * scale exactly, where
+   the exported model's float weights are float32(q * scale) (a relative 2^-24 apart).  Its weights get
+   QFormat(8, 0) with int8 qdata; a channel whose slope is negative is negated, which a -128 (a weight
+   Quant that is not narrow) cannot be: that is refused, naming the layer.
+6. Formats: the input from the QONNX input Quant (Q8 or Q16, or affine int8), a clip or reshape of it
    keeps that format;
    sign outputs, threshold outputs and max pools of them are packed binary; a flatten of a packed
    map is packed per pixel (group = channels); affine outputs are float32; binary / ternary
@@ -100,6 +108,26 @@ def _split_alpha(w: np.ndarray, tern: bool):
         alphas.append(_fr(a))
         signs.append(np.sign(row).astype(np.int64))
     return np.stack(signs).reshape(w.shape), alphas
+
+
+def _split_int(node: Node, wt) -> Tuple[np.ndarray, List[Fraction]]:
+    """(integers int64, scale per output channel as Fractions) of multi-bit weights tagged "int" by the QONNX
+    importer (meta["qonnx_scale"]: one scale, or one per output channel); GraphError naming the layer when the
+    values are not the integers times the scale or do not fit int8."""
+    cout = wt.shape[0]
+    sc = np.asarray(wt.meta.get("qonnx_scale", []), np.float64).reshape(-1)
+    if sc.size not in (1, cout) or not np.all(np.isfinite(sc)) or np.any(sc <= 0):
+        _err(node, wt, f"integer weights need one positive scale or one per output channel ({cout}), "
+                       f"got {sc.size}")
+    s = np.broadcast_to(sc, (cout,)).reshape((cout,) + (1,) * (len(wt.shape) - 1))
+    w = np.asarray(wt.data, np.float32)
+    q = np.rint(w.astype(np.float64) / s)
+    if not np.array_equal((q * s).astype(np.float32), w):
+        _err(node, wt, "integer weights must be the Quant's integers times its scale")
+    if q.size and (q.min() < -128 or q.max() > 127):
+        _err(node, wt, f"integer weights inside a binarized network must fit int8, reach "
+                       f"[{int(q.min())}, {int(q.max())}]")
+    return q.astype(np.int64), [_fr(v) for v in np.broadcast_to(sc, (cout,))]
 
 
 class _Affine:
@@ -286,11 +314,15 @@ def _absorb_input(g: Graph, node: Node, attrs: dict) -> Tuple[str, Fraction]:
 def _fuse_layer(g: Graph, node: Node) -> None:
     wt = g.tensors[node.inputs[1]]
     tern = wt.meta["qonnx_weight"] == "ternary"
-    split = _split_alpha(wt.data, tern)
-    if split is None:
-        _err(node, wt, f"{'ternary' if tern else 'binary'} weights must be "
-                       f"{'{-a, 0, +a}' if tern else '+-a'} with one a per output channel")
-    signs, alphas = split
+    wint = wt.meta["qonnx_weight"] == "int"
+    if wint:   # multi-bit weights: integers q (int8) times a scale per channel, which moves into the epilogue
+        signs, alphas = _split_int(node, wt)
+    else:
+        split = _split_alpha(wt.data, tern)
+        if split is None:
+            _err(node, wt, f"{'ternary' if tern else 'binary'} weights must be "
+                           f"{'{-a, 0, +a}' if tern else '+-a'} with one a per output channel")
+        signs, alphas = split
     cout = wt.shape[0]
     attrs = {k: node.attrs[k] for k in ("strides", "pads", "dilations", "groups") if k in node.attrs}
     if node.op == "conv2d":
@@ -339,13 +371,19 @@ def _fuse_layer(g: Graph, node: Node) -> None:
     if end_sign is not None:
         taps = int(np.prod(wt.shape[1:]))
         qbits = 0 if xf.kind == "binary" else xf.bits - 1
+        if wint:   # |acc| <= max over channels of sum |q| times the largest input integer
+            taps = max(1, int(np.abs(signs).reshape(cout, -1).sum(axis=1).max(initial=0)))
         bound = taps << qbits
         thr = np.zeros(cout)
         for k in range(cout):
             thr[k], neg = aff.threshold(k, unit, bound)
             if neg:
+                if wint and np.any(w[k] == -128):
+                    _err(node, wt, f"output channel {k} has a negative slope (its batch norm's gamma or a scale "
+                                   f"is negative) and a weight -128: negated, it does not fit int8 (use a narrow "
+                                   f"weight range)")
                 w[k] = -w[k]
-        ins[1] = g.add_const(f"{node.name}_wpm1", w).name
+        ins[1] = g.add_const(f"{node.name}_{'wint' if wint else 'wpm1'}", w).name
         ins.append(g.add_const(f"{node.name}_thr", thr).name)
         out = end_sign.outputs[0]
         attrs["epilogue"] = "threshold"
@@ -353,7 +391,7 @@ def _fuse_layer(g: Graph, node: Node) -> None:
         g.tensors[out].fmt = BinaryFormat()
     else:
         sb = [aff.affine(k) for k in range(cout)]
-        ins[1] = g.add_const(f"{node.name}_wpm1", w).name
+        ins[1] = g.add_const(f"{node.name}_{'wint' if wint else 'wpm1'}", w).name
         ins.append(g.add_const(f"{node.name}_scale", np.array([s for s, _ in sb])).name)
         ins.append(g.add_const(f"{node.name}_bias", np.array([b for _, b in sb])).name)
         out = cur
@@ -362,10 +400,14 @@ def _fuse_layer(g: Graph, node: Node) -> None:
         g.tensors[out].fmt = FLOAT32
     wnew = g.tensors[ins[1]]
     wnew.meta = dict(wt.meta)
-    run = xf.run(g.tensors[x].shape) if (xf.kind == "binary" and node.op == "dense") else None
-    if run == g.tensors[x].shape[-1]:
-        run = None
-    wnew.fmt = TernaryFormat(run) if tern else BinaryFormat(run)
+    if wint:   # int8 weights, stored plain (QFormat(8, 0): the value is the integer)
+        wnew.fmt = QFormat(8, 0)
+        wnew.qdata = w.astype(np.int8)
+    else:
+        run = xf.run(g.tensors[x].shape) if (xf.kind == "binary" and node.op == "dense") else None
+        if run == g.tensors[x].shape[-1]:
+            run = None
+        wnew.fmt = TernaryFormat(run) if tern else BinaryFormat(run)
     fused = Node(node.name, "b" + node.op, ins, [out], attrs)
     i = g.nodes.index(node)
     g.nodes[i] = fused

@@ -8,7 +8,8 @@ Checked here (lowering relies on them; lower_binary.py and lower_finn.py):
 * a packed binary value is read only by binary layers, binary max pools, reshapes and unpack, and is
   neither the graph input nor its output;
 * binary layers: a threshold epilogue writes packed bits, an affine one does not; a binary-weight layer
-  reads packed bits or a Q-format (8 / 16-bit) value, not float, its accumulator provably below 2^31,
+  reads packed bits or a Q-format (8 / 16-bit) value, not float, its accumulator provably below 2^31
+  (integer-weight layers of a binarized network: from the sum of |weights|),
   and pads with +1 / -1 only a packed input;
 * ``multithreshold``: an integer input needs an integer output of the same width;
 * ``argmax`` reads a Q-format, affine or float value and writes an index;
@@ -65,8 +66,15 @@ def check_lowerable(graph: Graph) -> Graph:
             if xf.kind == "float":
                 _fail(n, "a layer with binary / ternary weights reads packed bits or a Q-format value; its input "
                          f"{n.inputs[0]!r} is float (quantize it: an input Quant or a MultiThreshold before it)")
-            if xf.kind == "q" and int(np.prod(g.tensors[n.inputs[1]].shape[1:])) << (xf.bits - 1) >= 1 << 31:
-                _fail(n, f"its accumulator may reach 2^31 ({int(np.prod(g.tensors[n.inputs[1]].shape[1:]))} weights "
+            wt = g.tensors[n.inputs[1]]
+            if wt.fmt.kind == "q":   # integer (int8) weights: |acc| <= sum |q| * the largest input integer
+                wsum = int(np.abs(np.asarray(wt.qdata, np.int64)).reshape(wt.shape[0], -1).sum(axis=1).max(initial=0))
+                ibits = xf.bits - 1 if xf.kind in ("q", "affine") else 0
+                if wsum << ibits >= 1 << 31:
+                    _fail(n, f"its accumulator may reach 2^31 (sum of |weights| {wsum} of int8 weights times a "
+                             f"{xf} input)")
+            elif xf.kind == "q" and int(np.prod(wt.shape[1:])) << (xf.bits - 1) >= 1 << 31:
+                _fail(n, f"its accumulator may reach 2^31 ({int(np.prod(wt.shape[1:]))} weights "
                          f"of a {xf} input)")
             if n.op == "bconv2d" and float(n.attrs["pad_value"]) != 0.0 and xf.kind != "binary":
                 _fail(n, "+1 / -1 padding needs a packed binary input")

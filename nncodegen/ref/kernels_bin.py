@@ -13,8 +13,11 @@ its end only (bits.pack_filters).
 Kernel names: ``{bconv2d|bdense}_{input}_{output}`` with input ``xnor``
 (packed bits, binary weights), ``xnor_tern`` (packed bits, ternary weights),
 ``bw_q7`` / ``bw_q15`` (Q-format input, binary weights), ``tw_q7`` /
-``tw_q15`` (Q-format input, ternary weights); output ``bits``, ``q7``,
-``q15`` or ``f32``.  Bit convention and epilogue: nnc_types.h and
+``tw_q15`` (Q-format input, ternary weights), ``bits_w8`` (packed bits, int8
+weights: acc = sum of +-w) and ``w8_q7`` / ``w8_q15`` (Q-format input, int8
+weights): the 8-bit first and last layers of a binarized network, whose int8
+weights are plain arrays of the logical shape (not packed); output ``bits``,
+``q7``, ``q15`` or ``f32``.  Bit convention and epilogue: nnc_types.h and
 formats.BinaryFormat.  XNOR accumulators: acc = sum of x * w over the taps
 that count (zero padding: the taps inside the input; +1/-1 padding: all).
 """
@@ -39,9 +42,17 @@ def _u32(x, n: int) -> np.ndarray:
     return a.astype(np.uint32).reshape(-1)
 
 
-def _weights(w, shape, tern: bool) -> np.ndarray:
+def _weights(w, shape, tern) -> np.ndarray:
     """Packed weights (filters back to back in one run of bits, see pack_filters) -> int64
-    {-1, 0, +1} of logical ``shape``."""
+    {-1, 0, +1} of logical ``shape``; ``tern == "w8"``: plain int8 weights of that shape -> int64."""
+    if tern == "w8":
+        a = np.asarray(w)
+        n = int(np.prod(shape, dtype=np.int64))
+        if a.size != n:
+            raise ValueError(f"buffer of {a.size} int8 weights, kernel expects {n}")
+        if a.dtype != np.int8 and a.size and (a.min() < -128 or a.max() > 127):
+            raise ValueError("int8 weights outside [-128, 127]")
+        return a.astype(np.int8).astype(np.int64).reshape(shape)
     return unpack_filters(_u32(w, filter_words(shape, tern)), shape, tern).astype(np.int64)
 
 
@@ -149,7 +160,8 @@ def _make(fam: str, inp: str, tern: bool, out: str, wname: str):
             def fn(p, input, weights, residual):
                 return body(p, input, weights, residual, inp, tern, out, name)
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"Twin of {name}: input {inp}, {'ternary' if tern else 'binary'} weights, output {out}."
+    wk = "int8" if tern == "w8" else "ternary" if tern else "binary"
+    fn.__doc__ = f"Twin of {name}: input {inp}, {wk} weights, output {out}."
     return name, fn
 
 
@@ -157,7 +169,8 @@ KERNELS = {}
 for _fam in ("bconv2d", "bdense"):
     for _out in ("bits", "q7", "q15", "f32"):
         for _inp, _tern, _w in (("xnor", False, "xnor"), ("xnor", True, "xnor_tern"), ("q7", False, "bw_q7"),
-                                ("q15", False, "bw_q15"), ("q7", True, "tw_q7"), ("q15", True, "tw_q15")):
+                                ("q15", False, "bw_q15"), ("q7", True, "tw_q7"), ("q15", True, "tw_q15"),
+                                ("xnor", "w8", "bits_w8"), ("q7", "w8", "w8_q7"), ("q15", "w8", "w8_q15")):
             _n, _f = _make(_fam, _inp, _tern, _out, _w)
             KERNELS[_n] = _f
 globals().update(KERNELS)
