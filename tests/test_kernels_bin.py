@@ -2,7 +2,8 @@
 bit for bit, over hypothesis-generated shapes (channel counts that are not multiples of 32, strides,
 dilations, groups incl. depthwise, zero / +1 / -1 padding, thresholds at tie points); the same cases
 through the POPCNT and AVX2 builds; and the twins against float convolutions of +-1 data (Larq-style:
-the binary convolution is the float convolution of +-1 tensors with zero padding)."""
+the binary convolution is the float convolution of +-1 tensors with zero padding).  The int8-weight layers
+of binarized networks (``*_bits_w8_*``, ``*_w8_q7_*``, ``*_w8_q15_*``: 8-bit first / last layers) the same way."""
 from __future__ import annotations
 
 import hashlib
@@ -23,7 +24,9 @@ from nncodegen.ref.bits import pack_bits, pack_filters, pack_signs, unpack_filte
 
 CFG = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 FAMILIES = ["bconv2d_xnor", "bconv2d_xnor_f32", "bconv2d_bw", "bconv2d_bw_f32", "bdense_xnor", "bdense_xnor_f32",
-            "bdense_bw", "bdense_bw_f32", "bmaxpool", "bpack", "bpack_f32"]
+            "bdense_bw", "bdense_bw_f32", "bmaxpool", "bpack", "bpack_f32",
+            "bconv2d_w8", "bconv2d_w8_f32", "bdense_w8", "bdense_w8_f32"]
+W8_INPUTS = ["bits_w8", "bits_w8", "w8_q7", "w8_q15"]   # int8-weight layers of binarized networks
 VARIANTS = {"portable": [], "popcnt": ["-mpopcnt"], "avx2": ["-mavx2", "-mpopcnt"],
             "avx512": ["-mavx512f", "-mavx512vpopcntdq", "-mavx2", "-mpopcnt"],
             # blocks of several SIMD vectors of pixels, one pixel (microcontrollers), an odd count
@@ -78,6 +81,16 @@ def rand_tern(rng, shape):
     return rng.integers(-1, 2, size=shape).astype(np.int64)
 
 
+def rand_w8(rng, shape, taps, inp):
+    """int8 weights (values, the int8 array the kernel reads, max |w|): the full range, or small values, or a
+    range that keeps a Q15 layer's accumulator below 2^31 (the compiler refuses layers whose bound reaches it)."""
+    wmax = 128 if rng.random() < 0.7 else int(rng.integers(1, 4))
+    if inp.endswith("q15"):
+        wmax = max(1, min(wmax, ((1 << 31) - 1) // (taps << 15) - 1))
+    wv = rng.integers(-wmax, min(wmax, 127) + 1, size=shape).astype(np.int64)
+    return wv, wv.astype(np.int8), wmax
+
+
 def make_epi(rng, out, cout, acc_lo, acc_hi, residual, prelu, tie_acc=None):
     """Epilogue params; ``tie_acc`` (N, Cout) accumulators to place thresholds on."""
     if out == "bits":
@@ -116,8 +129,8 @@ def make_epi(rng, out, cout, acc_lo, acc_hi, residual, prelu, tie_acc=None):
 
 
 @st.composite
-def conv_cases(draw):
-    inp = draw(st.sampled_from(["xnor", "xnor", "xnor_tern", "bw_q7", "bw_q15", "tw_q7", "tw_q15"]))
+def conv_cases(draw, inputs=("xnor", "xnor", "xnor_tern", "bw_q7", "bw_q15", "tw_q7", "tw_q15")):
+    inp = draw(st.sampled_from(list(inputs)))
     out = draw(st.sampled_from(["bits", "bits", "q7", "q15", "f32"]))
     depthwise = draw(st.booleans()) and draw(st.booleans())
     groups = draw(st.integers(1, 3))
@@ -131,7 +144,7 @@ def conv_cases(draw):
     dh, dw = draw(st.integers(1, 2)), draw(st.integers(1, 2))
     h, w = draw(st.integers(1, 9)), draw(st.integers(1, 9))
     pads = tuple(draw(st.integers(0, 2)) for _ in range(4))
-    pad_kind = draw(st.sampled_from([0, 1, 2])) if inp.startswith("xnor") else 0
+    pad_kind = draw(st.sampled_from([0, 1, 2])) if inp.startswith(("xnor", "bits")) else 0
     residual = out != "bits" and draw(st.booleans())
     prelu = out != "bits" and draw(st.booleans())
     seed = draw(st.integers(0, 2 ** 32 - 1))
@@ -152,21 +165,27 @@ def build_conv(case):
         return None
     geom = ConvGeom(case["batch"], h, w, cin, oh, ow, cout, kh, kw, sh, sw, pt, pl, dh, dw, g_)
     inp = case["inp"]
-    tern = "tern" in inp or inp.startswith("tw")
-    wv = (rand_tern if tern else rand_pm1)(rng, (cout, kh, kw, case["cin_g"]))
-    wq = pack_filters(wv, tern)
     xshape = (case["batch"], h, w, cin)
-    if inp.startswith("xnor"):
+    taps = kh * kw * case["cin_g"]
+    if "w8" in inp:
+        tern = "w8"
+        wv, wq, wmax = rand_w8(rng, (cout, kh, kw, case["cin_g"]), taps, inp)
+    else:
+        tern = "tern" in inp or inp.startswith("tw")
+        wv = (rand_tern if tern else rand_pm1)(rng, (cout, kh, kw, case["cin_g"]))
+        wq = pack_filters(wv, tern)
+        wmax = 1
+    if inp.startswith(("xnor", "bits")):
         xv = rand_pm1(rng, xshape)
         xq = pack_signs(xv, cin)
         twin_in = "xnor"
-        amax = kh * kw * case["cin_g"]
+        amax = taps * wmax
     else:
         dt = np.int8 if inp.endswith("q7") else np.int16
         info = np.iinfo(dt)
         xq = rng.integers(info.min, info.max + 1, size=xshape).astype(dt)
         twin_in = "q7" if dt == np.int8 else "q15"
-        amax = kh * kw * case["cin_g"] * (1 << (8 if dt == np.int8 else 16))
+        amax = taps * wmax * (1 << (8 if dt == np.int8 else 16))
     p0 = BConv(case["pad_kind"], BinEpi())
     acc = kb.bconv_acc(geom, p0, xq, wq, twin_in, tern)
     epi = make_epi(rng, case["out"], cout, -amax, amax, case["residual"], case["prelu"], tie_acc=acc)
@@ -227,11 +246,11 @@ def test_bconv2d_other_builds_match_twin(variant, case):
 # ---------------------------------------------------------------- dense
 
 @st.composite
-def dense_cases(draw):
-    inp = draw(st.sampled_from(["xnor", "xnor", "xnor_tern", "bw_q7", "bw_q15", "tw_q7", "tw_q15"]))
+def dense_cases(draw, inputs=("xnor", "xnor", "xnor_tern", "bw_q7", "bw_q15", "tw_q7", "tw_q15")):
+    inp = draw(st.sampled_from(list(inputs)))
     out = draw(st.sampled_from(["bits", "q7", "q15", "f32"]))
     run = draw(st.sampled_from([1, 5, 32, 33, 100]))
-    runs = draw(st.integers(1, 6)) if inp.startswith("xnor") else 1
+    runs = draw(st.integers(1, 6)) if inp.startswith(("xnor", "bits")) else 1
     return dict(inp=inp, out=out, run=run, runs=runs, m=draw(st.sampled_from([1, 10, 31, 32, 33, 70])),
                 batch=draw(st.integers(1, 3)), residual=out != "bits" and draw(st.booleans()),
                 prelu=out != "bits" and draw(st.booleans()), seed=draw(st.integers(0, 2 ** 32 - 1)))
@@ -240,19 +259,25 @@ def dense_cases(draw):
 def check_dense(case, variant="portable"):
     rng = np.random.default_rng(case["seed"])
     inp, k, m, n = case["inp"], case["run"] * case["runs"], case["m"], case["batch"]
-    tern = "tern" in inp or inp.startswith("tw")
-    wv = (rand_tern if tern else rand_pm1)(rng, (m, k))
-    wq = pack_filters(wv, tern)
-    if inp.startswith("xnor"):
+    if "w8" in inp:
+        tern = "w8"
+        wv, wq, wmax = rand_w8(rng, (m, k), k, inp)
+    else:
+        tern = "tern" in inp or inp.startswith("tw")
+        wv = (rand_tern if tern else rand_pm1)(rng, (m, k))
+        wq = pack_filters(wv, tern)
+        wmax = 1
+    packed = inp.startswith(("xnor", "bits"))
+    if packed:
         xq = pack_signs(rand_pm1(rng, (n, k)), case["run"])
-        amax = k
+        amax = k * wmax
     else:
         dt = np.int8 if inp.endswith("q7") else np.int16
         info = np.iinfo(dt)
         xq = rng.integers(info.min, info.max + 1, size=(n, k)).astype(dt)
-        amax = k << (8 if dt == np.int8 else 16)
+        amax = (k * wmax) << (8 if dt == np.int8 else 16)
     p0 = BDense(n, k, m, case["run"], BinEpi())
-    twin_in = "xnor" if inp.startswith("xnor") else ("q7" if inp.endswith("q7") else "q15")
+    twin_in = "xnor" if packed else ("q7" if inp.endswith("q7") else "q15")
     acc = kb._bdense_acc(p0, xq, wq, twin_in, tern)
     epi = make_epi(rng, case["out"], m, -amax, amax, case["residual"], case["prelu"], tie_acc=acc)
     p = BDense(n, k, m, case["run"], epi)
@@ -271,6 +296,19 @@ def check_dense(case, variant="portable"):
 @settings(max_examples=120, **CFG)
 @given(dense_cases())
 def test_bdense_c_matches_twin(case):
+    check_dense(case)
+
+
+@settings(max_examples=120, **CFG)
+@given(conv_cases(inputs=W8_INPUTS))
+def test_bconv2d_w8_c_matches_twin(case):
+    """int8 weights in a binarized network (8-bit first / last layers): Q-format or packed input, every output."""
+    check_conv(case)
+
+
+@settings(max_examples=100, **CFG)
+@given(dense_cases(inputs=W8_INPUTS))
+def test_bdense_w8_c_matches_twin(case):
     check_dense(case)
 
 
@@ -359,6 +397,42 @@ def test_xnor_twin_equals_float_conv_of_pm1(case):
         xp = np.pad(xv, ((0, 0), (attrs["pads"][0], pb), (attrs["pads"][1], pr), (0, 0)), constant_values=padval)
         ref = float_ops.conv2d_raw(xp, wv, dict(attrs, pads=(0, 0, 0, 0)))
     np.testing.assert_array_equal(acc, ref[:, :geom.out_h, :geom.out_w])
+
+
+@settings(max_examples=60, **CFG)
+@given(conv_cases(inputs=W8_INPUTS))
+def test_w8_twin_equals_float_conv(case):
+    """The int8-weight twins against a float convolution of the same integers: packed input as +-1 (zero padding
+    counts only the taps inside the input, +1 / -1 padding pads with that value), Q input as its integers."""
+    case = dict(case, out="bits")
+    built = build_conv(case)
+    if built is None:
+        return
+    geom, p, xq, wq, _, acc = built
+    shape = (geom.batch, geom.in_h, geom.in_w, geom.in_c)
+    packed = case["inp"].startswith("bits")
+    xv = (unpack_signs(xq, shape, geom.in_c) if packed else np.asarray(xq)).astype(np.float64)
+    wv = np.asarray(wq, np.float64)
+    pb = max(0, (geom.out_h - 1) * geom.stride_h + geom.dil_h * (geom.k_h - 1) + 1 - geom.in_h - geom.pad_top)
+    pr = max(0, (geom.out_w - 1) * geom.stride_w + geom.dil_w * (geom.k_w - 1) + 1 - geom.in_w - geom.pad_left)
+    attrs = {"strides": (geom.stride_h, geom.stride_w), "pads": (geom.pad_top, geom.pad_left, pb, pr),
+             "dilations": (geom.dil_h, geom.dil_w), "groups": geom.groups}
+    padval = {0: 0.0, 1: 1.0, 2: -1.0}[p.pad_kind]
+    xp = np.pad(xv, ((0, 0), (attrs["pads"][0], pb), (attrs["pads"][1], pr), (0, 0)), constant_values=padval)
+    ref = float_ops.conv2d_raw(xp, wv, dict(attrs, pads=(0, 0, 0, 0)))
+    np.testing.assert_array_equal(acc, ref[:, :geom.out_h, :geom.out_w])
+
+
+def test_w8_dense_hand_checked():
+    """Packed +-1 input, int8 weights: acc = sum of +-w (bit 1 = -1), the float epilogue on it."""
+    x = pack_signs(np.array([[1, -1, -1, 1]]), 4)
+    w = np.array([[127, -128, 3, -1], [-5, 7, 0, 100]], np.int8)
+    p = BDense(1, 4, 2, 4, BinEpi(scale_f32=(0.5, 1.0), bias_f32=(0.0, -1.0), out_min_f32=-1e30, out_max_f32=1e30))
+    want = kb.bdense_bits_w8_f32(p, x, w, None)
+    assert want.ravel().tolist() == [(127 + 128 - 3 - 1) * 0.5, -5 - 7 - 0 + 100 - 1.0]
+    got = np.zeros(2, np.float32)
+    clib().call("bdense_bits_w8_f32", p, x, w, None, got)
+    assert_same(got, want.ravel())
 
 
 def test_threshold_ties_and_unreachable_thresholds():
