@@ -89,6 +89,30 @@ def test_binary_lenet5_c_equals_torch(digits, tmp_path):
     assert top1(yc, y) == pytest.approx(RESULTS["binary"]["accuracy"], abs=1e-9)
 
 
+@pytest.mark.parametrize("stem", ["lenet5_binary_w8", "bincnn_binary_w8"])
+def test_binary_with_8bit_ends_c_equals_torch(digits, tmp_path, stem):
+    """Binarized networks whose first and last layers keep 8-bit weights: the C (integer first layer with
+    thresholds, binary middle, integer +-w sums in the last) gives torch's labels and logits; the sizes behind
+    the Table-1 rows: the binary CNN >= 29x smaller than its float twin, LeNet-5 below (its 8-bit ends and one
+    int32 threshold per channel)."""
+    x, y = digits
+    from nncodegen.cli import main
+    out = tmp_path / "b"
+    assert main(["compile", str(EX / f"{stem}.onnx"), "-o", str(out)]) == 0
+    rep = json.loads((out / "report.json").read_text())
+    kernels = [k for l in rep["layers"] for k in l["kernels"]]
+    assert kernels[1].startswith("bconv2d_w8_q7_bits") and kernels[-1] == "bdense_bits_w8_f32"
+    yc = CModel(out).run(x)
+    ref = np.load(EX / f"{stem}_logits.npy")
+    assert np.mean(np.argmax(yc, 1) == np.argmax(ref, 1)) == 1.0
+    assert np.abs(yc - ref).max() < 1e-5 * np.abs(ref).max()
+    assert top1(yc, y) == pytest.approx(RESULTS[stem]["accuracy"], abs=1e-9)
+    fdense = {"lenet5_binary_w8": "lenet5_dense.onnx", "bincnn_binary_w8": "bincnn_float.onnx"}[stem]
+    assert main(["compile", str(EX / fdense), "-o", str(tmp_path / "f"), "--compress", "none"]) == 0
+    ratio = json.loads((tmp_path / "f" / "report.json").read_text())["weight_bytes"] / rep["weight_bytes"]
+    assert (ratio >= 29.0) == (stem == "bincnn_binary_w8"), ratio
+
+
 def test_hashed_mlp_onnx(digits, tmp_path):
     """hashed_to_onnx.py writes the shipped model from the npz; nncodegen's float reference of the HashedGemm
     model equals the converter's numpy forward pass and has the accuracy torch measured."""

@@ -2,7 +2,8 @@
 
 DEV-ONLY TOOL: needs PyTorch and mlxtend (not dependencies of nncodegen).  The outputs are committed;
 run it only to regenerate them (one CPU thread; about seven minutes for ``--only lenet300 --only hashed``
-and as long for ``--only lenet5 --only binary``, which can run side by side)::
+and as long for ``--only lenet5 --only binary``, which can run side by side; ``--only lenet5_w8`` about
+four minutes, ``--only bincnn_w8`` about twenty)::
 
     python examples/deep_compression/train.py
 
@@ -32,7 +33,10 @@ of a bucket is the signed sum of its virtual weights' gradients).  ``hashed_to_o
 ``HashedGemm`` nodes (domain ``nncodegen``) from ``hashed_mlp.npz``.
 
 Binary: LeNet-5's shape with binary weights and activations (Brevitas, exported to QONNX), the
-survey's binary row; see ``build_binary_lenet5``.
+survey's binary row; see ``build_binary_lenet5``.  Binary with 8-bit first and last layers, as the
+survey's binary networks keep them (``build_binary_w8``): LeNet-5's shape, and BinCNN, a small CNN whose
+binary middle dominates its weights (with ``FloatTwin``, the same shape trained in float, for the float32
+row and the accuracy it is compared with).
 
 Outputs (next to this file):
 
@@ -40,6 +44,8 @@ Outputs (next to this file):
     lenet5_dense.onnx,   lenet5_pruned.onnx.gz,   lenet5_pruned_shared.onnx.gz
     hashed_mlp.npz (buckets, biases, seeds), hashed_mlp.onnx (via hashed_to_onnx.py)
     lenet5_binary.onnx (QONNX, Brevitas), lenet5_binary_logits.npy (torch logits on the test digits)
+    lenet5_binary_w8.onnx, bincnn_binary_w8.onnx (QONNX, 8-bit first / last layers) and their _logits.npy,
+    bincnn_float.onnx (BinCNN's float twin)
     results.json (accuracies, per-layer sparsity and clusters, seeds, timings)
 
 The pruned models are gzip'ed (a float ONNX file of a 92 %-sparse model is mostly zeros): ``gunzip -k``
@@ -450,6 +456,114 @@ def build_binary_lenet5():
     return BinaryLeNet5()
 
 
+W8 = {"epochs": 40, "lr": 5e-3}
+
+
+def build_binary_w8(arch: str):
+    """A binarized network whose first and last layers keep 8-bit weights, as the survey's binary networks
+    do (Brevitas' default ``Int8WeightPerTensorFloat``: a float scale per layer); binary {-1, +1} weights
+    and activations in between; BatchNorm before every sign and on the logits; 8-bit input
+    (``Int8ActPerTensorFixedPoint``).  The first layer is an integer convolution of the 8-bit input with
+    8-bit weights whose batch norm + sign the compiler folds into integer thresholds; the last reads
+    binary activations with 8-bit weights (an integer sum of +-w).
+
+    arch "lenet5": LeNet-5's shape (conv 5x5 1->6 pad 2, pool, conv 5x5 6->16, pool, fc 400-120-84-10);
+    its 8-bit conv1 and fc3 (990 weights) and one int32 threshold per channel keep it below 29x smaller
+    than float32 whatever the training.
+    arch "bincnn": a small CNN whose binary middle dominates: conv 3x3 1->16 pad 1 (8-bit), pool,
+    conv 3x3 16->32 pad 1 (binary), pool, fc 1568->256 (binary), fc 256->10 (8-bit)."""
+    import brevitas.nn as qnn
+    from brevitas.quant import Int8ActPerTensorFixedPoint, Int8WeightPerTensorFloat
+    from brevitas.quant.binary import SignedBinaryActPerTensorConst, SignedBinaryWeightPerTensorConst
+
+    class W1(SignedBinaryWeightPerTensorConst):
+        scaling_const = 1.0
+
+    def sign():
+        return qnn.QuantIdentity(act_quant=SignedBinaryActPerTensorConst)
+
+    shapes = {"lenet5": [("conv", 1, 6, 5, 2, True), ("conv", 6, 16, 5, 0, True), ("fc", 400, 120),
+                         ("fc", 120, 84), ("fc", 84, 10)],
+              "bincnn": [("conv", 1, 16, 3, 1, True), ("conv", 16, 32, 3, 1, True), ("fc", 1568, 256),
+                         ("fc", 256, 10)]}[arch]
+
+    class BinaryW8(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inp_quant = qnn.QuantIdentity(act_quant=Int8ActPerTensorFixedPoint)
+            mods = []
+            last = len(shapes) - 1
+            for i, s in enumerate(shapes):
+                wq = Int8WeightPerTensorFloat if i in (0, last) else W1
+                if s[0] == "conv":
+                    mods += [qnn.QuantConv2d(s[1], s[2], s[3], padding=s[4], bias=False, weight_quant=wq),
+                             nn.BatchNorm2d(s[2]), sign(), nn.MaxPool2d(2)]
+                    if shapes[i + 1][0] == "fc":
+                        mods.append(nn.Flatten())
+                else:
+                    mods += [qnn.QuantLinear(s[1], s[2], bias=False, weight_quant=wq), nn.BatchNorm1d(s[2])]
+                    if i != last:
+                        mods.append(sign())
+            self.body = nn.Sequential(*mods)
+
+        def forward(self, x):
+            return self.body(self.inp_quant(x))
+
+    return BinaryW8()
+
+
+class FloatTwin(nn.Module):
+    """The float network of ``build_binary_w8("bincnn")``'s shape (ReLU where it has signs), for the
+    float32 row and the accuracy it is compared with."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(1, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(1568, 256, bias=False), nn.BatchNorm1d(256), nn.ReLU(),
+            nn.Linear(256, 10, bias=False), nn.BatchNorm1d(10))
+
+    def forward(self, x):
+        return self.body(x)
+
+
+def binary_w8(arch: str, data, results):
+    """Train and export ``build_binary_w8(arch)`` (and, for "bincnn", its float twin)."""
+    import warnings
+    from brevitas.export import export_qonnx
+    Xtr, ytr, Xte, yte = data
+    rec = {}
+    if arch == "bincnn":
+        set_seeds(SEED)
+        fm = FloatTwin()
+        t0 = time.time()
+        fit(fm, fm.parameters(), Xtr, ytr, W8["epochs"], 1e-2, wd=WEIGHT_DECAY, tag="bincnn float")
+        rec["float"] = {"accuracy": accuracy(fm, Xte, yte), "seconds": round(time.time() - t0)}
+        print(f"[bincnn] float: test acc {rec['float']['accuracy']:.4f}", flush=True)
+        export(fm, os.path.join(HERE, "bincnn_float.onnx"), Xte[:32])
+    set_seeds(SEED)
+    model = build_binary_w8(arch)
+    t0 = time.time()
+    fit(model, model.parameters(), Xtr, ytr, W8["epochs"], W8["lr"], tag=f"{arch} binary w8")
+    acc = accuracy(model, Xte, yte)
+    print(f"[{arch} binary w8] test acc {acc:.4f}", flush=True)
+    stem = f"{arch}_binary_w8"
+    path = os.path.join(HERE, stem + ".onnx")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        export_qonnx(model, input_t=torch.zeros(1, 1, 28, 28), export_path=path, dynamo=False,
+                     input_names=["input"], output_names=["logits"])
+    with torch.no_grad():
+        logits = model(torch.from_numpy(Xte[:, None])).numpy().astype(np.float32)
+    np.save(os.path.join(HERE, stem + "_logits.npy"), logits)
+    rec.update({"accuracy": acc, "epochs": W8["epochs"], "seconds": round(time.time() - t0),
+                "layers": {n: list(m.weight.shape) for n, m in model.named_modules()
+                           if isinstance(m, (nn.Conv2d, nn.Linear))}})
+    results[stem] = rec
+    print(f"  wrote {stem}.onnx ({os.path.getsize(path):,} bytes), {stem}_logits.npy")
+
+
 def binary(data, results):
     import warnings
     from brevitas.export import export_qonnx
@@ -474,14 +588,15 @@ def binary(data, results):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--only", choices=["lenet300", "lenet5", "hashed", "binary"], action="append")
+    ap.add_argument("--only", choices=["lenet300", "lenet5", "hashed", "binary", "lenet5_w8", "bincnn_w8"],
+                    action="append")
     a = ap.parse_args()
     torch.set_num_threads(1)  # two processes can train side by side on two cores
     sys.path.insert(0, HERE)
     data = load_data()
     rpath = os.path.join(HERE, "results.json")
     results = {}
-    todo = a.only or ["lenet300", "lenet5", "hashed", "binary"]
+    todo = a.only or ["lenet300", "lenet5", "hashed", "binary", "lenet5_w8", "bincnn_w8"]
     if "lenet300" in todo:
         deep_compression("lenet300", LeNet300, data, results)
     if "lenet5" in todo:
@@ -490,6 +605,10 @@ def main() -> None:
         hashed(data, results)
     if "binary" in todo:
         binary(data, results)
+    if "lenet5_w8" in todo:
+        binary_w8("lenet5", data, results)
+    if "bincnn_w8" in todo:
+        binary_w8("bincnn", data, results)
     results["versions"] = {"torch": torch.__version__.split("+")[0], "seed": SEED}
     merged = json.load(open(rpath)) if os.path.exists(rpath) else {}  # keep the other models' records
     merged.update(results)
