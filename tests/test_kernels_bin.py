@@ -35,7 +35,8 @@ VARIANTS = {"portable": [], "popcnt": ["-mpopcnt"], "avx2": ["-mavx2", "-mpopcnt
             "popcnt_pb3": ["-mpopcnt", "-DNNC_BIN_PB=3"],
             "pb1": ["-DNNC_BIN_PB=1"],
             "pb3": ["-DNNC_BIN_PB=3"],
-            "tapwise": ["-DNNC_BIN_PATCH_WORDS=4", "-DNNC_BIN_QPATCH=4"],   # long patches go tap by tap
+            "tapwise": ["-DNNC_BIN_PATCH_WORDS=4", "-DNNC_BIN_QPATCH=4",   # long patches go tap by tap
+                        "-DNNC_W8_PATCH=4"],
             "qdot": ["-DNNC_BIN_QSIGNS=1"]}   # Q-format layers without the sign table
 HOST_FLAG = {"popcnt": "popcnt", "popcnt_pb3": "popcnt", "avx2": "avx2", "avx2_pb32": "avx2",
              "avx512": "avx512_vpopcntdq", "avx512_pb48": "avx512_vpopcntdq"}
@@ -170,6 +171,7 @@ def build_conv(case):
     if "w8" in inp:
         tern = "w8"
         wv, wq, wmax = rand_w8(rng, (cout, kh, kw, case["cin_g"]), taps, inp)
+        wq = kb.pack_w8_conv(wv, g_)
     else:
         tern = "tern" in inp or inp.startswith("tw")
         wv = (rand_tern if tern else rand_pm1)(rng, (cout, kh, kw, case["cin_g"]))
@@ -185,7 +187,7 @@ def build_conv(case):
         info = np.iinfo(dt)
         xq = rng.integers(info.min, info.max + 1, size=xshape).astype(dt)
         twin_in = "q7" if dt == np.int8 else "q15"
-        amax = taps * wmax * (1 << (8 if dt == np.int8 else 16))
+        amax = taps * wmax * (1 << ((7 if dt == np.int8 else 15) if "w8" in inp else (8 if dt == np.int8 else 16)))
     p0 = BConv(case["pad_kind"], BinEpi())
     acc = kb.bconv_acc(geom, p0, xq, wq, twin_in, tern)
     epi = make_epi(rng, case["out"], cout, -amax, amax, case["residual"], case["prelu"], tie_acc=acc)
@@ -275,7 +277,7 @@ def check_dense(case, variant="portable"):
         dt = np.int8 if inp.endswith("q7") else np.int16
         info = np.iinfo(dt)
         xq = rng.integers(info.min, info.max + 1, size=(n, k)).astype(dt)
-        amax = (k * wmax) << (8 if dt == np.int8 else 16)
+        amax = (k * wmax) << ((7 if dt == np.int8 else 15) if "w8" in inp else (8 if dt == np.int8 else 16))
     p0 = BDense(n, k, m, case["run"], BinEpi())
     twin_in = "xnor" if packed else ("q7" if inp.endswith("q7") else "q15")
     acc = kb._bdense_acc(p0, xq, wq, twin_in, tern)
@@ -304,6 +306,13 @@ def test_bdense_c_matches_twin(case):
 def test_bconv2d_w8_c_matches_twin(case):
     """int8 weights in a binarized network (8-bit first / last layers): Q-format or packed input, every output."""
     check_conv(case)
+
+
+@settings(max_examples=60, **CFG)
+@given(conv_cases(inputs=W8_INPUTS))
+def test_bconv2d_w8_tap_by_tap_matches_twin(case):
+    """The int8-weight convolutions with filters longer than NNC_W8_PATCH (here 4): tap by tap, no patch."""
+    check_conv(case, "tapwise")
 
 
 @settings(max_examples=100, **CFG)
@@ -412,7 +421,8 @@ def test_w8_twin_equals_float_conv(case):
     shape = (geom.batch, geom.in_h, geom.in_w, geom.in_c)
     packed = case["inp"].startswith("bits")
     xv = (unpack_signs(xq, shape, geom.in_c) if packed else np.asarray(xq)).astype(np.float64)
-    wv = np.asarray(wq, np.float64)
+    wv = kb.unpack_w8_conv(wq, (geom.out_c, geom.k_h, geom.k_w, geom.in_c // geom.groups), geom.groups)
+    wv = wv.astype(np.float64)
     pb = max(0, (geom.out_h - 1) * geom.stride_h + geom.dil_h * (geom.k_h - 1) + 1 - geom.in_h - geom.pad_top)
     pr = max(0, (geom.out_w - 1) * geom.stride_w + geom.dil_w * (geom.k_w - 1) + 1 - geom.in_w - geom.pad_left)
     attrs = {"strides": (geom.stride_h, geom.stride_w), "pads": (geom.pad_top, geom.pad_left, pb, pr),
@@ -421,6 +431,19 @@ def test_w8_twin_equals_float_conv(case):
     xp = np.pad(xv, ((0, 0), (attrs["pads"][0], pb), (attrs["pads"][1], pr), (0, 0)), constant_values=padval)
     ref = float_ops.conv2d_raw(xp, wv, dict(attrs, pads=(0, 0, 0, 0)))
     np.testing.assert_array_equal(acc, ref[:, :geom.out_h, :geom.out_w])
+
+
+def test_w8_conv_weight_layout():
+    """pack_w8_conv: [groups][k_h][k_w][in_c/groups][out_c/groups], filters innermost; unpack is its inverse."""
+    w = np.arange(4 * 1 * 2 * 3).reshape(4, 1, 2, 3) - 12          # out 4, k 1x2, in_c/groups 3, groups 2
+    q = kb.pack_w8_conv(w, 2)
+    assert q.dtype == np.int8 and q.size == w.size
+    for c in range(4):
+        grp, o = divmod(c, 2)
+        for kx in range(2):
+            for i in range(3):
+                assert q[((grp * 2 + kx) * 3 + i) * 2 + o] == w[c, 0, kx, i]
+    np.testing.assert_array_equal(kb.unpack_w8_conv(q, w.shape, 2), w)
 
 
 def test_w8_dense_hand_checked():

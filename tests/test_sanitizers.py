@@ -133,7 +133,7 @@ def models(tmp):
     sea = ROOT / "tests" / "models" / "tflite" / "seanet"
     for op in ("conv", "transpose_conv", "add", "leaky_relu", "pad", "strided_slice"):
         res.append((f"seanet_{op}0", nncodegen.load(str(sea / op / f"{op}0.tflite"))))
-    for m in ("int12act_mlp", "int16act_cnn", "int4w_conv_relu"):
+    for m in ("int12act_mlp", "int16act_cnn", "int4w_conv_relu", "binary_w8_cnn", "binary_w8_mlp"):
         res.append((m, nncodegen.load(str(ROOT / "tests" / "models" / "brevitas" / f"{m}.onnx"))))
     res.append(("finn_tfc", nncodegen.load(str(EXAMPLES / "finn_tfc" / "finn_tfc.onnx"))))
     # compressed weights: sparse and codebook storage of the MNIST CNN in q7 and int8 (pruned copies)

@@ -34,6 +34,7 @@ import numpy as np
 from ..ir.formats import AffineFormat, BinaryFormat, QFormat, TernaryFormat, storage_shape
 from ..ir.graph import GraphError, Node
 from ..ref.bits import pack_filters
+from ..ref.kernels_bin import pack_w8_conv
 from .params import FLT_MAX32, BConv, BDense, BinEpi, BPack, ConvGeom
 from .program import Buf, Call, Const, Param
 
@@ -101,7 +102,9 @@ def weight_values(ctx, node) -> np.ndarray:
 def _packed_weights(ctx, node) -> Const:
     """The filters back to back in one run of bits, one bit per weight (bits.pack_filters)."""
     w = weight_values(ctx, node)
-    if int_weights(ctx, node):   # int8 weights: a plain int8 array of the logical shape
+    if int_weights(ctx, node):   # int8 weights, plain: dense [out][in], conv filters innermost (pack_w8_conv)
+        if node.op == "bconv2d":
+            w = pack_w8_conv(w, int(node.attrs["groups"]))
         return Const(node.inputs[1], tuple(int(v) for v in w.ravel()), "int8_t")
     q = pack_filters(w, ctx.g.tensors[node.inputs[1]].fmt.kind == "ternary")
     return Const(node.inputs[1], tuple(int(v) for v in q.ravel()), "uint32_t")

@@ -42,6 +42,22 @@ def _u32(x, n: int) -> np.ndarray:
     return a.astype(np.uint32).reshape(-1)
 
 
+def pack_w8_conv(w: np.ndarray, groups: int) -> np.ndarray:
+    """int8 conv weights of logical shape (out_c, k_h, k_w, in_c/groups) -> the kernels' layout
+    [groups][k_h][k_w][in_c/groups][out_c/groups] (filters innermost), int8, flat."""
+    w = np.asarray(w)
+    co, kh, kw, cg = w.shape
+    return np.ascontiguousarray(w.reshape(groups, co // groups, kh, kw, cg).transpose(0, 2, 3, 4, 1)) \
+        .astype(np.int8).reshape(-1)
+
+
+def unpack_w8_conv(stored, shape, groups: int) -> np.ndarray:
+    """Inverse of pack_w8_conv: -> int64 of logical ``shape`` (out_c, k_h, k_w, in_c/groups)."""
+    co, kh, kw, cg = shape
+    a = _weights(stored, (groups, kh, kw, cg, co // groups), "w8")
+    return a.transpose(0, 4, 1, 2, 3).reshape(shape)
+
+
 def _weights(w, shape, tern) -> np.ndarray:
     """Packed weights (filters back to back in one run of bits, see pack_filters) -> int64
     {-1, 0, +1} of logical ``shape``; ``tern == "w8"``: plain int8 weights of that shape -> int64."""
@@ -106,7 +122,8 @@ def bconv_acc(g: ConvGeom, p: BConv, x, w, inp: str, tern: bool) -> np.ndarray:
             raise ValueError("Q-format inputs take zero padding only (pad_kind 0)")
         pad = 0
     cin_g = g.in_c // g.groups
-    wv = _weights(w, (g.out_c, g.k_h, g.k_w, cin_g), tern)
+    wshape = (g.out_c, g.k_h, g.k_w, cin_g)
+    wv = unpack_w8_conv(w, wshape, g.groups) if tern == "w8" else _weights(w, wshape, tern)
     pb = max(0, (g.out_h - 1) * g.stride_h + g.dil_h * (g.k_h - 1) + 1 - g.in_h - g.pad_top)
     pr = max(0, (g.out_w - 1) * g.stride_w + g.dil_w * (g.k_w - 1) + 1 - g.in_w - g.pad_left)
     cols = im2col(xv, g.k_h, g.k_w, (g.stride_h, g.stride_w), (g.pad_top, g.pad_left, pb, pr),

@@ -7,7 +7,7 @@
 #include "nnc_types.h"
 
 /* input [batch][in_h][in_w][in_c] (packed: ceil(in_c/32) words per pixel), weights int8
- * [out_c][k_h][k_w][in_c/groups], output [batch][out_h][out_w][out_c] (bits: ceil(out_c/32) words per
+ * [groups][k_h][k_w][in_c/groups][out_c/groups] (filters innermost), output [batch][out_h][out_w][out_c] (bits: ceil(out_c/32) words per
  * pixel).  residual: NULL or a map of the output's shape and type.  Legal: groups divides in_c
  * and out_c; strides, dilations >= 1; pads >= 0; pad_kind 0 for Q-format input; |acc| < 2^31
  * (the compiler checks the bound from the weights). */
