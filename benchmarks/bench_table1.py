@@ -1,6 +1,6 @@
 """The compression survey's Table 1, measured by the compiler on real trained models.
 
-    python benchmarks/bench_table1.py [--quick] [--no-icount] [--json benchmarks/results/table1.json]
+    python benchmarks/bench_table1.py [--quick] [--no-icount] [--only TEXT] [--json benchmarks/results/table1.json]
 
 Models: examples/deep_compression (LeNet-300-100 and LeNet-5 trained on 4,000 real MNIST digits,
 then pruned and shared with Deep Compression's recipe; a HashedNets MLP of LeNet-300-100's shape;
@@ -17,6 +17,9 @@ examples/mnist_cnn.  Every row is a C build made by `nncodegen compile`:
                      position, index and row-count streams Huffman-coded; Deep Compression's accounting:
                      no Huffman decoder runs in the C)
     binary           the binarized LeNet-5 (QONNX, binary weights in every layer), formats of its own
+    binary, 8-bit first / last layers: LeNet-5, and BinCNN (conv 3x3 1->16, pool, conv 3x3 16->32, pool,
+                     fc 1568->256, fc 256->10; its float32 row is the same shape trained in float), QONNX with
+                     8-bit weights in the first and last layers and binary ones between
     HashedNets       the HashedGemm model, q7, hashed storage (only the buckets are stored)
 
 Columns, each against the float32 row of the same architecture (HashedNets: LeNet-300-100's):
@@ -65,6 +68,9 @@ ROWS = [
     ("LeNet-5", "pruning + sharing", "lenet5_pruned_shared.onnx.gz", "q7", "auto", "weight_bytes"),
     ("LeNet-5", "pruning + sharing + Huffman", "lenet5_pruned_shared.onnx.gz", "q7", "auto", "huffman"),
     ("LeNet-5", "binary (all layers; 8-bit input)", "lenet5_binary.onnx", "none", "none", "weight_bytes"),
+    ("LeNet-5", "binary (8-bit first / last layers)", "lenet5_binary_w8.onnx", "none", "none", "weight_bytes"),
+    ("BinCNN", "float32", "bincnn_float.onnx", "none", "none", "weight_bytes"),
+    ("BinCNN", "binary (8-bit first / last layers)", "bincnn_binary_w8.onnx", "none", "none", "weight_bytes"),
 ]
 
 
@@ -218,8 +224,15 @@ def main() -> None:
     ap.add_argument("--no-icount", action="store_true", help="skip the Cortex-M4 instruction counts")
     ap.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "table1.json"))
     ap.add_argument("--models", default=str(EX), help="folder of the models (default examples/deep_compression)")
+    ap.add_argument("--only", action="append", metavar="TEXT",
+                    help="only the rows whose model file contains TEXT (repeatable), with their architecture's "
+                         "float32 row")
     a = ap.parse_args()
     EX = Path(a.models)
+    if a.only:
+        keep = [r for r in ROWS if any(t in r[2] for t in a.only)]
+        archs = {r[0] for r in keep}
+        ROWS[:] = [r for r in ROWS if r in keep or (r[0] in archs and r[1] == "float32")]
     a.runs = a.runs or (200 if a.quick else 2000)
     res = measure(a)
     print(table(res))
