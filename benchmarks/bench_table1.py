@@ -68,9 +68,9 @@ ROWS = [
     ("LeNet-5", "pruning + sharing", "lenet5_pruned_shared.onnx.gz", "q7", "auto", "weight_bytes"),
     ("LeNet-5", "pruning + sharing + Huffman", "lenet5_pruned_shared.onnx.gz", "q7", "auto", "huffman"),
     ("LeNet-5", "binary (all layers; 8-bit input)", "lenet5_binary.onnx", "none", "none", "weight_bytes"),
-    ("LeNet-5", "binary (8-bit first / last layers)", "lenet5_binary_w8.onnx", "none", "none", "weight_bytes"),
+    ("LeNet-5", "binary (8-bit first / last)", "lenet5_binary_w8.onnx", "none", "none", "weight_bytes"),
     ("BinCNN", "float32", "bincnn_float.onnx", "none", "none", "weight_bytes"),
-    ("BinCNN", "binary (8-bit first / last layers)", "bincnn_binary_w8.onnx", "none", "none", "weight_bytes"),
+    ("BinCNN", "binary (8-bit first / last)", "bincnn_binary_w8.onnx", "none", "none", "weight_bytes"),
 ]
 
 
