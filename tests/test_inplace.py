@@ -132,11 +132,13 @@ def test_conv2d_inplace_equals_out_of_place(clib, data):
     ffi, lib = clib
     kernel = data.draw(st.sampled_from(KERNELS), label="kernel")
     g = draw_geom(data)
-    if kernel == "conv2d_pw_s8":  # 1x1, stride 1, no padding, one group only
+    if kernel in ("conv2d_pw_s8", "conv2d_pwp_s8"):  # 1x1, stride 1, no padding, one group only
         g = ConvGeom(g.batch, g.in_h, g.in_w, g.in_c, g.in_h, g.in_w, g.out_c, 1, 1, 1, 1, 0, 0, 1, 1, 1)
     epi, x, w, b = draw_case(data, kernel, g)
-    if kernel == "conv2d_pw_s8":  # the input offset folded into the bias
+    if kernel in ("conv2d_pw_s8", "conv2d_pwp_s8"):  # the input offset folded into the bias
         b = ks8.pw_bias_s8(w, b, epi.input_offset)
+    if kernel == "conv2d_pwp_s8":  # weights packed as int16 pairs (the ARMv7E-M layout)
+        w = ks8.pack_pwp_s8(w)
     if kernel == "conv2d_pk_s8":  # one group; weights packed, offsets folded into the bias
         if g.groups != 1:
             g = dataclasses.replace(g, groups=1)

@@ -101,6 +101,20 @@ def cases(seed: int = 2026, n_conv: int = 60):
             bx = ks.pw_bias_s8(w, b, rq.input_offset)
             assert np.array_equal(ks.conv2d_pw_s8(g, rq, x, w, bx), want)
             out.append(("conv2d_pw_s8", [g, rq, x, w, bx], want))
+            out.append(("conv2d_pwp_s8", [g, rq, x, ks.pack_pwp_s8(w), bx], want))
+    for i in range(16):  # conv2d_pwp_s8: odd channel counts, input tails, odd pixel counts, several chunks
+        cin = int(rng.choice([1, 2, 3, 5, 7, 8, 12, 17, 31, 64, 129, 256]))
+        cout = int(rng.choice([1, 2, 3, 5, 31, 32, 33, 47, 64, 70]))
+        h, w_ = int(rng.integers(1, 5)), int(rng.integers(1, 6))
+        g = ConvGeom(1 + i % 2, h, w_, cin, h, w_, cout, 1, 1, 1, 1, 0, 0, 1, 1, 1)
+        x = _int8(rng, (g.batch, h, w_, cin), i % 5 == 4)
+        w = _int8(rng, (cout, 1, 1, cin), i % 5 == 4)
+        w[w == -128] = -127
+        zp = int(rng.integers(-128, 128))
+        b = rng.integers(-(1 << 20), 1 << 20, size=cout).astype(np.int32) if i % 3 else None
+        rq = _requant_s8(rng, cout, zp, rounds[i % 4])
+        want = ks.conv2d_s8(g, rq, x, w, b)
+        out.append(("conv2d_pwp_s8", [g, rq, x, ks.pack_pwp_s8(w), ks.pw_bias_s8(w, b, rq.input_offset)], want))
     for i in range(12):  # dense layers: the s8 and q7 dot products with their tails
         k, m, batch = int(rng.choice([1, 5, 16, 31, 64, 100, 257])), int(rng.integers(1, 19)), int(rng.integers(1, 3))
         g = DenseGeom(batch, k, m)
@@ -187,13 +201,18 @@ def test_lowering_folds_the_offset_into_the_bias_of_1x1_layers():
     from nncodegen.lower.program import Const, Param
     g = bench_arm.person_detect_graph()
     prog = lower(g, "cortex-m4")  # the generic and x86 targets take conv2d_pk_s8 (tests/test_kernels_pk_s8.py)
-    pw = [c for c in prog.calls if c.kernel in ("conv2d_pw_s8", "conv2d_inplace_pw_s8")]
+    pw = [c for c in prog.calls if c.kernel in ("conv2d_pwp_s8", "conv2d_inplace_pwp_s8")]
     assert len(pw) == 14  # every 1x1 layer of MobileNetV1 (13 pointwise + the classifier)
     for c in pw:
         node = next(n for n in g.nodes if n.name == c.layer)
         w, b = g.tensors[node.inputs[1]].qdata, g.tensors[node.inputs[2]].qdata
         rq = next(a.value for a in c.args if isinstance(a, Param) and isinstance(a.value, RequantS8))
-        bx = next(a for a in c.args if isinstance(a, Const) and a.array is not None)
+        wpk, bx = [a for a in c.args if isinstance(a, Const) and a.array is not None]
+        assert np.array_equal(np.asarray(wpk.array, np.int32), ks.pack_pwp_s8(w))  # int16 pairs for SMLAD
+        assert np.array_equal(ks.unpack_pwp_s8(np.asarray(wpk.array, np.int32), *w.shape[::3]), w.reshape(len(w), -1))
         assert np.array_equal(np.asarray(bx.array, np.int32), ks.pw_bias_s8(w, b, rq.input_offset))
+    generic = lower(g, "cortex-a53")  # NEON keeps conv2d_pw_s8 (int8 weights)
+    assert not any("pwp" in c.kernel for c in generic.calls)
+    assert any(c.kernel in ("conv2d_pw_s8", "conv2d_inplace_pw_s8") for c in generic.calls)
     assert not any(c.kernel == "conv2d_s8" and next(a.value for a in c.args if isinstance(a, Param)).k_h == 1
                    for c in prog.calls)

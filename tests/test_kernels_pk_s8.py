@@ -136,7 +136,7 @@ def test_lowering_packs_one_group_layers_on_generic_only():
             assert geom.groups == geom.in_c == geom.out_c and geom.in_c % 16 == 0, (c.kernel, geom)
     arm = [c.kernel for c in lower(g, "cortex-m4").calls]
     assert not any("_pk_" in k for k in arm)
-    assert "conv2d_pw_s8" in arm or "conv2d_inplace_pw_s8" in arm
+    assert "conv2d_pwp_s8" in arm or "conv2d_inplace_pwp_s8" in arm
 
 
 @pytest.mark.parametrize("variant", ["portable", "avx2", "native"])

@@ -30,6 +30,7 @@ from ..ir.graph import GraphError, Node
 from ..ir.ops import fused_act_bounds
 from ..ref import affine as af
 from ..ref import kernels_pk_s8 as kpk
+from ..ref import kernels_s8 as ks
 from ..ref import float_ops, sf32
 from .lower import broadcast_params, transpose_params
 from .params import (ActTflS8, ConcatS8, ConvGeom, DenseGeom, EltwiseS8, GavgS8, HardSwishTflS8, LeakyS8,
@@ -217,6 +218,17 @@ def packed_s8(ctx, k: int) -> bool:
     return not str(getattr(ctx, "target", "generic")).startswith(("cortex", "arm")) and kpk.k4_of(k) <= kpk.PK_K
 
 
+PWP_K = 256  # NNC_PWP_K: largest in_c conv2d_pwp_s8's DSP path takes
+
+
+def dsp_pointwise_s8(ctx, in_c: int) -> bool:
+    """Whether a 1x1 layer takes conv2d_pwp_s8 (weights packed as int16 pairs for SMLAD, twice the bytes of the
+    int8 weights): on the ARMv7E-M DSP targets (Cortex-M4 / M7), in_c within its two-pixel stack buffer."""
+    from ..codegen.targets import TARGETS
+    t = TARGETS.get(str(getattr(ctx, "target", "generic")))
+    return t is not None and t.arch == "armv7e-m" and in_c <= PWP_K
+
+
 def _packed_args(ctx, w, bias, rq) -> tuple:
     b = None if bias is None else ctx.g.tensors[bias.tensor].qdata
     return (Const(f"{w.name}_pk", tuple(int(v) for v in kpk.pack_pk_s8(w.qdata)), "int8_t"),
@@ -250,6 +262,11 @@ def lower_mac(ctx, node: Node) -> List[Call]:
             b = 0 if bias is None else ctx.g.tensors[bias.tensor].qdata.astype(np.int64)
             bias = Const(f"{w.name}_bias_x", tuple(int(v) for v in af.wrap32(b + rq.input_offset * wsum)), "int32_t")
             kernel = "conv2d_pw_s8"
+            if dsp_pointwise_s8(ctx, geom.in_c):  # ARMv7E-M: int16 weight pairs packed for SMLAD (two channels x
+                # two pixels per step, no widening of the weights at run time)
+                wpk = Const(f"{w.name}_pwp", tuple(int(v) for v in ks.pack_pwp_s8(w.qdata)), "int32_t")
+                return [Call(node.name, node.op, "conv2d_pwp_s8", [Param(geom), Param(rq), Buf(x), wpk, bias, Buf(y)],
+                             y)]
         elif geom.groups == 1 and packed_s8(ctx, geom.k_h * geom.k_w * geom.in_c):
             wpk, bias_u = _packed_args(ctx, w, bias, rq)
             return [Call(node.name, node.op, "conv2d_pk_s8", [Param(geom), Param(rq), Buf(x), wpk, bias_u, Buf(y)],

@@ -134,6 +134,36 @@ def conv2d_pw_s8(g: ConvGeom, rq: RequantS8, x, w, bias_x) -> np.ndarray:
     return _epilogue(acc, rq).reshape(g.batch, g.out_h, g.out_w, g.out_c)
 
 
+def pack_pwp_s8(w) -> np.ndarray:
+    """conv2d_pwp_s8's weights: [out_c][in_c] (any trailing shape) int8 -> int32 words of int16 pairs, for each
+    output channel pair and four inputs k0 .. k3: (w[c][k0], w[c][k2]), (w[c][k1], w[c][k3]) for c = 2 cp, then
+    2 cp + 1 (first element in the low half), zero-padded to even out_c and in_c a multiple of 4."""
+    w = np.asarray(w).astype(np.int64)
+    w = w.reshape(len(w), -1)
+    oc, k = w.shape
+    full = np.zeros((-(-oc // 2) * 2, -(-k // 4) * 4), np.int64)
+    full[:oc, :k] = w
+    q = full.reshape(len(full) // 2, 2, -1, 2, 2)  # [cp][c % 2][k / 4][(k % 4) / 2: half][k % 2: word]
+    q = q.transpose(0, 2, 1, 4, 3)  # [cp][k / 4][c % 2][word][half]
+    words = (q[..., 0] & 0xFFFF) | ((q[..., 1] & 0xFFFF) << 16)
+    return af.wrap32(words.reshape(-1)).astype(np.int32)
+
+
+def unpack_pwp_s8(wpk, out_c: int, in_c: int) -> np.ndarray:
+    """The [out_c][in_c] weights of a pack_pwp_s8 array (its inverse)."""
+    cp, g4 = -(-out_c // 2), -(-in_c // 4)
+    v = _arr(wpk, np.int32, (cp * g4 * 4,)).astype(np.int64) & 0xFFFFFFFF
+    halves = np.stack([v & 0xFFFF, v >> 16], axis=-1)
+    halves = np.where(halves >= 0x8000, halves - 0x10000, halves).reshape(cp, g4, 2, 2, 2)
+    return halves.transpose(0, 2, 1, 4, 3).reshape(cp * 2, g4 * 4)[:out_c, :in_c]
+
+
+def conv2d_pwp_s8(g: ConvGeom, rq: RequantS8, x, wpk, bias_x) -> np.ndarray:
+    """conv2d_pw_s8 over pack_pwp_s8's packed weights: the same sums, the same bits."""
+    w = unpack_pwp_s8(wpk, g.out_c, g.in_c)
+    return conv2d_pw_s8(g, rq, x, w.reshape(g.out_c, 1, 1, g.in_c).astype(S8), bias_x)
+
+
 # ---------------------------------------------------------------- pools
 
 def maxpool_s8(g: ConvGeom, x) -> np.ndarray:

@@ -192,6 +192,194 @@ void conv2d_pw_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t
     }
 }
 
+/* ---------------------------------------------------------------- conv2d_pwp_s8: packed int16 weights */
+#ifndef NNC_PWP_K
+#define NNC_PWP_K 256 /* conv2d_pwp_s8's DSP path: largest in_c (two widened pixels take 4 * NNC_PWP_K bytes) */
+#endif
+#ifndef NNC_PWP_CC
+#define NNC_PWP_CC 32 /* conv2d_pwp_s8's DSP path: output channels per chunk (requantization prepared once) */
+#endif
+
+/* weight (c, k) of the packed array (conv2d_pw_s8.h): word ((c / 2) * g4 + k / 4) * 4 + (c % 2) * 2 + k % 2,
+ * its low half for k % 4 < 2, else its high half */
+static int32_t conv2d_pwp_w(const int32_t *wpk, int32_t g4, int32_t c, int32_t k)
+{
+    const uint32_t v = (uint32_t)wpk[((c / 2) * g4 + k / 4) * 4 + (c % 2) * 2 + k % 2];
+    const int32_t h = (int32_t)(((k % 4) / 2 ? v >> 16 : v) & 0xFFFFu);
+    return (h ^ 0x8000) - 0x8000;
+}
+
+#if defined(NNC_SIMD_DSP)
+/* The inputs of pixels x0 and x1 as int16 pairs, four words per four inputs k0 .. k3: (x0[k0], x0[k2]),
+ * (x1[k0], x1[k2]), (x0[k1], x0[k3]), (x1[k1], x1[k3]) (SXTB16 of a loaded word, without and with ROR #8);
+ * inputs past in_c are 0. */
+static void conv2d_pwp_widen(const int8_t *x0, const int8_t *x1, int32_t cin, int32_t *xw)
+{
+    int32_t i, k;
+    for (i = 0; i + 4 <= cin; i += 4, xw += 4) {
+        const int32_t v0 = nnc_dsp_load4(x0 + i), v1 = nnc_dsp_load4(x1 + i);
+        xw[0] = __sxtb16(v0);
+        xw[1] = __sxtb16(v1);
+        xw[2] = nnc_dsp_sxtb16_ror8(v0);
+        xw[3] = nnc_dsp_sxtb16_ror8(v1);
+    }
+    if (i < cin) {
+        int8_t b0[4] = {0, 0, 0, 0}, b1[4] = {0, 0, 0, 0};
+        int32_t v0, v1;
+        for (k = 0; i + k < cin; ++k) {
+            b0[k] = x0[i + k];
+            b1[k] = x1[i + k];
+        }
+        v0 = nnc_dsp_load4(b0);
+        v1 = nnc_dsp_load4(b1);
+        xw[0] = __sxtb16(v0);
+        xw[1] = __sxtb16(v1);
+        xw[2] = nnc_dsp_sxtb16_ror8(v0);
+        xw[3] = nnc_dsp_sxtb16_ror8(v1);
+    }
+}
+
+/* four inputs of both pixels (xp, moved past them) against two output channels' packed weights (wp, moved
+ * past them): loads and SMLAD only, one asm block so that the twelve registers stay put */
+#define NNC_PWP_STEP()                                                                             \
+    do {                                                                                           \
+        int32_t x0_, x1_, x2_, x3_, w0_, w1_;                                                      \
+        __asm__("ldrd %[x0], %[x1], [%[xp]], #8\n\t"                                               \
+                "ldrd %[x2], %[x3], [%[xp]], #8\n\t"                                               \
+                "ldrd %[w0], %[w1], [%[wp]], #8\n\t"                                               \
+                "smlad %[a00], %[x0], %[w0], %[a00]\n\t"                                           \
+                "smlad %[a01], %[x1], %[w0], %[a01]\n\t"                                           \
+                "smlad %[a00], %[x2], %[w1], %[a00]\n\t"                                           \
+                "smlad %[a01], %[x3], %[w1], %[a01]\n\t"                                           \
+                "ldrd %[w0], %[w1], [%[wp]], #8\n\t"                                               \
+                "smlad %[a10], %[x0], %[w0], %[a10]\n\t"                                           \
+                "smlad %[a11], %[x1], %[w0], %[a11]\n\t"                                           \
+                "smlad %[a10], %[x2], %[w1], %[a10]\n\t"                                           \
+                "smlad %[a11], %[x3], %[w1], %[a11]"                                               \
+                : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [xp] "+r"(xp),   \
+                  [wp] "+r"(wp), [x0] "=&r"(x0_), [x1] "=&r"(x1_), [x2] "=&r"(x2_), [x3] "=&r"(x3_),   \
+                  [w0] "=&r"(w0_), [w1] "=&r"(w1_)                                                 \
+                :                                                                                  \
+                : "memory");                                                                       \
+    } while (0)
+
+/* the four accumulators over every input of the two pixels (xw) and one channel pair (wp, moved past it):
+ * four steps per loop pass */
+#define NNC_PWP_DOT()                                                                              \
+    do {                                                                                           \
+        const int32_t *xp = xw;                                                                    \
+        while (xp + 16 <= xe) {                                                                    \
+            NNC_PWP_STEP();                                                                        \
+            NNC_PWP_STEP();                                                                        \
+            NNC_PWP_STEP();                                                                        \
+            NNC_PWP_STEP();                                                                        \
+        }                                                                                          \
+        while (xp < xe) {                                                                          \
+            NNC_PWP_STEP();                                                                        \
+        }                                                                                          \
+    } while (0)
+
+/* Every channel of the chunk for the two pixels p, p + 1 (widened in xw): the pairs' accumulators from the
+ * folded bias, NNC_PWP_DOT, then OUT(a, q) stores it with the prepared constants q (the second pixel only when
+ * it exists); an odd last channel runs with the packed zero channel beside it, not stored. */
+#define NNC_PWP_PAIRS(OUT)                                                                         \
+    do {                                                                                           \
+        const int32_t *wp = wpk + (c0 / 2) * g4 * 4, *bp = bias_x + c0;                            \
+        const nnc_mbqm_pre *q = pre;                                                               \
+        int8_t *y = output + p * cout + c0;                                                        \
+        for (j = 0; j + 2 <= cn; j += 2, bp += 2, q += 2, y += 2) {                                \
+            int32_t a00 = bp[0], a01 = bp[0], a10 = bp[1], a11 = bp[1];                            \
+            NNC_PWP_DOT();                                                                         \
+            y[0] = (int8_t)OUT(a00, q, c0 + j);                                                    \
+            y[1] = (int8_t)OUT(a10, q + 1, c0 + j + 1);                                            \
+            if (two) {                                                                             \
+                y[cout] = (int8_t)OUT(a01, q, c0 + j);                                             \
+                y[cout + 1] = (int8_t)OUT(a11, q + 1, c0 + j + 1);                                 \
+            }                                                                                      \
+        }                                                                                          \
+        if (j < cn) {                                                                              \
+            int32_t a00 = bp[0], a01 = bp[0], a10 = 0, a11 = 0;                                    \
+            NNC_PWP_DOT();                                                                         \
+            y[0] = (int8_t)OUT(a00, q, c0 + j);                                                    \
+            if (two) {                                                                             \
+                y[cout] = (int8_t)OUT(a01, q, c0 + j);                                             \
+            }                                                                                      \
+            (void)a10;                                                                             \
+            (void)a11;                                                                             \
+        }                                                                                          \
+    } while (0);
+
+#define NNC_PWP_OUT_SAT8(a, q, c) __ssat(nnc_mbqm_pre_apply(a, q) + off, 8)
+#define NNC_PWP_OUT_CLAMP(a, q, c) nnc_dsp_clamp(nnc_mbqm_pre_apply(a, q) + off, lo, hi)
+#define NNC_PWP_OUT_ANY(a, q, c) nnc_requant_s8_apply(a, rq, c)
+
+/* in_c <= NNC_PWP_K: chunks of NNC_PWP_CC output channels, their requantization prepared; for each pixel pair
+ * of the chunk its inputs widened once (conv2d_pwp_widen), then two output channels x two pixels per pass */
+static NNC_NOINLINE void conv2d_pwp_dsp_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t *input,
+                                           const int32_t *wpk, const int32_t *bias_x, int8_t *output)
+{
+    const int32_t pixels = g->batch * g->in_h * g->in_w, cin = g->in_c, cout = g->out_c, g4 = (cin + 3) / 4;
+    const int32_t off = rq->output_offset, lo = rq->out_min, hi = rq->out_max;
+    int32_t xw[NNC_PWP_K]; /* [g4][4]: the two pixels' inputs as int16 pairs */
+    const int32_t *xe = xw + 4 * g4;
+    nnc_mbqm_pre pre[NNC_PWP_CC];
+    int32_t c0, p, j;
+    for (c0 = 0; c0 < cout; c0 += NNC_PWP_CC) {
+        const int32_t cn = cout - c0 < NNC_PWP_CC ? cout - c0 : NNC_PWP_CC;
+        const int fast = conv2d_pw_prep_s8(rq, c0, cn, pre);
+        for (p = 0; p < pixels; p += 2) {
+            const int two = p + 1 < pixels;
+            conv2d_pwp_widen(input + p * cin, input + (two ? p + 1 : p) * cin, cin, xw);
+            if (fast && lo == -128 && hi == 127) {
+                NNC_PWP_PAIRS(NNC_PWP_OUT_SAT8)
+            } else if (fast) {
+                NNC_PWP_PAIRS(NNC_PWP_OUT_CLAMP)
+            } else {
+                NNC_PWP_PAIRS(NNC_PWP_OUT_ANY)
+            }
+        }
+    }
+}
+#undef NNC_PWP_STEP
+#undef NNC_PWP_PAIRS
+#undef NNC_PWP_DOT
+#undef NNC_PWP_OUT_SAT8
+#undef NNC_PWP_OUT_CLAMP
+#undef NNC_PWP_OUT_ANY
+#endif
+
+void conv2d_pwp_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t *input, const int32_t *wpk,
+                   const int32_t *bias_x, int8_t *output)
+{
+    const int32_t pixels = g->batch * g->in_h * g->in_w, cin = g->in_c, cout = g->out_c, g4 = (cin + 3) / 4;
+    nnc_mbqm_pre pre;
+    int32_t p, c, k;
+#if defined(NNC_SIMD_DSP)
+    if (cin <= NNC_PWP_K) {
+        conv2d_pwp_dsp_s8(g, rq, input, wpk, bias_x, output);
+        return;
+    }
+#endif
+    for (c = 0; c < cout; ++c) {
+        const int fast = conv2d_pw_prep_s8(rq, c, 1, &pre);
+        for (p = 0; p < pixels; ++p) {
+            const int8_t *x = input + p * cin;
+            int32_t acc = bias_x[c];
+            for (k = 0; k < cin; ++k) {
+                acc = conv2d_pw_add_s8(acc, (int32_t)x[k] * conv2d_pwp_w(wpk, g4, c, k));
+            }
+            output[p * cout + c] = conv2d_pw_out_s8(acc, rq, c, fast, &pre);
+        }
+    }
+}
+
+/* conv2d_inplace_pwp_s8: conv2d_pwp_s8 one output row at a time, output over its input (inplace_rows.inc) */
+#define NNC_IP_NAME conv2d_inplace_pwp_s8
+#define NNC_IP_T int8_t
+#define NNC_IP_PARAMS const nnc_requant_s8 *rq, const int8_t *input, const int32_t *wpk, const int32_t *bias_x
+#define NNC_IP_CALL(s, x, y) conv2d_pwp_s8(s, rq, x, wpk, bias_x, y)
+#include "inplace_rows.inc"
+
 /* conv2d_inplace_pw_s8: conv2d_pw_s8 one output row at a time, output over its input (inplace_rows.inc) */
 #define NNC_IP_NAME conv2d_inplace_pw_s8
 #define NNC_IP_T int8_t

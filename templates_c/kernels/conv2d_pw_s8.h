@@ -24,4 +24,21 @@ void conv2d_inplace_pw_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, cons
                           const int8_t *weights, const int32_t *bias_x, int8_t *scratch, int32_t ring_rows,
                           int32_t backward, int8_t *output);
 
+/* conv2d_pwp_s8: conv2d_pw_s8 with the weights packed at generation time as int16 pairs in the order the
+ * ARMv7E-M DSP path reads them (nncodegen.ref.kernels_s8.pack_pwp_s8), so that its inner loop is loads and
+ * SMLAD only: for output channel pair cp (channels 2 cp, 2 cp + 1) and inputs k0 .. k3 = 4 i .. 4 i + 3,
+ * g4 = ceil(in_c / 4), the four words wpk[(cp * g4 + i) * 4 + 0 .. 3] hold
+ *   (w[2cp][k0], w[2cp][k2]), (w[2cp][k1], w[2cp][k3]), (w[2cp+1][k0], w[2cp+1][k2]), (w[2cp+1][k1], w[2cp+1][k3])
+ * (first element in the low half, as SXTB16 pairs bytes 0 and 2, then 1 and 3), with 0 for channels >= out_c
+ * and inputs >= in_c: ceil(out_c / 2) * g4 * 4 words.  bias_x as conv2d_pw_s8's (never NULL).
+ * Legal: as conv2d_pw_s8.  Result: conv2d_pw_s8's (so conv2d_s8's), bit for bit (tests/test_kernels_arm.py). */
+void conv2d_pwp_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t *input, const int32_t *wpk,
+                   const int32_t *bias_x, int8_t *output);
+
+/* conv2d_inplace_pwp_s8: conv2d_pwp_s8 with its output written over its input, one output row at a time
+ * (inplace_rows.inc); arguments and legality as conv2d_inplace_s8. */
+void conv2d_inplace_pwp_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t *input,
+                           const int32_t *wpk, const int32_t *bias_x, int8_t *scratch, int32_t ring_rows,
+                           int32_t backward, int8_t *output);
+
 #endif /* CONV2D_PW_S8_H */
