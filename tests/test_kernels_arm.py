@@ -5,8 +5,12 @@ multipliers, both TFLite roundings and onnxruntime's, fused bounds) with their t
 mismatches; it is built once per target and run under qemu:
 
   cortex-m4        ARMv7E-M DSP: conv2d_pw_s8's widened-weight SMLAD blocks (offset folded into the bias),
-                   conv2d_s8's depthwise blocks of four channels (SXTAB16 + SMLABB / SMLATT), the
-                   prepared requantization (nnc_mbqm_prep / nnc_mbqm_pre_apply)
+                   conv2d_pwp_s8's packed int16 weight pairs (two channels x two pixels per SMLAD step;
+                   odd channel counts, input tails, odd pixel counts, several channel chunks),
+                   conv2d_s8's depthwise blocks of four channels (SXTAB16 + SMLABB / SMLATT, one asm block
+                   per 3x3 window, 32-channel chunks) and small-K path (one group, K <= 32: input pairs
+                   gathered once per pixel, SMLAD over blocks of four channels), the prepared
+                   requantization (nnc_mbqm_prep / nnc_mbqm_pre_apply)
   cortex-m4 portable  the same program with -DNNC_NO_SIMD (the reference the DSP build must equal)
   cortex-a55-linux ARMv8.2-A NEON + SDOT: the q7 dot products (conv2d_q7, dense_q7, conv2d_pw_s8) and the
                    affine int8 ones (conv2d_s8, dense_s8: x * w by SDOT, the offset through the weights' sum)
@@ -115,6 +119,27 @@ def cases(seed: int = 2026, n_conv: int = 60):
         rq = _requant_s8(rng, cout, zp, rounds[i % 4])
         want = ks.conv2d_s8(g, rq, x, w, b)
         out.append(("conv2d_pwp_s8", [g, rq, x, ks.pack_pwp_s8(w), ks.pw_bias_s8(w, b, rq.input_offset)], want))
+    for i in range(16):  # the DSP depthwise path over several 32-channel chunks, the small-K path (one group,
+        # k_h * k_w * in_c <= 32) over several 16-channel chunks with a partial last block of four
+        if i % 2 == 0:
+            c = int(rng.choice([36, 44, 64, 68]))
+            kh, kw = [(3, 3), (3, 3), (2, 3), (1, 1)][i // 2 % 4]
+            cin, cout, groups = c, c, c
+        else:
+            cin, cout, groups = int(rng.choice([1, 1, 2, 3])), int(rng.choice([5, 8, 17, 30, 33])), 1
+            kh, kw = [(3, 3), (3, 3), (2, 2), (3, 1)][i // 2 % 4]
+        sh, sw = int(rng.integers(1, 3)), int(rng.integers(1, 3))
+        pt, pl, pb, pr = (int(v) for v in rng.integers(0, 2, 4))
+        h, w_ = kh + int(rng.integers(0, 6)), kw + int(rng.integers(0, 6))
+        g = ConvGeom(1, h, w_, cin, conv_out_size(h, kh, sh, pt, pb, 1), conv_out_size(w_, kw, sw, pl, pr, 1), cout,
+                     kh, kw, sh, sw, pt, pl, 1, 1, groups)
+        x = _int8(rng, (1, h, w_, cin), i % 7 == 5)
+        w = _int8(rng, (cout, kh, kw, cin // groups), i % 7 == 5)
+        w[w == -128] = -127
+        zp = int(rng.integers(-128, 128))
+        b = rng.integers(-(1 << 20), 1 << 20, size=cout).astype(np.int32) if i % 5 else None
+        rq = _requant_s8(rng, cout, zp, rounds[i % 4])
+        out.append(("conv2d_s8", [g, rq, x, w, b], ks.conv2d_s8(g, rq, x, w, b)))
     for i in range(12):  # dense layers: the s8 and q7 dot products with their tails
         k, m, batch = int(rng.choice([1, 5, 16, 31, 64, 100, 257])), int(rng.integers(1, 19)), int(rng.integers(1, 3))
         g = DenseGeom(batch, k, m)
