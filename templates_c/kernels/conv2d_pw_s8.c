@@ -32,9 +32,11 @@ static int32_t conv2d_pw_add_s8(int32_t a, int32_t b)
 /* Requantization constants of channels c .. c + n - 1; 1 when all of them take nnc_mbqm_pre_apply. */
 static int conv2d_pw_prep_s8(const nnc_requant_s8 *rq, int32_t c, int32_t n, nnc_mbqm_pre *pre)
 {
+    static const nnc_mbqm_pre zero = {{0, 0}, 0, 0}; /* (not read when fast is 0; set for gcc -O3's warning) */
     int32_t j;
     int fast = 1;
     for (j = 0; j < n; ++j) {
+        pre[j] = zero;
         fast &= nnc_mbqm_prep(rq->multiplier[c + j], rq->shift[c + j], rq->rounding, pre + j);
     }
     return fast;
