@@ -149,6 +149,14 @@ def table(res: dict) -> str:
         lines.append(f"{layer['name'].ljust(w)}  {layer['kind']:<7} {layer['macs']:>10,} "
                      f"{layer['instructions']:>13,} {layer['macs'] / max(1, layer['instructions']):>10.3f}")
     lines.append(f"{'conv layers'.ljust(w)}  {'':<7} {conv_m:>10,} {conv_i:>13,} {conv_m / max(1, conv_i):>10.3f}")
+    kinds = {}
+    for layer in res["layers"]:
+        if layer["macs"]:
+            k = kinds.setdefault(layer["kind"], [0, 0])
+            k[0] += layer["macs"]
+            k[1] += layer["instructions"]
+    for kind, (m, i) in kinds.items():
+        lines.append(f"{('  ' + kind + ' layers').ljust(w)}  {'':<7} {m:>10,} {i:>13,} {m / max(1, i):>10.3f}")
     return "\n".join(lines)
 
 
