@@ -241,3 +241,45 @@ def test_lowering_folds_the_offset_into_the_bias_of_1x1_layers():
     assert any(c.kernel in ("conv2d_pw_s8", "conv2d_inplace_pw_s8") for c in generic.calls)
     assert not any(c.kernel == "conv2d_s8" and next(a.value for a in c.args if isinstance(a, Param)).k_h == 1
                    for c in prog.calls)
+
+
+# ---------------------------------------------------------------- the whole network, generated for the M cores
+@cross
+@pytest.mark.parametrize("target", ["cortex-m4", "cortex-m7"])
+def test_person_detect_generated_for_cortex_m_equals_host_and_simulator(target, tmp_path):
+    """The int8 MobileNetV1-0.25 generated for the DSP cores (conv2d_pwp_s8's packed 1x1 layers, one in place,
+    the DSP depthwise and small-K paths) gives the simulator's integers under qemu, and so does the same C
+    built on the host (their portable paths)."""
+    import json
+    import sys
+    import nncodegen
+    from nncodegen.harness.cmodel import CModel
+    from nncodegen.harness.cross import run_on_target
+    need(target)
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import bench_arm
+    g = bench_arm.person_detect_graph(seed=3)
+    out = nncodegen.generate(g, tmp_path / "pd", name="pd", target=target)
+    src = (out / "pd.c").read_text()
+    assert "conv2d_pwp_s8(" in src and "conv2d_inplace_pwp_s8(" in src
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-1, 1, size=(3, 96, 96, 1)).astype(np.float32)
+    cm = CModel(out)
+    xq = cm.quantize_input(x)
+    host = cm.run_raw(xq)
+    sim = nncodegen.simulate(g, x, raw=True).reshape(host.shape)
+    assert np.array_equal(host, sim)
+    y = run_on_target(out, xq, target)
+    assert np.array_equal(y.reshape(host.shape), host)
+    # every layer of one input: the target's trace against the twins run on the program lowered for the target
+    from nncodegen.harness.cross import run_trace_on_target
+    from nncodegen.lower.lower import lower
+    from nncodegen.ref.program_sim import run_program
+    prog = lower(g, target)
+    _, twin = run_program(g, prog, xq[:1], trace=True)
+    got = run_trace_on_target(out, xq[0], target)
+    layers = json.loads((out / "nncodegen.json").read_text())["layers"]
+    assert len(got) == len(layers) > 25
+    kernels = {c.layer: c.kernel for c in prog.calls}
+    for a, layer in zip(got, layers):
+        assert np.array_equal(a.ravel(), np.asarray(twin[layer["tensor"]]).ravel()), (layer["name"], kernels[layer["name"]])
