@@ -350,18 +350,57 @@ static NNC_NOINLINE void conv2d_pwp_dsp_s8(const nnc_conv_geom *g, const nnc_req
 #undef NNC_PWP_OUT_ANY
 #endif
 
+/* Without the DSP path: blocks of four output channels whose packed weights are unpacked into int8 rows once
+ * (in_c <= NNC_PWP_K), then conv2d_pw_s8's dot products (nnc_dot4_q7_i32 / nnc_dot_q7_i32) per pixel; wider
+ * layers read every weight from the packed array. */
+#if !defined(NNC_SIMD_DSP)
+static NNC_NOINLINE void conv2d_pwp_rows_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t *input,
+                                            const int32_t *wpk, const int32_t *bias_x, int8_t *output)
+{
+    const int32_t pixels = g->batch * g->in_h * g->in_w, cin = g->in_c, cout = g->out_c, g4 = (cin + 3) / 4;
+    int8_t wl[4 * NNC_PWP_K]; /* [4][in_c]: the block's weight rows */
+    nnc_mbqm_pre pre[4];
+    int32_t oc, p, k, j;
+    for (oc = 0; oc < cout; oc += 4) {
+        const int32_t n = cout - oc < 4 ? cout - oc : 4;
+        const int fast = conv2d_pw_prep_s8(rq, oc, n, pre);
+        for (j = 0; j < n; ++j) {
+            for (k = 0; k < cin; ++k) {
+                wl[j * cin + k] = (int8_t)conv2d_pwp_w(wpk, g4, oc + j, k);
+            }
+        }
+        for (p = 0; p < pixels; ++p) {
+            int32_t v[4];
+            if (n == 4) {
+                nnc_dot4_q7_i32(input + p * cin, wl, cin, cin, v);
+            } else {
+                for (j = 0; j < n; ++j) {
+                    v[j] = nnc_dot_q7_i32(input + p * cin, wl + j * cin, cin);
+                }
+            }
+            for (j = 0; j < n; ++j) {
+                output[p * cout + oc + j] = conv2d_pw_out_s8(conv2d_pw_add_s8(bias_x[oc + j], v[j]), rq, oc + j,
+                                                             fast, pre + j);
+            }
+        }
+    }
+}
+#endif
+
 void conv2d_pwp_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t *input, const int32_t *wpk,
                    const int32_t *bias_x, int8_t *output)
 {
     const int32_t pixels = g->batch * g->in_h * g->in_w, cin = g->in_c, cout = g->out_c, g4 = (cin + 3) / 4;
     nnc_mbqm_pre pre;
     int32_t p, c, k;
-#if defined(NNC_SIMD_DSP)
     if (cin <= NNC_PWP_K) {
+#if defined(NNC_SIMD_DSP)
         conv2d_pwp_dsp_s8(g, rq, input, wpk, bias_x, output);
+#else
+        conv2d_pwp_rows_s8(g, rq, input, wpk, bias_x, output);
+#endif
         return;
     }
-#endif
     for (c = 0; c < cout; ++c) {
         const int fast = conv2d_pw_prep_s8(rq, c, 1, &pre);
         for (p = 0; p < pixels; ++p) {
