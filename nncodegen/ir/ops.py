@@ -58,12 +58,22 @@ def _need(cond, node, msg):
         raise GraphError(f"node {node.name!r} ({node.op}): {msg}")
 
 
+def _need_window(node, **vals):
+    """Window attributes: kernel sizes, strides, dilations and groups >= 1, pads >= 0 (a zero stride
+    would divide by zero in the output size)."""
+    for k, v in vals.items():
+        low = 0 if k == "pads" else 1
+        _need(all(int(i) >= low for i in v), node, f"{k} {tuple(int(i) for i in v)} must be >= {low}")
+
+
 @_op("conv2d", (2, 3), {"strides": (1, 1), "pads": (0, 0, 0, 0), "dilations": (1, 1), "groups": 1},
      fused_act=True)
 def _conv2d(node, s):
     x, w = s[0], s[1]
     _need(len(x) == 4, node, f"input must be NHWC, got shape {x}")
     g = node.attrs["groups"]
+    _need_window(node, strides=node.attrs["strides"], pads=node.attrs["pads"],
+                 dilations=node.attrs["dilations"], groups=(g,))
     _need(x[3] == w[3] * g, node, f"input channels {x[3]} != weight Cin {w[3]} x groups {g}")
     _need(w[0] % g == 0, node, f"output channels {w[0]} not divisible by groups {g}")
     sh, sw = node.attrs["strides"]
@@ -101,6 +111,7 @@ def _dense(node, s):
 def _pool_shape(node, s):
     x = s[0]
     _need(len(x) == 4, node, f"input must be NHWC, got shape {x}")
+    _need_window(node, kernel=node.attrs["kernel"], strides=node.attrs["strides"], pads=node.attrs["pads"])
     kh, kw = node.attrs["kernel"]
     sh, sw = node.attrs["strides"]
     pt, pl, pb, pr = node.attrs["pads"]
