@@ -211,3 +211,46 @@ def test_eltwise_s8_blocks_of_eight(variant, kernel, data):
     getattr(clib, kernel)(to_cffi(ffi, p, keep), ffi.from_buffer("int8_t[]", a), ffi.from_buffer("int8_t[]", b),
                           ffi.from_buffer("int8_t[]", y))
     ts8.assert_same(y, want, f"{kernel} [{variant}] {p}")
+
+
+@pytest.mark.parametrize("variant", ["portable", "avx2", "native"])
+@pytest.mark.parametrize("rounding", [0, 1, 2])
+@pytest.mark.parametrize("geom", [
+    ConvGeom(1, 6, 6, 32, 6, 6, 150, 1, 1, 1, 1, 0, 0, 1, 1, 1),   # > 8 blocks of 16 channels, read in place
+    ConvGeom(2, 5, 7, 8, 5, 7, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1),     # rows in place inside, gathered at the border
+    ConvGeom(1, 9, 9, 4, 4, 3, 7, 1, 3, 2, 3, 0, 0, 1, 1, 1),      # single-row windows, strides, no padding
+    ConvGeom(1, 9, 9, 3, 9, 9, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),     # K not a multiple of 4: gathered
+    ConvGeom(1, 8, 8, 4, 8, 6, 5, 1, 3, 1, 1, 0, 0, 1, 1, 1),      # 1x3 windows, K = 12
+])
+def test_conv2d_pk_s8_layers_all_roundings(variant, rounding, geom):
+    """Fixed layers through every path of conv2d_pk_s8 (the AVX-512 one on this host: constants of more than
+    eight channel blocks, windows read in place or gathered, the onnxruntime mode's near-half lanes) equal the twin
+    of conv2d_s8, with multipliers that include TFLite's edge cases (shift 0, -31, a zero multiplier)."""
+    from nncodegen.lower.params import RequantS8
+    from nncodegen.ref import affine as af
+    need(variant)
+    rng = np.random.default_rng(17 * rounding + geom.out_c)
+    g = geom
+    x = rng.integers(-128, 128, size=(g.batch, g.in_h, g.in_w, g.in_c)).astype(np.int8)
+    w = rng.integers(-128, 128, size=(g.out_c, g.k_h, g.k_w, g.in_c)).astype(np.int8)
+    b = rng.integers(-1 << 16, 1 << 16, size=g.out_c).astype(np.int32)
+    if rounding == af.ROUND_ORT:
+        ms = [af.ort_multiplier(np.float32(2.0 ** rng.uniform(-14, -6))) for _ in range(g.out_c)]
+        ms[0] = af.ort_multiplier(np.float32(2.0 ** -9))  # power of two: exact halves
+        sh = [0] * g.out_c
+    else:
+        pairs = [af.quantize_multiplier(2.0 ** rng.uniform(-14, -0.1)) for _ in range(g.out_c)]
+        edges = [(1 << 30, 0), ((1 << 31) - 1, -1), (1 << 30, -31), (0, 0), ((1 << 30) + 1, -7)]
+        for i, e in enumerate(edges[:g.out_c]):
+            pairs[(3 * i) % g.out_c] = e
+        ms, sh = [m for m, _ in pairs], [s for _, s in pairs]
+    rq = RequantS8(tuple(ms), tuple(sh), -int(rng.integers(-128, 128)), int(rng.integers(-128, 128)), -128, 127,
+                   rounding)
+    want = ks.conv2d_s8(g, rq, x, w, b)
+    wpk, bu = kpk.pack_pk_s8(w), kpk.pk_bias_s8(w, b, rq.input_offset)
+    got = call(variant, "conv2d_pk_s8", [g, rq], [x, wpk, bu], want.shape)
+    ts8.assert_same(got, want, f"conv2d_pk_s8 [{variant}] {g} rounding {rounding}")
+    if g.k_h == g.k_w == 1 and g.stride_h == 1:
+        dg = DenseGeom(g.batch * g.in_h * g.in_w, g.in_c, g.out_c)
+        got = call(variant, "dense_pk_s8", [dg, rq], [x.reshape(-1, g.in_c), wpk, bu], want.reshape(-1, g.out_c).shape)
+        ts8.assert_same(got, want.reshape(-1, g.out_c), f"dense_pk_s8 [{variant}] {dg} rounding {rounding}")

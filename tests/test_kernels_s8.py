@@ -1093,6 +1093,32 @@ def test_add_ort_s8(clib, data):
     assert_same(y, want, f"add_s8 onnxruntime {p}")
 
 
+@pytest.mark.parametrize("scales", [(0.05, 0.03, 0.07), (0.02, 0.02, 0.04), (0.1, 0.0125, 0.0125),
+                                    (0.003, 0.2, 0.001), (1e-3, 1e-3, 30.0), (0.5, 0.25, 1e-4)])
+@pytest.mark.parametrize("zps", [(-128, -128, -128), (3, -40, 100), (127, 0, -7)])
+def test_add_ort_s8_all_pairs(clib, scales, zps):
+    """Every (a, b) pair of int8 values through the onnxruntime-mode add (fixed-point path, its near-half
+    fallback, and scale ratios outside the fixed-point range, which keep the float emulation) equals the twin."""
+    sa, sb, sc = (np.float32(v) for v in scales)
+    za, zb, zc = (z + 128 for z in zps)
+    ra, rb = np.float32(sa / sc), np.float32(sb / sc)
+    fixed = np.float32(np.float32(zc) - np.float32(np.float32(ra * np.float32(za)) + np.float32(rb * np.float32(zb))))
+    as_i32 = lambda v: v - (1 << 32) if v >= 1 << 31 else v  # noqa: E731
+    out = (1, 1, 256, 256)
+    a = np.repeat(np.arange(-128, 128, dtype=np.int8), 256).reshape(out)
+    b = np.tile(np.arange(-128, 128, dtype=np.int8), 256).reshape(out)
+    p = EltwiseS8(Broadcast(out, strides(out, out), strides(out, out)), 128, 128, 0, af.ort_multiplier(ra), 0,
+                  af.ort_multiplier(rb), 0, as_i32(sf32.bits_of(fixed)), 0, -128, -128, 127, af.ROUND_ORT,
+                  ort_add_table(rb, fixed))
+    want = ks.add_s8(p, a, b)
+    y = garbage(out)
+    clib.call("add_s8", clib.s(p), clib.p(a), clib.p(b), clib.p(y))
+    assert_same(y, want, f"add_s8 onnxruntime, all pairs, scales {scales} zero points {zps}")
+    y2 = a.copy()  # in place over a
+    clib.call("add_s8", clib.s(p), clib.p(y2), clib.p(b), clib.p(y2))
+    assert_same(y2, want, "add_s8 onnxruntime in place")
+
+
 @settings(max_examples=60, **CFG)
 @given(data=st.data())
 def test_softmax_ort_s8(clib, data):

@@ -213,6 +213,117 @@ static void conv2d_pk_out(const int32_t *acc, const nnc_requant_s8 *rq, int32_t 
     }
 }
 
+#if defined(NNC_PK_VNNI512)
+/* np (1..4) pixels into y ([pixel][ys]), all out_c channels.  Pixel p's field is nrows rows of run bytes
+ * (run a multiple of 4, nrows * run = k4), row r at x[p] + r * rs[p], each byte XORed with flip[p]
+ * (0x80 for int8 read in place in the input, 0 for a gathered uint8 row). */
+static void conv2d_pk_pixels512(const uint8_t *const *x, const int32_t *rs, const __m512i *flip, int32_t np,
+                                int32_t nrows, int32_t run, int32_t out_c, int32_t ys, const nnc_requant_s8 *rq,
+                                const nnc_rq16_s8 *qs, const int8_t *wpk, const int32_t *bias_u, int8_t *y)
+{
+    const int32_t k4 = nrows * run;
+    int32_t ob, k, r, p;
+    for (ob = 0; ob * 16 < out_c; ++ob) {
+        const int32_t nc = out_c - ob * 16 < 16 ? out_c - ob * 16 : 16;
+        const int8_t *w = wpk + (size_t)ob * (size_t)k4 * 16;
+        const __m512i b = _mm512_loadu_si512((const void *)(bias_u + ob * 16));
+        __m512i a[4];
+        nnc_rq16_s8 qb;
+        const nnc_rq16_s8 *q = &qb;
+        if (ob < NNC_RQ16_BLOCKS) {
+            q = qs + ob;
+        } else {
+            nnc_rq16_s8_prep(rq, ob * 16, nc, &qb);
+        }
+        a[0] = a[1] = a[2] = a[3] = b;
+        if (np == 1) {
+            for (r = 0; r < nrows; ++r) {
+                const uint8_t *x0 = x[0] + (size_t)r * (size_t)rs[0];
+                for (k = 0; k < run; k += 4, w += 64) {
+                    int32_t v0;
+                    memcpy(&v0, x0 + k, 4);
+                    a[0] = _mm512_dpbusd_epi32(a[0], _mm512_xor_si512(_mm512_set1_epi32(v0), flip[0]),
+                                               _mm512_loadu_si512((const void *)w));
+                }
+            }
+        } else {
+            for (r = 0; r < nrows; ++r) {
+                const uint8_t *x0 = x[0] + (size_t)r * (size_t)rs[0], *x1 = x[1] + (size_t)r * (size_t)rs[1];
+                const uint8_t *x2 = x[2] + (size_t)r * (size_t)rs[2], *x3 = x[3] + (size_t)r * (size_t)rs[3];
+                for (k = 0; k < run; k += 4, w += 64) {
+                    const __m512i wv = _mm512_loadu_si512((const void *)w);
+                    int32_t v0, v1, v2, v3;
+                    memcpy(&v0, x0 + k, 4);
+                    memcpy(&v1, x1 + k, 4);
+                    memcpy(&v2, x2 + k, 4);
+                    memcpy(&v3, x3 + k, 4);
+                    a[0] = _mm512_dpbusd_epi32(a[0], _mm512_xor_si512(_mm512_set1_epi32(v0), flip[0]), wv);
+                    a[1] = _mm512_dpbusd_epi32(a[1], _mm512_xor_si512(_mm512_set1_epi32(v1), flip[1]), wv);
+                    a[2] = _mm512_dpbusd_epi32(a[2], _mm512_xor_si512(_mm512_set1_epi32(v2), flip[2]), wv);
+                    a[3] = _mm512_dpbusd_epi32(a[3], _mm512_xor_si512(_mm512_set1_epi32(v3), flip[3]), wv);
+                }
+            }
+        }
+        for (p = 0; p < np; ++p) {
+            nnc_rq16_s8_store(a[p], q, rq, ob * 16, nc, y + (size_t)p * (size_t)ys + ob * 16);
+        }
+    }
+}
+
+/* conv2d_pk_s8 on the AVX-512 path.  When a kernel row's k_w * in_c bytes are contiguous in the input (no
+ * horizontal dilation) and a multiple of 4, windows inside the input are read in place, row by row;
+ * the others are gathered as the generic path does. */
+static void conv2d_pk_s8_512(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t *input,
+                             const int8_t *wpk, const int32_t *bias_u, int8_t *output)
+{
+    const int32_t kk = g->k_h * g->k_w * g->in_c, k4 = (kk + 3) / 4 * 4;
+    const int32_t total = g->batch * g->out_h * g->out_w;
+    const uint8_t pad = (uint8_t)(128 - rq->input_offset);
+    const int rows = (g->dil_w == 1 || g->k_w == 1) && (g->k_w * g->in_c) % 4 == 0;
+    const int32_t nrows = rows ? g->k_h : 1, run = rows ? g->k_w * g->in_c : k4;
+    const int32_t rs_in = g->dil_h * g->in_w * g->in_c;
+    const __m512i f_in = _mm512_set1_epi32((int32_t)0x80808080u), f_u = _mm512_setzero_si512();
+    uint8_t u[NNC_PK_PIX * NNC_PK_K];
+    const uint8_t *x[NNC_PK_PIX];
+    int32_t rs[NNC_PK_PIX];
+    __m512i flip[NNC_PK_PIX];
+    nnc_rq16_s8 qs[NNC_RQ16_BLOCKS];
+    int32_t p0, p, n = 0, oy = 0, ox = 0; /* the next pixel */
+    nnc_rq16_s8_prep_all(rq, g->out_c, qs);
+    for (p0 = 0; p0 < total; p0 += NNC_PK_PIX) {
+        const int32_t np = total - p0 < NNC_PK_PIX ? total - p0 : NNC_PK_PIX;
+        for (p = 0; p < np; ++p) {
+            const int32_t iy0 = oy * g->stride_h - g->pad_top, ix0 = ox * g->stride_w - g->pad_left;
+            if (rows && iy0 >= 0 && iy0 + (g->k_h - 1) * g->dil_h < g->in_h && ix0 >= 0 &&
+                ix0 + (g->k_w - 1) * g->dil_w < g->in_w) {
+                x[p] = (const uint8_t *)(const void *)(input + ((n * g->in_h + iy0) * g->in_w + ix0) * g->in_c);
+                rs[p] = rs_in;
+                flip[p] = f_in;
+            } else {
+                conv2d_pk_gather(g, input, pad, n, oy, ox, k4, u + p * NNC_PK_K);
+                x[p] = u + p * NNC_PK_K;
+                rs[p] = run;
+                flip[p] = f_u;
+            }
+            if (++ox == g->out_w) {
+                ox = 0;
+                if (++oy == g->out_h) {
+                    oy = 0;
+                    ++n;
+                }
+            }
+        }
+        for (; p < NNC_PK_PIX; ++p) { /* read by the four-pixel loop, results unused */
+            x[p] = x[0];
+            rs[p] = rs[0];
+            flip[p] = flip[0];
+        }
+        conv2d_pk_pixels512(x, rs, flip, np, nrows, run, g->out_c, g->out_c, rq, qs, wpk, bias_u,
+                            output + (size_t)p0 * (size_t)g->out_c);
+    }
+}
+#endif
+
 /* Output pixels [p0, p0 + np) of a [pixels][out_c] output whose receptive fields are in u. */
 static void conv2d_pk_pixels(const uint8_t *u, int32_t np, int32_t k4, int32_t out_c, const nnc_requant_s8 *rq,
                              const int8_t *wpk, const int32_t *bias_u, int8_t *y)
@@ -236,6 +347,12 @@ void conv2d_pk_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t
     const uint8_t pad = (uint8_t)(128 - rq->input_offset);
     uint8_t u[NNC_PK_PIX * NNC_PK_K];
     int32_t p0, p, n = 0, oy = 0, ox = 0; /* the next pixel to gather */
+#if defined(NNC_PK_VNNI512)
+    if (nnc_rq16_s8_ok(rq, g->out_c)) {
+        conv2d_pk_s8_512(g, rq, input, wpk, bias_u, output);
+        return;
+    }
+#endif
     for (p0 = 0; p0 < total; p0 += NNC_PK_PIX) {
         const int32_t np = total - p0 < NNC_PK_PIX ? total - p0 : NNC_PK_PIX;
         for (p = 0; p < np; ++p) {
@@ -261,6 +378,26 @@ void dense_pk_s8(const nnc_dense_geom *g, const nnc_requant_s8 *rq, const int8_t
     const int32_t kk = g->in_features, k4 = (kk + 3) / 4 * 4;
     uint8_t u[NNC_PK_PIX * NNC_PK_K];
     int32_t p0, p, k;
+#if defined(NNC_PK_VNNI512)
+    if (kk == k4 && nnc_rq16_s8_ok(rq, g->out_features)) { /* rows read in place */
+        const uint8_t *x[NNC_PK_PIX];
+        nnc_rq16_s8 qs[NNC_RQ16_BLOCKS];
+        nnc_rq16_s8_prep_all(rq, g->out_features, qs);
+        for (p0 = 0; p0 < g->batch; p0 += NNC_PK_PIX) {
+            const int32_t np = g->batch - p0 < NNC_PK_PIX ? g->batch - p0 : NNC_PK_PIX;
+            int32_t rs[NNC_PK_PIX];
+            __m512i flip[NNC_PK_PIX];
+            for (p = 0; p < NNC_PK_PIX; ++p) {
+                x[p] = (const uint8_t *)(const void *)(input + (size_t)(p0 + (p < np ? p : 0)) * (size_t)kk);
+                rs[p] = kk;
+                flip[p] = _mm512_set1_epi32((int32_t)0x80808080u);
+            }
+            conv2d_pk_pixels512(x, rs, flip, np, 1, k4, g->out_features, g->out_features, rq, qs, wpk, bias_u,
+                                output + (size_t)p0 * (size_t)g->out_features);
+        }
+        return;
+    }
+#endif
     for (p0 = 0; p0 < g->batch; p0 += NNC_PK_PIX) {
         const int32_t np = g->batch - p0 < NNC_PK_PIX ? g->batch - p0 : NNC_PK_PIX;
         for (p = 0; p < np; ++p) {

@@ -30,6 +30,102 @@ static int8_t eltwise_s8_one(const nnc_eltwise_s8 *p, int32_t op, int32_t a, int
     return (int8_t)(v < p->out_min ? p->out_min : (v > p->out_max ? p->out_max : v));
 }
 
+/* The table paths (eltwise_s8_tables) on 64-bit hosts, whose stacks hold their 2-3 KB of tables. */
+#ifndef NNC_ELTWISE_TABLES
+#if defined(NNC_SIMD_X86) || defined(__aarch64__)
+#define NNC_ELTWISE_TABLES 1
+#else
+#define NNC_ELTWISE_TABLES 0
+#endif
+#endif
+
+#if NNC_ELTWISE_TABLES
+/* onnxruntime-mode add without float emulation.  With a' = a + 128 in 0..255, onnxruntime's value is
+ * v = rint(fl(a' A + T[b])) (one rounding: fma), then min(max(v, 0), 255).  Here S = a' A + T[b] is
+ * computed in fixed point with 40 fraction bits: a' A exactly (A = m 2^e with 2^-17 <= A < 2^10: m
+ * 2^(e + 40) is an integer below 2^50), T[b] truncated (error below 2^-40; |T| >= 2^21 saturated to
+ * +-2^21, where S keeps T's sign and |S| > 256 either way).  r = floor(S + 1/2) is onnxruntime's v unless
+ * S lies within 2^-15 of a half-integer: for |S| < 256 the float rounding moves S by at most 2^-17
+ * (float32's half ulp below 256), and beyond the clamp bounds both give the same clamped value
+ * (fl and rint are monotone, 255.5 and -0.5 are floats).  Such elements (about 1 in 30,000) take
+ * eltwise_s8_one.  eltwise_s8_ort_fix returns 0 (and the kernel keeps eltwise_s8_one) for A outside
+ * that range or a NaN / infinite T. */
+#define NNC_ORT_FRAC 40
+static int eltwise_s8_ort_fix(const nnc_eltwise_s8 *p, int64_t *afix, int64_t *tfix)
+{
+    const uint32_t ab = (uint32_t)p->a_multiplier;
+    const int32_t ae = (int32_t)((ab >> 23) & 0xFFu);
+    int32_t i;
+    if (ae < 127 - 17 || ae > 127 + 9) {
+        return 0;
+    }
+    *afix = (int64_t)((ab & 0x7FFFFFu) | 0x800000u) << (ae - 150 + NNC_ORT_FRAC);
+    if (ab >> 31) {
+        *afix = -*afix;
+    }
+    for (i = 0; i < 256; ++i) {
+        const uint32_t t = p->ort_table[i];
+        const int32_t e = (int32_t)((t >> 23) & 0xFFu), sh = e - 150 + NNC_ORT_FRAC;
+        const int64_t m = (int64_t)((t & 0x7FFFFFu) | 0x800000u);
+        int64_t v;
+        if (e == 255) {
+            return 0;
+        }
+        if (e == 0) {
+            v = 0; /* subnormal or zero: below 2^-126 */
+        } else if (sh >= 0) {
+            v = sh > 37 ? (int64_t)1 << 61 : m << sh;
+        } else {
+            v = sh < -62 ? 0 : m >> -sh;
+        }
+        tfix[i] = (t >> 31) ? -v : v;
+    }
+    return 1;
+}
+
+/* one element of the onnxruntime-mode add from its fixed-point terms pa = a' A and tb = T[b]; *near set
+ * where S is within 2^-15 of a half-integer */
+static inline int32_t eltwise_s8_ort_elem(const nnc_eltwise_s8 *p, int64_t pa, int64_t tb, uint32_t *near)
+{
+    const int64_t q = pa + tb + ((int64_t)1 << (NNC_ORT_FRAC - 1));
+    const int64_t f = (q & (((int64_t)1 << NNC_ORT_FRAC) - 1)) + ((int64_t)1 << (NNC_ORT_FRAC - 15));
+    int64_t r = q >> NNC_ORT_FRAC; /* floor (arithmetic shift: nnc_affine.h checks it) */
+    int32_t v;
+    *near |= (uint32_t)(f < ((int64_t)1 << (NNC_ORT_FRAC - 14)) || f > ((int64_t)1 << NNC_ORT_FRAC));
+    r = r < 0 ? 0 : (r > 255 ? 255 : r);
+    v = (int32_t)r + p->out_offset;
+    return v < p->out_min ? p->out_min : (v > p->out_max ? p->out_max : v);
+}
+#endif
+
+#if defined(NNC_HAVE_RQ16_S8)
+/* eight contiguous elements of the onnxruntime-mode add (eltwise_s8_ort_elem in 64-bit lanes, VPGATHERDQ
+ * from the fixed-point tables); returns 0, with nothing written, when one of them is near a half */
+static int eltwise_s8_ort8(const nnc_eltwise_s8 *p, const int64_t *pa, const int64_t *tb, const int8_t *a,
+                           const int8_t *b, int8_t *y)
+{
+    const __m256i c128 = _mm256_set1_epi32(128);
+    const __m256i ia = _mm256_add_epi32(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)a)), c128);
+    const __m256i ib = _mm256_add_epi32(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)b)), c128);
+    const __m512i q = _mm512_add_epi64(_mm512_add_epi64(_mm512_i32gather_epi64(ia, (const void *)pa, 8),
+                                                        _mm512_i32gather_epi64(ib, (const void *)tb, 8)),
+                                       _mm512_set1_epi64((int64_t)1 << (NNC_ORT_FRAC - 1)));
+    const __m512i f = _mm512_add_epi64(_mm512_and_si512(q, _mm512_set1_epi64(((int64_t)1 << NNC_ORT_FRAC) - 1)),
+                                       _mm512_set1_epi64((int64_t)1 << (NNC_ORT_FRAC - 15)));
+    __m512i r;
+    if ((_mm512_cmplt_epi64_mask(f, _mm512_set1_epi64((int64_t)1 << (NNC_ORT_FRAC - 14))) |
+         _mm512_cmpgt_epi64_mask(f, _mm512_set1_epi64((int64_t)1 << NNC_ORT_FRAC))) != 0) {
+        return 0;
+    }
+    r = _mm512_srai_epi64(q, NNC_ORT_FRAC);
+    r = _mm512_min_epi64(_mm512_max_epi64(r, _mm512_setzero_si512()), _mm512_set1_epi64(255));
+    r = _mm512_add_epi64(r, _mm512_set1_epi64(p->out_offset));
+    r = _mm512_min_epi64(_mm512_max_epi64(r, _mm512_set1_epi64(p->out_min)), _mm512_set1_epi64(p->out_max));
+    _mm_storel_epi64((__m128i *)(void *)y, _mm512_cvtepi64_epi8(r));
+    return 1;
+}
+#endif
+
 #if defined(NNC_HAVE_REQUANT8_S8)
 /* Eight contiguous elements of eltwise_s8_one (rounding double or single) with nnc_simd.h's block
  * requantization, which is nnc_mbqm lane by lane: the same integers.  m holds the eight-lane copies
@@ -64,6 +160,131 @@ static void eltwise_s8_eight(const nnc_eltwise_s8 *p, int32_t op, const int32_t 
 }
 #endif
 
+#if NNC_ELTWISE_TABLES
+/* add / sub from per-operand tables built once per call (2 KB or 3 KB of stack, hence 64-bit hosts only):
+ *   double / single rounding: ta[a + 128] = nnc_mbqm((a + a_offset) << left_shift, a_multiplier, a_shift),
+ *     tb likewise (negated for sub), raw = sat32(ta[a] + tb[b]), and the output requantization is
+ *     eltwise_s8_one's (nnc_mbqm_pre_apply where nnc_mbqm_prep takes the constants);
+ *   onnxruntime (add): ta[a + 128] = (a + a_offset) A and tb[b + 128] = T[b] in fixed point
+ *     (eltwise_s8_ort_fix), each element through eltwise_s8_ort_elem.
+ * Returns 0 (nothing written) where these do not apply: mul, or eltwise_s8_ort_fix refusing. */
+static int eltwise_s8_tables(const nnc_eltwise_s8 *p, int32_t op, const int8_t *a, const int8_t *b, int8_t *y)
+{
+    const int32_t *sh = p->bc.shape, *as = p->bc.a_stride, *bs = p->bc.b_stride;
+    int32_t i0, i1, i2, i3;
+    if (op == 2) {
+        return 0;
+    }
+    if (p->rounding == NNC_ROUND_ORT) {
+        int64_t afix, pa[256], tb[256];
+        if (op != 0 || !eltwise_s8_ort_fix(p, &afix, tb)) {
+            return 0;
+        }
+        for (i3 = 0; i3 < 256; ++i3) {
+            pa[i3] = (int64_t)(i3 - 128 + p->a_offset) * afix;
+        }
+        for (i0 = 0; i0 < sh[0]; ++i0) {
+            for (i1 = 0; i1 < sh[1]; ++i1) {
+                for (i2 = 0; i2 < sh[2]; ++i2, y += sh[3]) {
+                    const int8_t *ra = a + i0 * as[0] + i1 * as[1] + i2 * as[2];
+                    const int8_t *rb = b + i0 * bs[0] + i1 * bs[1] + i2 * bs[2];
+                    i3 = 0;
+#if defined(NNC_HAVE_RQ16_S8)
+                    if (as[3] == 1 && bs[3] == 1) {
+                        for (; i3 + 8 <= sh[3]; i3 += 8) {
+                            if (!eltwise_s8_ort8(p, pa, tb, ra + i3, rb + i3, y + i3)) {
+                                int32_t j;
+                                for (j = i3; j < i3 + 8; ++j) {
+                                    y[j] = (int8_t)eltwise_s8_one(p, op, ra[j], rb[j]);
+                                }
+                            }
+                        }
+                    }
+#endif
+                    for (; i3 < sh[3]; ++i3) { /* each element read before it is written (in place) */
+                        const int32_t va = ra[i3 * as[3]], vb = rb[i3 * bs[3]];
+                        uint32_t near = 0;
+                        const int32_t v = eltwise_s8_ort_elem(p, pa[va + 128], tb[vb + 128], &near);
+                        y[i3] = (int8_t)(near ? eltwise_s8_one(p, op, va, vb) : v);
+                    }
+                }
+            }
+        }
+        return 1;
+    } else {
+        int32_t ta[256], tb[256];
+        nnc_mbqm_pre pre = {{0, 0}, 0, 0};
+        const int fast = nnc_mbqm_prep(p->out_multiplier, p->out_shift, p->rounding, &pre);
+#if defined(NNC_HAVE_RQ16_S8)
+        int vec = 1;
+        int32_t m16[16], s16[16];
+        nnc_requant_s8 rq;
+        nnc_rq16_s8 q;
+        const __m512i c128 = _mm512_set1_epi32(128);
+#endif
+        for (i3 = 0; i3 < 256; ++i3) {
+            ta[i3] = nnc_mbqm((i3 - 128 + p->a_offset) * (1 << p->left_shift), p->a_multiplier, p->a_shift,
+                              p->rounding);
+            tb[i3] = nnc_mbqm((i3 - 128 + p->b_offset) * (1 << p->left_shift), p->b_multiplier, p->b_shift,
+                              p->rounding);
+            if (op == 1) {
+                tb[i3] = -tb[i3];
+            }
+#if defined(NNC_HAVE_RQ16_S8)
+            if (ta[i3] <= -(1 << 30) || ta[i3] >= 1 << 30 || tb[i3] <= -(1 << 30) || tb[i3] >= 1 << 30) {
+                vec = 0; /* the sum might need nnc_sat32 */
+            }
+#endif
+        }
+#if defined(NNC_HAVE_RQ16_S8)
+        for (i3 = 0; i3 < 16; ++i3) {
+            m16[i3] = p->out_multiplier;
+            s16[i3] = p->out_shift;
+        }
+        rq.multiplier = m16;
+        rq.shift = s16;
+        rq.input_offset = 0;
+        rq.output_offset = p->out_offset;
+        rq.out_min = p->out_min;
+        rq.out_max = p->out_max;
+        rq.rounding = p->rounding;
+        vec = vec && nnc_rq16_s8_ok(&rq, 16);
+        nnc_rq16_s8_prep(&rq, 0, 16, &q);
+#endif
+        for (i0 = 0; i0 < sh[0]; ++i0) {
+            for (i1 = 0; i1 < sh[1]; ++i1) {
+                for (i2 = 0; i2 < sh[2]; ++i2, y += sh[3]) {
+                    const int8_t *ra = a + i0 * as[0] + i1 * as[1] + i2 * as[2];
+                    const int8_t *rb = b + i0 * bs[0] + i1 * bs[1] + i2 * bs[2];
+                    i3 = 0;
+#if defined(NNC_HAVE_RQ16_S8)
+                    if (vec && as[3] == 1 && bs[3] == 1) {
+                        for (; i3 + 16 <= sh[3]; i3 += 16) {
+                            const __m512i ia = _mm512_add_epi32(
+                                _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(ra + i3))), c128);
+                            const __m512i ib = _mm512_add_epi32(
+                                _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(rb + i3))), c128);
+                            nnc_rq16_s8_store(_mm512_add_epi32(_mm512_i32gather_epi32(ia, (const void *)ta, 4),
+                                                               _mm512_i32gather_epi32(ib, (const void *)tb, 4)),
+                                              &q, &rq, 0, 16, y + i3);
+                        }
+                    }
+#endif
+                    for (; i3 < sh[3]; ++i3) {
+                        const int32_t raw = nnc_sat32((int64_t)ta[ra[i3 * as[3]] + 128] + tb[rb[i3 * bs[3]] + 128]);
+                        const int32_t v = (fast ? nnc_mbqm_pre_apply(raw, &pre)
+                                                : nnc_mbqm(raw, p->out_multiplier, p->out_shift, p->rounding)) +
+                                          p->out_offset;
+                        y[i3] = (int8_t)(v < p->out_min ? p->out_min : (v > p->out_max ? p->out_max : v));
+                    }
+                }
+            }
+        }
+        return 1;
+    }
+}
+#endif
+
 /* op: 0 add, 1 sub, 2 mul */
 static void eltwise_s8_run(const nnc_eltwise_s8 *p, int32_t op, const int8_t *a, const int8_t *b, int8_t *output)
 {
@@ -72,6 +293,11 @@ static void eltwise_s8_run(const nnc_eltwise_s8 *p, int32_t op, const int8_t *a,
     const int32_t *bs = p->bc.b_stride;
     int32_t i0, i1, i2, i3;
     int8_t *y = output;
+#if NNC_ELTWISE_TABLES
+    if (eltwise_s8_tables(p, op, a, b, output)) {
+        return;
+    }
+#endif
 #if defined(NNC_HAVE_REQUANT8_S8)
     const int blocks = p->rounding != NNC_ROUND_ORT && as[3] == 1 && bs[3] == 1;
     int32_t m[48];
