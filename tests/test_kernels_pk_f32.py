@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from nncodegen.harness.cbuild import build_cffi
 from nncodegen.harness.cdefs import cdef_from_headers
-from nncodegen.lower.params import ActF32, DenseGeom, to_cffi
+from nncodegen.lower.params import ActF32, ConvGeom, DenseGeom, to_cffi
 from nncodegen.paths import include_dir, kernels_dir
 from nncodegen.ref import kernels_pk_f32 as kpkf
 
@@ -97,6 +97,43 @@ def test_dense_pk_f32_same_bits_in_every_build(data):
         if ref is None:
             ref = got
         assert got.tobytes() == ref.tobytes(), f"{variant} differs from the portable build: {g}"
+
+
+@pytest.mark.parametrize("act", [None, ActF32(), ActF32(0.0, 6.0, 1.0), ActF32(-2.0, 3.0, 0.1)])
+@pytest.mark.parametrize("geom", [
+    ConvGeom(1, 7, 9, 24, 7, 9, 40, 1, 1, 1, 1, 0, 0, 1, 1, 1),    # 1x1 read in place, 3 channel blocks
+    ConvGeom(2, 6, 5, 8, 6, 5, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1),     # 3x3 rows in place inside, gathered at the border
+    ConvGeom(1, 9, 8, 6, 4, 3, 18, 3, 3, 2, 2, 1, 0, 1, 2, 3),     # groups 3, horizontal dilation: one run per tap
+    ConvGeom(1, 5, 5, 16, 5, 5, 8, 1, 1, 1, 1, 0, 0, 1, 1, 4),     # grouped 1x1 (ShuffleNet)
+])
+def test_conv2d_pk_f32_layers_special_values(geom, act):
+    """Fixed layers through every path of the AVX-512 whole-layer loop, with -0.0, infinities and NaN among the
+    inputs and sums that are exactly zero: every build gives the portable build's bits (NaN: at the same places) (the vector bias and
+    activation keep NaN and signed zeros as the scalar comparisons do)."""
+    from nncodegen.ir.ops import conv_out_size
+    g = geom
+    assert conv_out_size(g.in_h, g.k_h, g.stride_h, g.pad_top, g.pad_top, g.dil_h) >= g.out_h
+    rng = np.random.default_rng(g.out_c)
+    x = rng.normal(size=(g.batch, g.in_h, g.in_w, g.in_c)).astype(np.float32)
+    x.reshape(-1)[rng.choice(x.size, 6, replace=False)] = [-0.0, 0.0, np.inf, -np.inf, np.nan, -0.0]
+    x[0, 1] = 0.0  # a row of zeros: sums of signed zeros
+    w = rng.normal(size=(g.out_c, g.k_h, g.k_w, g.in_c // g.groups)).astype(np.float32)
+    w[0] = -0.0
+    wpk = kpkf.pack_pk_f32_groups(w, g.groups)
+    shape = (g.batch, g.out_h, g.out_w, g.out_c)
+    for bias in (None, rng.normal(size=g.out_c).astype(np.float32)):
+        ref = call("portable", "conv2d_pk_f32", g, act, x, wpk, bias, shape)
+        for variant in VARIANTS:
+            try:
+                need(variant)
+            except pytest.skip.Exception:
+                continue
+            got = call(variant, "conv2d_pk_f32", g, act, x, wpk, bias, shape)
+            # NaN where the portable build has NaN (its sign and payload depend on the instruction that made it),
+            # every other value with the same bits, signed zeros included
+            assert np.array_equal(np.isnan(got), np.isnan(ref)), f"{variant}: NaN elsewhere: {g} {act}"
+            keep = ~np.isnan(ref)
+            assert got[keep].tobytes() == ref[keep].tobytes(), f"{variant} differs from the portable build: {g} {act}"
 
 
 def test_packing_round_trip():

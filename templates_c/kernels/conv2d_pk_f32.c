@@ -180,9 +180,129 @@ static void conv2d_pk_f32_pixels(const float *const *x, int32_t np, int32_t kk, 
     }
 }
 
+#if defined(NNC_PKF_AVX512)
+/* The AVX-512 whole-layer path: blocks of eight pixels, the eight 16-lane sums in registers, then bias and
+ * activation on the vectors (the scalar conv2d_pk_f32_act's operations: y < 0 ? y * leaky : y, then
+ * VMAXPS(out_min, y) = (out_min > y ? out_min : y) and VMINPS(out_max, y), which keep NaN and -0.0 as
+ * the comparisons do) and a masked store.  Pixel p's field is k_h rows (stride rs[p]) of nk runs (stride
+ * cs[p]) of run floats, in k order: read in place inside the input (rows of the whole k_w * in_c when one
+ * group has them contiguous, else one run per tap), gathered into u (conv2d_pk_f32_field) elsewhere. */
+static void conv2d_pk_f32_px512(const float *const *x, const int32_t *rs, const int32_t *cs, int32_t np,
+                                int32_t kh, int32_t nk, int32_t run, int32_t out_c, int32_t ys,
+                                const nnc_act_f32 *act, const float *wpk, const float *bias, float *y)
+{
+    const int32_t kk = kh * nk * run;
+    int32_t ob, r, t, i, p;
+    for (ob = 0; ob * 16 < out_c; ++ob) {
+        const int32_t nc = out_c - ob * 16 < 16 ? out_c - ob * 16 : 16;
+        const __mmask16 m = (__mmask16)((1u << nc) - 1u);
+        const float *w = wpk + (size_t)ob * (size_t)kk * 16;
+        __m512 a[8];
+        a[0] = a[1] = a[2] = a[3] = a[4] = a[5] = a[6] = a[7] = _mm512_setzero_ps();
+        for (r = 0; r < kh; ++r) {
+            for (t = 0; t < nk; ++t) {
+                const float *x0 = x[0] + r * rs[0] + t * cs[0], *x1 = x[1] + r * rs[1] + t * cs[1];
+                const float *x2 = x[2] + r * rs[2] + t * cs[2], *x3 = x[3] + r * rs[3] + t * cs[3];
+                const float *x4 = x[4] + r * rs[4] + t * cs[4], *x5 = x[5] + r * rs[5] + t * cs[5];
+                const float *x6 = x[6] + r * rs[6] + t * cs[6], *x7 = x[7] + r * rs[7] + t * cs[7];
+                for (i = 0; i < run; ++i, w += 16) {
+                    const __m512 wv = _mm512_loadu_ps(w);
+                    a[0] = _mm512_add_ps(a[0], _mm512_mul_ps(_mm512_set1_ps(x0[i]), wv));
+                    a[1] = _mm512_add_ps(a[1], _mm512_mul_ps(_mm512_set1_ps(x1[i]), wv));
+                    a[2] = _mm512_add_ps(a[2], _mm512_mul_ps(_mm512_set1_ps(x2[i]), wv));
+                    a[3] = _mm512_add_ps(a[3], _mm512_mul_ps(_mm512_set1_ps(x3[i]), wv));
+                    a[4] = _mm512_add_ps(a[4], _mm512_mul_ps(_mm512_set1_ps(x4[i]), wv));
+                    a[5] = _mm512_add_ps(a[5], _mm512_mul_ps(_mm512_set1_ps(x5[i]), wv));
+                    a[6] = _mm512_add_ps(a[6], _mm512_mul_ps(_mm512_set1_ps(x6[i]), wv));
+                    a[7] = _mm512_add_ps(a[7], _mm512_mul_ps(_mm512_set1_ps(x7[i]), wv));
+                }
+            }
+        }
+        {
+            const __m512 b = bias != 0 ? _mm512_maskz_loadu_ps(m, bias + ob * 16) : _mm512_setzero_ps();
+            const __m512 zero = _mm512_setzero_ps();
+            const __m512 lk = _mm512_set1_ps(act != 0 ? act->leaky : 1.0f);
+            const __m512 lo = _mm512_set1_ps(act != 0 ? act->out_min : 0.0f);
+            const __m512 hi = _mm512_set1_ps(act != 0 ? act->out_max : 0.0f);
+            for (p = 0; p < np; ++p) {
+                __m512 v = bias != 0 ? _mm512_add_ps(a[p], b) : a[p];
+                if (act != 0) {
+                    v = _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, lk);
+                    v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
+                }
+                _mm512_mask_storeu_ps(y + (size_t)p * (size_t)ys + ob * 16, m, v);
+            }
+        }
+    }
+}
+
+static void conv2d_pk_f32_512(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *input,
+                              const float *wpk, const float *bias, float *output)
+{
+    const int32_t cin_g = g->in_c / g->groups, cout_g = g->out_c / g->groups;
+    const int32_t kk = g->k_h * g->k_w * cin_g, total = g->batch * g->out_h * g->out_w;
+    const size_t wg = (size_t)((cout_g + 15) / 16) * (size_t)kk * 16; /* packed weights per group */
+    const int whole = g->groups == 1 && (g->dil_w == 1 || g->k_w == 1); /* k_w * in_c contiguous per row */
+    const int32_t nk = whole ? 1 : g->k_w, run = whole ? g->k_w * cin_g : cin_g;
+    float u[NNC_PKF_PIX * NNC_PKF_K];
+    const float *x[NNC_PKF_PIX];
+    int32_t rs[NNC_PKF_PIX], cs[NNC_PKF_PIX];
+    int32_t p0, p, grp, n = 0, oy = 0, ox = 0; /* the first pixel of the block */
+    for (p0 = 0; p0 < total; p0 += NNC_PKF_PIX) {
+        const int32_t np = total - p0 < NNC_PKF_PIX ? total - p0 : NNC_PKF_PIX;
+        for (grp = 0; grp < g->groups; ++grp) {
+            int32_t pn = n, py = oy, px = ox;
+            for (p = 0; p < np; ++p) {
+                const int32_t iy0 = py * g->stride_h - g->pad_top, ix0 = px * g->stride_w - g->pad_left;
+                if (iy0 >= 0 && iy0 + (g->k_h - 1) * g->dil_h < g->in_h && ix0 >= 0 &&
+                    ix0 + (g->k_w - 1) * g->dil_w < g->in_w) {
+                    x[p] = input + ((pn * g->in_h + iy0) * g->in_w + ix0) * g->in_c + grp * cin_g;
+                    rs[p] = g->dil_h * g->in_w * g->in_c;
+                    cs[p] = g->dil_w * g->in_c;
+                } else {
+                    x[p] = conv2d_pk_f32_field(g, input, pn, py, px, grp * cin_g, u + p * NNC_PKF_K);
+                    rs[p] = g->k_w * cin_g;
+                    cs[p] = cin_g;
+                }
+                if (++px == g->out_w) {
+                    px = 0;
+                    if (++py == g->out_h) {
+                        py = 0;
+                        ++pn;
+                    }
+                }
+            }
+            for (; p < NNC_PKF_PIX; ++p) { /* computed, not stored */
+                x[p] = x[0];
+                rs[p] = rs[0];
+                cs[p] = cs[0];
+            }
+            conv2d_pk_f32_px512(x, rs, cs, np, g->k_h, nk, run, cout_g, g->out_c, act, wpk + grp * wg,
+                                bias != 0 ? bias + grp * cout_g : 0,
+                                output + (size_t)p0 * (size_t)g->out_c + grp * cout_g);
+        }
+        for (p = 0; p < np; ++p) {
+            if (++ox == g->out_w) {
+                ox = 0;
+                if (++oy == g->out_h) {
+                    oy = 0;
+                    ++n;
+                }
+            }
+        }
+    }
+}
+#endif
+
 void conv2d_pk_f32(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *input, const float *wpk,
                    const float *bias, float *output)
 {
+#if defined(NNC_PKF_AVX512)
+    if (g->k_h * g->k_w * (g->in_c / g->groups) <= NNC_PKF_K) {
+        conv2d_pk_f32_512(g, act, input, wpk, bias, output);
+        return;
+    }
+#endif
     const int32_t cin_g = g->in_c / g->groups, cout_g = g->out_c / g->groups;
     const int32_t kk = g->k_h * g->k_w * cin_g, total = g->batch * g->out_h * g->out_w;
     const size_t wg = (size_t)((cout_g + 15) / 16) * (size_t)kk * 16; /* packed weights per group */

@@ -1,6 +1,7 @@
 /* Float transposed 2-D convolution, gather form: each output sums the inputs that reach it
  * (oy = iy*stride_h - pad_top + ky*dil_h), accumulating in float in the order ky, kx, ic. */
 #include "conv_transpose2d_f32.h"
+#include "nnc_simd.h" /* FP_CONTRACT OFF for clang; NNC_SIMD_X86 */
 
 static float conv_transpose2d_f32_act(const nnc_act_f32 *act, float y)
 {
@@ -18,9 +19,87 @@ static float conv_transpose2d_f32_act(const nnc_act_f32 *act, float y)
     return y;
 }
 
+#if defined(NNC_SIMD_X86) && !defined(NNC_CT_F32_NO_BLOCK)
+/* x86 hosts: blocks of 16 output channels in the lanes of a local accumulator row (compilers vectorize the
+ * lane loops), the block's weights copied once per call into [ky][kx][ic][16] (NNC_CT_F32_WB floats of
+ * stack).  Each lane adds the same products in the same order (ky, kx, ic) from 0.0f as the loop below,
+ * then the bias and the activation: the same bits. */
+#ifndef NNC_CT_F32_WB
+#define NNC_CT_F32_WB 2048
+#endif
+static void conv_transpose2d_f32_blk(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *input,
+                                     const float *weights, const float *bias, float *output)
+{
+    const int32_t cin_g = g->in_c / g->groups, cout_g = g->out_c / g->groups;
+    const int32_t wsize = g->k_h * g->k_w * cin_g;
+    float wt[NNC_CT_F32_WB];
+    int32_t grp, c0, b, oy, ox, ky, kx, ic, j;
+    for (grp = 0; grp < g->groups; ++grp) {
+        for (c0 = 0; c0 < cout_g; c0 += 16) {
+            const int32_t nc = cout_g - c0 < 16 ? cout_g - c0 : 16, oc0 = grp * cout_g + c0;
+            for (ic = 0; ic < wsize; ++ic) {
+                for (j = 0; j < 16; ++j) {
+                    wt[ic * 16 + j] = j < nc ? weights[(oc0 + j) * wsize + ic] : 0.0f;
+                }
+            }
+            for (b = 0; b < g->batch; ++b) {
+                const float *ig = input + b * g->in_h * g->in_w * g->in_c + grp * cin_g;
+                for (oy = 0; oy < g->out_h; ++oy) {
+                    for (ox = 0; ox < g->out_w; ++ox) {
+                        float *op = output + ((b * g->out_h + oy) * g->out_w + ox) * g->out_c + oc0;
+                        float acc[16];
+                        for (j = 0; j < 16; ++j) {
+                            acc[j] = 0.0f;
+                        }
+                        for (ky = 0; ky < g->k_h; ++ky) {
+                            const int32_t ty = oy + g->pad_top - ky * g->dil_h;
+                            int32_t iy;
+                            if (ty < 0) {
+                                break;
+                            }
+                            if (ty % g->stride_h != 0 || (iy = ty / g->stride_h) >= g->in_h) {
+                                continue;
+                            }
+                            for (kx = 0; kx < g->k_w; ++kx) {
+                                const int32_t tx = ox + g->pad_left - kx * g->dil_w;
+                                int32_t ix;
+                                const float *ip, *wp;
+                                if (tx < 0) {
+                                    break;
+                                }
+                                if (tx % g->stride_w != 0 || (ix = tx / g->stride_w) >= g->in_w) {
+                                    continue;
+                                }
+                                ip = ig + (iy * g->in_w + ix) * g->in_c;
+                                wp = wt + (ky * g->k_w + kx) * cin_g * 16;
+                                for (ic = 0; ic < cin_g; ++ic, wp += 16) {
+                                    const float xv = ip[ic];
+                                    for (j = 0; j < 16; ++j) {
+                                        acc[j] = acc[j] + xv * wp[j];
+                                    }
+                                }
+                            }
+                        }
+                        for (j = 0; j < nc; ++j) {
+                            op[j] = conv_transpose2d_f32_act(act, bias != 0 ? acc[j] + bias[oc0 + j] : acc[j]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+#endif
+
 void conv_transpose2d_f32(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *input,
                           const float *weights, const float *bias, float *output)
 {
+#if defined(NNC_SIMD_X86) && !defined(NNC_CT_F32_NO_BLOCK)
+    if (g->k_h * g->k_w * (g->in_c / g->groups) * 16 <= NNC_CT_F32_WB) {
+        conv_transpose2d_f32_blk(g, act, input, weights, bias, output);
+        return;
+    }
+#endif
     const int32_t cin_g = g->in_c / g->groups;
     const int32_t cout_g = g->out_c / g->groups;
     const int32_t wsize = g->k_h * g->k_w * cin_g; /* weights per output channel */
