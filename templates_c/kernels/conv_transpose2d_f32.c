@@ -20,13 +20,47 @@ static float conv_transpose2d_f32_act(const nnc_act_f32 *act, float y)
 }
 
 #if defined(NNC_SIMD_X86) && !defined(NNC_CT_F32_NO_BLOCK)
-/* x86 hosts: blocks of 16 output channels in the lanes of a local accumulator row (compilers vectorize the
- * lane loops), the block's weights copied once per call into [ky][kx][ic][16] (NNC_CT_F32_WB floats of
+/* x86 hosts: blocks of 16 output channels in the vector lanes (AVX-512, AVX2 or SSE), the block's weights copied once per call into [ky][kx][ic][16] (NNC_CT_F32_WB floats of
  * stack).  Each lane adds the same products in the same order (ky, kx, ic) from 0.0f as the loop below,
  * then the bias and the activation: the same bits. */
 #ifndef NNC_CT_F32_WB
 #define NNC_CT_F32_WB 2048
 #endif
+/* acc[j] = acc[j] + x[i] * w[i * 16 + j] for i = 0 .. n - 1, each lane in order */
+static void conv_transpose2d_f32_mac16(float *acc, const float *x, const float *w, int32_t n)
+{
+    int32_t i;
+#if defined(__AVX512F__) && !defined(NNC_NO_SIMD)
+    __m512 a = _mm512_loadu_ps(acc);
+    for (i = 0; i < n; ++i, w += 16) {
+        a = _mm512_add_ps(a, _mm512_mul_ps(_mm512_set1_ps(x[i]), _mm512_loadu_ps(w)));
+    }
+    _mm512_storeu_ps(acc, a);
+#elif defined(NNC_SIMD_AVX2)
+    __m256 a = _mm256_loadu_ps(acc), b = _mm256_loadu_ps(acc + 8);
+    for (i = 0; i < n; ++i, w += 16) {
+        const __m256 xv = _mm256_set1_ps(x[i]);
+        a = _mm256_add_ps(a, _mm256_mul_ps(xv, _mm256_loadu_ps(w)));
+        b = _mm256_add_ps(b, _mm256_mul_ps(xv, _mm256_loadu_ps(w + 8)));
+    }
+    _mm256_storeu_ps(acc, a);
+    _mm256_storeu_ps(acc + 8, b);
+#else
+    __m128 a = _mm_loadu_ps(acc), b = _mm_loadu_ps(acc + 4), c = _mm_loadu_ps(acc + 8), d = _mm_loadu_ps(acc + 12);
+    for (i = 0; i < n; ++i, w += 16) {
+        const __m128 xv = _mm_set1_ps(x[i]);
+        a = _mm_add_ps(a, _mm_mul_ps(xv, _mm_loadu_ps(w)));
+        b = _mm_add_ps(b, _mm_mul_ps(xv, _mm_loadu_ps(w + 4)));
+        c = _mm_add_ps(c, _mm_mul_ps(xv, _mm_loadu_ps(w + 8)));
+        d = _mm_add_ps(d, _mm_mul_ps(xv, _mm_loadu_ps(w + 12)));
+    }
+    _mm_storeu_ps(acc, a);
+    _mm_storeu_ps(acc + 4, b);
+    _mm_storeu_ps(acc + 8, c);
+    _mm_storeu_ps(acc + 12, d);
+#endif
+}
+
 static void conv_transpose2d_f32_blk(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *input,
                                      const float *weights, const float *bias, float *output)
 {
@@ -51,32 +85,30 @@ static void conv_transpose2d_f32_blk(const nnc_conv_geom *g, const nnc_act_f32 *
                         for (j = 0; j < 16; ++j) {
                             acc[j] = 0.0f;
                         }
-                        for (ky = 0; ky < g->k_h; ++ky) {
-                            const int32_t ty = oy + g->pad_top - ky * g->dil_h;
-                            int32_t iy;
-                            if (ty < 0) {
-                                break;
-                            }
-                            if (ty % g->stride_h != 0 || (iy = ty / g->stride_h) >= g->in_h) {
-                                continue;
-                            }
-                            for (kx = 0; kx < g->k_w; ++kx) {
-                                const int32_t tx = ox + g->pad_left - kx * g->dil_w;
-                                int32_t ix;
-                                const float *ip, *wp;
-                                if (tx < 0) {
-                                    break;
-                                }
-                                if (tx % g->stride_w != 0 || (ix = tx / g->stride_w) >= g->in_w) {
-                                    continue;
-                                }
-                                ip = ig + (iy * g->in_w + ix) * g->in_c;
-                                wp = wt + (ky * g->k_w + kx) * cin_g * 16;
-                                for (ic = 0; ic < cin_g; ++ic, wp += 16) {
-                                    const float xv = ip[ic];
-                                    for (j = 0; j < 16; ++j) {
-                                        acc[j] = acc[j] + xv * wp[j];
+                        { /* the taps reaching (oy, ox), ky then kx ascending: ty = oy + pad_top - ky * dil_h
+                           * = qy * stride_h + ry (0 <= ry < stride_h) walked without a division per tap */
+                            int32_t ty = oy + g->pad_top, qy = ty / g->stride_h, ry = ty - qy * g->stride_h;
+                            for (ky = 0; ky < g->k_h && ty >= 0; ++ky) {
+                                if (ry == 0 && qy < g->in_h) {
+                                    int32_t tx = ox + g->pad_left, qx = tx / g->stride_w, rx = tx - qx * g->stride_w;
+                                    for (kx = 0; kx < g->k_w && tx >= 0; ++kx) {
+                                        if (rx == 0 && qx < g->in_w) {
+                                            conv_transpose2d_f32_mac16(acc, ig + (qy * g->in_w + qx) * g->in_c,
+                                                                       wt + (ky * g->k_w + kx) * cin_g * 16, cin_g);
+                                        }
+                                        tx -= g->dil_w;
+                                        rx -= g->dil_w;
+                                        while (rx < 0) {
+                                            rx += g->stride_w;
+                                            --qx;
+                                        }
                                     }
+                                }
+                                ty -= g->dil_h;
+                                ry -= g->dil_h;
+                                while (ry < 0) {
+                                    ry += g->stride_h;
+                                    --qy;
                                 }
                             }
                         }
