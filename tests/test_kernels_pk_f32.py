@@ -108,8 +108,8 @@ def test_dense_pk_f32_same_bits_in_every_build(data):
 ])
 def test_conv2d_pk_f32_layers_special_values(geom, act):
     """Fixed layers through every path of the AVX-512 whole-layer loop, with -0.0, infinities and NaN among the
-    inputs and sums that are exactly zero: every build gives the portable build's bits (NaN: at the same places) (the vector bias and
-    activation keep NaN and signed zeros as the scalar comparisons do)."""
+    inputs and sums that are exactly zero: every build gives the portable build's bits, NaN at the same places
+    (the vector bias and activation keep NaN and signed zeros as the scalar comparisons do)."""
     from nncodegen.ir.ops import conv_out_size
     g = geom
     assert conv_out_size(g.in_h, g.k_h, g.stride_h, g.pad_top, g.pad_top, g.dil_h) >= g.out_h
