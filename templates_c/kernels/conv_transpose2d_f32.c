@@ -21,8 +21,9 @@ static float conv_transpose2d_f32_act(const nnc_act_f32 *act, float y)
 
 #if defined(NNC_SIMD_X86) && !defined(NNC_CT_F32_NO_BLOCK)
 /* x86 hosts: blocks of 16 output channels in the vector lanes (AVX-512, AVX2 or SSE), the block's weights
- * copied once per call into [ky][kx][ic][16] (NNC_CT_F32_WB floats of stack).  Each lane adds the same products in the same order (ky, kx, ic) from 0.0f as the loop below,
- * then the bias and the activation: the same bits. */
+ * copied once per call into [ky][kx][ic][16] (NNC_CT_F32_WB floats of stack).  Each lane adds the same
+ * products in the same order (ky, kx, ic) from 0.0f as the loop below, then the bias and the activation:
+ * the same bits. */
 #ifndef NNC_CT_F32_WB
 #define NNC_CT_F32_WB 2048
 #endif
