@@ -24,10 +24,12 @@ ATTR_TYPES = {
     "axis": "INT", "group": "INT", "transA": "INT", "transB": "INT", "keepdims": "INT", "to": "INT",
     "ceil_mode": "INT", "count_include_pad": "INT", "storage_order": "INT", "select_last_index": "INT",
     "kernel_shape": "INTS", "strides": "INTS", "pads": "INTS", "dilations": "INTS", "perm": "INTS",
-    "output_padding": "INTS", "output_shape": "INTS",
+    "output_padding": "INTS", "output_shape": "INTS", "axes": "INTS",
+    "training_mode": "INT", "spatial": "INT", "antialias": "INT", "exclude_outside": "INT", "allowzero": "INT",
+    "noop_with_empty_axes": "INT", "largest": "INT", "sorted": "INT", "blocksize": "INT",
     "alpha": "FLOAT", "beta": "FLOAT", "epsilon": "FLOAT", "momentum": "FLOAT", "extrapolation_value": "FLOAT",
     "cubic_coeff_a": "FLOAT",
-    "mode": "STRING", "auto_pad": "STRING", "coordinate_transformation_mode": "STRING", "nearest_mode": "STRING",
+    "mode": "STRING", "auto_pad": "STRING", "keep_aspect_ratio_policy": "STRING", "coordinate_transformation_mode": "STRING", "nearest_mode": "STRING",
 }
 
 

@@ -209,6 +209,9 @@ class DenseOps:
         if len(x.shape) < 2:
             self.fail(node, f"input must have a channel axis, got shape {x.shape}")
         c = x.shape[1]
+        for v, nm in ((gamma, "scale"), (beta, "B"), (mean, "mean"), (var, "var")):
+            if v.size != c:
+                self.fail(node, f"{nm} has {v.size} values for {c} channels")
         if x.layout in ("nhwc", "plain") and (x.layout == "nhwc" or len(x.shape) == 2):
             if self.try_fold_affine(node, x, s, t):
                 return
