@@ -141,3 +141,20 @@ def test_auto_is_speed_aware(mnist):
             c = convs[1]
             sizes = candidate_sizes(c.qdata.reshape(c.shape[0], -1), "conv2d")
             assert sizes["sparse"] < 0.5 * sizes["dense"]
+
+
+def _huffman_cost_by_lengths(counts):
+    from nncodegen.compress.accounting import huffman_lengths
+    lengths = huffman_lengths(counts)
+    return sum(int(counts[i]) * n for i, n in lengths.items())
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_huffman_cost_equals_the_code_lengths_sum(seed):
+    """The report's Huffman bits (merged-node sum, two queues) equal sum(count * code length) of the
+    heap-built code, on random frequency tables (ties, ones, a single symbol)."""
+    from nncodegen.compress.accounting import huffman_cost
+    r = np.random.default_rng(seed)
+    n = int(r.integers(1, 400))
+    counts = r.integers(0, [2, 3, 50, 10_000][seed % 4], size=n)
+    assert huffman_cost(counts) == _huffman_cost_by_lengths(counts)

@@ -34,14 +34,37 @@ def huffman_lengths(counts) -> Dict[int, int]:
     return length
 
 
+def huffman_cost(counts) -> int:
+    """sum(count * code length) of a Huffman code for these frequencies, without the lengths: the sum of
+    the weights of the merged nodes.  Sorted counts and two queues (leaves, merged nodes, both ascending)
+    make it one linear pass: a float layer has a symbol per weight."""
+    leaves = sorted(int(c) for c in counts if c > 0)
+    if len(leaves) <= 1:
+        return sum(leaves)  # one symbol still takes a bit per occurrence
+    merged: list = []
+    i = j = 0
+    total = 0
+    for _ in range(len(leaves) - 1):
+        pair = 0
+        for _ in range(2):
+            if j >= len(merged) or (i < len(leaves) and leaves[i] <= merged[j]):
+                pair += leaves[i]
+                i += 1
+            else:
+                pair += merged[j]
+                j += 1
+        merged.append(pair)
+        total += pair
+    return total
+
+
 def huffman_bits(symbols) -> int:
     """Bits of ``symbols`` (any integer or float array) Huffman-coded by their own frequencies."""
     s = np.asarray(symbols).reshape(-1)
     if s.size == 0:
         return 0
-    _, inv, counts = np.unique(s, return_inverse=True, return_counts=True)
-    lengths = huffman_lengths(counts)
-    return int(sum(int(c) * lengths[i] for i, c in enumerate(counts)))
+    _, counts = np.unique(s, return_counts=True)
+    return huffman_cost(counts)
 
 
 def _bytes(bits: int) -> int:
