@@ -443,7 +443,7 @@ LOWER: Dict[str, Callable[[Ctx, Node], List[Call]]] = {
 # offers ``lower_node(ctx, node) -> list of Calls or None`` (None: not mine).
 EXTENSIONS = ["nncodegen.lower.lower_sparse_codebook", "nncodegen.lower.lower_compress", "nncodegen.lower.lower_camera", "nncodegen.lower.lower_finn", "nncodegen.lower.lower_s16",
               "nncodegen.lower.lower_s8",
-              "nncodegen.lower.lower_binary"]
+              "nncodegen.lower.lower_binary", "nncodegen.lower.lower_pk_q"]
 
 
 def _extensions():

@@ -9,7 +9,7 @@ rows that wait.
 """
 from __future__ import annotations
 
-from . import kernels_f32, kernels_pk_f32, kernels_pk_s8, kernels_q, kernels_s8
+from . import kernels_f32, kernels_pk_f32, kernels_pk_q, kernels_pk_s8, kernels_q, kernels_s8
 
 
 def _inplace(base):
@@ -30,6 +30,7 @@ conv2d_inplace_s8 = _inplace(kernels_s8.conv2d_s8)
 conv2d_inplace_pw_s8 = _inplace(kernels_s8.conv2d_pw_s8)
 conv2d_inplace_pwp_s8 = _inplace(kernels_s8.conv2d_pwp_s8)
 conv2d_inplace_pk_s8 = _inplace(kernels_pk_s8.conv2d_pk_s8)
+conv2d_inplace_pk_q7 = _inplace(kernels_pk_q.conv2d_pk_q7)
 conv2d_inplace_pk_f32 = _inplace(kernels_pk_f32.conv2d_pk_f32)
 conv2d_inplace_f32 = _inplace(kernels_f32.conv2d_f32)
 

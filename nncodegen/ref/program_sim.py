@@ -16,7 +16,7 @@ from ..ir.graph import Graph
 from ..lower.program import Buf, Const, Param, Program, Scalar
 
 
-TWIN_MODULES = ["nncodegen.ref.kernels_q", "nncodegen.ref.kernels_f32", "nncodegen.ref.kernels_s8", "nncodegen.ref.kernels_pk_s8", "nncodegen.ref.kernels_pk_f32",
+TWIN_MODULES = ["nncodegen.ref.kernels_q", "nncodegen.ref.kernels_f32", "nncodegen.ref.kernels_s8", "nncodegen.ref.kernels_pk_s8", "nncodegen.ref.kernels_pk_q", "nncodegen.ref.kernels_pk_f32",
                 "nncodegen.ref.kernels_bin", "nncodegen.ref.kernels_inplace", "nncodegen.ref.kernels_finn",
                 "nncodegen.ref.kernels_s16", "nncodegen.ref.kernels_camera",
                 "nncodegen.ref.kernels_compress", "nncodegen.ref.kernels_spcb"]

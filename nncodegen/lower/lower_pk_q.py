@@ -1,0 +1,52 @@
+"""Packed Q-format MAC layers: the int32-safe q7 convolutions and fully connected layers that lower.py gives
+conv2d_q7 / dense_q7 run as conv2d_pk_q7 / dense_pk_q7 on the generic and x86 targets (weights packed at
+generation time for 4-byte dot products, the uint8 offset folded into the bias: nncodegen/ref/kernels_pk_q.py).
+One-group layers always (K4 within the kernels' stack row); grouped layers whose groups are too narrow for
+conv2d_q7's channel blocks as their block-diagonal one-group form (kernels_pk_s8.expand_pays).  ARM targets keep
+conv2d_q7 / dense_q7 (their DSP / NEON paths).  The results are conv2d_q7's bit for bit."""
+from __future__ import annotations
+
+import dataclasses
+from typing import List, Optional
+
+from ..ir.graph import Node
+from ..ref import kernels_pk_q as kpq
+from ..ref import kernels_pk_s8 as kpk
+from .program import Call, Const, Param
+
+
+def packed_target(ctx) -> bool:
+    return not str(getattr(ctx, "target", "generic")).startswith(("cortex", "arm"))
+
+
+def lower_node(ctx, node: Node) -> Optional[List[Call]]:
+    if node.op not in ("conv2d", "dense") or not getattr(ctx, "quant", False) or ctx.bits != 8 or \
+            not packed_target(ctx):
+        return None
+    from .lower import LOWER
+    base = LOWER[node.op](ctx, node)
+    if len(base) != 1 or base[0].kernel not in ("conv2d_q7", "dense_q7"):
+        return None  # the int64 (_wide) variants stay as they are
+    call = base[0]
+    geom_p, rq, x, w, bias, y = call.args
+    g = geom_p.value
+    wt = ctx.g.tensors[w.tensor]
+    wq = wt.qdata
+    if node.op == "dense":
+        if kpk.k4_of(g.in_features) > kpk.PK_K:
+            return None
+        kernel = "dense_pk_q7"
+    else:
+        k = g.k_h * g.k_w * g.in_c
+        if kpk.k4_of(k) > kpk.PK_K:
+            return None
+        if g.groups != 1:
+            if not kpk.expand_pays(g.groups, g.k_h * g.k_w, g.in_c, g.out_c):
+                return None
+            wq = kpk.expand_groups(wq, g.groups, g.in_c)  # zeros outside each group: the same sums
+            geom_p = Param(dataclasses.replace(g, groups=1))
+        kernel = "conv2d_pk_q7"
+    b = None if bias is None else ctx.g.tensors[bias.tensor].qdata
+    wpk = Const(f"{wt.name}_pk", tuple(int(v) for v in kpq.pack_pk_q7(wq)), "int8_t")
+    bias_u = Const(f"{wt.name}_bias_u", tuple(int(v) for v in kpq.pk_bias_q7(wq, b)), "int32_t")
+    return [dataclasses.replace(call, kernel=kernel, args=[geom_p, rq, x, wpk, bias_u, y])]

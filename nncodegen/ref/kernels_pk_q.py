@@ -1,0 +1,67 @@
+"""Twins of the packed Q-format kernels (templates_c/kernels/conv2d_pk_q7.c) and the generation-time data they
+read.  The weights are packed exactly as for the affine int8 packed kernels (kernels_pk_s8.pack_pk_s8: blocks
+of 16 output channels x 4 k per 64-byte step, VPDPBUSD's layout), the activations are offset to uint8
+(x + 128, as bytes x ^ 0x80) and the offset folded into the bias:
+
+    acc = bias_u[c] + sum_k (x[k] + 128) * w[c][k]        (modulo 2^32; taps outside the input: x = 0)
+    bias_u[c] = bias[c] - 128 * sum_k w[c][k]              (modulo 2^32)
+
+acc equals conv2d_q7 / dense_q7's int32 accumulator whenever their bound holds (the exact total fits int32,
+so sums modulo 2^32 in any order give it); the epilogue is conv2d_q7's nnc_requantize.  So the result is
+conv2d_q7's bit for bit, and the packed kernels are only used where conv2d_q7 (not _wide) is.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..lower.params import ConvGeom, DenseGeom, Requant
+from . import affine as af
+from .kernels_pk_s8 import PK_K, k4_of, pack_pk_s8, unpack_pk_s8  # noqa: F401 - the same packing
+from .kernels_q import Q7, _arr, _check_acc32, _conv2d_sum, _epilogue, _windows
+
+
+def pack_pk_q7(w) -> np.ndarray:
+    """Weights [out_c][K] (any trailing shape) -> [ceil(out_c / 16)][K4 / 4][16][4] int8 (pack_pk_s8)."""
+    return pack_pk_s8(w)
+
+
+def pk_bias_q7(w, b) -> np.ndarray:
+    """bias_u: bias - 128 * sum_k w[c][k] modulo 2^32, zero-padded to a multiple of 16 (int32)."""
+    w = np.asarray(w).astype(np.int64)
+    w = w.reshape(len(w), -1)
+    bias = np.zeros(len(w), np.int64) if b is None else np.asarray(b).astype(np.int64)
+    out = np.zeros(-(-len(w) // 16) * 16, np.int64)
+    out[:len(w)] = bias - 128 * w.sum(axis=1)
+    return af.wrap32(out).astype(np.int32)
+
+
+def _bias_u(bias_u, out_c: int) -> np.ndarray:
+    return _arr(bias_u, np.int32, (-(-out_c // 16) * 16,)).astype(np.int64)[:out_c]
+
+
+def conv2d_pk_q7(g: ConvGeom, rq: Requant, x, wpk, bias_u) -> np.ndarray:
+    """One-group convolution over packed weights: acc = bias_u[c] + sum (x + 128) * w (padded taps: x = 0)
+    modulo 2^32, then conv2d_q7's epilogue."""
+    if g.groups != 1:
+        raise ValueError(f"conv2d_pk_q7 takes one group: {g}")
+    k = g.k_h * g.k_w * g.in_c
+    if k4_of(k) > PK_K:
+        raise ValueError(f"conv2d_pk_q7: K = {k} above {PK_K}")
+    x = _arr(x, Q7, (g.batch, g.in_h, g.in_w, g.in_c)).astype(np.int64)
+    w = unpack_pk_s8(wpk, g.out_c, k)
+    _check_acc32(_conv2d_sum(g, np.abs(x), np.abs(w).reshape(g.out_c, g.k_h, g.k_w, g.in_c)), "conv2d_pk_q7")
+    cols = _windows(g, x + 128, 128, dilated=True)
+    n, oh, ow = cols.shape[:3]
+    acc = af.wrap32(cols.reshape(n * oh * ow, k) @ w.T + _bias_u(bias_u, g.out_c)).astype(np.int64)
+    return _epilogue(acc, rq, Q7).reshape(n, oh, ow, g.out_c)
+
+
+def dense_pk_q7(g: DenseGeom, rq: Requant, x, wpk, bias_u) -> np.ndarray:
+    """Fully connected over packed weights: acc = bias_u[o] + sum_i (x[b][i] + 128) * w[o][i] modulo 2^32."""
+    if k4_of(g.in_features) > PK_K:
+        raise ValueError(f"dense_pk_q7: K = {g.in_features} above {PK_K}")
+    x = _arr(x, Q7, (g.batch, g.in_features)).astype(np.int64)
+    w = unpack_pk_s8(wpk, g.out_features, g.in_features)
+    _check_acc32(np.abs(x) @ np.abs(w).T, "dense_pk_q7")
+    acc = af.wrap32((x + 128) @ w.T + _bias_u(bias_u, g.out_features)).astype(np.int64)
+    return _epilogue(acc, rq, Q7)

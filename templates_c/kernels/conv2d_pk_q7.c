@@ -1,0 +1,316 @@
+/* nncodegen kernels: one-group convolution / fully connected, q7, packed weights (conv2d_pk_q7.h: layout,
+ * bias and why the sums equal conv2d_q7's).
+ *
+ * Per block of up to NNC_PKQ_PIX output pixels, each pixel's receptive field is read where it lies: in place
+ * for windows inside the input whose 4-byte groups of k stay inside one tap (in_c % 4 == 0) or one kernel
+ * row (no horizontal dilation, k_w * in_c % 4 == 0), through a table of one input offset per 4 k; other
+ * pixels (borders, odd channel counts) are gathered into a local row (0 for taps outside the input, zeros
+ * up to K4).  Then for every block of 16 output channels the products run over the packed weights, four
+ * k per 32-bit lane and step, the input bytes offset to uint8 on the fly (x ^ 0x80 = x + 128).  No weight
+ * is re-arranged at run time.
+ * Paths (all give the same accumulators: products exact, sums modulo 2^32):
+ *   avx512-vnni  (__AVX512VNNI__ with AVX512F/BW/VL) VPDPBUSD: 64 products into 16 int32 lanes per
+ *                instruction, four pixels share each weight load; epilogue in one zmm (VPSRAVD, VPMOVDB,
+ *                a masked byte store)
+ *   avx2 / sse   (NNC_SIMD_X86) the 4-byte groups widened to int16 and multiplied by the pixel's four
+ *                uint8 (as int16) with PMADDWD: two int32 partial sums per channel, added pairwise at the
+ *                end (no PMADDUBSW: its int16 pair sums saturate); epilogue nnc_acc8_requant
+ *   portable     the same sums in plain C (uint32 arithmetic)
+ * The epilogue is nnc_requantize; layers whose shifts are all in 1..31 without a leaky slope
+ * (nnc_requant_shift_only) take the vector forms, which compute the same values. */
+#include <string.h>
+
+#include "conv2d_pk_q7.h"
+#include "nnc_fixed.h"
+#include "nnc_simd.h"
+
+#if defined(__AVX512VNNI__) && defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && \
+    !defined(NNC_NO_SIMD)
+#define NNC_PKQ_VNNI512 1
+#endif
+
+/* Where one output pixel's receptive field lies: byte group j (k = 4 j .. 4 j + 3) at base + off[j]. */
+typedef struct {
+    const int8_t *base;
+    const int32_t *off;
+} nnc_pkq_src;
+
+#if defined(NNC_SIMD_X86) || defined(NNC_PKQ_VNNI512)
+static int32_t nnc_pkq_ld4(const int8_t *p)
+{
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+#endif
+
+/* The receptive field of output pixel (n, oy, ox) as int8: [k_h][k_w][in_c], 0 for taps outside the
+ * input, then zeros up to k4. */
+static void conv2d_pkq_gather(const nnc_conv_geom *g, const int8_t *input, int32_t n, int32_t oy, int32_t ox,
+                              int32_t k4, int8_t *u)
+{
+    const int32_t cin = g->in_c, run = g->k_w * cin;
+    const int32_t iy0 = oy * g->stride_h - g->pad_top, ix0 = ox * g->stride_w - g->pad_left;
+    int32_t ky, kx, k = 0;
+    if (g->dil_w == 1 && iy0 >= 0 && iy0 + (g->k_h - 1) * g->dil_h < g->in_h && ix0 >= 0 &&
+        ix0 + g->k_w - 1 < g->in_w) {
+        const int8_t *x = input + ((n * g->in_h + iy0) * g->in_w + ix0) * cin;
+        for (ky = 0; ky < g->k_h; ++ky, k += run) {
+            memcpy(u + k, x + ky * g->dil_h * g->in_w * cin, (size_t)run);
+        }
+    } else {
+        for (ky = 0; ky < g->k_h; ++ky) {
+            const int32_t iy = iy0 + ky * g->dil_h;
+            for (kx = 0; kx < g->k_w; ++kx, k += cin) {
+                const int32_t ix = ix0 + kx * g->dil_w;
+                if (iy < 0 || iy >= g->in_h || ix < 0 || ix >= g->in_w) {
+                    memset(u + k, 0, (size_t)cin);
+                } else {
+                    memcpy(u + k, input + ((n * g->in_h + iy) * g->in_w + ix) * cin, (size_t)cin);
+                }
+            }
+        }
+    }
+    if (k4 > k) {
+        memset(u + k, 0, (size_t)(k4 - k));
+    }
+}
+
+/* The 16 accumulators of one channel block for the np pixels src[0 .. np - 1] into acc[p][16], bias_u
+ * included; w: the block's n4 steps of 64 bytes. */
+static void conv2d_pkq_block(const nnc_pkq_src *src, int32_t np, const int8_t *w, const int32_t *bias_u,
+                             int32_t n4, int32_t *acc)
+{
+    int32_t p, j;
+#if defined(NNC_PKQ_VNNI512)
+    const __m512i x80 = _mm512_set1_epi8(-128);
+    const __m512i b = _mm512_loadu_si512((const void *)bias_u);
+    if (np == 4 && src[0].off == src[1].off && src[0].off == src[2].off && src[0].off == src[3].off) {
+        const int32_t *off = src[0].off;
+        const int8_t *b0 = src[0].base, *b1 = src[1].base, *b2 = src[2].base, *b3 = src[3].base;
+        __m512i a0 = b, a1 = b, a2 = b, a3 = b;
+        for (j = 0; j < n4; ++j, w += 64) {
+            const __m512i wv = _mm512_loadu_si512((const void *)w);
+            const int32_t o = off[j];
+            a0 = _mm512_dpbusd_epi32(a0, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b0 + o)), x80), wv);
+            a1 = _mm512_dpbusd_epi32(a1, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b1 + o)), x80), wv);
+            a2 = _mm512_dpbusd_epi32(a2, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b2 + o)), x80), wv);
+            a3 = _mm512_dpbusd_epi32(a3, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b3 + o)), x80), wv);
+        }
+        _mm512_storeu_si512((void *)acc, a0);
+        _mm512_storeu_si512((void *)(acc + 16), a1);
+        _mm512_storeu_si512((void *)(acc + 32), a2);
+        _mm512_storeu_si512((void *)(acc + 48), a3);
+        return;
+    }
+    for (p = 0; p < np; ++p) {
+        const int32_t *off = src[p].off;
+        const int8_t *bp = src[p].base, *wp = w;
+        __m512i a0 = b;
+        for (j = 0; j < n4; ++j, wp += 64) {
+            a0 = _mm512_dpbusd_epi32(a0, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(bp + off[j])), x80),
+                                     _mm512_loadu_si512((const void *)wp));
+        }
+        _mm512_storeu_si512((void *)(acc + p * 16), a0);
+    }
+#elif defined(NNC_SIMD_AVX2)
+    const __m128i x80 = _mm_set1_epi8(-128);
+    for (p = 0; p < np; ++p) {
+        const int32_t *off = src[p].off;
+        const int8_t *bp = src[p].base, *wp = w;
+        __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
+        for (j = 0; j < n4; ++j, wp += 64) {
+            const __m256i uv = _mm256_cvtepu8_epi16(_mm_xor_si128(_mm_set1_epi32(nnc_pkq_ld4(bp + off[j])), x80));
+            s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(uv, _mm256_cvtepi8_epi16(
+                                                                 _mm_loadu_si128((const __m128i *)(const void *)wp))));
+            s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(uv, _mm256_cvtepi8_epi16(
+                                                                 _mm_loadu_si128((const __m128i *)(const void *)(wp + 16)))));
+            s2 = _mm256_add_epi32(s2, _mm256_madd_epi16(uv, _mm256_cvtepi8_epi16(
+                                                                 _mm_loadu_si128((const __m128i *)(const void *)(wp + 32)))));
+            s3 = _mm256_add_epi32(s3, _mm256_madd_epi16(uv, _mm256_cvtepi8_epi16(
+                                                                 _mm_loadu_si128((const __m128i *)(const void *)(wp + 48)))));
+        }
+        /* s0 = [c0 c0 c1 c1 | c2 c2 c3 c3] partial sums: pairwise, back in channel order */
+        s0 = _mm256_permute4x64_epi64(_mm256_hadd_epi32(s0, s1), 0xD8);
+        s2 = _mm256_permute4x64_epi64(_mm256_hadd_epi32(s2, s3), 0xD8);
+        _mm256_storeu_si256((__m256i *)(void *)(acc + p * 16),
+                            _mm256_add_epi32(s0, _mm256_loadu_si256((const __m256i *)(const void *)bias_u)));
+        _mm256_storeu_si256((__m256i *)(void *)(acc + p * 16 + 8),
+                            _mm256_add_epi32(s2, _mm256_loadu_si256((const __m256i *)(const void *)(bias_u + 8))));
+    }
+#elif defined(NNC_SIMD_X86)
+    for (p = 0; p < np; ++p) {
+        const int32_t *off = src[p].off;
+        const int8_t *bp = src[p].base, *wp = w;
+        __m128i s[8];
+        int32_t q;
+        for (q = 0; q < 8; ++q) {
+            s[q] = _mm_setzero_si128();
+        }
+        for (j = 0; j < n4; ++j, wp += 64) {
+            const __m128i v = _mm_xor_si128(_mm_set1_epi32(nnc_pkq_ld4(bp + off[j])), _mm_set1_epi8(-128));
+            const __m128i uv = _mm_unpacklo_epi8(v, _mm_setzero_si128());
+            for (q = 0; q < 8; ++q) { /* channels 2q, 2q + 1: two partial sums each */
+                s[q] = _mm_add_epi32(s[q], _mm_madd_epi16(uv, nnc_x86_ld8_s8(wp + 8 * q)));
+            }
+        }
+        for (q = 0; q < 8; q += 2) { /* [a a b b] [c c d d] -> [a b c d] */
+            const __m128i e = _mm_add_epi32(s[q], _mm_srli_epi64(s[q], 32));
+            const __m128i f = _mm_add_epi32(s[q + 1], _mm_srli_epi64(s[q + 1], 32));
+            const __m128i r = _mm_unpacklo_epi64(_mm_shuffle_epi32(e, 0x08), _mm_shuffle_epi32(f, 0x08));
+            _mm_storeu_si128((__m128i *)(void *)(acc + p * 16 + 2 * q),
+                             _mm_add_epi32(r, _mm_loadu_si128((const __m128i *)(const void *)(bias_u + 2 * q))));
+        }
+    }
+#else
+    for (p = 0; p < np; ++p) {
+        const int32_t *off = src[p].off;
+        const int8_t *bp = src[p].base, *wp = w;
+        uint32_t a[16];
+        int32_t c;
+        for (c = 0; c < 16; ++c) {
+            a[c] = (uint32_t)bias_u[c];
+        }
+        for (j = 0; j < n4; ++j, wp += 64) {
+            const int8_t *x = bp + off[j];
+            const int32_t u0 = x[0] + 128, u1 = x[1] + 128, u2 = x[2] + 128, u3 = x[3] + 128;
+            for (c = 0; c < 16; ++c) {
+                const int32_t s = u0 * wp[4 * c] + u1 * wp[4 * c + 1] + u2 * wp[4 * c + 2] + u3 * wp[4 * c + 3];
+                a[c] += (uint32_t)s;
+            }
+        }
+        for (c = 0; c < 16; ++c) { /* the value modulo 2^32 as int32 (no implementation-defined cast) */
+            acc[p * 16 + c] = a[c] >= 0x80000000u ? -(int32_t)(0xFFFFFFFFu - a[c]) - 1 : (int32_t)a[c];
+        }
+    }
+#endif
+}
+
+/* Requantizes channels c0 .. c0 + nc - 1 (nc <= 16) of one pixel from acc into y. */
+static void conv2d_pkq_out(const int32_t *acc, const nnc_requant *rq, int32_t c0, int32_t nc, int shift_only,
+                           int8_t *y)
+{
+    int32_t j = 0;
+#if defined(NNC_PKQ_VNNI512)
+    if (shift_only) { /* nnc_requantize for shifts 1..31 without a leaky slope, 16 lanes */
+        const __mmask16 m = (__mmask16)(nc >= 16 ? 0xFFFFu : (1u << nc) - 1u);
+        const __m512i one = _mm512_set1_epi32(1);
+        const __m512i s = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, rq->shift + c0));
+        const __m512i a = _mm512_loadu_si512((const void *)acc);
+        __m512i r = _mm512_add_epi32(_mm512_srav_epi32(a, s),
+                                     _mm512_and_si512(_mm512_srav_epi32(a, _mm512_sub_epi32(s, one)), one));
+        r = _mm512_min_epi32(_mm512_max_epi32(r, _mm512_set1_epi32(rq->out_min)), _mm512_set1_epi32(rq->out_max));
+        _mm_mask_storeu_epi8((void *)y, m, _mm512_cvtepi32_epi8(r));
+        return;
+    }
+#elif defined(NNC_SIMD_X86)
+    if (shift_only) {
+        for (; j + 8 <= nc; j += 8) {
+            int32_t v[8], i;
+            nnc_acc8_requant(nnc_acc8_load(acc + j), rq->shift + c0 + j, rq->out_min, rq->out_max, v);
+            for (i = 0; i < 8; ++i) {
+                y[j + i] = (int8_t)v[i];
+            }
+        }
+    }
+#else
+    (void)shift_only;
+#endif
+    for (; j < nc; ++j) {
+        y[j] = (int8_t)nnc_requantize(acc[j], rq, c0 + j);
+    }
+}
+
+/* Output pixels src[0 .. np - 1] (consecutive in y, out_c apart). */
+static void conv2d_pkq_pixels(const nnc_pkq_src *src, int32_t np, int32_t n4, int32_t out_c, const nnc_requant *rq,
+                              int shift_only, const int8_t *wpk, const int32_t *bias_u, int8_t *y)
+{
+    int32_t acc[NNC_PKQ_PIX * 16];
+    int32_t ob, p;
+    for (ob = 0; ob * 16 < out_c; ++ob) {
+        const int32_t nc = out_c - ob * 16 < 16 ? out_c - ob * 16 : 16;
+        conv2d_pkq_block(src, np, wpk + (size_t)ob * (size_t)n4 * 64, bias_u + ob * 16, n4, acc);
+        for (p = 0; p < np; ++p) {
+            conv2d_pkq_out(acc + p * 16, rq, ob * 16, nc, shift_only, y + p * out_c + ob * 16);
+        }
+    }
+}
+
+void conv2d_pk_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *input, const int8_t *wpk,
+                  const int32_t *bias_u, int8_t *output)
+{
+    const int32_t cin = g->in_c, kk = g->k_h * g->k_w * cin, k4 = (kk + 3) / 4 * 4, n4 = k4 / 4;
+    const int32_t total = g->batch * g->out_h * g->out_w;
+    /* every 4-byte group of k lies in one tap, or in one contiguous kernel row */
+    const int direct = cin % 4 == 0 || (g->dil_w == 1 && (g->k_w * cin) % 4 == 0);
+    const int shift_only = nnc_requant_shift_only(rq, g->out_c);
+    int8_t u[NNC_PKQ_PIX * NNC_PKQ_K];
+    int32_t koff[NNC_PKQ_K / 4], lin[NNC_PKQ_K / 4];
+    nnc_pkq_src src[NNC_PKQ_PIX];
+    int32_t p0, p, j, n = 0, oy = 0, ox = 0; /* the next pixel */
+    for (j = 0; j < n4; ++j) {
+        const int32_t k = 4 * j, tap = k / cin;
+        koff[j] = ((tap / g->k_w) * g->dil_h * g->in_w + (tap % g->k_w) * g->dil_w) * cin + k % cin;
+        lin[j] = k;
+    }
+    for (p0 = 0; p0 < total; p0 += NNC_PKQ_PIX) {
+        const int32_t np = total - p0 < NNC_PKQ_PIX ? total - p0 : NNC_PKQ_PIX;
+        for (p = 0; p < np; ++p) {
+            const int32_t iy0 = oy * g->stride_h - g->pad_top, ix0 = ox * g->stride_w - g->pad_left;
+            if (direct && iy0 >= 0 && iy0 + (g->k_h - 1) * g->dil_h < g->in_h && ix0 >= 0 &&
+                ix0 + (g->k_w - 1) * g->dil_w < g->in_w) {
+                src[p].base = input + ((n * g->in_h + iy0) * g->in_w + ix0) * cin;
+                src[p].off = koff;
+            } else {
+                conv2d_pkq_gather(g, input, n, oy, ox, k4, u + p * NNC_PKQ_K);
+                src[p].base = u + p * NNC_PKQ_K;
+                src[p].off = lin;
+            }
+            if (++ox == g->out_w) {
+                ox = 0;
+                if (++oy == g->out_h) {
+                    oy = 0;
+                    ++n;
+                }
+            }
+        }
+        conv2d_pkq_pixels(src, np, n4, g->out_c, rq, shift_only, wpk, bias_u, output + (size_t)p0 * (size_t)g->out_c);
+    }
+}
+
+void dense_pk_q7(const nnc_dense_geom *g, const nnc_requant *rq, const int8_t *input, const int8_t *wpk,
+                 const int32_t *bias_u, int8_t *output)
+{
+    const int32_t kk = g->in_features, k4 = (kk + 3) / 4 * 4, n4 = k4 / 4;
+    const int shift_only = nnc_requant_shift_only(rq, g->out_features);
+    int8_t u[NNC_PKQ_PIX * NNC_PKQ_K];
+    int32_t lin[NNC_PKQ_K / 4];
+    nnc_pkq_src src[NNC_PKQ_PIX];
+    int32_t p0, p, j;
+    for (j = 0; j < n4; ++j) {
+        lin[j] = 4 * j;
+    }
+    for (p0 = 0; p0 < g->batch; p0 += NNC_PKQ_PIX) {
+        const int32_t np = g->batch - p0 < NNC_PKQ_PIX ? g->batch - p0 : NNC_PKQ_PIX;
+        for (p = 0; p < np; ++p) {
+            const int8_t *x = input + (size_t)(p0 + p) * (size_t)kk;
+            src[p].off = lin;
+            if (kk % 4 == 0) {
+                src[p].base = x;
+            } else {
+                memcpy(u + p * NNC_PKQ_K, x, (size_t)kk);
+                memset(u + p * NNC_PKQ_K + kk, 0, (size_t)(k4 - kk));
+                src[p].base = u + p * NNC_PKQ_K;
+            }
+        }
+        conv2d_pkq_pixels(src, np, n4, g->out_features, rq, shift_only, wpk, bias_u,
+                          output + (size_t)p0 * (size_t)g->out_features);
+    }
+}
+
+/* conv2d_inplace_pk_q7: conv2d_pk_q7 one output row at a time, output over its input (inplace_rows.inc) */
+#define NNC_IP_NAME conv2d_inplace_pk_q7
+#define NNC_IP_T int8_t
+#define NNC_IP_PARAMS const nnc_requant *rq, const int8_t *input, const int8_t *wpk, const int32_t *bias_u
+#define NNC_IP_CALL(s, x, y) conv2d_pk_q7(s, rq, x, wpk, bias_u, y)
+#include "inplace_rows.inc"

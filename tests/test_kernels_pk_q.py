@@ -1,0 +1,136 @@
+"""The packed q7 kernels (templates_c/kernels/conv2d_pk_q7.c: weights interleaved at generation time for 4-byte
+dot products, activations offset to uint8 on the fly) against their twins (nncodegen/ref/kernels_pk_q.py) and
+against conv2d_q7 / dense_q7's twins on the same layer, in every build the host runs: portable, SSE2, SSE4.1,
+AVX2 (PMADDWD on widened groups) and -O3 -march=native (VPDPBUSD where the CPU has AVX512-VNNI).  Both the
+in-place read of the receptive field and the gathered one, the vector shift-only epilogue and the general
+one; the lowering picks the packed kernels for int32-safe one-group q7 layers on the generic target only."""
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import numpy as np
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+from nncodegen.harness.cbuild import build_cffi
+from nncodegen.harness.cdefs import cdef_from_headers
+from nncodegen.lower.params import DenseGeom, Requant, to_cffi
+from nncodegen.paths import include_dir, kernels_dir
+from nncodegen.ref import fixedpoint as fx
+from nncodegen.ref import kernels_pk_q as kpq
+from nncodegen.ref import kernels_pk_s8 as kpk
+from nncodegen.ref import kernels_q as kq
+
+import test_kernels_q as tq
+from test_kernels_pk_s8 import draw_geom
+from test_kernels_simd import CFG, VARIANTS, need
+
+CTYPE = {np.dtype(np.int8): "int8_t", np.dtype(np.int32): "int32_t"}
+
+
+@functools.lru_cache(maxsize=None)
+def lib(variant):
+    opt, flags = need(variant)
+    kd = kernels_dir()
+    incs = [include_dir(), kd]
+    return build_cffi(f"kernels_pk_q7_{variant.replace('.', '')}", [kd / "conv2d_pk_q7.c"],
+                      cdef_from_headers([kd / "conv2d_pk_q7.h"], incs), incs,
+                      header='#include "conv2d_pk_q7.h"\n', opt=opt, extra_flags=flags)
+
+
+def call(variant, name, params, arrays, out_shape):
+    ffi, clib = lib(variant)
+    keep = []
+    args = [to_cffi(ffi, p, keep) for p in params]
+    args += [ffi.from_buffer(CTYPE[a.dtype] + "[]", a) for a in arrays]
+    out = tq.garbage(out_shape, np.int8)
+    getattr(clib, name)(*args, ffi.from_buffer("int8_t[]", out))
+    return out
+
+
+def draw_rq(data, out_c):
+    """The general epilogue (any shift, leaky slopes) or the shift-only one the vector paths take."""
+    if data.draw(st.booleans(), label="shift only"):
+        shifts = data.draw(st.lists(st.integers(1, 24), min_size=out_c, max_size=out_c), label="shifts")
+        lo, hi = tq.draw_bounds(data, np.int8)
+        event("shift-only epilogue")
+        return Requant(tuple(shifts), lo, hi, fx.LEAKY_NONE)
+    return tq.draw_requant(data, out_c, np.int8)
+
+
+def draw_layer(data, shape_x, shape_w, bound_fn):
+    x = tq.draw_values(data, shape_x, np.int8, "x")
+    w = tq.draw_values(data, shape_w, np.int8, "w")
+    b = tq.draw_bias(data, shape_w[0], allow_huge=False)
+    w, b = tq.fit_acc32(bound_fn(x, w, b), w, b, np.int8)
+    return x, w, b
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_conv2d_pk_q7_equals_conv2d_q7(variant, data):
+    need(variant)
+    g = draw_geom(data)
+    direct = g.in_c % 4 == 0 or (g.dil_w == 1 and g.k_w * g.in_c % 4 == 0)
+    event(f"k {g.k_h}x{g.k_w}, " + ("in place where inside" if direct else "gathered"))
+    x, w, b = draw_layer(data, (g.batch, g.in_h, g.in_w, g.in_c), (g.out_c, g.k_h, g.k_w, g.in_c),
+                         lambda x, w, b: tq.conv_bound(False, g, x, w, b))
+    rq = draw_rq(data, g.out_c)
+    want = kq.conv2d_q7(g, rq, x, w, b)
+    wpk, bu = kpq.pack_pk_q7(w), kpq.pk_bias_q7(w, b)
+    tq.assert_same(kpq.conv2d_pk_q7(g, rq, x, wpk, bu), want, f"twin {g}")
+    got = call(variant, "conv2d_pk_q7", [g, rq], [x, wpk, bu], want.shape)
+    tq.assert_same(got, want, f"conv2d_pk_q7 [{variant}] {g} {rq}")
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@settings(max_examples=40, **CFG)
+@given(data=st.data())
+def test_dense_pk_q7_equals_dense_q7(variant, data):
+    need(variant)
+    g = DenseGeom(data.draw(st.integers(1, 6), label="batch"), data.draw(st.integers(1, 300), label="in"),
+                  data.draw(st.integers(1, 40), label="out"))
+
+    def bound(x, w, b):
+        return (np.abs(x.astype(np.int64)) @ np.abs(w.astype(np.int64)).T
+                + (0 if b is None else np.abs(b.astype(np.int64))))
+    x, w, b = draw_layer(data, (g.batch, g.in_features), (g.out_features, g.in_features), bound)
+    rq = draw_rq(data, g.out_features)
+    want = kq.dense_q7(g, rq, x, w, b)
+    wpk, bu = kpq.pack_pk_q7(w), kpq.pk_bias_q7(w, b)
+    tq.assert_same(kpq.dense_pk_q7(g, rq, x, wpk, bu), want, f"twin {g}")
+    got = call(variant, "dense_pk_q7", [g, rq], [x, wpk, bu], want.shape)
+    tq.assert_same(got, want, f"dense_pk_q7 [{variant}] {g} {rq}")
+
+
+@pytest.mark.parametrize("variant", ["portable", "avx2", "native"])
+@settings(max_examples=40, **CFG)
+@given(data=st.data())
+def test_grouped_layers_as_block_diagonal_equal_conv2d_q7(variant, data):
+    """Lowering runs narrow grouped q7 layers (depthwise included) as their block-diagonal one-group form."""
+    need(variant)
+    g1 = draw_geom(data)
+    groups = data.draw(st.sampled_from([2, 3, 4, 8]), label="groups")
+    cin_g = data.draw(st.integers(1, 4), label="cin_g")
+    cout_g = data.draw(st.integers(1, 4), label="cout_g")
+    g = dataclasses.replace(g1, in_c=groups * cin_g, out_c=groups * cout_g, groups=groups)
+    x, w, b = draw_layer(data, (g.batch, g.in_h, g.in_w, g.in_c), (g.out_c, g.k_h, g.k_w, cin_g),
+                         lambda x, w, b: tq.conv_bound(False, g, x, w, b))
+    rq = draw_rq(data, g.out_c)
+    want = kq.conv2d_q7(g, rq, x, w, b)
+    wd = kpk.expand_groups(w, groups, g.in_c)
+    gd = dataclasses.replace(g, groups=1)
+    got = call(variant, "conv2d_pk_q7", [gd, rq], [x, kpq.pack_pk_q7(wd), kpq.pk_bias_q7(wd, b)], want.shape)
+    tq.assert_same(got, want, f"conv2d_pk_q7 block-diagonal [{variant}] {g}")
+
+
+def test_bias_folds_the_offset():
+    rng = np.random.default_rng(0)
+    w = rng.integers(-128, 128, size=(20, 3, 3, 3)).astype(np.int8)
+    bu = kpq.pk_bias_q7(w, np.arange(20, dtype=np.int32))
+    assert bu.shape == (32,) and bu.dtype == np.int32 and not bu[20:].any()
+    assert bu[3] == 3 - 128 * int(w[3].astype(np.int64).sum())
+    assert np.array_equal(kpq.pack_pk_q7(w), kpk.pack_pk_s8(w))
