@@ -134,3 +134,73 @@ def test_bias_folds_the_offset():
     assert bu.shape == (32,) and bu.dtype == np.int32 and not bu[20:].any()
     assert bu[3] == 3 - 128 * int(w[3].astype(np.int64).sum())
     assert np.array_equal(kpq.pack_pk_q7(w), kpk.pack_pk_s8(w))
+
+
+# ------------------------------------------- the vectorizing Q-format loops (eltwise, rescale, pools)
+
+@functools.lru_cache(maxsize=None)
+def small_lib(variant):
+    opt, flags = need(variant)
+    kd = kernels_dir()
+    names = [f"{f}_{q}" for f in ("eltwise", "rescale", "pool") for q in ("q7", "q15")]
+    incs = [include_dir(), kd]
+    return build_cffi(f"kernels_qloops_{variant.replace('.', '')}", [kd / f"{n}.c" for n in names],
+                      cdef_from_headers([kd / f"{n}.h" for n in names], incs), incs,
+                      header="".join(f'#include "{n}.h"\n' for n in names), opt=opt, extra_flags=flags)
+
+
+CHANNELS = st.sampled_from([1, 3, 4, 8, 12, 16, 20, 24, 32, 64, 70])
+
+
+@pytest.mark.parametrize("variant", ["portable", "native"])
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_q_loops_on_real_channel_counts(variant, data):
+    """add / sub / mul, rescale (concat parts), maxpool, global average pool on the channel counts of real
+    layers (the int32 and fixed-count loops, whole-tensor runs, broadcasts) against the twins."""
+    from nncodegen.lower.params import Broadcast, ConvGeom, Eltwise, Rescale
+    need(variant)
+    ffi, clib = small_lib(variant)
+    q = data.draw(st.sampled_from(["q7", "q15"]), label="format")
+    dtype = tq.DTYPE[q]
+    c = data.draw(CHANNELS, label="channels")
+    h, w = data.draw(st.integers(1, 9), label="h"), data.draw(st.integers(1, 9), label="w")
+    p_ = lambda a: ffi.from_buffer(CTYPE.get(a.dtype, "int16_t") + "[]", a)  # noqa: E731
+    keep = []
+    kind = data.draw(st.sampled_from(["eltwise", "rescale", "maxpool", "global_avgpool"]), label="kernel")
+    x = tq.draw_values(data, (1, h, w, c), dtype, "x")
+    if kind == "eltwise":
+        op = data.draw(st.sampled_from(["add", "sub", "mul"]), label="op")
+        out = (1, h, w, c)
+        sb = data.draw(st.sampled_from([out, (1, 1, 1, c), (1, 1, w, c), (1, 1, 1, 1)]), label="b shape")
+        b = tq.draw_values(data, sb, dtype, "b")
+        al, bl = (0, 0) if op == "mul" else (data.draw(st.integers(0, 16), label="al"),
+                                               data.draw(st.integers(0, 16), label="bl"))
+        lo, hi = tq.draw_bounds(data, dtype)
+        p = Eltwise(Broadcast(out, tq.contiguous_strides(out, out), tq.contiguous_strides(sb, out)), al, bl,
+                    data.draw(st.integers(-2, 31), label="shift"), lo, hi)
+        want = getattr(kq, f"{op}_{q}")(p, x, b)
+        y = tq.garbage(out, dtype)
+        getattr(clib, f"{op}_{q}")(to_cffi(ffi, p, keep), p_(x), p_(b), p_(y))
+    elif kind == "rescale":
+        extra = data.draw(st.sampled_from([0, 0, 4, 8, 12]), label="other part")
+        lo, hi = tq.draw_bounds(data, dtype)
+        p = Rescale(h * w, c, c + extra, data.draw(st.integers(0, extra), label="offset"),
+                    data.draw(st.integers(-16, 31), label="shift"), lo, hi)
+        y = tq.garbage((h * w, c + extra), dtype)
+        want = getattr(kq, f"rescale_{q}")(p, x, y.copy())
+        getattr(clib, f"rescale_{q}")(to_cffi(ffi, p, keep), p_(x), p_(y))
+    elif kind == "maxpool":
+        k, s = data.draw(st.sampled_from([(2, 2), (3, 2), (3, 1)]), label="k, stride")
+        pad = data.draw(st.integers(0, 1), label="pad")
+        oh, ow = max(1, (h + 2 * pad - k) // s + 1), max(1, (w + 2 * pad - k) // s + 1)
+        g = ConvGeom(1, h, w, c, oh, ow, c, k, k, s, s, pad, pad)
+        want = getattr(kq, f"maxpool_{q}")(g, x)
+        y = tq.garbage(want.shape, dtype)
+        getattr(clib, f"maxpool_{q}")(to_cffi(ffi, g, keep), p_(x), p_(y))
+    else:
+        g = ConvGeom(1, h, w, c, 1, 1, c, h, w)
+        want = getattr(kq, f"global_avgpool_{q}")(g, x)
+        y = tq.garbage(want.shape, dtype)
+        getattr(clib, f"global_avgpool_{q}")(to_cffi(ffi, g, keep), p_(x), p_(y))
+    tq.assert_same(y.reshape(want.shape), want, f"{kind} {q} [{variant}] c {c}")

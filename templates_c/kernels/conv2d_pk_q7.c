@@ -44,6 +44,17 @@ static int32_t nnc_pkq_ld4(const int8_t *p)
 }
 #endif
 
+/* memcpy of a short run without a library call: eight bytes at a time, then one by one */
+static void nnc_pkq_copy(int8_t *u, const int8_t *x, int32_t n)
+{
+    for (; n >= 8; n -= 8, u += 8, x += 8) {
+        memcpy(u, x, 8);
+    }
+    for (; n > 0; --n) {
+        *u++ = *x++;
+    }
+}
+
 /* The receptive field of output pixel (n, oy, ox) as int8: [k_h][k_w][in_c], 0 for taps outside the
  * input, then zeros up to k4. */
 static void conv2d_pkq_gather(const nnc_conv_geom *g, const int8_t *input, int32_t n, int32_t oy, int32_t ox,
@@ -56,7 +67,7 @@ static void conv2d_pkq_gather(const nnc_conv_geom *g, const int8_t *input, int32
         ix0 + g->k_w - 1 < g->in_w) {
         const int8_t *x = input + ((n * g->in_h + iy0) * g->in_w + ix0) * cin;
         for (ky = 0; ky < g->k_h; ++ky, k += run) {
-            memcpy(u + k, x + ky * g->dil_h * g->in_w * cin, (size_t)run);
+            nnc_pkq_copy(u + k, x + ky * g->dil_h * g->in_w * cin, run);
         }
     } else {
         for (ky = 0; ky < g->k_h; ++ky) {
@@ -64,15 +75,18 @@ static void conv2d_pkq_gather(const nnc_conv_geom *g, const int8_t *input, int32
             for (kx = 0; kx < g->k_w; ++kx, k += cin) {
                 const int32_t ix = ix0 + kx * g->dil_w;
                 if (iy < 0 || iy >= g->in_h || ix < 0 || ix >= g->in_w) {
-                    memset(u + k, 0, (size_t)cin);
+                    int32_t i;
+                    for (i = 0; i < cin; ++i) {
+                        u[k + i] = 0;
+                    }
                 } else {
-                    memcpy(u + k, input + ((n * g->in_h + iy) * g->in_w + ix) * cin, (size_t)cin);
+                    nnc_pkq_copy(u + k, input + ((n * g->in_h + iy) * g->in_w + ix) * cin, cin);
                 }
             }
         }
     }
-    if (k4 > k) {
-        memset(u + k, 0, (size_t)(k4 - k));
+    for (; k < k4; ++k) {
+        u[k] = 0;
     }
 }
 
@@ -230,6 +244,22 @@ static void conv2d_pkq_pixels(const nnc_pkq_src *src, int32_t np, int32_t n4, in
     for (ob = 0; ob * 16 < out_c; ++ob) {
         const int32_t nc = out_c - ob * 16 < 16 ? out_c - ob * 16 : 16;
         conv2d_pkq_block(src, np, wpk + (size_t)ob * (size_t)n4 * 64, bias_u + ob * 16, n4, acc);
+#if defined(NNC_PKQ_VNNI512)
+        if (shift_only) { /* nnc_requantize for shifts 1..31 without a leaky slope, 16 lanes per pixel */
+            const __mmask16 m = (__mmask16)(nc >= 16 ? 0xFFFFu : (1u << nc) - 1u);
+            const __m512i one = _mm512_set1_epi32(1);
+            const __m512i s = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, rq->shift + ob * 16));
+            const __m512i s1 = _mm512_sub_epi32(s, one);
+            const __m512i lo = _mm512_set1_epi32(rq->out_min), hi = _mm512_set1_epi32(rq->out_max);
+            for (p = 0; p < np; ++p) {
+                const __m512i a = _mm512_loadu_si512((const void *)(acc + p * 16));
+                __m512i r = _mm512_add_epi32(_mm512_srav_epi32(a, s), _mm512_and_si512(_mm512_srav_epi32(a, s1), one));
+                r = _mm512_min_epi32(_mm512_max_epi32(r, lo), hi);
+                _mm_mask_storeu_epi8((void *)(y + p * out_c + ob * 16), m, _mm512_cvtepi32_epi8(r));
+            }
+            continue;
+        }
+#endif
         for (p = 0; p < np; ++p) {
             conv2d_pkq_out(acc + p * 16, rq, ob * 16, nc, shift_only, y + p * out_c + ob * 16);
         }
