@@ -133,7 +133,14 @@ def test_bias_folds_the_offset():
     bu = kpq.pk_bias_q7(w, np.arange(20, dtype=np.int32))
     assert bu.shape == (32,) and bu.dtype == np.int32 and not bu[20:].any()
     assert bu[3] == 3 - 128 * int(w[3].astype(np.int64).sum())
-    assert np.array_equal(kpq.pack_pk_q7(w), kpk.pack_pk_s8(w))
+    pk = kpq.pack_pk_q7(w)  # rows of 3 * 3 = 9 products padded to 12: K' = 36
+    assert pk.shape == (2 * 36 // 4 * 64,)
+    assert pk[(0 * 9 + 2) * 64 + 5 * 4 + 0] == w[5, 0, 2, 2]  # block 0, group 2 = row 0, k 8 (tap 2, channel 2)
+    assert pk[(0 * 9 + 2) * 64 + 5 * 4 + 1] == 0              # row 0, k 9: padding
+    assert pk[(1 * 9 + 3) * 64 + 2 * 4 + 1] == w[18, 1, 0, 1]  # block 1, group 3 = row 1, k 1
+    assert np.array_equal(kpq.unpack_pk_q7(pk, 20, 3, 3, 3), w.reshape(20, 27))
+    w4 = rng.integers(-128, 128, size=(5, 3, 3, 4)).astype(np.int8)  # rows of 12: the flat packing
+    assert np.array_equal(kpq.pack_pk_q7(w4), kpk.pack_pk_s8(w4))
 
 
 # ------------------------------------------- the vectorizing Q-format loops (eltwise, rescale, pools)

@@ -37,8 +37,7 @@ def lower_node(ctx, node: Node) -> Optional[List[Call]]:
             return None
         kernel = "dense_pk_q7"
     else:
-        k = g.k_h * g.k_w * g.in_c
-        if kpk.k4_of(k) > kpk.PK_K:
+        if kpq.packed_k(g.k_h, g.k_w, g.in_c) > kpk.PK_K:
             return None
         if g.groups != 1:
             if not kpk.expand_pays(g.groups, g.k_h * g.k_w, g.in_c, g.out_c):

@@ -1,6 +1,7 @@
 """Twins of the packed Q-format kernels (templates_c/kernels/conv2d_pk_q7.c) and the generation-time data they
-read.  The weights are packed exactly as for the affine int8 packed kernels (kernels_pk_s8.pack_pk_s8: blocks
-of 16 output channels x 4 k per 64-byte step, VPDPBUSD's layout), the activations are offset to uint8
+read.  The weights are packed as for the affine int8 packed kernels (kernels_pk_s8.pack_pk_s8: blocks of 16
+output channels x 4 k per 64-byte step, VPDPBUSD's layout), each kernel row first padded with zero weights
+to a multiple of 4 products (pack_pk_q7), and the activations are offset to uint8
 (x + 128, as bytes x ^ 0x80) and the offset folded into the bias:
 
     acc = bias_u[c] + sum_k (x[k] + 128) * w[c][k]        (modulo 2^32; taps outside the input: x = 0)
@@ -16,13 +17,39 @@ import numpy as np
 
 from ..lower.params import ConvGeom, DenseGeom, Requant
 from . import affine as af
-from .kernels_pk_s8 import PK_K, k4_of, pack_pk_s8, unpack_pk_s8  # noqa: F401 - the same packing
+from .kernels_pk_s8 import PK_K, k4_of, pack_pk_s8, unpack_pk_s8
 from .kernels_q import Q7, _arr, _check_acc32, _conv2d_sum, _epilogue, _windows
 
 
+def row_len(k_w: int, cin: int) -> int:
+    """R: a kernel row's k_w * in_c products rounded up to a multiple of 4 (NNC's row-padded layout)."""
+    return k4_of(k_w * cin)
+
+
+def packed_k(k_h: int, k_w: int, cin: int) -> int:
+    """K' = k_h * R, the products per output channel the packed kernels run (padding included)."""
+    return k_h * row_len(k_w, cin)
+
+
 def pack_pk_q7(w) -> np.ndarray:
-    """Weights [out_c][K] (any trailing shape) -> [ceil(out_c / 16)][K4 / 4][16][4] int8 (pack_pk_s8)."""
-    return pack_pk_s8(w)
+    """Weights [out_c][k_h][k_w][in_c] (a dense [out][in] is one kernel row) -> the row-padded packed array:
+    each kernel row's k_w * in_c weights followed by zeros up to R (so no 4-byte group of k crosses a kernel
+    row and the kernel can read the rows of windows inside the input in place), then pack_pk_s8's
+    [ceil(out_c / 16)][K' / 4][16][4] blocks over K' = k_h * R."""
+    w = np.asarray(w)
+    if w.ndim == 2:
+        w = w[:, None, None, :]
+    oc, kh, kw, cin = w.shape
+    r = row_len(kw, cin)
+    wr = np.zeros((oc, kh, r), np.int64)
+    wr[:, :, :kw * cin] = w.reshape(oc, kh, kw * cin)
+    return pack_pk_s8(wr.reshape(oc, kh * r))
+
+
+def unpack_pk_q7(wpk, out_c: int, k_h: int, k_w: int, cin: int) -> np.ndarray:
+    """The [out_c][k_h * k_w * in_c] weights of a row-padded packed array (its inverse)."""
+    r = row_len(k_w, cin)
+    return unpack_pk_s8(wpk, out_c, k_h * r).reshape(out_c, k_h, r)[:, :, :k_w * cin].reshape(out_c, -1)
 
 
 def pk_bias_q7(w, b) -> np.ndarray:
@@ -45,10 +72,10 @@ def conv2d_pk_q7(g: ConvGeom, rq: Requant, x, wpk, bias_u) -> np.ndarray:
     if g.groups != 1:
         raise ValueError(f"conv2d_pk_q7 takes one group: {g}")
     k = g.k_h * g.k_w * g.in_c
-    if k4_of(k) > PK_K:
-        raise ValueError(f"conv2d_pk_q7: K = {k} above {PK_K}")
+    if packed_k(g.k_h, g.k_w, g.in_c) > PK_K:
+        raise ValueError(f"conv2d_pk_q7: K' = {packed_k(g.k_h, g.k_w, g.in_c)} above {PK_K}")
     x = _arr(x, Q7, (g.batch, g.in_h, g.in_w, g.in_c)).astype(np.int64)
-    w = unpack_pk_s8(wpk, g.out_c, k)
+    w = unpack_pk_q7(wpk, g.out_c, g.k_h, g.k_w, g.in_c)
     _check_acc32(_conv2d_sum(g, np.abs(x), np.abs(w).reshape(g.out_c, g.k_h, g.k_w, g.in_c)), "conv2d_pk_q7")
     cols = _windows(g, x + 128, 128, dilated=True)
     n, oh, ow = cols.shape[:3]
@@ -61,7 +88,7 @@ def dense_pk_q7(g: DenseGeom, rq: Requant, x, wpk, bias_u) -> np.ndarray:
     if k4_of(g.in_features) > PK_K:
         raise ValueError(f"dense_pk_q7: K = {g.in_features} above {PK_K}")
     x = _arr(x, Q7, (g.batch, g.in_features)).astype(np.int64)
-    w = unpack_pk_s8(wpk, g.out_features, g.in_features)
+    w = unpack_pk_q7(wpk, g.out_features, 1, 1, g.in_features)
     _check_acc32(np.abs(x) @ np.abs(w).T, "dense_pk_q7")
     acc = af.wrap32((x + 128) @ w.T + _bias_u(bias_u, g.out_features)).astype(np.int64)
     return _epilogue(acc, rq, Q7)

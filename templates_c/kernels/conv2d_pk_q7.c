@@ -1,11 +1,12 @@
 /* nncodegen kernels: one-group convolution / fully connected, q7, packed weights (conv2d_pk_q7.h: layout,
  * bias and why the sums equal conv2d_q7's).
  *
- * Per block of up to NNC_PKQ_PIX output pixels, each pixel's receptive field is read where it lies: in place
- * for windows inside the input whose 4-byte groups of k stay inside one tap (in_c % 4 == 0) or one kernel
- * row (no horizontal dilation, k_w * in_c % 4 == 0), through a table of one input offset per 4 k; other
- * pixels (borders, odd channel counts) are gathered into a local row (0 for taps outside the input, zeros
- * up to K4).  Then for every block of 16 output channels the products run over the packed weights, four
+ * The weights are row-padded (conv2d_pk_q7.h): each kernel row's k_w * in_c products rounded up to R, a
+ * multiple of 4.  Per block of up to NNC_PKQ_PIX output pixels, each pixel's receptive field is read where
+ * it lies: in place for windows inside the input (when every 4-byte group of a row lies in one tap, in_c %
+ * 4 == 0, or the row is contiguous, no horizontal dilation: the bytes past a row's end that its last group
+ * reads meet zero weights), through a table of one input offset per 4 k; border pixels (and dilated rows
+ * of odd channel counts) are gathered into a local row-padded copy (0 for taps outside the input).  Then for every block of 16 output channels the products run over the packed weights, four
  * k per 32-bit lane and step, the input bytes offset to uint8 on the fly (x ^ 0x80 = x + 128).  No weight
  * is re-arranged at run time.
  * Paths (all give the same accumulators: products exact, sums modulo 2^32):
@@ -55,38 +56,39 @@ static void nnc_pkq_copy(int8_t *u, const int8_t *x, int32_t n)
     }
 }
 
-/* The receptive field of output pixel (n, oy, ox) as int8: [k_h][k_w][in_c], 0 for taps outside the
- * input, then zeros up to k4. */
+/* The receptive field of output pixel (n, oy, ox) as int8 in the row-padded layout: kernel row ky at
+u[ky * r], its k_w * in_c values (0 for taps outside the input), then zeros up to r. */
 static void conv2d_pkq_gather(const nnc_conv_geom *g, const int8_t *input, int32_t n, int32_t oy, int32_t ox,
-                              int32_t k4, int8_t *u)
+                              int32_t r, int8_t *u)
 {
     const int32_t cin = g->in_c, run = g->k_w * cin;
     const int32_t iy0 = oy * g->stride_h - g->pad_top, ix0 = ox * g->stride_w - g->pad_left;
-    int32_t ky, kx, k = 0;
-    if (g->dil_w == 1 && iy0 >= 0 && iy0 + (g->k_h - 1) * g->dil_h < g->in_h && ix0 >= 0 &&
-        ix0 + g->k_w - 1 < g->in_w) {
-        const int8_t *x = input + ((n * g->in_h + iy0) * g->in_w + ix0) * cin;
-        for (ky = 0; ky < g->k_h; ++ky, k += run) {
-            nnc_pkq_copy(u + k, x + ky * g->dil_h * g->in_w * cin, run);
+    int32_t ky, kx, i;
+    for (ky = 0; ky < g->k_h; ++ky, u += r) {
+        const int32_t iy = iy0 + ky * g->dil_h;
+        if (iy < 0 || iy >= g->in_h) {
+            for (i = 0; i < r; ++i) {
+                u[i] = 0;
+            }
+            continue;
         }
-    } else {
-        for (ky = 0; ky < g->k_h; ++ky) {
-            const int32_t iy = iy0 + ky * g->dil_h;
-            for (kx = 0; kx < g->k_w; ++kx, k += cin) {
+        if (g->dil_w == 1 && ix0 >= 0 && ix0 + g->k_w - 1 < g->in_w) {
+            nnc_pkq_copy(u, input + ((n * g->in_h + iy) * g->in_w + ix0) * cin, run);
+        } else {
+            for (kx = 0; kx < g->k_w; ++kx) {
                 const int32_t ix = ix0 + kx * g->dil_w;
-                if (iy < 0 || iy >= g->in_h || ix < 0 || ix >= g->in_w) {
-                    int32_t i;
+                if (ix < 0 || ix >= g->in_w) {
                     for (i = 0; i < cin; ++i) {
-                        u[k + i] = 0;
+                        u[kx * cin + i] = 0;
                     }
                 } else {
-                    nnc_pkq_copy(u + k, input + ((n * g->in_h + iy) * g->in_w + ix) * cin, cin);
+                    nnc_pkq_copy(u + kx * cin, input + ((n * g->in_h + iy) * g->in_w + ix) * cin, cin);
                 }
             }
         }
-    }
-    for (; k < k4; ++k) {
-        u[k] = 0;
+        for (i = run; i < r; ++i) {
+            u[i] = 0;
+        }
     }
 }
 
@@ -269,30 +271,35 @@ static void conv2d_pkq_pixels(const nnc_pkq_src *src, int32_t np, int32_t n4, in
 void conv2d_pk_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *input, const int8_t *wpk,
                   const int32_t *bias_u, int8_t *output)
 {
-    const int32_t cin = g->in_c, kk = g->k_h * g->k_w * cin, k4 = (kk + 3) / 4 * 4, n4 = k4 / 4;
+    const int32_t cin = g->in_c, r = (g->k_w * cin + 3) / 4 * 4, n4 = g->k_h * r / 4;
     const int32_t total = g->batch * g->out_h * g->out_w;
-    /* every 4-byte group of k lies in one tap, or in one contiguous kernel row */
-    const int direct = cin % 4 == 0 || (g->dil_w == 1 && (g->k_w * cin) % 4 == 0);
+    const int32_t in_len = g->batch * g->in_h * g->in_w * cin;
+    /* windows inside the input are read in place when every 4-byte group of a row lies in one tap
+     * (in_c % 4 == 0) or the row is contiguous (no horizontal dilation; the up to 3 bytes past the row's
+     * end that a group reads meet zero weights, and must lie inside the input tensor) */
+    const int direct = cin % 4 == 0 || g->dil_w == 1;
+    const int32_t last_row = (g->k_h - 1) * g->dil_h * g->in_w * cin; /* offset of the window's last row */
     const int shift_only = nnc_requant_shift_only(rq, g->out_c);
     int8_t u[NNC_PKQ_PIX * NNC_PKQ_K];
     int32_t koff[NNC_PKQ_K / 4], lin[NNC_PKQ_K / 4];
     nnc_pkq_src src[NNC_PKQ_PIX];
     int32_t p0, p, j, n = 0, oy = 0, ox = 0; /* the next pixel */
-    for (j = 0; j < n4; ++j) {
-        const int32_t k = 4 * j, tap = k / cin;
-        koff[j] = ((tap / g->k_w) * g->dil_h * g->in_w + (tap % g->k_w) * g->dil_w) * cin + k % cin;
+    for (j = 0; j < n4; ++j) { /* group j: kernel row k / r, position k % r of the row (tap, channel) */
+        const int32_t k = 4 * j, ky = k / r, kx = k % r / cin;
+        koff[j] = ky * g->dil_h * g->in_w * cin + kx * g->dil_w * cin + k % r % cin;
         lin[j] = k;
     }
     for (p0 = 0; p0 < total; p0 += NNC_PKQ_PIX) {
         const int32_t np = total - p0 < NNC_PKQ_PIX ? total - p0 : NNC_PKQ_PIX;
         for (p = 0; p < np; ++p) {
             const int32_t iy0 = oy * g->stride_h - g->pad_top, ix0 = ox * g->stride_w - g->pad_left;
+            const int32_t at = ((n * g->in_h + iy0) * g->in_w + ix0) * cin; /* the window's first element */
             if (direct && iy0 >= 0 && iy0 + (g->k_h - 1) * g->dil_h < g->in_h && ix0 >= 0 &&
-                ix0 + (g->k_w - 1) * g->dil_w < g->in_w) {
-                src[p].base = input + ((n * g->in_h + iy0) * g->in_w + ix0) * cin;
+                ix0 + (g->k_w - 1) * g->dil_w < g->in_w && in_len - (at + last_row) >= r) {
+                src[p].base = input + at;
                 src[p].off = koff;
             } else {
-                conv2d_pkq_gather(g, input, n, oy, ox, k4, u + p * NNC_PKQ_K);
+                conv2d_pkq_gather(g, input, n, oy, ox, r, u + p * NNC_PKQ_K);
                 src[p].base = u + p * NNC_PKQ_K;
                 src[p].off = lin;
             }
