@@ -35,9 +35,9 @@ def lib(variant):
     opt, flags = need(variant)
     kd = kernels_dir()
     incs = [include_dir(), kd]
-    return build_cffi(f"kernels_pk_q7_{variant.replace('.', '')}", [kd / "conv2d_pk_q7.c"],
-                      cdef_from_headers([kd / "conv2d_pk_q7.h"], incs), incs,
-                      header='#include "conv2d_pk_q7.h"\n', opt=opt, extra_flags=flags)
+    return build_cffi(f"kernels_pk_q7_{variant.replace('.', '')}", [kd / "conv2d_pk_q7.c", kd / "conv2d_dw_q7.c"],
+                      cdef_from_headers([kd / "conv2d_pk_q7.h", kd / "conv2d_dw_q7.h"], incs), incs,
+                      header='#include "conv2d_pk_q7.h"\n#include "conv2d_dw_q7.h"\n', opt=opt, extra_flags=flags)
 
 
 def call(variant, name, params, arrays, out_shape):
@@ -125,6 +125,39 @@ def test_grouped_layers_as_block_diagonal_equal_conv2d_q7(variant, data):
     gd = dataclasses.replace(g, groups=1)
     got = call(variant, "conv2d_pk_q7", [gd, rq], [x, kpq.pack_pk_q7(wd), kpq.pk_bias_q7(wd, b)], want.shape)
     tq.assert_same(got, want, f"conv2d_pk_q7 block-diagonal [{variant}] {g}")
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_conv2d_dw_q7_equals_conv2d_q7(variant, data):
+    """Depthwise layers (multiplier 1) on conv2d_dw_q7: full and partial 16-channel blocks, borders, strides,
+    dilations, no bias, both epilogues."""
+    need(variant)
+    c = data.draw(st.sampled_from([1, 3, 8, 12, 16, 17, 24, 32, 40]), label="channels")
+    g = dataclasses.replace(draw_geom(data), in_c=c, out_c=c, groups=c)
+    x, w, b = draw_layer(data, (g.batch, g.in_h, g.in_w, c), (c, g.k_h, g.k_w, 1),
+                         lambda x, w, b: tq.conv_bound(False, g, x, w, b))
+    rq = draw_rq(data, c)
+    want = kq.conv2d_q7(g, rq, x, w, b)
+    wdw = kpq.pack_dw_q7(w)
+    tq.assert_same(kpq.conv2d_dw_q7(g, rq, x, wdw, b), want, f"twin {g}")
+    arrays = [x, wdw] + ([b] if b is not None else [])
+    ffi, clib = lib(variant)
+    keep = []
+    out = tq.garbage(want.shape, np.int8)
+    clib.conv2d_dw_q7(to_cffi(ffi, g, keep), to_cffi(ffi, rq, keep), ffi.from_buffer("int8_t[]", x),
+                      ffi.from_buffer("int8_t[]", wdw), ffi.NULL if b is None else ffi.from_buffer("int32_t[]", b),
+                      ffi.from_buffer("int8_t[]", out))
+    tq.assert_same(out, want, f"conv2d_dw_q7 [{variant}] {g} {rq}")
+
+
+def test_dw_packing_round_trip():
+    w = np.random.default_rng(1).integers(-128, 128, size=(20, 3, 3, 1)).astype(np.int8)
+    pk = kpq.pack_dw_q7(w)
+    assert pk.shape == (2 * 9 * 16,)
+    assert pk[(1 * 9 + 4) * 16 + 2] == w[18, 1, 1, 0] and pk[(1 * 9 + 4) * 16 + 5] == 0
+    assert np.array_equal(kpq.unpack_dw_q7(pk, 20, 3, 3), w)
 
 
 def test_bias_folds_the_offset():

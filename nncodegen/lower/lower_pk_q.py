@@ -1,8 +1,9 @@
 """Packed Q-format MAC layers: the int32-safe q7 convolutions and fully connected layers that lower.py gives
 conv2d_q7 / dense_q7 run as conv2d_pk_q7 / dense_pk_q7 on the generic and x86 targets (weights packed at
 generation time for 4-byte dot products, the uint8 offset folded into the bias: nncodegen/ref/kernels_pk_q.py).
-One-group layers always (K4 within the kernels' stack row); grouped layers whose groups are too narrow for
-conv2d_q7's channel blocks as their block-diagonal one-group form (kernels_pk_s8.expand_pays).  ARM targets keep
+One-group layers always (K' within the kernels' stack row); depthwise layers (multiplier 1) as conv2d_dw_q7
+(channels in the vector lanes); other grouped layers whose groups are too narrow for conv2d_q7's channel
+blocks as their block-diagonal one-group form (kernels_pk_s8.expand_pays).  ARM targets keep
 conv2d_q7 / dense_q7 (their DSP / NEON paths).  The results are conv2d_q7's bit for bit."""
 from __future__ import annotations
 
@@ -39,6 +40,9 @@ def lower_node(ctx, node: Node) -> Optional[List[Call]]:
     else:
         if kpq.packed_k(g.k_h, g.k_w, g.in_c) > kpk.PK_K:
             return None
+        if g.groups == g.in_c == g.out_c > 1:  # depthwise: channels in the vector lanes, weights [block][tap][16]
+            wdw = Const(f"{wt.name}_dw", tuple(int(v) for v in kpq.pack_dw_q7(wq)), "int8_t")
+            return [dataclasses.replace(call, kernel="conv2d_dw_q7", args=[geom_p, rq, x, wdw, bias, y])]
         if g.groups != 1:
             if not kpk.expand_pays(g.groups, g.k_h * g.k_w, g.in_c, g.out_c):
                 return None

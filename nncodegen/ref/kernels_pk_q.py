@@ -92,3 +92,30 @@ def dense_pk_q7(g: DenseGeom, rq: Requant, x, wpk, bias_u) -> np.ndarray:
     _check_acc32(np.abs(x) @ np.abs(w).T, "dense_pk_q7")
     acc = af.wrap32((x + 128) @ w.T + _bias_u(bias_u, g.out_features)).astype(np.int64)
     return _epilogue(acc, rq, Q7)
+
+
+# ---------------------------------------------------------------- depthwise (conv2d_dw_q7)
+
+def pack_dw_q7(w) -> np.ndarray:
+    """Depthwise weights [c][k_h][k_w][1] -> [ceil(c / 16)][k_h * k_w][16] int8 (zeros past c)."""
+    w = np.asarray(w).astype(np.int64)
+    c = w.shape[0]
+    taps = int(np.prod(w.shape[1:]))
+    full = np.zeros((-(-c // 16) * 16, taps), np.int64)
+    full[:c] = w.reshape(c, taps)
+    return full.reshape(-1, 16, taps).transpose(0, 2, 1).reshape(-1).astype(Q7)
+
+
+def unpack_dw_q7(wdw, c: int, k_h: int, k_w: int) -> np.ndarray:
+    """The [c][k_h][k_w][1] weights of a packed depthwise array (its inverse)."""
+    cb, taps = -(-c // 16), k_h * k_w
+    w = _arr(wdw, Q7, (cb * taps * 16,)).astype(np.int64)
+    return w.reshape(cb, taps, 16).transpose(0, 2, 1).reshape(cb * 16, taps)[:c].reshape(c, k_h, k_w, 1)
+
+
+def conv2d_dw_q7(g: ConvGeom, rq: Requant, x, wdw, b) -> np.ndarray:
+    """Depthwise convolution (groups == in_c == out_c) over packed weights: conv2d_q7 on the unpacked ones."""
+    from .kernels_q import conv2d_q7
+    if not g.groups == g.in_c == g.out_c:
+        raise ValueError(f"conv2d_dw_q7 takes depthwise layers with multiplier 1: {g}")
+    return conv2d_q7(g, rq, x, unpack_dw_q7(wdw, g.in_c, g.k_h, g.k_w).astype(Q7), b)

@@ -1,0 +1,114 @@
+/* nncodegen kernels: depthwise convolution, q7, weights packed in blocks of 16 channels (conv2d_dw_q7.h).
+ *
+ * Per output pixel and block of 16 channels, the taps inside the input (padding skipped) are multiplied
+ * and added lane by lane, one lane per channel:
+ *   avx512     (__AVX512F__, __AVX512BW__, __AVX512VL__) 16 int32 lanes: the tap's 16 input bytes (a
+ *              masked load for the last partial block) and weights widened with VPMOVSXBD, VPMULLD +
+ *              VPADDD; epilogue in one register (VPSRAVD, VPMOVDB, a masked byte store) when the shifts
+ *              are 1..31 without a leaky slope (nnc_requant_shift_only), else nnc_requantize per lane
+ *   portable   the same sums in a local block of 16 int32
+ * Products are exact (|int8 x int8| <= 2^14) and the sums exact under conv2d_q7's bound, so every path
+ * gives conv2d_q7's values. */
+#include "conv2d_dw_q7.h"
+#include "nnc_fixed.h"
+#include "nnc_simd.h"
+
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && !defined(NNC_NO_SIMD)
+#define NNC_DW_AVX512 1
+#endif
+
+void conv2d_dw_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *input, const int8_t *wdw,
+                  const int32_t *bias, int8_t *output)
+{
+    const int32_t c_n = g->in_c, taps = g->k_h * g->k_w, ncb = (c_n + 15) / 16;
+    const int32_t in_h = g->in_h, in_w = g->in_w, k_h = g->k_h, k_w = g->k_w;
+    const int32_t dil_h = g->dil_h, dil_w = g->dil_w;
+    const int shift_only = nnc_requant_shift_only(rq, c_n);
+    int32_t n, oy, ox, cb, ky, kx, j;
+    for (n = 0; n < g->batch; ++n) {
+        for (oy = 0; oy < g->out_h; ++oy) {
+            const int32_t iy0 = oy * g->stride_h - g->pad_top;
+            for (ox = 0; ox < g->out_w; ++ox) {
+                const int32_t ix0 = ox * g->stride_w - g->pad_left;
+                int8_t *y = output + ((n * g->out_h + oy) * g->out_w + ox) * c_n;
+                for (cb = 0; cb < ncb; ++cb) {
+                    const int32_t c0 = cb * 16, nc = c_n - c0 < 16 ? c_n - c0 : 16;
+                    const int8_t *wb = wdw + cb * taps * 16;
+#if defined(NNC_DW_AVX512)
+                    const __mmask16 m = (__mmask16)(nc >= 16 ? 0xFFFFu : (1u << nc) - 1u);
+                    __m512i a = bias ? _mm512_maskz_loadu_epi32(m, bias + c0) : _mm512_setzero_si512();
+                    for (ky = 0; ky < k_h; ++ky) {
+                        const int32_t iy = iy0 + ky * dil_h;
+                        const int8_t *row;
+                        if (iy < 0 || iy >= in_h) {
+                            continue;
+                        }
+                        row = input + (n * in_h + iy) * in_w * c_n + c0;
+                        for (kx = 0; kx < k_w; ++kx) {
+                            const int32_t ix = ix0 + kx * dil_w;
+                            __m512i xv, wv;
+                            if (ix < 0 || ix >= in_w) {
+                                continue;
+                            }
+                            xv = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, row + ix * c_n));
+                            wv = _mm512_cvtepi8_epi32(
+                                _mm_loadu_si128((const __m128i *)(const void *)(wb + (ky * k_w + kx) * 16)));
+                            a = _mm512_add_epi32(a, _mm512_mullo_epi32(xv, wv));
+                        }
+                    }
+                    if (shift_only) {
+                        const __m512i one = _mm512_set1_epi32(1);
+                        const __m512i s = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, rq->shift + c0));
+                        __m512i r = _mm512_add_epi32(_mm512_srav_epi32(a, s),
+                                                     _mm512_and_si512(_mm512_srav_epi32(a, _mm512_sub_epi32(s, one)), one));
+                        r = _mm512_min_epi32(_mm512_max_epi32(r, _mm512_set1_epi32(rq->out_min)),
+                                             _mm512_set1_epi32(rq->out_max));
+                        _mm_mask_storeu_epi8((void *)(y + c0), m, _mm512_cvtepi32_epi8(r));
+                    } else {
+                        int32_t v[16];
+                        _mm512_storeu_si512((void *)v, a);
+                        for (j = 0; j < nc; ++j) {
+                            y[c0 + j] = (int8_t)nnc_requantize(v[j], rq, c0 + j);
+                        }
+                    }
+#else
+                    int32_t acc[16];
+                    for (j = 0; j < nc; ++j) {
+                        acc[j] = bias ? bias[c0 + j] : 0;
+                    }
+                    for (ky = 0; ky < k_h; ++ky) {
+                        const int32_t iy = iy0 + ky * dil_h;
+                        const int8_t *row;
+                        if (iy < 0 || iy >= in_h) {
+                            continue;
+                        }
+                        row = input + (n * in_h + iy) * in_w * c_n + c0;
+                        for (kx = 0; kx < k_w; ++kx) {
+                            const int32_t ix = ix0 + kx * dil_w;
+                            const int8_t *x, *w = wb + (ky * k_w + kx) * 16;
+                            if (ix < 0 || ix >= in_w) {
+                                continue;
+                            }
+                            x = row + ix * c_n;
+                            for (j = 0; j < nc; ++j) {
+                                acc[j] += x[j] * w[j];
+                            }
+                        }
+                    }
+                    (void)shift_only;
+                    for (j = 0; j < nc; ++j) {
+                        y[c0 + j] = (int8_t)nnc_requantize(acc[j], rq, c0 + j);
+                    }
+#endif
+                }
+            }
+        }
+    }
+}
+
+/* conv2d_inplace_dw_q7: conv2d_dw_q7 one output row at a time, output over its input (inplace_rows.inc) */
+#define NNC_IP_NAME conv2d_inplace_dw_q7
+#define NNC_IP_T int8_t
+#define NNC_IP_PARAMS const nnc_requant *rq, const int8_t *input, const int8_t *wdw, const int32_t *bias
+#define NNC_IP_CALL(s, x, y) conv2d_dw_q7(s, rq, x, wdw, bias, y)
+#include "inplace_rows.inc"
