@@ -28,6 +28,9 @@
 #if defined(__AVX512VNNI__) && defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && \
     !defined(NNC_NO_SIMD)
 #define NNC_PKQ_VNNI512 1
+#define NNC_PKQ_PIX 8 /* output pixels per block: eight accumulators share each weight load */
+#else
+#define NNC_PKQ_PIX 4
 #endif
 
 /* Where one output pixel's receptive field lies: byte group j (k = 4 j .. 4 j + 3) at base + off[j]. */
@@ -101,7 +104,35 @@ static void conv2d_pkq_block(const nnc_pkq_src *src, int32_t np, const int8_t *w
 #if defined(NNC_PKQ_VNNI512)
     const __m512i x80 = _mm512_set1_epi8(-128);
     const __m512i b = _mm512_loadu_si512((const void *)bias_u);
-    if (np == 4 && src[0].off == src[1].off && src[0].off == src[2].off && src[0].off == src[3].off) {
+    if (np == 8 && src[0].off == src[1].off && src[0].off == src[2].off && src[0].off == src[3].off &&
+        src[0].off == src[4].off && src[0].off == src[5].off && src[0].off == src[6].off && src[0].off == src[7].off) {
+        const int32_t *off = src[0].off;
+        const int8_t *b0 = src[0].base, *b1 = src[1].base, *b2 = src[2].base, *b3 = src[3].base;
+        const int8_t *b4 = src[4].base, *b5 = src[5].base, *b6 = src[6].base, *b7 = src[7].base;
+        __m512i a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+        for (j = 0; j < n4; ++j, w += 64) {
+            const __m512i wv = _mm512_loadu_si512((const void *)w);
+            const int32_t o = off[j];
+            a0 = _mm512_dpbusd_epi32(a0, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b0 + o)), x80), wv);
+            a1 = _mm512_dpbusd_epi32(a1, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b1 + o)), x80), wv);
+            a2 = _mm512_dpbusd_epi32(a2, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b2 + o)), x80), wv);
+            a3 = _mm512_dpbusd_epi32(a3, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b3 + o)), x80), wv);
+            a4 = _mm512_dpbusd_epi32(a4, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b4 + o)), x80), wv);
+            a5 = _mm512_dpbusd_epi32(a5, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b5 + o)), x80), wv);
+            a6 = _mm512_dpbusd_epi32(a6, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b6 + o)), x80), wv);
+            a7 = _mm512_dpbusd_epi32(a7, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b7 + o)), x80), wv);
+        }
+        _mm512_storeu_si512((void *)acc, a0);
+        _mm512_storeu_si512((void *)(acc + 16), a1);
+        _mm512_storeu_si512((void *)(acc + 32), a2);
+        _mm512_storeu_si512((void *)(acc + 48), a3);
+        _mm512_storeu_si512((void *)(acc + 64), a4);
+        _mm512_storeu_si512((void *)(acc + 80), a5);
+        _mm512_storeu_si512((void *)(acc + 96), a6);
+        _mm512_storeu_si512((void *)(acc + 112), a7);
+        return;
+    }
+    while (np >= 4 && src[0].off == src[1].off && src[0].off == src[2].off && src[0].off == src[3].off) {
         const int32_t *off = src[0].off;
         const int8_t *b0 = src[0].base, *b1 = src[1].base, *b2 = src[2].base, *b3 = src[3].base;
         __m512i a0 = b, a1 = b, a2 = b, a3 = b;
@@ -117,7 +148,10 @@ static void conv2d_pkq_block(const nnc_pkq_src *src, int32_t np, const int8_t *w
         _mm512_storeu_si512((void *)(acc + 16), a1);
         _mm512_storeu_si512((void *)(acc + 32), a2);
         _mm512_storeu_si512((void *)(acc + 48), a3);
-        return;
+        src += 4;
+        acc += 64;
+        np -= 4;
+        w -= (size_t)n4 * 64;
     }
     for (p = 0; p < np; ++p) {
         const int32_t *off = src[p].off;

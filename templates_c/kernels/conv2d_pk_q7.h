@@ -6,12 +6,11 @@
 #include "nnc_types.h"
 
 /* Largest K' (below) the packed kernels take: the gathered receptive fields of
- * NNC_PKQ_PIX output pixels (NNC_PKQ_PIX * NNC_PKQ_K bytes) and one offset per 4 k (NNC_PKQ_K int32) live
- * on the stack. */
+ * NNC_PKQ_PIX output pixels (NNC_PKQ_PIX * NNC_PKQ_K bytes: 4 pixels, 8 with AVX512-VNNI) and one offset
+ * per 4 k (NNC_PKQ_K int32) live on the stack. */
 #ifndef NNC_PKQ_K
 #define NNC_PKQ_K 2048
 #endif
-#define NNC_PKQ_PIX 4
 
 /* conv2d_q7 for groups == 1.  Weights row-padded: R = k_w * in_c rounded up to a multiple of 4, K' = k_h * R,
  * w'[c][ky * R + i] = w[c][ky][i] (the [k_w][in_c] row) for i < k_w * in_c, 0 for the rest of the row; then
