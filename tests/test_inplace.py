@@ -29,6 +29,7 @@ from nncodegen.paths import include_dir, kernels_dir
 from nncodegen.ref import affine as af
 from nncodegen.ref import kernels_inplace as kip
 from nncodegen.ref import kernels_pk_f32 as kpkf
+from nncodegen.ref import kernels_pk_q as kpq
 from nncodegen.ref import kernels_pk_s8 as kpk
 from nncodegen.ref import kernels_s8 as ks8
 
@@ -48,7 +49,8 @@ def fmt_of(kernel):
 def clib():
     kd = kernels_dir()
     sources = [kd / f"{fam}_{f}.c" for fam in ("conv2d", "pool", "pad") for f in ("q7", "q15", "s8", "f32")]
-    sources += [kd / "pad_inplace.c", kd / "conv2d_pw_s8.c", kd / "conv2d_pk_s8.c", kd / "conv2d_pk_f32.c"]
+    sources += [kd / "pad_inplace.c", kd / "conv2d_pw_s8.c", kd / "conv2d_pk_s8.c", kd / "conv2d_pk_f32.c",
+                kd / "conv2d_pk_q7.c", kd / "conv2d_dw_q7.c"]
     headers = [s.with_suffix(".h") for s in sources]
     incs = [include_dir(), kd]
     cdef = cdef_from_headers(headers, incs)
@@ -144,6 +146,16 @@ def test_conv2d_inplace_equals_out_of_place(clib, data):
             g = dataclasses.replace(g, groups=1)
             epi, x, w, b = draw_case(data, kernel, g)
         w, b = kpk.pack_pk_s8(w), kpk.pk_bias_s8(w, b, epi.input_offset)
+    if kernel == "conv2d_pk_q7":  # one group; weights row-padded and packed, the uint8 offset in the bias
+        if g.groups != 1:
+            g = dataclasses.replace(g, groups=1)
+            epi, x, w, b = draw_case(data, kernel, g)
+        w, b = kpq.pack_pk_q7(w), kpq.pk_bias_q7(w, b)
+    if kernel == "conv2d_dw_q7":  # depthwise with multiplier 1; weights in blocks of 16 channels
+        if not g.groups == g.in_c == g.out_c:
+            g = dataclasses.replace(g, in_c=g.in_c, out_c=g.in_c, groups=g.in_c)
+            epi, x, w, b = draw_case(data, kernel, g)
+        w = kpq.pack_dw_q7(w)
     if kernel == "conv2d_pk_f32":  # weights packed per group in blocks of 16 channels
         w = kpkf.pack_pk_f32_groups(w, g.groups)
     backward = data.draw(st.booleans(), label="backward")

@@ -50,4 +50,4 @@ def test_wheel_installs_and_compiles_outside_the_checkout(tmp_path):
                        text=True, cwd=str(tmp_path))
     assert str(venv) in r.stdout, r.stdout
     assert str(ROOT) not in r.stdout, r.stdout
-    assert (out / "runtime" / "conv2d_q7.c").exists()
+    assert (out / "runtime" / "conv2d_pk_q7.c").exists()  # the packed q7 kernels of the generic target
