@@ -1,7 +1,9 @@
 """Packed Q-format MAC layers: the int32-safe q7 convolutions and fully connected layers that lower.py gives
 conv2d_q7 / dense_q7 run as conv2d_pk_q7 / dense_pk_q7 on the generic and x86 targets (weights packed at
 generation time for 4-byte dot products, the uint8 offset folded into the bias: nncodegen/ref/kernels_pk_q.py).
-One-group layers always (K' within the kernels' stack row); depthwise layers (multiplier 1) as conv2d_dw_q7
+One-group convolutions always (K' within the kernels' stack row; the padding to whole 16-channel blocks and
+4-product rows makes their arrays larger than the graph's weights, which report.json counts); fully connected
+layers only when nothing is padded (out % 16 == 0, in % 4 == 0); depthwise layers (multiplier 1) as conv2d_dw_q7
 (channels in the vector lanes); other grouped layers whose groups are too narrow for conv2d_q7's channel
 blocks as their block-diagonal one-group form (kernels_pk_s8.expand_pays).  ARM targets keep
 conv2d_q7 / dense_q7 (their DSP / NEON paths).  The results are conv2d_q7's bit for bit."""
@@ -34,8 +36,9 @@ def lower_node(ctx, node: Node) -> Optional[List[Call]]:
     wt = ctx.g.tensors[w.tensor]
     wq = wt.qdata
     if node.op == "dense":
-        if kpk.k4_of(g.in_features) > kpk.PK_K:
-            return None
+        if kpk.k4_of(g.in_features) > kpk.PK_K or g.out_features % 16 or g.in_features % 4:
+            return None  # (fully connected layers pack only without padding: the same ROM as dense_q7, whose
+            # eight-row dot products are VPDPBUSD already; padded they would grow up to 16x for few outputs)
         kernel = "dense_pk_q7"
     else:
         if kpq.packed_k(g.k_h, g.k_w, g.in_c) > kpk.PK_K:
