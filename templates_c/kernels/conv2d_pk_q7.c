@@ -29,8 +29,13 @@
     !defined(NNC_NO_SIMD)
 #define NNC_PKQ_VNNI512 1
 #define NNC_PKQ_PIX 8 /* output pixels per block: eight accumulators share each weight load */
-#else
+#elif defined(NNC_SIMD_X86)
 #define NNC_PKQ_PIX 4
+#else
+/* other builds (the generic target compiled for a small core): one pixel, always gathered, no offset
+ * tables, so the stack holds one row of NNC_PKQ_K bytes */
+#define NNC_PKQ_PIX 1
+#define NNC_PKQ_LINEAR 1
 #endif
 
 /* Where one output pixel's receptive field lies: byte group j (k = 4 j .. 4 j + 3) at base + off[j]. */
@@ -222,7 +227,7 @@ static void conv2d_pkq_block(const nnc_pkq_src *src, int32_t np, const int8_t *w
             a[c] = (uint32_t)bias_u[c];
         }
         for (j = 0; j < n4; ++j, wp += 64) {
-            const int8_t *x = bp + off[j];
+            const int8_t *x = bp + (off ? off[j] : 4 * j);
             const int32_t u0 = x[0] + 128, u1 = x[1] + 128, u2 = x[2] + 128, u3 = x[3] + 128;
             for (c = 0; c < 16; ++c) {
                 const int32_t s = u0 * wp[4 * c] + u1 * wp[4 * c + 1] + u2 * wp[4 * c + 2] + u3 * wp[4 * c + 3];
@@ -311,18 +316,29 @@ void conv2d_pk_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *i
     /* windows inside the input are read in place when every 4-byte group of a row lies in one tap
      * (in_c % 4 == 0) or the row is contiguous (no horizontal dilation; the up to 3 bytes past the row's
      * end that a group reads meet zero weights, and must lie inside the input tensor) */
+#if !defined(NNC_PKQ_LINEAR)
     const int direct = cin % 4 == 0 || g->dil_w == 1;
+#endif
     const int32_t last_row = (g->k_h - 1) * g->dil_h * g->in_w * cin; /* offset of the window's last row */
     const int shift_only = nnc_requant_shift_only(rq, g->out_c);
     int8_t u[NNC_PKQ_PIX * NNC_PKQ_K];
+#if defined(NNC_PKQ_LINEAR)
+    const int32_t *koff = 0, *lin = 0; /* every pixel gathered, group j at 4 j */
+    const int direct = 0;
+#else
     int32_t koff[NNC_PKQ_K / 4], lin[NNC_PKQ_K / 4];
+#endif
     nnc_pkq_src src[NNC_PKQ_PIX];
     int32_t p0, p, j, n = 0, oy = 0, ox = 0; /* the next pixel */
+#if !defined(NNC_PKQ_LINEAR)
     for (j = 0; j < n4; ++j) { /* group j: kernel row k / r, position k % r of the row (tap, channel) */
         const int32_t k = 4 * j, ky = k / r, kx = k % r / cin;
         koff[j] = ky * g->dil_h * g->in_w * cin + kx * g->dil_w * cin + k % r % cin;
         lin[j] = k;
     }
+#else
+    (void)j;
+#endif
     for (p0 = 0; p0 < total; p0 += NNC_PKQ_PIX) {
         const int32_t np = total - p0 < NNC_PKQ_PIX ? total - p0 : NNC_PKQ_PIX;
         for (p = 0; p < np; ++p) {
@@ -355,12 +371,20 @@ void dense_pk_q7(const nnc_dense_geom *g, const nnc_requant *rq, const int8_t *i
     const int32_t kk = g->in_features, k4 = (kk + 3) / 4 * 4, n4 = k4 / 4;
     const int shift_only = nnc_requant_shift_only(rq, g->out_features);
     int8_t u[NNC_PKQ_PIX * NNC_PKQ_K];
+#if defined(NNC_PKQ_LINEAR)
+    const int32_t *lin = 0; /* group j at 4 j */
+#else
     int32_t lin[NNC_PKQ_K / 4];
+#endif
     nnc_pkq_src src[NNC_PKQ_PIX];
     int32_t p0, p, j;
+#if defined(NNC_PKQ_LINEAR)
+    (void)j;
+#else
     for (j = 0; j < n4; ++j) {
         lin[j] = 4 * j;
     }
+#endif
     for (p0 = 0; p0 < g->batch; p0 += NNC_PKQ_PIX) {
         const int32_t np = g->batch - p0 < NNC_PKQ_PIX ? g->batch - p0 : NNC_PKQ_PIX;
         for (p = 0; p < np; ++p) {
