@@ -24,6 +24,7 @@ from nncodegen.ref import kernels_pk_s8 as kpk
 from nncodegen.ref import kernels_q as kq
 
 import test_kernels_q as tq
+from helpers import broadcast_strides
 from test_kernels_pk_s8 import draw_geom
 from test_kernels_simd import CFG, VARIANTS, need
 
@@ -217,7 +218,7 @@ def test_q_loops_on_real_channel_counts(variant, data):
         al, bl = (0, 0) if op == "mul" else (data.draw(st.integers(0, 16), label="al"),
                                                data.draw(st.integers(0, 16), label="bl"))
         lo, hi = tq.draw_bounds(data, dtype)
-        p = Eltwise(Broadcast(out, tq.contiguous_strides(out, out), tq.contiguous_strides(sb, out)), al, bl,
+        p = Eltwise(Broadcast(out, broadcast_strides(out, out), broadcast_strides(sb, out)), al, bl,
                     data.draw(st.integers(-2, 31), label="shift"), lo, hi)
         want = getattr(kq, f"{op}_{q}")(p, x, b)
         y = tq.garbage(out, dtype)
