@@ -122,6 +122,8 @@ class _QDQImporter(OnnxImporter):
             q = np.asarray(ins[0].const)
             if not np.issubdtype(q.dtype, np.integer):
                 self.fail(node, f"dequantizes {q.dtype} data")
+            if len(ins) > 2 and ins[2] is not None and z.dtype != q.dtype:
+                self.fail(node, f"zero point of type {z.dtype} for {q.dtype} data (ONNX: the same type)")
             if not (np.isfinite(s).all() and (s > 0).all()):
                 self.fail(node, "scales must be finite and > 0")
             if s.size > 1:

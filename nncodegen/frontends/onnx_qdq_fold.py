@@ -135,6 +135,9 @@ class _Folder:
         wide = g.tensors[node.inputs[0]].fmt.bits == 16   # int16 activations: an int64 bias (TFLite 16x8)
         if len(node.inputs) > 2:
             bt = g.tensors[node.inputs[2]]
+            if bt.data is None or bt.data.size != cout:
+                raise GraphError(f"{self.imp.src}: node {node.name!r} ({node.op}): bias of shape {bt.shape} for "
+                                 f"{cout} output channels")
             binfo = self.onnx_qinfo(node, 2)
             want = (np.float32(s_in) * s).astype(np.float32)
             if binfo is not None and binfo["scale"].size in (1, cout) and np.allclose(

@@ -76,6 +76,8 @@ def _conv2d(node, s):
                  dilations=node.attrs["dilations"], groups=(g,))
     _need(x[3] == w[3] * g, node, f"input channels {x[3]} != weight Cin {w[3]} x groups {g}")
     _need(w[0] % g == 0, node, f"output channels {w[0]} not divisible by groups {g}")
+    _need(len(s) < 3 or tuple(s[2]) == (w[0],), node, f"bias of shape {tuple(s[2]) if len(s) > 2 else ()} for "
+                                                     f"{w[0]} output channels")
     sh, sw = node.attrs["strides"]
     pt, pl, pb, pr = node.attrs["pads"]
     dh, dw = node.attrs["dilations"]
@@ -105,6 +107,8 @@ def _convt(node, s):
 def _dense(node, s):
     x, w = s[0], s[1]
     _need(len(x) == 2 and x[1] == w[1], node, f"input {x} does not match weight {w}")
+    _need(len(s) < 3 or tuple(s[2]) == (w[0],), node, f"bias of shape {tuple(s[2]) if len(s) > 2 else ()} for "
+                                                     f"{w[0]} outputs")
     return [(x[0], w[0])]
 
 
