@@ -5,38 +5,7 @@
 #include "bin_popcount.inc"
 #include "bin_epilogue.inc"
 
-#define NNC_FN bdense_bits_w8_f32
-#define NNC_IN 0
-#define NNC_IN_T uint32_t
-#define NNC_OUT 3
-#define NNC_OUT_T float
-#include "bdense_w8.inc"
-#undef NNC_FN
-#undef NNC_IN
-#undef NNC_IN_T
-#undef NNC_OUT
-#undef NNC_OUT_T
-
-#define NNC_FN bdense_w8_q7_f32
-#define NNC_IN 1
-#define NNC_IN_T int8_t
-#define NNC_OUT 3
-#define NNC_OUT_T float
-#include "bdense_w8.inc"
-#undef NNC_FN
-#undef NNC_IN
-#undef NNC_IN_T
-#undef NNC_OUT
-#undef NNC_OUT_T
-
-#define NNC_FN bdense_w8_q15_f32
-#define NNC_IN 2
-#define NNC_IN_T int16_t
-#define NNC_OUT 3
-#define NNC_OUT_T float
-#include "bdense_w8.inc"
-#undef NNC_FN
-#undef NNC_IN
-#undef NNC_IN_T
-#undef NNC_OUT
-#undef NNC_OUT_T
+/* Instantiated by bin_w8_instances.inc: bdense_bits_w8_f32, bdense_w8_q7_f32, bdense_w8_q15_f32. */
+#define NNC_BODY "bdense_w8.inc"
+#define NNC_BIN_FAMILY bdense
+#include "bin_w8_instances.inc"
