@@ -5,7 +5,8 @@ One-group convolutions always (K' within the kernels' stack row; the padding to 
 4-product rows makes their arrays larger than the graph's weights, which report.json counts); fully connected
 layers only when nothing is padded (out % 16 == 0, in % 4 == 0); depthwise layers (multiplier 1) as conv2d_dw_q7
 (channels in the vector lanes); other grouped layers whose groups are too narrow for conv2d_q7's channel
-blocks as their block-diagonal one-group form (kernels_pk_s8.expand_pays).  ARM targets keep
+blocks as their block-diagonal one-group form (kernels_pk_s8.expand_pays).  In a graph that stores weights
+compressed (built for ROM) a layer whose packed arrays would be larger than its weights stays unpacked.  ARM targets keep
 conv2d_q7 / dense_q7 (their DSP / NEON paths).  The results are conv2d_q7's bit for bit."""
 from __future__ import annotations
 
@@ -20,6 +21,20 @@ from .program import Call, Const, Param
 
 def packed_target(ctx) -> bool:
     return not str(getattr(ctx, "target", "generic")).startswith(("cortex", "arm"))
+
+
+def _rom_first(ctx) -> bool:
+    """A graph that stores weights compressed (sparse, codebook, ...) is built for ROM: its dense layers are
+    not padded into the packed layouts where those would be larger than the weights."""
+    flag = getattr(ctx, "_pk_rom_first", None)
+    if flag is None:
+        from ..compress.storage import Storage
+        flag = any(t.is_const and Storage.of(t).kind != "dense" for t in ctx.g.tensors.values())
+        try:
+            ctx._pk_rom_first = flag
+        except AttributeError:
+            pass
+    return flag
 
 
 def lower_node(ctx, node: Node) -> Optional[List[Call]]:
@@ -44,7 +59,10 @@ def lower_node(ctx, node: Node) -> Optional[List[Call]]:
         if kpq.packed_k(g.k_h, g.k_w, g.in_c) > kpk.PK_K:
             return None
         if g.groups == g.in_c == g.out_c > 1:  # depthwise: channels in the vector lanes, weights [block][tap][16]
-            wdw = Const(f"{wt.name}_dw", tuple(int(v) for v in kpq.pack_dw_q7(wq)), "int8_t")
+            packed = kpq.pack_dw_q7(wq)
+            if _rom_first(ctx) and packed.size > wq.size:
+                return None
+            wdw = Const(f"{wt.name}_dw", tuple(int(v) for v in packed), "int8_t")
             return [dataclasses.replace(call, kernel="conv2d_dw_q7", args=[geom_p, rq, x, wdw, bias, y])]
         if g.groups != 1:
             if not kpk.expand_pays(g.groups, g.k_h * g.k_w, g.in_c, g.out_c):
@@ -53,6 +71,9 @@ def lower_node(ctx, node: Node) -> Optional[List[Call]]:
             geom_p = Param(dataclasses.replace(g, groups=1))
         kernel = "conv2d_pk_q7"
     b = None if bias is None else ctx.g.tensors[bias.tensor].qdata
-    wpk = Const(f"{wt.name}_pk", tuple(int(v) for v in kpq.pack_pk_q7(wq)), "int8_t")
+    packed = kpq.pack_pk_q7(wq)
+    if _rom_first(ctx) and packed.size > wt.qdata.size:
+        return None
+    wpk = Const(f"{wt.name}_pk", tuple(int(v) for v in packed), "int8_t")
     bias_u = Const(f"{wt.name}_bias_u", tuple(int(v) for v in kpq.pk_bias_q7(wq, b)), "int32_t")
     return [dataclasses.replace(call, kernel=kernel, args=[geom_p, rq, x, wpk, bias_u, y])]
