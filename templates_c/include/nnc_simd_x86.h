@@ -80,6 +80,28 @@ static inline __m256i nnc_avx2_ld16_s8(const int8_t *p)
     return _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)p));
 }
 
+/* One step of the packed int8 kernels' AVX2 path (conv2d_pk_s8, conv2d_pk_q7): uv holds 4 uint8 products widened
+ * to int16 (the same 4 in every group of lanes), wp 16 channels x 4 int8 weights; s[0..3] gather pairwise
+ * partial sums [c0 c0 c1 c1 | c2 c2 c3 c3] of channels 0-3, 4-7, 8-11, 12-15. */
+static inline void nnc_avx2_pk_step(__m256i uv, const int8_t *wp, __m256i s[4])
+{
+    s[0] = _mm256_add_epi32(s[0], _mm256_madd_epi16(uv, nnc_avx2_ld16_s8(wp)));
+    s[1] = _mm256_add_epi32(s[1], _mm256_madd_epi16(uv, nnc_avx2_ld16_s8(wp + 16)));
+    s[2] = _mm256_add_epi32(s[2], _mm256_madd_epi16(uv, nnc_avx2_ld16_s8(wp + 32)));
+    s[3] = _mm256_add_epi32(s[3], _mm256_madd_epi16(uv, nnc_avx2_ld16_s8(wp + 48)));
+}
+
+/* nnc_avx2_pk_step's partial sums added pairwise, back in channel order, plus bias[0..15] -> acc[0..15] */
+static inline void nnc_avx2_pk_store(const __m256i s[4], const int32_t *bias, int32_t *acc)
+{
+    const __m256i lo = _mm256_permute4x64_epi64(_mm256_hadd_epi32(s[0], s[1]), 0xD8);
+    const __m256i hi = _mm256_permute4x64_epi64(_mm256_hadd_epi32(s[2], s[3]), 0xD8);
+    _mm256_storeu_si256((__m256i *)(void *)acc,
+                        _mm256_add_epi32(lo, _mm256_loadu_si256((const __m256i *)(const void *)bias)));
+    _mm256_storeu_si256((__m256i *)(void *)(acc + 8),
+                        _mm256_add_epi32(hi, _mm256_loadu_si256((const __m256i *)(const void *)(bias + 8))));
+}
+
 static inline __m256i nnc_avx2_ld16_s16(const int16_t *p)
 {
     return _mm256_loadu_si256((const __m256i *)(const void *)p);

@@ -173,25 +173,13 @@ static void conv2d_pkq_block(const nnc_pkq_src *src, int32_t np, const int8_t *w
     for (p = 0; p < np; ++p) {
         const int32_t *off = src[p].off;
         const int8_t *bp = src[p].base, *wp = w;
-        __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
+        __m256i s[4];
+        s[0] = s[1] = s[2] = s[3] = _mm256_setzero_si256();
         for (j = 0; j < n4; ++j, wp += 64) {
             const __m256i uv = _mm256_cvtepu8_epi16(_mm_xor_si128(_mm_set1_epi32(nnc_pkq_ld4(bp + off[j])), x80));
-            s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(uv, _mm256_cvtepi8_epi16(
-                                                                 _mm_loadu_si128((const __m128i *)(const void *)wp))));
-            s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(uv, _mm256_cvtepi8_epi16(
-                                                                 _mm_loadu_si128((const __m128i *)(const void *)(wp + 16)))));
-            s2 = _mm256_add_epi32(s2, _mm256_madd_epi16(uv, _mm256_cvtepi8_epi16(
-                                                                 _mm_loadu_si128((const __m128i *)(const void *)(wp + 32)))));
-            s3 = _mm256_add_epi32(s3, _mm256_madd_epi16(uv, _mm256_cvtepi8_epi16(
-                                                                 _mm_loadu_si128((const __m128i *)(const void *)(wp + 48)))));
+            nnc_avx2_pk_step(uv, wp, s);
         }
-        /* s0 = [c0 c0 c1 c1 | c2 c2 c3 c3] partial sums: pairwise, back in channel order */
-        s0 = _mm256_permute4x64_epi64(_mm256_hadd_epi32(s0, s1), 0xD8);
-        s2 = _mm256_permute4x64_epi64(_mm256_hadd_epi32(s2, s3), 0xD8);
-        _mm256_storeu_si256((__m256i *)(void *)(acc + p * 16),
-                            _mm256_add_epi32(s0, _mm256_loadu_si256((const __m256i *)(const void *)bias_u)));
-        _mm256_storeu_si256((__m256i *)(void *)(acc + p * 16 + 8),
-                            _mm256_add_epi32(s2, _mm256_loadu_si256((const __m256i *)(const void *)(bias_u + 8))));
+        nnc_avx2_pk_store(s, bias_u, acc + p * 16);
     }
 #elif defined(NNC_SIMD_X86)
     for (p = 0; p < np; ++p) {
