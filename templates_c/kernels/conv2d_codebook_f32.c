@@ -44,7 +44,7 @@ void conv2d_codebook_f32(const nnc_conv_geom *g, const nnc_act_f32 *act, const f
                                 acc += x[i] * cb[nnc_unpack_index(index, pos, bits)];
                             }
                         }
-                        y[oc] = nnc_cf32_act(act, bias != 0 ? acc + bias[oc] : acc);
+                        y[oc] = nnc_act_f32_apply(act, bias != 0 ? acc + bias[oc] : acc);
                     }
                 }
             }

@@ -28,21 +28,7 @@
 #define NNC_CONV_PATCH_F32 128 /* patch path: largest k_h * k_w * in_c (one group) */
 #endif
 
-static float conv2d_f32_act(const nnc_act_f32 *act, float y)
-{
-    if (act != 0) {
-        if (y < 0.0f) {
-            y *= act->leaky;
-        }
-        if (y < act->out_min) {
-            y = act->out_min;
-        }
-        if (y > act->out_max) {
-            y = act->out_max;
-        }
-    }
-    return y;
-}
+#include "epilogue_f32.inc"
 
 /* 1x1, no padding, groups == 1, every output pixel on a real input pixel. */
 static NNC_NOINLINE void conv2d_f32_1x1(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *input,
@@ -59,12 +45,12 @@ static NNC_NOINLINE void conv2d_f32_1x1(const nnc_conv_geom *g, const nnc_act_f3
                     float s[4];
                     nnc_dot4_f32(ip, weights + oc * cin, cin, cin, s);
                     for (j = 0; j < 4; ++j) {
-                        op[oc + j] = conv2d_f32_act(act, bias != 0 ? s[j] + bias[oc + j] : s[j]);
+                        op[oc + j] = nnc_act_f32_apply(act, bias != 0 ? s[j] + bias[oc + j] : s[j]);
                     }
                 }
                 for (; oc < g->out_c; ++oc) {
                     const float acc = nnc_dot_f32(ip, weights + oc * cin, cin);
-                    op[oc] = conv2d_f32_act(act, bias != 0 ? acc + bias[oc] : acc);
+                    op[oc] = nnc_act_f32_apply(act, bias != 0 ? acc + bias[oc] : acc);
                 }
             }
         }
@@ -77,7 +63,7 @@ static void conv2d_f32_epi8(nnc_accf8 a, const float *bias, int32_t c, const nnc
     int32_t j;
     nnc_accf8_store(a, out);
     for (j = 0; j < 8; ++j) {
-        out[j] = conv2d_f32_act(act, bias != 0 ? out[j] + bias[c + j] : out[j]);
+        out[j] = nnc_act_f32_apply(act, bias != 0 ? out[j] + bias[c + j] : out[j]);
     }
 }
 
@@ -224,7 +210,7 @@ static NNC_NOINLINE void conv2d_f32_depthwise(const nnc_conv_geom *g, const nnc_
                     if (bias != 0) {
                         acc += bias[oc];
                     }
-                    op[oc] = conv2d_f32_act(act, acc);
+                    op[oc] = nnc_act_f32_apply(act, acc);
                 }
             }
         }
@@ -325,12 +311,12 @@ static NNC_NOINLINE void conv2d_f32_patch(const nnc_conv_geom *g, const nnc_act_
                     float s[4];
                     nnc_dot4_f32(patch, weights + oc * kk, kk, kk, s);
                     for (j = 0; j < 4; ++j) {
-                        op[oc + j] = conv2d_f32_act(act, bias != 0 ? s[j] + bias[oc + j] : s[j]);
+                        op[oc + j] = nnc_act_f32_apply(act, bias != 0 ? s[j] + bias[oc + j] : s[j]);
                     }
                 }
                 for (; oc < g->out_c; ++oc) {
                     const float acc = nnc_dot_f32(patch, weights + oc * kk, kk);
-                    op[oc] = conv2d_f32_act(act, bias != 0 ? acc + bias[oc] : acc);
+                    op[oc] = nnc_act_f32_apply(act, bias != 0 ? acc + bias[oc] : acc);
                 }
             }
         }
@@ -428,13 +414,13 @@ void conv2d_f32(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *inp
                         float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
                         conv2d_f32_taps(g, input, weights, b, oy, ox, oc, 4, acc);
                         for (j = 0; j < 4; ++j) {
-                            op[oc + j] = conv2d_f32_act(act, bias != 0 ? acc[j] + bias[oc + j] : acc[j]);
+                            op[oc + j] = nnc_act_f32_apply(act, bias != 0 ? acc[j] + bias[oc + j] : acc[j]);
                         }
                     }
                     for (; oc < oc_end; ++oc) {
                         float acc = 0.0f;
                         conv2d_f32_taps(g, input, weights, b, oy, ox, oc, 1, &acc);
-                        op[oc] = conv2d_f32_act(act, bias != 0 ? acc + bias[oc] : acc);
+                        op[oc] = nnc_act_f32_apply(act, bias != 0 ? acc + bias[oc] : acc);
                     }
                 }
             }

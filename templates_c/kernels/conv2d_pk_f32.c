@@ -21,21 +21,7 @@
 #define NNC_PKF_SSE 1
 #endif
 
-static float conv2d_pk_f32_act(const nnc_act_f32 *act, float y)
-{
-    if (act != 0) {
-        if (y < 0.0f) {
-            y *= act->leaky;
-        }
-        if (y < act->out_min) {
-            y = act->out_min;
-        }
-        if (y > act->out_max) {
-            y = act->out_max;
-        }
-    }
-    return y;
-}
+#include "epilogue_f32.inc"
 
 /* The receptive field of output pixel (n, oy, ox) as [k_h][k_w][in_c] floats: a pointer into the
  * input for a 1x1 window, else gathered into u (0.0f outside the input). */
@@ -174,7 +160,7 @@ static void conv2d_pk_f32_pixels(const float *const *x, int32_t np, int32_t kk, 
         for (p = 0; p < np; ++p) {
             for (j = 0; j < nc; ++j) {
                 const float s = acc[p * 16 + j];
-                y[p * ys + ob * 16 + j] = conv2d_pk_f32_act(act, bias != 0 ? s + bias[ob * 16 + j] : s);
+                y[p * ys + ob * 16 + j] = nnc_act_f32_apply(act, bias != 0 ? s + bias[ob * 16 + j] : s);
             }
         }
     }

@@ -39,7 +39,7 @@ void conv2d_sparse_codebook_f32(const nnc_conv_geom *g, const nnc_act_f32 *act, 
                         const float *cb = codebook + oc * cb_stride;
                         const float acc = oc < seq_channels ? nnc_spcb_f32_seq(x, cb, &re, m, delta_bits, ebits)
                                                             : nnc_spcb_f32_lanes(x, kk, cb, &re, m, delta_bits, ebits);
-                        y[oc] = nnc_cf32_act(act, bias != 0 ? acc + bias[oc] : acc);
+                        y[oc] = nnc_act_f32_apply(act, bias != 0 ? acc + bias[oc] : acc);
                     }
                 }
             }

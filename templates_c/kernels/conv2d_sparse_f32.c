@@ -64,7 +64,7 @@ void conv2d_sparse_f32(const nnc_conv_geom *g, const nnc_act_f32 *act, const flo
                         const int32_t e0 = row_start[oc], m = row_start[oc + 1] - e0;
                         const float acc = oc < seq_channels ? conv2d_sparse_f32_seq(x, values + e0, delta + e0, m)
                                                             : conv2d_sparse_f32_lanes(x, kk, values + e0, delta + e0, m);
-                        y[oc] = nnc_cf32_act(act, bias != 0 ? acc + bias[oc] : acc);
+                        y[oc] = nnc_act_f32_apply(act, bias != 0 ? acc + bias[oc] : acc);
                     }
                 }
             }

@@ -3,21 +3,7 @@
 #include "conv_transpose2d_f32.h"
 #include "nnc_simd.h" /* FP_CONTRACT OFF for clang; NNC_SIMD_X86 */
 
-static float conv_transpose2d_f32_act(const nnc_act_f32 *act, float y)
-{
-    if (act != 0) {
-        if (y < 0.0f) {
-            y *= act->leaky;
-        }
-        if (y < act->out_min) {
-            y = act->out_min;
-        }
-        if (y > act->out_max) {
-            y = act->out_max;
-        }
-    }
-    return y;
-}
+#include "epilogue_f32.inc"
 
 #if defined(NNC_SIMD_X86) && !defined(NNC_CT_F32_NO_BLOCK)
 /* x86 hosts: blocks of 16 output channels in the vector lanes (AVX-512, AVX2 or SSE), the block's weights
@@ -114,7 +100,7 @@ static void conv_transpose2d_f32_blk(const nnc_conv_geom *g, const nnc_act_f32 *
                             }
                         }
                         for (j = 0; j < nc; ++j) {
-                            op[j] = conv_transpose2d_f32_act(act, bias != 0 ? acc[j] + bias[oc0 + j] : acc[j]);
+                            op[j] = nnc_act_f32_apply(act, bias != 0 ? acc[j] + bias[oc0 + j] : acc[j]);
                         }
                     }
                 }
@@ -185,7 +171,7 @@ void conv_transpose2d_f32(const nnc_conv_geom *g, const nnc_act_f32 *act, const 
                     if (bias != 0) {
                         acc += bias[oc];
                     }
-                    op[oc] = conv_transpose2d_f32_act(act, acc);
+                    op[oc] = nnc_act_f32_apply(act, acc);
                 }
             }
         }

@@ -24,7 +24,7 @@ void dense_codebook_f32(const nnc_dense_geom *g, const nnc_act_f32 *act, const f
             for (; i < k; ++i, pos += (uint32_t)bits) {
                 acc += x[i] * cb[nnc_unpack_index(index, pos, bits)];
             }
-            y[o] = nnc_cf32_act(act, bias != 0 ? acc + bias[o] : acc);
+            y[o] = nnc_act_f32_apply(act, bias != 0 ? acc + bias[o] : acc);
         }
     }
 }

@@ -4,21 +4,7 @@
 #include "dense_f32.h"
 #include "nnc_simd.h"
 
-static float dense_f32_act(const nnc_act_f32 *act, float y)
-{
-    if (act != 0) {
-        if (y < 0.0f) {
-            y *= act->leaky;
-        }
-        if (y < act->out_min) {
-            y = act->out_min;
-        }
-        if (y > act->out_max) {
-            y = act->out_max;
-        }
-    }
-    return y;
-}
+#include "epilogue_f32.inc"
 
 void dense_f32(const nnc_dense_geom *g, const nnc_act_f32 *act, const float *input, const float *weights,
                const float *bias, float *output)
@@ -32,12 +18,12 @@ void dense_f32(const nnc_dense_geom *g, const nnc_act_f32 *act, const float *inp
             float s[4];
             nnc_dot4_f32(ip, weights + o * k, k, k, s);
             for (j = 0; j < 4; ++j) {
-                op[o + j] = dense_f32_act(act, bias != 0 ? s[j] + bias[o + j] : s[j]);
+                op[o + j] = nnc_act_f32_apply(act, bias != 0 ? s[j] + bias[o + j] : s[j]);
             }
         }
         for (; o < g->out_features; ++o) {
             const float acc = nnc_dot_f32(ip, weights + o * k, k);
-            op[o] = dense_f32_act(act, bias != 0 ? acc + bias[o] : acc);
+            op[o] = nnc_act_f32_apply(act, bias != 0 ? acc + bias[o] : acc);
         }
     }
 }

@@ -29,7 +29,7 @@ void dense_hashed_f32(const nnc_dense_geom *g, const nnc_act_f32 *act, const flo
             for (; i < k; ++i) {
                 acc += x[i] * dense_hashed_f32_w(buckets, n_buckets, seed, sign, k0 + (uint32_t)i);
             }
-            y[o] = nnc_cf32_act(act, bias != 0 ? acc + bias[o] : acc);
+            y[o] = nnc_act_f32_apply(act, bias != 0 ? acc + bias[o] : acc);
         }
     }
 }

@@ -22,7 +22,7 @@ void dense_sparse_codebook_f32(const nnc_dense_geom *g, const nnc_act_f32 *act, 
         for (o = 0; o < g->out_features; ++o) {
             const int32_t m = (int32_t)nnc_spcb_get(&rc, count_bits);
             const float acc = nnc_spcb_f32_lanes(x, k, codebook + o * cb_stride, &re, m, delta_bits, ebits);
-            y[o] = nnc_cf32_act(act, bias != 0 ? acc + bias[o] : acc);
+            y[o] = nnc_act_f32_apply(act, bias != 0 ? acc + bias[o] : acc);
         }
     }
 }

@@ -32,7 +32,7 @@ void dense_sparse_f32(const nnc_dense_geom *g, const nnc_act_f32 *act, const flo
                 p += d[j];
                 acc += x[p] * v[j];
             }
-            y[o] = nnc_cf32_act(act, bias != 0 ? acc + bias[o] : acc);
+            y[o] = nnc_act_f32_apply(act, bias != 0 ? acc + bias[o] : acc);
         }
     }
 }

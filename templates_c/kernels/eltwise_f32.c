@@ -3,21 +3,7 @@
 
 enum { ELTWISE_F32_ADD, ELTWISE_F32_SUB, ELTWISE_F32_MUL };
 
-static float eltwise_f32_act(const nnc_act_f32 *act, float y)
-{
-    if (act != 0) {
-        if (y < 0.0f) {
-            y *= act->leaky;
-        }
-        if (y < act->out_min) {
-            y = act->out_min;
-        }
-        if (y > act->out_max) {
-            y = act->out_max;
-        }
-    }
-    return y;
-}
+#include "epilogue_f32.inc"
 
 static void eltwise_f32(int op, const nnc_broadcast *bc, const nnc_act_f32 *act, const float *a, const float *b,
                         float *output)
@@ -35,17 +21,17 @@ static void eltwise_f32(int op, const nnc_broadcast *bc, const nnc_act_f32 *act,
                 switch (op) {
                 case ELTWISE_F32_ADD:
                     for (i3 = 0; i3 < n3; ++i3) {
-                        out[i3] = eltwise_f32_act(act, pa[i3 * as3] + pb[i3 * bs3]);
+                        out[i3] = nnc_act_f32_apply(act, pa[i3 * as3] + pb[i3 * bs3]);
                     }
                     break;
                 case ELTWISE_F32_SUB:
                     for (i3 = 0; i3 < n3; ++i3) {
-                        out[i3] = eltwise_f32_act(act, pa[i3 * as3] - pb[i3 * bs3]);
+                        out[i3] = nnc_act_f32_apply(act, pa[i3 * as3] - pb[i3 * bs3]);
                     }
                     break;
                 default:
                     for (i3 = 0; i3 < n3; ++i3) {
-                        out[i3] = eltwise_f32_act(act, pa[i3 * as3] * pb[i3 * bs3]);
+                        out[i3] = nnc_act_f32_apply(act, pa[i3 * as3] * pb[i3 * bs3]);
                     }
                     break;
                 }
