@@ -3,69 +3,15 @@
 #include "nnc_fixed.h"
 #include "nnc_simd.h"
 
-#define NNC_T int16_t
-#define NNC_RQ nnc_requant
-#define NNC_XOFF(rq) 0
-#define NNC_REQUANT(acc, rq, c) nnc_requantize(acc, rq, c)
-
-#define NNC_ACC int64_t
-#define NNC_DOT(x, w, n, off) nnc_dot_q15_i64(x, w, n)
-#define NNC_DOT4(x, w, ws, n, off, out) nnc_dot4_q15_i64(x, w, ws, n, out)
-#define NNC_BLK nnc_acc8w
-#define NNC_BLK_LOAD nnc_acc8w_load
-#define NNC_BLK_STORE nnc_acc8w_store
-#define NNC_BLK_MAC(a, x, off, w) nnc_acc8w_mac_s16(a, x, w)
-#define NNC_BLK_MACB nnc_acc8w_mac_bcast
-#define NNC_SHIFT_ONLY(rq, n) 0
-#define NNC_FN(name) name##_q15
+#define NNC_QN_FMT NNC_QN_Q15
+#define NNC_QN_ACC_BITS 64
+#include "qn_variant.inc"
 #include "conv2d_qn.inc"
-#undef NNC_ACC
-#undef NNC_DOT
-#undef NNC_DOT4
-#undef NNC_FN
-#undef NNC_BLK
-#undef NNC_BLK_LOAD
-#undef NNC_BLK_STORE
-#undef NNC_BLK_MAC
-#undef NNC_BLK_MACB
-#undef NNC_BLK_MAC2B
-#undef NNC_BLK_REQUANT
-#undef NNC_SHIFT_ONLY
 
-#define NNC_ACC int32_t
-#define NNC_DOT(x, w, n, off) nnc_dot_q15_i32(x, w, n)
-#define NNC_DOT4(x, w, ws, n, off, out) nnc_dot4_q15_i32(x, w, ws, n, out)
-#define NNC_DOT8(x, w, ws, n, off) nnc_dot8_q15_i32(x, w, ws, n)
-#define NNC_BLK nnc_acc8
-#define NNC_BLK_LOAD nnc_acc8_load
-#define NNC_BLK_STORE nnc_acc8_store
-#define NNC_BLK_MAC(a, x, off, w) nnc_acc8_mac_s16(a, x, w)
-#define NNC_BLK_MACB nnc_acc8_mac_bcast
-#if defined(NNC_HAVE_MAC2)
-#define NNC_BLK_MAC2B nnc_acc8_mac2_bcast
-#endif
-#define NNC_BLK_REQUANT nnc_acc8_requant
-#define NNC_SHIFT_ONLY(rq, n) nnc_requant_shift_only(rq, n)
-#define NNC_FN(name) name##_q15_acc32
+#define NNC_QN_FMT NNC_QN_Q15
+#define NNC_QN_ACC_BITS 32
+#include "qn_variant.inc"
 #include "conv2d_qn.inc"
-#undef NNC_ACC
-#undef NNC_DOT
-#undef NNC_DOT4
-#undef NNC_DOT8
-#undef NNC_FN
-#undef NNC_BLK
-#undef NNC_BLK_LOAD
-#undef NNC_BLK_STORE
-#undef NNC_BLK_MAC
-#undef NNC_BLK_MACB
-#undef NNC_BLK_MAC2B
-#undef NNC_BLK_REQUANT
-#undef NNC_SHIFT_ONLY
-
-#undef NNC_T
-#undef NNC_RQ
-#undef NNC_XOFF
-#undef NNC_REQUANT
 
 /* conv2d_inplace_q15(_acc32): conv2d_q15(_acc32) one output row at a time, output over its input
  * (inplace_rows.inc) */
