@@ -16,14 +16,6 @@
 #define NNC_T_MIN INT16_MIN
 #define NNC_FN(name) name##_q15
 #include "pool_qn.inc"
-#undef NNC_T
-#undef NNC_T_MIN
-#undef NNC_FN
-#undef NNC_POOL_VN
-#undef NNC_POOL_V
-#undef NNC_POOL_VMIN
-#undef NNC_POOL_VMAX
-#undef NNC_POOL_VSTORE
 
 /* maxpool_inplace_q15: maxpool_q15 one output row at a time, output over its input (inplace_rows.inc) */
 #define NNC_IP_NAME maxpool_inplace_q15

@@ -31,14 +31,6 @@ static inline __m128i nnc_pool_vmax_q7(__m128i a, const int8_t *x)
 #define NNC_T_MIN INT8_MIN
 #define NNC_FN(name) name##_q7
 #include "pool_qn.inc"
-#undef NNC_T
-#undef NNC_T_MIN
-#undef NNC_FN
-#undef NNC_POOL_VN
-#undef NNC_POOL_V
-#undef NNC_POOL_VMIN
-#undef NNC_POOL_VMAX
-#undef NNC_POOL_VSTORE
 
 /* maxpool_inplace_q7: maxpool_q7 one output row at a time, output over its input (inplace_rows.inc) */
 #define NNC_IP_NAME maxpool_inplace_q7
