@@ -18,32 +18,10 @@
 #define NNC_XOFF(rq) 0
 #define NNC_REQUANT(acc, rq, c) nnc_requantize(acc, rq, c)
 
-#define NNC_ACC int32_t
-#ifdef NNC_SP_SLICE_S8
-#define NNC_SP_SLICE NNC_SP_SLICE_S8
-#endif
+#define NNC_SP_ACC_BITS 32
 #define NNC_FN(name) name##_q7
-#ifdef NNC_SP_EPI16_I32
-#define NNC_SP_EPI16_OK(rq, n) ((rq)->leaky_q15 == 32768)
-#define NNC_SP_EPI16(acc, rq, c0, y) nnc_sp_epi16_q(acc, rq, c0, y)
-#endif
 #include "dense_sparse_qn.inc"
-#undef NNC_ACC
-#undef NNC_SP_SLICE
-#undef NNC_SP_EPI16_OK
-#undef NNC_SP_EPI16
-#undef NNC_FN
 
-#define NNC_ACC int64_t
+#define NNC_SP_ACC_BITS 64
 #define NNC_FN(name) name##_q7_wide
 #include "dense_sparse_qn.inc"
-#undef NNC_ACC
-#undef NNC_FN
-
-#undef NNC_T
-#undef NNC_SP_R
-#undef NNC_SP_C
-#undef NNC_SP_E
-#undef NNC_RQ
-#undef NNC_XOFF
-#undef NNC_REQUANT

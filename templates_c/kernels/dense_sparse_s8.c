@@ -91,8 +91,8 @@ static int nnc_sp_epi16_s8(const int32_t *acc, const nnc_requant_s8 *rq, int32_t
     }
     return 1;
 }
-#define NNC_SP_EPI16_OK(rq, n) 1
-#define NNC_SP_EPI16(acc, rq, c0, y) nnc_sp_epi16_s8(acc, rq, c0, y)
+#define NNC_SP_EPI16_OK32(rq, n) 1
+#define NNC_SP_EPI16_32(acc, rq, c0, y) nnc_sp_epi16_s8(acc, rq, c0, y)
 #endif
 
 #define NNC_SP_WANT_S8
@@ -106,22 +106,6 @@ static int nnc_sp_epi16_s8(const int32_t *acc, const nnc_requant_s8 *rq, int32_t
 #define NNC_XOFF(rq) ((rq)->input_offset)
 #define NNC_REQUANT(acc, rq, c) nnc_requant_s8_apply(acc, rq, c)
 
-#define NNC_ACC int32_t
-#ifdef NNC_SP_SLICE_S8
-#define NNC_SP_SLICE NNC_SP_SLICE_S8
-#endif
+#define NNC_SP_ACC_BITS 32
 #define NNC_FN(name) name##_s8
 #include "dense_sparse_qn.inc"
-#undef NNC_ACC
-#undef NNC_SP_SLICE
-#undef NNC_FN
-
-#undef NNC_T
-#undef NNC_SP_R
-#undef NNC_SP_C
-#undef NNC_SP_E
-#undef NNC_RQ
-#undef NNC_XOFF
-#undef NNC_REQUANT
-#undef NNC_SP_EPI16_OK
-#undef NNC_SP_EPI16
