@@ -2,6 +2,7 @@
 #include "conv2d_sparse_f32.h"
 #include "nnc_compress.h"
 
+#define NNC_CF32_SPARSE
 #include "compress_f32.inc"
 #define NNC_T float
 #include "compress_patch.inc"
@@ -10,29 +11,6 @@
 int32_t conv2d_sparse_scratch_size_f32(const nnc_conv_geom *g)
 {
     return nnc_cpatch_direct(g) ? 0 : g->k_h * g->k_w * (g->in_c / g->groups) * (int32_t)sizeof(float);
-}
-
-/* lanes order over n positions of x, only the m stored entries (v, d) */
-static float conv2d_sparse_f32_lanes(const float *x, int32_t n, const float *v, const uint8_t *d, int32_t m)
-{
-    float s[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
-    const int32_t n8 = n - n % 8;
-    float acc;
-    int32_t p = 0, j = 0;
-    for (; j < m; ++j) {
-        const int32_t q = p + d[j];
-        if (q >= n8) {
-            break;
-        }
-        p = q;
-        s[p & 7] += x[p] * v[j];
-    }
-    acc = nnc_cf32_tree(s);
-    for (; j < m; ++j) {
-        p += d[j];
-        acc += x[p] * v[j];
-    }
-    return acc;
 }
 
 static float conv2d_sparse_f32_seq(const float *x, const float *v, const uint8_t *d, int32_t m)
@@ -63,7 +41,7 @@ void conv2d_sparse_f32(const nnc_conv_geom *g, const nnc_act_f32 *act, const flo
                     for (oc = grp * cout_g; oc < (grp + 1) * cout_g; ++oc) {
                         const int32_t e0 = row_start[oc], m = row_start[oc + 1] - e0;
                         const float acc = oc < seq_channels ? conv2d_sparse_f32_seq(x, values + e0, delta + e0, m)
-                                                            : conv2d_sparse_f32_lanes(x, kk, values + e0, delta + e0, m);
+                                                            : nnc_cf32_sparse_lanes(x, kk, values + e0, delta + e0, m);
                         y[oc] = nnc_act_f32_apply(act, bias != 0 ? acc + bias[oc] : acc);
                     }
                 }
