@@ -24,6 +24,7 @@
 #include "conv2d_pk_q7.h"
 #include "nnc_fixed.h"
 #include "nnc_simd.h"
+#include "conv2d_pk_sse2.inc"
 
 #if defined(__AVX512VNNI__) && defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && \
     !defined(NNC_NO_SIMD)
@@ -193,17 +194,9 @@ static void conv2d_pkq_block(const nnc_pkq_src *src, int32_t np, const int8_t *w
         for (j = 0; j < n4; ++j, wp += 64) {
             const __m128i v = _mm_xor_si128(_mm_set1_epi32(nnc_pkq_ld4(bp + off[j])), _mm_set1_epi8(-128));
             const __m128i uv = _mm_unpacklo_epi8(v, _mm_setzero_si128());
-            for (q = 0; q < 8; ++q) { /* channels 2q, 2q + 1: two partial sums each */
-                s[q] = _mm_add_epi32(s[q], _mm_madd_epi16(uv, nnc_x86_ld8_s8(wp + 8 * q)));
-            }
+            nnc_sse2_pk_step(uv, wp, s);
         }
-        for (q = 0; q < 8; q += 2) { /* [a a b b] [c c d d] -> [a b c d] */
-            const __m128i e = _mm_add_epi32(s[q], _mm_srli_epi64(s[q], 32));
-            const __m128i f = _mm_add_epi32(s[q + 1], _mm_srli_epi64(s[q + 1], 32));
-            const __m128i r = _mm_unpacklo_epi64(_mm_shuffle_epi32(e, 0x08), _mm_shuffle_epi32(f, 0x08));
-            _mm_storeu_si128((__m128i *)(void *)(acc + p * 16 + 2 * q),
-                             _mm_add_epi32(r, _mm_loadu_si128((const __m128i *)(const void *)(bias_u + 2 * q))));
-        }
+        nnc_sse2_pk_store(s, bias_u, acc + p * 16);
     }
 #else
     for (p = 0; p < np; ++p) {

@@ -19,6 +19,7 @@
 #include "conv2d_pk_s8.h"
 #include "nnc_affine.h"
 #include "nnc_simd.h"
+#include "conv2d_pk_sse2.inc"
 
 #if defined(__AVX512VNNI__) && defined(__AVX512F__) && !defined(NNC_NO_SIMD)
 #define NNC_PK_VNNI512 1
@@ -139,17 +140,9 @@ static void conv2d_pk_block(const uint8_t *u, int32_t np, const int8_t *w, const
             __m128i uv;
             memcpy(&v, up + k, 4);
             uv = _mm_unpacklo_epi8(_mm_set1_epi32(v), _mm_setzero_si128());
-            for (q = 0; q < 8; ++q) { /* channels 2q, 2q + 1: two partial sums each */
-                s[q] = _mm_add_epi32(s[q], _mm_madd_epi16(uv, nnc_x86_ld8_s8(wp + 8 * q)));
-            }
+            nnc_sse2_pk_step(uv, wp, s);
         }
-        for (q = 0; q < 8; q += 2) { /* [a a b b] [c c d d] -> [a b c d] */
-            const __m128i e = _mm_add_epi32(s[q], _mm_srli_epi64(s[q], 32));
-            const __m128i f = _mm_add_epi32(s[q + 1], _mm_srli_epi64(s[q + 1], 32));
-            const __m128i r = _mm_unpacklo_epi64(_mm_shuffle_epi32(e, 0x08), _mm_shuffle_epi32(f, 0x08));
-            _mm_storeu_si128((__m128i *)(void *)(acc + p * 16 + 2 * q),
-                             _mm_add_epi32(r, _mm_loadu_si128((const __m128i *)(const void *)(bias_u + 2 * q))));
-        }
+        nnc_sse2_pk_store(s, bias_u, acc + p * 16);
     }
 #else
     for (p = 0; p < np; ++p) {
