@@ -2,15 +2,7 @@
 #include "conv_transpose2d_s8.h"
 #include "nnc_affine.h"
 
-/* The input index i with i * stride - pad + k * dil == o, or -1. */
-static int32_t convt_s8_src(int32_t o, int32_t k, int32_t stride, int32_t pad, int32_t dil, int32_t size)
-{
-    const int32_t t = o + pad - k * dil;
-    if (t < 0 || t % stride != 0 || t / stride >= size) {
-        return -1;
-    }
-    return t / stride;
-}
+#include "conv_transpose_src.inc"
 
 void conv_transpose2d_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t *input,
                          const int8_t *weights, const int32_t *bias, int8_t *output)
@@ -25,12 +17,12 @@ void conv_transpose2d_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const
                     const int8_t *w = weights + (int32_t)oc * wsize;
                     int32_t acc = bias ? bias[oc] : 0;
                     for (ky = 0; ky < g->k_h; ++ky) {
-                        const int32_t iy = convt_s8_src(oy, ky, g->stride_h, g->pad_top, g->dil_h, g->in_h);
+                        const int32_t iy = nnc_convt_src(oy, ky, g->stride_h, g->pad_top, g->dil_h, g->in_h);
                         if (iy < 0) {
                             continue;
                         }
                         for (kx = 0; kx < g->k_w; ++kx) {
-                            const int32_t ix = convt_s8_src(ox, kx, g->stride_w, g->pad_left, g->dil_w, g->in_w);
+                            const int32_t ix = nnc_convt_src(ox, kx, g->stride_w, g->pad_left, g->dil_w, g->in_w);
                             const int8_t *x;
                             const int8_t *wk;
                             if (ix < 0) {
