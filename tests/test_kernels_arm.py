@@ -140,6 +140,27 @@ def cases(seed: int = 2026, n_conv: int = 60):
         b = rng.integers(-(1 << 20), 1 << 20, size=cout).astype(np.int32) if i % 5 else None
         rq = _requant_s8(rng, cout, zp, rounds[i % 4])
         out.append(("conv2d_s8", [g, rq, x, w, b], ks.conv2d_s8(g, rq, x, w, b)))
+    for i in range(24):  # depthwise 3x3 (dilation 1) through its column buffer: rows wider than one tile of
+        # output pixels, strides 1 and 2, every padding, several 32-channel chunks, extreme zero points (the
+        # buffer's padding is the zero point); 3x3 over one channel (first layers): widths where the row's word
+        # load would pass the row end, 1 to 33 output channels
+        if i % 2 == 0:
+            c = int(rng.choice([4, 8, 12, 32, 36, 68]))
+            cin, cout, groups = c, c, c
+        else:
+            cin, cout, groups = 1, int(rng.choice([1, 3, 4, 8, 13, 16, 17, 33])), 1
+        sh, sw = int(rng.integers(1, 3)), int(rng.integers(1, 3))
+        pt, pl, pb, pr = (int(v) for v in rng.integers(0, 3, 4))
+        h, w_ = 3 + int(rng.integers(0, 5)), 3 + int(rng.integers(0, 40))
+        g = ConvGeom(1 + i % 3 // 2, h, w_, cin, conv_out_size(h, 3, sh, pt, pb, 1),
+                     conv_out_size(w_, 3, sw, pl, pr, 1), cout, 3, 3, sh, sw, pt, pl, 1, 1, groups)
+        x = _int8(rng, (g.batch, h, w_, cin), i % 7 == 5)
+        w = _int8(rng, (cout, 3, 3, cin // groups), i % 7 == 5)
+        w[w == -128] = -127
+        zp = [-128, 127, int(rng.integers(-128, 128))][i % 3]
+        b = rng.integers(-(1 << 20), 1 << 20, size=cout).astype(np.int32) if i % 5 else None
+        rq = _requant_s8(rng, cout, zp, rounds[i % 4])
+        out.append(("conv2d_s8", [g, rq, x, w, b], ks.conv2d_s8(g, rq, x, w, b)))
     for i in range(12):  # dense layers: the s8 and q7 dot products with their tails
         k, m, batch = int(rng.choice([1, 5, 16, 31, 64, 100, 257])), int(rng.integers(1, 19)), int(rng.integers(1, 3))
         g = DenseGeom(batch, k, m)
