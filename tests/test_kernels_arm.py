@@ -8,8 +8,10 @@ mismatches; it is built once per target and run under qemu:
                    conv2d_pwp_s8's packed int16 weight pairs (two channels x two pixels per SMLAD step;
                    odd channel counts, input tails, odd pixel counts, several channel chunks),
                    conv2d_s8's depthwise blocks of four channels (SXTAB16 + SMLABB / SMLATT, one asm block
-                   per 3x3 window, 32-channel chunks) and small-K path (one group, K <= 32: input pairs
-                   gathered once per pixel, SMLAD over blocks of four channels), the prepared
+                   per 3x3 window, 32-channel chunks), its 3x3 stride-1 column buffer (two rows of a
+                   channel per int16 pair, SMLAD; tiles of 12 pixels, padding read as the zero point), its
+                   3x3 path over one input channel (a word load per input row) and small-K path (one group,
+                   K <= 32: input pairs gathered once per pixel, SMLAD over blocks of four channels), the prepared
                    requantization (nnc_mbqm_prep / nnc_mbqm_pre_apply)
   cortex-m4 portable  the same program with -DNNC_NO_SIMD (the reference the DSP build must equal)
   cortex-a55-linux ARMv8.2-A NEON + SDOT: the q7 dot products (conv2d_q7, dense_q7, conv2d_pw_s8) and the
