@@ -25,8 +25,8 @@
 #include "qn_variant.inc"
 #if defined(NNC_SIMD_DSP)
 #include "conv2d_s8_dsp.inc"
-#define NNC_CONV_DW_ARCH conv2d_dw_dsp_s8
-#define NNC_CONV_SMALLK_ARCH conv2d_smallk_dsp_s8
+#define NNC_CONV_DW_ARCH conv2d_dw_arch_s8
+#define NNC_CONV_SMALLK_ARCH conv2d_smallk_arch_s8
 #endif
 #include "conv2d_qn.inc"
 #undef NNC_CONV_DW_ARCH
