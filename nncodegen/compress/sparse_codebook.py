@@ -203,7 +203,7 @@ def decode(codebook, cb_stride: int, count, count_bits: int, entries, delta_bits
 
 def huffman_bytes(enc: SpCb) -> int:
     """Codebook bytes + the Huffman-coded sizes of the count, delta and index streams."""
-    from .accounting import huffman_bits
+    from .huffman import huffman_bits
     bits = huffman_bits(enc.counts) + huffman_bits(enc.deltas) + huffman_bits(enc.indices)
     return int(enc.codebook.nbytes + (bits + 7) // 8)
 

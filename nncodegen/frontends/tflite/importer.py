@@ -28,12 +28,17 @@ import numpy as np
 from ...ir.checker import check_graph
 from ...ir.formats import AffineFormat, FLOAT32
 from ...ir.graph import Graph, GraphError, Node, Tensor
-from . import ops_conv, ops_elementwise, ops_int16, ops_reduce, ops_shape, ops_slice
+from .ops_conv import HANDLERS as CONV_HANDLERS
+from .ops_elementwise import HANDLERS as ELTWISE_HANDLERS
+from .ops_int16 import is_int16, load_int16
+from .ops_reduce import HANDLERS as REDUCE_HANDLERS
+from .ops_shape import HANDLERS as SHAPE_HANDLERS
+from .ops_slice import HANDLERS as SLICE_HANDLERS
 from ..common import one_line
 from .flatbuf import ACTS, TflOp, TflTensor, read_model
 
-HANDLERS: Dict[str, Callable] = {**ops_conv.HANDLERS, **ops_elementwise.HANDLERS, **ops_reduce.HANDLERS,
-                                 **ops_shape.HANDLERS, **ops_slice.HANDLERS}
+HANDLERS: Dict[str, Callable] = {**CONV_HANDLERS, **ELTWISE_HANDLERS, **REDUCE_HANDLERS, **SHAPE_HANDLERS,
+                                 **SLICE_HANDLERS}
 SUPPORTED = frozenset(HANDLERS)
 FLOAT_TAIL = ("SOFTMAX", "LOG_SOFTMAX", "RESHAPE")  # ops that may run in float32 after a DEQUANTIZE
 WHY = {"CUSTOM": "custom operator (compiled for an accelerator or a runtime extension)"}
@@ -178,8 +183,8 @@ class Importer:
         return y
 
     def run(self) -> Graph:
-        if ops_int16.is_int16(self):  # int16 activations: TFLite's 16x8 kernels (ops_int16.py)
-            return ops_int16.load_int16(self)
+        if is_int16(self):  # int16 activations: TFLite's 16x8 kernels (ops_int16.py)
+            return load_int16(self)
         self.check()
         g = self.g
         t_in = self.tensors[self.inputs[0]]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...ir.graph import Node, Tensor
-from . import ops_int16
+from .ops_int16 import transpose_conv as transpose_conv_16x8
 from .flatbuf import ACTS
 
 
@@ -104,5 +104,5 @@ HANDLERS = {
     "FULLY_CONNECTED": fully_connected,
     "AVERAGE_POOL_2D": lambda imp, op: pool(imp, op, "avgpool"),
     "MAX_POOL_2D": lambda imp, op: pool(imp, op, "maxpool"),
-    "TRANSPOSE_CONV": ops_int16.transpose_conv,
+    "TRANSPOSE_CONV": transpose_conv_16x8,
 }

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...ref import affine as af
-from . import ops_int16
+from .ops_int16 import leaky_relu as leaky_relu_16x8
 
 
 def _operands(imp, op, n: int = 2):
@@ -114,5 +114,5 @@ HANDLERS = {
     "ADD": add, "SUB": add, "MUL": mul, "RELU": relu, "RELU6": relu, "RELU_N1_TO_1": relu, "LOGISTIC": logistic_tanh,
     "TANH": logistic_tanh, "SOFTMAX": softmax, "LOG_SOFTMAX": log_softmax, "QUANTIZE": quantize,
     "DEQUANTIZE": dequantize, "HARD_SWISH": hard_swish, "MAXIMUM": maximum_minimum, "MINIMUM": maximum_minimum,
-    "PRELU": prelu, "LEAKY_RELU": ops_int16.leaky_relu,
+    "PRELU": prelu, "LEAKY_RELU": leaky_relu_16x8,
 }

@@ -33,7 +33,7 @@ from ...ir.checker import check_graph
 from ...ir.formats import AffineFormat
 from ...ir.graph import Graph, GraphError, Node, Tensor
 from .flatbuf import ACTS, TflOp
-from . import ops_shape
+from .ops_shape import pad as shape_pad, reshape as shape_reshape
 
 INT16_OPS = ("CONV_2D", "TRANSPOSE_CONV", "ADD", "SUB", "LEAKY_RELU", "PAD", "PADV2", "STRIDED_SLICE",
              "RESHAPE", "SQUEEZE", "EXPAND_DIMS", "QUANTIZE", "DEQUANTIZE")
@@ -283,8 +283,8 @@ def dequantize(imp, op):
 
 HANDLERS = {
     "CONV_2D": conv, "TRANSPOSE_CONV": transpose_conv, "ADD": add_sub, "SUB": add_sub, "LEAKY_RELU": leaky_relu,
-    "PAD": ops_shape.pad, "PADV2": ops_shape.pad, "STRIDED_SLICE": strided_slice, "RESHAPE": ops_shape.reshape,
-    "SQUEEZE": ops_shape.reshape, "EXPAND_DIMS": ops_shape.reshape, "QUANTIZE": quantize, "DEQUANTIZE": dequantize,
+    "PAD": shape_pad, "PADV2": shape_pad, "STRIDED_SLICE": strided_slice, "RESHAPE": shape_reshape,
+    "SQUEEZE": shape_reshape, "EXPAND_DIMS": shape_reshape, "QUANTIZE": quantize, "DEQUANTIZE": dequantize,
 }
 
 

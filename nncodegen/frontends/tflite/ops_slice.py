@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...ir.graph import Node
-from . import ops_int16
+from .ops_int16 import strided_slice as strided_slice_16x8
 
 
 def _const_ints(imp, op, i: int, what: str) -> np.ndarray:
@@ -72,4 +72,4 @@ def split_v(imp, op):
     _parts(imp, op, op.inputs[0], axis, sizes)
 
 
-HANDLERS = {"STRIDED_SLICE": ops_int16.strided_slice, "SPLIT": split, "SPLIT_V": split_v}
+HANDLERS = {"STRIDED_SLICE": strided_slice_16x8, "SPLIT": split, "SPLIT_V": split_v}
