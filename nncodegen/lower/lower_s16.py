@@ -25,7 +25,7 @@ from ..ir.formats import AffineFormat
 from ..ir.graph import GraphError, Node
 from ..ir.ops import fused_act_bounds
 from ..ref import affine as af
-from .lower import broadcast_params
+from .lower_common import broadcast_params
 from .lower_s8_common import rounding_of
 from .params import ConvGeom, Pad, Rescale
 from .params_s16 import EltwiseS16, LeakyS16, QuantS16, RequantEltS16, RequantS16, SliceS16, slice_params

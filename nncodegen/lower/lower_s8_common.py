@@ -11,7 +11,6 @@ from ..ir.graph import GraphError, Node
 from ..ir.ops import fused_act_bounds
 from ..ref import affine as af
 from ..ref import float_ops
-from .program import Buf, Const
 
 
 ACC32 = 1 << 31
@@ -101,10 +100,6 @@ def act_bounds(node: Node, fo: AffineFormat):
     qlo = fo.qmin if lo == -np.inf else int(fo.quantize(np.float32(lo)))
     qhi = fo.qmax if hi == np.inf else int(fo.quantize(np.float32(hi)))
     return qlo, qhi
-
-
-def _operand(ctx, name):
-    return Const(name) if ctx.g.tensors[name].is_const else Buf(name)
 
 
 def lut_table(fi: AffineFormat, fo: AffineFormat, fn: Optional[Callable] = None) -> tuple:

@@ -8,7 +8,7 @@ import numpy as np
 from ..ir.graph import GraphError, Node
 from ..ref import affine as af
 from ..ref import float_ops, sf32
-from .lower import transpose_params
+from .lower_common import transpose_params
 from .lower_s8_common import (ACC32, rounding_of, onnxruntime_mode, _integer_rounding, F32, ort_scale,
                               average_half_even, _fail, _act, _same, _n, _shape, _fill4)
 from .params import ConvGeom, GavgS8, MeanS8, Pad, PoolOrtS8, PoolS8, Resize

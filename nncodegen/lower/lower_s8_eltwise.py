@@ -10,9 +10,9 @@ from ..ir.formats import AffineFormat
 from ..ir.graph import Node
 from ..ref import affine as af
 from ..ref import sf32
-from .lower import broadcast_params
+from .lower_common import _operand, broadcast_params
 from .lower_s8_common import (rounding_of, _integer_rounding, F32, _as_i32, _fail, _fmt, _act, _n, _shape,
-                              act_bounds, _operand, lut_table)
+                              act_bounds, lut_table)
 from .params import ConcatS8, EltwiseS8, LutS8, QuantS8
 from .program import Buf, Call, Param, Scalar
 
