@@ -14,3 +14,19 @@ def one_line(e: BaseException) -> str:
 
 def fmt_list(v) -> str:
     return "[" + ", ".join(str(x) for x in v) + "]" if isinstance(v, (list, tuple)) else repr(v)
+
+
+class FreshNames:
+    """Fresh value names for a rewritten ONNX graph: ``{base}__{TAG}{k}`` with a counter k, skipping names in
+    ``self.names`` (the graph's values; each new name is added).  A subclass sets ``names`` and ``k = 0``."""
+    TAG = "q"
+    names: set
+    k: int
+
+    def fresh(self, base: str) -> str:
+        while True:
+            self.k += 1
+            n = f"{base}__{self.TAG}{self.k}"
+            if n not in self.names:
+                self.names.add(n)
+                return n

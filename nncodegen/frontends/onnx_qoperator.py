@@ -11,6 +11,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 from ..ir.graph import GraphError
+from .common import FreshNames
 from .onnx_checks import to_array
 
 QDQ_OPS = {"QuantizeLinear", "DequantizeLinear"}
@@ -32,7 +33,9 @@ ACT_FUSABLE = ("conv2d", "dense", "add", "sub", "mul")
 
 
 
-class _Rewriter:
+class _Rewriter(FreshNames):
+    TAG = "qdq"
+
     def __init__(self, model, src):
         import onnx
         self.onnx = onnx
@@ -43,14 +46,6 @@ class _Rewriter:
         self.names = {o for n in model.graph.node for o in n.output} | set(self.inits) | \
             {i.name for i in model.graph.input}
         self.k = 0
-
-    def fresh(self, base: str) -> str:
-        while True:
-            self.k += 1
-            n = f"{base}__qdq{self.k}"
-            if n not in self.names:
-                self.names.add(n)
-                return n
 
     def const(self, base: str, arr) -> str:
         n = self.fresh(base)

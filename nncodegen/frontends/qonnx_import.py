@@ -31,7 +31,7 @@ this subclass adds the QONNX ops and keeps what the binarize pass
   Int8 / Uint8 activations, 2..8-bit weights, float scales, zero points) is
   imported as Q formats when every scale is a power of two (zero point 0, signed) and every tensor
   gets its format from a Quant (qonnx_quant.load_pow2), else rewritten to QDQ and imported as affine
-  int8 (qonnx_quant.load_affine).
+  int8 (qonnx_to_qdq.load_affine).
 * ``BatchNormalization`` after a binary / ternary layer stays an IR
   ``batchnorm`` (never folded into the +-1 weights), and so do Mul / Add by
   constants after such a layer.

@@ -1,7 +1,7 @@
 """QONNX import entry: which path a QONNX model takes (binary layers, multi-bit affine, power-of-two Q formats).
 
 ``load_qonnx`` checks every Quant first (qonnx_quant.check_quants), then: models of multi-bit Quants with no
-binary weights go the affine int8 way (qonnx_quant.load_affine; int16 activations on the 16x8 kernels
+binary weights go the affine int8 way (qonnx_to_qdq.load_affine; int16 activations on the 16x8 kernels
 when an activation Quant is wider than 8 bits) or, when every scale is a power of two, keep
 Q formats (``load_pow2`` below, a QonnxImporter whose activation Quants become clips carrying Q formats);
 everything else (BNNs, FINN graphs) goes through qonnx_import.QonnxImporter.
@@ -15,7 +15,8 @@ from .onnx_base import run_guarded
 from .qonnx_defs import SHAPE_OPS, is_qonnx  # noqa: F401 -- is_qonnx is part of this module's interface
 from .qonnx_import import QonnxImporter
 from .qonnx_pow2 import assign_pow2_formats, pow2_quant
-from .qonnx_quant import QUANT_OPS, QuantSpec, all_pow2, check_quants, is_affine_model, load_affine
+from .qonnx_quant import QUANT_OPS, QuantSpec, all_pow2, check_quants, is_affine_model
+from .qonnx_to_qdq import load_affine
 
 
 def load_qonnx(model, src: str, name: Optional[str] = None, path_or_model=None) -> Graph:
