@@ -143,23 +143,29 @@ class Namer:
 
 
 _MD = {"|": "&#124;", "\\": "&#92;", "<": "&lt;", "&": "&amp;", "`": "&#96;"}  # ">" alone starts no tag
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
+
+
+def _entities(s: str, ent: dict, limit: Optional[int]) -> str:
+    """Markdown / HTML text: the characters of ``ent`` as its entities, printable ASCII kept; control, format
+    (bidi), separators, surrogates and unassigned as visible escapes; other non-ASCII as entities."""
+    pieces = []
+    for ch in s:
+        if ch in ent:
+            pieces.append(ent[ch])
+        elif " " <= ch <= "~":
+            pieces.append(ch)
+        elif unicodedata.category(ch)[0] in "CZ":
+            pieces.append(_uescape(ch))
+        else:
+            pieces.append(f"&#x{ord(ch):x};")
+    return _cap(pieces, s, limit)
 
 
 def md_cell(s, limit: Optional[int] = NAME_LIMIT) -> str:
     """``s`` as Markdown inline text (a table cell, a heading): pipes, backslashes, backticks and HTML as
     entities; newlines, control and format characters as visible escapes; other non-ASCII as entities."""
-    s = str(s)
-    pieces = []
-    for ch in s:
-        if ch in _MD:
-            pieces.append(_MD[ch])
-        elif " " <= ch <= "~":
-            pieces.append(ch)
-        elif unicodedata.category(ch)[0] in "CZ":
-            pieces.append(_uescape(ch))      # control, format (bidi), separators, surrogates, unassigned
-        else:
-            pieces.append(f"&#x{ord(ch):x};")
-    return _cap(pieces, s, limit)
+    return _entities(str(s), _MD, limit)
 
 
 def term(s, limit: Optional[int] = 4 * NAME_LIMIT) -> str:
@@ -178,19 +184,7 @@ def term_lines(text: str, limit: Optional[int] = 4 * NAME_LIMIT) -> str:
 def html_text(s, limit: Optional[int] = NAME_LIMIT) -> str:
     """``s`` as HTML text or a quoted attribute value: ``& < > " '`` as entities; control, format (bidi)
     and separator characters as visible escapes; capped at ``limit`` characters like the others."""
-    s = str(s)
-    ent = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
-    pieces = []
-    for ch in s:
-        if ch in ent:
-            pieces.append(ent[ch])
-        elif " " <= ch <= "~":
-            pieces.append(ch)
-        elif unicodedata.category(ch)[0] in "CZ":
-            pieces.append(_uescape(ch))
-        else:
-            pieces.append(f"&#x{ord(ch):x};")
-    return _cap(pieces, s, limit)
+    return _entities(str(s), _HTML, limit)
 
 
 def is_c_identifier(s) -> bool:

@@ -346,25 +346,22 @@ class ImporterBase(LayoutConversions):
         arr = np.asarray(arr)
         return Val(tuple(int(d) for d in arr.shape), const=arr)
 
-    def _tname(self, base: str) -> str:
-        base = base or "t"
+    @staticmethod
+    def _unique(base: str, used: set) -> str:
+        """base, else base_1, base_2, ...: the first not in used (then added to it)."""
         name = base
         k = 1
-        while name in self._names:
+        while name in used:
             name = f"{base}_{k}"
             k += 1
-        self._names.add(name)
+        used.add(name)
         return name
 
+    def _tname(self, base: str) -> str:
+        return self._unique(base or "t", self._names)
+
     def _node_name_new(self, base: str) -> str:
-        base = base or "node"
-        name = base
-        k = 1
-        while name in self._nnames:
-            name = f"{base}_{k}"
-            k += 1
-        self._nnames.add(name)
-        return name
+        return self._unique(base or "node", self._nnames)
 
     def const(self, data, hint: str) -> str:
         data = np.array(data, dtype=np.float32)

@@ -40,57 +40,61 @@ def _remove_dead(g: Graph) -> None:
     g.remove_unused()
 
 
-def _sink_dequantize(g: Graph) -> None:
-    """dequantize -> reshape / transpose / channel_shuffle  ==>  the data move in int8, then dequantize."""
+DATA_MOVES = ("reshape", "transpose", "channel_shuffle")
+
+
+def _rewrite_moves(g: Graph, index, rewrite) -> None:
+    """rewrite(g, node, index(g)) on the data moves, the index rebuilt after each change, until a whole pass
+    over the nodes changes nothing."""
     changed = True
     while changed:
-        changed = False
-        prod = _producers(g)
-        for n in list(g.nodes):
-            if n.op not in ("reshape", "transpose", "channel_shuffle"):
-                continue
-            d = prod.get(n.inputs[0])
-            if d is None or d.op != "dequantize":
-                continue
-            src = g.tensors[d.inputs[0]]
-            out = g.tensors[n.outputs[0]]
-            moved = g.unique_name(out.name + "_q")
-            g.add_tensor(Tensor(moved, out.shape, src.fmt))
-            n.inputs = [src.name]
-            old_out = n.outputs[0]
-            n.outputs = [moved]
-            g.nodes.insert(g.nodes.index(n) + 1, Node(g.unique_name(n.name + "_dq"), "dequantize", [moved], [old_out]))
-            changed = True
-            break
+        idx = index(g)
+        changed = any(rewrite(g, n, idx) for n in list(g.nodes) if n.op in DATA_MOVES)
+
+
+def _sink_dequantize(g: Graph) -> None:
+    """dequantize -> reshape / transpose / channel_shuffle  ==>  the data move in int8, then dequantize."""
+    _rewrite_moves(g, _producers, _sink_one)
+
+
+def _sink_one(g: Graph, n: Node, prod) -> bool:
+    d = prod.get(n.inputs[0])
+    if d is None or d.op != "dequantize":
+        return False
+    src = g.tensors[d.inputs[0]]
+    out = g.tensors[n.outputs[0]]
+    moved = g.unique_name(out.name + "_q")
+    g.add_tensor(Tensor(moved, out.shape, src.fmt))
+    n.inputs = [src.name]
+    old_out = n.outputs[0]
+    n.outputs = [moved]
+    g.nodes.insert(g.nodes.index(n) + 1, Node(g.unique_name(n.name + "_dq"), "dequantize", [moved], [old_out]))
+    return True
 
 
 def _hoist_quantize(g: Graph) -> None:
     """float -> reshape / transpose / channel_shuffle -> quantize (one format)  ==>  quantize first, then
     the data move in int8 (a Flatten on the model input, before its QuantizeLinear)."""
-    changed = True
-    while changed:
-        changed = False
-        cons = _consumers(g)
-        for n in list(g.nodes):
-            if n.op not in ("reshape", "transpose", "channel_shuffle"):
-                continue
-            x, y = n.inputs[0], n.outputs[0]
-            users = cons.get(y, [])
-            if g.tensors[x].fmt.kind != "float" or not users or any(u.op != "quantize" for u in users) or \
-                    y in g.outputs or len({g.tensors[u.outputs[0]].fmt for u in users}) != 1:
-                continue
-            fmt = g.tensors[users[0].outputs[0]].fmt
-            xq = g.unique_name(x + "_q")
-            g.add_tensor(Tensor(xq, g.tensors[x].shape, fmt))
-            g.nodes.insert(g.nodes.index(n), Node(g.unique_name(n.name + "_quant"), "quantize", [x], [xq]))
-            n.inputs = [xq]
-            g.tensors[y].fmt = fmt
-            for u in users:
-                g.replace_uses(u.outputs[0], y)
-                g.nodes.remove(u)
-                del g.tensors[u.outputs[0]]
-            changed = True
-            break
+    _rewrite_moves(g, _consumers, _hoist_one)
+
+
+def _hoist_one(g: Graph, n: Node, cons) -> bool:
+    x, y = n.inputs[0], n.outputs[0]
+    users = cons.get(y, [])
+    if g.tensors[x].fmt.kind != "float" or not users or any(u.op != "quantize" for u in users) or \
+            y in g.outputs or len({g.tensors[u.outputs[0]].fmt for u in users}) != 1:
+        return False
+    fmt = g.tensors[users[0].outputs[0]].fmt
+    xq = g.unique_name(x + "_q")
+    g.add_tensor(Tensor(xq, g.tensors[x].shape, fmt))
+    g.nodes.insert(g.nodes.index(n), Node(g.unique_name(n.name + "_quant"), "quantize", [x], [xq]))
+    n.inputs = [xq]
+    g.tensors[y].fmt = fmt
+    for u in users:
+        g.replace_uses(u.outputs[0], y)
+        g.nodes.remove(u)
+        del g.tensors[u.outputs[0]]
+    return True
 
 
 class _Folder:

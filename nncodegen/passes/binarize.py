@@ -90,6 +90,24 @@ def _channel_const(g: Graph, node: Node, cout: int) -> Optional[np.ndarray]:
     return None
 
 
+def absorb_affine(g: Graph, nxt: Node, cur: str, cout: int, aff: "_Affine") -> bool:
+    """Fold ``nxt``, the consumer of ``cur``, into ``aff`` when it is a per-channel affine step: a batch norm,
+    or mul / add / sub by a per-channel constant without a fused activation.  False: the chain ends here."""
+    if nxt.op == "batchnorm":
+        p = [np.asarray(g.tensors[i].data, np.float32).reshape(-1) for i in nxt.inputs[1:]]
+        return bool(aff.batchnorm(*p, np.float32(nxt.attrs["epsilon"])))
+    if nxt.op in ("mul", "add", "sub") and nxt.inputs[0] == cur or nxt.op in ("mul", "add") and nxt.inputs[1] == cur:
+        c = _channel_const(g, nxt, cout)
+        if c is None or nxt.attrs.get("act", "none") != "none":
+            return False
+        if nxt.op == "mul":
+            aff.mul(c)
+        else:
+            aff.add(c if nxt.op == "add" else -c)
+        return True
+    return False
+
+
 def _split_alpha(w: np.ndarray, tern: bool):
     """(sign array int64, alpha per output channel as Fractions) or None when not +-alpha[c]."""
     wf = np.asarray(w, np.float32).reshape(w.shape[0], -1)
@@ -346,23 +364,10 @@ def _fuse_layer(g: Graph, node: Node) -> None:
         nxt = _single_consumer(g, cur)
         if nxt is None:
             break
-        if nxt.op == "batchnorm":
-            p = [np.asarray(g.tensors[i].data, np.float32).reshape(-1) for i in nxt.inputs[1:]]
-            if not aff.batchnorm(*p, np.float32(nxt.attrs["epsilon"])):
-                break
-        elif nxt.op in ("mul", "add", "sub") and nxt.inputs[0] == cur or \
-                nxt.op in ("mul", "add") and nxt.inputs[1] == cur:
-            c = _channel_const(g, nxt, cout)
-            if c is None or nxt.attrs.get("act", "none") != "none":
-                break
-            if nxt.op == "mul":
-                aff.mul(c)
-            else:
-                aff.add(c if nxt.op == "add" else -c)
-        elif nxt.op == "sign":
+        if nxt.op == "sign":
             end_sign = nxt
             break
-        else:
+        if not absorb_affine(g, nxt, cur, cout, aff):
             break
         chain.append(nxt)
         cur = nxt.outputs[0]

@@ -27,7 +27,7 @@ import numpy as np
 from ..ir.checker import check_graph
 from ..ir.formats import QFormat
 from ..ir.graph import Graph, Node
-from .binarize import _Affine, _channel_const, _fr, _single_consumer, _split_alpha
+from .binarize import _Affine, _fr, _single_consumer, _split_alpha, absorb_affine
 
 
 def _input_unit(g: Graph, layer: Node):
@@ -87,20 +87,7 @@ def _fold_one(g: Graph, layer: Node) -> None:
         if nxt.op == "multithreshold" and nxt.inputs[0] == cur:
             mt = nxt
             break
-        if nxt.op == "batchnorm":
-            p = [np.asarray(g.tensors[i].data, np.float32).reshape(-1) for i in nxt.inputs[1:]]
-            if not aff.batchnorm(*p, np.float32(nxt.attrs["epsilon"])):
-                return
-        elif (nxt.op in ("mul", "add", "sub") and nxt.inputs[0] == cur) or \
-                (nxt.op in ("mul", "add") and nxt.inputs[1] == cur):
-            c = _channel_const(g, nxt, cout)
-            if c is None or nxt.attrs.get("act", "none") != "none":
-                return
-            if nxt.op == "mul":
-                aff.mul(c)
-            else:
-                aff.add(c if nxt.op == "add" else -c)
-        else:
+        if not absorb_affine(g, nxt, cur, cout, aff):
             return
         chain.append(nxt)
         cur = nxt.outputs[0]

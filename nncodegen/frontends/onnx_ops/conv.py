@@ -74,16 +74,19 @@ class ConvOps:
                         name=f"{self.nname(node)}_1d")
         self.set_out(node, out, "plain")
 
-    def op_Conv(self, node, ins, a):
+    def _conv_operands(self, node, ins, a, W, what: str):
+        """(x, bias or None, x in NHWC, group) of a 2-D Conv / ConvTranspose with weights W."""
         x = ins[0]
-        W = self.const_in(node, ins, 1, "weight")
-        if W.ndim == 3 and len(x.shape) == 3:
-            return self._as_2d(node, ins, a, self.op_Conv)
         if W.ndim != 4:
-            self.fail(node, f"only 1-D and 2-D convolutions are supported (weight shape {W.shape})")
+            self.fail(node, f"only 1-D and 2-D {what} are supported (weight shape {W.shape})")
         B = self.const_in(node, ins, 2, "bias", optional=True)
-        xi = self.spatial_in(node, x)
-        g = int(a.get("group", 1))
+        return x, B, self.spatial_in(node, x), int(a.get("group", 1))
+
+    def op_Conv(self, node, ins, a):
+        W = self.const_in(node, ins, 1, "weight")
+        if W.ndim == 3 and len(ins[0].shape) == 3:
+            return self._as_2d(node, ins, a, self.op_Conv)
+        x, B, xi, g = self._conv_operands(node, ins, a, W, "convolutions")
         ks = self._two(node, a, "kernel_shape", W.shape[2:])
         if tuple(ks) != tuple(W.shape[2:]):
             self.bad_attr(node, "kernel_shape", ks, f"does not match the weight shape {W.shape}")
@@ -101,15 +104,10 @@ class ConvOps:
         self.set_out(node, out, "nhwc")
 
     def op_ConvTranspose(self, node, ins, a):
-        x = ins[0]
         W = self.const_in(node, ins, 1, "weight")
-        if W.ndim == 3 and len(x.shape) == 3:
+        if W.ndim == 3 and len(ins[0].shape) == 3:
             return self._as_2d(node, ins, a, self.op_ConvTranspose)
-        if W.ndim != 4:
-            self.fail(node, f"only 1-D and 2-D transposed convolutions are supported (weight shape {W.shape})")
-        B = self.const_in(node, ins, 2, "bias", optional=True)
-        xi = self.spatial_in(node, x)
-        g = int(a.get("group", 1))
+        x, B, xi, g = self._conv_operands(node, ins, a, W, "transposed convolutions")
         cin, og, kh, kw = W.shape
         if x.shape[1] != cin or cin % g:
             self.fail(node, f"input channels {x.shape[1]} do not match weight {W.shape} with group {g}")

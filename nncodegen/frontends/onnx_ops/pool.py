@@ -59,17 +59,15 @@ class PoolOps:
         self._pool(node, ins, a, "avgpool")
 
     def op_GlobalAveragePool(self, node, ins, a):
-        if len(ins[0].shape) == 3:
-            return self._as_2d(node, ins, a, self.op_GlobalAveragePool)
-        out = self.emit("global_avgpool", [self.spatial_in(node, ins[0])], {}, out=node.output[0],
-                        name=self.nname(node))
-        self.set_out(node, out, "nhwc")
+        return self._global_pool(node, ins, a, "global_avgpool", self.op_GlobalAveragePool)
 
     def op_GlobalMaxPool(self, node, ins, a):
+        return self._global_pool(node, ins, a, "global_maxpool", self.op_GlobalMaxPool)
+
+    def _global_pool(self, node, ins, a, op: str, handler):
         if len(ins[0].shape) == 3:
-            return self._as_2d(node, ins, a, self.op_GlobalMaxPool)
-        out = self.emit("global_maxpool", [self.spatial_in(node, ins[0])], {}, out=node.output[0],
-                        name=self.nname(node))
+            return self._as_2d(node, ins, a, handler)
+        out = self.emit(op, [self.spatial_in(node, ins[0])], {}, out=node.output[0], name=self.nname(node))
         self.set_out(node, out, "nhwc")
 
     def _reduce(self, node, ins, a, op):
