@@ -3,7 +3,7 @@
 ``fold_into_thresholds`` (before binarize): a conv2d / dense with binary / ternary weights (+-alpha[c]) whose
 chain of single-use per-channel batchnorm / mul / add / sub ends in a ``multithreshold`` is rewritten so
 that the layer computes the bare accumulator d = conv(x, w+-1) (no bias, no scale) and the thresholds
-compare d itself: with f(d) the chain (binarize._Affine, exact with fractions.Fraction of the float32
+compare d itself: with f(d) the chain (affine_chain._Affine, exact with fractions.Fraction of the float32
 parameters), each threshold t becomes
 
     T = min { k : f(k * unit) >= t }     (unit = 2^-f_in, the input's step)
@@ -20,14 +20,14 @@ integers (mthreshold_q7 / _q15).  Otherwise it stays float32, where d is exact t
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import List, Optional
 
 import numpy as np
 
 from ..ir.checker import check_graph
 from ..ir.formats import QFormat
 from ..ir.graph import Graph, Node
-from .binarize import _Affine, _fr, _single_consumer, _split_alpha, absorb_affine
+from .affine_chain import _Affine, _fr, affine_chain
+from .binarize import _split_alpha
 
 
 def _input_unit(g: Graph, layer: Node):
@@ -77,20 +77,10 @@ def _fold_one(g: Graph, layer: Node) -> None:
         return        # T * unit must stay exact in the float32 threshold tensor
     bias = np.zeros(cout) if len(layer.inputs) < 3 else np.asarray(g.tensors[layer.inputs[2]].data, np.float32)
     aff = _Affine(list(alphas), [_fr(b) for b in bias])
-    chain: List[Node] = []
-    cur = layer.outputs[0]
-    mt: Optional[Node] = None
-    while True:
-        nxt = _single_consumer(g, cur)
-        if nxt is None:
-            return
-        if nxt.op == "multithreshold" and nxt.inputs[0] == cur:
-            mt = nxt
-            break
-        if not absorb_affine(g, nxt, cur, cout, aff):
-            return
-        chain.append(nxt)
-        cur = nxt.outputs[0]
+    chain, mt, cur = affine_chain(g, layer.outputs[0], cout, aff,
+                                  lambda n, x: n.op == "multithreshold" and n.inputs[0] == x)
+    if mt is None:
+        return
     thr = np.asarray(g.tensors[mt.inputs[1]].data, np.float32)
     thr = np.broadcast_to(thr, (cout, thr.shape[1]))
     w = signs.astype(np.float32)
