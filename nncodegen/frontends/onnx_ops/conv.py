@@ -6,6 +6,12 @@ import numpy as np
 from ..onnx_values import Val
 
 
+def _split_pad(total: int, auto: str):
+    """(before, after) of a total padding: SAME_UPPER puts the odd one after, any other mode before."""
+    b = total // 2 if auto == "SAME_UPPER" else total - total // 2
+    return b, total - b
+
+
 class ConvOps:
     # ---- convolution --------------------------------------------------------------------
     def _spatial_pads(self, node, a, in_hw, kernel, strides, dil):
@@ -24,12 +30,9 @@ class ConvOps:
             for i in range(2):
                 out = -(-in_hw[i] // strides[i])
                 total = max(0, (out - 1) * strides[i] + (kernel[i] - 1) * dil[i] + 1 - in_hw[i])
-                if auto == "SAME_UPPER":
-                    b = total // 2
-                else:
-                    b = total - total // 2
+                b, e = _split_pad(total, auto)
                 begin.append(b)
-                end.append(total - b)
+                end.append(e)
             return [begin[0], begin[1], end[0], end[1]]
         self.bad_attr(node, "auto_pad", auto)
 
@@ -137,12 +140,9 @@ class ConvOps:
                                       f"is larger than the full output {full} by a stride or more")
                     opad[i] += -total   # the extra rows/columns at the end, as output_padding
                     total = 0
-                if auto == "SAME_UPPER":
-                    b = total // 2
-                else:
-                    b = total - total // 2
+                b, e = _split_pad(total, auto)
                 begin.append(b)
-                end.append(total - b)
+                end.append(e)
             pads = [begin[0], begin[1], end[0], end[1]]
         elif auto == "VALID":
             pads = [0, 0, 0, 0]
