@@ -40,6 +40,20 @@ class CLib:
         finally:
             self.keep = []  # the structs' arrays must outlive the call
 
+    def arg(self, a):
+        """One kernel argument: a params dataclass as a struct pointer, an array or None as a typed pointer (NULL),
+        anything else (a count, a shift) as it is."""
+        if hasattr(a, "CTYPE"):
+            return self.s(a)
+        if a is None or isinstance(a, np.ndarray):
+            return self.p(a)
+        return a
+
+    def run_into(self, name, args, out):
+        """Calls kernel ``name`` on ``args`` (converted by ``arg``) and the output buffer ``out``; returns ``out``."""
+        self.call(name, *[self.arg(a) for a in args], self.p(out))
+        return out
+
 
 def build_clib(name: str, sources: Sequence[Path], include_dirs: Sequence[Path], header_prefix: str = "",
                cls=CLib, **kw) -> CLib:

@@ -4,41 +4,19 @@ agrees with the twin within float tolerance, over random geometries: groups, str
 channel counts around the 16-lane blocks, and layers too large for the block (the portable loop)."""
 from __future__ import annotations
 
-import functools
-
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nncodegen.harness.cbuild import build_cffi
-from nncodegen.harness.cdefs import cdef_from_headers
-from nncodegen.lower.params import ActF32, ConvGeom, to_cffi
-from nncodegen.paths import include_dir, kernels_dir
+from nncodegen.lower.params import ActF32, ConvGeom
 from nncodegen.ref import kernels_f32 as kf
 
-from test_kernels_simd import CFG, VARIANTS, need
-
-
-@functools.lru_cache(maxsize=None)
-def lib(variant):
-    opt, flags = need(variant)
-    kd = kernels_dir()
-    incs = [include_dir(), kd]
-    return build_cffi(f"kernels_ct_f32_{variant.replace('.', '')}", [kd / "conv_transpose2d_f32.c"],
-                      cdef_from_headers([kd / "conv_transpose2d_f32.h"], incs), incs,
-                      header='#include "conv_transpose2d_f32.h"\n', opt=opt, extra_flags=flags)
+from test_kernels_simd import CFG, host_variants, simd_lib
 
 
 def run(variant, g, act, x, w, bias):
-    ffi, clib = lib(variant)
-    keep = []
-    y = np.full((g.batch, g.out_h, g.out_w, g.out_c), np.nan, np.float32)
-    clib.conv_transpose2d_f32(to_cffi(ffi, g, keep), to_cffi(ffi, act, keep) if act else ffi.NULL,
-                              ffi.from_buffer("float[]", x), ffi.from_buffer("float[]", w),
-                              ffi.from_buffer("float[]", bias) if bias is not None else ffi.NULL,
-                              ffi.from_buffer("float[]", y))
-    return y
+    return simd_lib("kernels_ct_f32", variant, ("conv_transpose2d_f32",)).run_into(
+        "conv_transpose2d_f32", [g, act, x, w, bias], np.full((g.batch, g.out_h, g.out_w, g.out_c), np.nan, np.float32))
 
 
 @settings(max_examples=40, **CFG)
@@ -64,10 +42,6 @@ def test_conv_transpose2d_f32_same_bits_in_every_build(data):
     want = kf.conv_transpose2d_f32(g, act, x, wt, bias)
     ref = run("portable", g, act, x, wt, bias)
     np.testing.assert_allclose(ref, want, rtol=1e-4, atol=1e-4 * np.sqrt(k * k * cin_g))
-    for variant in VARIANTS:
-        try:
-            need(variant)
-        except pytest.skip.Exception:
-            continue
+    for variant in host_variants():
         got = run(variant, g, act, x, wt, bias)
         assert got.tobytes() == ref.tobytes(), f"{variant} differs from the portable build: {g}"

@@ -5,41 +5,22 @@ one-group float layers on the generic target only."""
 from __future__ import annotations
 
 import dataclasses
-import functools
 
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from nncodegen.harness.cbuild import build_cffi
-from nncodegen.harness.cdefs import cdef_from_headers
-from nncodegen.lower.params import ActF32, ConvGeom, DenseGeom, to_cffi
-from nncodegen.paths import include_dir, kernels_dir
+from nncodegen.lower.params import ActF32, ConvGeom, DenseGeom
 from nncodegen.ref import kernels_pk_f32 as kpkf
 
 from test_kernels_pk_s8 import draw_geom
-from test_kernels_simd import CFG, VARIANTS, need
-
-
-@functools.lru_cache(maxsize=None)
-def lib(variant):
-    opt, flags = need(variant)
-    kd = kernels_dir()
-    incs = [include_dir(), kd]
-    return build_cffi(f"kernels_pk_f32_{variant.replace('.', '')}", [kd / "conv2d_pk_f32.c"],
-                      cdef_from_headers([kd / "conv2d_pk_f32.h"], incs), incs, header='#include "conv2d_pk_f32.h"\n',
-                      opt=opt, extra_flags=flags)
+from test_kernels_simd import CFG, host_variants, simd_lib
 
 
 def call(variant, name, geom, act, x, wpk, bias, out_shape):
-    ffi, clib = lib(variant)
-    keep = []
-    y = np.full(out_shape, np.nan, np.float32)
-    getattr(clib, name)(to_cffi(ffi, geom, keep), to_cffi(ffi, act, keep) if act else ffi.NULL,
-                        ffi.from_buffer("float[]", x), ffi.from_buffer("float[]", wpk),
-                        ffi.from_buffer("float[]", bias) if bias is not None else ffi.NULL, ffi.from_buffer("float[]", y))
-    return y
+    return simd_lib("kernels_pk_f32", variant, ("conv2d_pk_f32",)).run_into(name, [geom, act, x, wpk, bias],
+                                                                             np.full(out_shape, np.nan, np.float32))
 
 
 def draw_act(data):
@@ -62,11 +43,7 @@ def test_conv2d_pk_f32_same_bits_in_every_build(data):
     want = kpkf.conv2d_pk_f32(g, act, x, wpk, bias)
     shape = (g.batch, g.out_h, g.out_w, g.out_c)
     ref = None
-    for variant in VARIANTS:
-        try:
-            need(variant)
-        except pytest.skip.Exception:
-            continue
+    for variant in host_variants():
         got = call(variant, "conv2d_pk_f32", g, act, x, wpk, bias, shape)
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * (1 + np.abs(x).max() * np.abs(w).sum() / g.out_c))
         if ref is None:
@@ -87,11 +64,7 @@ def test_dense_pk_f32_same_bits_in_every_build(data):
     wpk = kpkf.pack_pk_f32(w)
     want = kpkf.dense_pk_f32(g, act, x, wpk, bias)
     ref = None
-    for variant in VARIANTS:
-        try:
-            need(variant)
-        except pytest.skip.Exception:
-            continue
+    for variant in host_variants():
         got = call(variant, "dense_pk_f32", g, act, x, wpk, bias, (g.batch, g.out_features))
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * np.sqrt(g.in_features))
         if ref is None:
@@ -123,11 +96,7 @@ def test_conv2d_pk_f32_layers_special_values(geom, act):
     shape = (g.batch, g.out_h, g.out_w, g.out_c)
     for bias in (None, rng.normal(size=g.out_c).astype(np.float32)):
         ref = call("portable", "conv2d_pk_f32", g, act, x, wpk, bias, shape)
-        for variant in VARIANTS:
-            try:
-                need(variant)
-            except pytest.skip.Exception:
-                continue
+        for variant in host_variants():
             got = call(variant, "conv2d_pk_f32", g, act, x, wpk, bias, shape)
             # NaN where the portable build has NaN (its sign and payload depend on the instruction that made it),
             # every other value with the same bits, signed zeros included

@@ -7,17 +7,13 @@ one; the lowering picks the packed kernels for int32-safe one-group q7 layers on
 from __future__ import annotations
 
 import dataclasses
-import functools
 
 import numpy as np
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from nncodegen.harness.cbuild import build_cffi
-from nncodegen.harness.cdefs import cdef_from_headers
-from nncodegen.lower.params import DenseGeom, Requant, to_cffi
-from nncodegen.paths import include_dir, kernels_dir
+from nncodegen.lower.params import DenseGeom, Requant
 from nncodegen.ref import fixedpoint as fx
 from nncodegen.ref import kernels_pk_q as kpq
 from nncodegen.ref import kernels_pk_s8 as kpk
@@ -26,29 +22,11 @@ from nncodegen.ref import kernels_q as kq
 import test_kernels_q as tq
 from helpers import broadcast_strides
 from test_kernels_pk_s8 import draw_geom
-from test_kernels_simd import CFG, VARIANTS, need
-
-CTYPE = {np.dtype(np.int8): "int8_t", np.dtype(np.int32): "int32_t"}
-
-
-@functools.lru_cache(maxsize=None)
-def lib(variant):
-    opt, flags = need(variant)
-    kd = kernels_dir()
-    incs = [include_dir(), kd]
-    return build_cffi(f"kernels_pk_q7_{variant.replace('.', '')}", [kd / "conv2d_pk_q7.c", kd / "conv2d_dw_q7.c"],
-                      cdef_from_headers([kd / "conv2d_pk_q7.h", kd / "conv2d_dw_q7.h"], incs), incs,
-                      header='#include "conv2d_pk_q7.h"\n#include "conv2d_dw_q7.h"\n', opt=opt, extra_flags=flags)
-
+from test_kernels_simd import CFG, VARIANTS, need, simd_lib
 
 def call(variant, name, params, arrays, out_shape):
-    ffi, clib = lib(variant)
-    keep = []
-    args = [to_cffi(ffi, p, keep) for p in params]
-    args += [ffi.from_buffer(CTYPE[a.dtype] + "[]", a) for a in arrays]
-    out = tq.garbage(out_shape, np.int8)
-    getattr(clib, name)(*args, ffi.from_buffer("int8_t[]", out))
-    return out
+    return simd_lib("kernels_pk_q7", variant, ("conv2d_pk_q7", "conv2d_dw_q7")).run_into(
+        name, [*params, *arrays], tq.garbage(out_shape, np.int8))
 
 
 def draw_rq(data, out_c):
@@ -143,13 +121,7 @@ def test_conv2d_dw_q7_equals_conv2d_q7(variant, data):
     want = kq.conv2d_q7(g, rq, x, w, b)
     wdw = kpq.pack_dw_q7(w)
     tq.assert_same(kpq.conv2d_dw_q7(g, rq, x, wdw, b), want, f"twin {g}")
-    arrays = [x, wdw] + ([b] if b is not None else [])
-    ffi, clib = lib(variant)
-    keep = []
-    out = tq.garbage(want.shape, np.int8)
-    clib.conv2d_dw_q7(to_cffi(ffi, g, keep), to_cffi(ffi, rq, keep), ffi.from_buffer("int8_t[]", x),
-                      ffi.from_buffer("int8_t[]", wdw), ffi.NULL if b is None else ffi.from_buffer("int32_t[]", b),
-                      ffi.from_buffer("int8_t[]", out))
+    out = call(variant, "conv2d_dw_q7", [g, rq], [x, wdw, b], want.shape)
     tq.assert_same(out, want, f"conv2d_dw_q7 [{variant}] {g} {rq}")
 
 
@@ -179,17 +151,7 @@ def test_bias_folds_the_offset():
 
 # ------------------------------------------- the vectorizing Q-format loops (eltwise, rescale, pools)
 
-@functools.lru_cache(maxsize=None)
-def small_lib(variant):
-    opt, flags = need(variant)
-    kd = kernels_dir()
-    names = [f"{f}_{q}" for f in ("eltwise", "rescale", "pool") for q in ("q7", "q15")]
-    incs = [include_dir(), kd]
-    return build_cffi(f"kernels_qloops_{variant.replace('.', '')}", [kd / f"{n}.c" for n in names],
-                      cdef_from_headers([kd / f"{n}.h" for n in names], incs), incs,
-                      header="".join(f'#include "{n}.h"\n' for n in names), opt=opt, extra_flags=flags)
-
-
+QLOOPS = tuple(f"{f}_{q}" for f in ("eltwise", "rescale", "pool") for q in ("q7", "q15"))
 CHANNELS = st.sampled_from([1, 3, 4, 8, 12, 16, 20, 24, 32, 64, 70])
 
 
@@ -201,13 +163,11 @@ def test_q_loops_on_real_channel_counts(variant, data):
     layers (the int32 and fixed-count loops, whole-tensor runs, broadcasts) against the twins."""
     from nncodegen.lower.params import Broadcast, ConvGeom, Eltwise, Rescale
     need(variant)
-    ffi, clib = small_lib(variant)
+    clib = simd_lib("kernels_qloops", variant, QLOOPS)
     q = data.draw(st.sampled_from(["q7", "q15"]), label="format")
     dtype = tq.DTYPE[q]
     c = data.draw(CHANNELS, label="channels")
     h, w = data.draw(st.integers(1, 9), label="h"), data.draw(st.integers(1, 9), label="w")
-    p_ = lambda a: ffi.from_buffer(CTYPE.get(a.dtype, "int16_t") + "[]", a)  # noqa: E731
-    keep = []
     kind = data.draw(st.sampled_from(["eltwise", "rescale", "maxpool", "global_avgpool"]), label="kernel")
     x = tq.draw_values(data, (1, h, w, c), dtype, "x")
     if kind == "eltwise":
@@ -221,8 +181,7 @@ def test_q_loops_on_real_channel_counts(variant, data):
         p = Eltwise(Broadcast(out, broadcast_strides(out, out), broadcast_strides(sb, out)), al, bl,
                     data.draw(st.integers(-2, 31), label="shift"), lo, hi)
         want = getattr(kq, f"{op}_{q}")(p, x, b)
-        y = tq.garbage(out, dtype)
-        getattr(clib, f"{op}_{q}")(to_cffi(ffi, p, keep), p_(x), p_(b), p_(y))
+        y = clib.run_into(f"{op}_{q}", [p, x, b], tq.garbage(out, dtype))
     elif kind == "rescale":
         extra = data.draw(st.sampled_from([0, 0, 4, 8, 12]), label="other part")
         lo, hi = tq.draw_bounds(data, dtype)
@@ -230,18 +189,16 @@ def test_q_loops_on_real_channel_counts(variant, data):
                     data.draw(st.integers(-16, 31), label="shift"), lo, hi)
         y = tq.garbage((h * w, c + extra), dtype)
         want = getattr(kq, f"rescale_{q}")(p, x, y.copy())
-        getattr(clib, f"rescale_{q}")(to_cffi(ffi, p, keep), p_(x), p_(y))
+        clib.run_into(f"rescale_{q}", [p, x], y)
     elif kind == "maxpool":
         k, s = data.draw(st.sampled_from([(2, 2), (3, 2), (3, 1)]), label="k, stride")
         pad = data.draw(st.integers(0, 1), label="pad")
         oh, ow = max(1, (h + 2 * pad - k) // s + 1), max(1, (w + 2 * pad - k) // s + 1)
         g = ConvGeom(1, h, w, c, oh, ow, c, k, k, s, s, pad, pad)
         want = getattr(kq, f"maxpool_{q}")(g, x)
-        y = tq.garbage(want.shape, dtype)
-        getattr(clib, f"maxpool_{q}")(to_cffi(ffi, g, keep), p_(x), p_(y))
+        y = clib.run_into(f"maxpool_{q}", [g, x], tq.garbage(want.shape, dtype))
     else:
         g = ConvGeom(1, h, w, c, 1, 1, c, h, w)
         want = getattr(kq, f"global_avgpool_{q}")(g, x)
-        y = tq.garbage(want.shape, dtype)
-        getattr(clib, f"global_avgpool_{q}")(to_cffi(ffi, g, keep), p_(x), p_(y))
+        y = clib.run_into(f"global_avgpool_{q}", [g, x], tq.garbage(want.shape, dtype))
     tq.assert_same(y.reshape(want.shape), want, f"{kind} {q} [{variant}] c {c}")

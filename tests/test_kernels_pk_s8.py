@@ -7,47 +7,25 @@ target and keeps conv2d_s8 on ARM targets."""
 from __future__ import annotations
 
 import dataclasses
-import functools
 
 import numpy as np
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from nncodegen.harness.cbuild import build_cffi
-from nncodegen.harness.cdefs import cdef_from_headers
-from nncodegen.lower.params import ConvGeom, DenseGeom, to_cffi
+from nncodegen.lower.params import ConvGeom, DenseGeom
 from nncodegen.ir.ops import conv_out_size
-from nncodegen.paths import include_dir, kernels_dir
 from nncodegen.ref import kernels_pk_s8 as kpk
 from nncodegen.ref import kernels_s8 as ks
 
 import test_kernels_s8 as ts8
 import test_kernels_q as tq
-from test_kernels_simd import CFG, VARIANTS, need
-
-CTYPE = {np.dtype(np.int8): "int8_t", np.dtype(np.int32): "int32_t"}
-
-
-@functools.lru_cache(maxsize=None)
-def lib(variant):
-    opt, flags = need(variant)
-    kd = kernels_dir()
-    sources = [kd / "conv2d_pk_s8.c"]
-    headers = [kd / "conv2d_pk_s8.h"]
-    incs = [include_dir(), kd]
-    return build_cffi(f"kernels_pk_s8_{variant.replace('.', '')}", sources, cdef_from_headers(headers, incs), incs,
-                      header='#include "conv2d_pk_s8.h"\n', opt=opt, extra_flags=flags)
+from test_kernels_simd import CFG, VARIANTS, need, simd_lib
 
 
 def call(variant, name, params, arrays, out_shape):
-    ffi, clib = lib(variant)
-    keep = []
-    args = [to_cffi(ffi, p, keep) for p in params]
-    args += [ffi.from_buffer(CTYPE[a.dtype] + "[]", a) for a in arrays]
-    out = tq.garbage(out_shape, np.int8)
-    getattr(clib, name)(*args, ffi.from_buffer("int8_t[]", out))
-    return out
+    return simd_lib("kernels_pk_s8", variant, ("conv2d_pk_s8",)).run_into(name, [*params, *arrays],
+                                                                           tq.garbage(out_shape, np.int8))
 
 
 def draw_geom(data):
@@ -169,16 +147,6 @@ def test_expand_pays():
     assert not kpk.expand_pays(1, 9, 16, 16)
 
 
-@functools.lru_cache(maxsize=None)
-def eltwise_lib(variant):
-    opt, flags = need(variant)
-    kd = kernels_dir()
-    incs = [include_dir(), kd]
-    return build_cffi(f"kernels_eltwise_s8_{variant.replace('.', '')}", [kd / "eltwise_s8.c"],
-                      cdef_from_headers([kd / "eltwise_s8.h"], incs), incs, header='#include "eltwise_s8.h"\n',
-                      opt=opt, extra_flags=flags)
-
-
 @pytest.mark.parametrize("variant", ["portable", "avx2", "native"])
 @pytest.mark.parametrize("kernel", ["add_s8", "sub_s8", "mul_s8"])
 @settings(max_examples=40, **CFG)
@@ -205,11 +173,7 @@ def test_eltwise_s8_blocks_of_eight(variant, kernel, data):
         p = EltwiseS8(bc, -ts8.draw_zp(data, "za"), -ts8.draw_zp(data, "zb"), 20, ma, sa_, mb, sb_, mo, so, zo, lo,
                       hi, rounding)
     want = getattr(ks, kernel)(p, a, b)
-    ffi, clib = eltwise_lib(variant)
-    keep = []
-    y = tq.garbage(out, np.int8)
-    getattr(clib, kernel)(to_cffi(ffi, p, keep), ffi.from_buffer("int8_t[]", a), ffi.from_buffer("int8_t[]", b),
-                          ffi.from_buffer("int8_t[]", y))
+    y = simd_lib("kernels_eltwise_s8", variant, ("eltwise_s8",)).run_into(kernel, [p, a, b], tq.garbage(out, np.int8))
     ts8.assert_same(y, want, f"{kernel} [{variant}] {p}")
 
 

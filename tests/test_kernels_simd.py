@@ -31,17 +31,17 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from nncodegen.harness.cbuild import STRICT_FLAGS, build_cffi, find_cc
-from nncodegen.harness.cdefs import cdef_from_headers
+from nncodegen.harness.cbuild import STRICT_FLAGS, find_cc
 from nncodegen.harness.cross import compiler_features
 from nncodegen.ir.ops import conv_out_size
-from nncodegen.lower.params import ActF32, ConvGeom, DenseGeom, Requant, RequantS8, to_cffi
+from nncodegen.lower.params import ActF32, ConvGeom, DenseGeom, Requant, RequantS8
 from nncodegen.paths import include_dir, kernels_dir
 from nncodegen.ref import kernels_f32 as kf
 from nncodegen.ref import kernels_q as kq
 from nncodegen.ref import kernels_s8 as ks
 
 import test_kernels_q as tq
+from helpers import build_clib
 import test_kernels_s8 as ts8
 
 HERE = Path(__file__).resolve().parent
@@ -56,8 +56,6 @@ VARIANTS = {
 }
 FAMILIES = ["conv2d_q7", "conv2d_q15", "conv2d_s8", "conv2d_f32", "dense_q7", "dense_q15", "dense_s8", "dense_f32"]
 CFG = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-CTYPE = {np.dtype(np.int8): "int8_t", np.dtype(np.int16): "int16_t", np.dtype(np.int32): "int32_t",
-         np.dtype(np.float32): "float"}
 
 
 def cpu_flags():
@@ -78,28 +76,31 @@ def need(variant):
     return opt, flags
 
 
+def host_variants():
+    """The VARIANTS this host builds and runs (need skips the others)."""
+    out = []
+    for variant in VARIANTS:
+        try:
+            need(variant)
+        except pytest.skip.Exception:
+            continue
+        out.append(variant)
+    return out
+
+
 @functools.lru_cache(maxsize=None)
-def lib(variant):
+def simd_lib(name, variant, kernels, libraries=()):
+    """The kernel files ``kernels`` (stems in templates_c/kernels) built into one CLib (tests/helpers.py) for the
+    SIMD build ``variant``; the build cache key covers the .h and .inc files of the include dirs and the flags."""
     opt, flags = need(variant)
     kd = kernels_dir()
-    sources = [kd / f"{f}.c" for f in FAMILIES]
-    headers = [s.with_suffix(".h") for s in sources]
-    incs = [include_dir(), kd]
-    # the cache key of build_cffi covers .h and .inc files of the include dirs, and the flags
-    header = "".join(f'#include "{h.name}"\n' for h in headers)
-    return build_cffi(f"kernels_simd_{variant.replace('.', '')}", sources, cdef_from_headers(headers, incs), incs,
-                      header=header, opt=opt, extra_flags=flags, libraries=["m"])
+    return build_clib(f"{name}_{variant.replace('.', '')}", [kd / f"{k}.c" for k in kernels], [include_dir(), kd],
+                      opt=opt, extra_flags=flags, libraries=list(libraries))
 
 
 def call(variant, name, params, arrays, out_shape, out_dtype):
-    ffi, clib = lib(variant)
-    keep = []
-    args = [to_cffi(ffi, p, keep) if p is not None else ffi.NULL for p in params]
-    for a in arrays:
-        args.append(ffi.NULL if a is None else ffi.from_buffer(CTYPE[a.dtype] + "[]", a))
     out = np.full(out_shape, np.nan, np.float32) if out_dtype == np.float32 else tq.garbage(out_shape, out_dtype)
-    getattr(clib, name)(*args, ffi.from_buffer(CTYPE[out.dtype] + "[]", out))
-    return out
+    return simd_lib("kernels_simd", variant, tuple(FAMILIES), ("m",)).run_into(name, [*params, *arrays], out)
 
 
 # ---------------------------------------------------------------- shapes that reach every path
