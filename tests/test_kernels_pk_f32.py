@@ -11,10 +11,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from nncodegen.lower.params import ActF32, ConvGeom, DenseGeom
+from nncodegen.lower.params import ActF32, ConvGeom
 from nncodegen.ref import kernels_pk_f32 as kpkf
 
-from test_kernels_pk_s8 import draw_geom
+from test_kernels_pk_s8 import draw_dense_geom, draw_geom
 from test_kernels_simd import CFG, host_variants, simd_lib
 
 
@@ -54,8 +54,7 @@ def test_conv2d_pk_f32_same_bits_in_every_build(data):
 @settings(max_examples=30, **CFG)
 @given(data=st.data())
 def test_dense_pk_f32_same_bits_in_every_build(data):
-    g = DenseGeom(data.draw(st.integers(1, 6), label="batch"), data.draw(st.integers(1, 300), label="in"),
-                  data.draw(st.integers(1, 40), label="out"))
+    g = draw_dense_geom(data)
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
     x = rng.normal(size=(g.batch, g.in_features)).astype(np.float32)
     w = rng.normal(size=(g.out_features, g.in_features)).astype(np.float32)

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from nncodegen.lower.params import DenseGeom, Requant
+from nncodegen.lower.params import Requant
 from nncodegen.ref import fixedpoint as fx
 from nncodegen.ref import kernels_pk_q as kpq
 from nncodegen.ref import kernels_pk_s8 as kpk
@@ -21,7 +21,7 @@ from nncodegen.ref import kernels_q as kq
 
 import test_kernels_q as tq
 from helpers import broadcast_strides
-from test_kernels_pk_s8 import draw_geom
+from test_kernels_pk_s8 import check_packed, draw_dense_geom, draw_geom, draw_grouped_geom
 from test_kernels_simd import CFG, VARIANTS, need, simd_lib
 
 def call(variant, name, params, arrays, out_shape):
@@ -59,10 +59,8 @@ def test_conv2d_pk_q7_equals_conv2d_q7(variant, data):
                          lambda x, w, b: tq.conv_bound(False, g, x, w, b))
     rq = draw_rq(data, g.out_c)
     want = kq.conv2d_q7(g, rq, x, w, b)
-    wpk, bu = kpq.pack_pk_q7(w), kpq.pk_bias_q7(w, b)
-    tq.assert_same(kpq.conv2d_pk_q7(g, rq, x, wpk, bu), want, f"twin {g}")
-    got = call(variant, "conv2d_pk_q7", [g, rq], [x, wpk, bu], want.shape)
-    tq.assert_same(got, want, f"conv2d_pk_q7 [{variant}] {g} {rq}")
+    check_packed(call, variant, "conv2d_pk_q7", kpq.conv2d_pk_q7, g, rq, x, kpq.pack_pk_q7(w), kpq.pk_bias_q7(w, b),
+                 want)
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
@@ -70,8 +68,7 @@ def test_conv2d_pk_q7_equals_conv2d_q7(variant, data):
 @given(data=st.data())
 def test_dense_pk_q7_equals_dense_q7(variant, data):
     need(variant)
-    g = DenseGeom(data.draw(st.integers(1, 6), label="batch"), data.draw(st.integers(1, 300), label="in"),
-                  data.draw(st.integers(1, 40), label="out"))
+    g = draw_dense_geom(data)
 
     def bound(x, w, b):
         return (np.abs(x.astype(np.int64)) @ np.abs(w.astype(np.int64)).T
@@ -79,10 +76,7 @@ def test_dense_pk_q7_equals_dense_q7(variant, data):
     x, w, b = draw_layer(data, (g.batch, g.in_features), (g.out_features, g.in_features), bound)
     rq = draw_rq(data, g.out_features)
     want = kq.dense_q7(g, rq, x, w, b)
-    wpk, bu = kpq.pack_pk_q7(w), kpq.pk_bias_q7(w, b)
-    tq.assert_same(kpq.dense_pk_q7(g, rq, x, wpk, bu), want, f"twin {g}")
-    got = call(variant, "dense_pk_q7", [g, rq], [x, wpk, bu], want.shape)
-    tq.assert_same(got, want, f"dense_pk_q7 [{variant}] {g} {rq}")
+    check_packed(call, variant, "dense_pk_q7", kpq.dense_pk_q7, g, rq, x, kpq.pack_pk_q7(w), kpq.pk_bias_q7(w, b), want)
 
 
 @pytest.mark.parametrize("variant", ["portable", "avx2", "native"])
@@ -91,16 +85,12 @@ def test_dense_pk_q7_equals_dense_q7(variant, data):
 def test_grouped_layers_as_block_diagonal_equal_conv2d_q7(variant, data):
     """Lowering runs narrow grouped q7 layers (depthwise included) as their block-diagonal one-group form."""
     need(variant)
-    g1 = draw_geom(data)
-    groups = data.draw(st.sampled_from([2, 3, 4, 8]), label="groups")
-    cin_g = data.draw(st.integers(1, 4), label="cin_g")
-    cout_g = data.draw(st.integers(1, 4), label="cout_g")
-    g = dataclasses.replace(g1, in_c=groups * cin_g, out_c=groups * cout_g, groups=groups)
+    g, cin_g = draw_grouped_geom(data)
     x, w, b = draw_layer(data, (g.batch, g.in_h, g.in_w, g.in_c), (g.out_c, g.k_h, g.k_w, cin_g),
                          lambda x, w, b: tq.conv_bound(False, g, x, w, b))
     rq = draw_rq(data, g.out_c)
     want = kq.conv2d_q7(g, rq, x, w, b)
-    wd = kpk.expand_groups(w, groups, g.in_c)
+    wd = kpk.expand_groups(w, g.groups, g.in_c)
     gd = dataclasses.replace(g, groups=1)
     got = call(variant, "conv2d_pk_q7", [gd, rq], [x, kpq.pack_pk_q7(wd), kpq.pk_bias_q7(wd, b)], want.shape)
     tq.assert_same(got, want, f"conv2d_pk_q7 block-diagonal [{variant}] {g}")

@@ -20,6 +20,7 @@ from nncodegen.ref import kernels_s8 as ks
 
 import test_kernels_s8 as ts8
 import test_kernels_q as tq
+from helpers import assert_same
 from test_kernels_simd import CFG, VARIANTS, need, simd_lib
 
 
@@ -45,6 +46,28 @@ def draw_geom(data):
     return ConvGeom(batch, h, w, cin, oh, ow, cout, k[0], k[1], s, s, pad, pad, dil[0], dil[1], 1)
 
 
+def draw_grouped_geom(data):
+    """A draw_geom layer made grouped (2, 3, 4 or 8 groups of 1 to 4 input and output channels); returns the
+    geometry and the input channels of a group."""
+    g1 = draw_geom(data)
+    groups = data.draw(st.sampled_from([2, 3, 4, 8]), label="groups")
+    cin_g = data.draw(st.integers(1, 4), label="cin_g")
+    cout_g = data.draw(st.integers(1, 4), label="cout_g")
+    return dataclasses.replace(g1, in_c=groups * cin_g, out_c=groups * cout_g, groups=groups), cin_g
+
+
+def draw_dense_geom(data):
+    return DenseGeom(data.draw(st.integers(1, 6), label="batch"), data.draw(st.integers(1, 300), label="in"),
+                     data.draw(st.integers(1, 40), label="out"))
+
+
+def check_packed(call, variant, kernel, twin, g, rq, x, wpk, bu, want):
+    """The packed kernel's twin and its C build ``variant`` (run by ``call``) on the packed weights ``wpk`` and
+    folded bias ``bu`` equal ``want``, the unpacked kernel's twin output."""
+    assert_same(twin(g, rq, x, wpk, bu), want, f"twin {g}")
+    assert_same(call(variant, kernel, [g, rq], [x, wpk, bu], want.shape), want, f"{kernel} [{variant}] {g} {rq}")
+
+
 @pytest.mark.parametrize("variant", list(VARIANTS))
 @settings(max_examples=50, **CFG)
 @given(data=st.data())
@@ -57,10 +80,8 @@ def test_conv2d_pk_s8_equals_conv2d_s8(variant, data):
     rq = ts8.draw_requant(data, g.out_c, ts8.draw_zp(data, "in_zp"))
     b = ts8.draw_bias(data, g.out_c)
     want = ks.conv2d_s8(g, rq, x, w, b)
-    wpk, bu = kpk.pack_pk_s8(w), kpk.pk_bias_s8(w, b, rq.input_offset)
-    ts8.assert_same(kpk.conv2d_pk_s8(g, rq, x, wpk, bu), want, f"twin {g}")
-    got = call(variant, "conv2d_pk_s8", [g, rq], [x, wpk, bu], want.shape)
-    ts8.assert_same(got, want, f"conv2d_pk_s8 [{variant}] {g} {rq}")
+    check_packed(call, variant, "conv2d_pk_s8", kpk.conv2d_pk_s8, g, rq, x, kpk.pack_pk_s8(w),
+                 kpk.pk_bias_s8(w, b, rq.input_offset), want)
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
@@ -68,17 +89,14 @@ def test_conv2d_pk_s8_equals_conv2d_s8(variant, data):
 @given(data=st.data())
 def test_dense_pk_s8_equals_dense_s8(variant, data):
     need(variant)
-    g = DenseGeom(data.draw(st.integers(1, 6), label="batch"), data.draw(st.integers(1, 300), label="in"),
-                  data.draw(st.integers(1, 40), label="out"))
+    g = draw_dense_geom(data)
     x = ts8.draw_s8(data, (g.batch, g.in_features), "x")
     w = ts8.draw_s8(data, (g.out_features, g.in_features), "w")
     rq = ts8.draw_requant(data, g.out_features, ts8.draw_zp(data, "in_zp"))
     b = ts8.draw_bias(data, g.out_features)
     want = ks.dense_s8(g, rq, x, w, b)
-    wpk, bu = kpk.pack_pk_s8(w), kpk.pk_bias_s8(w, b, rq.input_offset)
-    ts8.assert_same(kpk.dense_pk_s8(g, rq, x, wpk, bu), want, f"twin {g}")
-    got = call(variant, "dense_pk_s8", [g, rq], [x, wpk, bu], want.shape)
-    ts8.assert_same(got, want, f"dense_pk_s8 [{variant}] {g} {rq}")
+    check_packed(call, variant, "dense_pk_s8", kpk.dense_pk_s8, g, rq, x, kpk.pack_pk_s8(w),
+                 kpk.pk_bias_s8(w, b, rq.input_offset), want)
 
 
 def test_packing_layout_and_round_trip():
@@ -123,17 +141,13 @@ def test_lowering_packs_one_group_layers_on_generic_only():
 def test_grouped_layers_as_block_diagonal_equal_conv2d_s8(variant, data):
     """Lowering runs narrow grouped layers (depthwise included) as their block-diagonal one-group form."""
     need(variant)
-    g1 = draw_geom(data)
-    groups = data.draw(st.sampled_from([2, 3, 4, 8]), label="groups")
-    cin_g = data.draw(st.integers(1, 4), label="cin_g")
-    cout_g = data.draw(st.integers(1, 4), label="cout_g")
-    g = dataclasses.replace(g1, in_c=groups * cin_g, out_c=groups * cout_g, groups=groups)
+    g, cin_g = draw_grouped_geom(data)
     x = ts8.draw_s8(data, (g.batch, g.in_h, g.in_w, g.in_c), "x")
     w = ts8.draw_s8(data, (g.out_c, g.k_h, g.k_w, cin_g), "w")
     rq = ts8.draw_requant(data, g.out_c, ts8.draw_zp(data, "in_zp"))
     b = ts8.draw_bias(data, g.out_c)
     want = ks.conv2d_s8(g, rq, x, w, b)
-    wd = kpk.expand_groups(w, groups, g.in_c)
+    wd = kpk.expand_groups(w, g.groups, g.in_c)
     gd = dataclasses.replace(g, groups=1)
     wpk, bu = kpk.pack_pk_s8(wd), kpk.pk_bias_s8(wd, b, rq.input_offset)
     got = call(variant, "conv2d_pk_s8", [gd, rq], [x, wpk, bu], want.shape)
