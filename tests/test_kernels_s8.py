@@ -288,22 +288,34 @@ def tfl_softmax_params(rows, cols, s_in, beta=1.0, rounding=af.ROUND_DOUBLE):
     return SoftmaxTflS8(rows, cols, m, ls, diff_min, -128, 127)
 
 
+def draw_rows_scale(data, log2_s_max):
+    """rows, columns and an input scale (a float32 in [1e-3, 2 ** log2_s_max]) of a TFLite (log-)softmax case."""
+    rows, cols = ints(data, 1, 40, "rows"), ints(data, 1, 40, "cols")
+    return rows, cols, float(np.float32(2.0 ** data.draw(st.floats(np.log2(1e-3), log2_s_max), label="log2 s_in")))
+
+
+def check_tfl_softmax_rows(clib, data, kernel, p):
+    """``kernel`` (softmax_tfl_s8 or log_softmax_tfl_s8) with params ``p`` (or its output bounds narrowed to
+    -100 .. 90) on drawn rows (or rows that each span -128 .. 127: diffs down to -255): C == twin.  Returns the
+    params, the input and the twin's output."""
+    if data.draw(st.booleans(), label="narrow bounds"):
+        p = dataclasses.replace(p, out_min=-100, out_max=90)
+    x = draw_s8(data, (p.rows, p.cols), "x")
+    if data.draw(st.booleans(), label="spread rows"):
+        x[:, 0], x[:, -1] = -128, 127
+    want = getattr(ks, kernel)(p, x)
+    y = clib.run_into(kernel, [p, x], garbage((p.rows, p.cols)))
+    assert_same(y, want, f"{kernel} {p.rows}x{p.cols} {p}")
+    return p, x, want
+
+
 @settings(max_examples=100, **CFG)
 @given(data=st.data())
 def test_softmax_tfl_s8(clib, data):
-    rows, cols = ints(data, 1, 40, "rows"), ints(data, 1, 40, "cols")
-    s_in = float(np.float32(2.0 ** data.draw(st.floats(np.log2(1e-3), 0.0), label="log2 s_in")))
+    rows, cols, s_in = draw_rows_scale(data, 0.0)
     beta = data.draw(st.sampled_from([1.0, 1.0, 1.0, 0.5, 0.1, 2.0, 1.7]), label="beta")
-    p = tfl_softmax_params(rows, cols, s_in, beta, draw_rounding(data))
-    if data.draw(st.booleans(), label="narrow bounds"):
-        p = SoftmaxTflS8(rows, cols, p.input_multiplier, p.input_left_shift, p.diff_min, -100, 90)
-    x = draw_s8(data, (rows, cols), "x")
-    if data.draw(st.booleans(), label="spread rows"):  # every row spans -128 .. 127: diffs down to -255
-        x[:, 0], x[:, -1] = -128, 127
-    want = ks.softmax_tfl_s8(p, x)
-    y = garbage((rows, cols))
-    clib.call("softmax_tfl_s8", clib.s(p), clib.p(x), clib.p(y))
-    assert_same(y, want, f"softmax_tfl_s8 {rows}x{cols} {p}")
+    p, x, want = check_tfl_softmax_rows(clib, data, "softmax_tfl_s8",
+                                        tfl_softmax_params(rows, cols, s_in, beta, draw_rounding(data)))
     # semantics: within 1 LSB of the float softmax of beta * the dequantized input, quantized to
     # TFLite's output format (scale 1/256, zero point -128)
     if p.out_min == -128 and p.out_max == 127:
@@ -349,9 +361,10 @@ def test_softmax_tfl_s8_edges(clib):
     assert (ks.softmax_tfl_s8(*cases[4]) == -127).all()  # 256 / 511 = 0.501 -> 1
 
 
-def _one_op_tflite_model(op_name: str, options_name: str, options, rows, cols, in_q, out_q):
+def _one_op_tflite_model(op_name: str, options_name, options, shape, in_q, out_q):
     """A .tflite flatbuffer holding one int8 operator (schema.BuiltinOperator.<op_name>, its options
-    <options_name>Options) from a [rows, cols] input of format in_q = (scale, zero point) to one of out_q."""
+    <options_name>Options, none when options_name is None) from an input of ``shape`` and format in_q =
+    (scale, zero point) to one of out_q."""
     import flatbuffers
     schema = pytest.importorskip("ai_edge_litert.schema_py_generated")
     model, code = schema.ModelT(), schema.OperatorCodeT()
@@ -363,12 +376,13 @@ def _one_op_tflite_model(op_name: str, options_name: str, options, rows, cols, i
     for k, (scale, zp) in enumerate((in_q, out_q)):
         t, q = schema.TensorT(), schema.QuantizationParametersT()
         q.scale, q.zeroPoint = [scale], [zp]
-        t.shape, t.type, t.buffer, t.name, t.quantization = [rows, cols], schema.TensorType.INT8, k + 1, "xy"[k], q
+        t.shape, t.type, t.buffer, t.name, t.quantization = list(shape), schema.TensorType.INT8, k + 1, "xy"[k], q
         tensors.append(t)
     op = schema.OperatorT()
     op.opcodeIndex, op.inputs, op.outputs = 0, [0], [1]
-    op.builtinOptionsType = getattr(schema.BuiltinOptions, f"{options_name}Options")
-    op.builtinOptions = options if options is not None else getattr(schema, f"{options_name}OptionsT")()
+    if options_name is not None:
+        op.builtinOptionsType = getattr(schema.BuiltinOptions, f"{options_name}Options")
+        op.builtinOptions = options if options is not None else getattr(schema, f"{options_name}OptionsT")()
     sg = schema.SubGraphT()
     sg.tensors, sg.inputs, sg.outputs, sg.operators = tensors, [0], [1], [op]
     model.subgraphs = [sg]
@@ -398,7 +412,7 @@ def _softmax_tflite_model(rows, cols, s_in, zp_in, beta):
     schema = pytest.importorskip("ai_edge_litert.schema_py_generated")
     opts = schema.SoftmaxOptionsT()
     opts.beta = beta
-    return _one_op_tflite_model("SOFTMAX", "Softmax", opts, rows, cols, (s_in, zp_in), (1.0 / 256, -128))
+    return _one_op_tflite_model("SOFTMAX", "Softmax", opts, (rows, cols), (s_in, zp_in), (1.0 / 256, -128))
 
 
 def test_softmax_tfl_s8_equals_tflite_runtimes(clib, tmp_path):
@@ -468,18 +482,9 @@ def _float_log_softmax_s8(s_in, x):
 @settings(max_examples=100, **CFG)
 @given(data=st.data())
 def test_log_softmax_tfl_s8(clib, data):
-    rows, cols = ints(data, 1, 40, "rows"), ints(data, 1, 40, "cols")
-    s_in = float(np.float32(2.0 ** data.draw(st.floats(np.log2(1e-3), np.log2(40.0)), label="log2 s_in")))
-    p = tfl_log_softmax_params(rows, cols, s_in, draw_rounding(data))
-    if data.draw(st.booleans(), label="narrow bounds"):
-        p = dataclasses.replace(p, out_min=-100, out_max=90)
-    x = draw_s8(data, (rows, cols), "x")
-    if data.draw(st.booleans(), label="spread rows"):  # every row spans -128 .. 127: diffs down to -255
-        x[:, 0], x[:, -1] = -128, 127
-    want = ks.log_softmax_tfl_s8(p, x)
-    y = garbage((rows, cols))
-    clib.call("log_softmax_tfl_s8", clib.s(p), clib.p(x), clib.p(y))
-    assert_same(y, want, f"log_softmax_tfl_s8 {rows}x{cols} {p}")
+    rows, cols, s_in = draw_rows_scale(data, np.log2(40.0))
+    p, x, want = check_tfl_softmax_rows(clib, data, "log_softmax_tfl_s8",
+                                        tfl_log_softmax_params(rows, cols, s_in, draw_rounding(data)))
     # semantics: within 1 LSB of the float log-softmax of the dequantized input, in TFLite's output
     # format (scale 16/256, zero point 127; below -255/16 saturates to -128), except where x - max is below
     # TFLite's cut-off diff_min: TFLite writes -128 there by design (the float value can be up to 3 steps
@@ -587,7 +592,7 @@ def test_log_softmax_tfl_s8_single_rounding_threshold():
 
 def _log_softmax_tflite_model(rows, cols, s_in, zp_in):
     """A .tflite flatbuffer holding one int8 LOG_SOFTMAX (output scale 16/256, zero point 127)."""
-    return _one_op_tflite_model("LOG_SOFTMAX", "LogSoftmax", None, rows, cols, (s_in, zp_in), af.LOG_SOFTMAX_OUTPUT)
+    return _one_op_tflite_model("LOG_SOFTMAX", "LogSoftmax", None, (rows, cols), (s_in, zp_in), af.LOG_SOFTMAX_OUTPUT)
 
 
 def test_log_softmax_tfl_s8_equals_tflite_runtimes(clib, tmp_path):
@@ -764,28 +769,7 @@ def test_logistic_tfl_s8_tflite_micro_goldens(clib):
 
 def _act_tflite_model(kind, n, s_in, zp_in):
     """A .tflite flatbuffer holding one int8 LOGISTIC or TANH (TFLite's output format)."""
-    import flatbuffers
-    schema = pytest.importorskip("ai_edge_litert.schema_py_generated")
-    model, code = schema.ModelT(), schema.OperatorCodeT()
-    code.builtinCode = code.deprecatedBuiltinCode = (schema.BuiltinOperator.LOGISTIC if kind == "logistic"
-                                                     else schema.BuiltinOperator.TANH)
-    code.version = 2
-    model.version, model.operatorCodes = 3, [code]
-    model.buffers = [schema.BufferT() for _ in range(3)]
-    tensors = []
-    for k, (scale, zp) in enumerate(((s_in, zp_in), TFL_ACTS[kind][1])):
-        t, q = schema.TensorT(), schema.QuantizationParametersT()
-        q.scale, q.zeroPoint = [scale], [zp]
-        t.shape, t.type, t.buffer, t.name, t.quantization = [n], schema.TensorType.INT8, k + 1, "xy"[k], q
-        tensors.append(t)
-    op = schema.OperatorT()
-    op.opcodeIndex, op.inputs, op.outputs = 0, [0], [1]
-    sg = schema.SubGraphT()
-    sg.tensors, sg.inputs, sg.outputs, sg.operators = tensors, [0], [1], [op]
-    model.subgraphs = [sg]
-    b = flatbuffers.Builder(1024)
-    b.Finish(model.Pack(b), file_identifier=b"TFL3")
-    return bytes(b.Output())
+    return _one_op_tflite_model(kind.upper(), None, None, (n,), (s_in, zp_in), TFL_ACTS[kind][1])
 
 
 def test_logistic_tanh_tfl_s8_equal_tflite_micro(clib, tmp_path):
@@ -795,8 +779,6 @@ def test_logistic_tanh_tfl_s8_equal_tflite_micro(clib, tmp_path):
     few inputs of some models, by up to 4 LSB for logistic near the saturation radius of large input
     scales; checked here only to stay that close."""
     pytest.importorskip("tflite_micro")
-    litert = pytest.importorskip("ai_edge_litert.interpreter")
-    from tflite_micro.python.tflite_micro import runtime
     rng = np.random.default_rng(5)
     x = np.arange(-128, 128, dtype=np.int8)
     litert_diffs = 0
@@ -806,20 +788,13 @@ def test_logistic_tanh_tfl_s8_equal_tflite_micro(clib, tmp_path):
         zp = int(rng.integers(-128, 128))
         path = tmp_path / f"{kind}{k}.tflite"
         path.write_bytes(_act_tflite_model(kind, 256, s_in, zp))
-        ip = runtime.Interpreter.from_file(str(path), arena_size=100_000)
-        ip.set_input(x, 0)
-        ip.invoke()
-        got = ip.get_output(0)
+        (got, _), (lite, _) = _tflite_runtimes_outputs(path, x)
         p = tfl_act_params(256, s_in, zp)
         np.testing.assert_array_equal(TFL_ACTS[kind][0](p, x), got, err_msg=f"{kind} {p}")
         y = garbage((256,))
         clib.call(f"{kind}_tfl_s8", clib.s(p), clib.p(x), clib.p(y))
         np.testing.assert_array_equal(y, got, err_msg=f"C {kind} {p}")
-        it = litert.Interpreter(model_path=str(path), experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF)
-        it.allocate_tensors()
-        it.set_tensor(it.get_input_details()[0]["index"], x)
-        it.invoke()
-        lite = it.get_tensor(it.get_output_details()[0]["index"]).astype(np.int64)
+        lite = lite.astype(np.int64)
         assert np.abs(lite - got).max() <= 4, f"LiteRT {kind} {p}"
         litert_diffs += int((lite != got).sum())
     assert litert_diffs < 40 * 256 // 100  # under 1% of the values
