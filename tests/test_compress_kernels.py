@@ -123,6 +123,37 @@ def fit_acc32(w, k, xmax, dtype):
     return np.clip(w, -cap, cap).astype(dtype)
 
 
+def x_max(sfx):
+    """The input magnitude bound fit_acc32 takes for format ``sfx``."""
+    return 256 if sfx == "s8" else int(np.iinfo(_fmt(sfx)).max) + 1
+
+
+def draw_conv_int_layer(data, sfx, kind):
+    """A convolution of format ``sfx`` with weights of ``kind`` ("gaps": a fixed layer with a receptive field of
+    360, whose zero runs exceed every index gap and delta width), scaled down for the int32 variants:
+    (geometry, weights, input, bias, requantization)."""
+    g = draw_conv_geom(data)
+    if kind == "gaps":
+        g = ConvGeom(1, 5, 5, 40, 5, 5, 3, 3, 3, 1, 1, 1, 1)
+    kk = g.k_h * g.k_w * (g.in_c // g.groups)
+    w = draw_weights(data, (g.out_c, g.k_h, g.k_w, g.in_c // g.groups), _fmt(sfx), kind)
+    x, b, rq = draw_int_case(data, sfx, g.out_c, kk, (g.batch, g.in_h, g.in_w, g.in_c))
+    if _acc32(sfx):
+        w = fit_acc32(w, kk, x_max(sfx), _fmt(sfx))
+    return g, w, x, b, rq
+
+
+def check_c(lib, name, args, want, dtype, what, dense=None):
+    """The C kernel ``name`` on ``args`` (an output buffer of 77s appended) == want; with dense = (a dense C
+    kernel, its args, the end of the message), that kernel's output == the C kernel's too."""
+    out = lib.run_into(name, args, np.full(want.shape, 77, dtype=dtype))
+    assert_same(out, want, f"C {name} {what}")
+    if dense is not None:
+        dname, dargs, dwhat = dense
+        out_d = lib.run_into(dname, dargs, np.full(want.shape, 77, dtype=dtype))
+        assert_same(out, out_d, f"C {name} vs C {dname}{dwhat}")
+
+
 def draw_int_case(data, sfx, out_c, kk, x_shape):
     dtype = _fmt(sfx)
     rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1), label="x seed"))
@@ -157,28 +188,16 @@ def encode(kind, w2, family="conv2d"):
 @settings(max_examples=30, **CFG)
 @given(data=st.data())
 def test_conv2d_int(lib, sfx, kind, data):
-    g = draw_conv_geom(data)
+    g, w, x, b, rq = draw_conv_int_layer(data, sfx, kind)
     dtype = _fmt(sfx)
-    if kind == "gaps":  # a receptive field of 360: index gaps above 255
-        g = ConvGeom(1, 5, 5, 40, 5, 5, 3, 3, 3, 1, 1, 1, 1)
-    kk = g.k_h * g.k_w * (g.in_c // g.groups)
-    w = draw_weights(data, (g.out_c, g.k_h, g.k_w, g.in_c // g.groups), dtype, kind)
-    x, b, rq = draw_int_case(data, sfx, g.out_c, kk, (g.batch, g.in_h, g.in_w, g.in_c))
-    if _acc32(sfx):
-        w = fit_acc32(w, kk, 256 if sfx == "s8" else int(np.iinfo(dtype).max) + 1, dtype)
     skind, arrays, scalars = encode(kind, w.reshape(g.out_c, -1))
     name = f"conv2d_{skind}_{sfx}"
     dense = getattr(kc.kq if sfx != "s8" else kc.ks8, f"conv2d_{sfx}")(g, rq, x, w, b)
     want = getattr(kc, name)(g, rq, x, *arrays, *scalars, b, None)
     assert_same(want, dense, f"twin {name} vs dense twin")
     scratch = np.zeros(max(1, lc.conv_scratch_bytes(g, np.dtype(dtype).itemsize) // np.dtype(dtype).itemsize), dtype)
-    out = np.full(want.shape, 77, dtype=dtype)
-    lib.run(name, lib.s(g), lib.s(rq), lib.p(x), *[lib.p(a) for a in arrays], *scalars, lib.p(b), lib.p(scratch),
-            lib.p(out))
-    assert_same(out, want, f"C {name} {g}")
-    out_d = np.full(want.shape, 77, dtype=dtype)
-    lib.run(f"conv2d_{sfx}", lib.s(g), lib.s(rq), lib.p(x), lib.p(w), lib.p(b), lib.p(out_d))
-    assert_same(out, out_d, f"C {name} vs C conv2d_{sfx} {g}")
+    check_c(lib, name, [g, rq, x, *arrays, *scalars, b, scratch], want, dtype, g,
+            (f"conv2d_{sfx}", [g, rq, x, w, b], f" {g}"))
 
 
 @pytest.mark.parametrize("sfx", INT_SFX)
@@ -190,7 +209,7 @@ def test_dense_int(lib, sfx, kind, data):
     g = DenseGeom(data.draw(st.integers(1, 3), label="batch"), data.draw(st.integers(1, 600), label="in"),
                   data.draw(st.integers(1, 70), label="out"))  # > 32: full slices of the sliced layout
     x, b, rq = draw_int_case(data, sfx, g.out_features, g.in_features, (g.batch, g.in_features))
-    xmax = 256 if sfx == "s8" else int(np.iinfo(dtype).max) + 1
+    xmax = x_max(sfx)
     if kind == "hashed":
         nb = data.draw(st.integers(1, 64), label="buckets")
         seed = data.draw(st.integers(0, 2 ** 32 - 1), label="seed")
@@ -215,13 +234,8 @@ def test_dense_int(lib, sfx, kind, data):
     if exact:  # (a bucket of -128 negated is +128: no int8 dense matrix holds it)
         dense = getattr(kc.kq if sfx != "s8" else kc.ks8, f"dense_{sfx}")(g, rq, x, w, b)
         assert_same(want, dense, f"twin {name} vs dense twin")
-    out = np.full(want.shape, 77, dtype=dtype)
-    lib.run(name, lib.s(g), lib.s(rq), lib.p(x), *[lib.p(a) for a in arrays], *scalars, lib.p(b), lib.p(out))
-    assert_same(out, want, f"C {name} {g}")
-    if exact:
-        out_d = np.full(want.shape, 77, dtype=dtype)
-        lib.run(f"dense_{sfx}", lib.s(g), lib.s(rq), lib.p(x), lib.p(w), lib.p(b), lib.p(out_d))
-        assert_same(out, out_d, f"C {name} vs C dense_{sfx}")
+    check_c(lib, name, [g, rq, x, *arrays, *scalars, b], want, dtype, g,
+            (f"dense_{sfx}", [g, rq, x, w, b], "") if exact else None)
 
 
 @pytest.fixture(scope="session")
@@ -245,17 +259,11 @@ def test_dense_sparse_native_build(native_lib, sfx, data):
     x, b, rq = draw_int_case(data, sfx, g.out_features, g.in_features, (g.batch, g.in_features))
     w = draw_weights(data, (g.out_features, g.in_features), dtype, "sparse")
     if _acc32(sfx):
-        w = fit_acc32(w, g.in_features, 256 if sfx == "s8" else int(np.iinfo(dtype).max) + 1, dtype)
+        w = fit_acc32(w, g.in_features, x_max(sfx), dtype)
     arrays = list(cs.encode_sparse_sliced(w)) + [cs.sliced_wsum(w)]
     want = getattr(kc, f"dense_sparse_{sfx}")(g, rq, x, *arrays, b)
-    out = np.full(want.shape, 77, dtype=dtype)
-    native_lib.run(f"dense_sparse_{sfx}", native_lib.s(g), native_lib.s(rq), native_lib.p(x),
-                   *[native_lib.p(a) for a in arrays], native_lib.p(b), native_lib.p(out))
-    assert_same(out, want, f"C dense_sparse_{sfx} (native build) {g}")
-    out_d = np.full(want.shape, 77, dtype=dtype)
-    native_lib.run(f"dense_{sfx}", native_lib.s(g), native_lib.s(rq), native_lib.p(x), native_lib.p(w),
-                   native_lib.p(b), native_lib.p(out_d))
-    assert_same(out, out_d, f"C dense_sparse_{sfx} vs C dense_{sfx} (native build)")
+    check_c(native_lib, f"dense_sparse_{sfx}", [g, rq, x, *arrays, b], want, dtype, f"(native build) {g}",
+            (f"dense_{sfx}", [g, rq, x, w, b], " (native build)"))
 
 
 # ---------------------------------------------------------------- float32

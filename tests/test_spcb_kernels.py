@@ -10,16 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nncodegen.compress import sparse_codebook as sc
-from nncodegen.harness.cbuild import build_cffi
-from nncodegen.harness.cdefs import cdef_from_headers
 from nncodegen.lower import lower_compress as lc
 from nncodegen.lower.params import ConvGeom, DenseGeom
 from nncodegen.paths import include_dir, kernels_dir
 from nncodegen.ref import kernels_compress as kc
 from nncodegen.ref import kernels_spcb as ksc
 
-from test_compress_kernels import (CFG, INT_SFX, Lib, _acc32, _fmt, assert_same, draw_act, draw_conv_geom,
-                                   draw_int_case, draw_weights, fit_acc32)
+from helpers import build_clib
+from test_compress_kernels import (CFG, INT_SFX, Lib, _acc32, _fmt, assert_same, check_c, draw_act, draw_conv_geom,
+                                   draw_conv_int_layer, draw_int_case, draw_weights, fit_acc32, x_max)
 
 
 @pytest.fixture(scope="session")
@@ -27,12 +26,8 @@ def lib():
     kd = kernels_dir()
     stems = [f"{fam}_sparse_codebook_{f}" for fam in ("conv2d", "dense") for f in ("q7", "q15", "s8", "f32")]
     stems += [f"{fam}_{f}" for fam in ("conv2d", "dense") for f in ("q7", "q15", "s8", "f32")]
-    sources = [kd / f"{s}.c" for s in stems]
-    headers = [s.with_suffix(".h") for s in sources]
-    incs = [include_dir(), kd]
-    ffi, l = build_cffi("spcb_kernels_test", sources, cdef_from_headers(headers, incs), include_dirs=incs,
-                        header="".join(f'#include "{h.name}"\n' for h in headers), libraries=["m"])
-    return Lib(ffi, l)
+    return build_clib("spcb_kernels_test", [kd / f"{s}.c" for s in stems], [include_dir(), kd], cls=Lib,
+                      libraries=["m"])
 
 
 def draw_encoding(data, w2):
@@ -64,15 +59,8 @@ def draw_bias16(data, b):
 @settings(max_examples=40, **CFG)
 @given(data=st.data())
 def test_conv2d_int(lib, sfx, kind, data):
-    g = draw_conv_geom(data)
+    g, w, x, b, rq = draw_conv_int_layer(data, sfx, kind)
     dtype = _fmt(sfx)
-    if kind == "gaps":  # a receptive field of 360: runs of zeros far beyond every delta width
-        g = ConvGeom(1, 5, 5, 40, 5, 5, 3, 3, 3, 1, 1, 1, 1)
-    kk = g.k_h * g.k_w * (g.in_c // g.groups)
-    w = draw_weights(data, (g.out_c, g.k_h, g.k_w, g.in_c // g.groups), dtype, kind)
-    x, b, rq = draw_int_case(data, sfx, g.out_c, kk, (g.batch, g.in_h, g.in_w, g.in_c))
-    if _acc32(sfx):
-        w = fit_acc32(w, kk, 256 if sfx == "s8" else int(np.iinfo(dtype).max) + 1, dtype)
     enc = draw_encoding(data, w.reshape(g.out_c, -1))
     if enc is None:
         return
@@ -85,14 +73,8 @@ def test_conv2d_int(lib, sfx, kind, data):
     isz = np.dtype(dtype).itemsize
     scratch = np.zeros(max(1, lc.conv_scratch_bytes(g, isz) // isz), dtype)
     assert getattr(lib.lib, f"conv2d_sparse_codebook_scratch_size_{sfx}")(lib.s(g)) == lc.conv_scratch_bytes(g, isz)
-    out = np.full(want.shape, 77, dtype=dtype)
-    lib.run(name, lib.s(g), lib.s(rq), lib.p(x), *[lib.p(a) for a in arrays], *scalars, lib.p(b), lib.p(scratch),
-            lib.p(out))
-    assert_same(out, want, f"C {name} {g} delta_bits {enc.delta_bits}")
-    out_d = np.full(want.shape, 77, dtype=dtype)
-    lib.run(f"conv2d_{sfx}", lib.s(g), lib.s(rq), lib.p(x), lib.p(w), lib.p(None if b is None else b.astype(np.int32)),
-            lib.p(out_d))
-    assert_same(out, out_d, f"C {name} vs C conv2d_{sfx} {g}")
+    check_c(lib, name, [g, rq, x, *arrays, *scalars, b, scratch], want, dtype, f"{g} delta_bits {enc.delta_bits}",
+            (f"conv2d_{sfx}", [g, rq, x, w, None if b is None else b.astype(np.int32)], f" {g}"))
 
 
 @pytest.mark.parametrize("sfx", INT_SFX)
@@ -106,7 +88,7 @@ def test_dense_int(lib, sfx, kind, data):
     x, b, rq = draw_int_case(data, sfx, g.out_features, g.in_features, (g.batch, g.in_features))
     w = draw_weights(data, (g.out_features, g.in_features), dtype, kind)
     if _acc32(sfx):
-        w = fit_acc32(w, g.in_features, 256 if sfx == "s8" else int(np.iinfo(dtype).max) + 1, dtype)
+        w = fit_acc32(w, g.in_features, x_max(sfx), dtype)
     enc = draw_encoding(data, w)
     if enc is None:
         return
@@ -116,13 +98,8 @@ def test_dense_int(lib, sfx, kind, data):
     want = getattr(ksc, name)(g, rq, x, *arrays, *scalars, b)
     dense = getattr(kc.kq if sfx != "s8" else kc.ks8, f"dense_{sfx}")(g, rq, x, w, b)
     assert_same(want, dense, f"twin {name} vs dense twin")
-    out = np.full(want.shape, 77, dtype=dtype)
-    lib.run(name, lib.s(g), lib.s(rq), lib.p(x), *[lib.p(a) for a in arrays], *scalars, lib.p(b), lib.p(out))
-    assert_same(out, want, f"C {name} {g} delta_bits {enc.delta_bits}")
-    out_d = np.full(want.shape, 77, dtype=dtype)
-    lib.run(f"dense_{sfx}", lib.s(g), lib.s(rq), lib.p(x), lib.p(w), lib.p(None if b is None else b.astype(np.int32)),
-            lib.p(out_d))
-    assert_same(out, out_d, f"C {name} vs C dense_{sfx}")
+    check_c(lib, name, [g, rq, x, *arrays, *scalars, b], want, dtype, f"{g} delta_bits {enc.delta_bits}",
+            (f"dense_{sfx}", [g, rq, x, w, None if b is None else b.astype(np.int32)], ""))
 
 
 @pytest.mark.parametrize("kind", ["codebook", "gaps"])
