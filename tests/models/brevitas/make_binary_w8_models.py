@@ -15,15 +15,11 @@ outputs).
 """
 from __future__ import annotations
 
-import os
-import sys
-import warnings
-
-import numpy as np
 import torch
 import torch.nn as nn
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from make_models import write_cases  # this folder is on sys.path when the script runs
+
 SEEDS = {"binary_w8_cnn": 200, "binary_w8_mlp": 201}
 
 
@@ -59,31 +55,7 @@ def models():
 
 
 def main():
-    from brevitas.export import export_qonnx
-    torch.set_num_threads(1)
-    for name, (shape, model) in sorted(models().items()):
-        if len(sys.argv) > 1 and name not in sys.argv[1:]:
-            continue
-        torch.manual_seed(SEEDS[name])
-        model.train()
-        with torch.no_grad():
-            for _ in range(20):
-                model(torch.rand((32,) + shape[1:]))
-            for m in model.modules():
-                if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
-                    m.weight.uniform_(-1.0, 1.0)
-                    m.bias.uniform_(-1.0, 1.0)
-        model.eval()
-        x = torch.rand((16,) + shape[1:])
-        with torch.no_grad():
-            y = model(x)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            export_qonnx(model, input_t=x[:1], export_path=os.path.join(HERE, f"{name}.onnx"), dynamo=False,
-                         input_names=["input"], output_names=["output"])
-        np.save(os.path.join(HERE, f"{name}_x.npy"), x.numpy().astype(np.float32))
-        np.save(os.path.join(HERE, f"{name}_y.npy"), y.numpy().astype(np.float32))
-        print(name, tuple(y.shape))
+    write_cases(models(), lambda i, name: SEEDS[name], 16, draw=torch.rand, random_bn=(nn.BatchNorm1d, nn.BatchNorm2d))
 
 
 if __name__ == "__main__":

@@ -13,10 +13,9 @@ Uint8ActPerTensorFloat at 12 bits (unsigned, 0..4095).
 """
 from __future__ import annotations
 
-import torch
 import torch.nn as nn
 
-from make_models import save_case  # this folder is on sys.path when the script runs
+from make_models import write_cases  # this folder is on sys.path when the script runs
 
 
 def models():
@@ -39,21 +38,7 @@ def models():
 
 
 def main():
-    import sys
-    torch.set_num_threads(1)
-    for i, (name, (shape, model)) in enumerate(sorted(models().items())):
-        if len(sys.argv) > 1 and name not in sys.argv[1:]:
-            continue
-        torch.manual_seed(200 + i)
-        model.train()
-        with torch.no_grad():
-            for _ in range(20):
-                model(torch.randn((32,) + shape[1:]))
-        model.eval()
-        x = torch.randn((32,) + shape[1:])
-        with torch.no_grad():
-            y = model(x)
-        save_case(name, model, x, y)
+    write_cases(models(), lambda i, name: 200 + i, 32)
 
 
 if __name__ == "__main__":

@@ -72,26 +72,36 @@ def save_case(name, model, x, y):
     print(name, tuple(y.shape))
 
 
-def main():
+def write_cases(cases, seed, n_out, draw=torch.randn, random_bn=()):
+    """For each (NAME, (input shape, model)) of ``cases`` in name order (only the names on the command line
+    when any are given): torch seeded with seed(i, NAME), the model run in train mode on 20 batches of 32
+    inputs from ``draw`` (activation quantizer scales from statistics, as in real training), the affine
+    parameters of its BatchNorm layers of the types ``random_bn`` drawn in [-1, 1], then ``n_out`` inputs
+    through the eval-mode model written by save_case (make_int16_models.py and make_binary_w8_models.py
+    write theirs with it too)."""
     import sys
     torch.set_num_threads(1)
-    for i, (name, (shape, model)) in enumerate(sorted(models().items())):
+    for i, (name, (shape, model)) in enumerate(sorted(cases.items())):
         if len(sys.argv) > 1 and name not in sys.argv[1:]:
             continue
-        torch.manual_seed(100 + i)
+        torch.manual_seed(seed(i, name))
         model.train()
         with torch.no_grad():
             for _ in range(20):
-                model(torch.randn((32,) + shape[1:]))
+                model(draw((32,) + shape[1:]))
             for m in model.modules():
-                if isinstance(m, nn.BatchNorm1d):
+                if isinstance(m, tuple(random_bn)):
                     m.weight.uniform_(-1.0, 1.0)
                     m.bias.uniform_(-1.0, 1.0)
         model.eval()
-        x = torch.randn((8,) + shape[1:])
+        x = draw((n_out,) + shape[1:])
         with torch.no_grad():
             y = model(x)
         save_case(name, model, x, y)
+
+
+def main():
+    write_cases(models(), lambda i, name: 100 + i, 8, random_bn=(nn.BatchNorm1d,))
 
 
 if __name__ == "__main__":
