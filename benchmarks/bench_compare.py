@@ -195,27 +195,27 @@ def fmt(v, w=9, d=1):
 
 def table(rows, compile_rows):
     lines = []
-    hdr = (f"{'model':<30} {'ORT f32':>9} {'ORT QDQ':>9} {'f32':>9} {'q7':>9} {'i8 ort':>9} {'i8 sgl':>9} "
-           f"{'i8 dbl':>9} | {'f32/ORT':>7} {'i8o/QDQ':>7} {'i8s/QDQ':>7} {'i8d/QDQ':>7} {'q7/f32':>7} {'i8o/f32':>7}")
-    lines += ["ONNX models: median us per inference; ratios = speed-ups (>1: ours faster)", hdr, "-" * len(hdr)]
-    for r in rows:
-        if r["kind"] != "onnx":
-            continue
-        lines.append(f"{r['model']:<30} {fmt(r['ort_f32_us'])} {fmt(r['ort_qdq_us'])} {fmt(r['f32_us'])} "
-                     f"{fmt(r['q7_us'])} {fmt(r['int8_onnxruntime_us'])} {fmt(r['int8_single_us'])} "
-                     f"{fmt(r['int8_double_us'])} | {fmt(r['f32_vs_ort'], 7, 2)} "
-                     f"{fmt(r['int8_onnxruntime_vs_ort_qdq'], 7, 2)} {fmt(r['int8_single_vs_ort_qdq'], 7, 2)} "
-                     f"{fmt(r['int8_double_vs_ort_qdq'], 7, 2)} {fmt(r['q7_vs_f32'], 7, 2)} "
-                     f"{fmt(r['int8_onnxruntime_vs_f32'], 7, 2)}")
-    hdr = f"{'model':<30} {'MACs':>11} {'ours':>9} {'TFLM':>10} {'LiteRT':>9} | {'vs TFLM':>8} {'vs LiteRT':>9}"
-    lines += ["", "TFLite models (ours: TFLite double rounding)", hdr, "-" * len(hdr)]
-    for r in rows:
-        if r["kind"] != "tflite":
-            continue
-        lines.append(f"{r['model']:<30} {r['macs']:>11,} {fmt(r['int8_us'])} {fmt(r.get('tflm_us'), 10)} "
-                     f"{fmt(r.get('litert_us'))} | {fmt(r.get('int8_vs_tflm'), 8, 2)} "
-                     f"{fmt(r.get('int8_vs_litert'), 9, 2)}"
-                     + (f"  (LiteRT: {r['litert_error'][:60]})" if "litert_error" in r else ""))
+
+    def section(title, hdr, kind, cells):
+        lines.extend(title + [hdr, "-" * len(hdr)] + [cells(r) for r in rows if r["kind"] == kind])
+
+    section(["ONNX models: median us per inference; ratios = speed-ups (>1: ours faster)"],
+            f"{'model':<30} {'ORT f32':>9} {'ORT QDQ':>9} {'f32':>9} {'q7':>9} {'i8 ort':>9} {'i8 sgl':>9} "
+            f"{'i8 dbl':>9} | {'f32/ORT':>7} {'i8o/QDQ':>7} {'i8s/QDQ':>7} {'i8d/QDQ':>7} {'q7/f32':>7} {'i8o/f32':>7}",
+            "onnx",
+            lambda r: f"{r['model']:<30} {fmt(r['ort_f32_us'])} {fmt(r['ort_qdq_us'])} {fmt(r['f32_us'])} "
+                      f"{fmt(r['q7_us'])} {fmt(r['int8_onnxruntime_us'])} {fmt(r['int8_single_us'])} "
+                      f"{fmt(r['int8_double_us'])} | {fmt(r['f32_vs_ort'], 7, 2)} "
+                      f"{fmt(r['int8_onnxruntime_vs_ort_qdq'], 7, 2)} {fmt(r['int8_single_vs_ort_qdq'], 7, 2)} "
+                      f"{fmt(r['int8_double_vs_ort_qdq'], 7, 2)} {fmt(r['q7_vs_f32'], 7, 2)} "
+                      f"{fmt(r['int8_onnxruntime_vs_f32'], 7, 2)}")
+    section(["", "TFLite models (ours: TFLite double rounding)"],
+            f"{'model':<30} {'MACs':>11} {'ours':>9} {'TFLM':>10} {'LiteRT':>9} | {'vs TFLM':>8} {'vs LiteRT':>9}",
+            "tflite",
+            lambda r: f"{r['model']:<30} {r['macs']:>11,} {fmt(r['int8_us'])} {fmt(r.get('tflm_us'), 10)} "
+                      f"{fmt(r.get('litert_us'))} | {fmt(r.get('int8_vs_tflm'), 8, 2)} "
+                      f"{fmt(r.get('int8_vs_litert'), 9, 2)}"
+                      + (f"  (LiteRT: {r['litert_error'][:60]})" if "litert_error" in r else ""))
     if compile_rows:
         lines += ["", "compile time (load + generate, best of 3): " +
                   ", ".join(f"{k} {v:.2f} s" for k, v in compile_rows.items())]
