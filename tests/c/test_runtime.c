@@ -53,6 +53,17 @@ static void test_lut(void)
     CHECK_EQ(nnc_lut_eval(&lut, 5000), 1024); /* above: last entry */
 }
 
+/* Per-channel shifts to the whole int8 range, no leaky slope. */
+static nnc_requant requant_q7(const int8_t *shift)
+{
+    nnc_requant rq;
+    rq.shift = shift;
+    rq.out_min = -128;
+    rq.out_max = 127;
+    rq.leaky_q15 = 32768;
+    return rq;
+}
+
 static void test_conv_1x1_q7(void)
 {
     /* 1x2 image, 2 channels -> 2 output channels, 1x1 kernel.
@@ -65,11 +76,7 @@ static void test_conv_1x1_q7(void)
     const int8_t shift[2] = {1, 0};
     int8_t out[4];
     nnc_conv_geom g = {1, 1, 2, 2, 1, 2, 2, 1, 1, 1, 1, 0, 0, 1, 1, 1};
-    nnc_requant rq;
-    rq.shift = shift;
-    rq.out_min = -128;
-    rq.out_max = 127;
-    rq.leaky_q15 = 32768;
+    nnc_requant rq = requant_q7(shift);
     conv2d_q7(&g, &rq, in, w, b, out);
     CHECK_EQ(out[0], 9);
     CHECK_EQ(out[1], -22);
@@ -89,11 +96,7 @@ static void test_dense_q7(void)
     const int8_t shift[1] = {2};
     int8_t y[1];
     nnc_dense_geom g = {1, 3, 1};
-    nnc_requant rq;
-    rq.shift = shift;
-    rq.out_min = -128;
-    rq.out_max = 127;
-    rq.leaky_q15 = 32768;
+    nnc_requant rq = requant_q7(shift);
     dense_q7(&g, &rq, x, w, b, y);
     CHECK_EQ(y[0], 5);
 }
