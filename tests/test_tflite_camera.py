@@ -18,21 +18,19 @@ import nncodegen
 from nncodegen.ir.graph import GraphError
 
 from helpers import assert_equal_ref, random_models
+from tflite_builder import f32
 from test_tflite_import import run_litert_ref, run_tflm
 
 MODELS = Path(__file__).resolve().parent / "models" / "tflite"
 MOBILENET, MCUNET, DETECTION = "mobilenet_v2_quantized_1x3x224x224", "mcunetv2_large", "tinyengine_detection"
 
 
-def _f32(v):
-    return float(np.float32(v))
-
 
 def _random_model(kind, seed):
     from tflite_builder import TfliteBuilder
     rng = np.random.default_rng(seed)
     b = TfliteBuilder()
-    s_in, z_in = _f32(rng.uniform(0.01, 0.1)), int(rng.integers(-40, 40))
+    s_in, z_in = f32(rng.uniform(0.01, 0.1)), int(rng.integers(-40, 40))
     if kind == "mean":
         rank = int(rng.integers(2, 5))
         shape = [1] + [int(v) for v in rng.integers(1, 9, size=rank - 1)]
@@ -43,7 +41,7 @@ def _random_model(kind, seed):
             y = b.mean(x, axes, keep, s_in, z_in)
         else:
             y = b.mean(x, [a - rank if rng.integers(0, 2) else a for a in axes], keep,
-                       _f32(s_in * rng.uniform(0.3, 2.0)), int(rng.integers(-40, 40)))
+                       f32(s_in * rng.uniform(0.3, 2.0)), int(rng.integers(-40, 40)))
     elif kind == "mul":
         h, w, c = (int(v) for v in rng.integers(1, 8, size=3))
         x = b.input((1, h, w, c), s_in, z_in)
@@ -53,20 +51,20 @@ def _random_model(kind, seed):
             other = m
         else:  # a constant operand of another shape
             oshape = [(1, 1, 1, c), (1, h, 1, 1), (c,), (1,), (1, h, w, c)][seed // 2 % 5]
-            other = b.const_s8(rng.integers(-128, 128, size=oshape), _f32(rng.uniform(0.001, 0.05)),
+            other = b.const_s8(rng.integers(-128, 128, size=oshape), f32(rng.uniform(0.001, 0.05)),
                                int(rng.integers(-20, 20)))
-        y = b.mul(x, other, _f32(s_in * rng.uniform(0.01, 0.2)), int(rng.integers(-30, 30)), act)
+        y = b.mul(x, other, f32(s_in * rng.uniform(0.01, 0.2)), int(rng.integers(-30, 30)), act)
     elif kind == "sub":  # the input minus a 1x1 conv of it, or minus a broadcast constant
         h, w, c = (int(v) for v in rng.integers(1, 8, size=3))
         x = b.input((1, h, w, c), s_in, z_in)
         if seed % 2:
             ws = rng.uniform(0.002, 0.02, c).astype(np.float32)
             other = b.conv2d(x, rng.integers(-127, 128, size=(c, 1, 1, c)), rng.integers(-300, 300, c), ws,
-                             _f32(s_in * float(ws.mean()) * 108 * np.sqrt(c)), int(rng.integers(-20, 20)))
+                             f32(s_in * float(ws.mean()) * 108 * np.sqrt(c)), int(rng.integers(-20, 20)))
         else:
-            other = b.const_s8(rng.integers(-128, 128, size=(1, 1, 1, c)), _f32(rng.uniform(0.01, 0.1)),
+            other = b.const_s8(rng.integers(-128, 128, size=(1, 1, 1, c)), f32(rng.uniform(0.01, 0.1)),
                                int(rng.integers(-20, 20)))
-        y = b.sub(x, other, _f32(rng.uniform(0.02, 0.2)), int(rng.integers(-20, 20)),
+        y = b.sub(x, other, f32(rng.uniform(0.02, 0.2)), int(rng.integers(-20, 20)),
                   str(rng.choice(["none", "relu", "relu6"])))
     elif kind == "transpose":
         rank = int(rng.integers(2, 5))
@@ -140,25 +138,6 @@ def camera(tmp_path_factory):
     return get
 
 
-def run_tflm_all(path, xs):
-    """Every output of TFLite Micro, flattened and joined in the model's output order (as the C joins them)."""
-    from tflite_micro.python.tflite_micro import runtime
-    ip = runtime.Interpreter.from_file(str(path), arena_size=4_000_000)
-    out = []
-    for x in xs:
-        ip.set_input(x[None], 0)
-        ip.invoke()
-        parts, k = [], 0
-        while True:
-            try:
-                parts.append(ip.get_output(k).reshape(-1).copy())
-            except Exception:  # past the last output
-                break
-            k += 1
-        out.append(np.concatenate(parts))
-    return np.stack(out)
-
-
 def _inputs(g, n, seed):
     t = g.tensors[g.inputs[0]]
     rng = np.random.default_rng(seed)
@@ -175,7 +154,7 @@ def test_camera_models_equal_tflite_micro(camera, name):
     g, cm = camera(name)
     xs = _inputs(g, 20, 7)
     y_c = cm.run(xs) if g.tensors[g.inputs[0]].fmt.kind == "float" else cm.run_raw(xs)
-    y_ref = run_tflm_all(MODELS / f"{name}.tflite", xs).reshape(y_c.shape)
+    y_ref = run_tflm(MODELS / f"{name}.tflite", xs, 4_000_000, every_output=True).reshape(y_c.shape)
     same = (y_c == y_ref).all(axis=1)
     assert same.all(), f"{name}: {int((~same).sum())} of 20 samples differ; max |diff| {np.abs(y_c - y_ref).max()}"
     assert len(np.unique(y_ref)) > 20  # the inputs exercise the model
@@ -233,7 +212,7 @@ def test_mobilenet_top1_on_sample_photos_equals_tflite_micro(camera):
     x = x.transpose(0, 3, 1, 2).astype(np.float32)  # NCHW, as the model takes it
     xq = cm.quantize_input(x)
     y_c = cm.run_raw(xq)
-    y_ref = run_tflm_all(MODELS / f"{MOBILENET}.tflite", xq).reshape(y_c.shape)
+    y_ref = run_tflm(MODELS / f"{MOBILENET}.tflite", xq, 4_000_000, every_output=True).reshape(y_c.shape)
     np.testing.assert_array_equal(y_c, y_ref)
     assert (y_c.argmax(1) == y_ref.argmax(1)).all()
     assert y_c.argmax(1)[0] != y_c.argmax(1)[1]  # two different photographs, two different classes

@@ -22,21 +22,34 @@ import pytest
 
 import nncodegen
 from helpers import assert_equal_ref, random_models
+from tflite_builder import f32
 from nncodegen.frontends.onnx_qdq import set_int8_rounding
 from nncodegen.ir.graph import GraphError
 
 MODELS = Path(__file__).resolve().parent / "models" / "tflite"
 
 
-def run_tflm(path, xs):
+def run_tflm(path, xs, arena_size=200_000, every_output=False):
+    """TFLite Micro's first output for each input of xs, joined along the first axis; every_output: one row per
+    input of all the model's outputs, flattened and joined in the model's output order (as the C joins them)."""
     from tflite_micro.python.tflite_micro import runtime
-    ip = runtime.Interpreter.from_file(str(path), arena_size=200_000)
+    ip = runtime.Interpreter.from_file(str(path), arena_size=arena_size)
     out = []
     for x in xs:
         ip.set_input(x[None], 0)
         ip.invoke()
-        out.append(ip.get_output(0).copy())
-    return np.concatenate(out)
+        if not every_output:
+            out.append(ip.get_output(0).copy())
+            continue
+        parts, k = [], 0
+        while True:
+            try:
+                parts.append(ip.get_output(k).reshape(-1).copy())
+            except Exception:  # past the last output
+                break
+            k += 1
+        out.append(np.concatenate(parts))
+    return np.stack(out) if every_output else np.concatenate(out)
 
 
 def run_litert_ref(path, xs):
@@ -209,16 +222,13 @@ def test_cli_compile_and_verify(tmp_path):
 
 # ---------------------------------------------------------------- generated one-layer models vs TFLite Micro
 
-def _f32(v):
-    return float(np.float32(v))
-
 
 def _random_model(kind, seed):
     from tflite_builder import TfliteBuilder
     rng = np.random.default_rng(seed)
     b = TfliteBuilder()
     h, w_, c = int(rng.integers(4, 10)), int(rng.integers(4, 10)), int(rng.integers(1, 6))
-    s_in = _f32(rng.uniform(0.01, 0.1))
+    s_in = f32(rng.uniform(0.01, 0.1))
     x = b.input((1, h, w_, c), s_in, int(rng.integers(-30, 30)))
     act = str(rng.choice(["none", "relu", "relu6"]))
     if kind in ("conv", "depthwise"):
@@ -236,15 +246,15 @@ def _random_model(kind, seed):
             n_out, fan_in = n_out, k * k * c
         ws = rng.uniform(0.002, 0.02, n_out).astype(np.float32)
         bias = rng.integers(-3000, 3000, n_out)
-        out_scale = _f32(s_in * float(ws.mean()) * 5400 * np.sqrt(fan_in) / 50)
+        out_scale = f32(s_in * float(ws.mean()) * 5400 * np.sqrt(fan_in) / 50)
         y = b.conv2d(x, wq, bias, ws, out_scale, int(rng.integers(-20, 20)), stride, pad, dil, act,
                      depthwise=(kind == "depthwise"))
     elif kind == "fc":
         n_in, n_out = h * w_ * c, int(rng.integers(1, 12))
         xr = b.reshape(x, (1, n_in))
-        ws = _f32(rng.uniform(0.002, 0.02))
+        ws = f32(rng.uniform(0.002, 0.02))
         y = b.fully_connected(xr, rng.integers(-127, 128, size=(n_out, n_in)), rng.integers(-3000, 3000, n_out), ws,
-                              _f32(s_in * ws * 5400 * np.sqrt(n_in) / 50), int(rng.integers(-20, 20)), act)
+                              f32(s_in * ws * 5400 * np.sqrt(n_in) / 50), int(rng.integers(-20, 20)), act)
     elif kind in ("avg", "max"):
         k = int(rng.integers(1, 4))
         y = b.pool(x, kind, k, int(rng.integers(1, 3)), str(rng.choice(["SAME", "VALID"])))
@@ -252,8 +262,8 @@ def _random_model(kind, seed):
         n = c
         ws = rng.uniform(0.002, 0.02, n).astype(np.float32)
         a = b.conv2d(x, rng.integers(-127, 128, size=(n, 1, 1, c)), rng.integers(-300, 300, n), ws,
-                     _f32(s_in * float(ws.mean()) * 5400 / 50 * np.sqrt(c)), int(rng.integers(-20, 20)))
-        y = b.add(x, a, _f32(rng.uniform(0.02, 0.2)), int(rng.integers(-20, 20)), act)
+                     f32(s_in * float(ws.mean()) * 5400 / 50 * np.sqrt(c)), int(rng.integers(-20, 20)))
+        y = b.add(x, a, f32(rng.uniform(0.02, 0.2)), int(rng.integers(-20, 20)), act)
     elif kind == "pad_concat":
         p = b.pad(x, [(0, 0), (1, int(rng.integers(0, 3))), (int(rng.integers(0, 3)), 1), (0, 0)])
         m = b.pool(p, "max", 1, 1)

@@ -17,6 +17,7 @@ import pytest
 
 import nncodegen
 from helpers import random_models
+from tflite_builder import f32
 from nncodegen.frontends.onnx_qdq import set_int8_rounding
 from nncodegen.harness.cbuild import build_cffi
 from nncodegen.harness.cdefs import cdef_from_headers
@@ -193,15 +194,8 @@ def _builder16():
             return y
 
         def binary16(self, kind, a, b, out_scale, act="none"):
-            s = self.s
-            y = self.act(np.broadcast_shapes(self.shape(a), self.shape(b)), out_scale, 0)
-            o = s.AddOptionsT() if kind == "add" else s.SubOptionsT()
-            o.fusedActivationFunction = {"none": 0, "relu": 1, "relu6": 3}[act]
-            o.potScaleInt16 = False
-            code = s.BuiltinOperator.ADD if kind == "add" else s.BuiltinOperator.SUB
-            self.op(code, [a, b], [y], s.BuiltinOptions.AddOptions if kind == "add" else s.BuiltinOptions.SubOptions,
-                    o, 3 if kind == "add" else 5)
-            return y
+            return self.eltwise(kind.capitalize(), a, b, out_scale, 0, act, version=3 if kind == "add" else 5,
+                                potScaleInt16=False)
 
         def leaky16(self, x, alpha, out_scale):
             s = self.s
@@ -209,16 +203,6 @@ def _builder16():
             o = s.LeakyReluOptionsT()
             o.alpha = alpha
             self.op(s.BuiltinOperator.LEAKY_RELU, [x], [y], s.BuiltinOptions.LeakyReluOptions, o, 2)
-            return y
-
-        def slice16(self, x, begin, end, strides, bmask, emask, shrink, out_shape):
-            s = self.s
-            q = self.tensors[x].quantization
-            ts = [self.tensor((len(v),), s.TensorType.INT32, data=np.asarray(v, np.int32)) for v in (begin, end, strides)]
-            y = self.act(out_shape, q.scale[0], q.zeroPoint[0])
-            o = s.StridedSliceOptionsT()
-            o.beginMask, o.endMask, o.shrinkAxisMask = bmask, emask, shrink
-            self.op(s.BuiltinOperator.STRIDED_SLICE, [x] + ts, [y], s.BuiltinOptions.StridedSliceOptions, o, 4)
             return y
 
         def requant16(self, x, scale):
@@ -229,15 +213,12 @@ def _builder16():
     return Builder16()
 
 
-def _f32(v):
-    return float(np.float32(v))
-
 
 def _random16(kind, seed):
     rng = np.random.default_rng(seed)
     b = _builder16()
     h, w_, c = int(rng.integers(3, 9)), int(rng.integers(3, 9)), int(rng.integers(1, 5))
-    s_in = _f32(rng.uniform(1e-4, 1e-3))
+    s_in = f32(rng.uniform(1e-4, 1e-3))
     x = b.input((1, h, w_, c), s_in, 0)
     if kind in ("conv", "tconv"):
         k, stride = int(rng.integers(1, 4)), int(rng.integers(1, 3))
@@ -246,7 +227,7 @@ def _random16(kind, seed):
         wq = rng.integers(-127, 128, size=(n_out, k, k, c))
         ws = rng.uniform(0.002, 0.02, n_out).astype(np.float32)
         bias = rng.integers(-(1 << 20), 1 << 20, n_out)
-        out_scale = _f32(s_in * float(ws.mean()) * 3000 * np.sqrt(k * k * c) / 20)
+        out_scale = f32(s_in * float(ws.mean()) * 3000 * np.sqrt(k * k * c) / 20)
         if kind == "conv":
             dil = 1 if k == 1 else int(rng.integers(1, 3))
             if dil * (k - 1) + 1 > min(h, w_):
@@ -258,19 +239,20 @@ def _random16(kind, seed):
     elif kind in ("add", "sub"):  # the input and a 1x1 conv of it (another scale), or a broadcast row of it
         ws = rng.uniform(0.002, 0.02, c).astype(np.float32)
         a = b.conv16(x, rng.integers(-127, 128, size=(c, 1, 1, c)), rng.integers(-3000, 3000, c), ws,
-                     _f32(s_in * float(ws.mean()) * 100), 1, "VALID", 1, "none")
-        other = a if seed % 2 else b.slice16(a, [0, 0, 0, 0], [1, 1, 1, c], [1, 1, 1, 1], 0, 0, 0, (1, 1, 1, c))
-        y = b.binary16(kind, x, other, _f32(rng.uniform(3e-4, 3e-3)), str(rng.choice(["none", "relu"])))
+                     f32(s_in * float(ws.mean()) * 100), 1, "VALID", 1, "none")
+        other = a if seed % 2 else b.strided_slice(a, [0, 0, 0, 0], [1, 1, 1, c], [1, 1, 1, 1], (1, 1, 1, c),
+                                                                   version=4)
+        y = b.binary16(kind, x, other, f32(rng.uniform(3e-4, 3e-3)), str(rng.choice(["none", "relu"])))
     elif kind == "leaky":
-        y = b.leaky16(x, _f32(rng.uniform(0.0, 0.5)), _f32(s_in * rng.uniform(0.5, 2.0)))
+        y = b.leaky16(x, f32(rng.uniform(0.0, 0.5)), f32(s_in * rng.uniform(0.5, 2.0)))
     elif kind == "pad_slice":
         p = b.pad(x, [(0, 0), (1, int(rng.integers(0, 3))), (int(rng.integers(0, 3)), 1), (0, 0)])
         ps = b.shape(p)
         b1 = int(rng.integers(-2, 1))  # axis 1 from b1 (negative: from the end); axis 2 reversed, stopping before 0
-        y = b.slice16(p, [0, b1, ps[2] - 1, 0], [1, ps[1], 0, c], [1, 1, -1, 1], 1, 8, 0,
-                      (1, ps[1] - b1 % ps[1], ps[2] - 1, c))
+        y = b.strided_slice(p, [0, b1, ps[2] - 1, 0], [1, ps[1], 0, c], [1, 1, -1, 1],
+                            (1, ps[1] - b1 % ps[1], ps[2] - 1, c), 1, 8, 0, version=4)
     elif kind == "quantize":
-        y = b.requant16(x, _f32(s_in * rng.uniform(0.3, 3.0)))
+        y = b.requant16(x, f32(s_in * rng.uniform(0.3, 3.0)))
     else:
         raise ValueError(kind)
     return b.finish(y)

@@ -28,6 +28,7 @@ from nncodegen.ref import affine as af
 from nncodegen.ref import kernels_s8 as ks
 
 from helpers import assert_equal_ref, assert_same, build_clib, random_models
+from tflite_builder import f32
 from test_kernels_s8 import CFG, draw_bounds, draw_multiplier, draw_rounding, draw_s8, draw_zp, garbage, ints
 from test_tflite_import import run_litert_ref, run_tflm
 
@@ -39,9 +40,6 @@ def clib():
     kd = kernels_dir()
     return build_clib("tflite_ops_s8_test", [kd / f"{k}.c" for k in KERNELS], [include_dir(), kd])
 
-
-def _f32(v):
-    return float(np.float32(v))
 
 
 ALL_S8 = np.arange(-128, 128, dtype=np.int8)
@@ -77,8 +75,8 @@ def test_hard_swish_twin_is_within_one_lsb_of_float():
     x = ALL_S8.astype(np.int64)
     worst, checked = 0, 0
     for _ in range(300):
-        s_in = _f32(2.0 ** rng.uniform(-9, 0))
-        s_out = _f32(s_in * 2.0 ** rng.uniform(-3, 3))
+        s_in = f32(2.0 ** rng.uniform(-9, 0))
+        s_out = f32(s_in * 2.0 ** rng.uniform(-3, 3))
         zi, zo = (int(v) for v in rng.integers(-128, 128, 2))
         p = HardSwishTflS8(256, zi, zo, *af.tflite_hard_swish_params(s_in, s_out))
         y = ks.hard_swish_tfl_s8(p, ALL_S8).astype(np.int64)
@@ -203,12 +201,12 @@ def _one_op_model(kind, seed):
     from tflite_builder import TfliteBuilder
     rng = np.random.default_rng(seed)
     b = TfliteBuilder()
-    s_in, z_in = _f32(rng.uniform(0.01, 0.1)), int(rng.integers(-40, 40))
+    s_in, z_in = f32(rng.uniform(0.01, 0.1)), int(rng.integers(-40, 40))
     rank = int(rng.integers(2, 5))
     shape = [1] + [int(v) for v in rng.integers(1, 7, size=rank - 1)]
     if kind == "hard_swish":  # PyTorch's hardswish: often to a smaller scale with a negative zero point
         x = b.input(shape, s_in, z_in)
-        y = b.unary("HARD_SWISH", x, _f32(s_in * rng.uniform(0.1, 1.5)), int(rng.integers(-128, 20)))
+        y = b.unary("HARD_SWISH", x, f32(s_in * rng.uniform(0.1, 1.5)), int(rng.integers(-128, 20)))
     elif kind in ("maximum", "minimum"):
         x = b.input(shape, s_in, z_in)
         other_shape = [d if rng.integers(0, 2) else 1 for d in shape][int(rng.integers(0, rank)):]
@@ -222,13 +220,13 @@ def _one_op_model(kind, seed):
         shape = [1] + [int(v) for v in rng.integers(1, 7, size=3)]
         x = b.input(shape, s_in, z_in)
         ashape = [shape[1:], shape[3:], [1, 1, shape[3]], [shape[1], 1, shape[3]], [1]][seed % 5]
-        a = b.const_s8(rng.integers(-128, 128, size=ashape), _f32(rng.uniform(0.001, 0.01)),
+        a = b.const_s8(rng.integers(-128, 128, size=ashape), f32(rng.uniform(0.001, 0.01)),
                        int(rng.integers(-20, 20)))
-        y = b.prelu(x, a, _f32(s_in * rng.uniform(0.3, 2)), int(rng.integers(-30, 30)))
+        y = b.prelu(x, a, f32(s_in * rng.uniform(0.3, 2)), int(rng.integers(-30, 30)))
     elif kind == "leaky_relu":
         x = b.input(shape, s_in, z_in)
         y = b.leaky_relu(x, [0.01, 0.1, 0.2, 0.3, 1.0][seed % 5] if seed % 2 else rng.uniform(0, 1),
-                         _f32(s_in * rng.uniform(0.3, 2)), int(rng.integers(-30, 30)))
+                         f32(s_in * rng.uniform(0.3, 2)), int(rng.integers(-30, 30)))
     elif kind in ("split", "split_v"):
         axis = int(rng.integers(0, rank))
         num = int(rng.integers(1, 4))
@@ -281,7 +279,7 @@ def _one_op_model(kind, seed):
         ws = rng.uniform(0.002, 0.02, oc).astype(np.float32)
         wq = rng.integers(-127, 128, size=(oc, k, k, c))
         bias = rng.integers(-2000, 2000, oc) if seed % 3 else None
-        y = b.transpose_conv(x, wq, bias, ws, (1, oh, ow, oc), _f32(s_in * float(ws.mean()) * 40 * np.sqrt(k * k * c)),
+        y = b.transpose_conv(x, wq, bias, ws, (1, oh, ow, oc), f32(s_in * float(ws.mean()) * 40 * np.sqrt(k * k * c)),
                              int(rng.integers(-20, 20)), stride, padding)
     else:
         raise ValueError(kind)

@@ -15,6 +15,11 @@ ACT = {"none": 0, "relu": 1, "relu_n1_to_1": 2, "relu6": 3}
 PAD = {"SAME": 0, "VALID": 1}
 
 
+def f32(v):
+    """A scale as the model stores it: rounded to float32."""
+    return float(np.float32(v))
+
+
 class TfliteBuilder:
     def __init__(self):
         self.s = pytest.importorskip("ai_edge_litert.schema_py_generated")
@@ -141,21 +146,24 @@ class TfliteBuilder:
         self.op(code, [x], [y], s.BuiltinOptions.Pool2DOptions, o, 2)
         return y
 
-    def add(self, a, b, out_scale, out_zp, act="none"):
+    def eltwise(self, op, a, b, out_scale, out_zp, act="none", shape=None, version=2, **options):
+        """ADD / SUB / MUL (op "Add", "Sub" or "Mul") with a fused activation; the output of ``shape`` (default: the
+        operands' broadcast shape); ``options``: other fields of the op's options table."""
         s = self.s
-        y = self.act(self.shape(a), out_scale, out_zp)
-        o = s.AddOptionsT()
+        y = self.act(np.broadcast_shapes(self.shape(a), self.shape(b)) if shape is None else shape, out_scale, out_zp)
+        o = getattr(s, f"{op}OptionsT")()
         o.fusedActivationFunction = ACT[act]
-        self.op(s.BuiltinOperator.ADD, [a, b], [y], s.BuiltinOptions.AddOptions, o, 2)
+        for k, v in options.items():
+            setattr(o, k, v)
+        self.op(getattr(s.BuiltinOperator, op.upper()), [a, b], [y], getattr(s.BuiltinOptions, f"{op}Options"), o,
+                version)
         return y
 
+    def add(self, a, b, out_scale, out_zp, act="none"):
+        return self.eltwise("Add", a, b, out_scale, out_zp, act, shape=self.shape(a))
+
     def sub(self, a, b, out_scale, out_zp, act="none"):
-        s = self.s
-        y = self.act(np.broadcast_shapes(self.shape(a), self.shape(b)), out_scale, out_zp)
-        o = s.SubOptionsT()
-        o.fusedActivationFunction = ACT[act]
-        self.op(s.BuiltinOperator.SUB, [a, b], [y], s.BuiltinOptions.SubOptions, o, 2)
-        return y
+        return self.eltwise("Sub", a, b, out_scale, out_zp, act)
 
     def logistic(self, x, out_scale=1 / 256, out_zp=-128):
         """LOGISTIC (TFLite's int8 output format unless told otherwise)."""
@@ -214,12 +222,7 @@ class TfliteBuilder:
         return y
 
     def mul(self, a, b, out_scale, out_zp, act="none"):
-        s = self.s
-        y = self.act(np.broadcast_shapes(self.shape(a), self.shape(b)), out_scale, out_zp)
-        o = s.MulOptionsT()
-        o.fusedActivationFunction = ACT[act]
-        self.op(s.BuiltinOperator.MUL, [a, b], [y], s.BuiltinOptions.MulOptions, o, 2)
-        return y
+        return self.eltwise("Mul", a, b, out_scale, out_zp, act)
 
     def const_s8(self, data, scale, zp):
         return self.tensor(np.shape(data), self.s.TensorType.INT8, scale, zp, data=np.asarray(data, np.int8))
@@ -303,14 +306,14 @@ class TfliteBuilder:
         self.op(s.BuiltinOperator.SPLIT_V, [x, st, at], ys, s.BuiltinOptions.SplitVOptions, o, 2)
         return ys
 
-    def strided_slice(self, x, begin, end, strides, out_shape, begin_mask=0, end_mask=0, shrink_mask=0):
+    def strided_slice(self, x, begin, end, strides, out_shape, begin_mask=0, end_mask=0, shrink_mask=0, version=2):
         s = self.s
         q = self.tensors[x].quantization
         ts = [self.tensor((len(v),), s.TensorType.INT32, data=np.asarray(v, np.int32)) for v in (begin, end, strides)]
         y = self.act(out_shape, q.scale[0], q.zeroPoint[0])
         o = s.StridedSliceOptionsT()
         o.beginMask, o.endMask, o.shrinkAxisMask = begin_mask, end_mask, shrink_mask
-        self.op(s.BuiltinOperator.STRIDED_SLICE, [x] + ts, [y], s.BuiltinOptions.StridedSliceOptions, o, 2)
+        self.op(s.BuiltinOperator.STRIDED_SLICE, [x] + ts, [y], s.BuiltinOptions.StridedSliceOptions, o, version)
         return y
 
     def transpose_conv(self, x, w, b, w_scales, out_shape, out_scale, out_zp, stride, padding):
