@@ -56,6 +56,21 @@ class Case:
         dense = CModel(nncodegen.generate(compress_weights(graph, "none"), outdir / "d", name="m"))
         self.dense = dense.run_raw(self.xq)
 
+    def check_target(self, y, what, float_scale=None):
+        """The target's raw outputs ``y`` against the host build (bit for bit), the simulator and the host build
+        with dense weights: bit for bit when quantized; float32 within 1e-5 times max(1, the largest magnitude
+        of float_scale, or else of the reference): the dense build of a generic target takes the packed kernels
+        (dense_pk_f32), which sum in another documented order, so it agrees to float rounding only."""
+        assert y.shape == self.host.shape and y.dtype == self.host.dtype, what
+        bad = np.argwhere(y != self.host)
+        assert not len(bad), f"{what}: differs from the host build at {tuple(bad[0])}"
+        for ref_name, ref in (("simulator", self.sim), ("dense host build", self.dense)):
+            if self.quantized:
+                assert np.array_equal(y, ref), f"{what}: differs from the {ref_name}"
+            else:
+                scale = max(1.0, float(np.abs(ref if float_scale is None else float_scale).max()))
+                np.testing.assert_allclose(y, ref, rtol=0, atol=1e-5 * scale, err_msg=f"{what}: {ref_name}")
+
 
 @pytest.fixture(scope="module")
 def cases(tmp_path_factory, examples_dir):
@@ -89,17 +104,4 @@ def cases(tmp_path_factory, examples_dir):
 def test_compressed_models_on_target(cases, target):
     need(target)
     for name, c in cases.items():
-        y = run_on_target(c.outdir, c.xq, target)
-        assert y.shape == c.host.shape and y.dtype == c.host.dtype, name
-        # integers: equal to the dense build too; float32: the dense build of a generic target takes the packed
-        # kernels (dense_pk_f32), which sum in another documented order, so it agrees to float rounding only
-        exact = [("host build", c.host)] + ([("dense host build", c.dense)] if c.quantized else [])
-        for what, want in exact:
-            bad = np.argwhere(y != want)
-            assert not len(bad), f"{name} on {target}: differs from the {what} at {tuple(bad[0])}"
-        if not c.quantized:
-            np.testing.assert_allclose(y, c.dense, rtol=0, atol=1e-5 * max(1.0, float(np.abs(c.dense).max())))
-        if c.quantized:
-            assert np.array_equal(y, c.sim), f"{name} on {target}: differs from the simulator"
-        else:
-            np.testing.assert_allclose(y, c.sim, rtol=0, atol=1e-5 * max(1.0, float(np.abs(c.sim).max())))
+        c.check_target(run_on_target(c.outdir, c.xq, target), f"{name} on {target}")

@@ -57,17 +57,7 @@ def test_sparse_codebook_models_on_target(cases, target):
     from nncodegen.harness.cross import run_on_target
     need(target)
     for name, c in cases.items():
-        y = run_on_target(c.outdir, c.xq, target)
-        assert y.shape == c.host.shape and y.dtype == c.host.dtype, name
-        bad = np.argwhere(y != c.host)
-        assert not len(bad), f"{name} on {target}: differs from the host build at {tuple(bad[0])}"
-        if c.quantized:
-            assert np.array_equal(y, c.sim), f"{name} on {target}: differs from the simulator"
-            assert np.array_equal(y, c.dense), f"{name} on {target}: differs from the dense host build"
-        else:
-            scale = max(1.0, float(np.abs(c.sim).max()))
-            np.testing.assert_allclose(y, c.sim, rtol=0, atol=1e-5 * scale)
-            np.testing.assert_allclose(y, c.dense, rtol=0, atol=1e-5 * scale)
+        c.check_target(run_on_target(c.outdir, c.xq, target), f"{name} on {target}", float_scale=c.sim)
 
 
 @cross
