@@ -183,7 +183,7 @@ def main(argv=None) -> int:
                     else:
                         args_d = [gs, epi, p(x), p(w), p(b), p(y)]
                     if fmt == "f32":
-                        enc = sparse_f32.encode(w, split)
+                        enc = sparse_f32.encode(w, split)   # steps, index, values, rows
                         xt = np.zeros(max(1, sparse_f32.scratch_floats(split)), np.float32)
                         keep.append(xt)
                         args_s = [gs, epi, p(x)] + [p(a) for a in enc] + [p(b), split, p(xt), p(y)]

@@ -55,10 +55,12 @@ def _build(name, opt, flags):
     return Lib(ffi, l)
 
 
-@pytest.fixture(scope="module", params=["portable", "native"])
+@pytest.fixture(scope="module", params=["portable", "avx2", "native"])
 def lib(request):
     if request.param == "portable":
         return _build("sparse_speed_portable", "-O2", ["-DNNC_NO_SIMD"])
+    if request.param == "avx2":   # no AVX-512: dense_sparse_sl_f32's portable loop, dense_f32's AVX2 lanes
+        return _build("sparse_speed_avx2", "-O3", ["-mavx2", "-mfma"])
     return _build("sparse_speed_native", "-O3", ["-march=native"])
 
 
@@ -136,25 +138,47 @@ def test_sliced_f32_round_trip(data):
     enc = sf.encode(w, split)
     got = sf.decode(*enc, g.out_features, k, split)
     np.testing.assert_array_equal(got, np.where(w == 0, 0, w))
-    assert sf.entries(w, split) == (enc[1].size, enc[2].size)
+    assert sf.entries(w, split) == enc[1].size == enc[2].size
     assert sf.stored_bytes(w, split) == sum(a.nbytes for a in enc)
-    assert np.all((enc[1] & sf.PAD) | (enc[1] < 32))
-    assert enc[1].size >= enc[2].size and enc[1].size % 64 == 0
+    assert np.all((enc[1] == sf.PAD) | (enc[1] < 32))
+    assert enc[1].size % 16 == 0 and not np.any(enc[1][-16:]) and not np.any(enc[2][-16:])   # the spare step
+    assert sorted(enc[3]) == list(range(g.out_features))
+    # every stored step holds an entry of some lane (no step of padding only)
+    assert np.all((enc[1][:-16].reshape(-1, 16) != sf.PAD).any(axis=1))
 
 
 def test_sliced_f32_decoder_refuses_bad_padding():
     w = np.zeros((16, 16), np.float32)
     w[0, 3] = 1.0    # class 3, entry 0
     w[0, 11] = 2.0   # class 3, entry 1
-    steps, ix, v = sf.encode(w, 16)
-    # index quads: entry (t, c, r) at 64 c + 4 r + t; values at 128 t + 16 c + r
-    assert list(steps) == [2] and list(ix[3 * 64:3 * 64 + 4]) == [0, 1, sf.PAD, sf.PAD] and v[128 + 3 * 16] == 2.0
+    steps, ix, v, rows = sf.encode(w, 16)
+    # one class block: class 3 has two steps (rounds 0 and 1), the others none; then the spare step
+    assert list(steps) == [0, 0, 0, 2, 0, 0, 0, 0] and list(rows) == list(range(16))
+    assert list(ix[[0, 1, 16, 17]]) == [0, sf.PAD, 1, sf.PAD] and v[16] == 2.0 and ix.size == v.size == 48
     bad = ix.copy()
-    bad[3 * 64] = sf.PAD  # a pad before the row's last entry
+    bad[0] = sf.PAD  # a pad before the row's last entry
     with pytest.raises(ValueError, match="padding"):
-        sf.decode(steps, bad, v, 16, 16, 16)
+        sf.decode(steps, bad, v, rows, 16, 16, 16)
+    with pytest.raises(ValueError, match="spare"):
+        sf.decode(steps, ix[:-16], v[:-16], rows, 16, 16, 16)
+    with pytest.raises(ValueError, match="permutation"):
+        sf.decode(steps, ix, v, np.zeros(16, np.int32), 16, 16, 16)
     with pytest.raises(ValueError, match="split"):
         sf.encode(w, 4)
+
+
+def test_sliced_f32_row_grouping_cuts_steps():
+    """At 10 % density (uniform, as bench_compress.py), grouping rows of alike counts into slices stores fewer steps
+    than the rows in order, and runs fewer rounds of the SIMD path."""
+    rng = np.random.default_rng(3)
+    w = np.where(rng.random((256, 1024)) < 0.1, rng.standard_normal((256, 1024)), 0).astype(np.float32)
+    def rounds(steps):
+        return int(steps.reshape(-1, 8).max(axis=1).sum())
+    grouped = sf.encode(w, 1024)
+    plain = sf._encode_rows(w, 1024)
+    assert grouped[1].size < 0.93 * plain[1].size
+    assert rounds(grouped[0]) < 0.93 * rounds(plain[0])
+    np.testing.assert_array_equal(sf.decode(*grouped, 256, 1024, 1024), w)
 
 
 # ---------------------------------------------------------------- integer sliced layout, vector epilogues

@@ -41,9 +41,9 @@ def layer_compression(graph, node, target: str = "generic") -> Optional[dict]:
              "macs_skipped": 0}
     split = sparse_f32.target_split(w2.shape[1], target) if node.op == "dense" and w2.dtype == np.float32 else None
     if st.kind == "sparse" and split is not None:
-        steps, ix, v = sparse_f32.encode(w2, split)
-        entry["stored_bytes"] = int(steps.nbytes + ix.nbytes + v.nbytes)
-        entry["huffman_bytes"] = int(steps.nbytes + _bytes(huffman_bits(v) + huffman_bits(ix)))
+        steps, ix, v, rows = sparse_f32.encode(w2, split)
+        entry["stored_bytes"] = int(steps.nbytes + ix.nbytes + v.nbytes + rows.nbytes)
+        entry["huffman_bytes"] = int(steps.nbytes + rows.nbytes + _bytes(huffman_bits(v) + huffman_bits(ix)))
         entry["macs_skipped"] = int((w2.size - nnz) * pixels)
         entry["entries"] = int(v.size)
     elif st.kind == "sparse" and sparse_layout(node.op, w2.dtype) == "sliced":

@@ -134,9 +134,10 @@ def lower_node(ctx, node: Node) -> Optional[List[Call]]:
     if sl_f32:
         kernel = "dense_sparse_sl_f32"
         split = f32_dense_split(ctx, node, g.in_features)
-        steps, ix, v = sparse_f32.encode(w2, split)
+        steps, ix, v, rows = sparse_f32.encode(w2, split)
         wargs = [Const(f"{name}_steps", _arr(steps, "uint8_t"), "uint8_t"),
-                 Const(f"{name}_index", _arr(ix, "uint8_t"), "uint8_t"), Const(f"{name}_values", _arr(v, ctype), ctype)]
+                 Const(f"{name}_index", _arr(ix, "uint8_t"), "uint8_t"), Const(f"{name}_values", _arr(v, ctype), ctype),
+                 Const(f"{name}_rows", _arr(rows, "int32_t"), "int32_t")]
     elif st.kind == "sparse" and sparse_layout(family, w2.dtype) == "sliced":
         steps, cnt, ix, v = encode_sparse_sliced(w2)
         wargs = [Const(f"{name}_steps", _arr(steps, "uint8_t"), "uint8_t"), Const(f"{name}_count", _arr(cnt, "uint8_t"),

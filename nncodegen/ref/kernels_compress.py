@@ -190,9 +190,9 @@ def dense_sparse_f32(g: DenseGeom, act, x, row_start, values, delta, bias) -> np
     return _dense_f32(g, act, x, decode_sparse(row_start, np.asarray(values, dtype=F32), delta, g.in_features), bias)
 
 
-def dense_sparse_sl_f32(g: DenseGeom, act, x, steps, index, values, bias, split, *scratch) -> np.ndarray:
+def dense_sparse_sl_f32(g: DenseGeom, act, x, steps, index, values, rows, bias, split, *scratch) -> np.ndarray:
     """The class-sliced layout (compress/sparse_f32.py): the decoded weights summed in the order of ``split``."""
-    w2 = sparse_f32.decode(steps, index, values, g.out_features, g.in_features, int(split))
+    w2 = sparse_f32.decode(steps, index, values, rows, g.out_features, g.in_features, int(split))
     x = np.asarray(x, dtype=F32).reshape(-1)[:g.batch * g.in_features].reshape(g.batch, g.in_features)
     return _epilogue_f32(dot_split_f32(x, w2, int(split)), act, bias, g.out_features)
 

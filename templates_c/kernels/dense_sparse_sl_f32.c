@@ -1,10 +1,12 @@
 /* nncodegen kernels: sparse fully connected layer, float32, class-sliced layout (see dense_sparse_sl_f32.h).
- * AVX-512F path: 16 rows in the lanes; the eight class sums in eight registers; a class block's step = for each of
- * the eight classes, the group's 32 inputs (regrouped by class into the scratch once per call) looked up by 16
- * indices (VPERMI2PS; a step's indices are its quad's words shifted right by 8 (t % 4)), multiplied by 16 values and
- * added to the rows' partial sums (padding entries add x * 0.0f = +-0, which changes no sum for finite inputs);
- * then the tree, the tail groups, bias and activation on all 16 rows at once.  Portable loop: row by row, the same
- * additions in the same order (the pad bit ends a row's run). */
+ * AVX-512F path: 16 rows in the lanes; the eight class sums in eight registers; a class block runs rounds of eight
+ * class steps, one per class: the group's 32 inputs (regrouped by class into the scratch once per call) looked up
+ * by the step's 16 indices (VPERMI2PS), multiplied by its 16 values and added to the rows' partial sums (padding
+ * entries add x * 0.0f = +-0, which changes no sum for finite inputs).  The rounds below the block's least step
+ * count run the eight steps as stored; the later ones test each class (a class without a step t adds nothing, and
+ * the step read for it is the next class's, or the spare step at the end).  Then the tree, the tail groups, bias
+ * and activation on all 16 rows at once, stored to the slice's output rows (rows[]).
+ * Portable loop: the same steps in the same order, lane by lane (the pad bit skips an entry), then row by row. */
 #include "dense_sparse_sl_f32.h"
 #include "nnc_compress.h"
 
@@ -13,7 +15,7 @@
 #define NNC_SL_R 16
 #define NNC_SL_B 256
 #define NNC_SL_T 32
-#define NNC_SL_PAD 0x80 /* a padding entry's index: the portable loop stops there; SIMD adds its 0.0f weight */
+#define NNC_SL_PAD 0x80 /* a padding entry's index: the portable loop skips it; SIMD adds x * its 0.0f value */
 
 int32_t dense_sparse_sl_scratch_size_f32(const nnc_dense_geom *g, int32_t split)
 {
@@ -21,41 +23,44 @@ int32_t dense_sparse_sl_scratch_size_f32(const nnc_dense_geom *g, int32_t split)
     return (split + NNC_SL_B - 1) / NNC_SL_B * NNC_SL_B * (int32_t)sizeof(float);
 }
 
-/* values (16 per step of a group) and indices (64 bytes per quad of steps of a group) of a slice; eight groups in
- * each of the nb8 class blocks, one in a tail block */
-static void nnc_sl_entries(const uint8_t *st, int32_t nb8, int32_t nbl, int32_t *nv, int32_t *ni)
+/* the steps of a slice's ng groups (16 index bytes and 16 values each) */
+static int32_t nnc_sl_steps(const uint8_t *st, int32_t ng)
 {
-    int32_t i;
-    *nv = 0;
-    *ni = 0;
-    for (i = 0; i < nbl; ++i) {
-        const int32_t g = i < nb8 ? 8 : 1;
-        *nv += g * st[i] * NNC_SL_R;
-        *ni += g * ((st[i] + 3) >> 2) * 64;
+    int32_t i, n = 0;
+    for (i = 0; i < ng; ++i) {
+        n += st[i];
     }
+    return n;
+}
+
+/* the least of a class block's eight step counts */
+static int32_t nnc_sl_min8(const uint8_t *st)
+{
+    int32_t c, m = st[0];
+    for (c = 1; c < 8; ++c) {
+        m = st[c] < m ? st[c] : m;
+    }
+    return m;
 }
 
 #if defined(__AVX512F__) && !defined(NNC_NO_SIMD)
 #include <immintrin.h>
 
-/* step t's 16 indices of the group whose index quads start at q (group stride gs bytes in a quad): the 32-bit word
- * of lane r holds the indices of steps 4 (t / 4) .. + 3, step t's in byte t % 4; VPERMI2PS reads the low 5 bits */
-#define NNC_SL_IDX(q, t, gs, c, sh) \
-    _mm512_srl_epi32(_mm512_loadu_si512((const void *)((q) + ((t) >> 2) * (gs) + 64 * (c))), sh)
+/* the most of a class block's eight step counts */
+static int32_t nnc_sl_max8(const uint8_t *st)
+{
+    int32_t c, m = 0;
+    for (c = 0; c < 8; ++c) {
+        m = st[c] > m ? st[c] : m;
+    }
+    return m;
+}
 
-/* one tail group's steps into the 16-lane sum acc (table xa:xb of 32 inputs) */
-#define NNC_SL_STEPS(acc, xa, xb, n)                                                                  \
-    do {                                                                                              \
-        int32_t t_;                                                                                   \
-        for (t_ = 0; t_ < (n); ++t_) {                                                                \
-            const __m128i sh_ = _mm_cvtsi32_si128(8 * (t_ & 3));                                      \
-            const __m512 p_ = _mm512_mul_ps(_mm512_permutex2var_ps(xa, NNC_SL_IDX(ix, t_, 64, 0, sh_), xb), \
-                                            _mm512_loadu_ps(v));                                      \
-            acc = _mm512_add_ps(acc, p_);                                                             \
-            v += NNC_SL_R;                                                                            \
-        }                                                                                             \
-        ix += (((n) + 3) >> 2) * 64;                                                                  \
-    } while (0)
+/* a step's 16 indices (bytes at q) as 32-bit lanes (VPERMI2PS reads the low five bits) */
+#define NNC_SL_IDX(q) _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(q)))
+
+/* one step's 16 products: the inputs of table ta:tb picked by the indices at q, times the values at w */
+#define NNC_SL_PROD(ta, tb, q, w) _mm512_mul_ps(_mm512_permutex2var_ps(ta, NNC_SL_IDX(q), tb), _mm512_loadu_ps(w))
 
 /* the inputs below split regrouped: xt[256 b + 32 c + i] = x[256 b + 8 i + c] (0.0f past split); plain loads and
  * stores (gathers are slow on some x86 cores) */
@@ -79,46 +84,68 @@ static __mmask16 nnc_sl_mask(int32_t n)
     return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1u);
 }
 
-/* step t of class c in a class block: its indices into the table ta:tb, products added into sc */
-#define NNC_SL_CSTEP(sc, ta, tb, c)                                                                    \
-    do {                                                                                               \
-        const __m512 p_ = _mm512_mul_ps(_mm512_permutex2var_ps(ta, NNC_SL_IDX(ix, t, 512, c, sh), tb),    \
-                                        _mm512_loadu_ps(v + 16 * (c)));                                \
-        sc = _mm512_add_ps(sc, p_);                                                                    \
+/* a round below the least step count: class c's step is the round's c-th */
+#define NNC_SL_FSTEP(sc, ta, tb, c) sc = _mm512_add_ps(sc, NNC_SL_PROD(ta, tb, ix + 16 * (c), v + 16 * (c)))
+
+/* a later round t, class c of n steps: if t < n, the next step stored (at ix + o, v + o) is its own: added, and o
+ * moves on; else that step (another class's, or the spare one at the end) is read but not added */
+#define NNC_SL_CSTEP(sc, ta, tb, n)                                                                  \
+    do {                                                                                             \
+        const uint32_t m_ = (uint32_t)(t - (n)) >> 16; /* 0xFFFF if t < n, else 0 */                 \
+        sc = _mm512_mask_add_ps(sc, (__mmask16)m_, sc, NNC_SL_PROD(ta, tb, ix + o, v + o));          \
+        o += m_ & (uint32_t)NNC_SL_R;                                                                \
     } while (0)
 
+/* one slice: its row sums, plus bias, activated (all 16 lanes at once, without branches), stored to the outputs
+ * rows[r] of its nr lanes */
 static void nnc_sl_slice(const float *x, const float *xt, int32_t k, int32_t split, int32_t nr, const uint8_t *st,
-                         const uint8_t *ix, const float *v, const float *bias, const nnc_act_f32 *act, float *y)
+                         const uint8_t *ix, const float *v, const int32_t *rows, const float *bias,
+                         const nnc_act_f32 *act, float *y)
 {
+    float tmp[NNC_SL_R];
     __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0, a;
-    const __mmask16 rows = nnc_sl_mask(nr);
     int32_t b, t;
-    for (b = 0; b * NNC_SL_B < split; ++b) {
+    for (b = 0; b * NNC_SL_B < split; ++b, st += 8) {
         const float *tb = xt + b * NNC_SL_B;
-        const int32_t n = *st++;
-        if (n != 0) {
-            const __m512 t0a = _mm512_loadu_ps(tb), t0b = _mm512_loadu_ps(tb + 16);
-            const __m512 t1a = _mm512_loadu_ps(tb + 32), t1b = _mm512_loadu_ps(tb + 48);
-            const __m512 t2a = _mm512_loadu_ps(tb + 64), t2b = _mm512_loadu_ps(tb + 80);
-            const __m512 t3a = _mm512_loadu_ps(tb + 96), t3b = _mm512_loadu_ps(tb + 112);
-            const __m512 t4a = _mm512_loadu_ps(tb + 128), t4b = _mm512_loadu_ps(tb + 144);
-            const __m512 t5a = _mm512_loadu_ps(tb + 160), t5b = _mm512_loadu_ps(tb + 176);
-            const __m512 t6a = _mm512_loadu_ps(tb + 192), t6b = _mm512_loadu_ps(tb + 208);
-            const __m512 t7a = _mm512_loadu_ps(tb + 224), t7b = _mm512_loadu_ps(tb + 240);
-            for (t = 0; t < n; ++t) {
-                const __m128i sh = _mm_cvtsi32_si128(8 * (t & 3));
-                NNC_SL_CSTEP(s0, t0a, t0b, 0);
-                NNC_SL_CSTEP(s1, t1a, t1b, 1);
-                NNC_SL_CSTEP(s2, t2a, t2b, 2);
-                NNC_SL_CSTEP(s3, t3a, t3b, 3);
-                NNC_SL_CSTEP(s4, t4a, t4b, 4);
-                NNC_SL_CSTEP(s5, t5a, t5b, 5);
-                NNC_SL_CSTEP(s6, t6a, t6b, 6);
-                NNC_SL_CSTEP(s7, t7a, t7b, 7);
-                v += 8 * NNC_SL_R;
-            }
-            ix += ((n + 3) >> 2) * 512;
+        const int32_t n = nnc_sl_max8(st), nmin = nnc_sl_min8(st);
+        const int32_t n0 = st[0], n1 = st[1], n2 = st[2], n3 = st[3], n4 = st[4], n5 = st[5], n6 = st[6], n7 = st[7];
+        uint32_t o = 0;
+        __m512 t0a, t0b, t1a, t1b, t2a, t2b, t3a, t3b, t4a, t4b, t5a, t5b, t6a, t6b, t7a, t7b;
+        if (n == 0) {
+            continue;
         }
+        t0a = _mm512_loadu_ps(tb), t0b = _mm512_loadu_ps(tb + 16);
+        t1a = _mm512_loadu_ps(tb + 32), t1b = _mm512_loadu_ps(tb + 48);
+        t2a = _mm512_loadu_ps(tb + 64), t2b = _mm512_loadu_ps(tb + 80);
+        t3a = _mm512_loadu_ps(tb + 96), t3b = _mm512_loadu_ps(tb + 112);
+        t4a = _mm512_loadu_ps(tb + 128), t4b = _mm512_loadu_ps(tb + 144);
+        t5a = _mm512_loadu_ps(tb + 160), t5b = _mm512_loadu_ps(tb + 176);
+        t6a = _mm512_loadu_ps(tb + 192), t6b = _mm512_loadu_ps(tb + 208);
+        t7a = _mm512_loadu_ps(tb + 224), t7b = _mm512_loadu_ps(tb + 240);
+        for (t = 0; t < nmin; ++t) {
+            NNC_SL_FSTEP(s0, t0a, t0b, 0);
+            NNC_SL_FSTEP(s1, t1a, t1b, 1);
+            NNC_SL_FSTEP(s2, t2a, t2b, 2);
+            NNC_SL_FSTEP(s3, t3a, t3b, 3);
+            NNC_SL_FSTEP(s4, t4a, t4b, 4);
+            NNC_SL_FSTEP(s5, t5a, t5b, 5);
+            NNC_SL_FSTEP(s6, t6a, t6b, 6);
+            NNC_SL_FSTEP(s7, t7a, t7b, 7);
+            ix += 8 * NNC_SL_R;
+            v += 8 * NNC_SL_R;
+        }
+        for (; t < n; ++t) {
+            NNC_SL_CSTEP(s0, t0a, t0b, n0);
+            NNC_SL_CSTEP(s1, t1a, t1b, n1);
+            NNC_SL_CSTEP(s2, t2a, t2b, n2);
+            NNC_SL_CSTEP(s3, t3a, t3b, n3);
+            NNC_SL_CSTEP(s4, t4a, t4b, n4);
+            NNC_SL_CSTEP(s5, t5a, t5b, n5);
+            NNC_SL_CSTEP(s6, t6a, t6b, n6);
+            NNC_SL_CSTEP(s7, t7a, t7b, n7);
+        }
+        ix += o;
+        v += o;
     }
     a = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)),
                       _mm512_add_ps(_mm512_add_ps(s4, s5), _mm512_add_ps(s6, s7)));
@@ -127,11 +154,18 @@ static void nnc_sl_slice(const float *x, const float *xt, int32_t k, int32_t spl
         if (n != 0) {
             const __m512 xa = _mm512_maskz_loadu_ps(nnc_sl_mask(k - b), x + b);
             const __m512 xb = _mm512_maskz_loadu_ps(nnc_sl_mask(k - b - 16), x + b + 16);
-            NNC_SL_STEPS(a, xa, xb, n);
+            for (t = 0; t < n; ++t) {
+                a = _mm512_add_ps(a, NNC_SL_PROD(xa, xb, ix, v));
+                ix += NNC_SL_R;
+                v += NNC_SL_R;
+            }
         }
     }
     if (bias != 0) {
-        a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(rows, bias));
+        for (t = 0; t < NNC_SL_R; ++t) {
+            tmp[t] = t < nr ? bias[rows[t]] : 0.0f;
+        }
+        a = _mm512_add_ps(a, _mm512_loadu_ps(tmp));
     }
     if (act != 0) {
         a = _mm512_mask_mul_ps(a, _mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_LT_OQ), a,
@@ -141,90 +175,117 @@ static void nnc_sl_slice(const float *x, const float *xt, int32_t k, int32_t spl
         a = _mm512_mask_mov_ps(a, _mm512_cmp_ps_mask(a, _mm512_set1_ps(act->out_max), _CMP_GT_OQ),
                                _mm512_set1_ps(act->out_max));
     }
-    _mm512_mask_storeu_ps(y, rows, a);
+    _mm512_storeu_ps(tmp, a);
+    for (t = 0; t < nr; ++t) {
+        y[rows[t]] = tmp[t];
+    }
 }
 #define NNC_SL_SIMD 1
 #endif
 
 #ifndef NNC_SL_SIMD
-/* row r of a slice: its entries walked group by group (the pad bit ends its run in a group) */
-static float nnc_sl_row(const float *x, int32_t k, int32_t split, int32_t r, const uint8_t *st, const uint8_t *ix,
-                        const float *v)
+/* a slice's outputs: row sum a[r] of lane r < nr, plus its bias, activated, to output rows[r] */
+static void nnc_sl_out(const float *a, int32_t nr, const int32_t *rows, const float *bias, const nnc_act_f32 *act,
+                       float *y)
 {
-    float s[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
-    float a;
-    int32_t b, c, t;
-    for (b = 0; b * NNC_SL_B < split; ++b) {
-        const float *xb = x + b * NNC_SL_B;
-        const int32_t n = *st++;
-        for (c = 0; c < 8; ++c) {
-            const int32_t o = NNC_SL_R * c + r;
-            float sc = s[c];
-            for (t = 0; t < n; ++t) {
-                const int32_t e = ix[(t >> 2) * 512 + 64 * c + 4 * r + (t & 3)];
-                if (e & NNC_SL_PAD) {
-                    break;
-                }
-                sc += xb[8 * e + c] * v[t * 8 * NNC_SL_R + o];
-            }
-            s[c] = sc;
-        }
-        ix += ((n + 3) >> 2) * 512;
-        v += n * 8 * NNC_SL_R;
+    int32_t r;
+    for (r = 0; r < nr; ++r) {
+        const int32_t o = rows[r];
+        y[o] = nnc_cf32_act(act, bias != 0 ? a[r] + bias[o] : a[r]);
     }
-    a = nnc_cf32_tree(s);
+}
+
+/* a step of class c: each lane's entry (unless padding) added into its row's partial sum of the class */
+static void nnc_sl_pstep(float s[][8], int32_t c, const float *xb, const uint8_t *ix, const float *v)
+{
+    int32_t r;
+    for (r = 0; r < NNC_SL_R; ++r) {
+        const int32_t e = ix[r];
+        if (!(e & NNC_SL_PAD)) {
+            s[r][c] += xb[8 * e + c] * v[r];
+        }
+    }
+}
+
+/* one slice's row sums into a[16], the steps in the stored order (the SIMD path's) */
+static void nnc_sl_slice(const float *x, int32_t k, int32_t split, const uint8_t *st, const uint8_t *ix,
+                         const float *v, float *a)
+{
+    float s[NNC_SL_R][8];
+    int32_t b, c, r, t;
+    for (r = 0; r < NNC_SL_R; ++r) {
+        for (c = 0; c < 8; ++c) {
+            s[r][c] = 0.0f;
+        }
+    }
+    for (b = 0; b * NNC_SL_B < split; ++b, st += 8) {
+        const float *xb = x + b * NNC_SL_B;
+        int32_t live = 1;
+        for (t = 0; live; ++t) {
+            live = 0;
+            for (c = 0; c < 8; ++c) {
+                if (t < st[c]) {
+                    nnc_sl_pstep(s, c, xb, ix, v);
+                    ix += NNC_SL_R;
+                    v += NNC_SL_R;
+                    live = 1;
+                }
+            }
+        }
+    }
+    for (r = 0; r < NNC_SL_R; ++r) {
+        a[r] = nnc_cf32_tree(s[r]);
+    }
     for (b = split; b < k; b += NNC_SL_T) {
         const int32_t n = *st++;
         for (t = 0; t < n; ++t) {
-            const int32_t e = ix[(t >> 2) * 64 + 4 * r + (t & 3)];
-            if (e & NNC_SL_PAD) {
-                break;
+            for (r = 0; r < NNC_SL_R; ++r) {
+                const int32_t e = ix[r];
+                if (!(e & NNC_SL_PAD)) {
+                    a[r] += x[b + e] * v[r];
+                }
             }
-            a += x[b + e] * v[t * NNC_SL_R + r];
+            ix += NNC_SL_R;
+            v += NNC_SL_R;
         }
-        ix += ((n + 3) >> 2) * 64;
-        v += n * NNC_SL_R;
     }
-    return a;
 }
 #endif
 
 void dense_sparse_sl_f32(const nnc_dense_geom *g, const nnc_act_f32 *act, const float *input, const uint8_t *steps,
-                         const uint8_t *index, const float *values, const float *bias, int32_t split, float *scratch,
-                         float *output)
+                         const uint8_t *index, const float *values, const int32_t *rows, const float *bias,
+                         int32_t split, float *scratch, float *output)
 {
     const int32_t k = g->in_features, n_out = g->out_features;
-    const int32_t nb8 = (split + NNC_SL_B - 1) / NNC_SL_B, nbl = nb8 + (k - split + NNC_SL_T - 1) / NNC_SL_T;
+    const int32_t ng = 8 * ((split + NNC_SL_B - 1) / NNC_SL_B) + (k - split + NNC_SL_T - 1) / NNC_SL_T;
     int32_t b, s0;
     (void)scratch;
 #ifdef NNC_SL_SIMD
-    (void)nnc_cf32_act; /* the portable loop's helpers (compress_f32.inc) */
-    (void)nnc_cf32_tree;
+    (void)nnc_cf32_tree; /* the portable loop's helpers (compress_f32.inc) */
+    (void)nnc_cf32_act;
+#else
+    (void)nnc_sl_min8;
 #endif
     for (b = 0; b < g->batch; ++b) {
         const float *x = input + b * k;
-        float *y = output + b * n_out;
         const uint8_t *st = steps, *ix = index;
         const float *v = values;
 #ifdef NNC_SL_SIMD
         nnc_sl_regroup(x, split, scratch);
 #endif
         for (s0 = 0; s0 < n_out; s0 += NNC_SL_R) {
+            const int32_t ne = nnc_sl_steps(st, ng) * NNC_SL_R;
             const int32_t nr = n_out - s0 < NNC_SL_R ? n_out - s0 : NNC_SL_R;
-            int32_t nv, ni;
-            nnc_sl_entries(st, nb8, nbl, &nv, &ni);
 #ifdef NNC_SL_SIMD
-            nnc_sl_slice(x, scratch, k, split, nr, st, ix, v, bias != 0 ? bias + s0 : 0, act, y + s0);
+            nnc_sl_slice(x, scratch, k, split, nr, st, ix, v, rows + s0, bias, act, output + b * n_out);
 #else
-            int32_t r;
-            for (r = 0; r < nr; ++r) {
-                const float a = nnc_sl_row(x, k, split, r, st, ix, v);
-                y[s0 + r] = nnc_cf32_act(act, bias != 0 ? a + bias[s0 + r] : a);
-            }
+            float a[NNC_SL_R];
+            nnc_sl_slice(x, k, split, st, ix, v, a);
+            nnc_sl_out(a, nr, rows + s0, bias, act, output + b * n_out);
 #endif
-            st += nbl;
-            ix += ni;
-            v += nv;
+            st += ng;
+            ix += ne;
+            v += ne;
         }
     }
 }
