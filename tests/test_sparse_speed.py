@@ -172,6 +172,7 @@ def test_sliced_f32_row_grouping_cuts_steps():
     than the rows in order, and runs fewer rounds of the SIMD path."""
     rng = np.random.default_rng(3)
     w = np.where(rng.random((256, 1024)) < 0.1, rng.standard_normal((256, 1024)), 0).astype(np.float32)
+
     def rounds(steps):
         return int(steps.reshape(-1, 8).max(axis=1).sum())
     grouped = sf.encode(w, 1024)

@@ -17,8 +17,8 @@ Where storage lives
   Integer fully connected layers use the *sliced* layout (``storage.encode_sparse_sliced``: slices of
   16 rows, blocks of 128 / 64 columns, uint8 column indices, rows interleaved for SIMD steps, with the
   rows' weight sums ``storage.sliced_wsum``); float ones the *class-sliced* layout on the generic and x86
-  targets (``compress/sparse_f32.py``: 16 rows, groups by position % 8 so that SIMD steps keep the dense
-  kernel's summation order); the others (and float fully connected layers on ARM targets) store per
+  targets (``compress/sparse_f32.py``: 16 rows of alike counts, groups by position % 8 so that SIMD steps
+  keep the dense kernel's summation order); the others (and float fully connected layers on ARM targets) store per
   output channel: values in the weight's own element type and ``uint8`` index deltas into the
   flattened receptive field ``[k_h][k_w][in_c / groups]`` (dense: ``[in_features]``); a gap above
   255 is bridged by filler entries of value 0.  An all-zero filter (structured pruning) stores
