@@ -164,7 +164,7 @@ def draw_int_case(data, sfx, out_c, kk, x_shape):
         b = rng.integers(-5000, 5000, size=out_c).astype(np.int32)
     if sfx == "s8":
         ms = [af.quantize_multiplier(float(s), 0) for s in rng.uniform(1e-4, 0.05, size=out_c)]
-        rq = RequantS8(tuple(m for m, _ in ms), tuple(s for _, s in ms), int(rng.integers(-128, 128)),
+        rq = RequantS8(tuple(m for m, _ in ms), tuple(s for _, s in ms), -int(rng.integers(-128, 128)),
                        int(rng.integers(-20, 20)), -128, 127, 0)
     else:
         rq = Requant(tuple(int(v) for v in rng.integers(0, 14, size=out_c)), int(info.min), int(info.max))

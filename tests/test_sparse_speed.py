@@ -230,7 +230,7 @@ def test_dense_sparse_int_vector_epilogue(int_lib, sfx, data):
         else:
             ms = [af.quantize_multiplier(float(s), rounding) for s in scales]
             mult, shift = tuple(m for m, _ in ms), tuple(s for _, s in ms)
-        rq = RequantS8(mult, shift, int(rng.integers(-128, 128)), int(rng.integers(-20, 20)), -128, 127, rounding)
+        rq = RequantS8(mult, shift, -int(rng.integers(-128, 128)), int(rng.integers(-20, 20)), -128, 127, rounding)
     else:
         rq = Requant(tuple(int(v) for v in rng.integers(1, 32, size=g.out_features)), int(info.min), int(info.max))
     enc = list(cs.encode_sparse_sliced(w)) + [cs.sliced_wsum(w)]
