@@ -115,6 +115,47 @@ def test_conv2d_dw_q7_equals_conv2d_q7(variant, data):
     tq.assert_same(out, want, f"conv2d_dw_q7 [{variant}] {g} {rq}")
 
 
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_conv_transpose2d_pk_q7_equals_conv_transpose2d_q7(variant, data):
+    """One-group transposed convolutions on conv_transpose2d_pk_q7 (weights packed per output phase): strides,
+    dilations, pads, output padding, phases without taps, channel counts that fill several 16-channel blocks and
+    4-byte groups or not (taps read in place where in_c % 4 == 0 and the pixel's taps lie inside, else gathered)."""
+    need(variant)
+    g = dataclasses.replace(tq.draw_conv_transpose_geom(data), groups=1,
+                            in_c=data.draw(st.sampled_from([1, 3, 4, 8, 12, 16, 20]), label="in_c"),
+                            out_c=data.draw(st.integers(1, 40), label="out_c"))
+    event(("in place where inside" if g.in_c % 4 == 0 else "gathered") +
+          (", phases without taps" if min(len(k) for p in kpq.ct_phases(g) for k in p[2:]) == 0 else ""))
+    x, w, b = draw_layer(data, (g.batch, g.in_h, g.in_w, g.in_c), (g.out_c, g.k_h, g.k_w, g.in_c),
+                         lambda x, w, b: tq.conv_bound(True, g, x, w, b))
+    rq = draw_rq(data, g.out_c)
+    want = kq.conv_transpose2d_q7(g, rq, x, w, b)
+    wpk, bu = kpq.pack_ct_q7(g, w), kpq.ct_bias_q7(g, w, b)
+    assert wpk.size == -(-g.out_c // 16) * 16 * g.k_h * g.k_w * kpk.k4_of(g.in_c)  # every tap in one phase
+    tq.assert_same(kpq.conv_transpose2d_pk_q7(g, rq, x, wpk, bu), want, f"twin {g}")
+    got = call(variant, "conv_transpose2d_pk_q7", [g, rq], [x, wpk, bu], want.shape)
+    tq.assert_same(got, want, f"conv_transpose2d_pk_q7 [{variant}] {g} {rq}")
+
+
+def test_ct_packing_by_phase():
+    """k 3, stride 2: phase 0 takes taps 0 and 2, phase 1 tap 1 (the order of ct_phases, the layout the C reads)."""
+    from nncodegen.lower.params import ConvGeom
+    g = ConvGeom(1, 4, 4, 4, 9, 9, 2, 3, 3, 2, 2, 0, 0)
+    assert [(ry, rx, kys, kxs) for ry, rx, kys, kxs in kpq.ct_phases(g)][:2] == [(0, 0, [0, 2], [0, 2]),
+                                                                                 (0, 1, [0, 2], [1])]
+    w = np.arange(2 * 3 * 3 * 4).reshape(2, 3, 3, 4) % 100
+    pk = kpq.pack_ct_q7(g, w)
+    # phase (0, 0): taps (0,0) (0,2) (2,0) (2,2), 16 products: group j = tap j, channel block of 4
+    assert list(pk[1 * 64 + 1 * 4:1 * 64 + 1 * 4 + 4]) == list(w[1, 0, 2])
+    assert pk[1 * 64 + 2 * 4] == 0  # channel 2 of 2: padding of the 16-channel block
+    # phase (0, 1) starts after phase (0, 0)'s 16 channels x 16 products
+    assert list(pk[256 + 64 + 4:256 + 64 + 8]) == list(w[1, 2, 1])
+    bu = kpq.ct_bias_q7(g, w, np.array([5, 7], np.int32))
+    assert bu.shape == (4 * 16,) and bu[16 + 1] == 7 - 128 * int(w[1, [0, 2]][:, [1]].sum())
+
+
 def test_dw_packing_round_trip():
     w = np.random.default_rng(1).integers(-128, 128, size=(20, 3, 3, 1)).astype(np.int8)
     pk = kpq.pack_dw_q7(w)

@@ -18,7 +18,7 @@ import numpy as np
 from ..lower.params import ConvGeom, DenseGeom, Requant
 from . import affine as af
 from .kernels_pk_s8 import PK_K, k4_of, pack_pk_s8, unpack_pk_s8
-from .kernels_q import Q7, _arr, _check_acc32, _conv2d_sum, _epilogue, _windows
+from .kernels_q import Q7, _arr, _check_acc32, _conv2d_sum, _conv_transpose2d_sum, _epilogue, _windows
 
 
 def row_len(k_w: int, cin: int) -> int:
@@ -119,3 +119,94 @@ def conv2d_dw_q7(g: ConvGeom, rq: Requant, x, wdw, b) -> np.ndarray:
     if not g.groups == g.in_c == g.out_c:
         raise ValueError(f"conv2d_dw_q7 takes depthwise layers with multiplier 1: {g}")
     return conv2d_q7(g, rq, x, unpack_dw_q7(wdw, g.in_c, g.k_h, g.k_w).astype(Q7), b)
+
+
+# ---------------------------------------------------------------- transposed (conv_transpose2d_pk_q7)
+
+def ct_phase_taps(k: int, stride: int, dil: int):
+    """Per phase r in 0 .. stride - 1 of an output coordinate (r = (o + pad) % stride): the kernel taps that
+    reach it, [kk for kk in 0 .. k - 1 if kk * dil % stride == r] (ascending)."""
+    return [[kk for kk in range(k) if kk * dil % stride == r] for r in range(stride)]
+
+
+def ct_phases(g: ConvGeom):
+    """The phases of conv_transpose2d_pk_q7 in its order (ry major, rx minor): (ry, rx, kys, kxs)."""
+    ty, tx = ct_phase_taps(g.k_h, g.stride_h, g.dil_h), ct_phase_taps(g.k_w, g.stride_w, g.dil_w)
+    return [(ry, rx, ty[ry], tx[rx]) for ry in range(g.stride_h) for rx in range(g.stride_w)]
+
+
+def ct_packed_k(g: ConvGeom) -> int:
+    """The largest phase's K' (its taps x in_c rounded up to 4): what one output pixel's products run over."""
+    c4 = k4_of(g.in_c)
+    return max(len(kys) * len(kxs) * c4 for _, _, kys, kxs in ct_phases(g))
+
+
+def _ct_phase_w(w, kys, kxs, c4):
+    """[out_c][taps][c4] (zeros past in_c): one phase's weights, taps ky major."""
+    oc, cin = w.shape[0], w.shape[3]
+    wp = np.zeros((oc, len(kys) * len(kxs), c4), np.int64)
+    for t, (ky, kx) in enumerate((ky, kx) for ky in kys for kx in kxs):
+        wp[:, t, :cin] = w[:, ky, kx, :]
+    return wp
+
+
+def pack_ct_q7(g: ConvGeom, w) -> np.ndarray:
+    """Transposed-convolution weights [out_c][k_h][k_w][in_c] (one group) -> the packed int8 array: per phase (ct_phases order) the phase's taps, each in_c weights padded with zeros to c4 (a multiple of 4),
+    packed as pack_pk_s8's [ceil(out_c / 16)][K' / 4][16][4] blocks, the phases concatenated.  A phase without
+    taps has no bytes."""
+    w = np.asarray(w).astype(np.int64)
+    c4 = k4_of(g.in_c)
+    parts = [pack_pk_s8(_ct_phase_w(w, kys, kxs, c4).reshape(g.out_c, -1))
+             for _, _, kys, kxs in ct_phases(g) if kys and kxs]
+    return np.concatenate(parts).astype(Q7) if parts else np.zeros(0, Q7)
+
+
+def ct_bias_q7(g: ConvGeom, w, b) -> np.ndarray:
+    """bias_u per phase (ct_phases order, ceil(out_c / 16) * 16 int32 each): bias - 128 * the sum of the
+    phase's weights, modulo 2^32."""
+    w = np.asarray(w).astype(np.int64)
+    return np.concatenate([pk_bias_q7(_ct_phase_w(w, kys, kxs, k4_of(g.in_c)).reshape(g.out_c, -1), b)
+                           for _, _, kys, kxs in ct_phases(g)])
+
+
+def conv_transpose2d_pk_q7(g: ConvGeom, rq: Requant, x, wpk, bias_u) -> np.ndarray:
+    """One-group transposed convolution over phase-packed weights (pack_ct_q7): output pixel (oy, ox) of phase
+    (ry, rx) = ((oy + pad_top) % stride_h, (ox + pad_left) % stride_w) sums its phase's taps only,
+    acc = bias_u[phase][c] + sum_taps sum_ci (x[iy][ix][ci] + 128) * w[c][ky][kx][ci] modulo 2^32 with
+    iy = (oy + pad_top - ky * dil_h) / stride_h (x = 0 where (iy, ix) lies outside the input), then
+    conv_transpose2d_q7's epilogue."""
+    if g.groups != 1:
+        raise ValueError(f"conv_transpose2d_pk_q7 takes one group: {g}")
+    if ct_packed_k(g) > PK_K:
+        raise ValueError(f"conv_transpose2d_pk_q7: K' = {ct_packed_k(g)} above {PK_K}")
+    x = _arr(x, Q7, (g.batch, g.in_h, g.in_w, g.in_c)).astype(np.int64)
+    ob16, c4 = -(-g.out_c // 16) * 16, k4_of(g.in_c)
+    bu = _arr(bias_u, np.int32, (g.stride_h * g.stride_w * ob16,)).astype(np.int64).reshape(-1, ob16)
+    wpk = _arr(wpk, Q7, (-(-g.out_c // 16) * 16 * g.k_h * g.k_w * c4,))
+    wfull = np.zeros((g.out_c, g.k_h, g.k_w, g.in_c), np.int64)  # unpacked, for the accumulator bound
+    acc = np.zeros((g.batch, g.out_h, g.out_w, g.out_c), np.int64)
+    at = 0
+    for p, (ry, rx, kys, kxs) in enumerate(ct_phases(g)):
+        oys = np.arange((ry - g.pad_top) % g.stride_h, g.out_h, g.stride_h)
+        oxs = np.arange((rx - g.pad_left) % g.stride_w, g.out_w, g.stride_w)
+        nt = len(kys) * len(kxs)
+        part = np.zeros((g.batch, len(oys), len(oxs), g.out_c), np.int64) + bu[p, :g.out_c]
+        if nt:
+            size = -(-g.out_c // 16) * 16 * nt * c4
+            wp = unpack_pk_s8(wpk[at:at + size], g.out_c, nt * c4).reshape(g.out_c, nt, c4)
+            at += size
+            for t, (ky, kx) in enumerate((ky, kx) for ky in kys for kx in kxs):
+                wfull[:, ky, kx, :] = wp[:, t, :g.in_c]
+                ty, tx = oys + g.pad_top - ky * g.dil_h, oxs + g.pad_left - kx * g.dil_w  # multiples of stride
+                iy, ix = ty // g.stride_h, tx // g.stride_w
+                vy, vx = (ty >= 0) & (iy < g.in_h), (tx >= 0) & (ix < g.in_w)
+                xs = np.zeros((g.batch, len(oys), len(oxs), c4), np.int64)
+                xs[:, :, :, :g.in_c] = x[:, np.clip(iy, 0, g.in_h - 1)][:, :, np.clip(ix, 0, g.in_w - 1)]
+                xs *= (vy[:, None] & vx[None, :])[None, :, :, None]
+                part += (xs + 128) @ wp[:, t, :].T
+        acc[:, oys[:, None], oxs[None, :], :] = af.wrap32(part)
+    # conv_transpose2d_q7's bound (its int32 accumulator): the bias is bias_u of any phase + 128 * its weights
+    kys, kxs = ct_phases(g)[0][2:]
+    bias = af.wrap32(bu[0, :g.out_c] + 128 * wfull[:, kys][:, :, kxs].reshape(g.out_c, -1).sum(axis=1))
+    _check_acc32(_conv_transpose2d_sum(g, np.abs(x), np.abs(wfull)) + np.abs(bias), "conv_transpose2d_pk_q7")
+    return _epilogue(acc, rq, Q7)

@@ -257,9 +257,9 @@ static void conv2d_pkq_out(const int32_t *acc, const nnc_requant *rq, int32_t c0
     }
 }
 
-/* Output pixels src[0 .. np - 1] (consecutive in y, out_c apart). */
+/* Output pixels src[0 .. np - 1] (in y, ys apart: out_c for consecutive pixels). */
 static void conv2d_pkq_pixels(const nnc_pkq_src *src, int32_t np, int32_t n4, int32_t out_c, const nnc_requant *rq,
-                              int shift_only, const int8_t *wpk, const int32_t *bias_u, int8_t *y)
+                              int shift_only, const int8_t *wpk, const int32_t *bias_u, int8_t *y, int32_t ys)
 {
     int32_t acc[NNC_PKQ_PIX * 16];
     int32_t ob, p;
@@ -277,13 +277,13 @@ static void conv2d_pkq_pixels(const nnc_pkq_src *src, int32_t np, int32_t n4, in
                 const __m512i a = _mm512_loadu_si512((const void *)(acc + p * 16));
                 __m512i r = _mm512_add_epi32(_mm512_srav_epi32(a, s), _mm512_and_si512(_mm512_srav_epi32(a, s1), one));
                 r = _mm512_min_epi32(_mm512_max_epi32(r, lo), hi);
-                _mm_mask_storeu_epi8((void *)(y + p * out_c + ob * 16), m, _mm512_cvtepi32_epi8(r));
+                _mm_mask_storeu_epi8((void *)(y + p * ys + ob * 16), m, _mm512_cvtepi32_epi8(r));
             }
             continue;
         }
 #endif
         for (p = 0; p < np; ++p) {
-            conv2d_pkq_out(acc + p * 16, rq, ob * 16, nc, shift_only, y + p * out_c + ob * 16);
+            conv2d_pkq_out(acc + p * 16, rq, ob * 16, nc, shift_only, y + p * ys + ob * 16);
         }
     }
 }
@@ -342,7 +342,8 @@ void conv2d_pk_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *i
                 }
             }
         }
-        conv2d_pkq_pixels(src, np, n4, g->out_c, rq, shift_only, wpk, bias_u, output + (size_t)p0 * (size_t)g->out_c);
+        conv2d_pkq_pixels(src, np, n4, g->out_c, rq, shift_only, wpk, bias_u, output + (size_t)p0 * (size_t)g->out_c,
+                          g->out_c);
     }
 }
 
@@ -380,7 +381,107 @@ void dense_pk_q7(const nnc_dense_geom *g, const nnc_requant *rq, const int8_t *i
             }
         }
         conv2d_pkq_pixels(src, np, n4, g->out_features, rq, shift_only, wpk, bias_u,
-                          output + (size_t)p0 * (size_t)g->out_features);
+                          output + (size_t)p0 * (size_t)g->out_features, g->out_features);
+    }
+}
+
+/* The kernel taps of phase r (r = (o + pad) % stride) along one axis: kk in 0 .. k - 1 with kk * dil % stride == r,
+ * an arithmetic progression.  Returns their count; *e: the first tap's input offset (first * dil - r) / stride,
+ * *de: how many input pixels further back each next tap reads (0 for fewer than two taps). */
+static int32_t conv_transpose2d_pkq_taps(int32_t k, int32_t stride, int32_t dil, int32_t r, int32_t *e, int32_t *de)
+{
+    int32_t kk, n = 0, first = 0;
+    *e = 0;
+    *de = 0;
+    for (kk = 0; kk < k; ++kk) {
+        if (kk * dil % stride == r) {
+            if (n == 0) {
+                first = kk;
+                *e = (kk * dil - r) / stride;
+            } else if (n == 1) {
+                *de = (kk - first) * dil / stride;
+            }
+            ++n;
+        }
+    }
+    return n;
+}
+
+void conv_transpose2d_pk_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *input, const int8_t *wpk,
+                            const int32_t *bias_u, int8_t *output)
+{
+    const int32_t cin = g->in_c, c4 = (cin + 3) / 4 * 4, nb = (g->out_c + 15) / 16;
+    const int shift_only = nnc_requant_shift_only(rq, g->out_c);
+    int8_t u[NNC_PKQ_PIX * NNC_PKQ_K];
+#if defined(NNC_PKQ_LINEAR)
+    const int32_t *koff = 0, *lin = 0; /* every pixel gathered, group j at 4 j */
+    const int direct = 0;
+#else
+    int32_t koff[NNC_PKQ_K / 4], lin[NNC_PKQ_K / 4];
+    const int direct = cin % 4 == 0; /* every 4-byte group within one tap's channels: taps read in place */
+#endif
+    nnc_pkq_src src[NNC_PKQ_PIX];
+    int32_t ry, rx, n, oy, p, i, j, t;
+    for (ry = 0; ry < g->stride_h; ++ry) {
+        for (rx = 0; rx < g->stride_w; ++rx, bias_u += nb * 16) {
+            int32_t ey, dey, ex, dex;
+            const int32_t nty = conv_transpose2d_pkq_taps(g->k_h, g->stride_h, g->dil_h, ry, &ey, &dey);
+            const int32_t ntx = conv_transpose2d_pkq_taps(g->k_w, g->stride_w, g->dil_w, rx, &ex, &dex);
+            const int32_t n4 = nty * ntx * c4 / 4; /* the phase's taps, ky major, c4 products each */
+            const int32_t oy0 = ((ry - g->pad_top) % g->stride_h + g->stride_h) % g->stride_h; /* first row, column */
+            const int32_t ox0 = ((rx - g->pad_left) % g->stride_w + g->stride_w) % g->stride_w;
+            const int32_t npx = ox0 < g->out_w ? (g->out_w - ox0 + g->stride_w - 1) / g->stride_w : 0;
+#if !defined(NNC_PKQ_LINEAR)
+            for (j = 0; j < n4; ++j) { /* group j: tap (j * 4 / c4), channel j * 4 % c4, from tap 0's pixel */
+                const int32_t k = 4 * j, tap = k / c4;
+                koff[j] = -((tap / ntx) * dey * g->in_w + (tap % ntx) * dex) * cin + k % c4;
+                lin[j] = k;
+            }
+#endif
+            for (n = 0; n < g->batch; ++n) {
+                for (oy = oy0; oy < g->out_h; oy += g->stride_h) {
+                    const int32_t iy0 = (oy + g->pad_top - ry) / g->stride_h - ey; /* tap 0's input row */
+                    const int direct_y = direct && iy0 < g->in_h && iy0 - (nty - 1) * dey >= 0;
+                    int32_t q0;
+                    for (q0 = 0; q0 < npx; q0 += NNC_PKQ_PIX) {
+                        const int32_t np = npx - q0 < NNC_PKQ_PIX ? npx - q0 : NNC_PKQ_PIX;
+                        for (p = 0; p < np; ++p) {
+                            const int32_t ox = ox0 + (q0 + p) * g->stride_w;
+                            const int32_t ix0 = (ox + g->pad_left - rx) / g->stride_w - ex; /* tap 0's column */
+                            if (n4 == 0) { /* no tap reaches this phase: the bias alone */
+                                src[p].base = input;
+                                src[p].off = lin;
+                            } else if (direct_y && ix0 < g->in_w && ix0 - (ntx - 1) * dex >= 0) {
+                                src[p].base = input + ((n * g->in_h + iy0) * g->in_w + ix0) * cin;
+                                src[p].off = koff;
+                            } else { /* gathered: each tap's in_c values (0 outside the input), zeros up to c4 */
+                                int8_t *up = u + p * NNC_PKQ_K;
+                                for (i = 0; i < nty; ++i) {
+                                    for (j = 0; j < ntx; ++j, up += c4) {
+                                        const int32_t iy = iy0 - i * dey, ix = ix0 - j * dex;
+                                        t = 0;
+                                        if (iy >= 0 && iy < g->in_h && ix >= 0 && ix < g->in_w) {
+                                            nnc_pkq_copy(up, input + ((n * g->in_h + iy) * g->in_w + ix) * cin, cin);
+                                            t = cin;
+                                        }
+                                        for (; t < c4; ++t) {
+                                            up[t] = 0;
+                                        }
+                                    }
+                                }
+                                src[p].base = u + p * NNC_PKQ_K;
+                                src[p].off = lin;
+                            }
+                        }
+                        conv2d_pkq_pixels(src, np, n4, g->out_c, rq, shift_only, wpk, bias_u,
+                                          output + ((size_t)(n * g->out_h + oy) * (size_t)g->out_w +
+                                                    (size_t)(ox0 + q0 * g->stride_w)) * (size_t)g->out_c,
+                                          g->stride_w * g->out_c);
+                    }
+                }
+            }
+            wpk += (size_t)nb * (size_t)n4 * 64;
+        }
     }
 }
 

@@ -30,6 +30,20 @@ void conv2d_pk_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *i
 void dense_pk_q7(const nnc_dense_geom *g, const nnc_requant *rq, const int8_t *input, const int8_t *wpk,
                  const int32_t *bias_u, int8_t *output);
 
+/* conv_transpose2d_q7 for groups == 1 over weights packed per phase.  An output coordinate's phase along an axis
+ * is r = (o + pad) % stride; the taps that reach it are kk with kk * dil % stride == r.  Per phase (ry major, rx
+ * minor) the phase's taps (ky major), each tap's in_c weights padded with zeros to c4 = in_c rounded up to 4,
+ * make a row of K' = taps * c4 products, packed as conv2d_pk_q7's blocks (16 output channels x 4 k per 64 bytes);
+ * the phases follow each other in wpk (a phase without taps has no bytes); bias_u holds ceil(out_c / 16) * 16
+ * int32 per phase: bias[c] - 128 * the sum of the phase's weights of channel c (modulo 2^32).
+ *   acc = bias_u[phase][c] + sum over the phase's taps (x[iy][ix][ci] + 128) * w[c][ky][kx][ci] (modulo 2^32;
+ *         x = 0 where (iy, ix) lies outside the input), iy = (oy + pad_top - ky * dil_h) / stride_h
+ * equals conv_transpose2d_q7's accumulator (the same argument as conv2d_pk_q7's).  Legal: as
+ * conv_transpose2d_q7 with groups 1 and every phase's K' <= NNC_PKQ_K.  Result: conv_transpose2d_q7's, bit for
+ * bit (tests/test_kernels_pk_q.py; twin nncodegen/ref/kernels_pk_q.py). */
+void conv_transpose2d_pk_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *input, const int8_t *wpk,
+                            const int32_t *bias_u, int8_t *output);
+
 /* conv2d_inplace_pk_q7: conv2d_pk_q7 with its output written over its input, one output row at a time
  * (inplace_rows.inc); arguments and legality as conv2d_inplace_q7. */
 void conv2d_inplace_pk_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *input,
