@@ -186,12 +186,13 @@ QLOOPS = tuple(f"{f}_{q}" for f in ("eltwise", "rescale", "pool") for q in ("q7"
 CHANNELS = st.sampled_from([1, 3, 4, 8, 12, 16, 20, 24, 32, 64, 70])
 
 
-@pytest.mark.parametrize("variant", ["portable", "native"])
+@pytest.mark.parametrize("variant", ["portable", "avx2", "native"])
 @settings(max_examples=60, **CFG)
 @given(data=st.data())
 def test_q_loops_on_real_channel_counts(variant, data):
     """add / sub / mul, rescale (concat parts), maxpool, global average pool on the channel counts of real
-    layers (the int32 and fixed-count loops, whole-tensor runs, broadcasts) against the twins."""
+    layers (the int32 and fixed-count loops, whole-tensor runs, broadcasts; global_avgpool_q7's AVX2 blocks of
+    8 channels and AVX-512 masked blocks of 16) against the twins."""
     from nncodegen.lower.params import Broadcast, ConvGeom, Eltwise, Rescale
     need(variant)
     clib = simd_lib("kernels_qloops", variant, QLOOPS)
@@ -233,3 +234,24 @@ def test_q_loops_on_real_channel_counts(variant, data):
         want = getattr(kq, f"global_avgpool_{q}")(g, x)
         y = clib.run_into(f"global_avgpool_{q}", [g, x], tq.garbage(want.shape, dtype))
     tq.assert_same(y.reshape(want.shape), want, f"{kind} {q} [{variant}] c {c}")
+
+
+@pytest.mark.parametrize("variant", ["portable", "avx2", "native"])
+@settings(max_examples=40, **CFG)
+@given(data=st.data())
+def test_global_avgpool_q7_channel_blocks(variant, data):
+    """global_avgpool_q7's vector sums (AVX2: whole blocks of 8 channels, the rest in the loop; AVX-512: blocks
+    of 16, the last one masked) against the twin, on the channel counts of real layers and odd pixel counts."""
+    from nncodegen.lower.params import ConvGeom
+    need(variant)
+    ffi, clib = small_lib(variant)
+    c = data.draw(CHANNELS, label="channels")
+    h, w = data.draw(st.integers(1, 9), label="h"), data.draw(st.integers(1, 9), label="w")
+    batch = data.draw(st.integers(1, 2), label="batch")
+    x = tq.draw_values(data, (batch, h, w, c), np.int8, "x")
+    g = ConvGeom(batch, h, w, c, 1, 1, c, h, w)
+    want = kq.global_avgpool_q7(g, x)
+    y = tq.garbage(want.shape, np.int8)
+    keep = []
+    clib.global_avgpool_q7(to_cffi(ffi, g, keep), ffi.from_buffer("int8_t[]", x), ffi.from_buffer("int8_t[]", y))
+    tq.assert_same(y, want, f"global_avgpool_q7 [{variant}] {g}")
