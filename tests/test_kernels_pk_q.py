@@ -156,12 +156,50 @@ def test_ct_packing_by_phase():
     assert bu.shape == (4 * 16,) and bu[16 + 1] == 7 - 128 * int(w[1, [0, 2]][:, [1]].sum())
 
 
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_conv2d_dw_q7_pixel_runs(variant, data):
+    """conv2d_dw_q7 with 1, 2, 4 or 8 channels and horizontal stride 1 on rows wide enough for the AVX-512 runs
+    of 16 / c pixels per register (weights repeated across the lanes by pack_dw_q7), with borders, dilations,
+    vertical strides, no bias and both epilogues: C = twin = conv2d_q7."""
+    from nncodegen.lower.params import ConvGeom
+    need(variant)
+    c = data.draw(st.sampled_from([1, 2, 4, 8]), label="channels")
+    kh, kw = data.draw(st.sampled_from([(3, 3), (1, 1), (5, 5), (3, 1), (1, 3), (2, 2)]), label="k")
+    sh, dh, dw = data.draw(st.integers(1, 2), label="stride_h"), data.draw(st.integers(1, 2), label="dil_h"), \
+        data.draw(st.integers(1, 2), label="dil_w")
+    pad = data.draw(st.integers(0, 2), label="pad")
+    h = data.draw(st.integers((kh - 1) * dh + 1, 10), label="h")
+    w_ = data.draw(st.integers((kw - 1) * dw + 1, 40), label="w")
+    oh, ow = (h + 2 * pad - (kh - 1) * dh - 1) // sh + 1, w_ + 2 * pad - (kw - 1) * dw
+    g = ConvGeom(data.draw(st.integers(1, 2), label="batch"), h, w_, c, oh, ow, c, kh, kw, sh, 1, pad, pad, dh, dw, c)
+    event(f"{c} channels, {ow} columns")
+    x, w, b = draw_layer(data, (g.batch, g.in_h, g.in_w, c), (c, g.k_h, g.k_w, 1),
+                         lambda x, w, b: tq.conv_bound(False, g, x, w, b))
+    rq = draw_rq(data, c)
+    want = kq.conv2d_q7(g, rq, x, w, b)
+    wdw = kpq.pack_dw_q7(w)
+    tq.assert_same(kpq.conv2d_dw_q7(g, rq, x, wdw, b), want, f"twin {g}")
+    ffi, clib = lib(variant)
+    keep = []
+    out = tq.garbage(want.shape, np.int8)
+    clib.conv2d_dw_q7(to_cffi(ffi, g, keep), to_cffi(ffi, rq, keep), ffi.from_buffer("int8_t[]", x),
+                      ffi.from_buffer("int8_t[]", wdw), ffi.NULL if b is None else ffi.from_buffer("int32_t[]", b),
+                      ffi.from_buffer("int8_t[]", out))
+    tq.assert_same(out, want, f"conv2d_dw_q7 [{variant}] {g} {rq}")
+
+
 def test_dw_packing_round_trip():
     w = np.random.default_rng(1).integers(-128, 128, size=(20, 3, 3, 1)).astype(np.int8)
     pk = kpq.pack_dw_q7(w)
     assert pk.shape == (2 * 9 * 16,)
     assert pk[(1 * 9 + 4) * 16 + 2] == w[18, 1, 1, 0] and pk[(1 * 9 + 4) * 16 + 5] == 0
     assert np.array_equal(kpq.unpack_dw_q7(pk, 20, 3, 3), w)
+    w8 = w[:8]
+    pk8 = kpq.pack_dw_q7(w8)  # 8 channels: repeated in lanes 8 .. 15
+    assert pk8.shape == (9 * 16,) and pk8[4 * 16 + 3] == pk8[4 * 16 + 11] == w8[3, 1, 1, 0]
+    assert np.array_equal(kpq.unpack_dw_q7(pk8, 8, 3, 3), w8)
 
 
 def test_bias_folds_the_offset():

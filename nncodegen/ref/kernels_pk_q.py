@@ -97,12 +97,16 @@ def dense_pk_q7(g: DenseGeom, rq: Requant, x, wpk, bias_u) -> np.ndarray:
 # ---------------------------------------------------------------- depthwise (conv2d_dw_q7)
 
 def pack_dw_q7(w) -> np.ndarray:
-    """Depthwise weights [c][k_h][k_w][1] -> [ceil(c / 16)][k_h * k_w][16] int8 (zeros past c)."""
+    """Depthwise weights [c][k_h][k_w][1] -> [ceil(c / 16)][k_h * k_w][16] int8: lane j of block cb holds
+    channel cb * 16 + j, past c zeros, except for c = 1, 2, 4, 8, whose one block repeats the c channels in
+    all 16 lanes (lane j: channel j % c; conv2d_dw_q7's 16 / c pixels per register read them)."""
     w = np.asarray(w).astype(np.int64)
     c = w.shape[0]
     taps = int(np.prod(w.shape[1:]))
     full = np.zeros((-(-c // 16) * 16, taps), np.int64)
     full[:c] = w.reshape(c, taps)
+    if c in (1, 2, 4, 8):
+        full = full[np.arange(16) % c]
     return full.reshape(-1, 16, taps).transpose(0, 2, 1).reshape(-1).astype(Q7)
 
 

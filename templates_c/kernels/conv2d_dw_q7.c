@@ -6,6 +6,10 @@
  *              masked load for the last partial block) and weights widened with VPMOVSXBD, VPMULLD +
  *              VPADDD; epilogue in one register (VPSRAVD, VPMOVDB, a masked byte store) when the shifts
  *              are 1..31 without a leaky slope (nnc_requant_shift_only), else nnc_requantize per lane
+ *              For in_c = 1, 2, 4, 8 with horizontal stride 1, runs of 16 / in_c output pixels whose taps lie
+ *              inside the input along x fill one register (lane j: pixel j / in_c, channel j % in_c; the
+ *              16 input bytes of a tap are contiguous, the weights repeated across the lanes at generation
+ *              time, conv2d_dw_q7.h), the bias and shifts repeated with VPERMD
  *   portable   the same sums in a local block of 16 int32
  * Products are exact (|int8 x int8| <= 2^14) and the sums exact under conv2d_q7's bound, so every path
  * gives conv2d_q7's values. */
@@ -25,12 +29,58 @@ void conv2d_dw_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *i
     const int32_t dil_h = g->dil_h, dil_w = g->dil_w;
     const int shift_only = nnc_requant_shift_only(rq, c_n);
     int32_t n, oy, ox, cb, ky, kx, j;
+#if defined(NNC_DW_AVX512)
+    /* 16 / c_n pixels per register: in_c 1, 2, 4, 8 (a power of two: lane j's channel is j & (c_n - 1)) */
+    const int32_t run = (c_n == 1 || c_n == 2 || c_n == 4 || c_n == 8) && g->stride_w == 1 ? 16 / c_n : 0;
+    const __m512i lane_c = _mm512_and_si512(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                            _mm512_set1_epi32(c_n - 1));
+    const __mmask16 mc = (__mmask16)(c_n >= 16 ? 0xFFFFu : (1u << c_n) - 1u);
+    const __m512i brep = run && bias ? _mm512_permutexvar_epi32(lane_c, _mm512_maskz_loadu_epi32(mc, bias))
+                                     : _mm512_setzero_si512();
+    const __m512i srep = _mm512_permutexvar_epi32(lane_c, _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mc, rq->shift)));
+#endif
     for (n = 0; n < g->batch; ++n) {
         for (oy = 0; oy < g->out_h; ++oy) {
             const int32_t iy0 = oy * g->stride_h - g->pad_top;
             for (ox = 0; ox < g->out_w; ++ox) {
                 const int32_t ix0 = ox * g->stride_w - g->pad_left;
                 int8_t *y = output + ((n * g->out_h + oy) * g->out_w + ox) * c_n;
+#if defined(NNC_DW_AVX512)
+                if (run && ox + run <= g->out_w && ix0 >= 0 && ix0 + run - 1 + (k_w - 1) * dil_w < in_w) {
+                    __m512i a = brep;
+                    for (ky = 0; ky < k_h; ++ky) {
+                        const int32_t iy = iy0 + ky * dil_h;
+                        const int8_t *row;
+                        if (iy < 0 || iy >= in_h) {
+                            continue;
+                        }
+                        row = input + ((n * in_h + iy) * in_w + ix0) * c_n;
+                        for (kx = 0; kx < k_w; ++kx) {
+                            const __m512i xv = _mm512_cvtepi8_epi32(
+                                _mm_loadu_si128((const __m128i *)(const void *)(row + kx * dil_w * c_n)));
+                            const __m512i wv = _mm512_cvtepi8_epi32(
+                                _mm_loadu_si128((const __m128i *)(const void *)(wdw + (ky * k_w + kx) * 16)));
+                            a = _mm512_add_epi32(a, _mm512_mullo_epi32(xv, wv));
+                        }
+                    }
+                    if (shift_only) {
+                        const __m512i one = _mm512_set1_epi32(1);
+                        __m512i r = _mm512_add_epi32(_mm512_srav_epi32(a, srep),
+                                                     _mm512_and_si512(_mm512_srav_epi32(a, _mm512_sub_epi32(srep, one)), one));
+                        r = _mm512_min_epi32(_mm512_max_epi32(r, _mm512_set1_epi32(rq->out_min)),
+                                             _mm512_set1_epi32(rq->out_max));
+                        _mm_storeu_si128((__m128i *)(void *)y, _mm512_cvtepi32_epi8(r));
+                    } else {
+                        int32_t v[16];
+                        _mm512_storeu_si512((void *)v, a);
+                        for (j = 0; j < 16; ++j) {
+                            y[j] = (int8_t)nnc_requantize(v[j], rq, j & (c_n - 1));
+                        }
+                    }
+                    ox += run - 1;
+                    continue;
+                }
+#endif
                 for (cb = 0; cb < ncb; ++cb) {
                     const int32_t c0 = cb * 16, nc = c_n - c0 < 16 ? c_n - c0 : 16;
                     const int8_t *wb = wdw + cb * taps * 16;

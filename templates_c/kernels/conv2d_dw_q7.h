@@ -7,7 +7,9 @@
 
 /* conv2d_q7 for groups == in_c == out_c (channel multiplier 1), with T = k_h * k_w taps and
  * CB = ceil(in_c / 16) blocks of 16 channels:
- *   wdw[(cb * T + t) * 16 + j] = w[cb * 16 + j][t]   (w[c][t]: channel c's [k_h][k_w] weights; 0 past in_c)
+ *   wdw[(cb * T + t) * 16 + j] = w[cb * 16 + j][t]   (w[c][t]: channel c's [k_h][k_w] weights; 0 past in_c,
+ *                                                     except for in_c = 1, 2, 4, 8: lane j holds w[j % in_c][t],
+ *                                                     16 / in_c pixels' worth, read as such by the AVX-512 path)
  *   acc = bias[c] + sum over the taps inside the input of x * w   (taps outside contribute nothing)
  *   out = nnc_requantize(acc, rq, c)
  * Integer sums are exact in any order under conv2d_q7's int32 bound, so the result is conv2d_q7's bit for
