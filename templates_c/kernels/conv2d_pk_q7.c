@@ -11,8 +11,9 @@
  * is re-arranged at run time.
  * Paths (all give the same accumulators: products exact, sums modulo 2^32):
  *   avx512-vnni  (__AVX512VNNI__ with AVX512F/BW/VL) VPDPBUSD: 64 products into 16 int32 lanes per
- *                instruction, four pixels share each weight load; epilogue in one zmm (VPSRAVD, VPMOVDB,
- *                a masked byte store)
+ *                instruction, eight pixels (each through its own offsets: blocks of pixels read in place and
+ *                gathered) share each weight load; blocks of at most 8 channels
+ *                in 256-bit registers; epilogue in one zmm (VPSRAVD, VPMOVDB, a masked byte store)
  *   avx2 / sse   (NNC_SIMD_X86) the 4-byte groups widened to int16 and multiplied by the pixel's four
  *                uint8 (as int16) with PMADDWD: two int32 partial sums per channel, added pairwise at the
  *                end (no PMADDUBSW: its int16 pair sums saturate); epilogue nnc_acc8_requant
@@ -110,23 +111,23 @@ static void conv2d_pkq_block(const nnc_pkq_src *src, int32_t np, const int8_t *w
 #if defined(NNC_PKQ_VNNI512)
     const __m512i x80 = _mm512_set1_epi8(-128);
     const __m512i b = _mm512_loadu_si512((const void *)bias_u);
-    if (np == 8 && src[0].off == src[1].off && src[0].off == src[2].off && src[0].off == src[3].off &&
-        src[0].off == src[4].off && src[0].off == src[5].off && src[0].off == src[6].off && src[0].off == src[7].off) {
-        const int32_t *off = src[0].off;
+    if (np == 8) { /* each pixel through its own offsets (one table for all pixels read in place, another for
+                    * the gathered ones) */
+        const int32_t *o0 = src[0].off, *o1 = src[1].off, *o2 = src[2].off, *o3 = src[3].off;
+        const int32_t *o4 = src[4].off, *o5 = src[5].off, *o6 = src[6].off, *o7 = src[7].off;
         const int8_t *b0 = src[0].base, *b1 = src[1].base, *b2 = src[2].base, *b3 = src[3].base;
         const int8_t *b4 = src[4].base, *b5 = src[5].base, *b6 = src[6].base, *b7 = src[7].base;
         __m512i a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
         for (j = 0; j < n4; ++j, w += 64) {
             const __m512i wv = _mm512_loadu_si512((const void *)w);
-            const int32_t o = off[j];
-            a0 = _mm512_dpbusd_epi32(a0, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b0 + o)), x80), wv);
-            a1 = _mm512_dpbusd_epi32(a1, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b1 + o)), x80), wv);
-            a2 = _mm512_dpbusd_epi32(a2, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b2 + o)), x80), wv);
-            a3 = _mm512_dpbusd_epi32(a3, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b3 + o)), x80), wv);
-            a4 = _mm512_dpbusd_epi32(a4, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b4 + o)), x80), wv);
-            a5 = _mm512_dpbusd_epi32(a5, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b5 + o)), x80), wv);
-            a6 = _mm512_dpbusd_epi32(a6, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b6 + o)), x80), wv);
-            a7 = _mm512_dpbusd_epi32(a7, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b7 + o)), x80), wv);
+            a0 = _mm512_dpbusd_epi32(a0, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b0 + o0[j])), x80), wv);
+            a1 = _mm512_dpbusd_epi32(a1, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b1 + o1[j])), x80), wv);
+            a2 = _mm512_dpbusd_epi32(a2, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b2 + o2[j])), x80), wv);
+            a3 = _mm512_dpbusd_epi32(a3, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b3 + o3[j])), x80), wv);
+            a4 = _mm512_dpbusd_epi32(a4, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b4 + o4[j])), x80), wv);
+            a5 = _mm512_dpbusd_epi32(a5, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b5 + o5[j])), x80), wv);
+            a6 = _mm512_dpbusd_epi32(a6, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b6 + o6[j])), x80), wv);
+            a7 = _mm512_dpbusd_epi32(a7, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b7 + o7[j])), x80), wv);
         }
         _mm512_storeu_si512((void *)acc, a0);
         _mm512_storeu_si512((void *)(acc + 16), a1);
@@ -138,17 +139,16 @@ static void conv2d_pkq_block(const nnc_pkq_src *src, int32_t np, const int8_t *w
         _mm512_storeu_si512((void *)(acc + 112), a7);
         return;
     }
-    while (np >= 4 && src[0].off == src[1].off && src[0].off == src[2].off && src[0].off == src[3].off) {
-        const int32_t *off = src[0].off;
+    while (np >= 4) { /* each pixel through its own offsets (a block of pixels read in place and gathered) */
+        const int32_t *o0 = src[0].off, *o1 = src[1].off, *o2 = src[2].off, *o3 = src[3].off;
         const int8_t *b0 = src[0].base, *b1 = src[1].base, *b2 = src[2].base, *b3 = src[3].base;
         __m512i a0 = b, a1 = b, a2 = b, a3 = b;
         for (j = 0; j < n4; ++j, w += 64) {
             const __m512i wv = _mm512_loadu_si512((const void *)w);
-            const int32_t o = off[j];
-            a0 = _mm512_dpbusd_epi32(a0, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b0 + o)), x80), wv);
-            a1 = _mm512_dpbusd_epi32(a1, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b1 + o)), x80), wv);
-            a2 = _mm512_dpbusd_epi32(a2, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b2 + o)), x80), wv);
-            a3 = _mm512_dpbusd_epi32(a3, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b3 + o)), x80), wv);
+            a0 = _mm512_dpbusd_epi32(a0, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b0 + o0[j])), x80), wv);
+            a1 = _mm512_dpbusd_epi32(a1, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b1 + o1[j])), x80), wv);
+            a2 = _mm512_dpbusd_epi32(a2, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b2 + o2[j])), x80), wv);
+            a3 = _mm512_dpbusd_epi32(a3, _mm512_xor_si512(_mm512_set1_epi32(nnc_pkq_ld4(b3 + o3[j])), x80), wv);
         }
         _mm512_storeu_si512((void *)acc, a0);
         _mm512_storeu_si512((void *)(acc + 16), a1);
@@ -222,6 +222,73 @@ static void conv2d_pkq_block(const nnc_pkq_src *src, int32_t np, const int8_t *w
 #endif
 }
 
+#if defined(NNC_PKQ_VNNI512)
+/* conv2d_pkq_block for a block of at most 8 channels (its weights' lanes 8 .. 15 are zero): the same
+ * VPDPBUSD sums on the block's first 32 bytes per step in 256-bit registers (half the work of the 512-bit
+ * form on cores that split those), lanes 8 .. 15 of acc set to 0. */
+static void conv2d_pkq_block8(const nnc_pkq_src *src, int32_t np, const int8_t *w, const int32_t *bias_u,
+                              int32_t n4, int32_t *acc)
+{
+    const __m256i x80 = _mm256_set1_epi8(-128), z = _mm256_setzero_si256();
+    const __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)bias_u);
+    int32_t p, j;
+    if (np == 8) { /* each pixel through its own offsets */
+        const int32_t *o0 = src[0].off, *o1 = src[1].off, *o2 = src[2].off, *o3 = src[3].off;
+        const int32_t *o4 = src[4].off, *o5 = src[5].off, *o6 = src[6].off, *o7 = src[7].off;
+        const int8_t *b0 = src[0].base, *b1 = src[1].base, *b2 = src[2].base, *b3 = src[3].base;
+        const int8_t *b4 = src[4].base, *b5 = src[5].base, *b6 = src[6].base, *b7 = src[7].base;
+        __m256i a[8];
+        a[0] = a[1] = a[2] = a[3] = a[4] = a[5] = a[6] = a[7] = b;
+        for (j = 0; j < n4; ++j, w += 64) {
+            const __m256i wv = _mm256_loadu_si256((const __m256i *)(const void *)w);
+            a[0] = _mm256_dpbusd_epi32(a[0], _mm256_xor_si256(_mm256_set1_epi32(nnc_pkq_ld4(b0 + o0[j])), x80), wv);
+            a[1] = _mm256_dpbusd_epi32(a[1], _mm256_xor_si256(_mm256_set1_epi32(nnc_pkq_ld4(b1 + o1[j])), x80), wv);
+            a[2] = _mm256_dpbusd_epi32(a[2], _mm256_xor_si256(_mm256_set1_epi32(nnc_pkq_ld4(b2 + o2[j])), x80), wv);
+            a[3] = _mm256_dpbusd_epi32(a[3], _mm256_xor_si256(_mm256_set1_epi32(nnc_pkq_ld4(b3 + o3[j])), x80), wv);
+            a[4] = _mm256_dpbusd_epi32(a[4], _mm256_xor_si256(_mm256_set1_epi32(nnc_pkq_ld4(b4 + o4[j])), x80), wv);
+            a[5] = _mm256_dpbusd_epi32(a[5], _mm256_xor_si256(_mm256_set1_epi32(nnc_pkq_ld4(b5 + o5[j])), x80), wv);
+            a[6] = _mm256_dpbusd_epi32(a[6], _mm256_xor_si256(_mm256_set1_epi32(nnc_pkq_ld4(b6 + o6[j])), x80), wv);
+            a[7] = _mm256_dpbusd_epi32(a[7], _mm256_xor_si256(_mm256_set1_epi32(nnc_pkq_ld4(b7 + o7[j])), x80), wv);
+        }
+        for (p = 0; p < 8; ++p) {
+            _mm256_storeu_si256((__m256i *)(void *)(acc + p * 16), a[p]);
+            _mm256_storeu_si256((__m256i *)(void *)(acc + p * 16 + 8), z);
+        }
+        return;
+    }
+    for (; np >= 4; np -= 4, src += 4, acc += 64) { /* each pixel through its own offsets */
+        const int32_t *o0 = src[0].off, *o1 = src[1].off, *o2 = src[2].off, *o3 = src[3].off;
+        const int8_t *b0 = src[0].base, *b1 = src[1].base, *b2 = src[2].base, *b3 = src[3].base, *wp = w;
+        __m256i a0 = b, a1 = b, a2 = b, a3 = b;
+        for (j = 0; j < n4; ++j, wp += 64) {
+            const __m256i wv = _mm256_loadu_si256((const __m256i *)(const void *)wp);
+            a0 = _mm256_dpbusd_epi32(a0, _mm256_xor_si256(_mm256_set1_epi32(nnc_pkq_ld4(b0 + o0[j])), x80), wv);
+            a1 = _mm256_dpbusd_epi32(a1, _mm256_xor_si256(_mm256_set1_epi32(nnc_pkq_ld4(b1 + o1[j])), x80), wv);
+            a2 = _mm256_dpbusd_epi32(a2, _mm256_xor_si256(_mm256_set1_epi32(nnc_pkq_ld4(b2 + o2[j])), x80), wv);
+            a3 = _mm256_dpbusd_epi32(a3, _mm256_xor_si256(_mm256_set1_epi32(nnc_pkq_ld4(b3 + o3[j])), x80), wv);
+        }
+        _mm256_storeu_si256((__m256i *)(void *)acc, a0);
+        _mm256_storeu_si256((__m256i *)(void *)(acc + 16), a1);
+        _mm256_storeu_si256((__m256i *)(void *)(acc + 32), a2);
+        _mm256_storeu_si256((__m256i *)(void *)(acc + 48), a3);
+        for (p = 0; p < 4; ++p) {
+            _mm256_storeu_si256((__m256i *)(void *)(acc + p * 16 + 8), z);
+        }
+    }
+    for (p = 0; p < np; ++p) {
+        const int32_t *off = src[p].off;
+        const int8_t *bp = src[p].base, *wp = w;
+        __m256i a0 = b;
+        for (j = 0; j < n4; ++j, wp += 64) {
+            a0 = _mm256_dpbusd_epi32(a0, _mm256_xor_si256(_mm256_set1_epi32(nnc_pkq_ld4(bp + off[j])), x80),
+                                     _mm256_loadu_si256((const __m256i *)(const void *)wp));
+        }
+        _mm256_storeu_si256((__m256i *)(void *)(acc + p * 16), a0);
+        _mm256_storeu_si256((__m256i *)(void *)(acc + p * 16 + 8), z);
+    }
+}
+#endif
+
 /* Requantizes channels c0 .. c0 + nc - 1 (nc <= 16) of one pixel from acc into y. */
 static void conv2d_pkq_out(const int32_t *acc, const nnc_requant *rq, int32_t c0, int32_t nc, int shift_only,
                            int8_t *y)
@@ -265,7 +332,14 @@ static void conv2d_pkq_pixels(const nnc_pkq_src *src, int32_t np, int32_t n4, in
     int32_t ob, p;
     for (ob = 0; ob * 16 < out_c; ++ob) {
         const int32_t nc = out_c - ob * 16 < 16 ? out_c - ob * 16 : 16;
-        conv2d_pkq_block(src, np, wpk + (size_t)ob * (size_t)n4 * 64, bias_u + ob * 16, n4, acc);
+#if defined(NNC_PKQ_VNNI512)
+        if (nc <= 8) {
+            conv2d_pkq_block8(src, np, wpk + (size_t)ob * (size_t)n4 * 64, bias_u + ob * 16, n4, acc);
+        } else
+#endif
+        {
+            conv2d_pkq_block(src, np, wpk + (size_t)ob * (size_t)n4 * 64, bias_u + ob * 16, n4, acc);
+        }
 #if defined(NNC_PKQ_VNNI512)
         if (shift_only) { /* nnc_requantize for shifts 1..31 without a leaky slope, 16 lanes per pixel */
             const __mmask16 m = (__mmask16)(nc >= 16 ? 0xFFFFu : (1u << nc) - 1u);
@@ -302,6 +376,10 @@ void conv2d_pk_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *i
 #endif
     const int32_t last_row = (g->k_h - 1) * g->dil_h * g->in_w * cin; /* offset of the window's last row */
     const int shift_only = nnc_requant_shift_only(rq, g->out_c);
+    /* the geometry in locals: the stores into u and src may alias *g, which would reload it per pixel */
+    const int32_t in_h = g->in_h, in_w = g->in_w, out_h = g->out_h, out_w = g->out_w;
+    const int32_t sh = g->stride_h, sw = g->stride_w, pt = g->pad_top, pl = g->pad_left;
+    const int32_t span_h = (g->k_h - 1) * g->dil_h, span_w = (g->k_w - 1) * g->dil_w; /* window extent - 1 */
     int8_t u[NNC_PKQ_PIX * NNC_PKQ_K];
 #if defined(NNC_PKQ_LINEAR)
     const int32_t *koff = 0, *lin = 0; /* every pixel gathered, group j at 4 j */
@@ -311,22 +389,32 @@ void conv2d_pk_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *i
 #endif
     nnc_pkq_src src[NNC_PKQ_PIX];
     int32_t p0, p, j, n = 0, oy = 0, ox = 0; /* the next pixel */
+    int row_in = 0;                          /* the window rows of output row oy inside the input (direct) */
 #if !defined(NNC_PKQ_LINEAR)
-    for (j = 0; j < n4; ++j) { /* group j: kernel row k / r, position k % r of the row (tap, channel) */
-        const int32_t k = 4 * j, ky = k / r, kx = k % r / cin;
-        koff[j] = ky * g->dil_h * g->in_w * cin + kx * g->dil_w * cin + k % r % cin;
-        lin[j] = k;
+    int32_t ky = 0, pos = 0, kx = 0, c = 0;
+    for (j = 0; j < n4; ++j) { /* group j: kernel row ky, position pos = 4 j % r of the row (tap kx, channel c) */
+        koff[j] = ky * g->dil_h * in_w * cin + kx * g->dil_w * cin + c;
+        lin[j] = 4 * j;
+        pos += 4;
+        if (pos == r) {
+            pos = kx = c = 0;
+            ++ky;
+        } else {
+            for (c += 4; c >= cin; c -= cin) {
+                ++kx;
+            }
+        }
     }
 #else
     (void)j;
 #endif
+    row_in = direct && -pt >= 0 && -pt + span_h < in_h;
     for (p0 = 0; p0 < total; p0 += NNC_PKQ_PIX) {
         const int32_t np = total - p0 < NNC_PKQ_PIX ? total - p0 : NNC_PKQ_PIX;
         for (p = 0; p < np; ++p) {
-            const int32_t iy0 = oy * g->stride_h - g->pad_top, ix0 = ox * g->stride_w - g->pad_left;
-            const int32_t at = ((n * g->in_h + iy0) * g->in_w + ix0) * cin; /* the window's first element */
-            if (direct && iy0 >= 0 && iy0 + (g->k_h - 1) * g->dil_h < g->in_h && ix0 >= 0 &&
-                ix0 + (g->k_w - 1) * g->dil_w < g->in_w && in_len - (at + last_row) >= r) {
+            const int32_t iy0 = oy * sh - pt, ix0 = ox * sw - pl;
+            const int32_t at = ((n * in_h + iy0) * in_w + ix0) * cin; /* the window's first element */
+            if (row_in && ix0 >= 0 && ix0 + span_w < in_w && in_len - (at + last_row) >= r) {
                 src[p].base = input + at;
                 src[p].off = koff;
             } else {
@@ -334,12 +422,13 @@ void conv2d_pk_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *i
                 src[p].base = u + p * NNC_PKQ_K;
                 src[p].off = lin;
             }
-            if (++ox == g->out_w) {
+            if (++ox == out_w) {
                 ox = 0;
-                if (++oy == g->out_h) {
+                if (++oy == out_h) {
                     oy = 0;
                     ++n;
                 }
+                row_in = direct && oy * sh - pt >= 0 && oy * sh - pt + span_h < in_h;
             }
         }
         conv2d_pkq_pixels(src, np, n4, g->out_c, rq, shift_only, wpk, bias_u, output + (size_t)p0 * (size_t)g->out_c,
