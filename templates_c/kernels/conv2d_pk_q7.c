@@ -67,37 +67,35 @@ static void nnc_pkq_copy(int8_t *u, const int8_t *x, int32_t n)
 }
 
 /* The receptive field of output pixel (n, oy, ox) as int8 in the row-padded layout: kernel row ky at
-u[ky * r], its k_w * in_c values (0 for taps outside the input), then zeros up to r. */
+u[ky * r], its k_w * in_c values (0 for taps outside the input), then zeros up to r.  One memset for the
+zeros, then one copy per kernel row of the taps inside the input (without horizontal dilation) or per tap. */
 static void conv2d_pkq_gather(const nnc_conv_geom *g, const int8_t *input, int32_t n, int32_t oy, int32_t ox,
                               int32_t r, int8_t *u)
 {
-    const int32_t cin = g->in_c, run = g->k_w * cin;
+    const int32_t cin = g->in_c, k_w = g->k_w, in_w = g->in_w, dil_w = g->dil_w;
     const int32_t iy0 = oy * g->stride_h - g->pad_top, ix0 = ox * g->stride_w - g->pad_left;
-    int32_t ky, kx, i;
+    /* the taps inside the input along x without dilation: kx in [kx_lo, kx_hi) */
+    const int32_t kx_lo = ix0 < 0 ? -ix0 : 0, kx_hi = in_w - ix0 < k_w ? in_w - ix0 : k_w;
+    int32_t ky, kx;
+    memset(u, 0, (size_t)g->k_h * (size_t)r);
     for (ky = 0; ky < g->k_h; ++ky, u += r) {
         const int32_t iy = iy0 + ky * g->dil_h;
+        const int8_t *row;
         if (iy < 0 || iy >= g->in_h) {
-            for (i = 0; i < r; ++i) {
-                u[i] = 0;
+            continue;
+        }
+        row = input + (n * g->in_h + iy) * in_w * cin;
+        if (dil_w == 1) {
+            if (kx_lo < kx_hi) {
+                nnc_pkq_copy(u + kx_lo * cin, row + (ix0 + kx_lo) * cin, (kx_hi - kx_lo) * cin);
             }
             continue;
         }
-        if (g->dil_w == 1 && ix0 >= 0 && ix0 + g->k_w - 1 < g->in_w) {
-            nnc_pkq_copy(u, input + ((n * g->in_h + iy) * g->in_w + ix0) * cin, run);
-        } else {
-            for (kx = 0; kx < g->k_w; ++kx) {
-                const int32_t ix = ix0 + kx * g->dil_w;
-                if (ix < 0 || ix >= g->in_w) {
-                    for (i = 0; i < cin; ++i) {
-                        u[kx * cin + i] = 0;
-                    }
-                } else {
-                    nnc_pkq_copy(u + kx * cin, input + ((n * g->in_h + iy) * g->in_w + ix) * cin, cin);
-                }
+        for (kx = 0; kx < k_w; ++kx) {
+            const int32_t ix = ix0 + kx * dil_w;
+            if (ix >= 0 && ix < in_w) {
+                nnc_pkq_copy(u + kx * cin, row + ix * cin, cin);
             }
-        }
-        for (i = run; i < r; ++i) {
-            u[i] = 0;
         }
     }
 }
