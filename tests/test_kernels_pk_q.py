@@ -293,3 +293,26 @@ def test_global_avgpool_q7_channel_blocks(variant, data):
     keep = []
     clib.global_avgpool_q7(to_cffi(ffi, g, keep), ffi.from_buffer("int8_t[]", x), ffi.from_buffer("int8_t[]", y))
     tq.assert_same(y, want, f"global_avgpool_q7 [{variant}] {g}")
+
+
+@pytest.mark.parametrize("variant", ["portable", "sse2", "avx2", "native"])
+@settings(max_examples=40, **CFG)
+@given(data=st.data())
+def test_rescale_q7_identity_copy(variant, data):
+    """rescale_q7 with shift 0 and the full int8 bounds (a concatenation's part in its own format), which the
+    x86 builds run as a strided copy (rows of 8, 16 or any other count), against the twin; the other part of
+    the output stays as it was."""
+    from nncodegen.lower.params import Rescale
+    need(variant)
+    ffi, clib = small_lib(variant)
+    c = data.draw(st.sampled_from([8, 16, 1, 3, 12, 24, 70]), label="channels")
+    rows = data.draw(st.integers(1, 40), label="rows")
+    extra = data.draw(st.sampled_from([0, 0, 3, 8, 16]), label="other part")
+    x = tq.draw_values(data, (rows, c), np.int8, "x")
+    lo, hi = data.draw(st.sampled_from([(-128, 127), (-128, 127), (0, 127), (-128, 100)]), label="bounds")
+    p = Rescale(rows, c, c + extra, data.draw(st.integers(0, extra), label="offset"), 0, lo, hi)
+    y = tq.garbage((rows, c + extra), np.int8)
+    want = kq.rescale_q7(p, x, y.copy())
+    keep = []
+    clib.rescale_q7(to_cffi(ffi, p, keep), ffi.from_buffer("int8_t[]", x), ffi.from_buffer("int8_t[]", y))
+    tq.assert_same(y, want, f"rescale_q7 [{variant}] {p}")

@@ -9,7 +9,8 @@
 /* rescale_q7 for shifts -7 .. 15 in int16 lanes, eight values per step (rows of a few channels, the
  * parts of a concatenation, stay vectorized): |x * 2^7| <= 2^14 and |x| + 2^14 < 2^15, so
  * (x * 2^-shift + 2^(shift - 1)) >> shift is exact in int16, then the bounds and a saturating pack
- * (the values are inside int8 already).  Returns 0 for other shifts (the generic loop). */
+ * (the values are inside int8 already); shift 0 with the full int8 bounds: a copy.  Returns 0 for other
+ * shifts (the generic loop). */
 static int nnc_rescale_q7_sse(const nnc_rescale *p, const int8_t *input, int8_t *output)
 {
     const int32_t sh = p->shift, outer = p->outer, inner = p->inner, out_inner = p->out_inner;
@@ -18,6 +19,23 @@ static int nnc_rescale_q7_sse(const nnc_rescale *p, const int8_t *input, int8_t 
     const __m128i vrs = _mm_cvtsi32_si128(rs), vls = _mm_cvtsi32_si128(ls);
     const __m128i vrnd = _mm_set1_epi16((short)rnd), vlo = _mm_set1_epi16((short)lo), vhi = _mm_set1_epi16((short)hi);
     int32_t o, i;
+    if (sh == 0 && lo <= -128 && hi >= 127) { /* the identity (a concatenation's part in its own format): a
+                                               * strided copy, rows of 8 and 16 bytes as single moves */
+        if (inner == 8) {
+            for (o = 0; o < outer; ++o) {
+                memmove(output + o * out_inner + offset, input + o * 8, 8);
+            }
+        } else if (inner == 16) {
+            for (o = 0; o < outer; ++o) {
+                memmove(output + o * out_inner + offset, input + o * 16, 16);
+            }
+        } else {
+            for (o = 0; o < outer; ++o) {
+                memmove(output + o * out_inner + offset, input + o * inner, (size_t)inner);
+            }
+        }
+        return 1;
+    }
     if (sh < -7 || sh > 15) {
         return 0;
     }
