@@ -10,6 +10,9 @@
  *              inside the input along x fill one register (lane j: pixel j / in_c, channel j % in_c; the
  *              16 input bytes of a tap are contiguous, the weights repeated across the lanes at generation
  *              time, conv2d_dw_q7.h), the bias and shifts repeated with VPERMD
+ *   avx2       (NNC_SIMD_AVX2 without AVX-512) 8 int32 lanes: whole groups of 8 channels with VPMOVSXBD +
+ *              VPMULLD + VPADDD and nnc_acc8_requant, the rest of a block in the portable loop; 1, 2 or 4
+ *              channels with horizontal stride 1: runs of 8 / c pixels per register as above
  *   portable   the same sums in a local block of 16 int32
  * Products are exact (|int8 x int8| <= 2^14) and the sums exact under conv2d_q7's bound, so every path
  * gives conv2d_q7's values. */
@@ -19,6 +22,36 @@
 
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && !defined(NNC_NO_SIMD)
 #define NNC_DW_AVX512 1
+#elif defined(NNC_SIMD_AVX2)
+#define NNC_DW_AVX2 1
+/* 8 int32 lanes += the 8 bytes at x times the 8 bytes at w (both widened with VPMOVSXBD; exact products) */
+static __m256i nnc_dw_mac8(__m256i a, const int8_t *x, const int8_t *w)
+{
+    const __m256i xv = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)x));
+    const __m256i wv = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)w));
+    return _mm256_add_epi32(a, _mm256_mullo_epi32(xv, wv));
+}
+
+/* nnc_requantize of 8 lanes into y: nnc_acc8_requant (nnc_simd_x86.h) for shift-only layers, else per lane;
+ * lane j's channel is ch[j] */
+static void nnc_dw_out8(__m256i a, const nnc_requant *rq, int shift_only, const int8_t *shift8, const int32_t *ch,
+                        int8_t *y)
+{
+    int32_t v[8], j;
+    if (shift_only) {
+        nnc_acc8 acc;
+        acc.v = a;
+        nnc_acc8_requant(acc, shift8, rq->out_min, rq->out_max, v);
+    } else {
+        _mm256_storeu_si256((__m256i *)(void *)v, a);
+        for (j = 0; j < 8; ++j) {
+            v[j] = nnc_requantize(v[j], rq, ch[j]);
+        }
+    }
+    for (j = 0; j < 8; ++j) {
+        y[j] = (int8_t)v[j];
+    }
+}
 #endif
 
 void conv2d_dw_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *input, const int8_t *wdw,
@@ -38,6 +71,24 @@ void conv2d_dw_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *i
     const __m512i brep = run && bias ? _mm512_permutexvar_epi32(lane_c, _mm512_maskz_loadu_epi32(mc, bias))
                                      : _mm512_setzero_si512();
     const __m512i srep = _mm512_permutexvar_epi32(lane_c, _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mc, rq->shift)));
+#elif defined(NNC_DW_AVX2)
+    /* 8 / c_n pixels per register: in_c 1, 2, 4; lane j's channel ch[j] = j & (c_n - 1) */
+    const int32_t run = (c_n == 1 || c_n == 2 || c_n == 4) && g->stride_w == 1 ? 8 / c_n : 0;
+    int32_t ch[8], cid[8];
+    int8_t srep[8];
+    __m256i brep = _mm256_setzero_si256();
+    for (j = 0; j < 8; ++j) {
+        ch[j] = j & (c_n - 1);
+        cid[j] = j;
+        srep[j] = run ? rq->shift[ch[j]] : 0;
+    }
+    if (run && bias) {
+        int32_t b8[8];
+        for (j = 0; j < 8; ++j) {
+            b8[j] = bias[ch[j]];
+        }
+        brep = _mm256_loadu_si256((const __m256i *)(const void *)b8);
+    }
 #endif
     for (n = 0; n < g->batch; ++n) {
         for (oy = 0; oy < g->out_h; ++oy) {
@@ -77,6 +128,24 @@ void conv2d_dw_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *i
                             y[j] = (int8_t)nnc_requantize(v[j], rq, j & (c_n - 1));
                         }
                     }
+                    ox += run - 1;
+                    continue;
+                }
+#elif defined(NNC_DW_AVX2)
+                if (run && ox + run <= g->out_w && ix0 >= 0 && ix0 + run - 1 + (k_w - 1) * dil_w < in_w) {
+                    __m256i a = brep;
+                    for (ky = 0; ky < k_h; ++ky) {
+                        const int32_t iy = iy0 + ky * dil_h;
+                        const int8_t *row;
+                        if (iy < 0 || iy >= in_h) {
+                            continue;
+                        }
+                        row = input + ((n * in_h + iy) * in_w + ix0) * c_n;
+                        for (kx = 0; kx < k_w; ++kx) {
+                            a = nnc_dw_mac8(a, row + kx * dil_w * c_n, wdw + (ky * k_w + kx) * 16);
+                        }
+                    }
+                    nnc_dw_out8(a, rq, shift_only, srep, ch, y);
                     ox += run - 1;
                     continue;
                 }
@@ -123,7 +192,34 @@ void conv2d_dw_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *i
                     }
 #else
                     int32_t acc[16];
-                    for (j = 0; j < nc; ++j) {
+                    int32_t j0 = 0; /* channels c0 .. c0 + j0 - 1 done by the vector path */
+#if defined(NNC_DW_AVX2)
+                    for (; j0 + 8 <= nc; j0 += 8) {
+                        __m256i a = bias ? _mm256_loadu_si256((const __m256i *)(const void *)(bias + c0 + j0))
+                                         : _mm256_setzero_si256();
+                        int32_t chj[8]; /* the lanes' channels (general epilogue) */
+                        for (ky = 0; ky < k_h; ++ky) {
+                            const int32_t iy = iy0 + ky * dil_h;
+                            const int8_t *row;
+                            if (iy < 0 || iy >= in_h) {
+                                continue;
+                            }
+                            row = input + (n * in_h + iy) * in_w * c_n + c0 + j0;
+                            for (kx = 0; kx < k_w; ++kx) {
+                                const int32_t ix = ix0 + kx * dil_w;
+                                if (ix < 0 || ix >= in_w) {
+                                    continue;
+                                }
+                                a = nnc_dw_mac8(a, row + ix * c_n, wb + (ky * k_w + kx) * 16 + j0);
+                            }
+                        }
+                        for (j = 0; j < 8; ++j) {
+                            chj[j] = c0 + j0 + cid[j];
+                        }
+                        nnc_dw_out8(a, rq, shift_only, rq->shift + c0 + j0, chj, y + c0 + j0);
+                    }
+#endif
+                    for (j = j0; j < nc; ++j) {
                         acc[j] = bias ? bias[c0 + j] : 0;
                     }
                     for (ky = 0; ky < k_h; ++ky) {
@@ -140,13 +236,13 @@ void conv2d_dw_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *i
                                 continue;
                             }
                             x = row + ix * c_n;
-                            for (j = 0; j < nc; ++j) {
+                            for (j = j0; j < nc; ++j) {
                                 acc[j] += x[j] * w[j];
                             }
                         }
                     }
                     (void)shift_only;
-                    for (j = 0; j < nc; ++j) {
+                    for (j = j0; j < nc; ++j) {
                         y[c0 + j] = (int8_t)nnc_requantize(acc[j], rq, c0 + j);
                     }
 #endif
