@@ -181,12 +181,7 @@ def test_conv2d_dw_q7_pixel_runs(variant, data):
     want = kq.conv2d_q7(g, rq, x, w, b)
     wdw = kpq.pack_dw_q7(w)
     tq.assert_same(kpq.conv2d_dw_q7(g, rq, x, wdw, b), want, f"twin {g}")
-    ffi, clib = lib(variant)
-    keep = []
-    out = tq.garbage(want.shape, np.int8)
-    clib.conv2d_dw_q7(to_cffi(ffi, g, keep), to_cffi(ffi, rq, keep), ffi.from_buffer("int8_t[]", x),
-                      ffi.from_buffer("int8_t[]", wdw), ffi.NULL if b is None else ffi.from_buffer("int32_t[]", b),
-                      ffi.from_buffer("int8_t[]", out))
+    out = call(variant, "conv2d_dw_q7", [g, rq], [x, wdw, b], want.shape)
     tq.assert_same(out, want, f"conv2d_dw_q7 [{variant}] {g} {rq}")
 
 
@@ -282,16 +277,14 @@ def test_global_avgpool_q7_channel_blocks(variant, data):
     of 16, the last one masked) against the twin, on the channel counts of real layers and odd pixel counts."""
     from nncodegen.lower.params import ConvGeom
     need(variant)
-    ffi, clib = small_lib(variant)
+    clib = simd_lib("kernels_qloops", variant, QLOOPS)
     c = data.draw(CHANNELS, label="channels")
     h, w = data.draw(st.integers(1, 9), label="h"), data.draw(st.integers(1, 9), label="w")
     batch = data.draw(st.integers(1, 2), label="batch")
     x = tq.draw_values(data, (batch, h, w, c), np.int8, "x")
     g = ConvGeom(batch, h, w, c, 1, 1, c, h, w)
     want = kq.global_avgpool_q7(g, x)
-    y = tq.garbage(want.shape, np.int8)
-    keep = []
-    clib.global_avgpool_q7(to_cffi(ffi, g, keep), ffi.from_buffer("int8_t[]", x), ffi.from_buffer("int8_t[]", y))
+    y = clib.run_into("global_avgpool_q7", [g, x], tq.garbage(want.shape, np.int8))
     tq.assert_same(y, want, f"global_avgpool_q7 [{variant}] {g}")
 
 
@@ -304,7 +297,7 @@ def test_rescale_q7_identity_copy(variant, data):
     the output stays as it was."""
     from nncodegen.lower.params import Rescale
     need(variant)
-    ffi, clib = small_lib(variant)
+    clib = simd_lib("kernels_qloops", variant, QLOOPS)
     c = data.draw(st.sampled_from([8, 16, 1, 3, 12, 24, 70]), label="channels")
     rows = data.draw(st.integers(1, 40), label="rows")
     extra = data.draw(st.sampled_from([0, 0, 3, 8, 16]), label="other part")
@@ -313,6 +306,5 @@ def test_rescale_q7_identity_copy(variant, data):
     p = Rescale(rows, c, c + extra, data.draw(st.integers(0, extra), label="offset"), 0, lo, hi)
     y = tq.garbage((rows, c + extra), np.int8)
     want = kq.rescale_q7(p, x, y.copy())
-    keep = []
-    clib.rescale_q7(to_cffi(ffi, p, keep), ffi.from_buffer("int8_t[]", x), ffi.from_buffer("int8_t[]", y))
+    clib.run_into("rescale_q7", [p, x], y)
     tq.assert_same(y, want, f"rescale_q7 [{variant}] {p}")
