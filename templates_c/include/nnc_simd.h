@@ -51,7 +51,11 @@
  * x86 loads (MOVDQU, MOVQ, VMOVUPS) have no alignment requirement.
  *
  * Files: this header detects the path and includes its file, then the portable one:
- *   nnc_simd_x86.h      SSE2 / SSE4.1 / AVX2 (NNC_SIMD_X86, NNC_SIMD_AVX2)
+ *   nnc_simd_sse.h      SSE2 / SSE4.1 (NNC_SIMD_X86): the x86 helpers, the 128-bit dot product loops (every
+ *                       x86 build), the 128-bit accumulator blocks
+ *   nnc_simd_avx2.h     AVX2 (NNC_SIMD_AVX2): 256-bit dot products, accumulator and eight-row blocks;
+ *   nnc_simd_avx2_rq.h  its block requantization of affine int8
+ *   nnc_simd_avx512.h   AVX-512 in AVX2 builds: VNNI eight-row blocks (NNC_SIMD_VNNI), 16-channel requantization
  *   nnc_simd_neon.h     NEON (NNC_SIMD_NEON)
  *   nnc_simd_dsp.h      ARMv7E-M DSP (NNC_SIMD_DSP)
  *   nnc_simd_portable.h the reference loops (nnc_*_portable) and every form the path file does
@@ -86,6 +90,9 @@
 #define NNC_SIMD_AVX2 1
 #define NNC_HAVE_MAC2 1
 #define NNC_SIMD_PATH "avx2"
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__) && defined(__AVX512F__) && !defined(NNC_NO_VNNI)
+#define NNC_SIMD_VNNI 1 /* VPDPBUSD in nnc_dot8_s8o_i32 (nnc_simd_avx512.h) */
+#endif
 #elif defined(__SSE4_1__)
 #include <smmintrin.h>
 #define NNC_SIMD_X86 1
@@ -108,6 +115,10 @@
 #define NNC_NOINLINE
 #endif
 
+/* A parenthesized list without its parentheses: how the path files' function templates take extra parameters
+ * and arguments, e.g. PS = (, int32_t off) spliced in as "int32_t n NNC_ID PS". */
+#define NNC_ID(...) __VA_ARGS__
+
 /* The path this translation unit was compiled with, for reports. */
 static inline const char *nnc_simd_path(void)
 {
@@ -115,7 +126,14 @@ static inline const char *nnc_simd_path(void)
 }
 
 #if defined(NNC_SIMD_X86)
-#include "nnc_simd_x86.h"
+#include "nnc_simd_sse.h"
+#if defined(NNC_SIMD_AVX2)
+#include "nnc_simd_avx2.h"
+#include "nnc_simd_avx2_rq.h"
+#if defined(__AVX512F__)
+#include "nnc_simd_avx512.h"
+#endif
+#endif
 #elif defined(NNC_SIMD_NEON)
 #include "nnc_simd_neon.h"
 #elif defined(NNC_SIMD_DSP)
