@@ -4,43 +4,22 @@
 #define NNC_SIMD_PORTABLE_H
 
 /* ------------------------------------------------------------ portable definitions */
-static inline int32_t nnc_dot_q7_i32_portable(const int8_t *x, const int8_t *w, int32_t n)
-{
-    int32_t acc = 0, i;
-    for (i = 0; i < n; ++i) {
-        acc += (int32_t)x[i] * w[i];
+/* sum x[i] * w[i] with int32 products, T the element type, ACC the accumulator's */
+#define NNC_DOT_PORTABLE(V, T, ACC)                                             \
+    static inline ACC nnc_dot_##V##_portable(const T *x, const T *w, int32_t n) \
+    {                                                                           \
+        ACC acc = 0;                                                            \
+        int32_t i;                                                              \
+        for (i = 0; i < n; ++i) {                                               \
+            acc += (int32_t)x[i] * w[i];                                        \
+        }                                                                       \
+        return acc;                                                             \
     }
-    return acc;
-}
 
-static inline int64_t nnc_dot_q7_i64_portable(const int8_t *x, const int8_t *w, int32_t n)
-{
-    int64_t acc = 0;
-    int32_t i;
-    for (i = 0; i < n; ++i) {
-        acc += (int32_t)x[i] * w[i];
-    }
-    return acc;
-}
-
-static inline int32_t nnc_dot_q15_i32_portable(const int16_t *x, const int16_t *w, int32_t n)
-{
-    int32_t acc = 0, i;
-    for (i = 0; i < n; ++i) {
-        acc += (int32_t)x[i] * w[i];
-    }
-    return acc;
-}
-
-static inline int64_t nnc_dot_q15_i64_portable(const int16_t *x, const int16_t *w, int32_t n)
-{
-    int64_t acc = 0;
-    int32_t i;
-    for (i = 0; i < n; ++i) {
-        acc += (int32_t)x[i] * w[i];
-    }
-    return acc;
-}
+NNC_DOT_PORTABLE(q7_i32, int8_t, int32_t)
+NNC_DOT_PORTABLE(q7_i64, int8_t, int64_t)
+NNC_DOT_PORTABLE(q15_i32, int16_t, int32_t)
+NNC_DOT_PORTABLE(q15_i64, int16_t, int64_t)
 
 static inline int32_t nnc_dot_s8o_i32_portable(const int8_t *x, const int8_t *w, int32_t n, int32_t off)
 {
@@ -74,57 +53,25 @@ static inline float nnc_dot_f32_portable(const float *x, const float *w, int32_t
     return acc;
 }
 
-/* four rows at once: the definition of every dot4 */
-static inline void nnc_dot4_q7_i32_portable(const int8_t *x, const int8_t *w, int32_t ws, int32_t n, int32_t *out)
-{
-    int32_t j;
-    for (j = 0; j < 4; ++j) {
-        out[j] = nnc_dot_q7_i32_portable(x, w + j * ws, n);
+/* Four rows at once: the definition of every dot4, nnc_dot4_<v> from nnc_dot_<v>: out[j] = DOT(x, w + j * ws, n)
+ * for rows j < 4, T the element type, OT the result's; PS / AS, parenthesized, the extra parameters and
+ * arguments (s8o: off), spliced in by NNC_ID (nnc_simd.h).  The other paths' dot4 forms below are built the
+ * same way. */
+#define NNC_DOT4_OVER(NAME, DOT, T, OT, PS, AS)                                               \
+    static inline void NAME(const T *x, const T *w, int32_t ws, int32_t n NNC_ID PS, OT *out) \
+    {                                                                                         \
+        int32_t j;                                                                            \
+        for (j = 0; j < 4; ++j) {                                                             \
+            out[j] = DOT(x, w + j * ws, n NNC_ID AS);                                         \
+        }                                                                                     \
     }
-}
 
-static inline void nnc_dot4_q7_i64_portable(const int8_t *x, const int8_t *w, int32_t ws, int32_t n, int64_t *out)
-{
-    int32_t j;
-    for (j = 0; j < 4; ++j) {
-        out[j] = nnc_dot_q7_i64_portable(x, w + j * ws, n);
-    }
-}
-
-static inline void nnc_dot4_q15_i32_portable(const int16_t *x, const int16_t *w, int32_t ws,
-                                             int32_t n, int32_t *out)
-{
-    int32_t j;
-    for (j = 0; j < 4; ++j) {
-        out[j] = nnc_dot_q15_i32_portable(x, w + j * ws, n);
-    }
-}
-
-static inline void nnc_dot4_q15_i64_portable(const int16_t *x, const int16_t *w, int32_t ws,
-                                             int32_t n, int64_t *out)
-{
-    int32_t j;
-    for (j = 0; j < 4; ++j) {
-        out[j] = nnc_dot_q15_i64_portable(x, w + j * ws, n);
-    }
-}
-
-static inline void nnc_dot4_s8o_i32_portable(const int8_t *x, const int8_t *w, int32_t ws,
-                                             int32_t n, int32_t off, int32_t *out)
-{
-    int32_t j;
-    for (j = 0; j < 4; ++j) {
-        out[j] = nnc_dot_s8o_i32_portable(x, w + j * ws, n, off);
-    }
-}
-
-static inline void nnc_dot4_f32_portable(const float *x, const float *w, int32_t ws, int32_t n, float *out)
-{
-    int32_t j;
-    for (j = 0; j < 4; ++j) {
-        out[j] = nnc_dot_f32_portable(x, w + j * ws, n);
-    }
-}
+NNC_DOT4_OVER(nnc_dot4_q7_i32_portable, nnc_dot_q7_i32_portable, int8_t, int32_t, (), ())
+NNC_DOT4_OVER(nnc_dot4_q7_i64_portable, nnc_dot_q7_i64_portable, int8_t, int64_t, (), ())
+NNC_DOT4_OVER(nnc_dot4_q15_i32_portable, nnc_dot_q15_i32_portable, int16_t, int32_t, (), ())
+NNC_DOT4_OVER(nnc_dot4_q15_i64_portable, nnc_dot_q15_i64_portable, int16_t, int64_t, (), ())
+NNC_DOT4_OVER(nnc_dot4_s8o_i32_portable, nnc_dot_s8o_i32_portable, int8_t, int32_t, (, int32_t off), (, off))
+NNC_DOT4_OVER(nnc_dot4_f32_portable, nnc_dot_f32_portable, float, float, (), ())
 
 #if !defined(NNC_SIMD_X86) && !defined(NNC_SIMD_NEON) && !defined(NNC_SIMD_DSP)
 /* ------------------------------------------------------------ portable */
@@ -145,38 +92,11 @@ static inline void nnc_dot4_f32_portable(const float *x, const float *w, int32_t
 #define nnc_dot4_f32 nnc_dot4_f32_portable
 
 #if !defined(NNC_HAVE_DOT4_Q7) /* the path file's own (NEON with SDOT) */
-static inline void nnc_dot4_q7_i32(const int8_t *x, const int8_t *w, int32_t ws, int32_t n, int32_t *out)
-{
-    int32_t j;
-    for (j = 0; j < 4; ++j) {
-        out[j] = nnc_dot_q7_i32(x, w + j * ws, n);
-    }
-}
+NNC_DOT4_OVER(nnc_dot4_q7_i32, nnc_dot_q7_i32, int8_t, int32_t, (), ())
 #endif
-
-static inline void nnc_dot4_q7_i64(const int8_t *x, const int8_t *w, int32_t ws, int32_t n, int64_t *out)
-{
-    int32_t j;
-    for (j = 0; j < 4; ++j) {
-        out[j] = nnc_dot_q7_i64(x, w + j * ws, n);
-    }
-}
-
-static inline void nnc_dot4_q15_i32(const int16_t *x, const int16_t *w, int32_t ws, int32_t n, int32_t *out)
-{
-    int32_t j;
-    for (j = 0; j < 4; ++j) {
-        out[j] = nnc_dot_q15_i32(x, w + j * ws, n);
-    }
-}
-
-static inline void nnc_dot4_q15_i64(const int16_t *x, const int16_t *w, int32_t ws, int32_t n, int64_t *out)
-{
-    int32_t j;
-    for (j = 0; j < 4; ++j) {
-        out[j] = nnc_dot_q15_i64(x, w + j * ws, n);
-    }
-}
+NNC_DOT4_OVER(nnc_dot4_q7_i64, nnc_dot_q7_i64, int8_t, int64_t, (), ())
+NNC_DOT4_OVER(nnc_dot4_q15_i32, nnc_dot_q15_i32, int16_t, int32_t, (), ())
+NNC_DOT4_OVER(nnc_dot4_q15_i64, nnc_dot_q15_i64, int16_t, int64_t, (), ())
 #endif
 
 /* ------------------------------------------------------------ accumulator blocks
@@ -197,6 +117,49 @@ static inline void nnc_dot4_q15_i64(const int16_t *x, const int16_t *w, int32_t 
  * Each product is exact in int32 (both factors fit int16); the int32 lanes add modulo 2^32, which
  * is exact under the kernels' int32 bound.  Each float lane sees the same operations in the same
  * order as the array form, so every path gives the same bits. */
+
+/* The blocks' operations, one statement per lane (v0 .. v7); load / store and the three MACs are the same for
+ * nnc_acc8 (int32 lanes) and nnc_acc8w (int64 lanes, T: the lane type), written once in NNC_ACC8_LANE_OPS. */
+#define NNC_LANES8(S) S(0) S(1) S(2) S(3) S(4) S(5) S(6) S(7)
+#define NNC_LANE_LOAD(j) a.v##j = v[j];
+#define NNC_LANE_STORE(j) out[j] = a.v##j;
+#define NNC_LANE_ZERO(j) a.v##j = 0.0f;
+#define NNC_LANE_MAC_S8(j) a.v##j += ((int32_t)x[j] + off) * w[j];
+#define NNC_LANE_MAC(j) a.v##j += x[j] * w[j];
+#define NNC_LANE_MAC_S16(j) a.v##j += (int32_t)x[j] * w[j];
+#define NNC_LANE_MAC_BCAST(j) a.v##j += x * w[j];
+
+#define NNC_ACC8_LANE_OPS(A, T)                                                     \
+    static inline A A##_load(const int32_t *v)                                      \
+    {                                                                               \
+        A a;                                                                        \
+        NNC_LANES8(NNC_LANE_LOAD)                                                   \
+        return a;                                                                   \
+    }                                                                               \
+                                                                                    \
+    static inline void A##_store(A a, T *out)                                       \
+    {                                                                               \
+        NNC_LANES8(NNC_LANE_STORE)                                                  \
+    }                                                                               \
+                                                                                    \
+    static inline A A##_mac_s8(A a, const int8_t *x, int32_t off, const int16_t *w) \
+    {                                                                               \
+        NNC_LANES8(NNC_LANE_MAC_S8)                                                 \
+        return a;                                                                   \
+    }                                                                               \
+                                                                                    \
+    static inline A A##_mac_s16(A a, const int16_t *x, const int16_t *w)            \
+    {                                                                               \
+        NNC_LANES8(NNC_LANE_MAC_S16)                                                \
+        return a;                                                                   \
+    }                                                                               \
+                                                                                    \
+    static inline A A##_mac_bcast(A a, int32_t x, const int16_t *w)                 \
+    {                                                                               \
+        NNC_LANES8(NNC_LANE_MAC_BCAST)                                              \
+        return a;                                                                   \
+    }
+
 #if !defined(NNC_SIMD_X86)
 /* named fields, so that compilers keep the eight accumulators in registers */
 typedef struct {
@@ -207,70 +170,7 @@ typedef struct {
     float v0, v1, v2, v3, v4, v5, v6, v7;
 } nnc_accf8;
 
-static inline nnc_acc8 nnc_acc8_load(const int32_t *v)
-{
-    nnc_acc8 a;
-    a.v0 = v[0];
-    a.v1 = v[1];
-    a.v2 = v[2];
-    a.v3 = v[3];
-    a.v4 = v[4];
-    a.v5 = v[5];
-    a.v6 = v[6];
-    a.v7 = v[7];
-    return a;
-}
-
-static inline void nnc_acc8_store(nnc_acc8 a, int32_t *out)
-{
-    out[0] = a.v0;
-    out[1] = a.v1;
-    out[2] = a.v2;
-    out[3] = a.v3;
-    out[4] = a.v4;
-    out[5] = a.v5;
-    out[6] = a.v6;
-    out[7] = a.v7;
-}
-
-static inline nnc_acc8 nnc_acc8_mac_s8(nnc_acc8 a, const int8_t *x, int32_t off, const int16_t *w)
-{
-    a.v0 += ((int32_t)x[0] + off) * w[0];
-    a.v1 += ((int32_t)x[1] + off) * w[1];
-    a.v2 += ((int32_t)x[2] + off) * w[2];
-    a.v3 += ((int32_t)x[3] + off) * w[3];
-    a.v4 += ((int32_t)x[4] + off) * w[4];
-    a.v5 += ((int32_t)x[5] + off) * w[5];
-    a.v6 += ((int32_t)x[6] + off) * w[6];
-    a.v7 += ((int32_t)x[7] + off) * w[7];
-    return a;
-}
-
-static inline nnc_acc8 nnc_acc8_mac_s16(nnc_acc8 a, const int16_t *x, const int16_t *w)
-{
-    a.v0 += (int32_t)x[0] * w[0];
-    a.v1 += (int32_t)x[1] * w[1];
-    a.v2 += (int32_t)x[2] * w[2];
-    a.v3 += (int32_t)x[3] * w[3];
-    a.v4 += (int32_t)x[4] * w[4];
-    a.v5 += (int32_t)x[5] * w[5];
-    a.v6 += (int32_t)x[6] * w[6];
-    a.v7 += (int32_t)x[7] * w[7];
-    return a;
-}
-
-static inline nnc_acc8 nnc_acc8_mac_bcast(nnc_acc8 a, int32_t x, const int16_t *w)
-{
-    a.v0 += x * w[0];
-    a.v1 += x * w[1];
-    a.v2 += x * w[2];
-    a.v3 += x * w[3];
-    a.v4 += x * w[4];
-    a.v5 += x * w[5];
-    a.v6 += x * w[6];
-    a.v7 += x * w[7];
-    return a;
-}
+NNC_ACC8_LANE_OPS(nnc_acc8, int32_t)
 
 #if defined(NNC_SIMD_DSP)
 /* SMLAD: both products of a 16-bit pair and the accumulation in one instruction (nnc_simd_dsp.h) */
@@ -323,52 +223,24 @@ static inline void nnc_acc8_requant(nnc_acc8 a, const int8_t *shift, int32_t lo,
 static inline nnc_accf8 nnc_accf8_zero(void)
 {
     nnc_accf8 a;
-    a.v0 = 0.0f;
-    a.v1 = 0.0f;
-    a.v2 = 0.0f;
-    a.v3 = 0.0f;
-    a.v4 = 0.0f;
-    a.v5 = 0.0f;
-    a.v6 = 0.0f;
-    a.v7 = 0.0f;
+    NNC_LANES8(NNC_LANE_ZERO)
     return a;
 }
 
 static inline void nnc_accf8_store(nnc_accf8 a, float *out)
 {
-    out[0] = a.v0;
-    out[1] = a.v1;
-    out[2] = a.v2;
-    out[3] = a.v3;
-    out[4] = a.v4;
-    out[5] = a.v5;
-    out[6] = a.v6;
-    out[7] = a.v7;
+    NNC_LANES8(NNC_LANE_STORE)
 }
 
 static inline nnc_accf8 nnc_accf8_mac(nnc_accf8 a, const float *x, const float *w)
 {
-    a.v0 += x[0] * w[0];
-    a.v1 += x[1] * w[1];
-    a.v2 += x[2] * w[2];
-    a.v3 += x[3] * w[3];
-    a.v4 += x[4] * w[4];
-    a.v5 += x[5] * w[5];
-    a.v6 += x[6] * w[6];
-    a.v7 += x[7] * w[7];
+    NNC_LANES8(NNC_LANE_MAC)
     return a;
 }
 
 static inline nnc_accf8 nnc_accf8_mac_bcast(nnc_accf8 a, float x, const float *w)
 {
-    a.v0 += x * w[0];
-    a.v1 += x * w[1];
-    a.v2 += x * w[2];
-    a.v3 += x * w[3];
-    a.v4 += x * w[4];
-    a.v5 += x * w[5];
-    a.v6 += x * w[6];
-    a.v7 += x * w[7];
+    NNC_LANES8(NNC_LANE_MAC_BCAST)
     return a;
 }
 #endif
@@ -380,70 +252,7 @@ typedef struct {
     int64_t v0, v1, v2, v3, v4, v5, v6, v7;
 } nnc_acc8w;
 
-static inline nnc_acc8w nnc_acc8w_load(const int32_t *v)
-{
-    nnc_acc8w a;
-    a.v0 = v[0];
-    a.v1 = v[1];
-    a.v2 = v[2];
-    a.v3 = v[3];
-    a.v4 = v[4];
-    a.v5 = v[5];
-    a.v6 = v[6];
-    a.v7 = v[7];
-    return a;
-}
-
-static inline void nnc_acc8w_store(nnc_acc8w a, int64_t *out)
-{
-    out[0] = a.v0;
-    out[1] = a.v1;
-    out[2] = a.v2;
-    out[3] = a.v3;
-    out[4] = a.v4;
-    out[5] = a.v5;
-    out[6] = a.v6;
-    out[7] = a.v7;
-}
-
-static inline nnc_acc8w nnc_acc8w_mac_s8(nnc_acc8w a, const int8_t *x, int32_t off, const int16_t *w)
-{
-    a.v0 += ((int32_t)x[0] + off) * w[0];
-    a.v1 += ((int32_t)x[1] + off) * w[1];
-    a.v2 += ((int32_t)x[2] + off) * w[2];
-    a.v3 += ((int32_t)x[3] + off) * w[3];
-    a.v4 += ((int32_t)x[4] + off) * w[4];
-    a.v5 += ((int32_t)x[5] + off) * w[5];
-    a.v6 += ((int32_t)x[6] + off) * w[6];
-    a.v7 += ((int32_t)x[7] + off) * w[7];
-    return a;
-}
-
-static inline nnc_acc8w nnc_acc8w_mac_s16(nnc_acc8w a, const int16_t *x, const int16_t *w)
-{
-    a.v0 += (int32_t)x[0] * w[0];
-    a.v1 += (int32_t)x[1] * w[1];
-    a.v2 += (int32_t)x[2] * w[2];
-    a.v3 += (int32_t)x[3] * w[3];
-    a.v4 += (int32_t)x[4] * w[4];
-    a.v5 += (int32_t)x[5] * w[5];
-    a.v6 += (int32_t)x[6] * w[6];
-    a.v7 += (int32_t)x[7] * w[7];
-    return a;
-}
-
-static inline nnc_acc8w nnc_acc8w_mac_bcast(nnc_acc8w a, int32_t x, const int16_t *w)
-{
-    a.v0 += x * w[0];
-    a.v1 += x * w[1];
-    a.v2 += x * w[2];
-    a.v3 += x * w[3];
-    a.v4 += x * w[4];
-    a.v5 += x * w[5];
-    a.v6 += x * w[6];
-    a.v7 += x * w[7];
-    return a;
-}
+NNC_ACC8_LANE_OPS(nnc_acc8w, int64_t)
 #endif
 
 /* ------------------------------------------------------------ eight rows into a block
@@ -463,29 +272,19 @@ static inline nnc_acc8 nnc_acc8_add(nnc_acc8 a, nnc_acc8 b)
     return nnc_acc8_load(t);
 }
 
-static inline nnc_acc8 nnc_dot8_q7_i32(const int8_t *x, const int8_t *w, int32_t ws, int32_t n)
-{
-    int32_t t[8];
-    nnc_dot4_q7_i32(x, w, ws, n, t);
-    nnc_dot4_q7_i32(x, w + 4 * ws, ws, n, t + 4);
-    return nnc_acc8_load(t);
-}
+/* nnc_dot8_<V>_i32 as two four-row forms (PS / AS as for NNC_DOT4_OVER) */
+#define NNC_DOT8_OVER(V, T, PS, AS)                                                                    \
+    static inline nnc_acc8 nnc_dot8_##V##_i32(const T *x, const T *w, int32_t ws, int32_t n NNC_ID PS) \
+    {                                                                                                 \
+        int32_t t[8];                                                                                 \
+        nnc_dot4_##V##_i32(x, w, ws, n NNC_ID AS, t);                                                 \
+        nnc_dot4_##V##_i32(x, w + 4 * ws, ws, n NNC_ID AS, t + 4);                                    \
+        return nnc_acc8_load(t);                                                                      \
+    }
 
-static inline nnc_acc8 nnc_dot8_s8o_i32(const int8_t *x, const int8_t *w, int32_t ws, int32_t n, int32_t off)
-{
-    int32_t t[8];
-    nnc_dot4_s8o_i32(x, w, ws, n, off, t);
-    nnc_dot4_s8o_i32(x, w + 4 * ws, ws, n, off, t + 4);
-    return nnc_acc8_load(t);
-}
-
-static inline nnc_acc8 nnc_dot8_q15_i32(const int16_t *x, const int16_t *w, int32_t ws, int32_t n)
-{
-    int32_t t[8];
-    nnc_dot4_q15_i32(x, w, ws, n, t);
-    nnc_dot4_q15_i32(x, w + 4 * ws, ws, n, t + 4);
-    return nnc_acc8_load(t);
-}
+NNC_DOT8_OVER(q7, int8_t, (), ())
+NNC_DOT8_OVER(s8o, int8_t, (, int32_t off), (, off))
+NNC_DOT8_OVER(q15, int16_t, (), ())
 #endif
 
 #endif /* NNC_SIMD_PORTABLE_H */
