@@ -79,6 +79,22 @@ static inline uint32_t nnc_neon_usum_s32x4(int32x4_t v)
            (uint32_t)vgetq_lane_s32(v, 3);
 }
 
+/* one SDOT step of nnc_neon_sdot4 on the inputs xv and the rows' weights w0 .. w3: into a0 .. a3, and the
+ * weights' sums into s0 .. s3 when ws_out is not NULL */
+#define NNC_NEON_SDOT4_STEP(xv, w0, w1, w2, w3) \
+    do {                                        \
+        a0 = vdotq_s32(a0, xv, w0);             \
+        a1 = vdotq_s32(a1, xv, w1);             \
+        a2 = vdotq_s32(a2, xv, w2);             \
+        a3 = vdotq_s32(a3, xv, w3);             \
+        if (ws_out) {                           \
+            s0 = vdotq_s32(s0, ones, w0);       \
+            s1 = vdotq_s32(s1, ones, w1);       \
+            s2 = vdotq_s32(s2, ones, w2);       \
+            s3 = vdotq_s32(s3, ones, w3);       \
+        }                                       \
+    } while (0)
+
 /* four rows: out[j] = x . w_j (mod 2^32) over the first n - n % 8 elements, plus the weights' sums into
  * ws_out[j] when ws_out is not NULL; returns the elements done */
 static inline int32_t nnc_neon_sdot4(const int8_t *x, const int8_t *w, int32_t ws, int32_t n, uint32_t *out,
@@ -91,16 +107,7 @@ static inline int32_t nnc_neon_sdot4(const int8_t *x, const int8_t *w, int32_t w
         const int8x16_t xv = vld1q_s8(x + i);
         const int8x16_t w0 = vld1q_s8(w + i), w1 = vld1q_s8(w + ws + i);
         const int8x16_t w2 = vld1q_s8(w + 2 * ws + i), w3 = vld1q_s8(w + 3 * ws + i);
-        a0 = vdotq_s32(a0, xv, w0);
-        a1 = vdotq_s32(a1, xv, w1);
-        a2 = vdotq_s32(a2, xv, w2);
-        a3 = vdotq_s32(a3, xv, w3);
-        if (ws_out) {
-            s0 = vdotq_s32(s0, ones, w0);
-            s1 = vdotq_s32(s1, ones, w1);
-            s2 = vdotq_s32(s2, ones, w2);
-            s3 = vdotq_s32(s3, ones, w3);
-        }
+        NNC_NEON_SDOT4_STEP(xv, w0, w1, w2, w3);
     }
     if (i + 8 <= n) { /* eight more in the low halves */
         const int8x16_t xv = vcombine_s8(vld1_s8(x + i), vdup_n_s8(0));
@@ -108,16 +115,7 @@ static inline int32_t nnc_neon_sdot4(const int8_t *x, const int8_t *w, int32_t w
         const int8x16_t w1 = vcombine_s8(vld1_s8(w + ws + i), vdup_n_s8(0));
         const int8x16_t w2 = vcombine_s8(vld1_s8(w + 2 * ws + i), vdup_n_s8(0));
         const int8x16_t w3 = vcombine_s8(vld1_s8(w + 3 * ws + i), vdup_n_s8(0));
-        a0 = vdotq_s32(a0, xv, w0);
-        a1 = vdotq_s32(a1, xv, w1);
-        a2 = vdotq_s32(a2, xv, w2);
-        a3 = vdotq_s32(a3, xv, w3);
-        if (ws_out) {
-            s0 = vdotq_s32(s0, ones, w0);
-            s1 = vdotq_s32(s1, ones, w1);
-            s2 = vdotq_s32(s2, ones, w2);
-            s3 = vdotq_s32(s3, ones, w3);
-        }
+        NNC_NEON_SDOT4_STEP(xv, w0, w1, w2, w3);
         i += 8;
     }
     out[0] = nnc_neon_usum_s32x4(a0);
