@@ -1,20 +1,59 @@
-/* nncodegen kernels: concat part, affine int8. */
+/* nncodegen kernels: concat part, affine int8.
+ * Paths (same bytes): avx512-vbmi (__AVX512VBMI__, __AVX512BW__) the table as four 64-byte registers, 64 bytes
+ * per step with two VPERMI2B lookups (one per half of the table) and a byte blend on the index's top bit, rows
+ * shorter than 64 bytes as one masked load and store; portable: one byte at a time, with the parameters held in
+ * locals (an int8_t store may alias *p, so reading p->table in the loop would reload it every byte). */
+#include <string.h>
+
 #include "concat_s8.h"
+
+#if defined(__AVX512VBMI__) && defined(__AVX512BW__) && !defined(NNC_NO_SIMD)
+#include <immintrin.h>
+#define NNC_CONCAT_VBMI 1
+
+/* n (<= 64) bytes table[x + 128] of x into y */
+static inline void concat_s8_lut64(const __m512i t[4], const int8_t *x, int8_t *y, int32_t n)
+{
+    const __mmask64 m = n >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << n) - 1);
+    const __m512i i = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, x), _mm512_set1_epi8((char)0x80));
+    const __m512i lo = _mm512_permutex2var_epi8(t[0], i, t[1]), hi = _mm512_permutex2var_epi8(t[2], i, t[3]);
+    _mm512_mask_storeu_epi8(y, m, _mm512_mask_blend_epi8(_mm512_movepi8_mask(i), lo, hi));
+}
+#endif
 
 void concat_part_s8(const nnc_concat_s8 *p, const int8_t *input, int8_t *output)
 {
+    const int32_t outer = p->outer, inner = p->inner, out_inner = p->out_inner, offset = p->offset;
+    const int8_t *const table = p->table;
     int32_t o, i;
-    for (o = 0; o < p->outer; ++o) {
-        const int8_t *x = input + o * p->inner;
-        int8_t *y = output + o * p->out_inner + p->offset;
-        if (p->table) {
-            for (i = 0; i < p->inner; ++i) {
-                y[i] = p->table[(int32_t)x[i] + 128];
-            }
-        } else {
-            for (i = 0; i < p->inner; ++i) {
-                y[i] = x[i];
+    if (!table) {
+        for (o = 0; o < outer; ++o) {
+            memcpy(output + (size_t)o * (size_t)out_inner + offset, input + (size_t)o * (size_t)inner, (size_t)inner);
+        }
+        return;
+    }
+#if defined(NNC_CONCAT_VBMI)
+    {
+        __m512i t[4];
+        for (i = 0; i < 4; ++i) {
+            t[i] = _mm512_loadu_si512((const void *)(table + 64 * i));
+        }
+        for (o = 0; o < outer; ++o) {
+            const int8_t *x = input + (size_t)o * (size_t)inner;
+            int8_t *y = output + (size_t)o * (size_t)out_inner + offset;
+            for (i = 0; i < inner; i += 64) {
+                concat_s8_lut64(t, x + i, y + i, inner - i);
             }
         }
+        return;
     }
+#else
+    for (o = 0; o < outer; ++o) {
+        const int8_t *x = input + (size_t)o * (size_t)inner;
+        int8_t *y = output + (size_t)o * (size_t)out_inner + offset;
+        for (i = 0; i < inner; ++i) {
+            y[i] = table[(int32_t)x[i] + 128];
+        }
+    }
+#endif
 }
