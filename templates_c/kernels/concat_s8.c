@@ -1,7 +1,7 @@
 /* nncodegen kernels: concat part, affine int8.
  * Paths (same bytes): avx512-vbmi (__AVX512VBMI__, __AVX512BW__) the table as four 64-byte registers, 64 bytes
  * per step with two VPERMI2B lookups (one per half of the table) and a byte blend on the index's top bit, rows
- * shorter than 64 bytes as one masked load and store; portable: one byte at a time, with the parameters held in
+ * shorter than 64 bytes as one masked load and store (copied rows too, up to 64 bytes); portable: one byte at a time, with the parameters held in
  * locals (an int8_t store may alias *p, so reading p->table in the loop would reload it every byte). */
 #include <string.h>
 
@@ -27,6 +27,16 @@ void concat_part_s8(const nnc_concat_s8 *p, const int8_t *input, int8_t *output)
     const int8_t *const table = p->table;
     int32_t o, i;
     if (!table) {
+#if defined(NNC_CONCAT_VBMI)
+        if (inner <= 64) { /* short rows: one masked load and store each */
+            const __mmask64 m = inner >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << inner) - 1);
+            for (o = 0; o < outer; ++o) {
+                _mm512_mask_storeu_epi8(output + (size_t)o * (size_t)out_inner + offset, m,
+                                        _mm512_maskz_loadu_epi8(m, input + (size_t)o * (size_t)inner));
+            }
+            return;
+        }
+#endif
         for (o = 0; o < outer; ++o) {
             memcpy(output + (size_t)o * (size_t)out_inner + offset, input + (size_t)o * (size_t)inner, (size_t)inner);
         }

@@ -7,7 +7,10 @@
  * lane and step.  No weight is re-arranged at run time.
  * Paths (all give the same accumulators: products exact, sums modulo 2^32):
  *   avx512-vnni  (__AVX512VNNI__, __AVX512F__) VPDPBUSD: 64 products into 16 int32 lanes per
- *                instruction, four pixels share each weight load
+ *                instruction, four pixels share each weight load; fields read in place where their
+ *                kernel rows are contiguous runs of a multiple of 4 bytes, or one run (k_h == 1) read on
+ *                to k4 bytes (the bytes past k meet zero weights) while that stays inside the input; the
+ *                other inside windows gathered with masked byte loads (__AVX512BW__, rows up to 64 bytes)
  *   avx2 / sse   (NNC_SIMD_X86) the 4-byte groups widened to int16 (VPMOVSXBW / PUNPCK + PSRAW) and
  *                multiplied by the pixel's four uint8 (as int16) with PMADDWD: two int32 partial sums
  *                per channel, added pairwise at the end (no PMADDUBSW: its int16 pair sums saturate)
@@ -195,6 +198,66 @@ static void conv2d_pk_out(const int32_t *acc, const nnc_requant_s8 *rq, int32_t 
 }
 
 #if defined(NNC_PK_VNNI512)
+/* conv2d_pk_gather for an output pixel whose window lies inside the input (no horizontal dilation) and whose
+ * kernel rows are run (1..64) bytes: one masked load, XOR and masked store per kernel row, where the CPU has
+ * AVX512BW; the k4 - kk bytes past the field are zeroed as conv2d_pk_gather does. */
+static void conv2d_pk_gather_in512(const nnc_conv_geom *g, const int8_t *x, int32_t run, int32_t k4, uint8_t *u)
+{
+#if defined(__AVX512BW__)
+    const __mmask64 m = run >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << run) - 1);
+    const __m512i f = _mm512_set1_epi8((char)0x80);
+    const int32_t rs = g->dil_h * g->in_w * g->in_c;
+    int32_t ky, k = 0;
+    for (ky = 0; ky < g->k_h; ++ky, k += run) {
+        _mm512_mask_storeu_epi8(u + k, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, x + ky * rs), f));
+    }
+    for (; k < k4; ++k) {
+        u[k] = 0;
+    }
+#else
+    int32_t ky, k = 0;
+    for (ky = 0; ky < g->k_h; ++ky, k += run) {
+        conv2d_pk_u8(u + k, x + ky * g->dil_h * g->in_w * g->in_c, run);
+    }
+    for (; k < k4; ++k) {
+        u[k] = 0;
+    }
+#endif
+}
+
+/* conv2d_pk_gather for any window when in_c <= 64 and the CPU has AVX512BW: one masked store per kernel tap
+ * (the tap's in_c bytes XOR 0x80, or pad for a tap outside the input). */
+static void conv2d_pk_gather512(const nnc_conv_geom *g, const int8_t *input, uint8_t pad, int32_t n, int32_t oy,
+                                int32_t ox, int32_t k4, uint8_t *u)
+{
+#if defined(__AVX512BW__)
+    const int32_t cin = g->in_c;
+    if (cin <= 64) {
+        const __mmask64 m = cin >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << cin) - 1);
+        const __m512i f = _mm512_set1_epi8((char)0x80), pv = _mm512_set1_epi8((char)pad);
+        const int32_t iy0 = oy * g->stride_h - g->pad_top, ix0 = ox * g->stride_w - g->pad_left;
+        int32_t ky, kx, k = 0;
+        for (ky = 0; ky < g->k_h; ++ky) {
+            const int32_t iy = iy0 + ky * g->dil_h;
+            for (kx = 0; kx < g->k_w; ++kx, k += cin) {
+                const int32_t ix = ix0 + kx * g->dil_w;
+                __m512i v = pv;
+                if (iy >= 0 && iy < g->in_h && ix >= 0 && ix < g->in_w) {
+                    v = _mm512_xor_si512(
+                        _mm512_maskz_loadu_epi8(m, input + ((n * g->in_h + iy) * g->in_w + ix) * cin), f);
+                }
+                _mm512_mask_storeu_epi8(u + k, m, v);
+            }
+        }
+        for (; k < k4; ++k) {
+            u[k] = 0;
+        }
+        return;
+    }
+#endif
+    conv2d_pk_gather(g, input, pad, n, oy, ox, k4, u);
+}
+
 /* np (1..4) pixels into y ([pixel][ys]), all out_c channels.  Pixel p's field is nrows rows of run bytes
  * (run a multiple of 4, nrows * run = k4), row r at x[p] + r * rs[p], each byte XORed with flip[p]
  * (0x80 for int8 read in place in the input, 0 for a gathered uint8 row). */
@@ -260,8 +323,10 @@ static void conv2d_pk_s8_512(const nnc_conv_geom *g, const nnc_requant_s8 *rq, c
     const int32_t kk = g->k_h * g->k_w * g->in_c, k4 = (kk + 3) / 4 * 4;
     const int32_t total = g->batch * g->out_h * g->out_w;
     const uint8_t pad = (uint8_t)(128 - rq->input_offset);
-    const int rows = (g->dil_w == 1 || g->k_w == 1) && (g->k_w * g->in_c) % 4 == 0;
-    const int32_t nrows = rows ? g->k_h : 1, run = rows ? g->k_w * g->in_c : k4;
+    const int contig = g->dil_w == 1 || g->k_w == 1, rows = contig && (g->k_w * g->in_c) % 4 == 0;
+    const int line = contig && !rows && g->k_h == 1; /* one field run, read on to k4 bytes */
+    const int32_t nrows = rows ? g->k_h : 1, run = rows ? g->k_w * g->in_c : k4, krun = g->k_w * g->in_c;
+    const size_t in_bytes = (size_t)g->batch * (size_t)g->in_h * (size_t)g->in_w * (size_t)g->in_c;
     const int32_t rs_in = g->dil_h * g->in_w * g->in_c;
     const __m512i f_in = _mm512_set1_epi32((int32_t)0x80808080u), f_u = _mm512_setzero_si512();
     uint8_t u[NNC_PK_PIX * NNC_PK_K];
@@ -275,13 +340,20 @@ static void conv2d_pk_s8_512(const nnc_conv_geom *g, const nnc_requant_s8 *rq, c
         const int32_t np = total - p0 < NNC_PK_PIX ? total - p0 : NNC_PK_PIX;
         for (p = 0; p < np; ++p) {
             const int32_t iy0 = oy * g->stride_h - g->pad_top, ix0 = ox * g->stride_w - g->pad_left;
-            if (rows && iy0 >= 0 && iy0 + (g->k_h - 1) * g->dil_h < g->in_h && ix0 >= 0 &&
-                ix0 + (g->k_w - 1) * g->dil_w < g->in_w) {
-                x[p] = (const uint8_t *)(const void *)(input + ((n * g->in_h + iy0) * g->in_w + ix0) * g->in_c);
+            const int inside = iy0 >= 0 && iy0 + (g->k_h - 1) * g->dil_h < g->in_h && ix0 >= 0 &&
+                               ix0 + (g->k_w - 1) * g->dil_w < g->in_w;
+            const size_t off = inside ? (size_t)((n * g->in_h + iy0) * g->in_w + ix0) * (size_t)g->in_c : 0;
+            if (inside && (rows || (line && off + (size_t)k4 <= in_bytes))) {
+                x[p] = (const uint8_t *)(const void *)(input + off);
                 rs[p] = rs_in;
                 flip[p] = f_in;
+            } else if (inside && g->dil_w == 1 && krun <= 64) {
+                conv2d_pk_gather_in512(g, input + off, krun, k4, u + p * NNC_PK_K);
+                x[p] = u + p * NNC_PK_K;
+                rs[p] = run;
+                flip[p] = f_u;
             } else {
-                conv2d_pk_gather(g, input, pad, n, oy, ox, k4, u + p * NNC_PK_K);
+                conv2d_pk_gather512(g, input, pad, n, oy, ox, k4, u + p * NNC_PK_K);
                 x[p] = u + p * NNC_PK_K;
                 rs[p] = run;
                 flip[p] = f_u;
