@@ -10,7 +10,8 @@
  *                instruction, four pixels share each weight load; fields read in place where their
  *                kernel rows are contiguous runs of a multiple of 4 bytes, or one run (k_h == 1) read on
  *                to k4 bytes (the bytes past k meet zero weights) while that stays inside the input; the
- *                other inside windows gathered with masked byte loads (__AVX512BW__, rows up to 64 bytes)
+ *                other inside windows gathered with masked byte loads (__AVX512BW__, rows up to 64 bytes);
+ *                out_c <= 8: four (or two) pixels requantized in one register (conv2d_pk_pack512)
  *   avx2 / sse   (NNC_SIMD_X86) the 4-byte groups widened to int16 (VPMOVSXBW / PUNPCK + PSRAW) and
  *                multiplied by the pixel's four uint8 (as int16) with PMADDWD: two int32 partial sums
  *                per channel, added pairwise at the end (no PMADDUBSW: its int16 pair sums saturate)
@@ -258,12 +259,48 @@ static void conv2d_pk_gather512(const nnc_conv_geom *g, const int8_t *input, uin
     conv2d_pk_gather(g, input, pad, n, oy, ox, k4, u);
 }
 
+/* out_c <= 8: the accumulators of ppr = 4 (out_c <= 4) or 2 pixels moved into one register (pixel i's channels
+ * in lanes i * out_c ..), requantized and stored as one run of ppr * out_c bytes, with constants for lane j those
+ * of channel j % out_c (rq's copy pointing at m / s; the onnxruntime mode's one-channel fallback reads them
+ * there).  Lane by lane the same formula on the same accumulator: the same bytes as one store per pixel. */
+typedef struct {
+    int32_t ppr, m[16], s[16];
+    nnc_requant_s8 rq;
+    nnc_rq16_s8 q;
+    __m512i idx[NNC_PK_PIX];
+    __mmask16 mk[NNC_PK_PIX];
+} conv2d_pk_pack512;
+
+static int conv2d_pk_pack512_prep(const nnc_requant_s8 *rq, int32_t out_c, conv2d_pk_pack512 *k)
+{
+    const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    int32_t j;
+    if (out_c > 8 || NNC_PK_PIX != 4) {
+        return 0;
+    }
+    k->ppr = out_c <= 4 ? 4 : 2;
+    for (j = 0; j < 16; ++j) {
+        k->m[j] = rq->multiplier[j % out_c];
+        k->s[j] = rq->shift[j % out_c];
+    }
+    k->rq = *rq;
+    k->rq.multiplier = k->m;
+    k->rq.shift = k->s;
+    nnc_rq16_s8_prep(&k->rq, 0, k->ppr * out_c, &k->q);
+    for (j = 0; j < k->ppr; ++j) { /* lane l of the packed register takes lane l - j * out_c of pixel j */
+        k->idx[j] = _mm512_sub_epi32(lanes, _mm512_set1_epi32(j * out_c));
+        k->mk[j] = (__mmask16)(((1u << out_c) - 1u) << (j * out_c));
+    }
+    return 1;
+}
+
 /* np (1..4) pixels into y ([pixel][ys]), all out_c channels.  Pixel p's field is nrows rows of run bytes
  * (run a multiple of 4, nrows * run = k4), row r at x[p] + r * rs[p], each byte XORed with flip[p]
  * (0x80 for int8 read in place in the input, 0 for a gathered uint8 row). */
 static void conv2d_pk_pixels512(const uint8_t *const *x, const int32_t *rs, const __m512i *flip, int32_t np,
                                 int32_t nrows, int32_t run, int32_t out_c, int32_t ys, const nnc_requant_s8 *rq,
-                                const nnc_rq16_s8 *qs, const int8_t *wpk, const int32_t *bias_u, int8_t *y)
+                                const nnc_rq16_s8 *qs, const conv2d_pk_pack512 *pk, const int8_t *wpk,
+                                const int32_t *bias_u, int8_t *y)
 {
     const int32_t k4 = nrows * run;
     int32_t ob, k, r, p;
@@ -308,6 +345,17 @@ static void conv2d_pk_pixels512(const uint8_t *const *x, const int32_t *rs, cons
                 }
             }
         }
+        if (pk && np == NNC_PK_PIX) { /* out_c <= 8 (one block), ys == out_c */
+            int32_t p2;
+            for (p = 0; p < NNC_PK_PIX; p += pk->ppr) {
+                __m512i v = a[p];
+                for (p2 = 1; p2 < pk->ppr; ++p2) {
+                    v = _mm512_mask_permutexvar_epi32(v, pk->mk[p2], pk->idx[p2], a[p + p2]);
+                }
+                nnc_rq16_s8_store(v, &pk->q, &pk->rq, 0, pk->ppr * out_c, y + (size_t)p * (size_t)ys);
+            }
+            continue;
+        }
         for (p = 0; p < np; ++p) {
             nnc_rq16_s8_store(a[p], q, rq, ob * 16, nc, y + (size_t)p * (size_t)ys + ob * 16);
         }
@@ -334,8 +382,13 @@ static void conv2d_pk_s8_512(const nnc_conv_geom *g, const nnc_requant_s8 *rq, c
     int32_t rs[NNC_PK_PIX];
     __m512i flip[NNC_PK_PIX];
     nnc_rq16_s8 qs[NNC_RQ16_BLOCKS];
+    conv2d_pk_pack512 pack;
+    const conv2d_pk_pack512 *pk = 0;
     int32_t p0, p, n = 0, oy = 0, ox = 0; /* the next pixel */
     nnc_rq16_s8_prep_all(rq, g->out_c, qs);
+    if (conv2d_pk_pack512_prep(rq, g->out_c, &pack)) {
+        pk = &pack;
+    }
     for (p0 = 0; p0 < total; p0 += NNC_PK_PIX) {
         const int32_t np = total - p0 < NNC_PK_PIX ? total - p0 : NNC_PK_PIX;
         for (p = 0; p < np; ++p) {
@@ -371,7 +424,7 @@ static void conv2d_pk_s8_512(const nnc_conv_geom *g, const nnc_requant_s8 *rq, c
             rs[p] = rs[0];
             flip[p] = flip[0];
         }
-        conv2d_pk_pixels512(x, rs, flip, np, nrows, run, g->out_c, g->out_c, rq, qs, wpk, bias_u,
+        conv2d_pk_pixels512(x, rs, flip, np, nrows, run, g->out_c, g->out_c, rq, qs, pk, wpk, bias_u,
                             output + (size_t)p0 * (size_t)g->out_c);
     }
 }
@@ -445,7 +498,7 @@ void dense_pk_s8(const nnc_dense_geom *g, const nnc_requant_s8 *rq, const int8_t
                 rs[p] = kk;
                 flip[p] = _mm512_set1_epi32((int32_t)0x80808080u);
             }
-            conv2d_pk_pixels512(x, rs, flip, np, 1, k4, g->out_features, g->out_features, rq, qs, wpk, bias_u,
+            conv2d_pk_pixels512(x, rs, flip, np, 1, k4, g->out_features, g->out_features, rq, qs, 0, wpk, bias_u,
                                 output + (size_t)p0 * (size_t)g->out_features);
         }
         return;
