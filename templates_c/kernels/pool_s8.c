@@ -7,6 +7,11 @@
 #include "pool_s8.h"
 #include "nnc_affine.h"
 
+#if defined(__AVX512BW__) && !defined(NNC_NO_SIMD)
+#include <immintrin.h>
+#define NNC_POOL_S8_BW 1 /* maxpool_s8 with in_c <= 64: one masked load and VPMAXSB per window tap */
+#endif
+
 static void pool_s8_clip(int32_t start, int32_t k, int32_t size, int32_t *lo, int32_t *hi)
 {
     *lo = start < 0 ? 0 : start;
@@ -17,6 +22,28 @@ void maxpool_s8(const nnc_conv_geom *g, const int8_t *input, int8_t *output)
 {
     const int32_t c_n = g->in_c;
     int32_t n, oy, ox, c, c0, iy, ix, y_lo, y_hi, x_lo, x_hi;
+#if defined(NNC_POOL_S8_BW)
+    if (c_n <= 64) { /* the pixel's channels in one register (max is exact and order-free: the same bytes) */
+        const __mmask64 mk = c_n >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << c_n) - 1);
+        for (n = 0; n < g->batch; ++n) {
+            for (oy = 0; oy < g->out_h; ++oy) {
+                pool_s8_clip(oy * g->stride_h - g->pad_top, g->k_h, g->in_h, &y_lo, &y_hi);
+                for (ox = 0; ox < g->out_w; ++ox) {
+                    __m512i m = _mm512_set1_epi8((char)INT8_MIN);
+                    pool_s8_clip(ox * g->stride_w - g->pad_left, g->k_w, g->in_w, &x_lo, &x_hi);
+                    for (iy = y_lo; iy < y_hi; ++iy) {
+                        for (ix = x_lo; ix < x_hi; ++ix) {
+                            m = _mm512_max_epi8(
+                                m, _mm512_maskz_loadu_epi8(mk, input + ((n * g->in_h + iy) * g->in_w + ix) * c_n));
+                        }
+                    }
+                    _mm512_mask_storeu_epi8(output + ((n * g->out_h + oy) * g->out_w + ox) * c_n, mk, m);
+                }
+            }
+        }
+        return;
+    }
+#endif
     for (n = 0; n < g->batch; ++n) {
         for (oy = 0; oy < g->out_h; ++oy) {
             pool_s8_clip(oy * g->stride_h - g->pad_top, g->k_h, g->in_h, &y_lo, &y_hi);
