@@ -51,6 +51,34 @@ def test_conv2d_pk_f32_same_bits_in_every_build(data):
         assert got.tobytes() == ref.tobytes(), f"{variant} differs from the portable build: {g}"
 
 
+@settings(max_examples=40, **CFG)
+@given(data=st.data())
+def test_conv2d_pk_f32_small_channel_1x1_same_bits(data):
+    """The AVX-512 small-channel 1x1 path (stride 1, no padding, in_c <= 32, out_c <= 16, several pixels or
+    all groups in one vector, tails of fewer pixels): every build gives the portable build's bits and the twin's
+    values; the draws also cross the path's limits (in_c 33, out_c 17, one pixel a vector)."""
+    groups = data.draw(st.sampled_from([1, 1, 2, 3, 4, 8]), label="groups")
+    cin_g = data.draw(st.integers(1, 34 // groups), label="cin_g")
+    cout_g = data.draw(st.integers(1, 18 // groups), label="cout_g")
+    batch, h, w_ = (data.draw(st.integers(1, n), label=f"d{n}") for n in (2, 5, 7))
+    g = ConvGeom(batch, h, w_, cin_g * groups, h, w_, cout_g * groups, 1, 1, 1, 1, 0, 0, 1, 1, groups)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+    x = rng.normal(size=(g.batch, g.in_h, g.in_w, g.in_c)).astype(np.float32)
+    w = rng.normal(size=(g.out_c, 1, 1, cin_g)).astype(np.float32)
+    bias = rng.normal(size=g.out_c).astype(np.float32) if data.draw(st.booleans(), label="bias") else None
+    act = draw_act(data)
+    wpk = kpkf.pack_pk_f32_groups(w, groups)
+    want = kpkf.conv2d_pk_f32(g, act, x, wpk, bias)
+    shape = (g.batch, g.out_h, g.out_w, g.out_c)
+    ref = None
+    for variant in host_variants():
+        got = call(variant, "conv2d_pk_f32", g, act, x, wpk, bias, shape)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * (1 + np.abs(x).max() * np.abs(w).sum() / g.out_c))
+        if ref is None:
+            ref = got
+        assert got.tobytes() == ref.tobytes(), f"{variant} differs from the portable build: {g}"
+
+
 @settings(max_examples=30, **CFG)
 @given(data=st.data())
 def test_dense_pk_f32_same_bits_in_every_build(data):
@@ -76,7 +104,9 @@ def test_dense_pk_f32_same_bits_in_every_build(data):
     ConvGeom(1, 7, 9, 24, 7, 9, 40, 1, 1, 1, 1, 0, 0, 1, 1, 1),    # 1x1 read in place, 3 channel blocks
     ConvGeom(2, 6, 5, 8, 6, 5, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1),     # 3x3 rows in place inside, gathered at the border
     ConvGeom(1, 9, 8, 6, 4, 3, 18, 3, 3, 2, 2, 1, 0, 1, 2, 3),     # groups 3, horizontal dilation: one run per tap
-    ConvGeom(1, 5, 5, 16, 5, 5, 8, 1, 1, 1, 1, 0, 0, 1, 1, 4),     # grouped 1x1 (ShuffleNet)
+    ConvGeom(1, 5, 5, 16, 5, 5, 8, 1, 1, 1, 1, 0, 0, 1, 1, 4),     # grouped 1x1 (ShuffleNet): the lanes path
+    ConvGeom(2, 3, 5, 6, 3, 5, 4, 1, 1, 1, 1, 0, 0, 1, 1, 1),      # lanes path, 4 pixels a vector, a 2-pixel tail
+    ConvGeom(1, 4, 3, 20, 4, 3, 12, 1, 1, 1, 1, 0, 0, 1, 1, 4),    # lanes path, two input vectors, groups 4
 ])
 def test_conv2d_pk_f32_layers_special_values(geom, act):
     """Fixed layers through every path of the AVX-512 whole-layer loop, with -0.0, infinities and NaN among the

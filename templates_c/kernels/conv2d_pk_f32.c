@@ -278,12 +278,83 @@ static void conv2d_pk_f32_512(const nnc_conv_geom *g, const nnc_act_f32 *act, co
         }
     }
 }
+/* The AVX-512 small-channel 1x1 path: stride 1, no padding, the input and output maps the same size (so the
+ * P pixels of a block are P * in_c contiguous input floats and P * out_c contiguous output floats),
+ * in_c <= 32 and out_c <= 16.  P = min(32 / in_c, 16 / out_c) pixels share one vector: lane l = p * out_c + j
+ * holds pixel p's output channel j (group q = j / cout_g), and per k the lanes' inputs x[p][q * cin_g + k] are
+ * picked from the block's (at most 32) input floats with one VPERMT2PS, then one multiply and one add: each
+ * lane performs the portable loop's operations in its order.  Grouped layers fill the lanes with all groups'
+ * channels at once instead of one 16-lane block per group. */
+static int conv2d_pk_f32_lanes_ok(const nnc_conv_geom *g)
+{
+    return g->k_h == 1 && g->k_w == 1 && g->stride_h == 1 && g->stride_w == 1 && g->pad_top == 0 &&
+           g->pad_left == 0 && g->out_h == g->in_h && g->out_w == g->in_w && g->in_c <= 32 && g->out_c <= 16 &&
+           (g->groups > 1 || (32 / g->in_c >= 2 && 16 / g->out_c >= 2));
+}
+
+static void conv2d_pk_f32_lanes(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *input,
+                                const float *wpk, const float *bias, float *output)
+{
+    const int32_t cin_g = g->in_c / g->groups, cout_g = g->out_c / g->groups;
+    const int32_t pa = 32 / g->in_c, pb = 16 / g->out_c, pix = pa < pb ? pa : pb;
+    const int32_t total = g->batch * g->out_h * g->out_w;
+    const size_t wg = (size_t)((cout_g + 15) / 16) * (size_t)cin_g * 16; /* packed weights per group */
+    __m512 wv[32];
+    __m512i iv[32];
+    float wl[16];
+    int32_t il[16];
+    __m512 b = _mm512_setzero_ps();
+    const __m512 zero = _mm512_setzero_ps();
+    const __m512 lk = _mm512_set1_ps(act != 0 ? act->leaky : 1.0f);
+    const __m512 lo = _mm512_set1_ps(act != 0 ? act->out_min : 0.0f);
+    const __m512 hi = _mm512_set1_ps(act != 0 ? act->out_max : 0.0f);
+    int32_t k, l, p0;
+    for (k = 0; k < cin_g; ++k) {
+        for (l = 0; l < 16; ++l) {
+            const int32_t p = l / g->out_c, j = l % g->out_c, q = j / cout_g;
+            const int live = p < pix;
+            wl[l] = live ? wpk[(size_t)q * wg + (size_t)k * 16 + (size_t)(j - q * cout_g)] : 0.0f;
+            il[l] = live ? p * g->in_c + q * cin_g + k : 0;
+        }
+        wv[k] = _mm512_loadu_ps(wl);
+        iv[k] = _mm512_loadu_si512((const void *)il);
+    }
+    if (bias != 0) {
+        for (l = 0; l < 16; ++l) {
+            wl[l] = l < pix * g->out_c ? bias[l % g->out_c] : 0.0f;
+        }
+        b = _mm512_loadu_ps(wl);
+    }
+    for (p0 = 0; p0 < total; p0 += pix) {
+        const int32_t np = total - p0 < pix ? total - p0 : pix;
+        const int32_t nin = np * g->in_c, nout = np * g->out_c;
+        const float *xp = input + (size_t)p0 * (size_t)g->in_c;
+        const __m512 x0 = _mm512_maskz_loadu_ps((__mmask16)(nin >= 16 ? 0xFFFFu : (1u << nin) - 1u), xp);
+        const __m512 x1 = nin > 16 ? _mm512_maskz_loadu_ps((__mmask16)((1u << (nin - 16)) - 1u), xp + 16) : zero;
+        __m512 a = _mm512_setzero_ps();
+        for (k = 0; k < cin_g; ++k) {
+            a = _mm512_add_ps(a, _mm512_mul_ps(_mm512_permutex2var_ps(x0, iv[k], x1), wv[k]));
+        }
+        if (bias != 0) {
+            a = _mm512_add_ps(a, b);
+        }
+        if (act != 0) {
+            a = _mm512_mask_mul_ps(a, _mm512_cmp_ps_mask(a, zero, _CMP_LT_OQ), a, lk);
+            a = _mm512_min_ps(hi, _mm512_max_ps(lo, a));
+        }
+        _mm512_mask_storeu_ps(output + (size_t)p0 * (size_t)g->out_c, (__mmask16)((1u << nout) - 1u), a);
+    }
+}
 #endif
 
 void conv2d_pk_f32(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *input, const float *wpk,
                    const float *bias, float *output)
 {
 #if defined(NNC_PKF_AVX512)
+    if (conv2d_pk_f32_lanes_ok(g)) {
+        conv2d_pk_f32_lanes(g, act, input, wpk, bias, output);
+        return;
+    }
     if (g->k_h * g->k_w * (g->in_c / g->groups) <= NNC_PKF_K) {
         conv2d_pk_f32_512(g, act, input, wpk, bias, output);
         return;
