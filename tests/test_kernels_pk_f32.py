@@ -151,3 +151,29 @@ def test_lowering_picks_packed_float_kernels_on_generic_only():
     kernels = [c.kernel for c in lower(g).calls]
     assert any("pk_f32" in k for k in kernels) and "dense_pk_f32" in kernels
     assert not any("pk_f32" in k for k in (c.kernel for c in lower(g, "cortex-a53").calls))
+
+
+@settings(max_examples=30, **CFG)
+@given(data=st.data())
+def test_concat_part_f32_same_bits_in_every_build(data):
+    """concat_part_f32 (AVX-512: rows in 16-float vectors, the last under a mask) copies every row of the input
+    into its slice of the output with the input's bits (NaN payloads and -0.0 included), in every build, and
+    leaves the rest of the output alone; the twin gives the same array."""
+    from nncodegen.lower.params import Rescale
+    from nncodegen.ref import kernels_f32 as kf
+    outer, inner = data.draw(st.integers(1, 9), label="outer"), data.draw(st.integers(1, 40), label="inner")
+    before, after = data.draw(st.integers(0, 20), label="before"), data.draw(st.integers(0, 20), label="after")
+    p = Rescale(outer, inner, before + inner + after, before)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+    bits = rng.integers(0, 2**32, size=(outer, inner), dtype=np.uint64).astype(np.uint32)
+    bits.reshape(-1)[: min(bits.size, 3)] = np.array([0x80000000, 0x7FC01234, 0xFF800000], np.uint32)[: min(bits.size, 3)]
+    x = bits.view(np.float32)
+    fill = np.full((outer, p.out_inner), 0x7F812345, np.uint32)
+    want = fill.copy()
+    want[:, before:before + inner] = bits
+    twin = kf.concat_part_f32(p, x, fill.copy().view(np.float32))
+    assert np.asarray(twin).view(np.uint32).tobytes() == want.tobytes()
+    for variant in host_variants():
+        lib = simd_lib("concat_f32", variant, ("concat_f32",))
+        got = lib.run_into("concat_part_f32", [p, x], fill.copy().view(np.float32))
+        assert got.view(np.uint32).tobytes() == want.tobytes(), f"{variant}: {p}"
