@@ -27,13 +27,9 @@ def draw_act(data):
     return data.draw(st.sampled_from([None, ActF32(), ActF32(0.0, 6.0, 1.0), ActF32(-2.0, 3.0, 0.1)]), label="act")
 
 
-@settings(max_examples=40, **CFG)
-@given(data=st.data())
-def test_conv2d_pk_f32_same_bits_in_every_build(data):
-    g = draw_geom(data)
-    groups = data.draw(st.sampled_from([1, 1, 2, 3, 4]), label="groups")
-    g = dataclasses.replace(g, in_c=g.in_c * groups, out_c=g.out_c * groups, groups=groups)
-    assume(g.k_h * g.k_w * g.in_c // groups <= kpkf.PKF_K)
+def check_conv_every_build(data, g, groups):
+    """A random float layer of geometry ``g`` (``groups`` groups) through conv2d_pk_f32: every host build gives
+    the portable build's bits and the twin's values."""
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
     x = rng.normal(size=(g.batch, g.in_h, g.in_w, g.in_c)).astype(np.float32)
     w = rng.normal(size=(g.out_c, g.k_h, g.k_w, g.in_c // groups)).astype(np.float32)
@@ -53,6 +49,16 @@ def test_conv2d_pk_f32_same_bits_in_every_build(data):
 
 @settings(max_examples=40, **CFG)
 @given(data=st.data())
+def test_conv2d_pk_f32_same_bits_in_every_build(data):
+    g = draw_geom(data)
+    groups = data.draw(st.sampled_from([1, 1, 2, 3, 4]), label="groups")
+    g = dataclasses.replace(g, in_c=g.in_c * groups, out_c=g.out_c * groups, groups=groups)
+    assume(g.k_h * g.k_w * g.in_c // groups <= kpkf.PKF_K)
+    check_conv_every_build(data, g, groups)
+
+
+@settings(max_examples=40, **CFG)
+@given(data=st.data())
 def test_conv2d_pk_f32_small_channel_1x1_same_bits(data):
     """The AVX-512 small-channel 1x1 path (stride 1, no padding, in_c <= 32, out_c <= 16, several pixels or
     all groups in one vector, tails of fewer pixels): every build gives the portable build's bits and the twin's
@@ -62,21 +68,7 @@ def test_conv2d_pk_f32_small_channel_1x1_same_bits(data):
     cout_g = data.draw(st.integers(1, 18 // groups), label="cout_g")
     batch, h, w_ = (data.draw(st.integers(1, n), label=f"d{n}") for n in (2, 5, 7))
     g = ConvGeom(batch, h, w_, cin_g * groups, h, w_, cout_g * groups, 1, 1, 1, 1, 0, 0, 1, 1, groups)
-    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
-    x = rng.normal(size=(g.batch, g.in_h, g.in_w, g.in_c)).astype(np.float32)
-    w = rng.normal(size=(g.out_c, 1, 1, cin_g)).astype(np.float32)
-    bias = rng.normal(size=g.out_c).astype(np.float32) if data.draw(st.booleans(), label="bias") else None
-    act = draw_act(data)
-    wpk = kpkf.pack_pk_f32_groups(w, groups)
-    want = kpkf.conv2d_pk_f32(g, act, x, wpk, bias)
-    shape = (g.batch, g.out_h, g.out_w, g.out_c)
-    ref = None
-    for variant in host_variants():
-        got = call(variant, "conv2d_pk_f32", g, act, x, wpk, bias, shape)
-        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * (1 + np.abs(x).max() * np.abs(w).sum() / g.out_c))
-        if ref is None:
-            ref = got
-        assert got.tobytes() == ref.tobytes(), f"{variant} differs from the portable build: {g}"
+    check_conv_every_build(data, g, groups)
 
 
 @settings(max_examples=30, **CFG)

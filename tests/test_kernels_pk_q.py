@@ -96,6 +96,19 @@ def test_grouped_layers_as_block_diagonal_equal_conv2d_q7(variant, data):
     tq.assert_same(got, want, f"conv2d_pk_q7 block-diagonal [{variant}] {g}")
 
 
+def check_dw_q7(variant, data, g):
+    """A random depthwise layer of geometry ``g`` (multiplier 1) on conv2d_dw_q7: twin and C == conv2d_q7."""
+    c = g.in_c
+    x, w, b = draw_layer(data, (g.batch, g.in_h, g.in_w, c), (c, g.k_h, g.k_w, 1),
+                         lambda x, w, b: tq.conv_bound(False, g, x, w, b))
+    rq = draw_rq(data, c)
+    want = kq.conv2d_q7(g, rq, x, w, b)
+    wdw = kpq.pack_dw_q7(w)
+    tq.assert_same(kpq.conv2d_dw_q7(g, rq, x, wdw, b), want, f"twin {g}")
+    out = call(variant, "conv2d_dw_q7", [g, rq], [x, wdw, b], want.shape)
+    tq.assert_same(out, want, f"conv2d_dw_q7 [{variant}] {g} {rq}")
+
+
 @pytest.mark.parametrize("variant", list(VARIANTS))
 @settings(max_examples=60, **CFG)
 @given(data=st.data())
@@ -105,14 +118,7 @@ def test_conv2d_dw_q7_equals_conv2d_q7(variant, data):
     need(variant)
     c = data.draw(st.sampled_from([1, 3, 8, 12, 16, 17, 24, 32, 40]), label="channels")
     g = dataclasses.replace(draw_geom(data), in_c=c, out_c=c, groups=c)
-    x, w, b = draw_layer(data, (g.batch, g.in_h, g.in_w, c), (c, g.k_h, g.k_w, 1),
-                         lambda x, w, b: tq.conv_bound(False, g, x, w, b))
-    rq = draw_rq(data, c)
-    want = kq.conv2d_q7(g, rq, x, w, b)
-    wdw = kpq.pack_dw_q7(w)
-    tq.assert_same(kpq.conv2d_dw_q7(g, rq, x, wdw, b), want, f"twin {g}")
-    out = call(variant, "conv2d_dw_q7", [g, rq], [x, wdw, b], want.shape)
-    tq.assert_same(out, want, f"conv2d_dw_q7 [{variant}] {g} {rq}")
+    check_dw_q7(variant, data, g)
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
@@ -175,14 +181,7 @@ def test_conv2d_dw_q7_pixel_runs(variant, data):
     oh, ow = (h + 2 * pad - (kh - 1) * dh - 1) // sh + 1, w_ + 2 * pad - (kw - 1) * dw
     g = ConvGeom(data.draw(st.integers(1, 2), label="batch"), h, w_, c, oh, ow, c, kh, kw, sh, 1, pad, pad, dh, dw, c)
     event(f"{c} channels, {ow} columns")
-    x, w, b = draw_layer(data, (g.batch, g.in_h, g.in_w, c), (c, g.k_h, g.k_w, 1),
-                         lambda x, w, b: tq.conv_bound(False, g, x, w, b))
-    rq = draw_rq(data, c)
-    want = kq.conv2d_q7(g, rq, x, w, b)
-    wdw = kpq.pack_dw_q7(w)
-    tq.assert_same(kpq.conv2d_dw_q7(g, rq, x, wdw, b), want, f"twin {g}")
-    out = call(variant, "conv2d_dw_q7", [g, rq], [x, wdw, b], want.shape)
-    tq.assert_same(out, want, f"conv2d_dw_q7 [{variant}] {g} {rq}")
+    check_dw_q7(variant, data, g)
 
 
 def test_dw_packing_round_trip():
