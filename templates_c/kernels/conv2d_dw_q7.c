@@ -96,9 +96,13 @@ void conv2d_dw_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *i
             for (ox = 0; ox < g->out_w; ++ox) {
                 const int32_t ix0 = ox * g->stride_w - g->pad_left;
                 int8_t *y = output + ((n * g->out_h + oy) * g->out_w + ox) * c_n;
-#if defined(NNC_DW_AVX512)
+#if defined(NNC_DW_AVX512) || defined(NNC_DW_AVX2)
                 if (run && ox + run <= g->out_w && ix0 >= 0 && ix0 + run - 1 + (k_w - 1) * dil_w < in_w) {
+#if defined(NNC_DW_AVX512)
                     __m512i a = brep;
+#else
+                    __m256i a = brep;
+#endif
                     for (ky = 0; ky < k_h; ++ky) {
                         const int32_t iy = iy0 + ky * dil_h;
                         const int8_t *row;
@@ -107,13 +111,18 @@ void conv2d_dw_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *i
                         }
                         row = input + ((n * in_h + iy) * in_w + ix0) * c_n;
                         for (kx = 0; kx < k_w; ++kx) {
+#if defined(NNC_DW_AVX512)
                             const __m512i xv = _mm512_cvtepi8_epi32(
                                 _mm_loadu_si128((const __m128i *)(const void *)(row + kx * dil_w * c_n)));
                             const __m512i wv = _mm512_cvtepi8_epi32(
                                 _mm_loadu_si128((const __m128i *)(const void *)(wdw + (ky * k_w + kx) * 16)));
                             a = _mm512_add_epi32(a, _mm512_mullo_epi32(xv, wv));
+#else
+                            a = nnc_dw_mac8(a, row + kx * dil_w * c_n, wdw + (ky * k_w + kx) * 16);
+#endif
                         }
                     }
+#if defined(NNC_DW_AVX512)
                     if (shift_only) {
                         const __m512i one = _mm512_set1_epi32(1);
                         __m512i r = _mm512_add_epi32(_mm512_srav_epi32(a, srep),
@@ -128,24 +137,9 @@ void conv2d_dw_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *i
                             y[j] = (int8_t)nnc_requantize(v[j], rq, j & (c_n - 1));
                         }
                     }
-                    ox += run - 1;
-                    continue;
-                }
-#elif defined(NNC_DW_AVX2)
-                if (run && ox + run <= g->out_w && ix0 >= 0 && ix0 + run - 1 + (k_w - 1) * dil_w < in_w) {
-                    __m256i a = brep;
-                    for (ky = 0; ky < k_h; ++ky) {
-                        const int32_t iy = iy0 + ky * dil_h;
-                        const int8_t *row;
-                        if (iy < 0 || iy >= in_h) {
-                            continue;
-                        }
-                        row = input + ((n * in_h + iy) * in_w + ix0) * c_n;
-                        for (kx = 0; kx < k_w; ++kx) {
-                            a = nnc_dw_mac8(a, row + kx * dil_w * c_n, wdw + (ky * k_w + kx) * 16);
-                        }
-                    }
+#else
                     nnc_dw_out8(a, rq, shift_only, srep, ch, y);
+#endif
                     ox += run - 1;
                     continue;
                 }
