@@ -54,6 +54,27 @@ static void nnc_dw_out8(__m256i a, const nnc_requant *rq, int shift_only, const 
 }
 #endif
 
+/* the taps of output pixel (iy0, ix0) that lie inside the input, in (ky, kx) order: the statement runs with x_ =
+ * the input pixel's channel coff and w_ = the tap's 16 packed weights (of block wb) */
+#define NNC_DW_TAPS(coff, ...)                                                                 \
+    for (ky = 0; ky < k_h; ++ky) {                                                             \
+        const int32_t iy_ = iy0 + ky * dil_h;                                                  \
+        const int8_t *row_;                                                                    \
+        if (iy_ < 0 || iy_ >= in_h) {                                                          \
+            continue;                                                                          \
+        }                                                                                      \
+        row_ = input + (n * in_h + iy_) * in_w * c_n + (coff);                                 \
+        for (kx = 0; kx < k_w; ++kx) {                                                         \
+            const int32_t ix_ = ix0 + kx * dil_w;                                              \
+            const int8_t *x_, *w_ = wb + (ky * k_w + kx) * 16;                                 \
+            if (ix_ < 0 || ix_ >= in_w) {                                                      \
+                continue;                                                                      \
+            }                                                                                  \
+            x_ = row_ + ix_ * c_n;                                                             \
+            __VA_ARGS__;                                                                       \
+        }                                                                                      \
+    }
+
 void conv2d_dw_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *input, const int8_t *wdw,
                   const int32_t *bias, int8_t *output)
 {
@@ -150,25 +171,11 @@ void conv2d_dw_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *i
 #if defined(NNC_DW_AVX512)
                     const __mmask16 m = (__mmask16)(nc >= 16 ? 0xFFFFu : (1u << nc) - 1u);
                     __m512i a = bias ? _mm512_maskz_loadu_epi32(m, bias + c0) : _mm512_setzero_si512();
-                    for (ky = 0; ky < k_h; ++ky) {
-                        const int32_t iy = iy0 + ky * dil_h;
-                        const int8_t *row;
-                        if (iy < 0 || iy >= in_h) {
-                            continue;
-                        }
-                        row = input + (n * in_h + iy) * in_w * c_n + c0;
-                        for (kx = 0; kx < k_w; ++kx) {
-                            const int32_t ix = ix0 + kx * dil_w;
-                            __m512i xv, wv;
-                            if (ix < 0 || ix >= in_w) {
-                                continue;
-                            }
-                            xv = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, row + ix * c_n));
-                            wv = _mm512_cvtepi8_epi32(
-                                _mm_loadu_si128((const __m128i *)(const void *)(wb + (ky * k_w + kx) * 16)));
-                            a = _mm512_add_epi32(a, _mm512_mullo_epi32(xv, wv));
-                        }
-                    }
+                    NNC_DW_TAPS(c0, {
+                        const __m512i xv = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, x_));
+                        const __m512i wv = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)w_));
+                        a = _mm512_add_epi32(a, _mm512_mullo_epi32(xv, wv));
+                    });
                     if (shift_only) {
                         const __m512i one = _mm512_set1_epi32(1);
                         const __m512i s = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, rq->shift + c0));
@@ -192,21 +199,7 @@ void conv2d_dw_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *i
                         __m256i a = bias ? _mm256_loadu_si256((const __m256i *)(const void *)(bias + c0 + j0))
                                          : _mm256_setzero_si256();
                         int32_t chj[8]; /* the lanes' channels (general epilogue) */
-                        for (ky = 0; ky < k_h; ++ky) {
-                            const int32_t iy = iy0 + ky * dil_h;
-                            const int8_t *row;
-                            if (iy < 0 || iy >= in_h) {
-                                continue;
-                            }
-                            row = input + (n * in_h + iy) * in_w * c_n + c0 + j0;
-                            for (kx = 0; kx < k_w; ++kx) {
-                                const int32_t ix = ix0 + kx * dil_w;
-                                if (ix < 0 || ix >= in_w) {
-                                    continue;
-                                }
-                                a = nnc_dw_mac8(a, row + ix * c_n, wb + (ky * k_w + kx) * 16 + j0);
-                            }
-                        }
+                        NNC_DW_TAPS(c0 + j0, a = nnc_dw_mac8(a, x_, w_ + j0));
                         for (j = 0; j < 8; ++j) {
                             chj[j] = c0 + j0 + cid[j];
                         }
@@ -216,25 +209,11 @@ void conv2d_dw_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *i
                     for (j = j0; j < nc; ++j) {
                         acc[j] = bias ? bias[c0 + j] : 0;
                     }
-                    for (ky = 0; ky < k_h; ++ky) {
-                        const int32_t iy = iy0 + ky * dil_h;
-                        const int8_t *row;
-                        if (iy < 0 || iy >= in_h) {
-                            continue;
+                    NNC_DW_TAPS(c0, {
+                        for (j = j0; j < nc; ++j) {
+                            acc[j] += x_[j] * w_[j];
                         }
-                        row = input + (n * in_h + iy) * in_w * c_n + c0;
-                        for (kx = 0; kx < k_w; ++kx) {
-                            const int32_t ix = ix0 + kx * dil_w;
-                            const int8_t *x, *w = wb + (ky * k_w + kx) * 16;
-                            if (ix < 0 || ix >= in_w) {
-                                continue;
-                            }
-                            x = row + ix * c_n;
-                            for (j = j0; j < nc; ++j) {
-                                acc[j] += x[j] * w[j];
-                            }
-                        }
-                    }
+                    });
                     (void)shift_only;
                     for (j = j0; j < nc; ++j) {
                         y[c0 + j] = (int8_t)nnc_requantize(acc[j], rq, c0 + j);
