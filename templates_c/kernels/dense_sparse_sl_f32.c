@@ -191,7 +191,7 @@ static void nnc_sl_out(const float *a, int32_t nr, const int32_t *rows, const fl
     int32_t r;
     for (r = 0; r < nr; ++r) {
         const int32_t o = rows[r];
-        y[o] = nnc_cf32_act(act, bias != 0 ? a[r] + bias[o] : a[r]);
+        y[o] = nnc_act_f32_apply(act, bias != 0 ? a[r] + bias[o] : a[r]);
     }
 }
 
@@ -262,7 +262,7 @@ void dense_sparse_sl_f32(const nnc_dense_geom *g, const nnc_act_f32 *act, const 
     (void)scratch;
 #ifdef NNC_SL_SIMD
     (void)nnc_cf32_tree; /* the portable loop's helpers (compress_f32.inc) */
-    (void)nnc_cf32_act;
+    (void)nnc_act_f32_apply;
 #else
     (void)nnc_sl_min8;
 #endif
