@@ -108,14 +108,18 @@ def call(variant, name, params, arrays, out_shape, out_dtype):
 def draw_conv(data):
     """(kind, ConvGeom) for one of the conv2d paths, with channel counts that fill blocks and leave tails."""
     ints = lambda lo, hi, label: data.draw(st.integers(lo, hi), label=label)  # noqa: E731
-    kind = data.draw(st.sampled_from(["pointwise", "depthwise", "depthwise_big_k", "small_k", "patch", "rows",
-                                      "taps", "grouped"]), label="kind")
+    kind = data.draw(st.sampled_from(["pointwise", "depthwise", "depthwise_big_k", "depthwise_over_taps", "small_k",
+                                      "patch", "rows", "taps", "grouped"]), label="kind")
     groups, dh, dw = 1, ints(1, 2, "dil_h"), 1
     if kind == "pointwise":
         cin, cout, kh, kw = ints(1, 70, "in_c"), ints(1, 21, "out_c"), 1, 1
-    elif kind in ("depthwise", "depthwise_big_k"):
+    elif kind in ("depthwise", "depthwise_big_k", "depthwise_over_taps"):
+        # big k: up to 7x7, the channel blocks' local weights on hosts (NNC_DW_TAPS 49); over taps: one
+        # channel at a time
         cin = cout = groups = data.draw(st.sampled_from([16, 17, 31, 32, 40]), label="channels")
-        kh, kw = (ints(1, 3, "k_h"), ints(1, 3, "k_w")) if kind == "depthwise" else (ints(4, 5, "k_h"), 3)
+        kh, kw = {"depthwise": lambda: (ints(1, 3, "k_h"), ints(1, 3, "k_w")),
+                  "depthwise_big_k": lambda: (ints(4, 7, "k_h"), ints(3, 7, "k_w")),
+                  "depthwise_over_taps": lambda: (8, ints(7, 8, "k_w"))}[kind]()
         dw = ints(1, 2, "dil_w")
     elif kind == "small_k":
         cin, cout = ints(1, 3, "in_c"), ints(8, 21, "out_c")
@@ -221,6 +225,30 @@ def test_conv2d_s8_paths_match_twin(variant, data):
     want = ks.conv2d_s8(g, rq, x, w, b)
     got = call(variant, "conv2d_s8", [g, rq], [x, w, b], want.shape, np.int8)
     ts8.assert_same(got, want, f"conv2d_s8 [{variant}] {kind} {g}")
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@settings(max_examples=25, **CFG)
+@given(data=st.data())
+def test_conv2d_s8_depthwise_large_kernels_match_twin(variant, data):
+    """5x5 and 7x7 depthwise layers (MCUNet's) in the channel-block path (up to NNC_DW_TAPS = 49 taps on
+    hosts): windows inside the input, which walk the tap-offset table, and windows at its borders."""
+    need(variant)
+    ints = lambda lo, hi, label: data.draw(st.integers(lo, hi), label=label)  # noqa: E731
+    kh, kw = data.draw(st.sampled_from([(5, 5), (7, 7), (7, 5), (5, 7), (3, 7)]), label="kernel")
+    c = data.draw(st.sampled_from([16, 24, 40, 48]), label="channels")
+    sh = sw = ints(1, 2, "stride")
+    pt, pl = (kh // 2, kw // 2) if data.draw(st.booleans(), label="same padding") else (0, 0)
+    h, w = kh + ints(0, 6, "extra_h"), kw + ints(0, 6, "extra_w")
+    oh, ow = conv_out_size(h, kh, sh, pt, pt, 1), conv_out_size(w, kw, sw, pl, pl, 1)
+    g = ConvGeom(1, h, w, c, oh, ow, c, kh, kw, sh, sw, pt, pl, 1, 1, c)
+    x = ts8.draw_s8(data, (g.batch, g.in_h, g.in_w, g.in_c), "x")
+    wt = ts8.draw_s8(data, (g.out_c, g.k_h, g.k_w, 1), "w")
+    rq = ts8.draw_requant(data, g.out_c, ts8.draw_zp(data, "in_zp"))
+    b = ts8.draw_bias(data, g.out_c)
+    want = ks.conv2d_s8(g, rq, x, wt, b)
+    got = call(variant, "conv2d_s8", [g, rq], [x, wt, b], want.shape, np.int8)
+    ts8.assert_same(got, want, f"conv2d_s8 [{variant}] {g}")
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
