@@ -383,6 +383,30 @@ def test_maxpool(case):
     check(want, float_ops.maxpool(attrs, x), exact=True, what="twin vs float_ops.maxpool")
 
 
+@fast(60)
+@given(st.integers(1, 2), st.integers(2, 9), st.integers(2, 9), st.integers(1, 20), st.booleans(),
+       st.integers(0, 2**32 - 1))
+def test_maxpool_2x2_stride2(batch, h, w, ch, special, seed):
+    """The 2x2 stride-2 path of maxpool_f32 (odd sizes drop the last row / column): the generic loop's
+    comparisons from -inf in the order ky, kx, so NaN taps are skipped as there and -0.0 / +0.0 keep the first."""
+    rng = np.random.default_rng(seed)
+    g = ConvGeom(batch, h, w, ch, h // 2, w // 2, ch, 2, 2, 2, 2, 0, 0)
+    x = rand(rng, (batch, h, w, ch))
+    if special:
+        x.reshape(-1)[rng.choice(x.size, min(x.size, 12), replace=False)] = \
+            np.array([np.nan, -0.0, 0.0, np.inf, -np.inf, np.nan] * 2, np.float32)[:min(x.size, 12)]
+    c = Call()
+    got = c.run("maxpool_f32", g.batch * g.out_h * g.out_w * g.out_c, c.p(g), c.buf(x))
+    m = np.full((batch, h // 2, w // 2, ch), -np.inf, np.float32)
+    for ky in range(2):
+        for kx in range(2):
+            t = x[:, ky:2 * (h // 2):2, kx:2 * (w // 2):2, :]
+            m = np.where(t > m, t, m)
+    assert got.tobytes() == m.reshape(-1).tobytes(), f"maxpool 2x2/2 {g}"
+    if not special:
+        check(got, twin.maxpool_f32(g, x), exact=True, what=f"maxpool {g}")
+
+
 @fast(200)
 @given(pool_cases(), st.integers(0, 1))
 def test_avgpool(case, count_include_pad):

@@ -354,6 +354,47 @@ def test_depthwise8_f32_pixel_pairs_equal_portable_build_and_twin(data):
         np.testing.assert_allclose(port, want, rtol=1e-5, atol=1e-5 * (1 + np.abs(w).sum()))
 
 
+@settings(max_examples=40, **CFG)
+@given(data=st.data())
+def test_smallk_f32_pixel_groups_equal_portable_build_and_twin(data):
+    """conv2d_f32 on small-K layers (one group, k_h * k_w * in_c <= 32, eight output channels or more: the
+    AVX-512 path runs four, then two neighbouring pixels whose windows lie inside the input in one vector per
+    pair, and the block epilogue on vectors): every host build gives the portable build's bits, with -0.0,
+    infinities and NaN among the inputs half of the time, and the twin's values otherwise."""
+    ints = lambda lo, hi, label: data.draw(st.integers(lo, hi), label=label)  # noqa: E731
+    cin, cout = ints(1, 3, "in_c"), ints(8, 20, "out_c")
+    kh, kw, dh, dw = ints(1, 3, "k_h"), ints(1, 3, "k_w"), ints(1, 2, "dil_h"), ints(1, 2, "dil_w")
+    sh, sw = ints(1, 2, "stride_h"), data.draw(st.sampled_from([1, 1, 1, 2]), label="stride_w")
+    pt, pb, pl, pr = ints(0, kh - 1, "pt"), ints(0, kh - 1, "pb"), ints(0, kw - 1, "pl"), ints(0, kw - 1, "pr")
+    h = max(1, dh * (kh - 1) + 1 - pt - pb) + ints(0, 6, "extra_h")
+    w_ = max(1, dw * (kw - 1) + 1 - pl - pr) + ints(0, 12, "extra_w")
+    g = ConvGeom(ints(1, 2, "batch"), h, w_, cin, conv_out_size(h, kh, sh, pt, pb, dh),
+                 conv_out_size(w_, kw, sw, pl, pr, dw), cout, kh, kw, sh, sw, pt, pl, dh, dw, 1)
+    rng = np.random.default_rng(ints(0, 2 ** 32 - 1, "seed"))
+    act = data.draw(st.sampled_from([None, ActF32(0.0, 6.0, 1.0), ActF32(-1.5, 2.0, 0.1)]), label="act")
+    x = rng.standard_normal((g.batch, g.in_h, g.in_w, cin)).astype(np.float32)
+    w = rng.standard_normal((cout, kh, kw, cin)).astype(np.float32)
+    b = None if data.draw(st.booleans(), label="no bias") else rng.standard_normal(cout).astype(np.float32)
+    special = data.draw(st.booleans(), label="special values")
+    if special:
+        x.reshape(-1)[rng.choice(x.size, min(x.size, 5), replace=False)] = [-0.0, np.inf, -np.inf, np.nan, 0.0][:min(x.size, 5)]
+        w[rng.integers(cout)] = -0.0
+    shape = (g.batch, g.out_h, g.out_w, cout)
+    port = call("portable", "conv2d_f32", [g, act], [x, w, b], shape, np.float32)
+    for variant in [v for v in VARIANTS if v != "portable"]:
+        try:
+            need(variant)
+        except pytest.skip.Exception:
+            continue
+        got = call(variant, "conv2d_f32", [g, act], [x, w, b], shape, np.float32)
+        assert np.array_equal(np.isnan(got), np.isnan(port)), f"[{variant}] NaN elsewhere: {g}"
+        keep = ~np.isnan(port)
+        assert got[keep].tobytes() == port[keep].tobytes(), f"[{variant}] differs from the portable build: {g}"
+    if not special:
+        want = kf.conv2d_f32(g, act, x, w, b)
+        np.testing.assert_allclose(port, want, rtol=1e-5, atol=1e-5 * (1 + np.abs(w).sum()))
+
+
 # ---------------------------------------------------------------- fixed shapes: every path, every tail
 def G(h, w, cin, cout, k, s=1, pad=0, dil=(1, 1), groups=1, batch=1):
     kh, kw = k

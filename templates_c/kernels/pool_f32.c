@@ -13,10 +13,39 @@ static void pool_f32_range(int32_t o, int32_t stride, int32_t pad, int32_t k, in
     *hi = start + k > size ? size : start + k;
 }
 
+/* 2x2 windows, stride 2, no padding, every window inside the input: maxpool_f32's comparisons (from
+ * -HUGE_VALF, taps in the order ky, kx) with the window's shape fixed at compile time. */
+static void maxpool_f32_2x2s2(const nnc_conv_geom *g, const float *input, float *output)
+{
+    const int32_t ch = g->in_c, row = g->in_w * ch;
+    int32_t b, oy, ox, c;
+    for (b = 0; b < g->batch; ++b) {
+        for (oy = 0; oy < g->out_h; ++oy) {
+            const float *ip = input + (b * g->in_h + 2 * oy) * row;
+            float *op = output + (b * g->out_h + oy) * g->out_w * ch;
+            for (ox = 0; ox < g->out_w; ++ox, ip += 2 * ch, op += ch) {
+                for (c = 0; c < ch; ++c) {
+                    float m = -HUGE_VALF;
+                    m = ip[c] > m ? ip[c] : m;
+                    m = ip[ch + c] > m ? ip[ch + c] : m;
+                    m = ip[row + c] > m ? ip[row + c] : m;
+                    m = ip[row + ch + c] > m ? ip[row + ch + c] : m;
+                    op[c] = m;
+                }
+            }
+        }
+    }
+}
+
 void maxpool_f32(const nnc_conv_geom *g, const float *input, float *output)
 {
     const int32_t ch = g->in_c;
     int32_t b, oy, ox, iy, ix, c, y_lo, y_hi, x_lo, x_hi;
+    if (g->k_h == 2 && g->k_w == 2 && g->stride_h == 2 && g->stride_w == 2 && g->pad_top == 0 &&
+        g->pad_left == 0 && 2 * g->out_h <= g->in_h && 2 * g->out_w <= g->in_w) {
+        maxpool_f32_2x2s2(g, input, output);
+        return;
+    }
     for (b = 0; b < g->batch; ++b) {
         for (oy = 0; oy < g->out_h; ++oy) {
             pool_f32_range(oy, g->stride_h, g->pad_top, g->k_h, g->in_h, &y_lo, &y_hi);
