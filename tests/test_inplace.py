@@ -254,6 +254,8 @@ def test_pad_inplace_equals_out_of_place(clib, data):
     ins = tuple(data.draw(st.integers(1, 5), label=f"in{k}") for k in range(4))
     before = tuple(data.draw(st.integers(0, 3), label=f"before{k}") for k in range(4))
     outs = tuple(i + b + data.draw(st.integers(0, 3), label=f"after{k}") for k, (i, b) in enumerate(zip(ins, before)))
+    if data.draw(st.booleans(), label="last axis unpadded"):  # NHWC spatial padding: whole rows moved
+        before, outs = before[:3] + (0,), outs[:3] + (ins[3],)
     dt = DTYPE[fmt]
     rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1), label="seed"))
     if fmt == "f32":
