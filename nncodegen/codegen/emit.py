@@ -22,6 +22,7 @@ from ..version import __version__
 from ..ir.formats import QFormat, storage_shape
 from ..ir.graph import Graph, GraphError
 from ..ir.limits import LIMITS
+from ..lower.fold_shuffle import fold_channel_shuffles
 from ..lower.lower import lower
 from ..lower.params import c_array, to_c
 from ..lower.program import Buf, Const, Param, Program, Scalar, Scratch
@@ -340,6 +341,7 @@ def generate(graph: Graph, outdir, name: Optional[str] = None, target: str = "ge
              sample: Optional[np.ndarray] = None) -> Path:
     outdir = Path(outdir)
     target_info(target)  # validates the name
+    graph = fold_channel_shuffles(graph, target)
     prog = lower(graph, target)
     idx = kernel_index()
     name = CText(model_c_name(name or graph.name, _identifiers(runtime_files(
