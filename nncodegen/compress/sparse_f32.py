@@ -21,16 +21,19 @@ Layout (R = 16 rows per slice, the last slice padded with empty rows):
   is padded with (index 0x80, value 0.0f) after its last one.  The steps of a block are stored in the order
   (t, c) over the rounds t = 0, 1, .. and the groups c that have a step t (t < steps[c]); both arrays hold 16
   entries a step: index (uint8, i) and values (float), entry r of a step at 16 (the step's rank in that order) + r;
-  both end with one spare step (index 0, value 0.0f) that the SIMD path may read and never adds.
+  both end with one spare step (index 0, value 0.0f), which no kernel reads now (the masked later rounds of the
+  SIMD path read it; they branch since, and the layout stayed as it was).
 A SIMD step is one 16-lane vector of a group: the table (32 inputs, in two registers) looked up by the indices
 (VPERMI2PS), multiplied by the values and added into the group's partial sums of the 16 rows (a padding entry adds
 x * 0.0f = +-0, which changes no partial sum: sums that start at +0.0f are never -0.0f; for finite inputs), class c's
 register, or after the tree the row sums: every row adds exactly its own products, in position order, into the dense
 kernel's partial sum.  A class block runs max(steps) rounds of one step per class register (independent
-additions): the rounds below min(steps) as stored, the later ones masked (a class without a step t adds nothing).
+additions): the rounds below min(steps) as stored, the later ones branch per class (a class without a step t
+reads and adds nothing, so the steps run are the ones stored).
 Only each group's own steps are stored, not the block's most, and rows grouped by alike counts (row_order) need
 fewer rounds and steps: a 1024 x 1024 layer at 10 % density (uniform, as benchmarks/bench_compress.py) stores
-12.0 k steps, 0.97 MB, run in 14.5 k rounds of 8 (was: 16.8 k rounds of 8 steps, every one stored, 1.40 MB).
+12.0 k steps, 0.97 MB, all of them run (masked rounds ran 14.3 k; before that, 16.8 k rounds of 8 steps, every one
+stored, 1.40 MB).
 """
 from __future__ import annotations
 
