@@ -9,6 +9,7 @@ kernel is built once per SIMD path nnc_simd.h can take on this host:
 
   portable  -DNNC_NO_SIMD (plain C)      sse2    no flags (the x86-64 baseline: the default build)
   sse4.1    -msse4.1                     avx2    -mavx2
+  avx512    -mavx2 -mavx512f -mavx512bw -mavx512vl (AVX-512 paths without VNNI)
   native    -O3 -march=native (whatever this CPU has, e.g. AVX-512 code generation around AVX2 paths)
 
 Integer kernels must equal their twins bit for bit in every build.  Float kernels must equal the
@@ -52,6 +53,7 @@ VARIANTS = {
     "sse2": ("-O2", [], None, "sse2"),
     "sse4.1": ("-O2", ["-msse4.1"], "sse4_1", "sse4.1"),
     "avx2": ("-O2", ["-mavx2"], "avx2", "avx2"),
+    "avx512": ("-O2", ["-mavx2", "-mavx512f", "-mavx512bw", "-mavx512vl"], "avx512bw", "avx2"),
     "native": ("-O3", ["-march=native"], None, None),
 }
 FAMILIES = ["conv2d_q7", "conv2d_q15", "conv2d_s8", "conv2d_f32", "dense_q7", "dense_q15", "dense_s8", "dense_f32"]

@@ -14,7 +14,8 @@
  * over all inputs), which bounds every partial sum in any order.  Integer
  * addition is exact, so the fast paths (other loop orders, blocks of channels, SIMD dot products
  * with the offset added in int16) are bit-identical.
- * Body (pointwise, depthwise, small-K and generic paths) in conv2d_qn.inc, shared with q7 / q15.
+ * Body (pointwise, depthwise, small-K and generic paths) in conv2d_qn.inc, shared with q7 / q15; the
+ * targets' own depthwise paths in conv2d_s8_dsp.inc (Arm DSP) and conv2d_s8_dw512.inc (AVX-512BW).
  */
 #include "conv2d_s8.h"
 #include "nnc_affine.h"
@@ -27,6 +28,9 @@
 #include "conv2d_s8_dsp.inc"
 #define NNC_CONV_DW_ARCH conv2d_dw_arch_s8
 #define NNC_CONV_SMALLK_ARCH conv2d_smallk_arch_s8
+#elif defined(NNC_HAVE_RQ16_S8) && defined(__AVX512BW__) && defined(__AVX512VL__)
+#include "conv2d_s8_dw512.inc" /* depthwise: 16 channels, two kernel rows per int16 multiply-add */
+#define NNC_CONV_DW_ARCH conv2d_dw512_s8
 #endif
 #include "conv2d_qn.inc"
 #undef NNC_CONV_DW_ARCH
