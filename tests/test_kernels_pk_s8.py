@@ -166,12 +166,13 @@ def test_expand_pays():
 @settings(max_examples=40, **CFG)
 @given(data=st.data())
 def test_eltwise_s8_blocks_of_eight(variant, kernel, data):
-    """add / sub / mul in blocks of eight contiguous elements (nnc_acc8_requant_s8 on AVX2) equal the twin."""
+    """add / sub / mul in blocks of eight contiguous elements (nnc_acc8_requant_s8 on AVX2; mul in blocks of 16
+    through nnc_rq16_s8_store with AVX-512) equal the twin."""
     from nncodegen.lower.params import Broadcast, EltwiseS8
     from nncodegen.ref import affine as af
     need(variant)
     out = (1, data.draw(st.integers(1, 3), label="h"), data.draw(st.integers(1, 3), label="w"),
-           data.draw(st.integers(1, 40), label="c"))
+           data.draw(st.integers(1, 40) | st.integers(32, 70), label="c"))
     sb = out if data.draw(st.booleans(), label="same shape") else (1, 1, 1, out[3])
     a, b = ts8.draw_s8(data, out, "a"), ts8.draw_s8(data, sb, "b")
     rounding = data.draw(st.sampled_from([af.ROUND_DOUBLE, af.ROUND_SINGLE]), label="rounding")

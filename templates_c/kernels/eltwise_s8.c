@@ -301,6 +301,15 @@ static void eltwise_s8_run(const nnc_eltwise_s8 *p, int32_t op, const int8_t *a,
 #if defined(NNC_HAVE_REQUANT8_S8)
     const int blocks = p->rounding != NNC_ROUND_ORT && as[3] == 1 && bs[3] == 1;
     int32_t m[48];
+#if defined(NNC_HAVE_RQ16_S8)
+    /* mul in blocks of 16 with AVX-512: the exact products (|.| <= 2^16) through nnc_rq16_s8_store, which is
+     * eltwise_s8_one's nnc_mbqm + offset + clamp lane by lane where nnc_rq16_s8_ok accepts the constants */
+    nnc_requant_s8 rq16;
+    nnc_rq16_s8 q16;
+    int32_t mm16[16], ss16[16];
+    int mul16;
+    const __m512i ao16 = _mm512_set1_epi32(p->a_offset), bo16 = _mm512_set1_epi32(p->b_offset);
+#endif
     for (i3 = 0; i3 < 8; ++i3) {
         m[i3] = p->a_multiplier;
         m[8 + i3] = p->a_shift;
@@ -309,6 +318,21 @@ static void eltwise_s8_run(const nnc_eltwise_s8 *p, int32_t op, const int8_t *a,
         m[32 + i3] = p->out_multiplier;
         m[40 + i3] = p->out_shift;
     }
+#if defined(NNC_HAVE_RQ16_S8)
+    for (i3 = 0; i3 < 16; ++i3) {
+        mm16[i3] = p->out_multiplier;
+        ss16[i3] = p->out_shift;
+    }
+    rq16.multiplier = mm16;
+    rq16.shift = ss16;
+    rq16.input_offset = 0;
+    rq16.output_offset = p->out_offset;
+    rq16.out_min = p->out_min;
+    rq16.out_max = p->out_max;
+    rq16.rounding = p->rounding;
+    mul16 = op == 2 && blocks && nnc_rq16_s8_ok(&rq16, 16);
+    nnc_rq16_s8_prep(&rq16, 0, 16, &q16);
+#endif
 #endif
     for (i0 = 0; i0 < sh[0]; ++i0) {
         for (i1 = 0; i1 < sh[1]; ++i1) {
@@ -316,6 +340,17 @@ static void eltwise_s8_run(const nnc_eltwise_s8 *p, int32_t op, const int8_t *a,
                 const int8_t *pa = a + i0 * as[0] + i1 * as[1] + i2 * as[2];
                 const int8_t *pb = b + i0 * bs[0] + i1 * bs[1] + i2 * bs[2];
                 i3 = 0;
+#if defined(NNC_HAVE_RQ16_S8)
+                if (mul16) {
+                    for (; i3 + 16 <= sh[3]; i3 += 16, y += 16) {
+                        const __m512i va = _mm512_add_epi32(
+                            _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(pa + i3))), ao16);
+                        const __m512i vb = _mm512_add_epi32(
+                            _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(pb + i3))), bo16);
+                        nnc_rq16_s8_store(_mm512_mullo_epi32(va, vb), &q16, &rq16, 0, 16, y);
+                    }
+                }
+#endif
 #if defined(NNC_HAVE_REQUANT8_S8)
                 if (blocks) {
                     for (; i3 + 8 <= sh[3]; i3 += 8, y += 8) {
