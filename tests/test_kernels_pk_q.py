@@ -96,6 +96,57 @@ def test_grouped_layers_as_block_diagonal_equal_conv2d_q7(variant, data):
     tq.assert_same(got, want, f"conv2d_pk_q7 block-diagonal [{variant}] {g}")
 
 
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_conv2d_pw4_q7_equals_conv2d_q7(variant, data):
+    """conv2d_pw4_q7 (1x1 over a few 4-byte groups per output channel) on grouped 1x1 layers in their one-group
+    form with their output channels permuted (a folded channel shuffle), and on random group tables (any out_c
+    for the plain C path; 4, 8, 16 with up to 64 / (16 / out_c) input channels for the VPDPBUSD path, pixel
+    counts that leave a partial vector): C and twin == conv2d_q7 on the unpacked weights."""
+    from nncodegen.lower.params import ConvGeom
+    need(variant)
+    ints = lambda lo, hi, label: data.draw(st.integers(lo, hi), label=label)  # noqa: E731
+    batch, h, w_ = ints(1, 2, "batch"), ints(1, 5, "h"), ints(1, 7, "w")
+    if data.draw(st.booleans(), label="grouped"):
+        groups = data.draw(st.sampled_from([2, 4, 8]), label="groups")
+        cin = groups * data.draw(st.sampled_from([1, 2, 4, 8]), label="cin_g")
+        cin += (-cin) % 4
+        while cin % groups:
+            cin += 4
+        cout = data.draw(st.sampled_from([c for c in (4, 8, 16) if c % groups == 0] or [groups]), label="out_c")
+        event("grouped")
+    else:
+        groups, cout = 1, data.draw(st.sampled_from([4, 8, 16, 1, 3, 12]), label="out_c")
+        cin = 4 * ints(1, max(1, min(16, 16 // (16 // cout if 16 % cout == 0 else 1))), "in_c / 4")
+    g = ConvGeom(batch, h, w_, cin, h, w_, cout, 1, 1, 1, 1, 0, 0, 1, 1, 1)
+    x = tq.draw_values(data, (batch, h, w_, cin), np.int8, "x")
+    if groups > 1:
+        wg = tq.draw_values(data, (cout, 1, 1, cin // groups), np.int8, "w")
+        w = kpk.expand_groups(wg, groups, cin)
+        perm = np.random.default_rng(ints(0, 2**32 - 1, "perm")).permutation(cout)
+        w = w[perm]
+    else:
+        w = tq.draw_values(data, (cout, 1, 1, cin), np.int8, "w")
+        keep = data.draw(st.lists(st.integers(0, cin // 4 - 1), min_size=1, max_size=kpq.PW4_STEPS),
+                         label="groups kept")
+        mask = np.zeros(cin // 4, bool)
+        mask[keep] = True
+        w = w * np.repeat(mask, 4)[None, None, None, :]
+        w = w.astype(np.int8)
+    b = tq.draw_bias(data, cout, allow_huge=False)
+    w, b = tq.fit_acc32(tq.conv_bound(False, g, x, w, b), w, b, np.int8)
+    rq = draw_rq(data, cout)
+    want = kq.conv2d_q7(g, rq, x, w, b)
+    steps, idx, w4 = kpq.pack_pw4_q7(w)
+    if steps > kpq.PW4_STEPS:
+        return
+    bias_u = kpq.pk_bias_q7(w, b)[:cout]
+    tq.assert_same(kpq.conv2d_pw4_q7(g, rq, x, steps, idx, w4, bias_u), want, f"twin {g}")
+    got = call(variant, "conv2d_pw4_q7", [g, rq, x, steps, idx, w4, bias_u], [], want.shape)
+    tq.assert_same(got, want, f"conv2d_pw4_q7 [{variant}] {g} steps {steps}")
+
+
 def check_dw_q7(variant, data, g):
     """A random depthwise layer of geometry ``g`` (multiplier 1) on conv2d_dw_q7: twin and C == conv2d_q7."""
     c = g.in_c

@@ -18,7 +18,7 @@ from typing import List, Optional
 from ..ir.graph import Node
 from ..ref import kernels_pk_q as kpq
 from ..ref import kernels_pk_s8 as kpk
-from .program import Call, Const, Param
+from .program import Call, Const, Param, Scalar
 
 
 def packed_target(ctx) -> bool:
@@ -74,6 +74,14 @@ def lower_node(ctx, node: Node) -> Optional[List[Call]]:
             wq = kpk.expand_groups(wq, g.groups, g.in_c)  # zeros outside each group: the same sums
             geom_p = Param(dataclasses.replace(g, groups=1))
         kernel = "conv2d_pk_q7"
+        g1 = geom_p.value
+        if not _rom_first(ctx) and kpq.pw4_fits(g1, wq):  # block-sparse 1x1 (grouped): a few groups per channel
+            steps, idx, w4 = kpq.pack_pw4_q7(wq)
+            b = None if bias is None else ctx.g.tensors[bias.tensor].qdata
+            return [dataclasses.replace(call, kernel="conv2d_pw4_q7", args=[
+                geom_p, rq, x, Scalar(int(steps)), Const(f"{wt.name}_idx", tuple(int(v) for v in idx), "uint8_t"),
+                Const(f"{wt.name}_w4", tuple(int(v) for v in w4), "int8_t"),
+                Const(f"{wt.name}_bias_u", tuple(int(v) for v in kpq.pk_bias_q7(wq, b)[:g1.out_c]), "int32_t"), y])]
     b = None if bias is None else ctx.g.tensors[bias.tensor].qdata
     packed = kpq.pack_pk_q7(wq)
     if _rom_first(ctx) and packed.size > wt.qdata.size:

@@ -96,6 +96,67 @@ def dense_pk_q7(g: DenseGeom, rq: Requant, x, wpk, bias_u) -> np.ndarray:
 
 # ---------------------------------------------------------------- depthwise (conv2d_dw_q7)
 
+PW4_STEPS = 4  # NNC_PW4_STEPS (conv2d_pk_q7.h)
+
+
+def pack_pw4_q7(w):
+    """One-group 1x1 weights [out_c][1][1][in_c] (in_c % 4 == 0) -> (steps, idx, w4) of conv2d_pw4_q7: each
+    channel's 4-byte groups holding a nonzero weight in increasing order, padded with steps of zeros (group 0)
+    to the largest count (at least one step); idx uint8 [steps][out_c], w4 int8 [steps][out_c][4]."""
+    w = np.asarray(w)
+    oc, cin = w.shape[0], w.shape[-1]
+    grp = w.reshape(oc, cin // 4, 4)
+    nz = [np.flatnonzero(np.any(grp[c] != 0, axis=1)) for c in range(oc)]
+    steps = max([1] + [len(z) for z in nz])
+    idx = np.zeros((steps, oc), np.uint8)
+    w4 = np.zeros((steps, oc, 4), np.int8)
+    for c, z in enumerate(nz):
+        for d, j in enumerate(z):
+            idx[d, c] = j
+            w4[d, c] = grp[c, j]
+    return steps, idx.reshape(-1), w4.reshape(-1)
+
+
+def pw4_fits(g: ConvGeom, w) -> bool:
+    """Whether conv2d_pw4_q7 takes the one-group layer g with weights w and pays: a 1x1 layer, stride 1, no
+    padding, in_c % 4 == 0, out_c 4, 8 or 16 with 16 / out_c pixels' bytes in one 64-byte vector, and its
+    channels reading fewer 4-byte groups than the whole pixel (block-sparse: grouped layers), at most
+    PW4_STEPS of them."""
+    if (g.k_h, g.k_w, g.stride_h, g.stride_w, g.pad_top, g.pad_left, g.groups) != (1, 1, 1, 1, 0, 0, 1) or \
+            g.in_h != g.out_h or g.in_w != g.out_w or g.in_c % 4 or g.out_c not in (4, 8, 16) or \
+            16 // g.out_c * g.in_c > 64:
+        return False
+    steps = pack_pw4_q7(w)[0]
+    return steps <= PW4_STEPS and 4 * steps < g.in_c
+
+
+def unpack_pw4_q7(steps: int, idx, w4, out_c: int, in_c: int) -> np.ndarray:
+    """The one-group weights [out_c][in_c] (int64) conv2d_pw4_q7 multiplies by."""
+    idx = _arr(idx, np.uint8, (steps * out_c,)).reshape(steps, out_c)
+    w4 = _arr(w4, np.int8, (steps * out_c * 4,)).reshape(steps, out_c, 4).astype(np.int64)
+    if int(idx.max(initial=0)) >= in_c // 4:
+        raise ValueError(f"conv2d_pw4_q7: a group index reaches {int(idx.max())} >= in_c / 4 = {in_c // 4}")
+    w = np.zeros((out_c, in_c), np.int64)
+    for d in range(steps):
+        for c in range(out_c):
+            w[c, 4 * int(idx[d, c]):4 * int(idx[d, c]) + 4] += w4[d, c]
+    return w
+
+
+def conv2d_pw4_q7(g: ConvGeom, rq: Requant, x, steps: int, idx, w4, bias_u) -> np.ndarray:
+    """1x1 convolution over a few 4-byte groups per output channel: acc = bias_u[c] + sum over the steps of
+    (x + 128) * w4 modulo 2^32, then conv2d_q7's epilogue."""
+    if (g.k_h, g.k_w, g.stride_h, g.stride_w, g.pad_top, g.pad_left, g.groups) != (1, 1, 1, 1, 0, 0, 1) or \
+            g.in_h != g.out_h or g.in_w != g.out_w or g.in_c % 4 or not 1 <= steps <= PW4_STEPS:
+        raise ValueError(f"conv2d_pw4_q7: not a legal geometry / step count: {g}, steps {steps}")
+    x = _arr(x, Q7, (g.batch, g.in_h, g.in_w, g.in_c)).astype(np.int64).reshape(-1, g.in_c)
+    w = unpack_pw4_q7(steps, idx, w4, g.out_c, g.in_c)
+    _check_acc32(np.abs(x) @ np.abs(w).T, "conv2d_pw4_q7")
+    b = _arr(bias_u, np.int32, (g.out_c,)).astype(np.int64)
+    acc = af.wrap32((x + 128) @ w.T + b).astype(np.int64)
+    return _epilogue(acc, rq, Q7).reshape(g.batch, g.out_h, g.out_w, g.out_c)
+
+
 def pack_dw_q7(w) -> np.ndarray:
     """Depthwise weights [c][k_h][k_w][1] -> [ceil(c / 16)][k_h * k_w][16] int8: lane j of block cb holds
     channel cb * 16 + j, past c zeros, except for c = 1, 2, 4, 8, whose one block repeats the c channels in

@@ -289,6 +289,75 @@ void dense_pk_q7(const nnc_dense_geom *g, const nnc_requant *rq, const int8_t *i
 
 #include "conv2d_pk_q7_ct.inc"
 
+void conv2d_pw4_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *input, int32_t steps,
+                   const uint8_t *idx, const int8_t *w4, const int32_t *bias_u, int8_t *output)
+{
+    const int32_t cin = g->in_c, out_c = g->out_c;
+    const int32_t total = g->batch * g->out_h * g->out_w;
+    int32_t p = 0, c, d, t;
+#if defined(NNC_PKQ_VNNI512)
+    if (16 % out_c == 0 && 16 / out_c * cin <= 64) {
+        /* lane l: pixel l / out_c of the vector's P = 16 / out_c, channel l % out_c */
+        const int32_t np = 16 / out_c, gpp = cin / 4;
+        const int shift_only = nnc_requant_shift_only(rq, out_c);
+        const __m512i x80 = _mm512_set1_epi8(-128), one = _mm512_set1_epi32(1);
+        const __m512i lo = _mm512_set1_epi32(rq->out_min), hi = _mm512_set1_epi32(rq->out_max);
+        __m512i wv[NNC_PW4_STEPS], iv[NNC_PW4_STEPS], bv, sv, s1;
+        int32_t lw[16], li[16], lb[16], ls[16], acc[16];
+        for (d = 0; d < steps; ++d) {
+            for (t = 0; t < 16; ++t) {
+                c = t % out_c;
+                lw[t] = nnc_pkq_ld4(w4 + (d * out_c + c) * 4);
+                li[t] = t / out_c * gpp + idx[d * out_c + c];
+            }
+            wv[d] = _mm512_loadu_si512((const void *)lw);
+            iv[d] = _mm512_loadu_si512((const void *)li);
+        }
+        for (t = 0; t < 16; ++t) {
+            lb[t] = bias_u[t % out_c];
+            ls[t] = shift_only ? rq->shift[t % out_c] : 0;
+        }
+        bv = _mm512_loadu_si512((const void *)lb);
+        sv = _mm512_loadu_si512((const void *)ls);
+        s1 = _mm512_sub_epi32(sv, one);
+        for (; p < total; p += np) {
+            const int32_t n = total - p < np ? total - p : np; /* pixels in this vector */
+            const __mmask64 mx = n * cin >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << (n * cin)) - 1;
+            const __mmask16 my = n * out_c >= 16 ? (__mmask16)0xFFFFu : (__mmask16)((1u << (n * out_c)) - 1u);
+            const __m512i xv = _mm512_maskz_loadu_epi8(mx, (const void *)(input + p * cin));
+            __m512i a = bv;
+            for (d = 0; d < steps; ++d) {
+                a = _mm512_dpbusd_epi32(a, _mm512_xor_si512(_mm512_permutexvar_epi32(iv[d], xv), x80), wv[d]);
+            }
+            if (shift_only) { /* nnc_requantize for shifts 1..31 without a leaky slope */
+                __m512i r = _mm512_add_epi32(_mm512_srav_epi32(a, sv), _mm512_and_si512(_mm512_srav_epi32(a, s1), one));
+                r = _mm512_min_epi32(_mm512_max_epi32(r, lo), hi);
+                _mm_mask_storeu_epi8((void *)(output + p * out_c), my, _mm512_cvtepi32_epi8(r));
+            } else {
+                _mm512_storeu_si512((void *)acc, a);
+                for (t = 0; t < n * out_c; ++t) {
+                    output[p * out_c + t] = (int8_t)nnc_requantize(acc[t], rq, t % out_c);
+                }
+            }
+        }
+        return;
+    }
+#endif
+    for (; p < total; ++p) {
+        const int8_t *x = input + p * cin;
+        for (c = 0; c < out_c; ++c) {
+            uint32_t a = (uint32_t)bias_u[c];
+            for (d = 0; d < steps; ++d) {
+                const int8_t *xs = x + 4 * idx[d * out_c + c], *ws = w4 + (d * out_c + c) * 4;
+                for (t = 0; t < 4; ++t) {
+                    a += (uint32_t)((int32_t)xs[t] + 128) * (uint32_t)(int32_t)ws[t];
+                }
+            }
+            output[p * out_c + c] = (int8_t)nnc_requantize((int32_t)a, rq, c);
+        }
+    }
+}
+
 /* conv2d_inplace_pk_q7: conv2d_pk_q7 one output row at a time, output over its input (inplace_rows.inc) */
 #define NNC_IP_NAME conv2d_inplace_pk_q7
 #define NNC_IP_T int8_t

@@ -50,4 +50,26 @@ void conv2d_inplace_pk_q7(const nnc_conv_geom *g, const nnc_requant *rq, const i
                           const int8_t *wpk, const int32_t *bias_u, int8_t *scratch, int32_t ring_rows,
                           int32_t backward, int8_t *output);
 
+/* Most steps conv2d_pw4_q7 takes (its weight vectors live in registers / on the stack). */
+#ifndef NNC_PW4_STEPS
+#define NNC_PW4_STEPS 4
+#endif
+
+/* conv2d_q7 for 1x1 convolutions with stride 1, no padding and one group whose output channels each read a
+ * few 4-byte groups of the input pixel (grouped layers in their block-diagonal one-group form, their output
+ * channels in any order, e.g. with a channel shuffle folded in).  D = steps; per step d and channel c:
+ *   idx[d * out_c + c]            the 4-byte group (input channels 4 idx .. 4 idx + 3) the step reads
+ *   w4[(d * out_c + c) * 4 + t]   its four weights (0 where c has no weight; a step of zeros pads a channel)
+ *   bias_u[c] = bias[c] - 128 * sum of c's weights (modulo 2^32)
+ *   acc = bias_u[c] + sum_d sum_t (x[4 idx + t] + 128) * w4[..]   (modulo 2^32)
+ *   out = nnc_requantize(acc, rq, c)
+ * acc equals conv2d_q7's accumulator over the weights w[c][4 idx + t] = w4[..] (zero elsewhere) by
+ * conv2d_pk_q7's argument.  Paths: avx512-vnni (16 / out_c pixels per vector when out_c divides 16 and those
+ * pixels' in_c bytes fit 64: the groups moved into the lanes with VPERMD, one VPDPBUSD per step); else plain
+ * C.  Legal: k 1x1, stride 1, no padding, groups 1, in_c % 4 == 0, 1 <= D <= NNC_PW4_STEPS, idx < in_c / 4,
+ * conv2d_q7's int32 bound.  Result: conv2d_q7's, bit for bit (tests/test_kernels_pk_q.py; twin
+ * nncodegen/ref/kernels_pk_q.py). */
+void conv2d_pw4_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *input, int32_t steps,
+                   const uint8_t *idx, const int8_t *w4, const int32_t *bias_u, int8_t *output);
+
 #endif /* CONV2D_PK_Q7_H */
