@@ -84,6 +84,40 @@ def test_conv2d_pk_s8_equals_conv2d_s8(variant, data):
                  kpk.pk_bias_s8(w, b, rq.input_offset), want)
 
 
+def draw_small_field_geom(data):
+    """A layer whose receptive field k_h * k_w * in_c is at most 64 bytes (the AVX-512 register-field paths:
+    zero-padded image copy and row permute when k_h <= 4 and k_w * in_c <= 16, masked row loads otherwise),
+    on images large enough to hold inside and border windows."""
+    kh, kw = data.draw(st.integers(1, 5), label="k_h"), data.draw(st.integers(1, 5), label="k_w")
+    cin = data.draw(st.integers(1, max(1, min(8, 64 // (kh * kw)))), label="cin")
+    s = data.draw(st.sampled_from([(1, 1), (2, 2), (1, 2), (3, 1)]), label="stride")
+    dil = data.draw(st.sampled_from([(1, 1), (1, 1), (2, 1), (1, 2)]), label="dil")
+    pad = data.draw(st.integers(0, 2), label="pad")
+    cout = data.draw(st.sampled_from([1, 2, 4, 8, 16, 24]), label="cout")
+    h, w = data.draw(st.integers(1, 20), label="h"), data.draw(st.integers(1, 20), label="w")
+    h, w = max(h, (kh - 1) * dil[0] + 1), max(w, (kw - 1) * dil[1] + 1)
+    oh = conv_out_size(h, kh, s[0], pad, pad, dil[0])
+    ow = conv_out_size(w, kw, s[1], pad, pad, dil[1])
+    return ConvGeom(data.draw(st.integers(1, 2), label="batch"), h, w, cin, oh, ow, cout, kh, kw, s[0], s[1],
+                    pad, pad, dil[0], dil[1], 1)
+
+
+@pytest.mark.parametrize("variant", ["portable", "native"])
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_conv2d_pk_s8_small_fields(variant, data):
+    need(variant)
+    g = draw_small_field_geom(data)
+    event(f"k {g.k_h}x{g.k_w}x{g.in_c}, dil {g.dil_h}x{g.dil_w}")
+    x = ts8.draw_s8(data, (g.batch, g.in_h, g.in_w, g.in_c), "x")
+    w = ts8.draw_s8(data, (g.out_c, g.k_h, g.k_w, g.in_c), "w")
+    rq = ts8.draw_requant(data, g.out_c, ts8.draw_zp(data, "in_zp"))
+    b = ts8.draw_bias(data, g.out_c)
+    want = ks.conv2d_s8(g, rq, x, w, b)
+    check_packed(call, variant, "conv2d_pk_s8", kpk.conv2d_pk_s8, g, rq, x, kpk.pack_pk_s8(w),
+                 kpk.pk_bias_s8(w, b, rq.input_offset), want)
+
+
 @pytest.mark.parametrize("variant", list(VARIANTS))
 @settings(max_examples=40, **CFG)
 @given(data=st.data())
@@ -233,3 +267,4 @@ def test_conv2d_pk_s8_layers_all_roundings(variant, rounding, geom):
         dg = DenseGeom(g.batch * g.in_h * g.in_w, g.in_c, g.out_c)
         got = call(variant, "dense_pk_s8", [dg, rq], [x.reshape(-1, g.in_c), wpk, bu], want.reshape(-1, g.out_c).shape)
         ts8.assert_same(got, want.reshape(-1, g.out_c), f"dense_pk_s8 [{variant}] {dg} rounding {rounding}")
+

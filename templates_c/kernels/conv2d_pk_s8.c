@@ -11,7 +11,10 @@
  *                kernel rows are contiguous runs of a multiple of 4 bytes, or one run (k_h == 1) read on
  *                to k4 bytes (the bytes past k meet zero weights) while that stays inside the input; the
  *                other inside windows gathered with masked byte loads (__AVX512BW__, rows up to 64 bytes);
- *                out_c <= 8: four (or two) pixels requantized in one register (conv2d_pk_pack512)
+ *                out_c <= 8: four (or two) pixels requantized in one register (conv2d_pk_pack512);
+ *                fields of at most 64 bytes (first layers) built in registers, no gather row in memory:
+ *                k_h <= 4 and k_w * in_c <= 16 from a zero-point-padded copy of the image, kernel rows
+ *                placed by one VPERMB (__AVX512VBMI__, conv2d_pk_pad512), others by masked row loads
  *   avx2 / sse   (NNC_SIMD_X86) the 4-byte groups widened to int16 (VPMOVSXBW / PUNPCK + PSRAW) and
  *                multiplied by the pixel's four uint8 (as int16) with PMADDWD: two int32 partial sums
  *                per channel, added pairwise at the end (no PMADDUBSW: its int16 pair sums saturate)
