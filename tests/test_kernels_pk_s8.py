@@ -268,3 +268,28 @@ def test_conv2d_pk_s8_layers_all_roundings(variant, rounding, geom):
         got = call(variant, "dense_pk_s8", [dg, rq], [x.reshape(-1, g.in_c), wpk, bu], want.reshape(-1, g.out_c).shape)
         ts8.assert_same(got, want.reshape(-1, g.out_c), f"dense_pk_s8 [{variant}] {dg} rounding {rounding}")
 
+
+@pytest.mark.parametrize("variant", ["portable", "avx2", "native"])
+@settings(max_examples=40, **CFG)
+@given(data=st.data())
+def test_quantize_s8_blocks_of_sixteen(variant, data):
+    """quantize_s8 (16 floats at a time on AVX-512) equals the twin: exact ties of x / scale both ways, NaN,
+    infinities, values past +-1e9 * scale, subnormals, tails of 1 to 15 elements."""
+    from nncodegen.lower.params import QuantS8
+    need(variant)
+    n = data.draw(st.integers(1, 100), label="n")
+    scale = float(np.float32(data.draw(st.floats(1e-4, 10.0), label="scale")))
+    away = data.draw(st.sampled_from([0, 1]), label="round_away")
+    zp = ts8.draw_zp(data, "zp")
+    lo, hi = ts8.draw_bounds(data, zp)
+    p = QuantS8(scale, zp, lo, hi, away)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1), label="seed"))
+    x = rng.normal(size=n) * scale * data.draw(st.sampled_from([1.0, 50.0, 1e6, 1e10]), label="spread")
+    x[: n // 3] = (rng.integers(-200, 200, size=n // 3) + 0.5) * scale  # exact ties
+    specials = [np.nan, np.inf, -np.inf, 1e-42, -1e-42, 0.0, -0.0, 3e9 * scale, -3e9 * scale]
+    pick = rng.random(n) < 0.1
+    x[pick] = rng.choice(specials, size=int(pick.sum()))
+    x = np.ascontiguousarray(x.astype(np.float32))
+    want = ks.quantize_s8(n, p, x)
+    y = simd_lib("kernels_quant_s8", variant, ("quant_s8",)).run_into("quantize_s8", [n, p, x], tq.garbage((n,), np.int8))
+    ts8.assert_same(y, want, f"quantize_s8 [{variant}] {p}")
