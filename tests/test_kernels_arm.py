@@ -12,14 +12,16 @@ mismatches; it is built once per target and run under qemu:
                    channel per int16 pair, SMLAD; tiles of 12 pixels, padding read as the zero point), its
                    3x3 path over one input channel (a word load per input row) and small-K path (one group,
                    K <= 32: input pairs gathered once per pixel, SMLAD over blocks of four channels), the prepared
-                   requantization (nnc_mbqm_prep / nnc_mbqm_pre_apply)
+                   requantization (nnc_mbqm_prep / nnc_mbqm_pre_apply) and conv2d_pwp_s8's SMMLAR form of it
+                   (nnc_dsp_rqd_s8: biases near its bound, shifts to 31, extreme output offsets, ties)
   cortex-m4 portable  the same program with -DNNC_NO_SIMD (the reference the DSP build must equal)
   cortex-a55-linux ARMv8.2-A NEON + SDOT: the q7 dot products (conv2d_q7, dense_q7, conv2d_pw_s8) and the
                    affine int8 ones (conv2d_s8, dense_s8: x * w by SDOT, the offset through the weights' sum)
   aarch64-linux    NEON without SDOT (Cortex-A53), the same cases
 
-Besides, on the host: conv2d_pw_s8's twin equals conv2d_s8's on the same layer (hypothesis), and the
-lowering picks conv2d_pw_s8 for 1x1 layers with the folded bias of pw_bias_s8.
+Besides, on the host: conv2d_pw_s8's twin equals conv2d_s8's on the same layer (hypothesis), the SMMLAR
+requantization (nnc_dsp_rqd_prep / nnc_dsp_rqd_s8, modelled instruction by instruction) equals the twin's
+double rounding (hypothesis and exhaustive corners), and the lowering picks conv2d_pw_s8 for 1x1 layers with the folded bias of pw_bias_s8.
 """
 from __future__ import annotations
 
@@ -119,6 +121,39 @@ def cases(seed: int = 2026, n_conv: int = 60):
         zp = int(rng.integers(-128, 128))
         b = rng.integers(-(1 << 20), 1 << 20, size=cout).astype(np.int32) if i % 3 else None
         rq = _requant_s8(rng, cout, zp, rounds[i % 4])
+        want = ks.conv2d_s8(g, rq, x, w, b)
+        out.append(("conv2d_pwp_s8", [g, rq, x, ks.pack_pwp_s8(w), ks.pw_bias_s8(w, b, rq.input_offset)], want))
+    for i in range(40):  # conv2d_pwp_s8 with nnc_dsp_rqd_s8 (double rounding into [-128, 127]): in_c 8 and 16
+        # (unrolled, doubled inputs), in_c below and above twice the chunk's channels (inputs or sums doubled),
+        # biases at the bound |bias_x| + in_c 2^14 < 2^30 and past it, shifts up to 31 with extreme output zero points
+        # (k = 2^(r-1) + off 2^r near 2^31: accepted or not), ties of both roundings (multipliers 2^30 and 2^30 + 2^k)
+        cin = [8, 16, 8, 16, 13, 3, 12, 40, 72, 129][i % 10]
+        cout = int(rng.choice([1, 2, 3, 4, 5, 16, 32, 33, 47]))
+        h, w_ = int(rng.integers(1, 4)), int(rng.integers(1, 6))
+        g = ConvGeom(1, h, w_, cin, h, w_, cout, 1, 1, 1, 1, 0, 0, 1, 1, 1)
+        x = _int8(rng, (1, h, w_, cin), i % 4 == 3)
+        w = _int8(rng, (cout, 1, 1, cin), i % 4 == 3)
+        w[w == -128] = -127
+        zp = int(rng.integers(-128, 128))
+        if i % 3 == 0:  # multipliers with few low bits set: ties in srdhm and rdbpot
+            ms = [(1 << 30) + (int(rng.integers(0, 2)) << int(rng.integers(0, 30))) for _ in range(cout)]
+        else:
+            ms = [int(rng.integers(1 << 30, 1 << 31)) for _ in range(cout)]
+        big = i % 5 == 4  # shifts where k = 2^(r-1) + off 2^r passes 2^31 for extreme offsets: the chunk refused
+        shifts = [-int(rng.choice([1, 2, 7, 12, 17, 23, 24] + ([25, 31] if big else []))) for _ in range(cout)]
+        off = [-128, 127, 0, int(rng.integers(-128, 128))][i % 4]
+        rq = RequantS8(tuple(ms), tuple(shifts), -zp, off, -128, 127, af.ROUND_DOUBLE)
+        bx = ks.pw_bias_s8(w, None, rq.input_offset).astype(np.int64)
+        edge = (1 << 30) - cin * 16384  # the first |bias_x| the fast form refuses
+        pick = rng.integers(0, 3 + 2 * (i % 4 == 1), size=cout)  # one case in four: some channels past the bound
+        far = (1 << 30) + (1 << 28)  # 2 bias_x overflows
+        bx = np.select([pick == 1, pick == 2, pick == 3, pick == 4], [edge - 1, -(edge - 1), -edge, far], bx)
+        if i % 6 == 5:  # every channel accepted or refused by its bias alone: the whole chunk takes one path
+            bx = np.full(cout, [edge - 1, -far][i % 12 // 6], np.int64)
+        b = (bx - ks.pw_bias_s8(w, None, rq.input_offset)).astype(np.int64)
+        if np.abs(b).max() >= 1 << 31:
+            continue
+        b = b.astype(np.int32)
         want = ks.conv2d_s8(g, rq, x, w, b)
         out.append(("conv2d_pwp_s8", [g, rq, x, ks.pack_pwp_s8(w), ks.pw_bias_s8(w, b, rq.input_offset)], want))
     for i in range(16):  # the DSP depthwise path over several 32-channel chunks, the small-K path (one group,
@@ -239,6 +274,73 @@ def test_pw_twin_equals_conv2d_s8_twin(seed, cin, cout, zp, bias, extreme):
     bx = ks.pw_bias_s8(w, b, rq.input_offset)
     want = ks.conv2d_s8(g, rq, x, w, b)
     assert np.array_equal(ks.conv2d_pw_s8(g, rq, x, w, bx), want)
+
+
+def rqd_prep(m, shift, bound, off):
+    """nnc_dsp_rqd_prep (nnc_simd_dsp.h): (m, k, r), or None where the caller keeps the general requantization."""
+    if shift > -1 or shift < -31 or m < 0 or bound < 0 or bound >= 1 << 30:
+        return None
+    k = (1 << (-shift - 1)) + off * (1 << -shift)
+    if abs(k) + 3 + ((bound * m) >> 31) >= 1 << 31:
+        return None
+    return m, k, -shift
+
+
+def rqd_s8(a2, m, k, r):
+    """nnc_dsp_rqd_s8 as the core runs it: SUB (k - (a2 < 0)), SMMLAR (top word of Ra 2^32 + a2 m + 2^31, kept
+    modulo 2^32), ASR, SSAT #8."""
+    ra = k - (a2 < 0)
+    assert -(1 << 31) <= ra < 1 << 31 and -(1 << 31) <= a2 < 1 << 31
+    h = ((ra << 32) + a2 * m + (1 << 31)) >> 32
+    h = (h + (1 << 31)) % (1 << 32) - (1 << 31)
+    return max(-128, min(127, h >> r))
+
+
+def _rqd_check(a, m, shift, off, bound):
+    p = rqd_prep(m, shift, bound, off)
+    if p is None:
+        return False
+    want = max(-128, min(127, int(af.mbqm(np.int64(a), m, shift, af.ROUND_DOUBLE)) + off))
+    assert rqd_s8(2 * a, *p) == want, (a, m, shift, off)
+    return True
+
+
+@settings(max_examples=3000, deadline=None, database=None)
+@given(a=st.integers(-(1 << 30) + 1, (1 << 30) - 1), m=st.integers(0, (1 << 31) - 1), r=st.integers(1, 31),
+       off=st.integers(-128, 127), slack=st.integers(0, 1 << 20))
+def test_rqd_requantization_equals_tflite_double_rounding(a, m, r, off, slack):
+    """The Cortex-M4 requantization of doubled sums (nnc_dsp_rqd_s8: SUB, SMMLAR, ASR, SSAT) equals the twin's
+    sat8(rdbpot(srdhm(a, m), r) + off) wherever nnc_dsp_rqd_prep accepts the channel (bound >= |a|)."""
+    _rqd_check(a, m, -r, off, min(abs(a) + slack, (1 << 30) - 1))
+
+
+def test_rqd_requantization_corners():
+    """Exhaustive over the corners: every shift, multipliers 0, 1, 2^30 (ties), 2^31 - 1, odd ones, output offsets
+    -128 / 0 / 127, sums at and around 0, ties of rdbpot (a m / 2^31 a multiple of 2^(r-1)), the bound's ends;
+    and the guard: it accepts the convolution range and refuses |a| >= 2^30 and k near 2^31."""
+    accepted = 0
+    ms = [0, 1, 3, (1 << 30) - 1, 1 << 30, (1 << 30) + 1, 1518500250, (1 << 31) - 1]
+    for r in range(1, 32):
+        for m in ms:
+            for off in (-128, -1, 0, 1, 127):
+                xs = {0, 1, -1, 2, -2, (1 << 30) - 1, -(1 << 30) + 1}
+                for t in range(-3, 4):  # a m near (n + 1/2) 2^(31 + r) and n 2^(31 + r): both roundings' ties
+                    for n in (-5, -1, 0, 1, 4):
+                        if m:
+                            xs.add(((2 * n + 1) << (30 + r)) // m + t)
+                            xs.add((n << (31 + r)) // m + t)
+                for a in xs:
+                    if abs(a) < 1 << 30:
+                        accepted += _rqd_check(a, m, -r, off, abs(a))
+                        accepted += _rqd_check(a, m, -r, off, (1 << 30) - 1)
+    assert accepted > 20000
+    assert rqd_prep(1 << 30, -8, 64 * 16384 + 1000, -128) is not None  # a person_detect-like channel
+    assert rqd_prep(1 << 30, -8, 1 << 30, 0) is None  # 2 a could overflow
+    assert rqd_prep((1 << 31) - 1, -31, 1 << 10, 127) is None  # k = 2^30 + 127 * 2^31
+    assert rqd_prep((1 << 31) - 1, -25, 1 << 10, 127) is None  # |k| + 3 + bound m / 2^31 >= 2^31
+    assert rqd_prep((1 << 31) - 1, -24, 1 << 10, 127) is not None
+    assert rqd_prep((1 << 31) - 1, -24, 1 << 24, 127) is None  # the same k, a larger bound
+    assert rqd_prep(1 << 30, 0, 100, 0) is None and rqd_prep(-1, -3, 100, 0) is None
 
 
 def test_lowering_folds_the_offset_into_the_bias_of_1x1_layers():

@@ -161,6 +161,44 @@ static inline int32_t nnc_dsp_mac2(int32_t acc, int32_t xp, const int16_t *w)
 {
     return __smlad(xp, nnc_dsp_load4(w), acc);
 }
+
+/* TFLite's double-rounding requantization into the int8 range, for accumulators held doubled (A = 2 a, the
+ * convolution's widened inputs doubled), as SUB + SMMLAR + ASR + SSAT:
+ *   sat8(rdbpot(srdhm(a, m), r) + off) = SSAT8((k - (A < 0) + SMMULR(A, m)) >> r),  k = 2^(r-1) + off 2^r,
+ * for 1 <= r = -shift <= 31, m >= 0, |a| <= bound < 2^30.  Why: nnc_mbqm_prep's form is
+ * floor((a m + 2^30 + 2^31 (2^(r-1) - s)) / 2^(31+r)), s = (a < 0); times 2 over 2: floor((S + 2^(r-1) - s) / 2^r)
+ * with S = floor((2 a m + 2^31) / 2^32) = SMMULR(A, m) (floor(floor(u) / v) = floor(u / v), 2^(31+r) / 2^32 an
+ * integer); off 2^r is a multiple of 2^r, so adding it inside the floor adds off outside; SSAT #8 is the clamp
+ * to [-128, 127].  SMMLAR returns Ra + S modulo 2^32 and 2 a must fit: nnc_dsp_rqd_prep accepts a channel only
+ * when |2a| < 2^31 and |k| + 1 + |S| < 2^31 (|S| <= |a| m / 2^31 + 1), else returns 0 (the caller keeps the
+ * general form; the caller checks that the rounding is the double one).  tests/test_kernels_arm.py checks the identity
+ * against the twin (hypothesis, corner cases) and the kernels using it under qemu. */
+static inline int nnc_dsp_rqd_prep(int32_t multiplier, int32_t shift, int64_t bound, int32_t out_offset, int32_t *m,
+                                   int32_t *k, int32_t *r)
+{
+    int64_t kk, lim;
+    if (shift > -1 || shift < -31 || multiplier < 0 || bound < 0 ||
+        bound >= ((int64_t)1 << 30)) {
+        return 0;
+    }
+    kk = ((int64_t)1 << (-shift - 1)) + (int64_t)out_offset * ((int64_t)1 << -shift);
+    lim = (kk < 0 ? -kk : kk) + 3 + ((bound * multiplier) >> 31);
+    if (lim >= ((int64_t)1 << 31)) {
+        return 0;
+    }
+    *m = multiplier;
+    *k = (int32_t)kk;
+    *r = -shift;
+    return 1;
+}
+
+/* the output of a doubled accumulator a2 with nnc_dsp_rqd_prep's constants */
+static inline int32_t nnc_dsp_rqd_s8(int32_t a2, int32_t m, int32_t k, int32_t r)
+{
+    int32_t h;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(h) : "r"(a2), "r"(m), "r"(k - (int32_t)((uint32_t)a2 >> 31)));
+    return __ssat(h >> r, 8);
+}
 #endif
 
 #endif /* NNC_SIMD_DSP_H */

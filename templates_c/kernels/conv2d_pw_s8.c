@@ -212,32 +212,39 @@ static int32_t conv2d_pwp_w(const int32_t *wpk, int32_t g4, int32_t c, int32_t k
 }
 
 #if defined(NNC_SIMD_DSP)
+/* four inputs of two pixels (the words v0, v1) as int16 pairs into xw: (v0 bytes 0, 2), (v1 bytes 0, 2),
+ * (v0 bytes 1, 3), (v1 bytes 1, 3), each pair doubled (SADD16 with itself: 2 x in [-256, 254]) when dbl */
+static inline void conv2d_pwp_widen4(int32_t v0, int32_t v1, int32_t *xw, int dbl)
+{
+    int32_t e0 = __sxtb16(v0), e1 = __sxtb16(v1), e2 = nnc_dsp_sxtb16_ror8(v0), e3 = nnc_dsp_sxtb16_ror8(v1);
+    if (dbl) {
+        e0 = __sadd16(e0, e0);
+        e1 = __sadd16(e1, e1);
+        e2 = __sadd16(e2, e2);
+        e3 = __sadd16(e3, e3);
+    }
+    xw[0] = e0;
+    xw[1] = e1;
+    xw[2] = e2;
+    xw[3] = e3;
+}
+
 /* The inputs of pixels x0 and x1 as int16 pairs, four words per four inputs k0 .. k3: (x0[k0], x0[k2]),
  * (x1[k0], x1[k2]), (x0[k1], x0[k3]), (x1[k1], x1[k3]) (SXTB16 of a loaded word, without and with ROR #8);
- * inputs past in_c are 0. */
-static void conv2d_pwp_widen(const int8_t *x0, const int8_t *x1, int32_t cin, int32_t *xw)
+ * inputs past in_c are 0; doubled when dbl (the inputs of nnc_dsp_rqd_s8's doubled accumulators). */
+static inline void conv2d_pwp_widen(const int8_t *x0, const int8_t *x1, int32_t cin, int32_t *xw, int dbl)
 {
     int32_t i, k;
     for (i = 0; i + 4 <= cin; i += 4, xw += 4) {
-        const int32_t v0 = nnc_dsp_load4(x0 + i), v1 = nnc_dsp_load4(x1 + i);
-        xw[0] = __sxtb16(v0);
-        xw[1] = __sxtb16(v1);
-        xw[2] = nnc_dsp_sxtb16_ror8(v0);
-        xw[3] = nnc_dsp_sxtb16_ror8(v1);
+        conv2d_pwp_widen4(nnc_dsp_load4(x0 + i), nnc_dsp_load4(x1 + i), xw, dbl);
     }
     if (i < cin) {
         int8_t b0[4] = {0, 0, 0, 0}, b1[4] = {0, 0, 0, 0};
-        int32_t v0, v1;
         for (k = 0; i + k < cin; ++k) {
             b0[k] = x0[i + k];
             b1[k] = x1[i + k];
         }
-        v0 = nnc_dsp_load4(b0);
-        v1 = nnc_dsp_load4(b1);
-        xw[0] = __sxtb16(v0);
-        xw[1] = __sxtb16(v1);
-        xw[2] = nnc_dsp_sxtb16_ror8(v0);
-        xw[3] = nnc_dsp_sxtb16_ror8(v1);
+        conv2d_pwp_widen4(nnc_dsp_load4(b0), nnc_dsp_load4(b1), xw, dbl);
     }
 }
 
@@ -315,8 +322,102 @@ static void conv2d_pwp_widen(const int8_t *x0, const int8_t *x1, int32_t cin, in
 #define NNC_PWP_OUT_CLAMP(a, q, c) nnc_dsp_clamp(nnc_mbqm_pre_apply(a, q) + off, lo, hi)
 #define NNC_PWP_OUT_ANY(a, q, c) nnc_requant_s8_apply(a, rq, c)
 
+/* nnc_dsp_rqd_s8's constants of a channel pair: folded biases (doubled when the inputs are), multipliers, k,
+ * right shifts */
+typedef struct {
+    int32_t b[2], m[2], k[2], r[2];
+} conv2d_pwp_rqd;
+
+/* The constants of channels c0 .. c0 + cn - 1 in pairs (an odd last channel beside zeros); 1 when every channel
+ * takes nnc_dsp_rqd_s8: TFLite's double rounding into [-128, 127] with a right shift, and the accumulator bound
+ * |bias_x| + in_c 2^14 (|x w| <= 128 * 128) small enough for nnc_dsp_rqd_prep. */
+static int conv2d_pwp_prep_rqd(const nnc_requant_s8 *rq, const int32_t *bias_x, int32_t c0, int32_t cn, int32_t cin,
+                               int dbl, conv2d_pwp_rqd *q)
+{
+    int32_t j;
+    if (rq->rounding != NNC_ROUND_DOUBLE || rq->out_min != -128 || rq->out_max != 127) {
+        return 0;
+    }
+    for (j = 0; j < cn; ++j) {
+        conv2d_pwp_rqd *e = q + j / 2;
+        const int32_t h = j % 2, b = bias_x[c0 + j];
+        const int64_t bound = (b < 0 ? -(int64_t)b : (int64_t)b) + (int64_t)cin * 16384;
+        if (!nnc_dsp_rqd_prep(rq->multiplier[c0 + j], rq->shift[c0 + j], bound, rq->output_offset, &e->m[h], &e->k[h],
+                              &e->r[h])) {
+            return 0;
+        }
+        e->b[h] = dbl ? (int32_t)((uint32_t)b * 2u) : b; /* |b| < 2^30 */
+    }
+    if (cn % 2) {
+        conv2d_pwp_rqd *e = q + cn / 2;
+        e->b[1] = e->m[1] = e->k[1] = e->r[1] = 0;
+    }
+    return 1;
+}
+
+/* One channel pair for the two pixels of xw, outputs at y and y + d (d = 0 when the second pixel is the first
+ * one again: both stores then write the same value): the biases, the dot products (DOT()), nnc_dsp_rqd_s8 of
+ * TWICE(a) (a itself when the inputs were doubled, else a + a); STORE1 0 for an odd last channel (run beside
+ * the zero channel, not stored) */
+#define NNC_PWP_RQD_PAIR(DOT, TWICE, STORE1)                                                       \
+    do {                                                                                           \
+        int32_t a00 = e->b[0], a01 = e->b[0], a10 = e->b[1], a11 = e->b[1];                        \
+        DOT();                                                                                     \
+        y[0] = (int8_t)nnc_dsp_rqd_s8(TWICE(a00), e->m[0], e->k[0], e->r[0]);                      \
+        y[d] = (int8_t)nnc_dsp_rqd_s8(TWICE(a01), e->m[0], e->k[0], e->r[0]);                      \
+        if (STORE1) {                                                                              \
+            y[1] = (int8_t)nnc_dsp_rqd_s8(TWICE(a10), e->m[1], e->k[1], e->r[1]);                  \
+            y[d + 1] = (int8_t)nnc_dsp_rqd_s8(TWICE(a11), e->m[1], e->k[1], e->r[1]);              \
+        }                                                                                          \
+    } while (0)
+#define NNC_PWP_SAME(a) (a)
+#define NNC_PWP_TWICE(a) ((a) + (a)) /* |a| < 2^30 (conv2d_pwp_prep_rqd) */
+
+/* the dot products of in_c <= 8 and <= 16 (g4 = 2, 4) unrolled: no loop, the widened inputs at the fixed xw */
+#define NNC_PWP_DOT2()                                                                             \
+    do {                                                                                           \
+        const int32_t *xp = xw;                                                                    \
+        NNC_PWP_STEP();                                                                            \
+        NNC_PWP_STEP();                                                                            \
+    } while (0)
+#define NNC_PWP_DOT4()                                                                             \
+    do {                                                                                           \
+        const int32_t *xp = xw;                                                                    \
+        NNC_PWP_STEP();                                                                            \
+        NNC_PWP_STEP();                                                                            \
+        NNC_PWP_STEP();                                                                            \
+        NNC_PWP_STEP();                                                                            \
+    } while (0)
+
+/* every channel pair of the chunk (the pairs' constants from rqd, weights from wp) for one pixel pair */
+#define NNC_PWP_RQD_PAIRS(DOT, TWICE)                                                              \
+    do {                                                                                           \
+        const conv2d_pwp_rqd *e = rqd;                                                             \
+        for (; e != rqd_end; ++e, y += 2) {                                                        \
+            NNC_PWP_RQD_PAIR(DOT, TWICE, 1);                                                       \
+        }                                                                                          \
+        if (cn % 2) {                                                                              \
+            NNC_PWP_RQD_PAIR(DOT, TWICE, 0);                                                       \
+        }                                                                                          \
+    } while (0)
+
+/* every pixel pair of the chunk: its inputs widened (doubled when DBL), then NNC_PWP_RQD_PAIRS */
+#define NNC_PWP_RQD_PIXELS(DOT, DBL, TWICE)                                                        \
+    for (p = 0; p < pixels; p += 2) {                                                              \
+        const int two = p + 1 < pixels;                                                            \
+        const int32_t *wp = wpk + (c0 / 2) * g4 * 4;                                               \
+        const int32_t d = two ? cout : 0;                                                          \
+        int8_t *y = output + p * cout + c0;                                                        \
+        conv2d_pwp_widen(input + p * cin, input + (two ? p + 1 : p) * cin, cin, xw, DBL);          \
+        NNC_PWP_RQD_PAIRS(DOT, TWICE);                                                             \
+    }
+
 /* in_c <= NNC_PWP_K: chunks of NNC_PWP_CC output channels, their requantization prepared; for each pixel pair
- * of the chunk its inputs widened once (conv2d_pwp_widen), then two output channels x two pixels per pass */
+ * of the chunk its inputs widened once (conv2d_pwp_widen), then two output channels x two pixels per pass.
+ * Chunks whose channels all take nnc_dsp_rqd_s8 (conv2d_pwp_prep_rqd) end with that requantization (SUB, SMMLAR,
+ * ASR, SSAT per output) of the doubled sums: the inputs and biases doubled once per pixel pair when in_c < 2 cn
+ * (in_c / 4 SADD16 per pixel pair and channel pair is less than one ADD per output), else each sum doubled by an
+ * ADD; other chunks keep nnc_mbqm_pre_apply or the general requantization. */
 static NNC_NOINLINE void conv2d_pwp_dsp_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t *input,
                                            const int32_t *wpk, const int32_t *bias_x, int8_t *output)
 {
@@ -325,23 +426,47 @@ static NNC_NOINLINE void conv2d_pwp_dsp_s8(const nnc_conv_geom *g, const nnc_req
     int32_t xw[NNC_PWP_K]; /* [g4][4]: the two pixels' inputs as int16 pairs */
     const int32_t *xe = xw + 4 * g4;
     nnc_mbqm_pre pre[NNC_PWP_CC];
+    conv2d_pwp_rqd rqd[NNC_PWP_CC / 2];
     int32_t c0, p, j;
     for (c0 = 0; c0 < cout; c0 += NNC_PWP_CC) {
         const int32_t cn = cout - c0 < NNC_PWP_CC ? cout - c0 : NNC_PWP_CC;
-        const int fast = conv2d_pw_prep_s8(rq, c0, cn, pre);
-        for (p = 0; p < pixels; p += 2) {
-            const int two = p + 1 < pixels;
-            conv2d_pwp_widen(input + p * cin, input + (two ? p + 1 : p) * cin, cin, xw);
-            if (fast && lo == -128 && hi == 127) {
-                NNC_PWP_PAIRS(NNC_PWP_OUT_SAT8)
-            } else if (fast) {
-                NNC_PWP_PAIRS(NNC_PWP_OUT_CLAMP)
+        const int dbl = cin < 2 * cn;
+        if (conv2d_pwp_prep_rqd(rq, bias_x, c0, cn, cin, dbl, rqd)) {
+            const conv2d_pwp_rqd *rqd_end = rqd + cn / 2;
+            if (dbl && g4 == 2) {
+                NNC_PWP_RQD_PIXELS(NNC_PWP_DOT2, 1, NNC_PWP_SAME);
+            } else if (dbl && g4 == 4) {
+                NNC_PWP_RQD_PIXELS(NNC_PWP_DOT4, 1, NNC_PWP_SAME);
+            } else if (dbl) {
+                NNC_PWP_RQD_PIXELS(NNC_PWP_DOT, 1, NNC_PWP_SAME);
             } else {
-                NNC_PWP_PAIRS(NNC_PWP_OUT_ANY)
+                NNC_PWP_RQD_PIXELS(NNC_PWP_DOT, 0, NNC_PWP_TWICE);
+            }
+            continue;
+        }
+        {
+            const int fast = conv2d_pw_prep_s8(rq, c0, cn, pre);
+            for (p = 0; p < pixels; p += 2) {
+                const int two = p + 1 < pixels;
+                conv2d_pwp_widen(input + p * cin, input + (two ? p + 1 : p) * cin, cin, xw, 0);
+                if (fast && lo == -128 && hi == 127) {
+                    NNC_PWP_PAIRS(NNC_PWP_OUT_SAT8)
+                } else if (fast) {
+                    NNC_PWP_PAIRS(NNC_PWP_OUT_CLAMP)
+                } else {
+                    NNC_PWP_PAIRS(NNC_PWP_OUT_ANY)
+                }
             }
         }
     }
 }
+#undef NNC_PWP_RQD_PAIR
+#undef NNC_PWP_SAME
+#undef NNC_PWP_TWICE
+#undef NNC_PWP_RQD_PAIRS
+#undef NNC_PWP_RQD_PIXELS
+#undef NNC_PWP_DOT2
+#undef NNC_PWP_DOT4
 #undef NNC_PWP_STEP
 #undef NNC_PWP_PAIRS
 #undef NNC_PWP_DOT
