@@ -293,3 +293,42 @@ def test_quantize_s8_blocks_of_sixteen(variant, data):
     want = ks.quantize_s8(n, p, x)
     y = simd_lib("kernels_quant_s8", variant, ("quant_s8",)).run_into("quantize_s8", [n, p, x], tq.garbage((n,), np.int8))
     ts8.assert_same(y, want, f"quantize_s8 [{variant}] {p}")
+
+
+@pytest.mark.parametrize("rounding", [0, 1, 2])
+@pytest.mark.parametrize("geom, groups", [
+    (ConvGeom(1, 24, 24, 16, 24, 24, 4, 1, 1, 1, 1, 0, 0, 1, 1, 1), 1),   # squeeze 1x1: four pixels a register
+    (ConvGeom(1, 7, 9, 6, 7, 9, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1), 1),       # 3x3, one pixel a register, borders
+    (ConvGeom(2, 9, 11, 4, 5, 6, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1), 1),       # stride 2, two pixels, a partial run
+    (ConvGeom(1, 9, 9, 3, 11, 9, 5, 3, 3, 1, 1, 2, 2, 1, 2, 1), 1),       # rows all padding, dilation 2 across
+    (ConvGeom(1, 16, 16, 8, 16, 16, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1), 8),    # depthwise (block-diagonal)
+    (ConvGeom(1, 16, 16, 16, 16, 16, 8, 1, 1, 1, 1, 0, 0, 1, 1, 1), 4),   # grouped 1x1
+    (ConvGeom(1, 5, 30, 24, 5, 30, 10, 1, 1, 1, 1, 0, 0, 1, 1, 1), 1),    # 24 -> 10, span of 24 bytes
+    (ConvGeom(1, 4, 40, 2, 4, 38, 1, 1, 3, 1, 1, 0, 0, 1, 1, 1), 1),      # one channel: 16 pixels a register
+])
+def test_conv2d_pk_s8_small_layers(variant, rounding, geom, groups):
+    """Small layers (out_c <= 16, narrow kernel rows: the AVX-512 VBMI lane path on this host, several pixels per
+    register, the float32 onnxruntime and 32-bit single / double requantization forms) equal the twin of conv2d_s8,
+    grouped layers in their block-diagonal form."""
+    from nncodegen.lower.params import RequantS8
+    from nncodegen.ref import affine as af
+    need(variant)
+    rng = np.random.default_rng(5 * rounding + geom.out_c + groups)
+    g = dataclasses.replace(geom, groups=groups)
+    x = rng.integers(-128, 128, size=(g.batch, g.in_h, g.in_w, g.in_c)).astype(np.int8)
+    w = rng.integers(-128, 128, size=(g.out_c, g.k_h, g.k_w, g.in_c // groups)).astype(np.int8)
+    b = rng.integers(-1 << 16, 1 << 16, size=g.out_c).astype(np.int32)
+    if rounding == af.ROUND_ORT:
+        ms = [af.ort_multiplier(np.float32(2.0 ** rng.uniform(-14, -6))) for _ in range(g.out_c)]
+        ms[0] = af.ort_multiplier(np.float32(2.0 ** -9))  # power of two: exact halves
+        sh = [0] * g.out_c
+    else:
+        pairs = [af.quantize_multiplier(2.0 ** rng.uniform(-14, -1.1)) for _ in range(g.out_c)]
+        ms, sh = [m for m, _ in pairs], [s for _, s in pairs]
+    rq = RequantS8(tuple(ms), tuple(sh), -int(rng.integers(-128, 128)), int(rng.integers(-128, 128)), -128,
+                   127 - int(rng.integers(0, 2)) * 60, rounding)
+    want = ks.conv2d_s8(g, rq, x, w, b)
+    wd = kpk.expand_groups(w, groups, g.in_c) if groups > 1 else w
+    wpk, bu = kpk.pack_pk_s8(wd), kpk.pk_bias_s8(wd, b, rq.input_offset)
+    got = call(variant, "conv2d_pk_s8", [dataclasses.replace(g, groups=1), rq], [x, wpk, bu], want.shape)
+    ts8.assert_same(got, want, f"conv2d_pk_s8 [{variant}] {g} rounding {rounding}")

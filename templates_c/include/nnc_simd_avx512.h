@@ -71,9 +71,22 @@ NNC_AVX2_DOT8(s8o, int8_t, (, int32_t off), NNC_AVX2_DECL_O16, NNC_AVX2_LD_S8O, 
  * ranges (a left shift or a negative multiplier are not: the caller keeps its other path). */
 #define NNC_RQ16_BLOCKS 8 /* blocks of 16 channels whose constants are prepared once per call */
 typedef struct {
-    __m512i me, mo, te, to, rpe, rpo, rne, rno, de, dob, lo, hi, off;
+    __m512i me, mo, te, to, rpe, rpo, rne, rno, de, dob, lo, hi, off, lo32, hi32, off32;
+    __m512 fm, flo, fhi;
     __mmask8 bad_e, bad_o; /* onnxruntime: valid lanes whose T is outside 16..62 */
+    int32_t fast;          /* NNC_RQ16_FLOAT / NNC_RQ16_INT32 / 0 (below) */
 } nnc_rq16_s8;
+
+/* Shorter forms of the same result, chosen per block by nnc_rq16_s8_prep:
+ *   NNC_RQ16_FLOAT (onnxruntime, every valid lane's M a normal float below 1, the MXCSR rounding to nearest):
+ *     onnxruntime's own float steps, cvt((float)acc * M clamped to [out_min - off, out_max - off]) + off: the
+ *     conversion, product and final rounding are the IEEE round-to-nearest-even operations nnc_sf_requant
+ *     emulates, clamping before rounding to integer bounds equals rounding then clamping, and |acc * M| < 2^31
+ *     keeps nnc_sf_requant's saturation out of reach;
+ *   NNC_RQ16_INT32 (single / double, every valid lane's T >= 32): |acc * m + R| < 2^62 + 2^61, so the shifted
+ *     value has |r| <= 2^30 + 1 and its low 32 bits are r: the clamp and offset run on 32-bit lanes. */
+#define NNC_RQ16_FLOAT 1
+#define NNC_RQ16_INT32 2
 
 static inline int nnc_rq16_s8_ok(const nnc_requant_s8 *rq, int32_t out_c)
 {
@@ -140,6 +153,22 @@ static inline void nnc_rq16_s8_prep(const nnc_requant_s8 *rq, int32_t c0, int32_
     q->off = _mm512_set1_epi64(rq->output_offset);
     q->lo = _mm512_set1_epi64((int64_t)rq->out_min - rq->output_offset);
     q->hi = _mm512_set1_epi64((int64_t)rq->out_max - rq->output_offset);
+    q->off32 = _mm512_set1_epi32(rq->output_offset);
+    q->lo32 = _mm512_set1_epi32(rq->out_min - rq->output_offset);
+    q->hi32 = _mm512_set1_epi32(rq->out_max - rq->output_offset);
+    q->fm = _mm512_castsi512_ps(m);
+    q->flo = _mm512_set1_ps((float)(rq->out_min - rq->output_offset));
+    q->fhi = _mm512_set1_ps((float)(rq->out_max - rq->output_offset));
+    q->fast = 0;
+    if (rq->rounding == NNC_ROUND_ORT) {
+        const __m512i ex = _mm512_srli_epi32(m, 23); /* M >= 0: the biased exponent */
+        if ((_mm_getcsr() & 0x6000u) == 0 && (_mm512_cmplt_epi32_mask(ex, _mm512_set1_epi32(1)) & vm) == 0 &&
+            (_mm512_cmpgt_epi32_mask(ex, _mm512_set1_epi32(126)) & vm) == 0) {
+            q->fast = NNC_RQ16_FLOAT;
+        }
+    } else if ((_mm512_cmplt_epi32_mask(t, _mm512_set1_epi32(32)) & vm) == 0) {
+        q->fast = NNC_RQ16_INT32;
+    }
 }
 
 static inline void nnc_rq16_s8_prep_all(const nnc_requant_s8 *rq, int32_t out_c, nnc_rq16_s8 *qs)
@@ -160,15 +189,52 @@ static inline __attribute__((always_inline)) __mmask8 nnc_rq16_near(__m512i p, _
     return (__mmask8)(_mm512_cmple_epi64_mask(r, d) & _mm512_cmpge_epi64_mask(r, nd));
 }
 
+/* the low bytes of the first nc lanes of r (values in int8's range) into y */
+static inline __attribute__((always_inline)) void nnc_rq16_s8_put(__m512i r, int32_t nc, int8_t *y)
+{
+    const __m128i v = _mm512_cvtepi32_epi8(r);
+    if (nc == 16) {
+        _mm_storeu_si128((__m128i *)(void *)y, v);
+    } else {
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
+        _mm_mask_storeu_epi8((void *)y, (__mmask16)((1u << nc) - 1u), v);
+#else
+        int8_t t[16];
+        _mm_storeu_si128((__m128i *)(void *)t, v);
+        memcpy(y, t, (size_t)nc);
+#endif
+    }
+}
+
 /* the 16 accumulators a of channels c0 .. c0 + nc - 1 requantized into y (nc bytes) */
 static inline __attribute__((always_inline)) void nnc_rq16_s8_store(__m512i a, const nnc_rq16_s8 *q,
                                                                    const nnc_requant_s8 *rq, int32_t c0,
                                                                    int32_t nc, int8_t *y)
 {
     const __m512i zero = _mm512_setzero_si512();
-    const __m512i pe = _mm512_mul_epi32(a, q->me);
-    const __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(a, 32), q->mo);
-    __m512i re, ro;
+    __m512i pe, po, re, ro;
+    if (q->fast == NNC_RQ16_FLOAT) {
+        const __m512 v = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(a), q->fm), q->flo), q->fhi);
+        nnc_rq16_s8_put(_mm512_add_epi32(_mm512_cvtps_epi32(v), q->off32), nc, y);
+        return;
+    }
+    pe = _mm512_mul_epi32(a, q->me);
+    po = _mm512_mul_epi32(_mm512_srli_epi64(a, 32), q->mo);
+    if (q->fast == NNC_RQ16_INT32) {
+        __m512i r;
+        if (rq->rounding == NNC_ROUND_DOUBLE) {
+            re = _mm512_srav_epi64(
+                _mm512_add_epi64(pe, _mm512_mask_blend_epi64(_mm512_cmplt_epi64_mask(pe, zero), q->rpe, q->rne)), q->te);
+            ro = _mm512_srav_epi64(
+                _mm512_add_epi64(po, _mm512_mask_blend_epi64(_mm512_cmplt_epi64_mask(po, zero), q->rpo, q->rno)), q->to);
+        } else {
+            re = _mm512_srav_epi64(_mm512_add_epi64(pe, q->rpe), q->te);
+            ro = _mm512_srav_epi64(_mm512_add_epi64(po, q->rpo), q->to);
+        }
+        r = _mm512_mask_blend_epi32((__mmask16)0xAAAA, re, _mm512_slli_epi64(ro, 32));
+        nnc_rq16_s8_put(_mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(r, q->lo32), q->hi32), q->off32), nc, y);
+        return;
+    }
     if (rq->rounding == NNC_ROUND_ORT) {
         const __mmask8 ve = (__mmask8)((1u << ((nc + 1) >> 1)) - 1u), vo = (__mmask8)((1u << (nc >> 1)) - 1u);
         if (((nnc_rq16_near(pe, q->te, q->de) & ve) | (nnc_rq16_near(po, q->to, q->dob) & vo) | q->bad_e |
@@ -187,21 +253,7 @@ static inline __attribute__((always_inline)) void nnc_rq16_s8_store(__m512i a, c
                                                                         q->rno)), q->to);
     re = _mm512_add_epi64(_mm512_min_epi64(_mm512_max_epi64(re, q->lo), q->hi), q->off);
     ro = _mm512_add_epi64(_mm512_min_epi64(_mm512_max_epi64(ro, q->lo), q->hi), q->off);
-    {
-        const __m512i r = _mm512_mask_blend_epi32((__mmask16)0xAAAA, re, _mm512_slli_epi64(ro, 32));
-        const __m128i v = _mm512_cvtepi32_epi8(r);
-        if (nc == 16) {
-            _mm_storeu_si128((__m128i *)(void *)y, v);
-        } else {
-#if defined(__AVX512BW__) && defined(__AVX512VL__)
-            _mm_mask_storeu_epi8((void *)y, (__mmask16)((1u << nc) - 1u), v);
-#else
-            int8_t t[16];
-            _mm_storeu_si128((__m128i *)(void *)t, v);
-            memcpy(y, t, (size_t)nc);
-#endif
-        }
-    }
+    nnc_rq16_s8_put(_mm512_mask_blend_epi32((__mmask16)0xAAAA, re, _mm512_slli_epi64(ro, 32)), nc, y);
 }
 
 #endif

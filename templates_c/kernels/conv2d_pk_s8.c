@@ -203,6 +203,10 @@ static void conv2d_pk_out(const int32_t *acc, const nnc_requant_s8 *rq, int32_t 
 
 #if defined(NNC_PK_VNNI512)
 #include "conv2d_pk_s8_512.inc"
+#if defined(__AVX512VBMI__) && defined(__AVX512VBMI2__) && defined(__AVX512BW__)
+#define NNC_PK_LANE512 1
+#include "conv2d_pk_s8_lane512.inc"
+#endif
 #endif
 
 /* Output pixels [p0, p0 + np) of a [pixels][out_c] output whose receptive fields are in u. */
@@ -230,6 +234,11 @@ void conv2d_pk_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t
     int32_t p0, p, n = 0, oy = 0, ox = 0; /* the next pixel to gather */
 #if defined(NNC_PK_VNNI512)
     if (nnc_rq16_s8_ok(rq, g->out_c)) {
+#if defined(NNC_PK_LANE512)
+        if (conv2d_pk_lane512(g, rq, input, wpk, bias_u, output)) {
+            return;
+        }
+#endif
         conv2d_pk_s8_512(g, rq, input, wpk, bias_u, output);
         return;
     }
