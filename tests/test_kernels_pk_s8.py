@@ -295,6 +295,38 @@ def test_quantize_s8_blocks_of_sixteen(variant, data):
     ts8.assert_same(y, want, f"quantize_s8 [{variant}] {p}")
 
 
+@pytest.mark.parametrize("variant", ["portable", "avx2", "native"])
+@pytest.mark.parametrize("scales", [(0.05, 0.03, 0.07), (0.02, 0.02, 0.04), (0.1, 0.0125, 0.0125), (1e-3, 1e-3, 30.0)])
+@pytest.mark.parametrize("zps", [(-128, -128, -128), (3, -40, 100)])
+@pytest.mark.parametrize("row", [256, 17])
+def test_add_ort_s8_every_build(variant, scales, zps, row):
+    """The onnxruntime-mode add in every build (native: float32 FMA where the MXCSR has its defaults) on every
+    (a, b) pair of int8 values, rows of 256 and of 17 elements (a masked tail), and in place, equals the twin."""
+    from nncodegen.lower.params import Broadcast, EltwiseS8
+    from nncodegen.ref import affine as af
+    from nncodegen.ref import sf32
+    need(variant)
+    sa, sb, sc = (np.float32(v) for v in scales)
+    za, zb, zc = (z + 128 for z in zps)
+    ra, rb = np.float32(sa / sc), np.float32(sb / sc)
+    fixed = np.float32(np.float32(zc) - np.float32(np.float32(ra * np.float32(za)) + np.float32(rb * np.float32(zb))))
+    as_i32 = lambda v: v - (1 << 32) if v >= 1 << 31 else v  # noqa: E731
+    n = 65536 if row == 256 else 65535
+    out = (1, 1, n // row, row)
+    a = np.repeat(np.arange(-128, 128, dtype=np.int8), 256)[:n].reshape(out)
+    b = np.tile(np.arange(-128, 128, dtype=np.int8), 256)[:n].reshape(out)
+    p = EltwiseS8(Broadcast(out, ts8.strides(out, out), ts8.strides(out, out)), 128, 128, 0, af.ort_multiplier(ra), 0,
+                  af.ort_multiplier(rb), 0, as_i32(sf32.bits_of(fixed)), 0, -128, -128 + (zps[2] > 0), 127,
+                  af.ROUND_ORT, ts8.ort_add_table(rb, fixed))
+    want = ks.add_s8(p, a, b)
+    lib = simd_lib("kernels_eltwise_s8", variant, ("eltwise_s8",))
+    ts8.assert_same(lib.run_into("add_s8", [p, a, b], tq.garbage(out, np.int8)), want, f"add_s8 ort [{variant}] {p}")
+    y = a.copy()
+    lib.call("add_s8", lib.arg(p), lib.p(y), lib.p(b), lib.p(y))
+    ts8.assert_same(y, want, f"add_s8 ort in place [{variant}]")
+
+
+@pytest.mark.parametrize("variant", ["portable", "avx2", "native"])
 @pytest.mark.parametrize("rounding", [0, 1, 2])
 @pytest.mark.parametrize("geom, groups", [
     (ConvGeom(1, 24, 24, 16, 24, 24, 4, 1, 1, 1, 1, 0, 0, 1, 1, 1), 1),   # squeeze 1x1: four pixels a register

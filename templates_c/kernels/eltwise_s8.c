@@ -126,6 +126,61 @@ static int eltwise_s8_ort8(const nnc_eltwise_s8 *p, const int64_t *pa, const int
 }
 #endif
 
+#if defined(NNC_HAVE_RQ16_S8) && defined(__AVX512BW__) && defined(__AVX512VL__)
+/* The onnxruntime-mode add in float32 where the MXCSR holds its defaults (round to nearest even, no flush to
+ * zero, no denormals-are-zero): onnxruntime's own operations, each correctly rounded, so the same bits as
+ * eltwise_s8_one's emulation.  T[b] = fma(b', B, F) is recomputed and checked against ort_table for all 256 b
+ * (returns 0, nothing written, on a difference, a NaN or an infinity), then per 16 contiguous elements
+ * v = fma(a', A, T[b]) clamped to [0, 255] before the conversion (the bounds are integers: the same as rounding
+ * first), plus out_offset within out_min .. out_max.  Rows whose last dimension is contiguous in a and b only. */
+static int eltwise_s8_ort_f512(const nnc_eltwise_s8 *p, const int8_t *a, const int8_t *b, int8_t *y)
+{
+    const int32_t *sh = p->bc.shape, *as = p->bc.a_stride, *bs = p->bc.b_stride;
+    const __m512 av = _mm512_castsi512_ps(_mm512_set1_epi32(p->a_multiplier));
+    const __m512 bv = _mm512_castsi512_ps(_mm512_set1_epi32(p->b_multiplier));
+    const __m512 fv = _mm512_castsi512_ps(_mm512_set1_epi32(p->out_multiplier));
+    const __m512 lo = _mm512_setzero_ps(), hi = _mm512_set1_ps(255.0f);
+    const __m512i ao = _mm512_set1_epi32(p->a_offset), bo = _mm512_set1_epi32(p->b_offset);
+    const __m512i off = _mm512_set1_epi32(p->out_offset), omin = _mm512_set1_epi32(p->out_min);
+    const __m512i omax = _mm512_set1_epi32(p->out_max), ex = _mm512_set1_epi32(0x7F800000);
+    const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    int32_t i0, i1, i2, i3;
+    if ((_mm_getcsr() & 0xE040u) != 0 || as[3] != 1 || bs[3] != 1 ||
+        ((uint32_t)p->a_multiplier & 0x7F800000u) == 0x7F800000u) {
+        return 0;
+    }
+    for (i3 = 0; i3 < 256; i3 += 16) {
+        const __m512i bi = _mm512_add_epi32(_mm512_add_epi32(lanes, _mm512_set1_epi32(i3 - 128)), bo);
+        const __m512i t = _mm512_castps_si512(_mm512_fmadd_ps(_mm512_cvtepi32_ps(bi), bv, fv));
+        const __m512i tab = _mm512_loadu_si512((const void *)(p->ort_table + i3));
+        if ((_mm512_cmpneq_epi32_mask(t, tab) | _mm512_cmpeq_epi32_mask(_mm512_and_si512(tab, ex), ex)) != 0) {
+            return 0;
+        }
+    }
+    for (i0 = 0; i0 < sh[0]; ++i0) {
+        for (i1 = 0; i1 < sh[1]; ++i1) {
+            for (i2 = 0; i2 < sh[2]; ++i2, y += sh[3]) {
+                const int8_t *ra = a + i0 * as[0] + i1 * as[1] + i2 * as[2];
+                const int8_t *rb = b + i0 * bs[0] + i1 * bs[1] + i2 * bs[2];
+                for (i3 = 0; i3 < sh[3]; i3 += 16) { /* each 16 read before they are written (in place) */
+                    const __mmask16 m = sh[3] - i3 >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (sh[3] - i3)) - 1u);
+                    const __m512i xa = _mm512_add_epi32(
+                        _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, (const void *)(ra + i3))), ao);
+                    const __m512i xb = _mm512_add_epi32(
+                        _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, (const void *)(rb + i3))), bo);
+                    const __m512 t = _mm512_fmadd_ps(_mm512_cvtepi32_ps(xb), bv, fv);
+                    const __m512 v = _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(_mm512_cvtepi32_ps(xa), av, t), lo), hi);
+                    const __m512i r = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(v), off), omin),
+                                                       omax);
+                    _mm_mask_storeu_epi8((void *)(y + i3), m, _mm512_cvtepi32_epi8(r));
+                }
+            }
+        }
+    }
+    return 1;
+}
+#endif
+
 #if defined(NNC_HAVE_REQUANT8_S8)
 /* Eight contiguous elements of eltwise_s8_one (rounding double or single) with nnc_simd.h's block
  * requantization, which is nnc_mbqm lane by lane: the same integers.  m holds the eight-lane copies
@@ -177,7 +232,15 @@ static int eltwise_s8_tables(const nnc_eltwise_s8 *p, int32_t op, const int8_t *
     }
     if (p->rounding == NNC_ROUND_ORT) {
         int64_t afix, pa[256], tb[256];
-        if (op != 0 || !eltwise_s8_ort_fix(p, &afix, tb)) {
+        if (op != 0) {
+            return 0;
+        }
+#if defined(NNC_HAVE_RQ16_S8) && defined(__AVX512BW__) && defined(__AVX512VL__)
+        if (eltwise_s8_ort_f512(p, a, b, y)) {
+            return 1;
+        }
+#endif
+        if (!eltwise_s8_ort_fix(p, &afix, tb)) {
             return 0;
         }
         for (i3 = 0; i3 < 256; ++i3) {
