@@ -206,6 +206,27 @@ static inline __attribute__((always_inline)) void nnc_rq16_s8_put(__m512i r, int
     }
 }
 
+/* floor((a * m + R) / 2^T) of the 16 lanes before clamp and offset (nnc_mbqm in the rounding of q's constants,
+ * single or double) where that value fits 32 bits: q->fast == NNC_RQ16_INT32 (any a), or T >= 31 and
+ * |a| <= 2^30 (eltwise_s8_direct512) */
+static inline __attribute__((always_inline)) __m512i nnc_rq16_s32(__m512i a, const nnc_rq16_s8 *q, int32_t rounding)
+{
+    const __m512i zero = _mm512_setzero_si512();
+    const __m512i pe = _mm512_mul_epi32(a, q->me);
+    const __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(a, 32), q->mo);
+    __m512i re, ro;
+    if (rounding == NNC_ROUND_DOUBLE) {
+        re = _mm512_srav_epi64(
+            _mm512_add_epi64(pe, _mm512_mask_blend_epi64(_mm512_cmplt_epi64_mask(pe, zero), q->rpe, q->rne)), q->te);
+        ro = _mm512_srav_epi64(
+            _mm512_add_epi64(po, _mm512_mask_blend_epi64(_mm512_cmplt_epi64_mask(po, zero), q->rpo, q->rno)), q->to);
+    } else {
+        re = _mm512_srav_epi64(_mm512_add_epi64(pe, q->rpe), q->te);
+        ro = _mm512_srav_epi64(_mm512_add_epi64(po, q->rpo), q->to);
+    }
+    return _mm512_mask_blend_epi32((__mmask16)0xAAAA, re, _mm512_slli_epi64(ro, 32));
+}
+
 /* the 16 accumulators a of channels c0 .. c0 + nc - 1 requantized into y (nc bytes) */
 static inline __attribute__((always_inline)) void nnc_rq16_s8_store(__m512i a, const nnc_rq16_s8 *q,
                                                                    const nnc_requant_s8 *rq, int32_t c0,
@@ -221,17 +242,7 @@ static inline __attribute__((always_inline)) void nnc_rq16_s8_store(__m512i a, c
     pe = _mm512_mul_epi32(a, q->me);
     po = _mm512_mul_epi32(_mm512_srli_epi64(a, 32), q->mo);
     if (q->fast == NNC_RQ16_INT32) {
-        __m512i r;
-        if (rq->rounding == NNC_ROUND_DOUBLE) {
-            re = _mm512_srav_epi64(
-                _mm512_add_epi64(pe, _mm512_mask_blend_epi64(_mm512_cmplt_epi64_mask(pe, zero), q->rpe, q->rne)), q->te);
-            ro = _mm512_srav_epi64(
-                _mm512_add_epi64(po, _mm512_mask_blend_epi64(_mm512_cmplt_epi64_mask(po, zero), q->rpo, q->rno)), q->to);
-        } else {
-            re = _mm512_srav_epi64(_mm512_add_epi64(pe, q->rpe), q->te);
-            ro = _mm512_srav_epi64(_mm512_add_epi64(po, q->rpo), q->to);
-        }
-        r = _mm512_mask_blend_epi32((__mmask16)0xAAAA, re, _mm512_slli_epi64(ro, 32));
+        const __m512i r = nnc_rq16_s32(a, q, rq->rounding);
         nnc_rq16_s8_put(_mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(r, q->lo32), q->hi32), q->off32), nc, y);
         return;
     }

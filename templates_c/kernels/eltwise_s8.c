@@ -181,6 +181,66 @@ static int eltwise_s8_ort_f512(const nnc_eltwise_s8 *p, const int8_t *a, const i
 }
 #endif
 
+#if defined(NNC_HAVE_RQ16_S8) && defined(__AVX512BW__) && defined(__AVX512VL__)
+/* add / sub (double or single rounding) without tables, 16 contiguous elements at a time, where nnc_rq16_s8 takes
+ * all three constants and the operands' shifts are <= 0 (T >= 31): sa = nnc_mbqm((a + a_offset) << left_shift,
+ * a_multiplier, a_shift) as one vector (nnc_rq16_s32: |x| <= 2^29 for left_shift <= 21, so |x * m / 2^T| < 2^29
+ * and the value fits 32 bits), sb likewise, sa +- sb (|.| < 2^30 + 2: no nnc_sat32) requantized by
+ * nnc_rq16_s8_store: eltwise_s8_one's value.  Returns 0 (nothing written) where this does not apply. */
+static int eltwise_s8_direct512(const nnc_eltwise_s8 *p, int32_t op, const int8_t *a, const int8_t *b, int8_t *y)
+{
+    const int32_t *sh = p->bc.shape, *as = p->bc.a_stride, *bs = p->bc.b_stride;
+    int32_t m[3][16], s[3][16], i0, i1, i2, i3, k;
+    nnc_requant_s8 rq[3];
+    nnc_rq16_s8 q[3];
+    const __m512i ao = _mm512_set1_epi32(p->a_offset), bo = _mm512_set1_epi32(p->b_offset);
+    const __m128i ls = _mm_cvtsi32_si128(p->left_shift);
+    if (op == 2 || as[3] != 1 || bs[3] != 1 || p->left_shift < 0 || p->left_shift > 21) {
+        return 0;
+    }
+    for (k = 0; k < 3; ++k) { /* a, b, output */
+        for (i3 = 0; i3 < 16; ++i3) {
+            m[k][i3] = k == 0 ? p->a_multiplier : (k == 1 ? p->b_multiplier : p->out_multiplier);
+            s[k][i3] = k == 0 ? p->a_shift : (k == 1 ? p->b_shift : p->out_shift);
+        }
+        rq[k].multiplier = m[k];
+        rq[k].shift = s[k];
+        rq[k].input_offset = 0;
+        rq[k].output_offset = p->out_offset;
+        rq[k].out_min = p->out_min;
+        rq[k].out_max = p->out_max;
+        rq[k].rounding = p->rounding;
+        if (!nnc_rq16_s8_ok(&rq[k], 16)) {
+            return 0;
+        }
+        if (k < 2 && s[k][0] > 0) {
+            return 0;
+        }
+        nnc_rq16_s8_prep(&rq[k], 0, 16, &q[k]);
+    }
+    for (i0 = 0; i0 < sh[0]; ++i0) {
+        for (i1 = 0; i1 < sh[1]; ++i1) {
+            for (i2 = 0; i2 < sh[2]; ++i2, y += sh[3]) {
+                const int8_t *ra = a + i0 * as[0] + i1 * as[1] + i2 * as[2];
+                const int8_t *rb = b + i0 * bs[0] + i1 * bs[1] + i2 * bs[2];
+                for (i3 = 0; i3 < sh[3]; i3 += 16) { /* each 16 read before they are written (in place) */
+                    const int32_t nc = sh[3] - i3 < 16 ? sh[3] - i3 : 16;
+                    const __mmask16 mk = (__mmask16)(nc == 16 ? 0xFFFFu : (1u << nc) - 1u);
+                    const __m512i xa = _mm512_sll_epi32(
+                        _mm512_add_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mk, (const void *)(ra + i3))), ao), ls);
+                    const __m512i xb = _mm512_sll_epi32(
+                        _mm512_add_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mk, (const void *)(rb + i3))), bo), ls);
+                    const __m512i va = nnc_rq16_s32(xa, &q[0], p->rounding), vb = nnc_rq16_s32(xb, &q[1], p->rounding);
+                    nnc_rq16_s8_store(op == 1 ? _mm512_sub_epi32(va, vb) : _mm512_add_epi32(va, vb), &q[2], &rq[2], 0,
+                                      nc, y + i3);
+                }
+            }
+        }
+    }
+    return 1;
+}
+#endif
+
 #if defined(NNC_HAVE_REQUANT8_S8)
 /* Eight contiguous elements of eltwise_s8_one (rounding double or single) with nnc_simd.h's block
  * requantization, which is nnc_mbqm lane by lane: the same integers.  m holds the eight-lane copies
@@ -276,6 +336,11 @@ static int eltwise_s8_tables(const nnc_eltwise_s8 *p, int32_t op, const int8_t *
         return 1;
     } else {
         int32_t ta[256], tb[256];
+#if defined(NNC_HAVE_RQ16_S8) && defined(__AVX512BW__) && defined(__AVX512VL__)
+        if (eltwise_s8_direct512(p, op, a, b, y)) {
+            return 1;
+        }
+#endif
         nnc_mbqm_pre pre = {{0, 0}, 0, 0};
         const int fast = nnc_mbqm_prep(p->out_multiplier, p->out_shift, p->rounding, &pre);
 #if defined(NNC_HAVE_RQ16_S8)
