@@ -60,3 +60,42 @@ def test_fold_gives_the_unfolded_bits(tmp_path, g, gs, cin, cmid, bias):
     got = cm.run_raw(cm.quantize_input(x))
     want = nncodegen.simulate(gq, x, raw=True)
     assert np.array_equal(got.reshape(want.shape), want)
+
+
+@pytest.mark.parametrize("g, gs, cin, cmid, bias", [(4, 4, 16, 8, False), (4, 2, 8, 16, True)])
+def test_qdq_shuffle_chain_folds_with_the_unfolded_bits(tmp_path, g, gs, cin, cmid, bias):
+    """An onnxruntime-quantized (QDQ) shuffle imports as Transpose / Reshape / Transpose / Reshape / Transpose in
+    one int8 format: shuffles_from_chains makes it one channel_shuffle on every target, and on the generic target
+    the fold puts it into the grouped convolution's output order (no copy left).  In every requantization mode
+    the C output (portable build and -march=native) equals the simulation of the unfolded graph, bit for bit."""
+    import onnx
+    from nncodegen.frontends.onnx_qdq import set_int8_rounding
+    from nncodegen.harness.int8_agreement import quantize_with_onnxruntime
+    from nncodegen.lower.fold_shuffle import shuffles_from_chains
+    p = tmp_path / "m.onnx"
+    onnx.save(shuffle_model(g, gs, cin, cmid, seed=g * 10 + gs, bias=bias), p)
+    rng = np.random.default_rng(g * gs)
+    qp = quantize_with_onnxruntime(p, tmp_path / "m_qdq.onnx", rng.normal(size=(16, cin, 6, 5)).astype(np.float32),
+                                   "s8")
+    x = rng.normal(size=(4, 6, 5, cin)).astype(np.float32)
+    for rounding in ("onnxruntime", "single", "double"):
+        gq = nncodegen.load(str(qp))
+        set_int8_rounding(gq, rounding)
+        ops = [n.op for n in gq.nodes]
+        assert ops.count("transpose") == 3 and "channel_shuffle" not in ops
+        chained = shuffles_from_chains(gq)
+        assert [n.op for n in chained.nodes].count("channel_shuffle") == 1
+        assert "transpose" not in [n.op for n in chained.nodes]
+        on_arm = fold_channel_shuffles(gq, "cortex-m4")
+        assert [n.op for n in on_arm.nodes] == [n.op for n in chained.nodes]
+        folded = fold_channel_shuffles(gq, "generic")
+        assert not {"channel_shuffle", "transpose"} & {n.op for n in folded.nodes}
+        np.testing.assert_allclose(run_float(folded, x), run_float(gq, x), rtol=1e-5, atol=1e-5)
+        out = nncodegen.generate(gq, tmp_path / f"c_{rounding}", name="m")
+        src = (out / "m.c").read_text()
+        assert "transpose_q7(" not in src and "conv2d_pk_s8(" in src
+        want = nncodegen.simulate(gq, x, raw=True)
+        for flags in ([], ["-march=native"]):  # the default build, and this host's SIMD paths
+            cm = CModel(out, extra_flags=flags)
+            got = cm.run_raw(cm.quantize_input(x))
+            assert np.array_equal(got.reshape(want.shape), want), (rounding, flags)
