@@ -364,3 +364,30 @@ def test_conv2d_pk_s8_small_layers(variant, rounding, geom, groups):
     wpk, bu = kpk.pack_pk_s8(wd), kpk.pk_bias_s8(wd, b, rq.input_offset)
     got = call(variant, "conv2d_pk_s8", [dataclasses.replace(g, groups=1), rq], [x, wpk, bu], want.shape)
     ts8.assert_same(got, want, f"conv2d_pk_s8 [{variant}] {g} rounding {rounding}")
+
+
+@pytest.mark.parametrize("variant", ["portable", "avx2", "native"])
+@settings(max_examples=40, **CFG)
+@given(data=st.data())
+def test_global_avgpool_s8_every_build(variant, data):
+    """global_avgpool_s8 (native: the 16-bytes-a-step sums for in_c <= 64, masked last step) equals the twin in
+    every rounding mode, for channel counts with every gcd with 16 and one past the vector path."""
+    from nncodegen.lower.params import GavgS8
+    from nncodegen.ref import affine as af
+    need(variant)
+    h, w = data.draw(st.integers(1, 30), label="h"), data.draw(st.integers(1, 30), label="w")
+    c = data.draw(st.sampled_from([1, 2, 3, 8, 10, 12, 16, 24, 40, 63, 64, 65]), label="c")
+    g = ConvGeom(data.draw(st.integers(1, 2), label="batch"), h, w, c, 1, 1, c, h, w)
+    x = ts8.draw_s8(data, (g.batch, h, w, c), "x")
+    rounding = data.draw(st.sampled_from([af.ROUND_DOUBLE, af.ROUND_SINGLE, af.ROUND_ORT]), label="rounding")
+    if rounding == af.ROUND_ORT:
+        m, s = ts8.draw_ort_multiplier(data, "m", 1e-4, 0.99)[0], 0
+    else:
+        m, s = ts8.draw_multiplier(data, "m", 1e-5, 0.99)
+    zo = ts8.draw_zp(data, "out_zp")
+    lo, hi = ts8.draw_bounds(data, zo)
+    p = GavgS8(-ts8.draw_zp(data, "in_zp"), m, s, zo, lo, hi, rounding)
+    want = ks.global_avgpool_s8(g, p, x)
+    got = simd_lib("kernels_pool_s8", variant, ("pool_s8",)).run_into("global_avgpool_s8", [g, p, x],
+                                                                      tq.garbage(want.shape, np.int8))
+    ts8.assert_same(got, want, f"global_avgpool_s8 [{variant}] {g} {p}")

@@ -9,7 +9,8 @@
 
 #if defined(__AVX512BW__) && !defined(NNC_NO_SIMD)
 #include <immintrin.h>
-#define NNC_POOL_S8_BW 1 /* maxpool_s8 with in_c <= 64: one masked load and VPMAXSB per window tap */
+#define NNC_POOL_S8_BW 1 /* maxpool_s8 with in_c <= 64: one masked load and VPMAXSB per window tap; with VL, */
+                         /* global_avgpool_s8's sums 16 bytes a step (global_avgpool_s8_sums) */
 #endif
 
 static void pool_s8_clip(int32_t start, int32_t k, int32_t size, int32_t *lo, int32_t *hi)
@@ -147,6 +148,50 @@ void avgpool_ort_s8(const nnc_conv_geom *g, const nnc_pool_ort_s8 *p, const int8
     }
 }
 
+#if defined(NNC_POOL_S8_BW) && defined(__AVX512VL__)
+#define NNC_GAVG_S8_512 1
+#define NNC_GAVG_VECS 64 /* 16-lane accumulators: lcm(in_c, 16) / 16 = in_c / gcd(in_c, 16) of them */
+/* The per-channel sums of global_avgpool_s8 (without the offset) for in_c <= 64: the image's bytes in steps of
+ * 16, step j added to the 16 int32 accumulators j % V (V = in_c / gcd(in_c, 16)), so that lane l of
+ * accumulator v holds bytes of channel (16 v + l) % in_c only; the last partial step masked.  Integer sums:
+ * any order gives the same total. */
+static void global_avgpool_s8_sums(const int8_t *x, int32_t pixels, int32_t c_n, int32_t *sum)
+{
+    __m512i acc[NNC_GAVG_VECS];
+    int32_t lanes[NNC_GAVG_VECS * 16];
+    int32_t v = c_n, t = 16, j, k;
+    const int32_t total = pixels * c_n;
+    while (t) { /* v = c_n / gcd(c_n, 16) */
+        const int32_t r = v % t;
+        v = t;
+        t = r;
+    }
+    v = c_n / v;
+    for (j = 0; j < v; ++j) {
+        acc[j] = _mm512_setzero_si512();
+    }
+    for (k = 0, j = 0; k < total; k += 16) {
+        const __mmask16 m = total - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (total - k)) - 1u);
+        acc[j] = _mm512_add_epi32(acc[j], _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, (const void *)(x + k))));
+        if (++j == v) {
+            j = 0;
+        }
+    }
+    for (j = 0; j < v; ++j) {
+        _mm512_storeu_si512((void *)(lanes + 16 * j), acc[j]);
+    }
+    for (k = 0; k < c_n; ++k) {
+        sum[k] = 0;
+    }
+    for (j = 0, k = 0; j < 16 * v; ++j) { /* k = j % c_n */
+        sum[k] = (int32_t)((uint32_t)sum[k] + (uint32_t)lanes[j]);
+        if (++k == c_n) {
+            k = 0;
+        }
+    }
+}
+#endif
+
 void global_avgpool_s8(const nnc_conv_geom *g, const nnc_gavg_s8 *p, const int8_t *input, int8_t *output)
 {
     const int32_t c_n = g->in_c;
@@ -154,6 +199,18 @@ void global_avgpool_s8(const nnc_conv_geom *g, const nnc_gavg_s8 *p, const int8_
     int32_t n, i, c;
     for (n = 0; n < g->batch; ++n) {
         const int8_t *x = input + n * pixels * c_n;
+#if defined(NNC_GAVG_S8_512)
+        if (c_n <= NNC_GAVG_VECS) {
+            int32_t sums[NNC_GAVG_VECS];
+            global_avgpool_s8_sums(x, pixels, c_n, sums);
+            for (c = 0; c < c_n; ++c) {
+                const int32_t sum = (int32_t)((uint32_t)sums[c] + (uint32_t)pixels * (uint32_t)p->input_offset);
+                const int32_t v = nnc_mbqm(sum, p->multiplier, p->shift, p->rounding) + p->output_offset;
+                output[n * c_n + c] = (int8_t)(v < p->out_min ? p->out_min : (v > p->out_max ? p->out_max : v));
+            }
+            continue;
+        }
+#endif
         for (c = 0; c < c_n; ++c) {
             int32_t sum = 0;
             int32_t v;
