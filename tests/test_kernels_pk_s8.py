@@ -391,3 +391,32 @@ def test_global_avgpool_s8_every_build(variant, data):
     got = simd_lib("kernels_pool_s8", variant, ("pool_s8",)).run_into("global_avgpool_s8", [g, p, x],
                                                                       tq.garbage(want.shape, np.int8))
     ts8.assert_same(got, want, f"global_avgpool_s8 [{variant}] {g} {p}")
+
+
+@pytest.mark.parametrize("variant", ["portable", "native"])
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_avgpool_ort_s8_hardware_float(variant, data):
+    """avgpool_ort_s8 on the CPU's float32 instructions (AVX-512: 16 channels per vector, the rest in scalar SSE)
+    equals the twin's integer float emulation: equal scales (exact ties), tiny output scales (quotients far
+    outside 0..255), padded windows with and without count_include_pad, 1 to 40 channels."""
+    from nncodegen.lower.params import PoolOrtS8
+    from nncodegen.ref import sf32
+    need(variant)
+    g = ts8.draw_pool_geom(data)
+    c = data.draw(st.sampled_from([1, 3, 16, 17, 32, 40]), label="channels")
+    g = dataclasses.replace(g, in_c=c, out_c=c)
+    x = ts8.draw_s8(data, (g.batch, g.in_h, g.in_w, g.in_c), "x")
+    s_in = ts8.draw_scale(data, "s_in")
+    kind = data.draw(st.sampled_from(["same", "other", "tiny"]), label="out scale")
+    s_out = s_in if kind == "same" else (ts8.draw_scale(data, "s_out") if kind == "other" else s_in * 1e-6)
+    zi = ts8.draw_zp(data, "zi")
+    zo = zi if kind == "same" else ts8.draw_zp(data, "zo")
+    lo, hi = ts8.draw_bounds(data, zo)
+    table = (np.float32(s_in) * (np.arange(-128, 128) - zi).astype(np.float32)).astype(np.float32)
+    p = PoolOrtS8(data.draw(st.sampled_from([0, 1]), label="cip"), tuple(int(v) for v in sf32.to_bits(table)),
+                  sf32.bits_of(np.float32(s_out)), zo + 128, lo, hi)
+    want = ks.avgpool_ort_s8(g, p, x)
+    y = simd_lib("kernels_pool_s8", variant, ("pool_s8",)).run_into("avgpool_ort_s8", [g, p, x],
+                                                                  tq.garbage(want.shape, np.int8))
+    ts8.assert_same(y, want, f"avgpool_ort_s8 [{variant}] {g}")

@@ -111,10 +111,90 @@ void avgpool_s8(const nnc_conv_geom *g, const nnc_pool_s8 *p, const int8_t *inpu
     }
 }
 
+#if defined(__AVX512F__) && !defined(NNC_NO_SIMD)
+#include <immintrin.h>
+#define NNC_POOL_ORT_HW 1
+/* avgpool_ort_s8 with the float32 steps on the CPU's own IEEE binary32 instructions, 16 channels per AVX-512
+ * vector (table entries gathered, the window summed in the same order) and the rest one channel at a time in
+ * SSE scalar registers: the same operations in the same order as nnc_sf_add / nnc_sf_div on the same operands,
+ * so the same bits, provided MXCSR holds the default environment (round to nearest even, no flush-to-zero or
+ * denormals-are-zero), which the caller checks.  nnc_sf_rint's value is then clamped to 0..255: the quotient
+ * is clamped to [-1, 256] first (finite: table entries, count and scale are finite, the scale positive), then
+ * rounded by VCVTSS2SI / VCVTPS2DQ (nearest even); rint is monotone, so the clamped results agree. */
+static void avgpool_ort_hw(const nnc_conv_geom *g, const nnc_pool_ort_s8 *p, const int8_t *input, int8_t *output)
+{
+    const int32_t c_n = g->in_c;
+    const float *table = (const float *)(const void *)p->table;
+    float oscale, zpf;
+    int32_t n, oy, ox, c, iy, ix, y_lo, y_hi, x_lo, x_hi;
+    memcpy(&oscale, &p->out_scale, 4);
+    zpf = (float)p->out_zero_point; /* exact: |zero point| <= 255 */
+    for (n = 0; n < g->batch; ++n) {
+        for (oy = 0; oy < g->out_h; ++oy) {
+            pool_s8_clip(oy * g->stride_h - g->pad_top, g->k_h, g->in_h, &y_lo, &y_hi);
+            for (ox = 0; ox < g->out_w; ++ox) {
+                int8_t *y = output + ((n * g->out_h + oy) * g->out_w + ox) * c_n;
+                int32_t real, count;
+                pool_s8_clip(ox * g->stride_w - g->pad_left, g->k_w, g->in_w, &x_lo, &x_hi);
+                real = (y_hi > y_lo && x_hi > x_lo) ? (y_hi - y_lo) * (x_hi - x_lo) : 0;
+                count = p->count_include_pad ? g->k_h * g->k_w : real;
+                for (c = 0; c + 16 <= c_n && count != 0; c += 16) {
+                    const __m512 fc = _mm512_cvtepi32_ps(_mm512_set1_epi32(count));
+                    __m512 acc = _mm512_setzero_ps();
+                    __m512i v;
+                    for (iy = y_lo; iy < y_hi; ++iy) {
+                        for (ix = x_lo; ix < x_hi; ++ix) {
+                            const __m128i q = _mm_loadu_si128(
+                                (const __m128i *)(const void *)(input + ((n * g->in_h + iy) * g->in_w + ix) * c_n + c));
+                            const __m512i idx = _mm512_add_epi32(_mm512_cvtepi8_epi32(q), _mm512_set1_epi32(128));
+                            acc = _mm512_add_ps(acc, _mm512_i32gather_ps(idx, (const void *)table, 4));
+                        }
+                    }
+                    acc = _mm512_div_ps(_mm512_div_ps(acc, fc), _mm512_set1_ps(oscale));
+                    acc = _mm512_add_ps(acc, _mm512_set1_ps(zpf));
+                    acc = _mm512_min_ps(_mm512_max_ps(acc, _mm512_set1_ps(-1.0f)), _mm512_set1_ps(256.0f));
+                    v = _mm512_cvtps_epi32(acc);
+                    v = _mm512_sub_epi32(_mm512_min_epi32(_mm512_max_epi32(v, _mm512_setzero_si512()),
+                                                          _mm512_set1_epi32(255)), _mm512_set1_epi32(128));
+                    v = _mm512_min_epi32(_mm512_max_epi32(v, _mm512_set1_epi32(p->out_min)),
+                                         _mm512_set1_epi32(p->out_max));
+                    _mm_storeu_si128((__m128i *)(void *)(y + c), _mm512_cvtepi32_epi8(v));
+                }
+                for (; c < c_n; ++c) {
+                    __m128 acc = _mm_setzero_ps();
+                    int32_t v;
+                    for (iy = y_lo; iy < y_hi; ++iy) {
+                        for (ix = x_lo; ix < x_hi; ++ix) {
+                            acc = _mm_add_ss(acc, _mm_load_ss(table + input[((n * g->in_h + iy) * g->in_w + ix) * c_n + c] + 128));
+                        }
+                    }
+                    if (count == 0) {
+                        v = p->out_zero_point;
+                    } else {
+                        acc = _mm_div_ss(_mm_div_ss(acc, _mm_cvtsi32_ss(_mm_setzero_ps(), count)), _mm_set_ss(oscale));
+                        acc = _mm_add_ss(acc, _mm_set_ss(zpf));
+                        acc = _mm_min_ss(_mm_max_ss(acc, _mm_set_ss(-1.0f)), _mm_set_ss(256.0f));
+                        v = _mm_cvtss_si32(acc);
+                    }
+                    v = (v < 0 ? 0 : (v > 255 ? 255 : v)) - 128;
+                    y[c] = (int8_t)(v < p->out_min ? p->out_min : (v > p->out_max ? p->out_max : v));
+                }
+            }
+        }
+    }
+}
+#endif
+
 void avgpool_ort_s8(const nnc_conv_geom *g, const nnc_pool_ort_s8 *p, const int8_t *input, int8_t *output)
 {
     const int32_t c_n = g->in_c;
     int32_t n, oy, ox, c, iy, ix, y_lo, y_hi, x_lo, x_hi;
+#if defined(NNC_POOL_ORT_HW)
+    if ((_mm_getcsr() & 0xFFC0u) == 0x1F80u) { /* all exceptions masked, nearest even, no FTZ / DAZ */
+        avgpool_ort_hw(g, p, input, output);
+        return;
+    }
+#endif
     for (n = 0; n < g->batch; ++n) {
         for (oy = 0; oy < g->out_h; ++oy) {
             pool_s8_clip(oy * g->stride_h - g->pad_top, g->k_h, g->in_h, &y_lo, &y_hi);
