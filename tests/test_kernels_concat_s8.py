@@ -33,3 +33,23 @@ def test_concat_part_s8_variants(variant, data):
     want = ks.concat_part_s8(p, x, y)
     lib.call("concat_part_s8", lib.s(p), lib.p(x), lib.p(y))
     assert_same(y, want, f"concat_part_s8 [{variant}] {p}")
+
+
+@pytest.mark.parametrize("variant", ["portable", "native"])
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_concat_part_s8_narrow_rows(variant, data):
+    """Output rows of at most 32 bytes (native: 64 / out_inner rows a step, placed by one VPERMB, a last partial
+    step), with and without the table, the output's other columns untouched."""
+    lib = simd_lib("kernels_concat_s8", variant, ("concat_s8",))
+    table = tuple(int(v) for v in draw_s8(data, (256,), "table"))
+    outer = ints(data, 1, 40, "outer")
+    out_inner = ints(data, 1, 32, "out_inner")
+    inner = ints(data, 1, out_inner, "inner")
+    p = ConcatS8(outer, inner, out_inner, ints(data, 0, out_inner - inner, "offset"),
+                 data.draw(st.sampled_from([None, table]), label="table"))
+    x = draw_s8(data, (outer, inner), "x")
+    y = garbage((outer, out_inner), seed=ints(data, 0, 100, "prefill"))
+    want = ks.concat_part_s8(p, x, y)
+    lib.call("concat_part_s8", lib.s(p), lib.p(x), lib.p(y))
+    assert_same(y, want, f"concat_part_s8 [{variant}] {p}")
