@@ -67,7 +67,7 @@ def _geom(rng, kind):
         return ConvGeom(batch, h, w, cin, h, w, cout, 1, 1, 1, 1, 0, 0, 1, 1, 1)
     if kind == "depthwise":
         c = int(rng.choice([4, 8, 12, 16, 20, 32, 6]))
-        kh, kw = [(3, 3), (3, 3), (3, 3), (2, 2), (1, 3), (5, 5)][int(rng.integers(0, 6))]
+        kh, kw = [(3, 3), (3, 3), (3, 3), (2, 2), (1, 3), (5, 5), (7, 7)][int(rng.integers(0, 7))]
         cin = cout = groups = c
     else:  # generic / small K / patch convolutions
         cin, cout, groups = int(rng.integers(1, 9)), int(rng.integers(1, 12)), 1
