@@ -235,6 +235,33 @@ def test_conv2d_dw_q7_pixel_runs(variant, data):
     check_dw_q7(variant, data, g)
 
 
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_conv2d_pk_q7_one_channel_rows(variant, data):
+    """conv2d_pk_q7 on one-channel inputs with k_w <= 4 and horizontal stride 1 (the AVX-512 VBMI path: 16 / out_c
+    pixels per register, each kernel row one masked load and VPERMB, padding loaded as 0 on all four sides, partial
+    vectors at the row's end), with vertical strides / dilations, tall kernels and both epilogues:
+    C = twin = conv2d_q7."""
+    from nncodegen.lower.params import ConvGeom
+    need(variant)
+    ints = lambda lo, hi, label: data.draw(st.integers(lo, hi), label=label)  # noqa: E731
+    cout = data.draw(st.sampled_from([1, 2, 4, 8, 16, 3]), label="out_c")
+    kh, kw = ints(1, 9, "k_h"), ints(1, 4, "k_w")
+    sh, dh = ints(1, 2, "stride_h"), ints(1, 2, "dil_h")
+    pt, pb, pl, pr = ints(0, kh - 1, "pt"), ints(0, kh - 1, "pb"), ints(0, min(kw - 1, 3), "pl"), ints(0, kw, "pr")
+    h = max(1, (kh - 1) * dh + 1 - pt - pb) + ints(0, 5, "extra_h")
+    w_ = max(1, kw - pl - pr) + ints(0, 30, "extra_w")
+    oh, ow = (h + pt + pb - (kh - 1) * dh - 1) // sh + 1, w_ + pl + pr - kw + 1
+    g = ConvGeom(ints(1, 2, "batch"), h, w_, 1, oh, ow, cout, kh, kw, sh, 1, pt, pl, dh, 1, 1)
+    x, w, b = draw_layer(data, (g.batch, h, w_, 1), (cout, kh, kw, 1),
+                         lambda x, w, b: tq.conv_bound(False, g, x, w, b))
+    rq = draw_rq(data, cout)
+    want = kq.conv2d_q7(g, rq, x, w, b)
+    check_packed(call, variant, "conv2d_pk_q7", kpq.conv2d_pk_q7, g, rq, x, kpq.pack_pk_q7(w), kpq.pk_bias_q7(w, b),
+                 want)
+
+
 def test_dw_packing_round_trip():
     w = np.random.default_rng(1).integers(-128, 128, size=(20, 3, 3, 1)).astype(np.int8)
     pk = kpq.pack_dw_q7(w)
@@ -267,6 +294,27 @@ def test_bias_folds_the_offset():
 
 QLOOPS = tuple(f"{f}_{q}" for f in ("eltwise", "rescale", "pool") for q in ("q7", "q15"))
 CHANNELS = st.sampled_from([1, 3, 4, 8, 12, 16, 20, 24, 32, 64, 70])
+
+
+@pytest.mark.parametrize("variant", ["portable", "sse2", "avx2", "native"])
+@settings(max_examples=40, **CFG)
+@given(data=st.data())
+def test_maxpool_q_2x2_stride2(variant, data):
+    """maxpool_q7 / maxpool_q15 with 2x2 windows, stride 2, no padding (the vector path with the window fixed:
+    channel counts that fill its registers; odd sizes drop the last row / column) against the twins."""
+    from nncodegen.lower.params import ConvGeom
+    need(variant)
+    clib = simd_lib("kernels_qloops", variant, QLOOPS)
+    q = data.draw(st.sampled_from(["q7", "q15"]), label="format")
+    dtype = tq.DTYPE[q]
+    c = data.draw(st.sampled_from([8, 16, 24, 32, 64, 3]), label="channels")
+    h, w = data.draw(st.integers(2, 9), label="h"), data.draw(st.integers(2, 9), label="w")
+    batch = data.draw(st.integers(1, 2), label="batch")
+    x = tq.draw_values(data, (batch, h, w, c), dtype, "x")
+    g = ConvGeom(batch, h, w, c, h // 2, w // 2, c, 2, 2, 2, 2, 0, 0)
+    want = getattr(kq, f"maxpool_{q}")(g, x)
+    y = clib.run_into(f"maxpool_{q}", [g, x], tq.garbage(want.shape, dtype))
+    tq.assert_same(y.reshape(want.shape), want, f"maxpool 2x2/2 {q} [{variant}] {g}")
 
 
 @pytest.mark.parametrize("variant", ["portable", "avx2", "native"])

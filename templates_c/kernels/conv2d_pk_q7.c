@@ -14,6 +14,8 @@
  *                instruction, eight pixels (each through its own offsets: blocks of pixels read in place and
  *                gathered) share each weight load; blocks of at most 8 channels
  *                in 256-bit registers; epilogue in one zmm (VPSRAVD, VPMOVDB, a masked byte store)
+ *   avx512-vbmi  one input channel, k_w <= 4, horizontal stride 1 (conv2d_pkq_c1): 16 / out_c pixels per
+ *                register, each kernel row one masked load + VPERMB + VPDPBUSD, padding loaded as 0
  *   avx2 / sse   (NNC_SIMD_X86) the 4-byte groups widened to int16 and multiplied by the pixel's four
  *                uint8 (as int16) with PMADDWD: two int32 partial sums per channel, added pairwise at the
  *                end (no PMADDUBSW: its int16 pair sums saturate); epilogue nnc_acc8_requant
@@ -175,8 +177,8 @@ static void conv2d_pkq_pixels(const nnc_pkq_src *src, int32_t np, int32_t n4, in
     }
 }
 
-void conv2d_pk_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *input, const int8_t *wpk,
-                  const int32_t *bias_u, int8_t *output)
+static void conv2d_pkq_any(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *input, const int8_t *wpk,
+                           const int32_t *bias_u, int8_t *output)
 {
     const int32_t cin = g->in_c, r = (g->k_w * cin + 3) / 4 * 4, n4 = g->k_h * r / 4;
     const int32_t total = g->batch * g->out_h * g->out_w;
@@ -247,6 +249,98 @@ void conv2d_pk_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *i
         conv2d_pkq_pixels(src, np, n4, g->out_c, rq, shift_only, wpk, bias_u, output + (size_t)p0 * (size_t)g->out_c,
                           g->out_c);
     }
+}
+
+#if defined(NNC_PKQ_VNNI512) && defined(__AVX512VBMI__)
+#define NNC_PKQ_C1 1
+#define NNC_PKQ_C1_KH 8 /* largest k_h of the one-channel path */
+/* One input channel, k_w <= 4, horizontal stride 1, no horizontal dilation, pad_left <= 3, out_c dividing 16:
+ * each kernel row of a window is k_w contiguous bytes, one 4-byte group of the row-padded weights (its bytes
+ * k_w .. 3 meet zero weights).  P = 16 / out_c neighbouring output pixels per register (lane l: pixel l / out_c,
+ * channel l % out_c); per kernel row one masked load of the bytes of the row the P windows cover (bytes left and
+ * right of the input and rows above and below it load as 0, the gathered copy's value, whose offset 128 meets
+ * the -128 w of bias_u), VPERMB puts each pixel's 4 bytes into its lanes (index 63, a byte the load leaves 0, for
+ * columns left of the input), one VPDPBUSD.  The same exact sums, so the same accumulators. */
+static void conv2d_pkq_c1(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *input, const int8_t *wpk,
+                          const int32_t *bias_u, int8_t *output)
+{
+    const int32_t out_c = g->out_c, np = 16 / out_c, k_h = g->k_h, k_w = g->k_w;
+    const int32_t in_h = g->in_h, in_w = g->in_w, out_h = g->out_h, out_w = g->out_w;
+    const int32_t pt = g->pad_top, pl = g->pad_left, sh = g->stride_h, dil_h = g->dil_h;
+    const int shift_only = nnc_requant_shift_only(rq, out_c);
+    const __m512i x80 = _mm512_set1_epi8(-128), one = _mm512_set1_epi32(1);
+    const __m512i lo = _mm512_set1_epi32(rq->out_min), hi = _mm512_set1_epi32(rq->out_max);
+    __m512i wv[NNC_PKQ_C1_KH], pv[4], bv, sv, s1;
+    int32_t lw[16], lb[16], ls[16], acc[16], l, t, ky, n, oy, ox;
+    int8_t li[64];
+    for (ky = 0; ky < k_h; ++ky) {
+        for (l = 0; l < 16; ++l) {
+            lw[l] = nnc_pkq_ld4(wpk + ky * 64 + (l % out_c) * 4);
+        }
+        wv[ky] = _mm512_loadu_si512((const void *)lw);
+    }
+    for (l = 0; l < 16; ++l) {
+        lb[l] = bias_u[l % out_c];
+        ls[l] = shift_only ? rq->shift[l % out_c] : 0;
+    }
+    for (ky = 0; ky < 4; ++ky) { /* pv[s]: the windows start s columns left of the input (column -s) */
+        for (l = 0; l < 64; ++l) {
+            t = l / 4 / out_c + l % 4 - ky; /* the byte's column relative to the first loaded one */
+            li[l] = (int8_t)(t < 0 ? 63 : t);
+        }
+        pv[ky] = _mm512_loadu_si512((const void *)li);
+    }
+    bv = _mm512_loadu_si512((const void *)lb);
+    sv = _mm512_loadu_si512((const void *)ls);
+    s1 = _mm512_sub_epi32(sv, one);
+    for (n = 0; n < g->batch; ++n) {
+        for (oy = 0; oy < out_h; ++oy) {
+            const int32_t iy0 = oy * sh - pt;
+            int8_t *y = output + (n * out_h + oy) * out_w * out_c;
+            for (ox = 0; ox < out_w; ox += np, y += 16) {
+                const int32_t ix0 = ox - pl, c0 = ix0 < 0 ? 0 : ix0;
+                const int32_t c1 = ix0 + np - 1 + k_w < in_w ? ix0 + np - 1 + k_w : in_w; /* columns c0 .. c1 - 1 */
+                const __mmask64 mx = c1 > c0 ? ((__mmask64)1 << (c1 - c0)) - 1 : 0;
+                const __m512i perm = pv[ix0 < 0 ? -ix0 : 0];
+                const int32_t nout = out_w - ox < np ? out_w - ox : np;
+                __m512i a = bv;
+                for (ky = 0; ky < k_h; ++ky) {
+                    const int32_t iy = iy0 + ky * dil_h;
+                    __m512i xv = x80;
+                    if (iy >= 0 && iy < in_h) {
+                        xv = _mm512_xor_si512(_mm512_maskz_loadu_epi8(mx, (const void *)(input + (n * in_h + iy) * in_w + c0)),
+                                              x80);
+                    }
+                    a = _mm512_dpbusd_epi32(a, _mm512_permutexvar_epi8(perm, xv), wv[ky]);
+                }
+                if (shift_only) { /* nnc_requantize for shifts 1..31 without a leaky slope */
+                    __m512i rr = _mm512_add_epi32(_mm512_srav_epi32(a, sv),
+                                                  _mm512_and_si512(_mm512_srav_epi32(a, s1), one));
+                    rr = _mm512_min_epi32(_mm512_max_epi32(rr, lo), hi);
+                    _mm_mask_storeu_epi8((void *)y, (__mmask16)((1u << (nout * out_c)) - 1u), _mm512_cvtepi32_epi8(rr));
+                } else {
+                    _mm512_storeu_si512((void *)acc, a);
+                    for (l = 0; l < nout * out_c; ++l) {
+                        y[l] = (int8_t)nnc_requantize(acc[l], rq, l % out_c);
+                    }
+                }
+            }
+        }
+    }
+}
+#endif
+
+void conv2d_pk_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *input, const int8_t *wpk,
+                  const int32_t *bias_u, int8_t *output)
+{
+#if defined(NNC_PKQ_C1)
+    if (g->in_c == 1 && g->k_w <= 4 && g->stride_w == 1 && g->dil_w == 1 && 16 % g->out_c == 0 &&
+        g->k_h <= NNC_PKQ_C1_KH && g->pad_left <= 3) {
+        conv2d_pkq_c1(g, rq, input, wpk, bias_u, output);
+        return;
+    }
+#endif
+    conv2d_pkq_any(g, rq, input, wpk, bias_u, output);
 }
 
 void dense_pk_q7(const nnc_dense_geom *g, const nnc_requant *rq, const int8_t *input, const int8_t *wpk,
