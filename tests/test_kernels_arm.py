@@ -36,15 +36,19 @@ from nncodegen.harness.cross import compile_for_target
 from nncodegen.ir.ops import conv_out_size
 from nncodegen.lower.params import ConvGeom, DenseGeom, Requant, RequantS8
 from nncodegen.paths import include_dir, kernels_dir
+from nncodegen.compress.storage import encode_sparse_sliced, sliced_wsum
 from nncodegen.ref import affine as af
+from nncodegen.ref import kernels_compress as kc
 from nncodegen.ref import kernels_q as kq
 from nncodegen.ref import kernels_s8 as ks
 
 from helpers import kernel_check_program
 from test_cross import cross, need
 
-SOURCES = ["conv2d_s8.c", "conv2d_pw_s8.c", "dense_s8.c", "conv2d_q7.c", "dense_q7.c"]
-HEADERS = ["conv2d_s8.h", "conv2d_pw_s8.h", "dense_s8.h", "conv2d_q7.h", "dense_q7.h"]
+SOURCES = ["conv2d_s8.c", "conv2d_pw_s8.c", "dense_s8.c", "conv2d_q7.c", "dense_q7.c", "dense_sparse_q7.c",
+           "dense_sparse_s8.c"]
+HEADERS = ["conv2d_s8.h", "conv2d_pw_s8.h", "dense_s8.h", "conv2d_q7.h", "dense_q7.h", "dense_sparse_q7.h",
+           "dense_sparse_s8.h"]
 
 
 def _requant_s8(rng, n, in_zp, rounding):
@@ -218,6 +222,28 @@ def cases(seed: int = 2026, n_conv: int = 60):
         b = rng.integers(-(1 << 12), 1 << 12, size=g.out_c).astype(np.int32)
         rqq = Requant(tuple(int(v) for v in rng.integers(6, 14, size=g.out_c)), -128, 127)
         out.append(("conv2d_q7", [g, rqq, x, w, b], kq.conv2d_q7(g, rqq, x, w, b)))
+    for i in range(24):  # sparse q7 and int8 fully connected layers (the sliced layout): full slices of 16 rows
+        # through the pairwise SMLAD loop (odd and even step counts, empty rows; int8: the offset times the row's
+        # weight sum added once, extreme zero points), the partial last slice, several blocks
+        k, m = int(rng.choice([1, 3, 16, 127, 128, 129, 300, 513])), int(rng.choice([1, 5, 16, 17, 32, 40]))
+        g = DenseGeom(1 + i % 2, k, m)
+        x = _int8(rng, (g.batch, k), i % 5 == 2)
+        w = _int8(rng, (m, k), i % 5 == 2)
+        w[rng.random((m, k)) >= [1.0, 0.5, 0.25, 0.1, 0.03][i % 5]] = 0
+        if i % 3 == 0:
+            w[rng.random(m) < 0.3] = 0
+        b = rng.integers(-(1 << 16), 1 << 16, size=m).astype(np.int32)
+        arrays = list(encode_sparse_sliced(w)) + [sliced_wsum(w)]
+        if i % 2 == 0:
+            rqq = Requant(tuple(int(v) for v in rng.integers(8, 16, size=m)), -128, 127)
+            want = kc.dense_sparse_q7(g, rqq, x, *arrays, b)
+            assert np.array_equal(want, kq.dense_q7(g, rqq, x, w, b))
+            out.append(("dense_sparse_q7", [g, rqq, x, *arrays, b], want))
+        else:
+            rq = _requant_s8(rng, m, [-128, 127, int(rng.integers(-128, 128))][i // 2 % 3], rounds[i // 2 % 4])
+            want = kc.dense_sparse_s8(g, rq, x, *arrays, b)
+            assert np.array_equal(want, ks.dense_s8(g, rq, x, w, b))
+            out.append(("dense_sparse_s8", [g, rq, x, *arrays, b], want))
     return out
 
 

@@ -31,9 +31,9 @@ AUTO_MAX_RATIO = 0.8     # auto takes a compressed kind only if it stores <= 80 
 # least as fast on both (the results are in benchmarks/results/compress_*.json).  Convolutions (the
 # delta-index kernels) only break even on the host at 5 %; q15 fully connected layers take the M4 figure.
 SPARSE_MAX_DENSITY = {
-    ("dense", "q7"): 0.25,     # host 3.4x at .25 (2.0x at .5); M4 1.6x at .25, 0.9x at .5
+    ("dense", "q7"): 0.25,     # host 3.4x at .25 (2.0x at .5); M4 (SMLAD pairs) 1.78x at .25, 1.02x at .5
     ("dense", "q15"): 0.25,    # M4 1.2x at .25, 0.7x at .5
-    ("dense", "s8"): 0.25,     # host 2.0x at .25 (1.3x at .5); M4 1.1x at .25
+    ("dense", "s8"): 0.25,     # host 2.0x at .25 (1.3x at .5); M4 (SMLAD pairs) 1.47x at .25, 0.84x at .5
     ("dense", "f32"): 0.10,    # host (class-sliced, AVX-512) 2.5-3x at .1, 1.1-1.2x at .5; M4 2.2x at .1, 0.9x at .25
     ("conv2d", "q7"): 0.05, ("conv2d", "q15"): 0.05, ("conv2d", "s8"): 0.05, ("conv2d", "f32"): 0.0,
 }

@@ -10,6 +10,11 @@
 #define NNC_SP_WANT_S8
 #include "dense_sparse_simd.inc"
 
+#include "nnc_simd.h"
+#if defined(NNC_SIMD_DSP)
+#define NNC_SP_DSP_PAIRS 1 /* dense_sparse_qn.inc: the pairwise SMLAD loop of the int32 variant */
+#endif
+
 #define NNC_T int8_t
 #define NNC_SP_R 16
 #define NNC_SP_C 128

@@ -98,6 +98,10 @@ static int nnc_sp_epi16_s8(const int32_t *acc, const nnc_requant_s8 *rq, int32_t
 #define NNC_SP_WANT_S8
 #include "dense_sparse_simd.inc"
 
+#if defined(NNC_SIMD_DSP)
+#define NNC_SP_DSP_PAIRS 1 /* dense_sparse_qn.inc: the pairwise SMLAD loop of the int32 variant */
+#endif
+
 #define NNC_T int8_t
 #define NNC_SP_R 16
 #define NNC_SP_C 128
