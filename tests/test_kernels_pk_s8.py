@@ -337,6 +337,8 @@ def test_add_ort_s8_every_build(variant, scales, zps, row):
     (ConvGeom(1, 16, 16, 16, 16, 16, 8, 1, 1, 1, 1, 0, 0, 1, 1, 1), 4),   # grouped 1x1
     (ConvGeom(1, 5, 30, 24, 5, 30, 10, 1, 1, 1, 1, 0, 0, 1, 1, 1), 1),    # 24 -> 10, span of 24 bytes
     (ConvGeom(1, 4, 40, 2, 4, 38, 1, 1, 3, 1, 1, 0, 0, 1, 1, 1), 1),      # one channel: 16 pixels a register
+    (ConvGeom(1, 6, 19, 16, 6, 19, 6, 1, 1, 1, 1, 0, 0, 1, 1, 1), 1),     # 6 channels: two pixels a register, runs of 8
+    (ConvGeom(1, 9, 21, 6, 5, 11, 12, 3, 3, 2, 2, 1, 1, 1, 1, 1), 1),     # 12 channels, stride 2, a partial last run
 ])
 def test_conv2d_pk_s8_small_layers(variant, rounding, geom, groups):
     """Small layers (out_c <= 16, narrow kernel rows: the AVX-512 VBMI lane path on this host, several pixels per
