@@ -169,9 +169,10 @@ static int eltwise_s8_ort_f512(const nnc_eltwise_s8 *p, const int8_t *a, const i
                     const __m512i xb = _mm512_add_epi32(
                         _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, (const void *)(rb + i3))), bo);
                     const __m512 t = _mm512_fmadd_ps(_mm512_cvtepi32_ps(xb), bv, fv);
-                    const __m512 v = _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(_mm512_cvtepi32_ps(xa), av, t), lo), hi);
-                    const __m512i r = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(v), off), omin),
-                                                       omax);
+                    const __m512 v =
+                        _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(_mm512_cvtepi32_ps(xa), av, t), lo), hi);
+                    const __m512i r = _mm512_min_epi32(
+                        _mm512_max_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(v), off), omin), omax);
                     _mm_mask_storeu_epi8((void *)(y + i3), m, _mm512_cvtepi32_epi8(r));
                 }
             }
@@ -227,9 +228,11 @@ static int eltwise_s8_direct512(const nnc_eltwise_s8 *p, int32_t op, const int8_
                     const int32_t nc = sh[3] - i3 < 16 ? sh[3] - i3 : 16;
                     const __mmask16 mk = (__mmask16)(nc == 16 ? 0xFFFFu : (1u << nc) - 1u);
                     const __m512i xa = _mm512_sll_epi32(
-                        _mm512_add_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mk, (const void *)(ra + i3))), ao), ls);
+                        _mm512_add_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mk, (const void *)(ra + i3))), ao),
+                        ls);
                     const __m512i xb = _mm512_sll_epi32(
-                        _mm512_add_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mk, (const void *)(rb + i3))), bo), ls);
+                        _mm512_add_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mk, (const void *)(rb + i3))), bo),
+                        ls);
                     const __m512i va = nnc_rq16_s32(xa, &q[0], p->rounding), vb = nnc_rq16_s32(xb, &q[1], p->rounding);
                     nnc_rq16_s8_store(op == 1 ? _mm512_sub_epi32(va, vb) : _mm512_add_epi32(va, vb), &q[2], &rq[2], 0,
                                       nc, y + i3);
