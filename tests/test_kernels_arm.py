@@ -13,7 +13,8 @@ mismatches; it is built once per target and run under qemu:
                    3x3 path over one input channel (a word load per input row) and small-K path (one group,
                    K <= 32: input pairs gathered once per pixel, SMLAD over blocks of four channels), the prepared
                    requantization (nnc_mbqm_prep / nnc_mbqm_pre_apply) and conv2d_pwp_s8's SMMLAR form of it
-                   (nnc_dsp_rqd_s8: biases near its bound, shifts to 31, extreme output offsets, ties)
+                   (nnc_dsp_rqd_s8: biases near its bound, shifts to 31, extreme output offsets, ties) and the
+                   depthwise paths' (doubled weights and biases)
   cortex-m4 portable  the same program with -DNNC_NO_SIMD (the reference the DSP build must equal)
   cortex-a55-linux ARMv8.2-A NEON + SDOT: the q7 dot products (conv2d_q7, dense_q7, conv2d_pw_s8) and the
                    affine int8 ones (conv2d_s8, dense_s8: x * w by SDOT, the offset through the weights' sum)
@@ -127,7 +128,7 @@ def cases(seed: int = 2026, n_conv: int = 60):
         rq = _requant_s8(rng, cout, zp, rounds[i % 4])
         want = ks.conv2d_s8(g, rq, x, w, b)
         out.append(("conv2d_pwp_s8", [g, rq, x, ks.pack_pwp_s8(w), ks.pw_bias_s8(w, b, rq.input_offset)], want))
-    for i in range(40):  # conv2d_pwp_s8 with nnc_dsp_rqd_s8 (double rounding into [-128, 127]): in_c 8 and 16
+    for i in range(42):  # conv2d_pwp_s8 with nnc_dsp_rqd_s8 (double rounding into [-128, 127]): in_c 8 and 16
         # (unrolled, doubled inputs), in_c below and above twice the chunk's channels (inputs or sums doubled),
         # biases at the bound |bias_x| + in_c 2^14 < 2^30 and past it, shifts up to 31 with extreme output zero points
         # (k = 2^(r-1) + off 2^r near 2^31: accepted or not), ties of both roundings (multipliers 2^30 and 2^30 + 2^k)
@@ -152,14 +153,50 @@ def cases(seed: int = 2026, n_conv: int = 60):
         pick = rng.integers(0, 3 + 2 * (i % 4 == 1), size=cout)  # one case in four: some channels past the bound
         far = (1 << 30) + (1 << 28)  # 2 bias_x overflows
         bx = np.select([pick == 1, pick == 2, pick == 3, pick == 4], [edge - 1, -(edge - 1), -edge, far], bx)
-        if i % 6 == 5:  # every channel accepted or refused by its bias alone: the whole chunk takes one path
-            bx = np.full(cout, [edge - 1, -far][i % 12 // 6], np.int64)
+        if i % 6 == 5:  # every channel accepted or refused by its bias alone: the whole chunk takes one path; the
+            # third kind just inside 2^30 with the largest negative products, so that 2 a overflows (a guard that
+            # undercounts in_c 2^14 fails here)
+            bx = np.full(cout, [edge - 1, -far, -(1 << 30) + 100][i % 18 // 6], np.int64)
+            if i % 18 // 6 == 2:
+                x[:], w[:] = 127, -127
         b = (bx - ks.pw_bias_s8(w, None, rq.input_offset)).astype(np.int64)
         if np.abs(b).max() >= 1 << 31:
             continue
         b = b.astype(np.int32)
         want = ks.conv2d_s8(g, rq, x, w, b)
         out.append(("conv2d_pwp_s8", [g, rq, x, ks.pack_pwp_s8(w), ks.pw_bias_s8(w, b, rq.input_offset)], want))
+    for i in range(36):  # depthwise with nnc_dsp_rqd_s8 (double rounding into [-128, 127], doubled weights and
+        # biases): the 3x3 column-buffer path (horizontal stride 1) and the tap path (stride 2, 2x3 / 1x1 windows),
+        # biases at the bound |bias| + taps 2^15 < 2^30 and past it, shifts up to 31, extreme offsets and zero points
+        c = int(rng.choice([4, 8, 12, 36, 68]))
+        kh, kw = [(3, 3), (3, 3), (3, 3), (2, 3), (1, 1), (3, 3)][i % 6]
+        sh, sw = int(rng.integers(1, 3)), [1, 2][i % 2]
+        pt, pl, pb, pr = (int(v) for v in rng.integers(0, 2, 4))
+        h, w_ = kh + int(rng.integers(0, 5)), kw + int(rng.integers(0, 14))
+        g = ConvGeom(1, h, w_, c, conv_out_size(h, kh, sh, pt, pb, 1), conv_out_size(w_, kw, sw, pl, pr, 1), c,
+                     kh, kw, sh, sw, pt, pl, 1, 1, c)
+        x = _int8(rng, (1, h, w_, c), i % 4 == 3)
+        w = _int8(rng, (c, kh, kw, 1), i % 4 == 3)
+        w[w == -128] = -127
+        zp = [-128, 127, int(rng.integers(-128, 128))][i % 3]
+        ms = [(1 << 30) + (int(rng.integers(0, 2)) << int(rng.integers(0, 30))) if i % 3 == 0
+              else int(rng.integers(1 << 30, 1 << 31)) for _ in range(c)]
+        big = i % 5 == 4
+        shifts = [-int(rng.choice([1, 2, 7, 12, 17, 23, 24] + ([25, 31] if big else []))) for _ in range(c)]
+        off = [-128, 127, 0, int(rng.integers(-128, 128))][i % 4]
+        rq = RequantS8(tuple(ms), tuple(shifts), -zp, off, -128, 127, af.ROUND_DOUBLE)
+        edge = (1 << 30) - kh * kw * 32768  # the first |bias| the fast form refuses
+        b = rng.integers(-(1 << 20), 1 << 20, size=c).astype(np.int64)
+        pick = rng.integers(0, 3 + 2 * (i % 4 == 1), size=c)
+        far = (1 << 30) + (1 << 28)  # 2 bias overflows
+        b = np.select([pick == 1, pick == 2, pick == 3, pick == 4], [edge - 1, -(edge - 1), -edge, far], b)
+        if i % 6 == 5:  # as above; the third kind: |bias| just under 2^30 and the largest negative products
+            b = np.full(c, [edge - 1, -far, -(1 << 30) + 100][i % 18 // 6], np.int64)
+            if i % 18 // 6 == 2:
+                x[:], w[:], zp = 127, -127, -128
+                rq = RequantS8(tuple(ms), tuple(shifts), -zp, off, -128, 127, af.ROUND_DOUBLE)
+        b = b.astype(np.int32)
+        out.append(("conv2d_s8", [g, rq, x, w, b], ks.conv2d_s8(g, rq, x, w, b)))
     for i in range(16):  # the DSP depthwise path over several 32-channel chunks, the small-K path (one group,
         # k_h * k_w * in_c <= 32) over several 16-channel chunks with a partial last block of four
         if i % 2 == 0:
