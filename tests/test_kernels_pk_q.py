@@ -101,14 +101,16 @@ def test_grouped_layers_as_block_diagonal_equal_conv2d_q7(variant, data):
 @given(data=st.data())
 def test_conv2d_pw4_q7_equals_conv2d_q7(variant, data):
     """conv2d_pw4_q7 (1x1 over a few 4-byte groups per output channel) on grouped 1x1 layers in their one-group
-    form with their output channels permuted (a folded channel shuffle), and on random group tables (any out_c
+    form with their output channels permuted (a folded channel shuffle), on narrow dense 1x1 layers (in_c at most
+    4 PW4_STEPS: every group of the pixel), and on random group tables (any out_c
     for the plain C path; 4, 8, 16 with up to 64 / (16 / out_c) input channels for the VPDPBUSD path, pixel
     counts that leave a partial vector): C and twin == conv2d_q7 on the unpacked weights."""
     from nncodegen.lower.params import ConvGeom
     need(variant)
     ints = lambda lo, hi, label: data.draw(st.integers(lo, hi), label=label)  # noqa: E731
     batch, h, w_ = ints(1, 2, "batch"), ints(1, 5, "h"), ints(1, 7, "w")
-    if data.draw(st.booleans(), label="grouped"):
+    kind = data.draw(st.sampled_from(["grouped", "sparse", "narrow"]), label="kind")
+    if kind == "grouped":
         groups = data.draw(st.sampled_from([2, 4, 8]), label="groups")
         cin = groups * data.draw(st.sampled_from([1, 2, 4, 8]), label="cin_g")
         cin += (-cin) % 4
@@ -116,6 +118,10 @@ def test_conv2d_pw4_q7_equals_conv2d_q7(variant, data):
             cin += 4
         cout = data.draw(st.sampled_from([c for c in (4, 8, 16) if c % groups == 0] or [groups]), label="out_c")
         event("grouped")
+    elif kind == "narrow":  # dense 1x1 layers of at most PW4_STEPS groups (fire's 16 -> 4 and 4 -> 8)
+        groups, cout = 1, data.draw(st.sampled_from([4, 8, 16, 1, 3, 12]), label="out_c")
+        cin = 4 * ints(1, kpq.PW4_STEPS, "in_c / 4")
+        event(f"narrow {cin} -> {cout}")
     else:
         groups, cout = 1, data.draw(st.sampled_from([4, 8, 16, 1, 3, 12]), label="out_c")
         cin = 4 * ints(1, max(1, min(16, 16 // (16 // cout if 16 % cout == 0 else 1))), "in_c / 4")
@@ -126,6 +132,8 @@ def test_conv2d_pw4_q7_equals_conv2d_q7(variant, data):
         w = kpk.expand_groups(wg, groups, cin)
         perm = np.random.default_rng(ints(0, 2**32 - 1, "perm")).permutation(cout)
         w = w[perm]
+    elif kind == "narrow":
+        w = tq.draw_values(data, (cout, 1, 1, cin), np.int8, "w")
     else:
         w = tq.draw_values(data, (cout, 1, 1, cin), np.int8, "w")
         keep = data.draw(st.lists(st.integers(0, cin // 4 - 1), min_size=1, max_size=kpq.PW4_STEPS),
@@ -141,6 +149,8 @@ def test_conv2d_pw4_q7_equals_conv2d_q7(variant, data):
     steps, idx, w4 = kpq.pack_pw4_q7(w)
     if steps > kpq.PW4_STEPS:
         return
+    if kind == "narrow" and cout in (4, 8, 16):
+        assert kpq.pw4_fits(g, w), g  # the lowering takes narrow 1x1 layers
     bias_u = kpq.pk_bias_q7(w, b)[:cout]
     tq.assert_same(kpq.conv2d_pw4_q7(g, rq, x, steps, idx, w4, bias_u), want, f"twin {g}")
     got = call(variant, "conv2d_pw4_q7", [g, rq, x, steps, idx, w4, bias_u], [], want.shape)

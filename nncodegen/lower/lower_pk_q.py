@@ -75,7 +75,7 @@ def lower_node(ctx, node: Node) -> Optional[List[Call]]:
             geom_p = Param(dataclasses.replace(g, groups=1))
         kernel = "conv2d_pk_q7"
         g1 = geom_p.value
-        if not _rom_first(ctx) and kpq.pw4_fits(g1, wq):  # block-sparse 1x1 (grouped): a few groups per channel
+        if not _rom_first(ctx) and kpq.pw4_fits(g1, wq):  # narrow or grouped 1x1: a few groups per channel
             steps, idx, w4 = kpq.pack_pw4_q7(wq)
             b = None if bias is None else ctx.g.tensors[bias.tensor].qdata
             return [dataclasses.replace(call, kernel="conv2d_pw4_q7", args=[

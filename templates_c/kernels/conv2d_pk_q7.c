@@ -437,6 +437,73 @@ void conv2d_pw4_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *
         return;
     }
 #endif
+#if defined(NNC_SIMD_AVX2)
+    if ((out_c == 4 || out_c == 8 || out_c == 16) && (out_c == 16 ? cin : 8 / out_c * cin) <= 32) {
+        /* register h (two for 16 channels) lane l: channel c = 8 h + l (16 channels) or l % out_c, pixel
+         * l / out_c (out_c 4: two pixels); each step's groups moved into the lanes with VPERMD, the four
+         * uint8 * int8 products of a lane as two PMADDWD on the even and odd bytes widened to int16 */
+        const int32_t nreg = out_c == 16 ? 2 : 1, np = out_c == 16 ? 1 : 8 / out_c, gpp = cin / 4;
+        const int32_t in_len = total * cin;
+        const int shift_only = nnc_requant_shift_only(rq, out_c);
+        const __m256i x80 = _mm256_set1_epi8(-128), lo8 = _mm256_set1_epi16(0x00FF);
+        __m256i we[2][NNC_PW4_STEPS], wo[2][NNC_PW4_STEPS], iv[2][NNC_PW4_STEPS], bv[2];
+        int32_t lw[8], li[8], lb[8], lc[2][8], v[8], h, l;
+        int8_t ls[2][8], xb[32];
+        for (h = 0; h < nreg; ++h) {
+            for (l = 0; l < 8; ++l) {
+                lc[h][l] = out_c == 16 ? 8 * h + l : l % out_c;
+                lb[l] = bias_u[lc[h][l]];
+                ls[h][l] = (int8_t)(shift_only ? rq->shift[lc[h][l]] : 0);
+            }
+            bv[h] = _mm256_loadu_si256((const __m256i *)(const void *)lb);
+            for (d = 0; d < steps; ++d) {
+                __m256i w;
+                for (l = 0; l < 8; ++l) {
+                    c = lc[h][l];
+                    lw[l] = nnc_pkq_ld4(w4 + (d * out_c + c) * 4);
+                    li[l] = (out_c == 16 ? 0 : l / out_c) * gpp + idx[d * out_c + c];
+                }
+                w = _mm256_loadu_si256((const __m256i *)(const void *)lw);
+                we[h][d] = _mm256_srai_epi16(_mm256_slli_epi16(w, 8), 8);
+                wo[h][d] = _mm256_srai_epi16(w, 8);
+                iv[h][d] = _mm256_loadu_si256((const __m256i *)(const void *)li);
+            }
+        }
+        for (; p < total; p += np) {
+            const int32_t n = total - p < np ? total - p : np; /* pixels in this register */
+            __m256i xv;
+            if (p * cin + 32 <= in_len) {
+                xv = _mm256_loadu_si256((const __m256i *)(const void *)(input + p * cin));
+            } else {
+                memset(xb, 0, sizeof xb);
+                memcpy(xb, input + p * cin, (size_t)(n * cin));
+                xv = _mm256_loadu_si256((const __m256i *)(const void *)xb);
+            }
+            for (h = 0; h < nreg; ++h) {
+                __m256i a = bv[h];
+                for (d = 0; d < steps; ++d) {
+                    const __m256i xg = _mm256_xor_si256(_mm256_permutevar8x32_epi32(xv, iv[h][d]), x80);
+                    a = _mm256_add_epi32(a, _mm256_madd_epi16(_mm256_and_si256(xg, lo8), we[h][d]));
+                    a = _mm256_add_epi32(a, _mm256_madd_epi16(_mm256_srli_epi16(xg, 8), wo[h][d]));
+                }
+                if (shift_only) {
+                    nnc_acc8 A;
+                    A.v = a;
+                    nnc_acc8_requant(A, ls[h], rq->out_min, rq->out_max, v);
+                } else {
+                    _mm256_storeu_si256((__m256i *)(void *)v, a);
+                    for (l = 0; l < 8; ++l) {
+                        v[l] = nnc_requantize(v[l], rq, lc[h][l]);
+                    }
+                }
+                for (l = 0; l < (out_c == 16 ? 8 : n * out_c); ++l) {
+                    output[p * out_c + (out_c == 16 ? 8 * h : 0) + l] = (int8_t)v[l];
+                }
+            }
+        }
+        return;
+    }
+#endif
     for (; p < total; ++p) {
         const int8_t *x = input + p * cin;
         for (c = 0; c < out_c; ++c) {
