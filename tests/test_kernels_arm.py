@@ -14,7 +14,7 @@ mismatches; it is built once per target and run under qemu:
                    K <= 32: input pairs gathered once per pixel, SMLAD over blocks of four channels), the prepared
                    requantization (nnc_mbqm_prep / nnc_mbqm_pre_apply) and conv2d_pwp_s8's SMMLAR form of it
                    (nnc_dsp_rqd_s8: biases near its bound, shifts to 31, extreme output offsets, ties) and the
-                   depthwise paths' (doubled weights and biases)
+                   depthwise paths' and the one-channel 3x3 path's (doubled weights and biases)
   cortex-m4 portable  the same program with -DNNC_NO_SIMD (the reference the DSP build must equal)
   cortex-a55-linux ARMv8.2-A NEON + SDOT: the q7 dot products (conv2d_q7, dense_q7, conv2d_pw_s8) and the
                    affine int8 ones (conv2d_s8, dense_s8: x * w by SDOT, the offset through the weights' sum)
@@ -165,17 +165,21 @@ def cases(seed: int = 2026, n_conv: int = 60):
         b = b.astype(np.int32)
         want = ks.conv2d_s8(g, rq, x, w, b)
         out.append(("conv2d_pwp_s8", [g, rq, x, ks.pack_pwp_s8(w), ks.pw_bias_s8(w, b, rq.input_offset)], want))
-    for i in range(36):  # depthwise with nnc_dsp_rqd_s8 (double rounding into [-128, 127], doubled weights and
-        # biases): the 3x3 column-buffer path (horizontal stride 1) and the tap path (stride 2, 2x3 / 1x1 windows),
+    for i in range(42):  # depthwise with nnc_dsp_rqd_s8 (double rounding into [-128, 127], doubled weights and
+        # biases): the 3x3 column-buffer path (horizontal stride 1), the tap path (stride 2, 2x3 / 1x1 windows) and
+        # the 3x3 path over one input channel,
         # biases at the bound |bias| + taps 2^15 < 2^30 and past it, shifts up to 31, extreme offsets and zero points
         c = int(rng.choice([4, 8, 12, 36, 68]))
         kh, kw = [(3, 3), (3, 3), (3, 3), (2, 3), (1, 1), (3, 3)][i % 6]
+        one = i % 7 == 2  # the 3x3 path over one input channel (conv2d_sk9_dsp_s8) instead
+        if one:
+            kh, kw, c = 3, 3, int(rng.choice([8, 13, 17]))
         sh, sw = int(rng.integers(1, 3)), [1, 2][i % 2]
         pt, pl, pb, pr = (int(v) for v in rng.integers(0, 2, 4))
         h, w_ = kh + int(rng.integers(0, 5)), kw + int(rng.integers(0, 14))
-        g = ConvGeom(1, h, w_, c, conv_out_size(h, kh, sh, pt, pb, 1), conv_out_size(w_, kw, sw, pl, pr, 1), c,
-                     kh, kw, sh, sw, pt, pl, 1, 1, c)
-        x = _int8(rng, (1, h, w_, c), i % 4 == 3)
+        g = ConvGeom(1, h, w_, 1 if one else c, conv_out_size(h, kh, sh, pt, pb, 1),
+                     conv_out_size(w_, kw, sw, pl, pr, 1), c, kh, kw, sh, sw, pt, pl, 1, 1, 1 if one else c)
+        x = _int8(rng, (1, h, w_, g.in_c), i % 4 == 3)
         w = _int8(rng, (c, kh, kw, 1), i % 4 == 3)
         w[w == -128] = -127
         zp = [-128, 127, int(rng.integers(-128, 128))][i % 3]
@@ -281,6 +285,28 @@ def cases(seed: int = 2026, n_conv: int = 60):
             want = kc.dense_sparse_s8(g, rq, x, *arrays, b)
             assert np.array_equal(want, ks.dense_s8(g, rq, x, w, b))
             out.append(("dense_sparse_s8", [g, rq, x, *arrays, b], want))
+    rng = np.random.default_rng(seed + 1)  # own stream: the cases above stay as they were
+    for i in range(12):  # typical layers taking nnc_dsp_rqd_s8 (double rounding into [-128, 127], biases and
+        # multipliers as converters give them, outputs spread over the range rather than saturated): the 3x3 path
+        # over one input channel, the depthwise column buffer and tap paths, in_c 1..3 small K
+        kind = i % 4
+        cin, cout, groups, (kh, kw) = [(1, int(rng.choice([8, 13, 16, 17])), 1, (3, 3)),
+                                       (8 * (1 + i % 3), 8 * (1 + i % 3), 8 * (1 + i % 3), (3, 3)),
+                                       (8, 8, 8, (3, 3)), (3, 8, 1, (3, 3))][kind]
+        sh, sw = (1, 1) if kind < 2 else (2, 2)
+        pt, pl, pb, pr = (int(v) for v in rng.integers(0, 2, 4))
+        h, w_ = kh + int(rng.integers(0, 5)), kw + int(rng.integers(0, 14))
+        g = ConvGeom(1, h, w_, cin, conv_out_size(h, kh, sh, pt, pb, 1), conv_out_size(w_, kw, sw, pl, pr, 1), cout,
+                     kh, kw, sh, sw, pt, pl, 1, 1, groups)
+        x = _int8(rng, (1, h, w_, cin), False)
+        w = _int8(rng, (cout, kh, kw, cin // groups), False)
+        w[w == -128] = -127
+        zp = int(rng.integers(-128, 128))
+        ms = [af.quantize_multiplier(float(2.0 ** rng.uniform(-12, -6)), af.ROUND_DOUBLE) for _ in range(cout)]
+        rq = RequantS8(tuple(m for m, _ in ms), tuple(s for _, s in ms), -zp, int(rng.integers(-128, 128)), -128,
+                       127, af.ROUND_DOUBLE)
+        b = rng.integers(-(1 << 14), 1 << 14, size=cout).astype(np.int32)
+        out.append(("conv2d_s8", [g, rq, x, w, b], ks.conv2d_s8(g, rq, x, w, b)))
     return out
 
 
