@@ -249,7 +249,31 @@ static inline void conv2d_pwp_widen(const int8_t *x0, const int8_t *x1, int32_t 
 }
 
 /* four inputs of both pixels (xp, moved past them) against two output channels' packed weights (wp, moved
- * past them): loads and SMLAD only, one asm block so that the twelve registers stay put */
+ * past them): loads and SMLAD only, one asm block; the inputs' four words in one LDM into r0-r3 (named in the
+ * text, so that the list is in register order; clobbered), the weights by two LDRD: eleven instructions for
+ * sixteen MACs (without optimization, gcc -O0 finds no registers for it: there the inputs take two LDRD into
+ * named operands, twelve instructions) */
+#if defined(__OPTIMIZE__)
+#define NNC_PWP_STEP()                                                                             \
+    do {                                                                                           \
+        int32_t w0_, w1_;                                                                          \
+        __asm__("ldmia %[xp]!, {r0, r1, r2, r3}\n\t"                                               \
+                "ldrd %[w0], %[w1], [%[wp]], #8\n\t"                                               \
+                "smlad %[a00], r0, %[w0], %[a00]\n\t"                                              \
+                "smlad %[a01], r1, %[w0], %[a01]\n\t"                                              \
+                "smlad %[a00], r2, %[w1], %[a00]\n\t"                                              \
+                "smlad %[a01], r3, %[w1], %[a01]\n\t"                                              \
+                "ldrd %[w0], %[w1], [%[wp]], #8\n\t"                                               \
+                "smlad %[a10], r0, %[w0], %[a10]\n\t"                                              \
+                "smlad %[a11], r1, %[w0], %[a11]\n\t"                                              \
+                "smlad %[a10], r2, %[w1], %[a10]\n\t"                                              \
+                "smlad %[a11], r3, %[w1], %[a11]"                                                  \
+                : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [xp] "+r"(xp),   \
+                  [wp] "+r"(wp), [w0] "=&r"(w0_), [w1] "=&r"(w1_)                                  \
+                :                                                                                  \
+                : "r0", "r1", "r2", "r3", "memory");                                               \
+    } while (0)
+#else
 #define NNC_PWP_STEP()                                                                             \
     do {                                                                                           \
         int32_t x0_, x1_, x2_, x3_, w0_, w1_;                                                      \
@@ -271,6 +295,7 @@ static inline void conv2d_pwp_widen(const int8_t *x0, const int8_t *x1, int32_t 
                 :                                                                                  \
                 : "memory");                                                                       \
     } while (0)
+#endif
 
 /* the four accumulators over every input of the two pixels (xw) and one channel pair (wp, moved past it):
  * four steps per loop pass */
