@@ -199,6 +199,33 @@ static inline int32_t nnc_dsp_rqd_s8(int32_t a2, int32_t m, int32_t k, int32_t r
     __asm__("smmlar %0, %1, %2, %3" : "=r"(h) : "r"(a2), "r"(m), "r"(k - (int32_t)((uint32_t)a2 >> 31)));
     return __ssat(h >> r, 8);
 }
+
+/* y[0..3] = nnc_dsp_rqd_s8 of the doubled accumulators a0 .. a3 with four channels' constants at q (m, k, r
+ * each, in that order: twelve words): per output one LDM of the constants (into r0-r2, named in the text so
+ * that the list is in register order), SUB, SMMLAR, ASR, SSAT, STRB */
+#define NNC_DSP_RQD1_S(A, OFS)                                                \
+    "ldmia %[q]!, {r0, r1, r2}\n\t"                                           \
+    "sub r1, r1, %[" A "], lsr #31\n\t"                                       \
+    "smmlar %[" A "], %[" A "], r0, r1\n\t"                                   \
+    "asr %[" A "], %[" A "], r2\n\t"                                          \
+    "ssat %[" A "], #8, %[" A "]\n\t"                                         \
+    "strb %[" A "], [%[y], #" OFS "]\n\t"
+static inline void nnc_dsp_rqd4_s8(int32_t a0, int32_t a1, int32_t a2, int32_t a3, const int32_t *q, int8_t *y)
+{
+#if !defined(__OPTIMIZE__) /* gcc -O0 finds no registers for the asm: the same steps one output at a time */
+    y[0] = (int8_t)nnc_dsp_rqd_s8(a0, q[0], q[1], q[2]);
+    y[1] = (int8_t)nnc_dsp_rqd_s8(a1, q[3], q[4], q[5]);
+    y[2] = (int8_t)nnc_dsp_rqd_s8(a2, q[6], q[7], q[8]);
+    y[3] = (int8_t)nnc_dsp_rqd_s8(a3, q[9], q[10], q[11]);
+#else
+    __asm__ volatile(NNC_DSP_RQD1_S("a0", "0") NNC_DSP_RQD1_S("a1", "1") NNC_DSP_RQD1_S("a2", "2")
+                         NNC_DSP_RQD1_S("a3", "3")
+                     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [q] "+r"(q)
+                     : [y] "r"(y)
+                     : "r0", "r1", "r2", "memory");
+#endif
+}
+#undef NNC_DSP_RQD1_S
 #endif
 
 #endif /* NNC_SIMD_DSP_H */
