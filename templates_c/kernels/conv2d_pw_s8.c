@@ -437,6 +437,77 @@ static int conv2d_pwp_prep_rqd(const nnc_requant_s8 *rq, const int32_t *bias_x, 
         NNC_PWP_RQD_PAIRS(DOT, TWICE);                                                             \
     }
 
+/* in_c 8, every channel of the chunk c0 .. c0 + cn - 1 taking nnc_dsp_rqd_s8 (rqd: conv2d_pwp_prep_rqd's
+ * constants with doubled biases).  The chunk's table tb, eight words per channel: the doubled bias, the doubled
+ * weights as the pairs (w0, w2), (w1, w3), (w4, w6), (w5, w7), then m, k, r.  Per pixel its eight inputs are
+ * four SXTB16 pairs held in registers for every channel; per channel one LDM of the bias and weights, four
+ * SMLAD (the doubled sum), one LDM of the constants, SUB, SMMLAR, ASR, SSAT, STRB: 13 instructions for 8 MACs
+ * with the loop (12.5 with two channels a pass), where the two-pixel path spends about 19 (its epilogue and the
+ * widened inputs reloaded per channel pair).  The products are exact (|x| <= 128, |2 w| <= 254) and the doubled
+ * sums are the two-pixel path's (which doubles the inputs instead). */
+static NNC_NOINLINE void conv2d_pwp8_rqd_s8(int32_t pixels, int32_t cout, int32_t c0, int32_t cn,
+                                            const int8_t *input, const int32_t *wpk, const conv2d_pwp_rqd *rqd,
+                                            int32_t *tb, int8_t *output)
+{
+    int32_t j, p;
+    for (j = 0; j < cn; ++j) {
+        const conv2d_pwp_rqd *e = rqd + j / 2;
+        const int32_t h = j % 2, c = c0 + j;
+        int32_t *t = tb + 8 * j;
+        const int32_t *w = wpk + (c / 2) * 8 + h * 2; /* the packed words: (w0, w2), (w1, w3); 4 on: (w4, w6)... */
+        t[0] = e->b[h];
+        t[1] = __sadd16(w[0], w[0]); /* both halves doubled */
+        t[2] = __sadd16(w[1], w[1]);
+        t[3] = __sadd16(w[4], w[4]);
+        t[4] = __sadd16(w[5], w[5]);
+        t[5] = e->m[h];
+        t[6] = e->k[h];
+        t[7] = e->r[h];
+    }
+    for (p = 0; p < pixels; ++p) {
+        const int8_t *x = input + p * 8;
+        const int32_t v0 = nnc_dsp_load4(x), v1 = nnc_dsp_load4(x + 4);
+        const int32_t x0 = __sxtb16(v0), x1 = nnc_dsp_sxtb16_ror8(v0);
+        const int32_t x2 = __sxtb16(v1), x3 = nnc_dsp_sxtb16_ror8(v1);
+        const int32_t *wp = tb;
+        int8_t *y = output + p * cout + c0;
+        const int8_t *ye = y + cn;
+#if defined(__OPTIMIZE__)
+#define NNC_PWP8_CHANNEL                                                                           \
+    "ldmia %[wp]!, {r0, r1, r2, r3, r12}\n\t"                                                      \
+    "smlad r0, %[x0], r1, r0\n\t"                                                                  \
+    "smlad r0, %[x1], r2, r0\n\t"                                                                  \
+    "smlad r0, %[x2], r3, r0\n\t"                                                                  \
+    "smlad r0, %[x3], r12, r0\n\t"                                                                 \
+    "ldmia %[wp]!, {r1, r2, r3}\n\t"                                                               \
+    "sub r2, r2, r0, lsr #31\n\t"                                                                  \
+    "smmlar r0, r0, r1, r2\n\t"                                                                    \
+    "asr r0, r0, r3\n\t"                                                                           \
+    "ssat r0, #8, r0\n\t"                                                                          \
+    "strb r0, [%[y]], #1\n\t"
+#define NNC_PWP8_OPS                                                                               \
+    : [wp] "+r"(wp), [y] "+r"(y)                                                                   \
+    : [x0] "r"(x0), [x1] "r"(x1), [x2] "r"(x2), [x3] "r"(x3), [ye] "r"(ye)                         \
+    : "r0", "r1", "r2", "r3", "r12", "cc", "memory"
+        if (cn % 2 == 0) { /* two channels a loop pass */
+            __asm__ volatile("1:\n\t" NNC_PWP8_CHANNEL NNC_PWP8_CHANNEL "cmp %[y], %[ye]\n\tbne 1b" NNC_PWP8_OPS);
+        } else {
+            __asm__ volatile("1:\n\t" NNC_PWP8_CHANNEL "cmp %[y], %[ye]\n\tbne 1b" NNC_PWP8_OPS);
+        }
+#undef NNC_PWP8_CHANNEL
+#undef NNC_PWP8_OPS
+#else /* gcc -O0: the same steps in C */
+        for (; y != ye; ++y, wp += 8) {
+            int32_t a = __smlad(x0, wp[1], wp[0]);
+            a = __smlad(x1, wp[2], a);
+            a = __smlad(x2, wp[3], a);
+            a = __smlad(x3, wp[4], a);
+            *y = (int8_t)nnc_dsp_rqd_s8(a, wp[5], wp[6], wp[7]);
+        }
+#endif
+    }
+}
+
 /* in_c <= NNC_PWP_K: chunks of NNC_PWP_CC output channels, their requantization prepared; for each pixel pair
  * of the chunk its inputs widened once (conv2d_pwp_widen), then two output channels x two pixels per pass.
  * Chunks whose channels all take nnc_dsp_rqd_s8 (conv2d_pwp_prep_rqd) end with that requantization (SUB, SMMLAR,
@@ -456,6 +527,10 @@ static NNC_NOINLINE void conv2d_pwp_dsp_s8(const nnc_conv_geom *g, const nnc_req
     for (c0 = 0; c0 < cout; c0 += NNC_PWP_CC) {
         const int32_t cn = cout - c0 < NNC_PWP_CC ? cout - c0 : NNC_PWP_CC;
         const int dbl = cin < 2 * cn;
+        if (cin == 8 && 8 * NNC_PWP_CC <= NNC_PWP_K && conv2d_pwp_prep_rqd(rq, bias_x, c0, cn, cin, 1, rqd)) {
+            conv2d_pwp8_rqd_s8(pixels, cout, c0, cn, input, wpk, rqd, xw, output); /* xw: the table */
+            continue;
+        }
         if (conv2d_pwp_prep_rqd(rq, bias_x, c0, cn, cin, dbl, rqd)) {
             const conv2d_pwp_rqd *rqd_end = rqd + cn / 2;
             if (dbl && g4 == 2) {
