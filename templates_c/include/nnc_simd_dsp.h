@@ -201,30 +201,40 @@ static inline int32_t nnc_dsp_rqd_s8(int32_t a2, int32_t m, int32_t k, int32_t r
 }
 
 /* y[0..3] = nnc_dsp_rqd_s8 of the doubled accumulators a0 .. a3 with four channels' constants at q (m, k, r
- * each, in that order: twelve words): per output one LDM of the constants (into r0-r2, named in the text so
- * that the list is in register order), SUB, SMMLAR, ASR, SSAT, STRB */
-#define NNC_DSP_RQD1_S(A, OFS)                                                \
-    "ldmia %[q]!, {r0, r1, r2}\n\t"                                           \
-    "sub r1, r1, %[" A "], lsr #31\n\t"                                       \
-    "smmlar %[" A "], %[" A "], r0, r1\n\t"                                   \
-    "asr %[" A "], %[" A "], r2\n\t"                                          \
+ * each, in that order: twelve words): per output one LDM of the constants (into three registers named in the
+ * text, so that the list is in register order), SUB, SMMLAR, ASR, SSAT, STRB.  nnc_dsp_rqd4_s8 takes r8, r9,
+ * r12, nnc_dsp_rqd4lo_s8 r0-r2: whichever gcc leaves free where the accumulators come from (the depthwise
+ * paths keep them in r0-r3, the one-channel 3x3 path does not), saving the moves around the block. */
+#define NNC_DSP_RQD1_S(A, OFS, M, K, R)                                       \
+    "ldmia %[q]!, {" M ", " K ", " R "}\n\t"                                   \
+    "sub " K ", " K ", %[" A "], lsr #31\n\t"                                 \
+    "smmlar %[" A "], %[" A "], " M ", " K "\n\t"                              \
+    "asr %[" A "], %[" A "], " R "\n\t"                                       \
     "ssat %[" A "], #8, %[" A "]\n\t"                                         \
     "strb %[" A "], [%[y], #" OFS "]\n\t"
-static inline void nnc_dsp_rqd4_s8(int32_t a0, int32_t a1, int32_t a2, int32_t a3, const int32_t *q, int8_t *y)
-{
-#if !defined(__OPTIMIZE__) /* gcc -O0 finds no registers for the asm: the same steps one output at a time */
-    y[0] = (int8_t)nnc_dsp_rqd_s8(a0, q[0], q[1], q[2]);
-    y[1] = (int8_t)nnc_dsp_rqd_s8(a1, q[3], q[4], q[5]);
-    y[2] = (int8_t)nnc_dsp_rqd_s8(a2, q[6], q[7], q[8]);
-    y[3] = (int8_t)nnc_dsp_rqd_s8(a3, q[9], q[10], q[11]);
-#else
-    __asm__ volatile(NNC_DSP_RQD1_S("a0", "0") NNC_DSP_RQD1_S("a1", "1") NNC_DSP_RQD1_S("a2", "2")
-                         NNC_DSP_RQD1_S("a3", "3")
-                     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [q] "+r"(q)
-                     : [y] "r"(y)
-                     : "r0", "r1", "r2", "memory");
+#if defined(__OPTIMIZE__)
+#define NNC_DSP_RQD4_DEF(NAME, M, K, R)                                                                            \
+    static inline void NAME(int32_t a0, int32_t a1, int32_t a2, int32_t a3, const int32_t *q, int8_t *y)           \
+    {                                                                                                              \
+        __asm__ volatile(NNC_DSP_RQD1_S("a0", "0", M, K, R) NNC_DSP_RQD1_S("a1", "1", M, K, R)                     \
+                             NNC_DSP_RQD1_S("a2", "2", M, K, R) NNC_DSP_RQD1_S("a3", "3", M, K, R)                 \
+                         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [q] "+r"(q)                 \
+                         : [y] "r"(y)                                                                              \
+                         : M, K, R, "memory");                                                                     \
+    }
+#else /* gcc -O0 finds no registers for the asm: the same steps one output at a time */
+#define NNC_DSP_RQD4_DEF(NAME, M, K, R)                                                                            \
+    static inline void NAME(int32_t a0, int32_t a1, int32_t a2, int32_t a3, const int32_t *q, int8_t *y)           \
+    {                                                                                                              \
+        y[0] = (int8_t)nnc_dsp_rqd_s8(a0, q[0], q[1], q[2]);                                                       \
+        y[1] = (int8_t)nnc_dsp_rqd_s8(a1, q[3], q[4], q[5]);                                                       \
+        y[2] = (int8_t)nnc_dsp_rqd_s8(a2, q[6], q[7], q[8]);                                                       \
+        y[3] = (int8_t)nnc_dsp_rqd_s8(a3, q[9], q[10], q[11]);                                                     \
+    }
 #endif
-}
+NNC_DSP_RQD4_DEF(nnc_dsp_rqd4_s8, "r8", "r9", "r12")
+NNC_DSP_RQD4_DEF(nnc_dsp_rqd4lo_s8, "r0", "r1", "r2")
+#undef NNC_DSP_RQD4_DEF
 #undef NNC_DSP_RQD1_S
 #endif
 
