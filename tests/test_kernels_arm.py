@@ -307,6 +307,24 @@ def cases(seed: int = 2026, n_conv: int = 60):
                        127, af.ROUND_DOUBLE)
         b = rng.integers(-(1 << 14), 1 << 14, size=cout).astype(np.int32)
         out.append(("conv2d_s8", [g, rq, x, w, b], ks.conv2d_s8(g, rq, x, w, b)))
+    rng = np.random.default_rng(seed + 2)
+    for i in range(8):  # depthwise 3x3 the column buffer leaves to the tap path's 3x3 window: dilation 2, stride 3
+        c = int(rng.choice([4, 8, 36]))
+        (sh, sw), (dh, dw) = [((1, 1), (2, 2)), ((2, 3), (1, 1)), ((1, 3), (1, 2)), ((3, 1), (2, 1))][i % 4]
+        pt, pl, pb, pr = (int(v) for v in rng.integers(0, 3, 4))
+        h, w_ = 3 * dh + int(rng.integers(0, 6)), 3 * dw + int(rng.integers(0, 12))
+        g = ConvGeom(1, h, w_, c, conv_out_size(h, 3, sh, pt, pb, dh), conv_out_size(w_, 3, sw, pl, pr, dw), c,
+                     3, 3, sh, sw, pt, pl, dh, dw, c)
+        x = _int8(rng, (1, h, w_, c), i == 5)
+        w = _int8(rng, (c, 3, 3, 1), i == 5)
+        w[w == -128] = -127
+        zp = [-128, 127, int(rng.integers(-128, 128))][i % 3]
+        rq = _requant_s8(rng, c, zp, rounds[i % 4]) if i % 2 else RequantS8(
+            *[tuple(v) for v in zip(*[af.quantize_multiplier(float(2.0 ** rng.uniform(-12, -6)), af.ROUND_DOUBLE)
+                                      for _ in range(c)])], -zp, int(rng.integers(-128, 128)), -128, 127,
+            af.ROUND_DOUBLE)
+        b = rng.integers(-(1 << 14), 1 << 14, size=c).astype(np.int32)
+        out.append(("conv2d_s8", [g, rq, x, w, b], ks.conv2d_s8(g, rq, x, w, b)))
     return out
 
 
