@@ -199,7 +199,7 @@ void conv2d_pw_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t
 #define NNC_PWP_K 256 /* conv2d_pwp_s8's DSP path: largest in_c (two widened pixels take 4 * NNC_PWP_K bytes) */
 #endif
 #ifndef NNC_PWP_CC
-#define NNC_PWP_CC 32 /* conv2d_pwp_s8's DSP path: output channels per chunk (requantization prepared once) */
+#define NNC_PWP_CC 64 /* conv2d_pwp_s8's DSP path: output channels per chunk (requantization prepared once) */
 #endif
 
 /* weight (c, k) of the packed array (conv2d_pw_s8.h): word ((c / 2) * g4 + k / 4) * 4 + (c % 2) * 2 + k % 2,
@@ -521,14 +521,21 @@ static NNC_NOINLINE void conv2d_pwp_dsp_s8(const nnc_conv_geom *g, const nnc_req
     const int32_t off = rq->output_offset, lo = rq->out_min, hi = rq->out_max;
     int32_t xw[NNC_PWP_K]; /* [g4][4]: the two pixels' inputs as int16 pairs */
     const int32_t *xe = xw + 4 * g4;
-    nnc_mbqm_pre pre[NNC_PWP_CC];
-    conv2d_pwp_rqd rqd[NNC_PWP_CC / 2];
+    union { /* a chunk takes one of them */
+        nnc_mbqm_pre pre[NNC_PWP_CC];
+        conv2d_pwp_rqd rqd[NNC_PWP_CC / 2];
+    } u;
+    nnc_mbqm_pre *const pre = u.pre;
+    conv2d_pwp_rqd *const rqd = u.rqd;
     int32_t c0, p, j;
     for (c0 = 0; c0 < cout; c0 += NNC_PWP_CC) {
         const int32_t cn = cout - c0 < NNC_PWP_CC ? cout - c0 : NNC_PWP_CC;
         const int dbl = cin < 2 * cn;
-        if (cin == 8 && 8 * NNC_PWP_CC <= NNC_PWP_K && conv2d_pwp_prep_rqd(rq, bias_x, c0, cn, cin, 1, rqd)) {
-            conv2d_pwp8_rqd_s8(pixels, cout, c0, cn, input, wpk, rqd, xw, output); /* xw: the table */
+        if (cin == 8 && NNC_PWP_K >= 16 && conv2d_pwp_prep_rqd(rq, bias_x, c0, cn, cin, 1, rqd)) {
+            for (j = 0; j < cn; j += NNC_PWP_K / 16 * 2) { /* xw the table: NNC_PWP_K / 8 channels (even) a call */
+                const int32_t sn = cn - j < NNC_PWP_K / 16 * 2 ? cn - j : NNC_PWP_K / 16 * 2;
+                conv2d_pwp8_rqd_s8(pixels, cout, c0 + j, sn, input, wpk, rqd + j / 2, xw, output);
+            }
             continue;
         }
         if (conv2d_pwp_prep_rqd(rq, bias_x, c0, cn, cin, dbl, rqd)) {
