@@ -36,8 +36,8 @@ from nncodegen.ref import kernels_s8 as ks8
 CFG = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 KERNELS = sorted(k for k in inplace.INPLACE_OF if k.startswith("conv2d_"))  # the out-of-place kernels
 DTYPE = {"q7": np.int8, "q15": np.int16, "s8": np.int8, "f32": np.float32}
-CT = {np.dtype(np.int8): "int8_t", np.dtype(np.int16): "int16_t", np.dtype(np.int32): "int32_t",
-      np.dtype(np.float32): "float"}
+CT = {np.dtype(np.int8): "int8_t", np.dtype(np.uint8): "uint8_t", np.dtype(np.int16): "int16_t",
+      np.dtype(np.int32): "int32_t", np.dtype(np.float32): "float"}
 GUARD = 16
 
 
@@ -158,6 +158,14 @@ def test_conv2d_inplace_equals_out_of_place(clib, data):
         w = kpq.pack_dw_q7(w)
     if kernel == "conv2d_pk_f32":  # weights packed per group in blocks of 16 channels
         w = kpkf.pack_pk_f32_groups(w, g.groups)
+    pre = ()  # arguments before the weights (conv2d_pw4_q7: steps; its weights are two arrays, idx and w4)
+    if kernel == "conv2d_pw4_q7":  # 1x1, stride 1, no padding, one group, in_c % 4 == 0, at most 4 groups a channel
+        cin = 4 * data.draw(st.integers(1, kpq.PW4_STEPS), label="in_c / 4")
+        cout = data.draw(st.sampled_from([4, 8, 16, 3]), label="pw4 out_c")
+        g = ConvGeom(g.batch, g.in_h, g.in_w, cin, g.in_h, g.in_w, cout, 1, 1, 1, 1, 0, 0, 1, 1, 1)
+        epi, x, w, b = draw_case(data, kernel, g)
+        steps, idx, w4 = kpq.pack_pw4_q7(w)
+        pre, w, b = (int(steps), ), (idx, w4), kpq.pk_bias_q7(w, b)[:cout]
     backward = data.draw(st.booleans(), label="backward")
     rows = inplace.ring_rows(g, backward)
     assert rows is not None
@@ -167,7 +175,8 @@ def test_conv2d_inplace_equals_out_of_place(clib, data):
     keep = []
     # out of place
     want_c = np.zeros(n_out, dtype=dt)
-    getattr(lib, kernel)(to_cffi(ffi, g, keep), to_cffi(ffi, epi, keep), ptr(ffi, x), ptr(ffi, w), ptr(ffi, b),
+    wargs = [ptr(ffi, a) for a in w] if isinstance(w, tuple) else [ptr(ffi, w)]
+    getattr(lib, kernel)(to_cffi(ffi, g, keep), to_cffi(ffi, epi, keep), ptr(ffi, x), *pre, *wargs, ptr(ffi, b),
                          ptr(ffi, want_c))
     # in place: one buffer holding the input, the output written over it; guard zones after the buffer
     # and around the scratch
@@ -176,15 +185,16 @@ def test_conv2d_inplace_equals_out_of_place(clib, data):
     row_out = g.out_w * g.out_c
     scratch = np.full(rows * row_out + 2 * GUARD, 55, dtype=dt)
     sp = ffi.from_buffer(CT[dt] + "[]", scratch)
-    getattr(lib, inplace.INPLACE_OF[kernel])(to_cffi(ffi, g, keep), to_cffi(ffi, epi, keep), ptr(ffi, buf),
-                                               ptr(ffi, w), ptr(ffi, b), sp + GUARD if rows else ffi.NULL, rows,
+    getattr(lib, inplace.INPLACE_OF[kernel])(to_cffi(ffi, g, keep), to_cffi(ffi, epi, keep), ptr(ffi, buf), *pre,
+                                               *wargs, ptr(ffi, b), sp + GUARD if rows else ffi.NULL, rows,
                                                int(backward), ptr(ffi, buf))
     got = buf[:n_out]
     assert np.all(buf[max(n_in, n_out):] == 77), "wrote past the buffer"
     assert np.all(scratch[:GUARD] == 55) and np.all(scratch[GUARD + rows * row_out:] == 55), "scratch overflow"
     assert got.tobytes() == want_c.tobytes(), \
         f"{inplace.INPLACE_OF[kernel]} {g} backward={backward}: in place != out of place"
-    twin = getattr(kip, inplace.INPLACE_OF[kernel])(g, epi, x, w, b, None, rows, int(backward))
+    twin = getattr(kip, inplace.INPLACE_OF[kernel])(g, epi, x, *pre, *(w if isinstance(w, tuple) else (w, )), b,
+                                                    None, rows, int(backward))
     if dt == np.float32:  # the float twin sums in float64: close, not bit-exact (tests/test_kernels_f32.py)
         np.testing.assert_allclose(got.reshape(twin.shape), twin, rtol=1e-4, atol=1e-4)
     else:

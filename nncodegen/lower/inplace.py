@@ -23,7 +23,8 @@ from .program import Buf, Call
 
 # out-of-place kernel -> its in-place variant (same arguments plus scratch and ring_rows before the output)
 INPLACE_OF = {k: k.replace("conv2d_", "conv2d_inplace_", 1)
-              for k in ("conv2d_q7", "conv2d_q7_wide", "conv2d_q15", "conv2d_q15_acc32", "conv2d_s8", "conv2d_pw_s8", "conv2d_pwp_s8", "conv2d_pk_s8", "conv2d_pk_q7", "conv2d_dw_q7", "conv2d_pk_f32",
+              for k in ("conv2d_q7", "conv2d_q7_wide", "conv2d_q15", "conv2d_q15_acc32", "conv2d_s8", "conv2d_pw_s8",
+                        "conv2d_pwp_s8", "conv2d_pk_s8", "conv2d_pk_q7", "conv2d_pw4_q7", "conv2d_dw_q7", "conv2d_pk_f32",
                         "conv2d_f32")}
 INPLACE_OF.update({f"maxpool_{f}": f"maxpool_inplace_{f}" for f in ("q7", "q15", "s8", "f32")})
 INPLACE_OF.update({f"pad_{f}": f"pad_inplace_{f}" for f in ("q7", "q15", "s8", "f32")})

@@ -32,6 +32,7 @@ conv2d_inplace_pwp_s8 = _inplace(kernels_s8.conv2d_pwp_s8)
 conv2d_inplace_pk_s8 = _inplace(kernels_pk_s8.conv2d_pk_s8)
 conv2d_inplace_dw_q7 = _inplace(kernels_pk_q.conv2d_dw_q7)
 conv2d_inplace_pk_q7 = _inplace(kernels_pk_q.conv2d_pk_q7)
+conv2d_inplace_pw4_q7 = _inplace(kernels_pk_q.conv2d_pw4_q7)
 conv2d_inplace_pk_f32 = _inplace(kernels_pk_f32.conv2d_pk_f32)
 conv2d_inplace_f32 = _inplace(kernels_f32.conv2d_f32)
 

@@ -525,3 +525,11 @@ void conv2d_pw4_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *
 #define NNC_IP_PARAMS const nnc_requant *rq, const int8_t *input, const int8_t *wpk, const int32_t *bias_u
 #define NNC_IP_CALL(s, x, y) conv2d_pk_q7(s, rq, x, wpk, bias_u, y)
 #include "inplace_rows.inc"
+
+/* conv2d_inplace_pw4_q7: conv2d_pw4_q7 one output row at a time, output over its input (inplace_rows.inc) */
+#define NNC_IP_NAME conv2d_inplace_pw4_q7
+#define NNC_IP_T int8_t
+#define NNC_IP_PARAMS const nnc_requant *rq, const int8_t *input, int32_t steps, const uint8_t *idx, \
+                      const int8_t *w4, const int32_t *bias_u
+#define NNC_IP_CALL(s, x, y) conv2d_pw4_q7(s, rq, x, steps, idx, w4, bias_u, y)
+#include "inplace_rows.inc"

@@ -72,4 +72,10 @@ void conv2d_inplace_pk_q7(const nnc_conv_geom *g, const nnc_requant *rq, const i
 void conv2d_pw4_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *input, int32_t steps,
                    const uint8_t *idx, const int8_t *w4, const int32_t *bias_u, int8_t *output);
 
+/* conv2d_inplace_pw4_q7: conv2d_pw4_q7 with its output written over its input, one output row at a time
+ * (inplace_rows.inc); arguments and legality as conv2d_inplace_q7. */
+void conv2d_inplace_pw4_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *input, int32_t steps,
+                           const uint8_t *idx, const int8_t *w4, const int32_t *bias_u, int8_t *scratch,
+                           int32_t ring_rows, int32_t backward, int8_t *output);
+
 #endif /* CONV2D_PK_Q7_H */
