@@ -71,6 +71,28 @@ def test_conv2d_pk_f32_small_channel_1x1_same_bits(data):
     check_conv_every_build(data, g, groups)
 
 
+@settings(max_examples=40, **CFG)
+@given(data=st.data())
+def test_conv2d_pk_f32_pixel_lanes_same_bits(data):
+    """The AVX-512 pixel-lane path (one group, no dilation, k_h k_w > 1, out_c <= 8: 16 output pixels of a row in
+    the lanes, input rows copied into a ring of planar rows, zeros at the padding, stride_w phases), rows wider
+    than a vector with partial last blocks, strides 1 to 3, top / left padding up to the kernel's: every build
+    gives the portable build's bits and the twin's values; the draws also cross the path's limits (out_c 9,
+    1 x k and k x 1 kernels)."""
+    ints = lambda lo, hi, label: data.draw(st.integers(lo, hi), label=label)  # noqa: E731
+    k_h, k_w = ints(1, 5, "k_h"), ints(1, 5, "k_w")
+    assume(k_h * k_w > 1)
+    s_h, s_w = ints(1, 3, "stride_h"), ints(1, 3, "stride_w")
+    p_t, p_l = ints(0, k_h - 1, "pad_top"), ints(0, k_w - 1, "pad_left")
+    in_h, in_w, in_c = ints(1, 9, "in_h"), ints(1, 40, "in_w"), ints(1, 8, "in_c")
+    out_h = (in_h + 2 * p_t - k_h) // s_h + 1
+    out_w = (in_w + 2 * p_l - k_w) // s_w + 1
+    assume(out_h >= 1 and out_w >= 1)
+    g = ConvGeom(ints(1, 2, "batch"), in_h, in_w, in_c, out_h, out_w, ints(1, 9, "out_c"), k_h, k_w, s_h, s_w,
+                 p_t, p_l, 1, 1, 1)
+    check_conv_every_build(data, g, 1)
+
+
 @settings(max_examples=30, **CFG)
 @given(data=st.data())
 def test_dense_pk_f32_same_bits_in_every_build(data):
@@ -99,6 +121,11 @@ def test_dense_pk_f32_same_bits_in_every_build(data):
     ConvGeom(1, 5, 5, 16, 5, 5, 8, 1, 1, 1, 1, 0, 0, 1, 1, 4),     # grouped 1x1 (ShuffleNet): the lanes path
     ConvGeom(2, 3, 5, 6, 3, 5, 4, 1, 1, 1, 1, 0, 0, 1, 1, 1),      # lanes path, 4 pixels a vector, a 2-pixel tail
     ConvGeom(1, 4, 3, 20, 4, 3, 12, 1, 1, 1, 1, 0, 0, 1, 1, 4),    # lanes path, two input vectors, groups 4
+    ConvGeom(1, 4, 19, 3, 4, 19, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1),    # pixel lanes: 16 + 3 pixels a row, padding
+    ConvGeom(2, 5, 11, 2, 3, 6, 8, 3, 2, 2, 2, 1, 1, 1, 1, 1),     # pixel lanes, stride 2 (two phases)
+    ConvGeom(1, 26, 26, 4, 24, 24, 12, 3, 3, 1, 1, 0, 0, 1, 1, 1),  # blocks of 8 pixels inside the input (out_c 12)
+    ConvGeom(1, 9, 40, 3, 4, 19, 12, 3, 3, 2, 2, 1, 1, 1, 1, 1),   # blocks inside the input, stride 2
+    ConvGeom(1, 8, 34, 8, 4, 17, 16, 1, 1, 2, 2, 0, 0, 1, 1, 1),   # 1x1 stride 2 (residual's shortcut)
 ])
 def test_conv2d_pk_f32_layers_special_values(geom, act):
     """Fixed layers through every path of the AVX-512 whole-layer loop, with -0.0, infinities and NaN among the

@@ -238,7 +238,19 @@ static void conv2d_pk_f32_512(const nnc_conv_geom *g, const nnc_act_f32 *act, co
         const int32_t np = total - p0 < NNC_PKF_PIX ? total - p0 : NNC_PKF_PIX;
         for (grp = 0; grp < g->groups; ++grp) {
             int32_t pn = n, py = oy, px = ox;
-            for (p = 0; p < np; ++p) {
+            const int32_t by0 = oy * g->stride_h - g->pad_top, bx0 = ox * g->stride_w - g->pad_left;
+            p = 0;
+            if (np == NNC_PKF_PIX && ox + np <= g->out_w && by0 >= 0 && by0 + (g->k_h - 1) * g->dil_h < g->in_h &&
+                bx0 >= 0 && bx0 + (np - 1) * g->stride_w + (g->k_w - 1) * g->dil_w < g->in_w) {
+                /* the block's pixels in one output row, every window inside the input */
+                const float *x0 = input + ((n * g->in_h + by0) * g->in_w + bx0) * g->in_c + grp * cin_g;
+                for (; p < np; ++p) {
+                    x[p] = x0 + p * g->stride_w * g->in_c;
+                    rs[p] = g->dil_h * g->in_w * g->in_c;
+                    cs[p] = g->dil_w * g->in_c;
+                }
+            }
+            for (; p < np; ++p) {
                 const int32_t iy0 = py * g->stride_h - g->pad_top, ix0 = px * g->stride_w - g->pad_left;
                 if (iy0 >= 0 && iy0 + (g->k_h - 1) * g->dil_h < g->in_h && ix0 >= 0 &&
                     ix0 + (g->k_w - 1) * g->dil_w < g->in_w) {
@@ -325,7 +337,39 @@ static void conv2d_pk_f32_lanes(const nnc_conv_geom *g, const nnc_act_f32 *act, 
         }
         b = _mm512_loadu_ps(wl);
     }
-    for (p0 = 0; p0 < total; p0 += pix) {
+    /* four vectors at a time: four independent addition chains (one chain stalls on VADDPS's latency) */
+    for (p0 = 0; p0 + 4 * pix <= total; p0 += 4 * pix) {
+        const int32_t nin = pix * g->in_c;
+        const __mmask16 m0 = (__mmask16)(nin >= 16 ? 0xFFFFu : (1u << nin) - 1u);
+        const __mmask16 m1 = (__mmask16)(nin > 16 ? (1u << (nin - 16)) - 1u : 0u);
+        const __mmask16 mo = (__mmask16)((1u << (pix * g->out_c)) - 1u);
+        const float *xp = input + (size_t)p0 * (size_t)g->in_c;
+        float *yp = output + (size_t)p0 * (size_t)g->out_c;
+        const __m512 x00 = _mm512_maskz_loadu_ps(m0, xp), x10 = _mm512_maskz_loadu_ps(m0, xp + nin);
+        const __m512 x20 = _mm512_maskz_loadu_ps(m0, xp + 2 * nin), x30 = _mm512_maskz_loadu_ps(m0, xp + 3 * nin);
+        const __m512 x01 = nin > 16 ? _mm512_maskz_loadu_ps(m1, xp + 16) : zero;
+        const __m512 x11 = nin > 16 ? _mm512_maskz_loadu_ps(m1, xp + nin + 16) : zero;
+        const __m512 x21 = nin > 16 ? _mm512_maskz_loadu_ps(m1, xp + 2 * nin + 16) : zero;
+        const __m512 x31 = nin > 16 ? _mm512_maskz_loadu_ps(m1, xp + 3 * nin + 16) : zero;
+        __m512 a[4];
+        int32_t u;
+        a[0] = a[1] = a[2] = a[3] = _mm512_setzero_ps();
+        for (k = 0; k < cin_g; ++k) {
+            a[0] = _mm512_add_ps(a[0], _mm512_mul_ps(_mm512_permutex2var_ps(x00, iv[k], x01), wv[k]));
+            a[1] = _mm512_add_ps(a[1], _mm512_mul_ps(_mm512_permutex2var_ps(x10, iv[k], x11), wv[k]));
+            a[2] = _mm512_add_ps(a[2], _mm512_mul_ps(_mm512_permutex2var_ps(x20, iv[k], x21), wv[k]));
+            a[3] = _mm512_add_ps(a[3], _mm512_mul_ps(_mm512_permutex2var_ps(x30, iv[k], x31), wv[k]));
+        }
+        for (u = 0; u < 4; ++u) {
+            __m512 v = bias != 0 ? _mm512_add_ps(a[u], b) : a[u];
+            if (act != 0) {
+                v = _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, lk);
+                v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
+            }
+            _mm512_mask_storeu_ps(yp + u * pix * g->out_c, mo, v);
+        }
+    }
+    for (; p0 < total; p0 += pix) {
         const int32_t np = total - p0 < pix ? total - p0 : pix;
         const int32_t nin = np * g->in_c, nout = np * g->out_c;
         const float *xp = input + (size_t)p0 * (size_t)g->in_c;
@@ -345,6 +389,135 @@ static void conv2d_pk_f32_lanes(const nnc_conv_geom *g, const nnc_act_f32 *act, 
         _mm512_mask_storeu_ps(output + (size_t)p0 * (size_t)g->out_c, (__mmask16)((1u << nout) - 1u), a);
     }
 }
+/* The AVX-512 pixel-lane path (one group, no dilation, k_h k_w > 1, the planar rows within NNC_PKF_PL floats):
+ * the output pixels in the lanes, 16 of one output row a vector, and one accumulator per output channel of a
+ * block of NC (2, 4, 8, 12 or 16, the channels past out_c computing zeros' sums that are not stored).  Input rows
+ * are copied once into a ring of k_h planar rows [in_c][stride_w phases][PW] (column c = ix + pad_left at phase
+ * c % stride_w, index c / stride_w; 0.0f outside the input), so tap (ky, kx, ci) of 16 consecutive output pixels is
+ * one unaligned load.  Per k (in k order: ky, kx, ci) one load and per channel one broadcast weight, one multiply
+ * and one add: each lane performs the portable loop's operations in its order; then the bias and activation of
+ * conv2d_pk_f32_px512 on the vectors and the 16 x NC sums written back pixel by pixel. */
+#define NNC_PKF_PL 4096
+static int32_t conv2d_pk_f32_pl_width(const nnc_conv_geom *g)
+{
+    return (g->out_w + 15) / 16 * 16 + (g->k_w - 1) / g->stride_w; /* PW: the floats of one phase */
+}
+
+static int conv2d_pk_f32_pl_ok(const nnc_conv_geom *g)
+{
+    return g->groups == 1 && g->dil_h == 1 && g->dil_w == 1 && g->k_h * g->k_w > 1 && g->k_h <= 16 && g->out_c <= 8 &&
+           g->k_h * g->in_c * g->stride_w * conv2d_pk_f32_pl_width(g) <= NNC_PKF_PL;
+}
+
+#define NNC_PKF_PL_FN(NC)                                                                                        \
+    static void conv2d_pk_f32_pl##NC(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *rows[],       \
+                                     int32_t ox0, int32_t np, int32_t nc, const float *w, const float *bias,     \
+                                     float *y)                                                                  \
+    {                                                                                                            \
+        const int32_t pw = conv2d_pk_f32_pl_width(g), sw = g->stride_w, cin = g->in_c;                          \
+        __m512 a[NC];                                                                                            \
+        float t[NC * 16];                                                                                        \
+        int32_t ky, kx, ci, j, p;                                                                                \
+        for (j = 0; j < NC; ++j) {                                                                               \
+            a[j] = _mm512_setzero_ps();                                                                          \
+        }                                                                                                        \
+        for (ky = 0; ky < g->k_h; ++ky) {                                                                        \
+            for (kx = 0; kx < g->k_w; ++kx) {                                                                    \
+                const float *xr = rows[ky] + (kx % sw) * pw + kx / sw + ox0;                                     \
+                for (ci = 0; ci < cin; ++ci, w += 16) {                                                          \
+                    const __m512 xv = _mm512_loadu_ps(xr + ci * sw * pw);                                        \
+                    for (j = 0; j < NC; ++j) {                                                                   \
+                        a[j] = _mm512_add_ps(a[j], _mm512_mul_ps(xv, _mm512_set1_ps(w[j])));                     \
+                    }                                                                                            \
+                }                                                                                                \
+            }                                                                                                    \
+        }                                                                                                        \
+        {                                                                                                        \
+            const __m512 zero = _mm512_setzero_ps();                                                             \
+            const __m512 lk = _mm512_set1_ps(act != 0 ? act->leaky : 1.0f);                                      \
+            const __m512 lo = _mm512_set1_ps(act != 0 ? act->out_min : 0.0f);                                    \
+            const __m512 hi = _mm512_set1_ps(act != 0 ? act->out_max : 0.0f);                                    \
+            for (j = 0; j < NC; ++j) {                                                                           \
+                __m512 v = bias != 0 && j < nc ? _mm512_add_ps(a[j], _mm512_set1_ps(bias[j])) : a[j];            \
+                if (act != 0) {                                                                                  \
+                    v = _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, lk);                   \
+                    v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));                                                 \
+                }                                                                                                \
+                _mm512_storeu_ps(t + j * 16, v);                                                                 \
+            }                                                                                                    \
+        }                                                                                                        \
+        for (p = 0; p < np; ++p) {                                                                               \
+            for (j = 0; j < nc; ++j) {                                                                           \
+                y[(size_t)p * (size_t)g->out_c + j] = t[j * 16 + p];                                             \
+            }                                                                                                    \
+        }                                                                                                        \
+    }
+NNC_PKF_PL_FN(2)
+NNC_PKF_PL_FN(4)
+NNC_PKF_PL_FN(8)
+NNC_PKF_PL_FN(12)
+NNC_PKF_PL_FN(16)
+
+static void conv2d_pk_f32_pl(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *input, const float *wpk,
+                             const float *bias, float *output)
+{
+    const int32_t pw = conv2d_pk_f32_pl_width(g), sw = g->stride_w, cin = g->in_c;
+    const int32_t row = cin * sw * pw, kk = g->k_h * g->k_w * cin; /* floats of one planar row */
+    float ring[NNC_PKF_PL];
+    int32_t tag[16];
+    const float *rows[16];
+    int32_t n, oy, ox0, ky, ob, c, ci;
+    for (n = 0; n < g->batch; ++n) {
+        for (ky = 0; ky < g->k_h; ++ky) {
+            tag[ky] = -1 - g->k_h - g->pad_top; /* no row loaded */
+        }
+        for (oy = 0; oy < g->out_h; ++oy) {
+            for (ky = 0; ky < g->k_h; ++ky) {
+                const int32_t iy = oy * g->stride_h - g->pad_top + ky;
+                const int32_t slot = ((iy % g->k_h) + g->k_h) % g->k_h;
+                float *r = ring + slot * row;
+                if (tag[slot] != iy) {
+                    tag[slot] = iy;
+                    for (c = 0; c < sw * pw; ++c) {
+                        const int32_t ix = c - g->pad_left;
+                        float *d = r + (c % sw) * pw + c / sw;
+                        if (iy >= 0 && iy < g->in_h && ix >= 0 && ix < g->in_w) {
+                            const float *x = input + ((size_t)(n * g->in_h + iy) * (size_t)g->in_w + (size_t)ix) * (size_t)cin;
+                            for (ci = 0; ci < cin; ++ci) {
+                                d[ci * sw * pw] = x[ci];
+                            }
+                        } else {
+                            for (ci = 0; ci < cin; ++ci) {
+                                d[ci * sw * pw] = 0.0f;
+                            }
+                        }
+                    }
+                }
+                rows[ky] = r;
+            }
+            for (ox0 = 0; ox0 < g->out_w; ox0 += 16) {
+                const int32_t np = g->out_w - ox0 < 16 ? g->out_w - ox0 : 16;
+                float *y = output + ((size_t)(n * g->out_h + oy) * (size_t)g->out_w + (size_t)ox0) * (size_t)g->out_c;
+                for (ob = 0; ob * 16 < g->out_c; ++ob) {
+                    const int32_t nc = g->out_c - ob * 16 < 16 ? g->out_c - ob * 16 : 16;
+                    const float *w = wpk + (size_t)ob * (size_t)kk * 16;
+                    const float *b = bias != 0 ? bias + ob * 16 : 0;
+                    if (nc <= 2) {
+                        conv2d_pk_f32_pl2(g, act, rows, ox0, np, nc, w, b, y + ob * 16);
+                    } else if (nc <= 4) {
+                        conv2d_pk_f32_pl4(g, act, rows, ox0, np, nc, w, b, y + ob * 16);
+                    } else if (nc <= 8) {
+                        conv2d_pk_f32_pl8(g, act, rows, ox0, np, nc, w, b, y + ob * 16);
+                    } else if (nc <= 12) {
+                        conv2d_pk_f32_pl12(g, act, rows, ox0, np, nc, w, b, y + ob * 16);
+                    } else {
+                        conv2d_pk_f32_pl16(g, act, rows, ox0, np, nc, w, b, y + ob * 16);
+                    }
+                }
+            }
+        }
+    }
+}
 #endif
 
 void conv2d_pk_f32(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *input, const float *wpk,
@@ -353,6 +526,10 @@ void conv2d_pk_f32(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *
 #if defined(NNC_PKF_AVX512)
     if (conv2d_pk_f32_lanes_ok(g)) {
         conv2d_pk_f32_lanes(g, act, input, wpk, bias, output);
+        return;
+    }
+    if (conv2d_pk_f32_pl_ok(g)) {
+        conv2d_pk_f32_pl(g, act, input, wpk, bias, output);
         return;
     }
     if (g->k_h * g->k_w * (g->in_c / g->groups) <= NNC_PKF_K) {
