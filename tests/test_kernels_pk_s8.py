@@ -422,3 +422,33 @@ def test_avgpool_ort_s8_hardware_float(variant, data):
     y = simd_lib("kernels_pool_s8", variant, ("pool_s8",)).run_into("avgpool_ort_s8", [g, p, x],
                                                                   tq.garbage(want.shape, np.int8))
     ts8.assert_same(y, want, f"avgpool_ort_s8 [{variant}] {g}")
+
+
+@pytest.mark.parametrize("variant", ["portable", "avx2", "native"])
+@settings(max_examples=80, **CFG)
+@given(data=st.data())
+def test_avgpool_s8_every_build(variant, data):
+    """avgpool_s8 (native: 16 channels a vector, the quotient's floor through float64 and both roundings from the
+    remainder) equals the twin: TFLite's ties away from zero and ONNX's ties to even, padded windows with and
+    without count_include_pad, 1 to 40 channels (masked last vector), windows of up to 7 x 7 taps (exact ties for
+    even counts, sums of both signs, all-extreme inputs)."""
+    from nncodegen.lower.params import PoolS8
+    need(variant)
+    g = ts8.draw_pool_geom(data)
+    if data.draw(st.booleans(), label="big window"):
+        k = data.draw(st.integers(4, 7), label="k")
+        g = dataclasses.replace(g, in_h=g.in_h + k, in_w=g.in_w + k, k_h=k, k_w=k)
+        g = dataclasses.replace(g, out_h=conv_out_size(g.in_h, k, g.stride_h, g.pad_top, g.pad_top, 1),
+                                out_w=conv_out_size(g.in_w, k, g.stride_w, g.pad_left, g.pad_left, 1))
+    c = data.draw(st.sampled_from([1, 3, 15, 16, 17, 32, 40]), label="channels")
+    g = dataclasses.replace(g, in_c=c, out_c=c)
+    x = ts8.draw_s8(data, (g.batch, g.in_h, g.in_w, g.in_c), "x")
+    zp = ts8.draw_zp(data, "zp")
+    lo, hi = ts8.draw_bounds(data, zp)
+    p = PoolS8(data.draw(st.sampled_from([0, 1]), label="cip"), zp, lo, hi,
+               data.draw(st.sampled_from([0, 1]), label="half_even"))
+    event(f"half_even {p.half_even}, cip {p.count_include_pad}")
+    want = ks.avgpool_s8(g, p, x)
+    y = simd_lib("kernels_pool_s8", variant, ("pool_s8",)).run_into("avgpool_s8", [g, p, x],
+                                                                  tq.garbage(want.shape, np.int8))
+    ts8.assert_same(y, want, f"avgpool_s8 [{variant}] {g} {p}")

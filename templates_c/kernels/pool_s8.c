@@ -74,6 +74,57 @@ void maxpool_s8(const nnc_conv_geom *g, const int8_t *input, int8_t *output)
     }
 }
 
+#if defined(NNC_POOL_S8_BW) && defined(__AVX512VL__)
+#define NNC_AVGPOOL_S8_512 1
+#define NNC_AVG_FLOOR (_MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC)
+/* avgpool_s8's bytes for the channels of mask mk (16 from x, the window's first tap, whose rows are xs bytes
+ * apart and taps c_n bytes) of a window of nh x nw real taps and count > 0: the int32 sums of the scalar loop,
+ * then n / count through float64 (|n| < 2^31 and count < 2^23: the correctly rounded quotient has the exact
+ * quotient's floor, n / count being an integer or at least 1 / count from the next one), q = that floor and
+ * r = n - q * count in [0, count), and the scalar roundings from (q, r):
+ *   half_even (n = sum - count * zero_point): q + 1 where 2r > count, or 2r == count and q is odd
+ *     (nnc_div_round_even), plus zero_point;
+ *   TFLite (n = sum): q + 1 where r >= count - count / 2 (sum > 0: floor((sum + count / 2) / count)) or
+ *     r > count / 2 (sum <= 0: (sum - count / 2) / count truncated toward zero) (nnc_avg_round);
+ * clamped to out_min .. out_max. */
+static void avgpool_s8_16(const nnc_pool_s8 *p, const int8_t *x, int32_t xs, int32_t c_n, int32_t nh, int32_t nw,
+                          int32_t count, int32_t real, __mmask16 mk, int8_t *y)
+{
+    __m512i sum = _mm512_set1_epi32((count - real) * p->zero_point), n, q, r, r2, up;
+    __m512d d = _mm512_set1_pd((double)count);
+    const __m512i cnt = _mm512_set1_epi32(count), one = _mm512_set1_epi32(1);
+    int32_t iy, ix;
+    for (iy = 0; iy < nh; ++iy) {
+        for (ix = 0; ix < nw; ++ix) {
+            sum = _mm512_add_epi32(sum, _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mk, x + iy * xs + ix * c_n)));
+        }
+    }
+    n = p->half_even ? _mm512_sub_epi32(sum, _mm512_set1_epi32(count * p->zero_point)) : sum;
+    {
+        const __m256i q0 = _mm512_cvtpd_epi32(
+            _mm512_roundscale_pd(_mm512_div_pd(_mm512_cvtepi32_pd(_mm512_castsi512_si256(n)), d), NNC_AVG_FLOOR));
+        const __m256i q1 = _mm512_cvtpd_epi32(
+            _mm512_roundscale_pd(_mm512_div_pd(_mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(n, 1)), d), NNC_AVG_FLOOR));
+        q = _mm512_inserti64x4(_mm512_castsi256_si512(q0), q1, 1);
+    }
+    r = _mm512_sub_epi32(n, _mm512_mullo_epi32(q, cnt));
+    r2 = _mm512_add_epi32(r, r);
+    if (p->half_even) {
+        const __mmask16 odd = _mm512_test_epi32_mask(q, one);
+        const __mmask16 inc = (__mmask16)(_mm512_cmpgt_epi32_mask(r2, cnt) |
+                                          (_mm512_cmpeq_epi32_mask(r2, cnt) & odd));
+        up = _mm512_add_epi32(_mm512_mask_add_epi32(q, inc, q, one), _mm512_set1_epi32(p->zero_point));
+    } else {
+        const __mmask16 pos = _mm512_cmpgt_epi32_mask(sum, _mm512_setzero_si512());
+        const __mmask16 inc = (__mmask16)((pos & _mm512_cmpge_epi32_mask(r, _mm512_set1_epi32(count - count / 2))) |
+                                          (~pos & _mm512_cmpgt_epi32_mask(r, _mm512_set1_epi32(count / 2))));
+        up = _mm512_mask_add_epi32(q, inc, q, one);
+    }
+    up = _mm512_min_epi32(_mm512_max_epi32(up, _mm512_set1_epi32(p->out_min)), _mm512_set1_epi32(p->out_max));
+    _mm_mask_storeu_epi8(y, mk, _mm512_cvtepi32_epi8(up));
+}
+#endif
+
 void avgpool_s8(const nnc_conv_geom *g, const nnc_pool_s8 *p, const int8_t *input, int8_t *output)
 {
     const int32_t c_n = g->in_c;
@@ -89,7 +140,15 @@ void avgpool_s8(const nnc_conv_geom *g, const nnc_pool_s8 *p, const int8_t *inpu
                 /* with count_include_pad: the whole window (it lies inside the padded
                  * input, whose bottom/right padding is what out_h / out_w need) */
                 count = p->count_include_pad ? g->k_h * g->k_w : real;
-                for (c = 0; c < c_n; ++c) {
+                c = 0;
+#if defined(NNC_AVGPOOL_S8_512)
+                for (; count > 0 && real > 0 && c < c_n; c += 16) {
+                    const __mmask16 mk = (__mmask16)(c_n - c >= 16 ? 0xFFFFu : (1u << (c_n - c)) - 1u);
+                    avgpool_s8_16(p, input + ((n * g->in_h + y_lo) * g->in_w + x_lo) * c_n + c, g->in_w * c_n, c_n,
+                                  y_hi - y_lo, x_hi - x_lo, count, real, mk, y + c);
+                }
+#endif
+                for (; c < c_n; ++c) {
                     int32_t sum = (count - real) * p->zero_point;
                     int32_t v;
                     for (iy = y_lo; iy < y_hi; ++iy) {
