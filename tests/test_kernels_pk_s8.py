@@ -452,3 +452,39 @@ def test_avgpool_s8_every_build(variant, data):
     y = simd_lib("kernels_pool_s8", variant, ("pool_s8",)).run_into("avgpool_s8", [g, p, x],
                                                                   tq.garbage(want.shape, np.int8))
     ts8.assert_same(y, want, f"avgpool_s8 [{variant}] {g} {p}")
+
+
+@pytest.mark.parametrize("variant", ["portable", "avx2", "native"])
+@pytest.mark.parametrize("kernel", ["add_s8", "sub_s8"])
+@pytest.mark.parametrize("rounding", [0, 1])
+@pytest.mark.parametrize("scales", [(0.05, 0.03, 0.07), (0.0619, 0.0747, 0.0444), (0.1, 0.0125, 0.0125),
+                                    (1e-3, 1e-3, 0.9)])
+@pytest.mark.parametrize("row", [256, 17, 100])
+def test_add_sub_s8_every_pair(variant, kernel, rounding, scales, row):
+    """add / sub in double and single rounding (native with VBMI: the operands' scaled values looked up from byte
+    planes, 64 elements a step) on every (a, b) pair of int8 values, whole contiguous tensors (65,536 elements, or
+    65,535: a masked last step of 63), in place, and b broadcast along rows of 100 (the path runs row by row)
+    equal the twin."""
+    from nncodegen.lower.params import Broadcast, EltwiseS8
+    from nncodegen.ref import affine as af
+    need(variant)
+    (ma, sa_), (mb, sb_), (mo, so) = af.add_params(*scales, rounding)
+    lib = simd_lib("kernels_eltwise_s8", variant, ("eltwise_s8",))
+    zps = (3, -40, 100) if row == 17 else (-128, 127, -5)
+    if row == 100:
+        out, sb = (1, 3, 4, row), (1, 1, 1, row)
+        rng = np.random.default_rng(row + rounding)
+        a = rng.integers(-128, 128, size=out).astype(np.int8)
+        b = rng.integers(-128, 128, size=sb).astype(np.int8)
+    else:
+        n = 65536 if row == 256 else 65535
+        out = sb = (1, 1, n // row, row)
+        a = np.repeat(np.arange(-128, 128, dtype=np.int8), 256)[:n].reshape(out)
+        b = np.tile(np.arange(-128, 128, dtype=np.int8), 256)[:n].reshape(out)
+    p = EltwiseS8(Broadcast(out, ts8.strides(out, out), ts8.strides(sb, out)), -zps[0], -zps[1], 20, ma, sa_, mb,
+                  sb_, mo, so, zps[2], -128, 127 - 50 * (row == 17), rounding)
+    want = getattr(ks, kernel)(p, a, b)
+    ts8.assert_same(lib.run_into(kernel, [p, a, b], tq.garbage(out, np.int8)), want, f"{kernel} [{variant}] {p}")
+    y = a.copy()
+    lib.call(kernel, lib.arg(p), lib.p(y), lib.p(b), lib.p(y))
+    ts8.assert_same(y, want, f"{kernel} in place [{variant}]")

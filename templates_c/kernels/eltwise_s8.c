@@ -182,6 +182,110 @@ static int eltwise_s8_ort_f512(const nnc_eltwise_s8 *p, const int8_t *a, const i
 }
 #endif
 
+#if defined(NNC_HAVE_RQ16_S8) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512VBMI__)
+#define NNC_ELTWISE_PLANES512 1
+/* eltwise_s8_direct512 with VBMI, 64 elements a step: the operands' scaled values sa = nnc_rq16_s32(x, q[0])
+ * (x = (a + a_offset) << left_shift) are computed once for all 256 bytes a, sb likewise (negated for sub), kept as
+ * byte planes (plane j, register c: byte j of the values of the bytes 64c .. 64c + 63 taken as uint8), and looked
+ * up per element with two VPERMI2B and a blend on the byte's top bit per plane; VPUNPCK*BW / *WD rebuild the
+ * int32 values 16 at a time, of elements in the order of the unpacks' 128-bit lanes, which a VPERMB of the input
+ * bytes (position 16L + 4k + i <- element 16k + 4L + i) makes elements 16k .. 16k + 15 of the step.  sa +- sb is
+ * then direct512's sum, requantized by the same nnc_rq16_s8_store: the same bytes.  Runs over the whole tensor
+ * where a and b are contiguous, else over rows of at least 64 elements; returns 0 (nothing written) otherwise. */
+static void eltwise_s8_planes(const int32_t *t, __m512i pl[4][4])
+{
+    static const uint8_t grp[64] = {0, 4, 8,  12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60,
+                                    1, 5, 9,  13, 17, 21, 25, 29, 33, 37, 41, 45, 49, 53, 57, 61,
+                                    2, 6, 10, 14, 18, 22, 26, 30, 34, 38, 42, 46, 50, 54, 58, 62,
+                                    3, 7, 11, 15, 19, 23, 27, 31, 35, 39, 43, 47, 51, 55, 59, 63};
+    const __m512i gv = _mm512_loadu_si512((const void *)grp);
+    int32_t c, i;
+    for (c = 0; c < 4; ++c) { /* 128-bit lane j of v[i]: byte j of values 64c + 16i .. 64c + 16i + 15 */
+        __m512i v[4], t0, t1, t2, t3;
+        for (i = 0; i < 4; ++i) {
+            v[i] = _mm512_permutexvar_epi8(gv, _mm512_loadu_si512((const void *)(t + 64 * c + 16 * i)));
+        }
+        t0 = _mm512_shuffle_i64x2(v[0], v[1], 0x44);
+        t1 = _mm512_shuffle_i64x2(v[0], v[1], 0xEE);
+        t2 = _mm512_shuffle_i64x2(v[2], v[3], 0x44);
+        t3 = _mm512_shuffle_i64x2(v[2], v[3], 0xEE);
+        pl[0][c] = _mm512_shuffle_i64x2(t0, t2, 0x88);
+        pl[1][c] = _mm512_shuffle_i64x2(t0, t2, 0xDD);
+        pl[2][c] = _mm512_shuffle_i64x2(t1, t3, 0x88);
+        pl[3][c] = _mm512_shuffle_i64x2(t1, t3, 0xDD);
+    }
+}
+
+/* the four int32 vectors of the values of the 64 bytes u (permuted as above) from planes pl */
+static inline __attribute__((always_inline)) void eltwise_s8_look(__m512i pl[4][4], __m512i u, __m512i d[4])
+{
+    const __mmask64 top = _mm512_movepi8_mask(u);
+    __m512i bj[4], wl0, wh0, wl1, wh1;
+    int32_t j;
+    for (j = 0; j < 4; ++j) {
+        bj[j] = _mm512_mask_blend_epi8(top, _mm512_permutex2var_epi8(pl[j][0], u, pl[j][1]),
+                                       _mm512_permutex2var_epi8(pl[j][2], u, pl[j][3]));
+    }
+    wl0 = _mm512_unpacklo_epi8(bj[0], bj[1]);
+    wh0 = _mm512_unpackhi_epi8(bj[0], bj[1]);
+    wl1 = _mm512_unpacklo_epi8(bj[2], bj[3]);
+    wh1 = _mm512_unpackhi_epi8(bj[2], bj[3]);
+    d[0] = _mm512_unpacklo_epi16(wl0, wl1);
+    d[1] = _mm512_unpackhi_epi16(wl0, wl1);
+    d[2] = _mm512_unpacklo_epi16(wh0, wh1);
+    d[3] = _mm512_unpackhi_epi16(wh0, wh1);
+}
+
+static int eltwise_s8_planes512(const nnc_eltwise_s8 *p, int32_t op, const nnc_rq16_s8 *q, const nnc_requant_s8 *rq,
+                                __m512i ao, __m512i bo, __m128i ls, const int8_t *a, const int8_t *b, int8_t *y)
+{
+    const int32_t *sh = p->bc.shape, *as = p->bc.a_stride, *bs = p->bc.b_stride;
+    const int whole = as[2] == sh[3] && as[1] == sh[2] * sh[3] && as[0] == sh[1] * sh[2] * sh[3] &&
+                      bs[2] == sh[3] && bs[1] == sh[2] * sh[3] && bs[0] == sh[1] * sh[2] * sh[3];
+    const int32_t run = whole ? sh[0] * sh[1] * sh[2] * sh[3] : sh[3];
+    const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    static const uint8_t perm[64] = {0,  1,  2,  3,  16, 17, 18, 19, 32, 33, 34, 35, 48, 49, 50, 51,
+                                     4,  5,  6,  7,  20, 21, 22, 23, 36, 37, 38, 39, 52, 53, 54, 55,
+                                     8,  9,  10, 11, 24, 25, 26, 27, 40, 41, 42, 43, 56, 57, 58, 59,
+                                     12, 13, 14, 15, 28, 29, 30, 31, 44, 45, 46, 47, 60, 61, 62, 63};
+    int32_t tab[2][256], i0, i1, i2, i3, k;
+    __m512i pa[4][4], pb[4][4], pv;
+    if (run < 64) {
+        return 0;
+    }
+    for (i3 = 0; i3 < 256; i3 += 16) { /* the values of the bytes i3 .. i3 + 15 as uint8 */
+        const __m512i v = _mm512_add_epi32(lanes, _mm512_set1_epi32(i3 < 128 ? i3 : i3 - 256));
+        const __m512i vb = nnc_rq16_s32(_mm512_sll_epi32(_mm512_add_epi32(v, bo), ls), &q[1], p->rounding);
+        _mm512_storeu_si512((void *)(tab[0] + i3),
+                            nnc_rq16_s32(_mm512_sll_epi32(_mm512_add_epi32(v, ao), ls), &q[0], p->rounding));
+        _mm512_storeu_si512((void *)(tab[1] + i3), op == 1 ? _mm512_sub_epi32(_mm512_setzero_si512(), vb) : vb);
+    }
+    eltwise_s8_planes(tab[0], pa);
+    eltwise_s8_planes(tab[1], pb);
+    pv = _mm512_loadu_si512((const void *)perm);
+    for (i0 = 0; i0 < (whole ? 1 : sh[0]); ++i0) {
+        for (i1 = 0; i1 < (whole ? 1 : sh[1]); ++i1) {
+            for (i2 = 0; i2 < (whole ? 1 : sh[2]); ++i2, y += run) {
+                const int8_t *ra = a + i0 * as[0] + i1 * as[1] + i2 * as[2];
+                const int8_t *rb = b + i0 * bs[0] + i1 * bs[1] + i2 * bs[2];
+                for (i3 = 0; i3 < run; i3 += 64) { /* each 64 read before they are written (in place) */
+                    const int32_t nc = run - i3 < 64 ? run - i3 : 64;
+                    const __mmask64 mk = nc == 64 ? ~(__mmask64)0 : (((__mmask64)1 << nc) - 1);
+                    __m512i da[4], db[4];
+                    eltwise_s8_look(pa, _mm512_permutexvar_epi8(pv, _mm512_maskz_loadu_epi8(mk, ra + i3)), da);
+                    eltwise_s8_look(pb, _mm512_permutexvar_epi8(pv, _mm512_maskz_loadu_epi8(mk, rb + i3)), db);
+                    for (k = 0; k < 4 && 16 * k < nc; ++k) {
+                        nnc_rq16_s8_store(_mm512_add_epi32(da[k], db[k]), &q[2], &rq[2], 0,
+                                          nc - 16 * k < 16 ? nc - 16 * k : 16, y + i3 + 16 * k);
+                    }
+                }
+            }
+        }
+    }
+    return 1;
+}
+#endif
+
 #if defined(NNC_HAVE_RQ16_S8) && defined(__AVX512BW__) && defined(__AVX512VL__)
 /* add / sub (double or single rounding) without tables, 16 contiguous elements at a time, where nnc_rq16_s8 takes
  * all three constants and the operands' shifts are <= 0 (T >= 31): sa = nnc_mbqm((a + a_offset) << left_shift,
@@ -219,6 +323,11 @@ static int eltwise_s8_direct512(const nnc_eltwise_s8 *p, int32_t op, const int8_
         }
         nnc_rq16_s8_prep(&rq[k], 0, 16, &q[k]);
     }
+#if defined(NNC_ELTWISE_PLANES512)
+    if (eltwise_s8_planes512(p, op, q, rq, ao, bo, ls, a, b, y)) {
+        return 1;
+    }
+#endif
     for (i0 = 0; i0 < sh[0]; ++i0) {
         for (i1 = 0; i1 < sh[1]; ++i1) {
             for (i2 = 0; i2 < sh[2]; ++i2, y += sh[3]) {
