@@ -440,11 +440,12 @@ static int conv2d_pwp_prep_rqd(const nnc_requant_s8 *rq, const int32_t *bias_x, 
 /* in_c 8, every channel of the chunk c0 .. c0 + cn - 1 taking nnc_dsp_rqd_s8 (rqd: conv2d_pwp_prep_rqd's
  * constants with doubled biases).  The chunk's table tb, eight words per channel: the doubled bias, the doubled
  * weights as the pairs (w0, w2), (w1, w3), (w4, w6), (w5, w7), then m, k, r.  Per pixel its eight inputs are
- * four SXTB16 pairs held in registers for every channel; per channel one LDM of the bias and weights, four
- * SMLAD (the doubled sum), one LDM of the constants, SUB, SMMLAR, ASR, SSAT, STRB: 13 instructions for 8 MACs
- * with the loop (12.5 with two channels a pass), where the two-pixel path spends about 19 (its epilogue and the
- * widened inputs reloaded per channel pair).  The products are exact (|x| <= 128, |2 w| <= 254) and the doubled
- * sums are the two-pixel path's (which doubles the inputs instead). */
+ * four SXTB16 pairs held in registers for every channel; per channel two LDM and one LDR of the row (into
+ * r0-r3, named in the text so that the lists are in register order; four registers, not five: with five, gcc
+ * -Os -fno-omit-frame-pointer finds no registers for the asm), four SMLAD (the doubled sum), SUB, SMMLAR, ASR,
+ * SSAT, STRB: 14 instructions for 8 MACs with the loop (13.5 with two channels a pass), where the two-pixel
+ * path spends about 19 (its epilogue and the widened inputs reloaded per channel pair).  The products are exact
+ * (|x| <= 128, |2 w| <= 254) and the doubled sums are the two-pixel path's (which doubles the inputs instead). */
 static NNC_NOINLINE void conv2d_pwp8_rqd_s8(int32_t pixels, int32_t cout, int32_t c0, int32_t cn,
                                             const int8_t *input, const int32_t *wpk, const conv2d_pwp_rqd *rqd,
                                             int32_t *tb, int8_t *output)
@@ -474,21 +475,22 @@ static NNC_NOINLINE void conv2d_pwp8_rqd_s8(int32_t pixels, int32_t cout, int32_
         const int8_t *ye = y + cn;
 #if defined(__OPTIMIZE__)
 #define NNC_PWP8_CHANNEL                                                                           \
-    "ldmia %[wp]!, {r0, r1, r2, r3, r12}\n\t"                                                      \
+    "ldmia %[wp]!, {r0, r1, r2, r3}\n\t"                                                           \
     "smlad r0, %[x0], r1, r0\n\t"                                                                  \
     "smlad r0, %[x1], r2, r0\n\t"                                                                  \
     "smlad r0, %[x2], r3, r0\n\t"                                                                  \
-    "smlad r0, %[x3], r12, r0\n\t"                                                                 \
     "ldmia %[wp]!, {r1, r2, r3}\n\t"                                                               \
-    "sub r2, r2, r0, lsr #31\n\t"                                                                  \
-    "smmlar r0, r0, r1, r2\n\t"                                                                    \
-    "asr r0, r0, r3\n\t"                                                                           \
+    "smlad r0, %[x3], r1, r0\n\t"                                                                  \
+    "ldr r1, [%[wp]], #4\n\t"                                                                      \
+    "sub r3, r3, r0, lsr #31\n\t"                                                                  \
+    "smmlar r0, r0, r2, r3\n\t"                                                                    \
+    "asr r0, r0, r1\n\t"                                                                           \
     "ssat r0, #8, r0\n\t"                                                                          \
     "strb r0, [%[y]], #1\n\t"
 #define NNC_PWP8_OPS                                                                               \
     : [wp] "+r"(wp), [y] "+r"(y)                                                                   \
     : [x0] "r"(x0), [x1] "r"(x1), [x2] "r"(x2), [x3] "r"(x3), [ye] "r"(ye)                         \
-    : "r0", "r1", "r2", "r3", "r12", "cc", "memory"
+    : "r0", "r1", "r2", "r3", "cc", "memory"
         if (cn % 2 == 0) { /* two channels a loop pass */
             __asm__ volatile("1:\n\t" NNC_PWP8_CHANNEL NNC_PWP8_CHANNEL "cmp %[y], %[ye]\n\tbne 1b" NNC_PWP8_OPS);
         } else {
