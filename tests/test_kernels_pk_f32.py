@@ -196,3 +196,80 @@ def test_concat_part_f32_same_bits_in_every_build(data):
         lib = simd_lib("concat_f32", variant, ("concat_f32",))
         got = lib.run_into("concat_part_f32", [p, x], fill.copy().view(np.float32))
         assert got.view(np.uint32).tobytes() == want.tobytes(), f"{variant}: {p}"
+
+
+def _special(rng, x):
+    """x with -0.0, +-inf and NaN at random places."""
+    k = min(x.size, 8)
+    x.reshape(-1)[rng.choice(x.size, k, replace=False)] = \
+        np.array([-0.0, 0.0, np.inf, -np.inf, np.nan, -0.0, np.nan, 0.0], np.float32)[:k]
+    return x
+
+
+def _same_bits(got, ref, what):
+    assert np.array_equal(np.isnan(got), np.isnan(ref)), f"{what}: NaN elsewhere"
+    keep = ~np.isnan(ref)
+    assert got[keep].tobytes() == ref[keep].tobytes(), f"{what}: differs from the portable build"
+
+
+@settings(max_examples=40, **CFG)
+@given(data=st.data())
+def test_maxpool_f32_same_bits_in_every_build(data):
+    """maxpool_f32's AVX-512 paths (16 channels a vector with a masked tail, the taps in the order ky, kx; the
+    2x2 stride-2 one and the general one, padding and clipped windows included), with -0.0, infinities and NaN
+    among the inputs: every build gives the portable build's bits, which are the twin's without NaN."""
+    from nncodegen.ref import kernels_f32 as kf
+    ints = lambda lo, hi, label: data.draw(st.integers(lo, hi), label=label)  # noqa: E731
+    if data.draw(st.booleans(), label="2x2 stride 2"):
+        k_h = k_w = s_h = s_w = 2
+        p_t = p_l = 0
+    else:
+        k_h, k_w, s_h, s_w = ints(1, 3, "k_h"), ints(1, 3, "k_w"), ints(1, 3, "stride_h"), ints(1, 3, "stride_w")
+        p_t, p_l = ints(0, k_h - 1, "pad_top"), ints(0, k_w - 1, "pad_left")
+    in_h, in_w, ch = ints(1, 9, "in_h"), ints(1, 9, "in_w"), ints(1, 40, "channels")
+    out_h, out_w = (in_h + 2 * p_t - k_h) // s_h + 1, (in_w + 2 * p_l - k_w) // s_w + 1
+    assume(out_h >= 1 and out_w >= 1)
+    g = ConvGeom(ints(1, 2, "batch"), in_h, in_w, ch, out_h, out_w, ch, k_h, k_w, s_h, s_w, p_t, p_l, 1, 1, 1)
+    rng = np.random.default_rng(ints(0, 2**32 - 1, "seed"))
+    x = rng.normal(size=(g.batch, in_h, in_w, ch)).astype(np.float32)
+    special = data.draw(st.booleans(), label="special")
+    if special:
+        x = _special(rng, x)
+    shape = (g.batch, out_h, out_w, ch)
+    run = lambda v: simd_lib("kernels_eltpool_f32", v, ("eltwise_f32", "pool_f32")).run_into(  # noqa: E731
+        "maxpool_f32", [g, x], np.full(shape, 7.0, np.float32))
+    ref = run("portable")
+    if not special:  # (the twin's np.max passes NaN on; the C's comparisons skip it, as onnxruntime's MaxPool)
+        _same_bits(ref, kf.maxpool_f32(g, x).reshape(shape), f"twin {g}")
+    for variant in host_variants():
+        _same_bits(run(variant), ref, f"maxpool_f32 [{variant}] {g}")
+
+
+@pytest.mark.parametrize("name", ["add_f32", "sub_f32", "mul_f32"])
+@settings(max_examples=30, **CFG)
+@given(data=st.data())
+def test_eltwise_f32_same_bits_in_every_build(name, data):
+    """add / sub / mul_f32's AVX-512 path for dense operands (16 elements a vector, a masked tail, the activation on
+    the vectors) and the strided loop for broadcasts, special values among the inputs: every build gives the
+    portable build's bits and the twin's values."""
+    from helpers import broadcast_strides
+    from nncodegen.lower.params import Broadcast
+    from nncodegen.ref import kernels_f32 as kf
+    out = tuple(data.draw(st.integers(1, 9), label=f"d{i}") for i in range(4))
+    ashp = out if data.draw(st.booleans(), label="a dense") else tuple(d if data.draw(st.booleans()) else 1 for d in out)
+    bshp = out if data.draw(st.booleans(), label="b dense") else tuple(d if data.draw(st.booleans()) else 1 for d in out)
+    out = tuple(np.broadcast_shapes(ashp, bshp))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+    a, b = rng.normal(size=ashp).astype(np.float32), rng.normal(size=bshp).astype(np.float32)
+    if data.draw(st.booleans(), label="special"):
+        a = _special(rng, a)
+    act = draw_act(data)
+    bc = Broadcast(out, broadcast_strides(ashp, out), broadcast_strides(bshp, out))
+    run = lambda v: simd_lib("kernels_eltpool_f32", v, ("eltwise_f32", "pool_f32")).run_into(  # noqa: E731
+        name, [bc, act, a, b], np.full(out, 7.0, np.float32))
+    ref = run("portable")
+    want = getattr(kf, name)(bc, act, a, b).reshape(out)
+    fin = np.isfinite(want)
+    np.testing.assert_allclose(ref[fin], want[fin], rtol=1e-6, atol=1e-6)
+    for variant in host_variants():
+        _same_bits(run(variant), ref, f"{name} [{variant}] {ashp} {bshp}")

@@ -4,6 +4,11 @@
 
 #include "pool_f32.h"
 
+#if defined(__AVX512F__) && !defined(NNC_NO_SIMD)
+#include <immintrin.h>
+#define NNC_POOLF_AVX512 1
+#endif
+
 /* Window rows [lo, hi) of output row o clipped to the real input. */
 static void pool_f32_range(int32_t o, int32_t stride, int32_t pad, int32_t k, int32_t size, int32_t *lo,
                            int32_t *hi)
@@ -24,7 +29,20 @@ static void maxpool_f32_2x2s2(const nnc_conv_geom *g, const float *input, float 
             const float *ip = input + (b * g->in_h + 2 * oy) * row;
             float *op = output + (b * g->out_h + oy) * g->out_w * ch;
             for (ox = 0; ox < g->out_w; ++ox, ip += 2 * ch, op += ch) {
-                for (c = 0; c < ch; ++c) {
+                c = 0;
+#if defined(NNC_POOLF_AVX512)
+                /* VMAXPS(t, m) = t > m ? t : m, the scalar comparison, 16 channels a vector */
+                for (; c < ch; c += 16) {
+                    const __mmask16 k = (__mmask16)(ch - c >= 16 ? 0xFFFFu : (1u << (ch - c)) - 1u);
+                    __m512 m = _mm512_set1_ps(-HUGE_VALF);
+                    m = _mm512_max_ps(_mm512_maskz_loadu_ps(k, ip + c), m);
+                    m = _mm512_max_ps(_mm512_maskz_loadu_ps(k, ip + ch + c), m);
+                    m = _mm512_max_ps(_mm512_maskz_loadu_ps(k, ip + row + c), m);
+                    m = _mm512_max_ps(_mm512_maskz_loadu_ps(k, ip + row + ch + c), m);
+                    _mm512_mask_storeu_ps(op + c, k, m);
+                }
+#endif
+                for (; c < ch; ++c) {
                     float m = -HUGE_VALF;
                     m = ip[c] > m ? ip[c] : m;
                     m = ip[ch + c] > m ? ip[ch + c] : m;
@@ -52,6 +70,21 @@ void maxpool_f32(const nnc_conv_geom *g, const float *input, float *output)
             for (ox = 0; ox < g->out_w; ++ox) {
                 float *op = output + ((b * g->out_h + oy) * g->out_w + ox) * ch;
                 pool_f32_range(ox, g->stride_w, g->pad_left, g->k_w, g->in_w, &x_lo, &x_hi);
+#if defined(NNC_POOLF_AVX512)
+                /* 16 channels a vector, the taps in the order ky, kx: VMAXPS(t, m) = t > m ? t : m */
+                for (c = 0; c < ch; c += 16) {
+                    const __mmask16 k = (__mmask16)(ch - c >= 16 ? 0xFFFFu : (1u << (ch - c)) - 1u);
+                    __m512 m = _mm512_set1_ps(-HUGE_VALF);
+                    for (iy = y_lo; iy < y_hi; ++iy) {
+                        for (ix = x_lo; ix < x_hi; ++ix) {
+                            const float *ip = input + ((b * g->in_h + iy) * g->in_w + ix) * ch;
+                            m = _mm512_max_ps(_mm512_maskz_loadu_ps(k, ip + c), m);
+                        }
+                    }
+                    _mm512_mask_storeu_ps(op + c, k, m);
+                }
+                continue;
+#endif
                 for (c = 0; c < ch; ++c) {
                     op[c] = -HUGE_VALF;
                 }
