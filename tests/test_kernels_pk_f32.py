@@ -273,3 +273,27 @@ def test_eltwise_f32_same_bits_in_every_build(name, data):
     np.testing.assert_allclose(ref[fin], want[fin], rtol=1e-6, atol=1e-6)
     for variant in host_variants():
         _same_bits(run(variant), ref, f"{name} [{variant}] {ashp} {bshp}")
+
+
+@settings(max_examples=40, **CFG)
+@given(data=st.data())
+def test_global_avgpool_f32_same_bits_in_every_build(data):
+    """global_avgpool_f32's AVX-512 path (16 channels a vector, a masked tail; each lane sums its channel from 0.0f
+    in pixel order, then divides), special values among the inputs: every build gives the portable build's bits
+    and the twin's values."""
+    from nncodegen.ref import kernels_f32 as kf
+    ints = lambda lo, hi, label: data.draw(st.integers(lo, hi), label=label)  # noqa: E731
+    batch, h, w_, ch = ints(1, 3, "batch"), ints(1, 24, "h"), ints(1, 24, "w"), ints(1, 40, "channels")
+    g = ConvGeom(batch, h, w_, ch, 1, 1, ch, h, w_, 1, 1, 0, 0, 1, 1, 1)
+    rng = np.random.default_rng(ints(0, 2**32 - 1, "seed"))
+    x = (rng.normal(size=(batch, h, w_, ch)) * 4.0 + 1.0).astype(np.float32)
+    if data.draw(st.booleans(), label="special"):
+        x = _special(rng, x)
+    run = lambda v: simd_lib("kernels_eltpool_f32", v, ("eltwise_f32", "pool_f32")).run_into(  # noqa: E731
+        "global_avgpool_f32", [g, x], np.full((batch, ch), 7.0, np.float32))
+    ref = run("portable")
+    want = kf.global_avgpool_f32(g, x).reshape(batch, ch)
+    fin = np.isfinite(want)
+    np.testing.assert_allclose(ref[fin], want[fin], rtol=1e-5, atol=1e-5 * float(np.abs(x[np.isfinite(x)]).max()))
+    for variant in host_variants():
+        _same_bits(run(variant), ref, f"global_avgpool_f32 [{variant}] {g}")

@@ -145,6 +145,18 @@ void global_avgpool_f32(const nnc_conv_geom *g, const float *input, float *outpu
     for (b = 0; b < g->batch; ++b) {
         const float *ib = input + b * hw * ch;
         float *op = output + b * ch;
+#if defined(NNC_POOLF_AVX512)
+        /* 16 channels a vector: each lane sums its channel from 0.0f in pixel order, then divides */
+        for (c = 0; c < ch; c += 16) {
+            const __mmask16 k = (__mmask16)(ch - c >= 16 ? 0xFFFFu : (1u << (ch - c)) - 1u);
+            __m512 s = _mm512_setzero_ps();
+            for (i = 0; i < hw; ++i) {
+                s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(k, ib + i * ch + c));
+            }
+            _mm512_mask_storeu_ps(op + c, k, _mm512_div_ps(s, _mm512_set1_ps(div)));
+        }
+        continue;
+#endif
         for (c = 0; c < ch; ++c) {
             op[c] = 0.0f;
         }
