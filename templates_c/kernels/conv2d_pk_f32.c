@@ -405,7 +405,7 @@ static int32_t conv2d_pk_f32_pl_width(const nnc_conv_geom *g)
 
 static int conv2d_pk_f32_pl_ok(const nnc_conv_geom *g)
 {
-    return g->groups == 1 && g->dil_h == 1 && g->dil_w == 1 && g->k_h * g->k_w > 1 && g->k_h <= 16 && g->out_c <= 8 &&
+    return g->groups == 1 && g->dil_h == 1 && g->dil_w == 1 && g->k_h * g->k_w > 1 && g->k_h <= 16 && g->out_c <= 12 &&
            g->k_h * g->in_c * g->stride_w * conv2d_pk_f32_pl_width(g) <= NNC_PKF_PL;
 }
 
@@ -452,11 +452,58 @@ static int conv2d_pk_f32_pl_ok(const nnc_conv_geom *g)
             }                                                                                                    \
         }                                                                                                        \
     }
+#define NNC_PKF_PL_FN8(NC)                                                                                        \
+    static void conv2d_pk_f32_pl8_##NC(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *rows[],       \
+                                     int32_t ox0, int32_t np, int32_t nc, const float *w, const float *bias,     \
+                                     float *y)                                                                  \
+    {                                                                                                            \
+        const int32_t pw = conv2d_pk_f32_pl_width(g), sw = g->stride_w, cin = g->in_c;                          \
+        __m256 a[NC];                                                                                            \
+        float t[NC * 8];                                                                                        \
+        int32_t ky, kx, ci, j, p;                                                                                \
+        for (j = 0; j < NC; ++j) {                                                                               \
+            a[j] = _mm256_setzero_ps();                                                                          \
+        }                                                                                                        \
+        for (ky = 0; ky < g->k_h; ++ky) {                                                                        \
+            for (kx = 0; kx < g->k_w; ++kx) {                                                                    \
+                const float *xr = rows[ky] + (kx % sw) * pw + kx / sw + ox0;                                     \
+                for (ci = 0; ci < cin; ++ci, w += 16) {                                                          \
+                    const __m256 xv = _mm256_loadu_ps(xr + ci * sw * pw);                                        \
+                    for (j = 0; j < NC; ++j) {                                                                   \
+                        a[j] = _mm256_add_ps(a[j], _mm256_mul_ps(xv, _mm256_set1_ps(w[j])));                     \
+                    }                                                                                            \
+                }                                                                                                \
+            }                                                                                                    \
+        }                                                                                                        \
+        {                                                                                                        \
+            const __m256 zero = _mm256_setzero_ps();                                                             \
+            const __m256 lk = _mm256_set1_ps(act != 0 ? act->leaky : 1.0f);                                      \
+            const __m256 lo = _mm256_set1_ps(act != 0 ? act->out_min : 0.0f);                                    \
+            const __m256 hi = _mm256_set1_ps(act != 0 ? act->out_max : 0.0f);                                    \
+            for (j = 0; j < NC; ++j) {                                                                           \
+                __m256 v = bias != 0 && j < nc ? _mm256_add_ps(a[j], _mm256_set1_ps(bias[j])) : a[j];            \
+                if (act != 0) {                                                                                  \
+                    v = _mm256_blendv_ps(v, _mm256_mul_ps(v, lk), _mm256_cmp_ps(v, zero, _CMP_LT_OQ));                   \
+                    v = _mm256_min_ps(hi, _mm256_max_ps(lo, v));                                                 \
+                }                                                                                                \
+                _mm256_storeu_ps(t + j * 8, v);                                                                 \
+            }                                                                                                    \
+        }                                                                                                        \
+        for (p = 0; p < np; ++p) {                                                                               \
+            for (j = 0; j < nc; ++j) {                                                                           \
+                y[(size_t)p * (size_t)g->out_c + j] = t[j * 8 + p];                                             \
+            }                                                                                                    \
+        }                                                                                                        \
+    }
 NNC_PKF_PL_FN(2)
 NNC_PKF_PL_FN(4)
 NNC_PKF_PL_FN(8)
 NNC_PKF_PL_FN(12)
 NNC_PKF_PL_FN(16)
+NNC_PKF_PL_FN8(2)
+NNC_PKF_PL_FN8(4)
+NNC_PKF_PL_FN8(8)
+NNC_PKF_PL_FN8(12)
 
 static void conv2d_pk_f32_pl(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *input, const float *wpk,
                              const float *bias, float *output)
@@ -502,7 +549,17 @@ static void conv2d_pk_f32_pl(const nnc_conv_geom *g, const nnc_act_f32 *act, con
                     const int32_t nc = g->out_c - ob * 16 < 16 ? g->out_c - ob * 16 : 16;
                     const float *w = wpk + (size_t)ob * (size_t)kk * 16;
                     const float *b = bias != 0 ? bias + ob * 16 : 0;
-                    if (nc <= 2) {
+                    if (np <= 8) { /* the row's last 8 or fewer pixels: 256-bit vectors, the same operations */
+                        if (nc <= 2) {
+                            conv2d_pk_f32_pl8_2(g, act, rows, ox0, np, nc, w, b, y + ob * 16);
+                        } else if (nc <= 4) {
+                            conv2d_pk_f32_pl8_4(g, act, rows, ox0, np, nc, w, b, y + ob * 16);
+                        } else if (nc <= 8) {
+                            conv2d_pk_f32_pl8_8(g, act, rows, ox0, np, nc, w, b, y + ob * 16);
+                        } else {
+                            conv2d_pk_f32_pl8_12(g, act, rows, ox0, np, nc, w, b, y + ob * 16);
+                        }
+                    } else if (nc <= 2) {
                         conv2d_pk_f32_pl2(g, act, rows, ox0, np, nc, w, b, y + ob * 16);
                     } else if (nc <= 4) {
                         conv2d_pk_f32_pl4(g, act, rows, ox0, np, nc, w, b, y + ob * 16);
