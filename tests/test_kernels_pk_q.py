@@ -102,9 +102,10 @@ def test_grouped_layers_as_block_diagonal_equal_conv2d_q7(variant, data):
 def test_conv2d_pw4_q7_equals_conv2d_q7(variant, data):
     """conv2d_pw4_q7 (1x1 over a few 4-byte groups per output channel) on grouped 1x1 layers in their one-group
     form with their output channels permuted (a folded channel shuffle), on narrow dense 1x1 layers (in_c at most
-    4 PW4_STEPS: every group of the pixel), and on random group tables (any out_c
-    for the plain C path; 4, 8, 16 with up to 64 / (16 / out_c) input channels for the VPDPBUSD path, pixel
-    counts that leave a partial vector): C and twin == conv2d_q7 on the unpacked weights."""
+    4 PW4_STEPS: every group of the pixel), and on random group tables (out_c up to 16 with up to 64 / (16 // out_c)
+    input channels for the VPDPBUSD path, lanes past (16 // out_c) out_c unused when out_c does not divide 16; the
+    AVX2 path's 8 lanes likewise; pixel counts that leave a partial vector): C and twin == conv2d_q7 on the
+    unpacked weights."""
     from nncodegen.lower.params import ConvGeom
     need(variant)
     ints = lambda lo, hi, label: data.draw(st.integers(lo, hi), label=label)  # noqa: E731
@@ -119,12 +120,12 @@ def test_conv2d_pw4_q7_equals_conv2d_q7(variant, data):
         cout = data.draw(st.sampled_from([c for c in (4, 8, 16) if c % groups == 0] or [groups]), label="out_c")
         event("grouped")
     elif kind == "narrow":  # dense 1x1 layers of at most PW4_STEPS groups (fire's 16 -> 4 and 4 -> 8)
-        groups, cout = 1, data.draw(st.sampled_from([4, 8, 16, 1, 3, 12]), label="out_c")
+        groups, cout = 1, data.draw(st.sampled_from([4, 8, 16, 1, 3, 6, 10, 12, 17]), label="out_c")
         cin = 4 * ints(1, kpq.PW4_STEPS, "in_c / 4")
         event(f"narrow {cin} -> {cout}")
     else:
-        groups, cout = 1, data.draw(st.sampled_from([4, 8, 16, 1, 3, 12]), label="out_c")
-        cin = 4 * ints(1, max(1, min(16, 16 // (16 // cout if 16 % cout == 0 else 1))), "in_c / 4")
+        groups, cout = 1, data.draw(st.sampled_from([4, 8, 16, 1, 3, 6, 10, 12]), label="out_c")
+        cin = 4 * ints(1, max(1, min(16, 16 // (16 // cout))), "in_c / 4")
     g = ConvGeom(batch, h, w_, cin, h, w_, cout, 1, 1, 1, 1, 0, 0, 1, 1, 1)
     x = tq.draw_values(data, (batch, h, w_, cin), np.int8, "x")
     if groups > 1:
@@ -149,8 +150,9 @@ def test_conv2d_pw4_q7_equals_conv2d_q7(variant, data):
     steps, idx, w4 = kpq.pack_pw4_q7(w)
     if steps > kpq.PW4_STEPS:
         return
-    if kind == "narrow" and cout in (4, 8, 16):
-        assert kpq.pw4_fits(g, w), g  # the lowering takes narrow 1x1 layers
+    if kind == "narrow" and cout <= 16 and 16 // cout * cin <= 64 and \
+            (cout in (4, 8, 16) or (cin if cout > 8 else 8 // cout * cin) <= 32):
+        assert kpq.pw4_fits(g, w), g  # the lowering takes narrow 1x1 layers (fire's 16 -> 6 among them)
     bias_u = kpq.pk_bias_q7(w, b)[:cout]
     tq.assert_same(kpq.conv2d_pw4_q7(g, rq, x, steps, idx, w4, bias_u), want, f"twin {g}")
     got = call(variant, "conv2d_pw4_q7", [g, rq, x, steps, idx, w4, bias_u], [], want.shape)

@@ -119,11 +119,14 @@ def pack_pw4_q7(w):
 
 def pw4_fits(g: ConvGeom, w) -> bool:
     """Whether conv2d_pw4_q7 takes the one-group layer g with weights w and pays: a 1x1 layer, stride 1, no
-    padding, in_c % 4 == 0, out_c 4, 8 or 16 with 16 / out_c pixels' bytes in one 64-byte vector, each channel
-    reading at most PW4_STEPS 4-byte groups (narrow layers, and grouped ones in their one-group form)."""
+    padding, in_c % 4 == 0, out_c <= 16 with 16 // out_c pixels' bytes in one 64-byte vector (the AVX512-VNNI
+    path) and, for out_c other than 4, 8 and 16, in the AVX2 path's 32 bytes too (8 // out_c pixels, one for more
+    than 8 channels), each channel reading at most PW4_STEPS 4-byte groups (narrow layers, and grouped ones in
+    their one-group form)."""
     if (g.k_h, g.k_w, g.stride_h, g.stride_w, g.pad_top, g.pad_left, g.groups) != (1, 1, 1, 1, 0, 0, 1) or \
-            g.in_h != g.out_h or g.in_w != g.out_w or g.in_c % 4 or g.out_c not in (4, 8, 16) or \
-            16 // g.out_c * g.in_c > 64:
+            g.in_h != g.out_h or g.in_w != g.out_w or g.in_c % 4 or g.out_c > 16 or \
+            16 // g.out_c * g.in_c > 64 or \
+            (g.out_c not in (4, 8, 16) and (g.in_c if g.out_c > 8 else 8 // g.out_c * g.in_c) > 32):
         return False
     steps = pack_pw4_q7(w)[0]
     return steps <= PW4_STEPS

@@ -390,8 +390,9 @@ void conv2d_pw4_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *
     const int32_t total = g->batch * g->out_h * g->out_w;
     int32_t p = 0, c, d, t;
 #if defined(NNC_PKQ_VNNI512)
-    if (16 % out_c == 0 && 16 / out_c * cin <= 64) {
-        /* lane l: pixel l / out_c of the vector's P = 16 / out_c, channel l % out_c */
+    if (out_c <= 16 && 16 / out_c * cin <= 64) {
+        /* lane l < P out_c: pixel l / out_c of the vector's P = 16 / out_c, channel l % out_c (the lanes past
+         * P out_c sum zero weights and are not stored) */
         const int32_t np = 16 / out_c, gpp = cin / 4;
         const int shift_only = nnc_requant_shift_only(rq, out_c);
         const __m512i x80 = _mm512_set1_epi8(-128), one = _mm512_set1_epi32(1);
@@ -401,8 +402,8 @@ void conv2d_pw4_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *
         for (d = 0; d < steps; ++d) {
             for (t = 0; t < 16; ++t) {
                 c = t % out_c;
-                lw[t] = nnc_pkq_ld4(w4 + (d * out_c + c) * 4);
-                li[t] = t / out_c * gpp + idx[d * out_c + c];
+                lw[t] = t < np * out_c ? nnc_pkq_ld4(w4 + (d * out_c + c) * 4) : 0;
+                li[t] = t < np * out_c ? t / out_c * gpp + idx[d * out_c + c] : 0;
             }
             wv[d] = _mm512_loadu_si512((const void *)lw);
             iv[d] = _mm512_loadu_si512((const void *)li);
@@ -438,20 +439,22 @@ void conv2d_pw4_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *
     }
 #endif
 #if defined(NNC_SIMD_AVX2)
-    if ((out_c == 4 || out_c == 8 || out_c == 16) && (out_c == 16 ? cin : 8 / out_c * cin) <= 32) {
-        /* register h (two for 16 channels) lane l: channel c = 8 h + l (16 channels) or l % out_c, pixel
-         * l / out_c (out_c 4: two pixels); each step's groups moved into the lanes with VPERMD, the four
-         * uint8 * int8 products of a lane as two PMADDWD on the even and odd bytes widened to int16 */
-        const int32_t nreg = out_c == 16 ? 2 : 1, np = out_c == 16 ? 1 : 8 / out_c, gpp = cin / 4;
+    if (out_c <= 16 && (out_c > 8 ? cin : 8 / out_c * cin) <= 32) {
+        /* register h (two for more than 8 channels) lane l: channel c = 8 h + l (more than 8 channels) or
+         * l % out_c, pixel l / out_c (P = 8 / out_c pixels); each step's groups moved into the lanes with VPERMD,
+         * the four uint8 * int8 products of a lane as two PMADDWD on the even and odd bytes widened to int16;
+         * lanes without a channel (8 h + l >= out_c, l >= P out_c) sum zero weights and are not stored */
+        const int32_t wide = out_c > 8, nreg = wide ? 2 : 1, np = wide ? 1 : 8 / out_c, gpp = cin / 4;
         const int32_t in_len = total * cin;
         const int shift_only = nnc_requant_shift_only(rq, out_c);
         const __m256i x80 = _mm256_set1_epi8(-128), lo8 = _mm256_set1_epi16(0x00FF);
         __m256i we[2][NNC_PW4_STEPS], wo[2][NNC_PW4_STEPS], iv[2][NNC_PW4_STEPS], bv[2];
-        int32_t lw[8], li[8], lb[8], lc[2][8], v[8], h, l;
+        int32_t lw[8], li[8], lb[8], lc[2][8], lv[8], v[8], h, l;
         int8_t ls[2][8], xb[32];
         for (h = 0; h < nreg; ++h) {
             for (l = 0; l < 8; ++l) {
-                lc[h][l] = out_c == 16 ? 8 * h + l : l % out_c;
+                lv[l] = wide ? 8 * h + l < out_c : l < np * out_c;
+                lc[h][l] = !lv[l] ? 0 : wide ? 8 * h + l : l % out_c;
                 lb[l] = bias_u[lc[h][l]];
                 ls[h][l] = (int8_t)(shift_only ? rq->shift[lc[h][l]] : 0);
             }
@@ -460,8 +463,8 @@ void conv2d_pw4_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *
                 __m256i w;
                 for (l = 0; l < 8; ++l) {
                     c = lc[h][l];
-                    lw[l] = nnc_pkq_ld4(w4 + (d * out_c + c) * 4);
-                    li[l] = (out_c == 16 ? 0 : l / out_c) * gpp + idx[d * out_c + c];
+                    lw[l] = lv[l] ? nnc_pkq_ld4(w4 + (d * out_c + c) * 4) : 0;
+                    li[l] = lv[l] ? (wide ? 0 : l / out_c) * gpp + idx[d * out_c + c] : 0;
                 }
                 w = _mm256_loadu_si256((const __m256i *)(const void *)lw);
                 we[h][d] = _mm256_srai_epi16(_mm256_slli_epi16(w, 8), 8);
@@ -496,8 +499,8 @@ void conv2d_pw4_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *
                         v[l] = nnc_requantize(v[l], rq, lc[h][l]);
                     }
                 }
-                for (l = 0; l < (out_c == 16 ? 8 : n * out_c); ++l) {
-                    output[p * out_c + (out_c == 16 ? 8 * h : 0) + l] = (int8_t)v[l];
+                for (l = 0; l < (wide ? (out_c - 8 * h < 8 ? out_c - 8 * h : 8) : n * out_c); ++l) {
+                    output[p * out_c + (wide ? 8 * h : 0) + l] = (int8_t)v[l];
                 }
             }
         }
