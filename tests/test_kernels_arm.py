@@ -15,6 +15,8 @@ mismatches; it is built once per target and run under qemu:
                    requantization (nnc_mbqm_prep / nnc_mbqm_pre_apply) and conv2d_pwp_s8's SMMLAR form of it
                    (nnc_dsp_rqd_s8: biases near its bound, shifts to 31, extreme output offsets, ties) and the
                    depthwise paths' and the one-channel 3x3 path's (doubled weights and biases)
+  cortex-m4 -O0    the same DSP build unoptimized (the assembly blocks that need many free registers run their C
+                   steps without __OPTIMIZE__)
   cortex-m4 portable  the same program with -DNNC_NO_SIMD (the reference the DSP build must equal)
   cortex-a55-linux ARMv8.2-A NEON + SDOT: the q7 dot products (conv2d_q7, dense_q7, conv2d_pw_s8) and the
                    affine int8 ones (conv2d_s8, dense_s8: x * w by SDOT, the offset through the weights' sum)
@@ -333,11 +335,13 @@ def program(cs, path: Path) -> Path:
     return kernel_check_program(cs, HEADERS + ["nnc_simd.h"], path, ['    printf("path %s\\n", nnc_simd_path());'])
 
 
-BUILDS = {  # id: (run target, extra defines, SIMD path)
-    "cortex-m4": ("cortex-m4", (), "arm-dsp"),
-    "cortex-m4-portable": ("cortex-m4", ("NNC_NO_SIMD",), "portable"),
-    "cortex-a55-linux": ("cortex-a55-linux", (), "neon"),
-    "aarch64-linux": ("aarch64-linux", (), "neon"),
+BUILDS = {  # id: (run target, extra defines, SIMD path, optimization)
+    "cortex-m4": ("cortex-m4", (), "arm-dsp", "-O2"),
+    # without __OPTIMIZE__ the DSP paths' assembly blocks that need many free registers take their C steps
+    "cortex-m4-O0": ("cortex-m4", (), "arm-dsp", "-O0"),
+    "cortex-m4-portable": ("cortex-m4", ("NNC_NO_SIMD",), "portable", "-O2"),
+    "cortex-a55-linux": ("cortex-a55-linux", (), "neon", "-O2"),
+    "aarch64-linux": ("aarch64-linux", (), "neon", "-O2"),
 }
 
 
@@ -350,12 +354,12 @@ def arm_program(tmp_path_factory):
 @cross
 @pytest.mark.parametrize("build", sorted(BUILDS))
 def test_arm_kernel_paths_equal_twins(arm_program, build, tmp_path):
-    target, defines, path = BUILDS[build]
+    target, defines, path, opt = BUILDS[build]
     need(target)
     cs, src = arm_program
     kd = kernels_dir()
     b = compile_for_target(target, [src, *[kd / s for s in SOURCES]], [include_dir(), kd], defines=defines,
-                           label="armkernels")
+                           opt=opt, label="armkernels")
     assert b.simd_path == path
     if target == "cortex-a55-linux":
         assert b.features["__ARM_FEATURE_DOTPROD"]

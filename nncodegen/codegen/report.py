@@ -43,6 +43,7 @@ BINARY_LAYERS = ("bconv2d", "bdense")
 # Kernels whose weights the lowering re-lays at generation time (lower/lower_pk_q.py): padded to whole
 # blocks of 16 channels and rows of 4 products, with a derived bias; their layers count the arrays the C stores.
 PACKED_Q = {"conv2d_pk_q7", "conv2d_inplace_pk_q7", "dense_pk_q7", "conv2d_dw_q7", "conv2d_inplace_dw_q7",
+            "conv2d_pw4_q7", "conv2d_inplace_pw4_q7",
             "conv_transpose2d_pk_q7"}
 _CSIZE = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "int32_t": 4, "float": 4}
 
