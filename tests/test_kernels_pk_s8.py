@@ -75,6 +75,12 @@ def test_conv2d_pk_s8_equals_conv2d_s8(variant, data):
     need(variant)
     g = draw_geom(data)
     event(f"k {g.k_h}x{g.k_w}, stride {g.stride_h}")
+    check_conv_pk(variant, data, g)
+
+
+def check_conv_pk(variant, data, g):
+    """conv2d_pk_s8 (build ``variant``) and its twin on drawn inputs, weights, requantization and bias of the
+    layer g equal conv2d_s8's twin."""
     x = ts8.draw_s8(data, (g.batch, g.in_h, g.in_w, g.in_c), "x")
     w = ts8.draw_s8(data, (g.out_c, g.k_h, g.k_w, g.in_c), "w")
     rq = ts8.draw_requant(data, g.out_c, ts8.draw_zp(data, "in_zp"))
@@ -109,13 +115,7 @@ def test_conv2d_pk_s8_small_fields(variant, data):
     need(variant)
     g = draw_small_field_geom(data)
     event(f"k {g.k_h}x{g.k_w}x{g.in_c}, dil {g.dil_h}x{g.dil_w}")
-    x = ts8.draw_s8(data, (g.batch, g.in_h, g.in_w, g.in_c), "x")
-    w = ts8.draw_s8(data, (g.out_c, g.k_h, g.k_w, g.in_c), "w")
-    rq = ts8.draw_requant(data, g.out_c, ts8.draw_zp(data, "in_zp"))
-    b = ts8.draw_bias(data, g.out_c)
-    want = ks.conv2d_s8(g, rq, x, w, b)
-    check_packed(call, variant, "conv2d_pk_s8", kpk.conv2d_pk_s8, g, rq, x, kpk.pack_pk_s8(w),
-                 kpk.pk_bias_s8(w, b, rq.input_offset), want)
+    check_conv_pk(variant, data, g)
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))

@@ -99,6 +99,31 @@ static inline int32_t eltwise_s8_ort_elem(const nnc_eltwise_s8 *p, int64_t pa, i
 #endif
 
 #if defined(NNC_HAVE_RQ16_S8)
+/* nnc_rq16_s8's form of one requantization (multiplier, shift) in all 16 lanes, into the output's offset and
+ * bounds: m16 / s16 filled, rq pointing at them, q prepared; returns whether nnc_rq16_s8 takes the constants */
+static int eltwise_s8_rq16(const nnc_eltwise_s8 *p, int32_t multiplier, int32_t shift, int32_t *m16, int32_t *s16,
+                           nnc_requant_s8 *rq, nnc_rq16_s8 *q)
+{
+    int32_t i;
+    int ok;
+    for (i = 0; i < 16; ++i) {
+        m16[i] = multiplier;
+        s16[i] = shift;
+    }
+    rq->multiplier = m16;
+    rq->shift = s16;
+    rq->input_offset = 0;
+    rq->output_offset = p->out_offset;
+    rq->out_min = p->out_min;
+    rq->out_max = p->out_max;
+    rq->rounding = p->rounding;
+    ok = nnc_rq16_s8_ok(rq, 16);
+    nnc_rq16_s8_prep(rq, 0, 16, q);
+    return ok;
+}
+#endif
+
+#if defined(NNC_HAVE_RQ16_S8)
 /* eight contiguous elements of the onnxruntime-mode add (eltwise_s8_ort_elem in 64-bit lanes, VPGATHERDQ
  * from the fixed-point tables); returns 0, with nothing written, when one of them is near a half */
 static int eltwise_s8_ort8(const nnc_eltwise_s8 *p, const int64_t *pa, const int64_t *tb, const int8_t *a,
@@ -304,24 +329,11 @@ static int eltwise_s8_direct512(const nnc_eltwise_s8 *p, int32_t op, const int8_
         return 0;
     }
     for (k = 0; k < 3; ++k) { /* a, b, output */
-        for (i3 = 0; i3 < 16; ++i3) {
-            m[k][i3] = k == 0 ? p->a_multiplier : (k == 1 ? p->b_multiplier : p->out_multiplier);
-            s[k][i3] = k == 0 ? p->a_shift : (k == 1 ? p->b_shift : p->out_shift);
-        }
-        rq[k].multiplier = m[k];
-        rq[k].shift = s[k];
-        rq[k].input_offset = 0;
-        rq[k].output_offset = p->out_offset;
-        rq[k].out_min = p->out_min;
-        rq[k].out_max = p->out_max;
-        rq[k].rounding = p->rounding;
-        if (!nnc_rq16_s8_ok(&rq[k], 16)) {
+        if (!eltwise_s8_rq16(p, k == 0 ? p->a_multiplier : (k == 1 ? p->b_multiplier : p->out_multiplier),
+                             k == 0 ? p->a_shift : (k == 1 ? p->b_shift : p->out_shift), m[k], s[k], &rq[k], &q[k]) ||
+            (k < 2 && s[k][0] > 0)) {
             return 0;
         }
-        if (k < 2 && s[k][0] > 0) {
-            return 0;
-        }
-        nnc_rq16_s8_prep(&rq[k], 0, 16, &q[k]);
     }
 #if defined(NNC_ELTWISE_PLANES512)
     if (eltwise_s8_planes512(p, op, q, rq, ao, bo, ls, a, b, y)) {
@@ -477,19 +489,7 @@ static int eltwise_s8_tables(const nnc_eltwise_s8 *p, int32_t op, const int8_t *
 #endif
         }
 #if defined(NNC_HAVE_RQ16_S8)
-        for (i3 = 0; i3 < 16; ++i3) {
-            m16[i3] = p->out_multiplier;
-            s16[i3] = p->out_shift;
-        }
-        rq.multiplier = m16;
-        rq.shift = s16;
-        rq.input_offset = 0;
-        rq.output_offset = p->out_offset;
-        rq.out_min = p->out_min;
-        rq.out_max = p->out_max;
-        rq.rounding = p->rounding;
-        vec = vec && nnc_rq16_s8_ok(&rq, 16);
-        nnc_rq16_s8_prep(&rq, 0, 16, &q);
+        vec = eltwise_s8_rq16(p, p->out_multiplier, p->out_shift, m16, s16, &rq, &q) && vec;
 #endif
         for (i0 = 0; i0 < sh[0]; ++i0) {
             for (i1 = 0; i1 < sh[1]; ++i1) {
@@ -559,19 +559,7 @@ static void eltwise_s8_run(const nnc_eltwise_s8 *p, int32_t op, const int8_t *a,
         m[40 + i3] = p->out_shift;
     }
 #if defined(NNC_HAVE_RQ16_S8)
-    for (i3 = 0; i3 < 16; ++i3) {
-        mm16[i3] = p->out_multiplier;
-        ss16[i3] = p->out_shift;
-    }
-    rq16.multiplier = mm16;
-    rq16.shift = ss16;
-    rq16.input_offset = 0;
-    rq16.output_offset = p->out_offset;
-    rq16.out_min = p->out_min;
-    rq16.out_max = p->out_max;
-    rq16.rounding = p->rounding;
-    mul16 = op == 2 && blocks && nnc_rq16_s8_ok(&rq16, 16);
-    nnc_rq16_s8_prep(&rq16, 0, 16, &q16);
+    mul16 = eltwise_s8_rq16(p, p->out_multiplier, p->out_shift, mm16, ss16, &rq16, &q16) && op == 2 && blocks;
 #endif
 #endif
     for (i0 = 0; i0 < sh[0]; ++i0) {
