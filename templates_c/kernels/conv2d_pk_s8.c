@@ -205,7 +205,43 @@ static void conv2d_pk_out(const int32_t *acc, const nnc_requant_s8 *rq, int32_t 
 #include "conv2d_pk_s8_512.inc"
 #if defined(__AVX512VBMI__) && defined(__AVX512VBMI2__) && defined(__AVX512BW__)
 #define NNC_PK_LANE512 1
-#include "conv2d_pk_s8_lane512.inc"
+/* the lane path's epilogue (conv2d_pk_lane512.inc): nnc_rq16_s8 over the lanes' channels */
+typedef struct {
+    int32_t m[16], s[16];
+    nnc_requant_s8 rq;
+    nnc_rq16_s8 q;
+} conv2d_pk_lane512_ep;
+
+static inline __attribute__((always_inline)) void conv2d_pk_lane512_store(__m512i acc, const conv2d_pk_lane512_ep *ep,
+                                                                          int32_t n, int8_t *y)
+{
+    nnc_rq16_s8_store(acc, &ep->q, &ep->rq, 0, n, y);
+}
+
+#include "conv2d_pk_lane512.inc"
+
+/* conv2d_pk_s8 by the lane path, or 0 when the layer does not fit it */
+static int conv2d_pk_lane512(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t *input,
+                             const int8_t *wpk, const int32_t *bias_u, int8_t *output)
+{
+    __m512i wt[NNC_PK_LANE_W];
+    conv2d_pk_lane512_t t;
+    conv2d_pk_lane512_ep ep;
+    int32_t l;
+    if (!nnc_rq16_s8_ok(rq, g->out_c) || !conv2d_pk_lane512_prep(g, g->k_w * g->in_c, wpk, bias_u, wt, &t)) {
+        return 0;
+    }
+    for (l = 0; l < 16; ++l) {
+        ep.m[l] = rq->multiplier[t.lc[l]];
+        ep.s[l] = rq->shift[t.lc[l]];
+    }
+    ep.rq = *rq;
+    ep.rq.multiplier = ep.m;
+    ep.rq.shift = ep.s;
+    nnc_rq16_s8_prep(&ep.rq, 0, t.lanes, &ep.q);
+    conv2d_pk_lane512_run(g, &t, wt, &ep, (int8_t)(uint8_t)((128 - rq->input_offset) ^ 0x80), input, output);
+    return 1;
+}
 #endif
 #endif
 
