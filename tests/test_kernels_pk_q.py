@@ -64,6 +64,37 @@ def test_conv2d_pk_q7_equals_conv2d_q7(variant, data):
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
+@settings(max_examples=80, **CFG)
+@given(data=st.data())
+def test_conv2d_pk_q7_small_layers(variant, data):
+    """conv2d_pk_q7 on small layers (out_c < 16, kernel rows of at most 64 input bytes: the AVX-512 VBMI lane path
+    of conv2d_pk_lane512.inc on this host, 16 // out_c pixels a register, row-padded weights, padding as x = 0):
+    3x3 and other kernels, strides, dilations, padding, batch, rows of several runs and a partial last one, both
+    epilogues: C = twin = conv2d_q7."""
+    from nncodegen.lower.params import ConvGeom
+    from nncodegen.ir.ops import conv_out_size
+    need(variant)
+    ints = lambda lo, hi, label: data.draw(st.integers(lo, hi), label=label)  # noqa: E731
+    cout = data.draw(st.sampled_from([2, 8, 12, 1, 3, 4, 5, 6, 16]), label="out_c")
+    cin = data.draw(st.sampled_from([2, 8, 16, 1, 3, 4, 5, 6, 7, 12, 21]), label="in_c")
+    kh, kw = data.draw(st.sampled_from([(3, 3), (1, 1), (1, 3), (3, 1), (2, 2), (5, 5)]), label="k")
+    sh, sw = ints(1, 2, "stride_h"), ints(1, 3, "stride_w")
+    dh, dw = data.draw(st.sampled_from([(1, 1), (1, 1), (2, 1), (1, 2)]), label="dil")
+    pt, pl = ints(0, kh - 1, "pt"), ints(0, kw - 1, "pl")
+    h, w_ = max((kh - 1) * dh + 1, ints(1, 8, "h")), max((kw - 1) * dw + 1, ints(1, 40, "w"))
+    oh, ow = conv_out_size(h, kh, sh, pt, pt, dh), conv_out_size(w_, kw, sw, pl, pl, dw)
+    g = ConvGeom(ints(1, 2, "batch"), h, w_, cin, oh, ow, cout, kh, kw, sh, sw, pt, pl, dh, dw, 1)
+    lane = cout < 16 and ((kw - 1) * dw + 1) * cin <= 64 and kh * -(-kw * cin // 4) <= 64
+    event(("lane path" if lane else "other paths") + f", out_c {cout}")
+    x, w, b = draw_layer(data, (g.batch, h, w_, cin), (cout, kh, kw, cin),
+                         lambda x, w, b: tq.conv_bound(False, g, x, w, b))
+    rq = draw_rq(data, cout)
+    want = kq.conv2d_q7(g, rq, x, w, b)
+    check_packed(call, variant, "conv2d_pk_q7", kpq.conv2d_pk_q7, g, rq, x, kpq.pack_pk_q7(w), kpq.pk_bias_q7(w, b),
+                 want)
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
 @settings(max_examples=40, **CFG)
 @given(data=st.data())
 def test_dense_pk_q7_equals_dense_q7(variant, data):

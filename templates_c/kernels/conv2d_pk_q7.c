@@ -15,7 +15,9 @@
  *                gathered) share each weight load; blocks of at most 8 channels
  *                in 256-bit registers; epilogue in one zmm (VPSRAVD, VPMOVDB, a masked byte store)
  *   avx512-vbmi  one input channel, k_w <= 4, horizontal stride 1 (conv2d_pkq_c1): 16 / out_c pixels per
- *                register, each kernel row one masked load + VPERMB + VPDPBUSD, padding loaded as 0
+ *                register, each kernel row one masked load + VPERMB + VPDPBUSD, padding loaded as 0; other
+ *                layers of out_c < 16 with kernel rows of at most 64 input bytes (with VBMI2): conv2d_pk_s8's
+ *                lane path (conv2d_pk_lane512.inc) over the row-padded weights
  *   avx2 / sse   (NNC_SIMD_X86) the 4-byte groups widened to int16 and multiplied by the pixel's four
  *                uint8 (as int16) with PMADDWD: two int32 partial sums per channel, added pairwise at the
  *                end (no PMADDUBSW: its int16 pair sums saturate); epilogue nnc_acc8_requant
@@ -330,6 +332,69 @@ static void conv2d_pkq_c1(const nnc_conv_geom *g, const nnc_requant *rq, const i
 }
 #endif
 
+#if defined(NNC_PKQ_VNNI512) && defined(__AVX512VBMI__) && defined(__AVX512VBMI2__)
+#define NNC_PKQ_LANE512 1
+#ifndef NNC_PKQ_LANE_TAKE
+/* the layers that take the lane path when they fit it: fewer than 16 output channels (16 fill the block loop's
+ * registers already; encoder_decoder's 8 -> 16 3x3 layer is a little faster there) */
+#define NNC_PKQ_LANE_TAKE(g) ((g)->out_c < 16)
+#endif
+/* the lane path's epilogue (conv2d_pk_lane512.inc): lane l's channel lc[l]; shift_only: the rounding shift and
+ * bounds in the register (nnc_requantize's values for shifts 1..31 without a leaky slope), else nnc_requantize
+ * per lane */
+typedef struct {
+    __m512i s, s1, lo, hi;
+    const nnc_requant *rq;
+    int32_t lc[16];
+    int shift_only;
+} conv2d_pk_lane512_ep;
+
+static inline __attribute__((always_inline)) void conv2d_pk_lane512_store(__m512i acc, const conv2d_pk_lane512_ep *ep,
+                                                                          int32_t n, int8_t *y)
+{
+    if (ep->shift_only) {
+        const __m512i one = _mm512_set1_epi32(1);
+        __m512i r = _mm512_add_epi32(_mm512_srav_epi32(acc, ep->s), _mm512_and_si512(_mm512_srav_epi32(acc, ep->s1), one));
+        r = _mm512_min_epi32(_mm512_max_epi32(r, ep->lo), ep->hi);
+        _mm_mask_storeu_epi8((void *)y, (__mmask16)(n >= 16 ? 0xFFFFu : (1u << n) - 1u), _mm512_cvtepi32_epi8(r));
+    } else {
+        int32_t a[16], l;
+        _mm512_storeu_si512((void *)a, acc);
+        for (l = 0; l < n; ++l) {
+            y[l] = (int8_t)nnc_requantize(a[l], ep->rq, ep->lc[l]);
+        }
+    }
+}
+
+#include "conv2d_pk_lane512.inc"
+
+/* conv2d_pk_q7 by the lane path (weights of R = k_w in_c rounded up to 4 k's per kernel row, taps outside the
+ * input x = 0), or 0 when the layer does not fit it */
+static int conv2d_pkq_lane512(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *input, const int8_t *wpk,
+                              const int32_t *bias_u, int8_t *output)
+{
+    __m512i wt[NNC_PK_LANE_W];
+    conv2d_pk_lane512_t t;
+    conv2d_pk_lane512_ep ep;
+    int32_t ls[16], l;
+    if (!conv2d_pk_lane512_prep(g, (g->k_w * g->in_c + 3) / 4 * 4, wpk, bias_u, wt, &t)) {
+        return 0;
+    }
+    ep.shift_only = nnc_requant_shift_only(rq, g->out_c);
+    for (l = 0; l < 16; ++l) {
+        ep.lc[l] = t.lc[l];
+        ls[l] = ep.shift_only ? rq->shift[t.lc[l]] : 0;
+    }
+    ep.rq = rq;
+    ep.s = _mm512_loadu_si512((const void *)ls);
+    ep.s1 = _mm512_sub_epi32(ep.s, _mm512_set1_epi32(1));
+    ep.lo = _mm512_set1_epi32(rq->out_min);
+    ep.hi = _mm512_set1_epi32(rq->out_max);
+    conv2d_pk_lane512_run(g, &t, wt, &ep, 0, input, output);
+    return 1;
+}
+#endif
+
 void conv2d_pk_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *input, const int8_t *wpk,
                   const int32_t *bias_u, int8_t *output)
 {
@@ -337,6 +402,11 @@ void conv2d_pk_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *i
     if (g->in_c == 1 && g->k_w <= 4 && g->stride_w == 1 && g->dil_w == 1 && 16 % g->out_c == 0 &&
         g->k_h <= NNC_PKQ_C1_KH && g->pad_left <= 3) {
         conv2d_pkq_c1(g, rq, input, wpk, bias_u, output);
+        return;
+    }
+#endif
+#if defined(NNC_PKQ_LANE512)
+    if (NNC_PKQ_LANE_TAKE(g) && conv2d_pkq_lane512(g, rq, input, wpk, bias_u, output)) {
         return;
     }
 #endif
