@@ -409,92 +409,53 @@ static int conv2d_pk_f32_pl_ok(const nnc_conv_geom *g)
            g->k_h * g->in_c * g->stride_w * conv2d_pk_f32_pl_width(g) <= NNC_PKF_PL;
 }
 
-#define NNC_PKF_PL_FN(NC)                                                                                        \
-    static void conv2d_pk_f32_pl##NC(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *rows[],       \
-                                     int32_t ox0, int32_t np, int32_t nc, const float *w, const float *bias,     \
-                                     float *y)                                                                  \
-    {                                                                                                            \
-        const int32_t pw = conv2d_pk_f32_pl_width(g), sw = g->stride_w, cin = g->in_c;                          \
-        __m512 a[NC];                                                                                            \
-        float t[NC * 16];                                                                                        \
-        int32_t ky, kx, ci, j, p;                                                                                \
-        for (j = 0; j < NC; ++j) {                                                                               \
-            a[j] = _mm512_setzero_ps();                                                                          \
-        }                                                                                                        \
-        for (ky = 0; ky < g->k_h; ++ky) {                                                                        \
-            for (kx = 0; kx < g->k_w; ++kx) {                                                                    \
-                const float *xr = rows[ky] + (kx % sw) * pw + kx / sw + ox0;                                     \
-                for (ci = 0; ci < cin; ++ci, w += 16) {                                                          \
-                    const __m512 xv = _mm512_loadu_ps(xr + ci * sw * pw);                                        \
-                    for (j = 0; j < NC; ++j) {                                                                   \
-                        a[j] = _mm512_add_ps(a[j], _mm512_mul_ps(xv, _mm512_set1_ps(w[j])));                     \
-                    }                                                                                            \
-                }                                                                                                \
-            }                                                                                                    \
-        }                                                                                                        \
-        {                                                                                                        \
-            const __m512 zero = _mm512_setzero_ps();                                                             \
-            const __m512 lk = _mm512_set1_ps(act != 0 ? act->leaky : 1.0f);                                      \
-            const __m512 lo = _mm512_set1_ps(act != 0 ? act->out_min : 0.0f);                                    \
-            const __m512 hi = _mm512_set1_ps(act != 0 ? act->out_max : 0.0f);                                    \
-            for (j = 0; j < NC; ++j) {                                                                           \
-                __m512 v = bias != 0 && j < nc ? _mm512_add_ps(a[j], _mm512_set1_ps(bias[j])) : a[j];            \
-                if (act != 0) {                                                                                  \
-                    v = _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, lk);                   \
-                    v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));                                                 \
-                }                                                                                                \
-                _mm512_storeu_ps(t + j * 16, v);                                                                 \
-            }                                                                                                    \
-        }                                                                                                        \
-        for (p = 0; p < np; ++p) {                                                                               \
-            for (j = 0; j < nc; ++j) {                                                                           \
-                y[(size_t)p * (size_t)g->out_c + j] = t[j * 16 + p];                                             \
-            }                                                                                                    \
-        }                                                                                                        \
+/* one pixel-lane block function: L lanes (16: __m512, prefix _mm512; 8: __m256, _mm256), NC channels */
+#define NNC_PKF_LEAKY16(v, zero, lk) _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, lk)
+#define NNC_PKF_LEAKY8(v, zero, lk) _mm256_blendv_ps(v, _mm256_mul_ps(v, lk), _mm256_cmp_ps(v, zero, _CMP_LT_OQ))
+#define NNC_PKF_PL_DEF(NAME, NC, L, V, P)                                                                    \
+    static void NAME(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *rows[], int32_t ox0,      \
+                     int32_t np, int32_t nc, const float *w, const float *bias, float *y)                   \
+    {                                                                                                        \
+        const int32_t pw = conv2d_pk_f32_pl_width(g), sw = g->stride_w, cin = g->in_c;                      \
+        V a[NC];                                                                                             \
+        float t[NC * L];                                                                                     \
+        int32_t ky, kx, ci, j, p;                                                                            \
+        for (j = 0; j < NC; ++j) {                                                                           \
+            a[j] = P##_setzero_ps();                                                                         \
+        }                                                                                                    \
+        for (ky = 0; ky < g->k_h; ++ky) {                                                                    \
+            for (kx = 0; kx < g->k_w; ++kx) {                                                                \
+                const float *xr = rows[ky] + (kx % sw) * pw + kx / sw + ox0;                                 \
+                for (ci = 0; ci < cin; ++ci, w += 16) {                                                      \
+                    const V xv = P##_loadu_ps(xr + ci * sw * pw);                                            \
+                    for (j = 0; j < NC; ++j) {                                                               \
+                        a[j] = P##_add_ps(a[j], P##_mul_ps(xv, P##_set1_ps(w[j])));                          \
+                    }                                                                                        \
+                }                                                                                            \
+            }                                                                                                \
+        }                                                                                                    \
+        {                                                                                                    \
+            const V zero = P##_setzero_ps();                                                                 \
+            const V lk = P##_set1_ps(act != 0 ? act->leaky : 1.0f);                                          \
+            const V lo = P##_set1_ps(act != 0 ? act->out_min : 0.0f);                                        \
+            const V hi = P##_set1_ps(act != 0 ? act->out_max : 0.0f);                                        \
+            for (j = 0; j < NC; ++j) {                                                                       \
+                V v = bias != 0 && j < nc ? P##_add_ps(a[j], P##_set1_ps(bias[j])) : a[j];                   \
+                if (act != 0) {                                                                              \
+                    v = NNC_PKF_LEAKY##L(v, zero, lk);                                                       \
+                    v = P##_min_ps(hi, P##_max_ps(lo, v));                                                   \
+                }                                                                                            \
+                P##_storeu_ps(t + j * L, v);                                                                 \
+            }                                                                                                \
+        }                                                                                                    \
+        for (p = 0; p < np; ++p) {                                                                           \
+            for (j = 0; j < nc; ++j) {                                                                       \
+                y[(size_t)p * (size_t)g->out_c + j] = t[j * L + p];                                          \
+            }                                                                                                \
+        }                                                                                                    \
     }
-#define NNC_PKF_PL_FN8(NC)                                                                                        \
-    static void conv2d_pk_f32_pl8_##NC(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *rows[],       \
-                                     int32_t ox0, int32_t np, int32_t nc, const float *w, const float *bias,     \
-                                     float *y)                                                                  \
-    {                                                                                                            \
-        const int32_t pw = conv2d_pk_f32_pl_width(g), sw = g->stride_w, cin = g->in_c;                          \
-        __m256 a[NC];                                                                                            \
-        float t[NC * 8];                                                                                        \
-        int32_t ky, kx, ci, j, p;                                                                                \
-        for (j = 0; j < NC; ++j) {                                                                               \
-            a[j] = _mm256_setzero_ps();                                                                          \
-        }                                                                                                        \
-        for (ky = 0; ky < g->k_h; ++ky) {                                                                        \
-            for (kx = 0; kx < g->k_w; ++kx) {                                                                    \
-                const float *xr = rows[ky] + (kx % sw) * pw + kx / sw + ox0;                                     \
-                for (ci = 0; ci < cin; ++ci, w += 16) {                                                          \
-                    const __m256 xv = _mm256_loadu_ps(xr + ci * sw * pw);                                        \
-                    for (j = 0; j < NC; ++j) {                                                                   \
-                        a[j] = _mm256_add_ps(a[j], _mm256_mul_ps(xv, _mm256_set1_ps(w[j])));                     \
-                    }                                                                                            \
-                }                                                                                                \
-            }                                                                                                    \
-        }                                                                                                        \
-        {                                                                                                        \
-            const __m256 zero = _mm256_setzero_ps();                                                             \
-            const __m256 lk = _mm256_set1_ps(act != 0 ? act->leaky : 1.0f);                                      \
-            const __m256 lo = _mm256_set1_ps(act != 0 ? act->out_min : 0.0f);                                    \
-            const __m256 hi = _mm256_set1_ps(act != 0 ? act->out_max : 0.0f);                                    \
-            for (j = 0; j < NC; ++j) {                                                                           \
-                __m256 v = bias != 0 && j < nc ? _mm256_add_ps(a[j], _mm256_set1_ps(bias[j])) : a[j];            \
-                if (act != 0) {                                                                                  \
-                    v = _mm256_blendv_ps(v, _mm256_mul_ps(v, lk), _mm256_cmp_ps(v, zero, _CMP_LT_OQ));                   \
-                    v = _mm256_min_ps(hi, _mm256_max_ps(lo, v));                                                 \
-                }                                                                                                \
-                _mm256_storeu_ps(t + j * 8, v);                                                                 \
-            }                                                                                                    \
-        }                                                                                                        \
-        for (p = 0; p < np; ++p) {                                                                               \
-            for (j = 0; j < nc; ++j) {                                                                           \
-                y[(size_t)p * (size_t)g->out_c + j] = t[j * 8 + p];                                             \
-            }                                                                                                    \
-        }                                                                                                        \
-    }
+#define NNC_PKF_PL_FN(NC) NNC_PKF_PL_DEF(conv2d_pk_f32_pl##NC, NC, 16, __m512, _mm512)
+#define NNC_PKF_PL_FN8(NC) NNC_PKF_PL_DEF(conv2d_pk_f32_pl8_##NC, NC, 8, __m256, _mm256)
 NNC_PKF_PL_FN(2)
 NNC_PKF_PL_FN(4)
 NNC_PKF_PL_FN(8)
