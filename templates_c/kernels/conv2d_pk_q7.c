@@ -44,6 +44,19 @@
 #define NNC_PKQ_LINEAR 1
 #endif
 
+#if defined(NNC_PKQ_VNNI512)
+/* nnc_requantize for shifts 1..31 without a leaky slope on 16 int32 lanes (s the lanes' shifts, s1 = s - 1),
+ * bounded to [lo, hi] and stored as bytes under the mask m */
+static inline __attribute__((always_inline)) void conv2d_pkq_rshift_store(__m512i a, __m512i s, __m512i s1, __m512i lo,
+                                                                          __m512i hi, __mmask16 m, int8_t *y)
+{
+    const __m512i one = _mm512_set1_epi32(1);
+    __m512i r = _mm512_add_epi32(_mm512_srav_epi32(a, s), _mm512_and_si512(_mm512_srav_epi32(a, s1), one));
+    r = _mm512_min_epi32(_mm512_max_epi32(r, lo), hi);
+    _mm_mask_storeu_epi8((void *)y, m, _mm512_cvtepi32_epi8(r));
+}
+#endif
+
 /* Where one output pixel's receptive field lies: byte group j (k = 4 j .. 4 j + 3) at base + off[j]. */
 typedef struct {
     const int8_t *base;
@@ -116,11 +129,8 @@ static void conv2d_pkq_out(const int32_t *acc, const nnc_requant *rq, int32_t c0
         const __mmask16 m = (__mmask16)(nc >= 16 ? 0xFFFFu : (1u << nc) - 1u);
         const __m512i one = _mm512_set1_epi32(1);
         const __m512i s = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, rq->shift + c0));
-        const __m512i a = _mm512_loadu_si512((const void *)acc);
-        __m512i r = _mm512_add_epi32(_mm512_srav_epi32(a, s),
-                                     _mm512_and_si512(_mm512_srav_epi32(a, _mm512_sub_epi32(s, one)), one));
-        r = _mm512_min_epi32(_mm512_max_epi32(r, _mm512_set1_epi32(rq->out_min)), _mm512_set1_epi32(rq->out_max));
-        _mm_mask_storeu_epi8((void *)y, m, _mm512_cvtepi32_epi8(r));
+        conv2d_pkq_rshift_store(_mm512_loadu_si512((const void *)acc), s, _mm512_sub_epi32(s, one),
+                                _mm512_set1_epi32(rq->out_min), _mm512_set1_epi32(rq->out_max), m, y);
         return;
     }
 #elif defined(NNC_SIMD_X86)
@@ -165,10 +175,8 @@ static void conv2d_pkq_pixels(const nnc_pkq_src *src, int32_t np, int32_t n4, in
             const __m512i s1 = _mm512_sub_epi32(s, one);
             const __m512i lo = _mm512_set1_epi32(rq->out_min), hi = _mm512_set1_epi32(rq->out_max);
             for (p = 0; p < np; ++p) {
-                const __m512i a = _mm512_loadu_si512((const void *)(acc + p * 16));
-                __m512i r = _mm512_add_epi32(_mm512_srav_epi32(a, s), _mm512_and_si512(_mm512_srav_epi32(a, s1), one));
-                r = _mm512_min_epi32(_mm512_max_epi32(r, lo), hi);
-                _mm_mask_storeu_epi8((void *)(y + p * ys + ob * 16), m, _mm512_cvtepi32_epi8(r));
+                conv2d_pkq_rshift_store(_mm512_loadu_si512((const void *)(acc + p * 16)), s, s1, lo, hi, m,
+                                        y + p * ys + ob * 16);
             }
             continue;
         }
@@ -316,10 +324,7 @@ static void conv2d_pkq_c1(const nnc_conv_geom *g, const nnc_requant *rq, const i
                     a = _mm512_dpbusd_epi32(a, _mm512_permutexvar_epi8(perm, xv), wv[ky]);
                 }
                 if (shift_only) { /* nnc_requantize for shifts 1..31 without a leaky slope */
-                    __m512i rr = _mm512_add_epi32(_mm512_srav_epi32(a, sv),
-                                                  _mm512_and_si512(_mm512_srav_epi32(a, s1), one));
-                    rr = _mm512_min_epi32(_mm512_max_epi32(rr, lo), hi);
-                    _mm_mask_storeu_epi8((void *)y, (__mmask16)((1u << (nout * out_c)) - 1u), _mm512_cvtepi32_epi8(rr));
+                    conv2d_pkq_rshift_store(a, sv, s1, lo, hi, (__mmask16)((1u << (nout * out_c)) - 1u), y);
                 } else {
                     _mm512_storeu_si512((void *)acc, a);
                     for (l = 0; l < nout * out_c; ++l) {
@@ -353,10 +358,7 @@ static inline __attribute__((always_inline)) void conv2d_pk_lane512_store(__m512
                                                                           int32_t n, int8_t *y)
 {
     if (ep->shift_only) {
-        const __m512i one = _mm512_set1_epi32(1);
-        __m512i r = _mm512_add_epi32(_mm512_srav_epi32(acc, ep->s), _mm512_and_si512(_mm512_srav_epi32(acc, ep->s1), one));
-        r = _mm512_min_epi32(_mm512_max_epi32(r, ep->lo), ep->hi);
-        _mm_mask_storeu_epi8((void *)y, (__mmask16)(n >= 16 ? 0xFFFFu : (1u << n) - 1u), _mm512_cvtepi32_epi8(r));
+        conv2d_pkq_rshift_store(acc, ep->s, ep->s1, ep->lo, ep->hi, (__mmask16)(n >= 16 ? 0xFFFFu : (1u << n) - 1u), y);
     } else {
         int32_t a[16], l;
         _mm512_storeu_si512((void *)a, acc);
@@ -495,9 +497,7 @@ void conv2d_pw4_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *
                 a = _mm512_dpbusd_epi32(a, _mm512_xor_si512(_mm512_permutexvar_epi32(iv[d], xv), x80), wv[d]);
             }
             if (shift_only) { /* nnc_requantize for shifts 1..31 without a leaky slope */
-                __m512i r = _mm512_add_epi32(_mm512_srav_epi32(a, sv), _mm512_and_si512(_mm512_srav_epi32(a, s1), one));
-                r = _mm512_min_epi32(_mm512_max_epi32(r, lo), hi);
-                _mm_mask_storeu_epi8((void *)(output + p * out_c), my, _mm512_cvtepi32_epi8(r));
+                conv2d_pkq_rshift_store(a, sv, s1, lo, hi, my, output + p * out_c);
             } else {
                 _mm512_storeu_si512((void *)acc, a);
                 for (t = 0; t < n * out_c; ++t) {
