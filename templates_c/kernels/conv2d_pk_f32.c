@@ -206,15 +206,13 @@ static void conv2d_pk_f32_px512(const float *const *x, const int32_t *rs, const 
         }
         {
             const __m512 b = bias != 0 ? _mm512_maskz_loadu_ps(m, bias + ob * 16) : _mm512_setzero_ps();
-            const __m512 zero = _mm512_setzero_ps();
             const __m512 lk = _mm512_set1_ps(act != 0 ? act->leaky : 1.0f);
             const __m512 lo = _mm512_set1_ps(act != 0 ? act->out_min : 0.0f);
             const __m512 hi = _mm512_set1_ps(act != 0 ? act->out_max : 0.0f);
             for (p = 0; p < np; ++p) {
                 __m512 v = bias != 0 ? _mm512_add_ps(a[p], b) : a[p];
                 if (act != 0) {
-                    v = _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, lk);
-                    v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
+                    v = nnc_act_f32_512(v, lk, lo, hi);
                 }
                 _mm512_mask_storeu_ps(y + (size_t)p * (size_t)ys + ob * 16, m, v);
             }
@@ -363,8 +361,7 @@ static void conv2d_pk_f32_lanes(const nnc_conv_geom *g, const nnc_act_f32 *act, 
         for (u = 0; u < 4; ++u) {
             __m512 v = bias != 0 ? _mm512_add_ps(a[u], b) : a[u];
             if (act != 0) {
-                v = _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, lk);
-                v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
+                v = nnc_act_f32_512(v, lk, lo, hi);
             }
             _mm512_mask_storeu_ps(yp + u * pix * g->out_c, mo, v);
         }
@@ -383,8 +380,7 @@ static void conv2d_pk_f32_lanes(const nnc_conv_geom *g, const nnc_act_f32 *act, 
             a = _mm512_add_ps(a, b);
         }
         if (act != 0) {
-            a = _mm512_mask_mul_ps(a, _mm512_cmp_ps_mask(a, zero, _CMP_LT_OQ), a, lk);
-            a = _mm512_min_ps(hi, _mm512_max_ps(lo, a));
+            a = nnc_act_f32_512(a, lk, lo, hi);
         }
         _mm512_mask_storeu_ps(output + (size_t)p0 * (size_t)g->out_c, (__mmask16)((1u << nout) - 1u), a);
     }

@@ -30,7 +30,6 @@ static int eltwise_f32_dense(const int32_t *shape, const int32_t *st)
  * comparisons' results, NaN and -0.0 included).  Each element's operations are the scalar loop's. */
 static void eltwise_f32_512(int op, int32_t n, const nnc_act_f32 *act, const float *a, const float *b, float *out)
 {
-    const __m512 zero = _mm512_setzero_ps();
     const __m512 lk = _mm512_set1_ps(act != 0 ? act->leaky : 1.0f);
     const __m512 lo = _mm512_set1_ps(act != 0 ? act->out_min : 0.0f);
     const __m512 hi = _mm512_set1_ps(act != 0 ? act->out_max : 0.0f);
@@ -41,8 +40,7 @@ static void eltwise_f32_512(int op, int32_t n, const nnc_act_f32 *act, const flo
         __m512 v = op == ELTWISE_F32_ADD ? _mm512_add_ps(x, y)
                    : op == ELTWISE_F32_SUB ? _mm512_sub_ps(x, y) : _mm512_mul_ps(x, y);
         if (act != 0) {
-            v = _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, lk);
-            v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
+            v = nnc_act_f32_512(v, lk, lo, hi);
         }
         _mm512_mask_storeu_ps(out + i, m, v);
     }
