@@ -181,11 +181,12 @@ def test_relative_output_directory_as_in_the_readme(tmp_path, ex):
 
 
 @pytest.mark.parametrize("model", ["fire", "grouped_shuffle"])
-@pytest.mark.parametrize("quant", ["q7", "q15"])
-def test_q_format_report_counts_the_weight_arrays_the_c_stores(tmp_path, model, quant):
-    """Q-format layers' weight bytes in report.json (per layer and in total) are the const arrays the generated
-    C holds for them: packed layouts (conv2d_pk_q7, the narrow / grouped 1x1 conv2d_pw4_q7's indices, weights and
-    folded bias) count as stored, not as the ONNX weights they came from."""
+@pytest.mark.parametrize("quant", ["q7", "q15", "int8", "float32"])
+def test_report_counts_the_weight_arrays_the_c_stores(tmp_path, model, quant):
+    """Layers' weight bytes in report.json (per layer and in total) are the const arrays the generated C holds
+    for them, in every number format: packed layouts (conv2d_pk_q7, the narrow / grouped 1x1 conv2d_pw4_q7's
+    indices, weights and folded bias; conv2d_pk_s8's padded blocks and offset-folded bias; conv2d_pk_f32's
+    padded groups) count as stored, not as the ONNX weights they came from."""
     import re
     import onnx_zoo
     src = tmp_path / f"{model}.onnx"
@@ -194,17 +195,19 @@ def test_q_format_report_counts_the_weight_arrays_the_c_stores(tmp_path, model, 
     calib = tmp_path / "calib.npy"
     np.save(calib, np.random.default_rng(0).standard_normal((4, shape[2], shape[3], shape[1])).astype(np.float32))
     out = tmp_path / "out"
-    r = nnc("compile", str(src), "--quantize", quant, "--calib", str(calib), "-o", str(out))
+    qargs = [] if quant == "float32" else ["--quantize", quant, "--calib", str(calib)]
+    r = nnc("compile", str(src), *qargs, "-o", str(out))
     assert r.returncode == 0, r.stderr
     rep = json.loads((out / "report.json").read_text())
     c = (out / f"{rep['name']}.c").read_text()
-    size = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "int32_t": 4}
+    size = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "int32_t": 4, "float": 4}
     arrays = re.findall(r"static const (\w+) c_(\w+)\[(\d+)\]", c)
     assert arrays
     assert rep["weight_bytes"] == sum(size[t] * int(n) for t, _, n in arrays)
     kernels = {k for layer in rep["layers"] for k in layer["kernels"]}
-    if quant == "q7":
-        assert "conv2d_pw4_q7" in kernels  # the layers this accounting was wrong for
+    packed = {"q7": "conv2d_pw4_q7", "int8": "conv2d_pk_s8", "float32": "conv2d_pk_f32"}
+    if quant in packed:
+        assert packed[quant] in kernels  # layers this accounting was wrong for
     for layer in rep["layers"]:
         mine = [size[t] * int(n) for t, name, n in arrays if name.startswith(layer["name"] + "_")]
         assert layer["weight_bytes"] == sum(mine), layer["name"]

@@ -40,12 +40,7 @@ def layer_macs(graph: Graph, node) -> int:
 BINARY_LAYERS = ("bconv2d", "bdense")
 
 
-# Kernels whose weights the lowering re-lays at generation time (lower/lower_pk_q.py): padded to whole
-# blocks of 16 channels and rows of 4 products, with a derived bias; their layers count the arrays the C stores.
-PACKED_Q = {"conv2d_pk_q7", "conv2d_inplace_pk_q7", "dense_pk_q7", "conv2d_dw_q7", "conv2d_inplace_dw_q7",
-            "conv2d_pw4_q7", "conv2d_inplace_pw4_q7",
-            "conv_transpose2d_pk_q7"}
-_CSIZE = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "int32_t": 4, "float": 4}
+_CSIZE = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "int32_t": 4, "uint32_t": 4, "float": 4}
 
 
 def _stored_bytes(graph: Graph, calls) -> int:
@@ -96,9 +91,9 @@ def build_report(graph: Graph, prog: Program, target: str = "generic") -> Dict:
         comp = layer_compression(graph, node, target)
         if comp is not None:  # weight_bytes counts what the C stores (the compressed encoding, narrowed biases)
             wb += comp["stored_bytes"] - comp["dense_bytes"] - comp.get("bias_bytes_saved", 0)
-        if (comp is None or comp.get("storage", "dense") == "dense") and \
-                set(kernels_by_layer.get(node.name, [])) & PACKED_Q:
-            wb = _stored_bytes(graph, calls_by_layer[node.name])  # the packed arrays the C stores
+        if (comp is None or comp.get("storage", "dense") == "dense") and node.op not in BINARY_LAYERS and \
+                node.name in calls_by_layer:
+            wb = _stored_bytes(graph, calls_by_layer[node.name])  # the arrays the C stores (packed layouts too)
         # binary MACs / weights: layers with binary or ternary weights (the int8-weight first / last layers of a
         # binarized network, bconv2d / bdense with Q8.0 weights, are integer MACs and bytes)
         is_bin = node.op in BINARY_LAYERS and graph.tensors[node.inputs[1]].fmt.kind in ("binary", "ternary")
