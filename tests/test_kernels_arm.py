@@ -14,7 +14,8 @@ mismatches; it is built once per target and run under qemu:
                    K <= 32: input pairs gathered once per pixel, SMLAD over blocks of four channels), the prepared
                    requantization (nnc_mbqm_prep / nnc_mbqm_pre_apply) and conv2d_pwp_s8's SMMLAR form of it
                    (nnc_dsp_rqd_s8: biases near its bound, shifts to 31, extreme output offsets, ties) and the
-                   depthwise paths' and the one-channel 3x3 path's (doubled weights and biases)
+                   depthwise paths' and the one-channel 3x3 path's (doubled weights and biases); the sparse fully
+                   connected row loops (dense_sparse_q7 / _s8 / _q15 / _q15_acc32: every step count modulo 8)
   cortex-m4 -O0    the same DSP build unoptimized (the assembly blocks that need many free registers run their C
                    steps without __OPTIMIZE__)
   cortex-m4 portable  the same program with -DNNC_NO_SIMD (the reference the DSP build must equal)
@@ -49,9 +50,9 @@ from helpers import kernel_check_program
 from test_cross import cross, need
 
 SOURCES = ["conv2d_s8.c", "conv2d_pw_s8.c", "dense_s8.c", "conv2d_q7.c", "dense_q7.c", "dense_sparse_q7.c",
-           "dense_sparse_s8.c"]
+           "dense_sparse_s8.c", "dense_sparse_q15.c"]
 HEADERS = ["conv2d_s8.h", "conv2d_pw_s8.h", "dense_s8.h", "conv2d_q7.h", "dense_q7.h", "dense_sparse_q7.h",
-           "dense_sparse_s8.h"]
+           "dense_sparse_s8.h", "dense_sparse_q15.h"]
 
 
 def _requant_s8(rng, n, in_zp, rounding):
@@ -327,6 +328,29 @@ def cases(seed: int = 2026, n_conv: int = 60):
             af.ROUND_DOUBLE)
         b = rng.integers(-(1 << 14), 1 << 14, size=c).astype(np.int32)
         out.append(("conv2d_s8", [g, rq, x, w, b], ks.conv2d_s8(g, rq, x, w, b)))
+    rng = np.random.default_rng(seed + 3)
+    for i in range(20):  # sparse q15 fully connected layers (two entries a step): the SMLALD (int64) and SMLAD
+        # (q15_acc32) row loops, every step count modulo 8 (the loop's entry), empty rows, the partial last slice,
+        # several blocks of 64 columns; int64: full-range inputs and weights, whose sums leave int32
+        k, m = int(rng.choice([1, 2, 17, 64, 65, 130, 300, 513])), int(rng.choice([1, 7, 16, 17, 33, 48]))
+        g = DenseGeom(1 + i % 2, k, m)
+        wide = i % 2 == 0
+        lim = 32768 if wide else 1 << 9
+        x = rng.integers(-lim, lim, size=(g.batch, k)).astype(np.int16)
+        w = rng.integers(-lim, lim, size=(m, k)).astype(np.int16)
+        if i % 5 == 2:  # extremes: the largest products
+            x[:] = rng.choice(np.array([-lim, lim - 1], np.int16), size=x.shape)
+            w[:] = rng.choice(np.array([-lim, lim - 1], np.int16), size=w.shape)
+        w[rng.random((m, k)) >= [1.0, 0.6, 0.5, 0.2, 0.05][i % 5]] = 0
+        if i % 3 == 0:
+            w[rng.random(m) < 0.3] = 0
+        b = rng.integers(-(1 << 16), 1 << 16, size=m).astype(np.int32)
+        arrays = list(encode_sparse_sliced(w)) + [sliced_wsum(w)]
+        rqq = Requant(tuple(int(v) for v in rng.integers(14, 28, size=m)), -32768, 32767)
+        name = "dense_sparse_q15" if wide else "dense_sparse_q15_acc32"
+        want = getattr(kc, name)(g, rqq, x, *arrays, b)
+        assert np.array_equal(want, (kq.dense_q15 if wide else kq.dense_q15_acc32)(g, rqq, x, w, b))
+        out.append((name, [g, rqq, x, *arrays, b], want))
     return out
 
 

@@ -10,6 +10,11 @@
 #define NNC_SP_WANT_S16
 #include "dense_sparse_simd.inc"
 
+#include "nnc_simd.h"
+#if defined(NNC_SIMD_DSP)
+#define NNC_SP_DSP_PAIRS 1 /* dense_sparse_qn.inc: the pair loop, SMLALD (int64) / SMLAD (int32) per step */
+#endif
+
 #define NNC_T int16_t
 #define NNC_SP_R 16
 #define NNC_SP_C 64
