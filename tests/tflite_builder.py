@@ -21,11 +21,16 @@ def f32(v):
 
 
 class TfliteBuilder:
-    def __init__(self):
+    """float32=True builds a float32 model: every activation float32 (the scale / zero-point arguments are
+    ignored), convolution and fully connected weights and biases float32 constants (fp16=True: float16
+    constants, each through a DEQUANTIZE, as TFLite's float16 quantization writes them)."""
+
+    def __init__(self, float32: bool = False, fp16: bool = False):
         self.s = pytest.importorskip("ai_edge_litert.schema_py_generated")
         pytest.importorskip("flatbuffers")
         self.tensors, self.buffers, self.ops, self.codes = [], [self.s.BufferT()], [], {}
         self.inputs = []
+        self.float32, self.fp16 = float32, fp16
 
     # -- tensors
     def tensor(self, shape, ttype, scale=None, zp=None, data=None, qdim=0, name=None) -> int:
@@ -48,7 +53,24 @@ class TfliteBuilder:
         return len(self.tensors) - 1
 
     def act(self, shape, scale, zp) -> int:
+        if self.float32:
+            return self.tensor(shape, self.s.TensorType.FLOAT32)
         return self.tensor(shape, self.s.TensorType.INT8, scale, zp)
+
+    def like(self, x, shape) -> int:
+        """An activation of ``shape`` in the format of tensor x."""
+        q = self.tensors[x].quantization
+        return self.act(shape, *((q.scale[0], q.zeroPoint[0]) if q is not None else (None, None)))
+
+    def fconst(self, data) -> int:
+        """A float32 constant (fp16: a float16 constant through a DEQUANTIZE)."""
+        data = np.asarray(data, np.float32)
+        if not self.fp16:
+            return self.tensor(data.shape, self.s.TensorType.FLOAT32, data=data)
+        h = self.tensor(data.shape, self.s.TensorType.FLOAT16, data=data.astype(np.float16))
+        y = self.tensor(data.shape, self.s.TensorType.FLOAT32)
+        self.op(self.s.BuiltinOperator.DEQUANTIZE, [h], [y], version=3)
+        return y
 
     def input(self, shape, scale, zp) -> int:
         i = self.act(shape, scale, zp)
@@ -95,11 +117,14 @@ class TfliteBuilder:
         else:          # w: [O, kh, kw, I]
             kh, kw, co = w.shape[1], w.shape[2], w.shape[0]
             qdim = 0
-        wt = self.tensor(w.shape, s.TensorType.INT8, w_scales, np.zeros(len(np.atleast_1d(w_scales)), int),
-                         data=w.astype(np.int8), qdim=qdim)
-        bt = self.tensor(b.shape, s.TensorType.INT32, np.float32(self.tensors[x].quantization.scale[0]) *
-                         np.asarray(w_scales, np.float32), np.zeros(len(np.atleast_1d(w_scales)), int),
-                         data=b.astype(np.int32))
+        if self.float32:
+            wt, bt = self.fconst(w), self.fconst(b)
+        else:
+            wt = self.tensor(w.shape, s.TensorType.INT8, w_scales, np.zeros(len(np.atleast_1d(w_scales)), int),
+                             data=w.astype(np.int8), qdim=qdim)
+            bt = self.tensor(b.shape, s.TensorType.INT32, np.float32(self.tensors[x].quantization.scale[0]) *
+                             np.asarray(w_scales, np.float32), np.zeros(len(np.atleast_1d(w_scales)), int),
+                             data=b.astype(np.int32))
         ek_h, ek_w = dilation * (kh - 1) + 1, dilation * (kw - 1) + 1
         if padding == "SAME":
             oh, ow = -(-xs[1] // stride), -(-xs[2] // stride)
@@ -121,9 +146,12 @@ class TfliteBuilder:
 
     def fully_connected(self, x, w, b, w_scale, out_scale, out_zp, act="none"):
         s = self.s
-        wt = self.tensor(w.shape, s.TensorType.INT8, w_scale, 0, data=w.astype(np.int8))
-        bt = self.tensor(b.shape, s.TensorType.INT32, np.float32(self.tensors[x].quantization.scale[0]) *
-                         np.float32(w_scale), 0, data=b.astype(np.int32))
+        if self.float32:
+            wt, bt = self.fconst(w), self.fconst(b)
+        else:
+            wt = self.tensor(w.shape, s.TensorType.INT8, w_scale, 0, data=w.astype(np.int8))
+            bt = self.tensor(b.shape, s.TensorType.INT32, np.float32(self.tensors[x].quantization.scale[0]) *
+                             np.float32(w_scale), 0, data=b.astype(np.int32))
         n = int(np.prod(self.shape(x))) // w.shape[1]
         y = self.act((n, w.shape[0]), out_scale, out_zp)
         o = s.FullyConnectedOptionsT()
@@ -134,12 +162,11 @@ class TfliteBuilder:
     def pool(self, x, kind, k, stride, padding="VALID"):
         s = self.s
         xs = self.shape(x)
-        q = self.tensors[x].quantization
         if padding == "SAME":
             oh, ow = -(-xs[1] // stride), -(-xs[2] // stride)
         else:
             oh, ow = (xs[1] - k) // stride + 1, (xs[2] - k) // stride + 1
-        y = self.act((xs[0], oh, ow, xs[3]), q.scale[0], q.zeroPoint[0])
+        y = self.like(x, (xs[0], oh, ow, xs[3]))
         o = s.Pool2DOptionsT()
         o.padding, o.strideW, o.strideH, o.filterWidth, o.filterHeight = PAD[padding], stride, stride, k, k
         code = s.BuiltinOperator.AVERAGE_POOL_2D if kind == "avg" else s.BuiltinOperator.MAX_POOL_2D
@@ -179,19 +206,17 @@ class TfliteBuilder:
 
     def pad(self, x, pads):
         s = self.s
-        q = self.tensors[x].quantization
         pt = self.tensor((len(pads), 2), s.TensorType.INT32, data=np.asarray(pads, np.int32))
         shape = [d + a + b for d, (a, b) in zip(self.shape(x), pads)]
-        y = self.act(shape, q.scale[0], q.zeroPoint[0])
+        y = self.like(x, shape)
         self.op(s.BuiltinOperator.PAD, [x, pt], [y], s.BuiltinOptions.PadOptions, s.PadOptionsT(), 2)
         return y
 
     def concat(self, xs, axis):
         s = self.s
-        q = self.tensors[xs[0]].quantization
         shape = list(self.shape(xs[0]))
         shape[axis] = sum(self.shape(x)[axis] for x in xs)
-        y = self.act(shape, q.scale[0], q.zeroPoint[0])
+        y = self.like(xs[0], shape)
         o = s.ConcatenationOptionsT()
         o.axis = axis
         self.op(s.BuiltinOperator.CONCATENATION, xs, [y], s.BuiltinOptions.ConcatenationOptions, o, 2)
@@ -199,9 +224,8 @@ class TfliteBuilder:
 
     def reshape(self, x, shape):
         s = self.s
-        q = self.tensors[x].quantization
         st = self.tensor((len(shape),), s.TensorType.INT32, data=np.asarray(shape, np.int32))
-        y = self.act(shape, q.scale[0], q.zeroPoint[0])
+        y = self.like(x, shape)
         o = s.ReshapeOptionsT()
         o.newShape = list(shape)
         self.op(s.BuiltinOperator.RESHAPE, [x, st], [y], s.BuiltinOptions.ReshapeOptions, o, 1)
@@ -221,6 +245,15 @@ class TfliteBuilder:
         self.op(s.BuiltinOperator.MEAN, [x, at], [y], s.BuiltinOptions.ReducerOptions, o, 2)
         return y
 
+    def softmax(self, x, out_scale=1 / 256, out_zp=-128):
+        """SOFTMAX (beta 1; TFLite's int8 output format unless told otherwise)."""
+        s = self.s
+        y = self.act(self.shape(x), out_scale, out_zp)
+        o = s.SoftmaxOptionsT()
+        o.beta = 1.0
+        self.op(s.BuiltinOperator.SOFTMAX, [x], [y], s.BuiltinOptions.SoftmaxOptions, o, 2)
+        return y
+
     def mul(self, a, b, out_scale, out_zp, act="none"):
         return self.eltwise("Mul", a, b, out_scale, out_zp, act)
 
@@ -229,18 +262,16 @@ class TfliteBuilder:
 
     def transpose(self, x, perm):
         s = self.s
-        q = self.tensors[x].quantization
         pt = self.tensor((len(perm),), s.TensorType.INT32, data=np.asarray(perm, np.int32))
-        y = self.act([self.shape(x)[p] for p in perm], q.scale[0], q.zeroPoint[0])
+        y = self.like(x, [self.shape(x)[p] for p in perm])
         self.op(s.BuiltinOperator.TRANSPOSE, [x, pt], [y], s.BuiltinOptions.TransposeOptions, s.TransposeOptionsT(), 2)
         return y
 
     def resize_nearest(self, x, size, align_corners=False, half_pixel_centers=False):
         s = self.s
-        q = self.tensors[x].quantization
         st = self.tensor((2,), s.TensorType.INT32, data=np.asarray(size, np.int32))
         xs = self.shape(x)
-        y = self.act((xs[0], size[0], size[1], xs[3]), q.scale[0], q.zeroPoint[0])
+        y = self.like(x, (xs[0], size[0], size[1], xs[3]))
         o = s.ResizeNearestNeighborOptionsT()
         o.alignCorners, o.halfPixelCenters = bool(align_corners), bool(half_pixel_centers)
         self.op(s.BuiltinOperator.RESIZE_NEAREST_NEIGHBOR, [x, st], [y], s.BuiltinOptions.ResizeNearestNeighborOptions,
@@ -255,8 +286,7 @@ class TfliteBuilder:
 
     def maximum_minimum(self, kind, a, b):
         """MAXIMUM / MINIMUM; the output takes the first operand's format."""
-        q = self.tensors[a].quantization
-        y = self.act(np.broadcast_shapes(self.shape(a), self.shape(b)), q.scale[0], q.zeroPoint[0])
+        y = self.like(a, np.broadcast_shapes(self.shape(a), self.shape(b)))
         s = self.s
         self.op(getattr(s.BuiltinOperator, kind), [a, b], [y], s.BuiltinOptions.MaximumMinimumOptions,
                 s.MaximumMinimumOptionsT(), 2)
@@ -278,11 +308,10 @@ class TfliteBuilder:
     def split(self, x, axis, num):
         """SPLIT into num equal parts along axis: the list of outputs."""
         s = self.s
-        q = self.tensors[x].quantization
         at = self.tensor((), s.TensorType.INT32, data=np.asarray(axis, np.int32))
         shape = list(self.shape(x))
         shape[axis] //= num
-        ys = [self.act(shape, q.scale[0], q.zeroPoint[0]) for _ in range(num)]
+        ys = [self.like(x, shape) for _ in range(num)]
         o = s.SplitOptionsT()
         o.numSplits = num
         self.op(s.BuiltinOperator.SPLIT, [at, x], ys, s.BuiltinOptions.SplitOptions, o, 2)
@@ -291,7 +320,6 @@ class TfliteBuilder:
     def split_v(self, x, sizes, axis):
         """SPLIT_V into parts of the given sizes (one may be -1) along axis: the list of outputs."""
         s = self.s
-        q = self.tensors[x].quantization
         st = self.tensor((len(sizes),), s.TensorType.INT32, data=np.asarray(sizes, np.int32))
         at = self.tensor((), s.TensorType.INT32, data=np.asarray(axis, np.int32))
         dim = self.shape(x)[axis]
@@ -300,7 +328,7 @@ class TfliteBuilder:
         for n in real:
             shape = list(self.shape(x))
             shape[axis] = n
-            ys.append(self.act(shape, q.scale[0], q.zeroPoint[0]))
+            ys.append(self.like(x, shape))
         o = s.SplitVOptionsT()
         o.numSplits = len(sizes)
         self.op(s.BuiltinOperator.SPLIT_V, [x, st, at], ys, s.BuiltinOptions.SplitVOptions, o, 2)
@@ -308,9 +336,8 @@ class TfliteBuilder:
 
     def strided_slice(self, x, begin, end, strides, out_shape, begin_mask=0, end_mask=0, shrink_mask=0, version=2):
         s = self.s
-        q = self.tensors[x].quantization
         ts = [self.tensor((len(v),), s.TensorType.INT32, data=np.asarray(v, np.int32)) for v in (begin, end, strides)]
-        y = self.act(out_shape, q.scale[0], q.zeroPoint[0])
+        y = self.like(x, out_shape)
         o = s.StridedSliceOptionsT()
         o.beginMask, o.endMask, o.shrinkAxisMask = begin_mask, end_mask, shrink_mask
         self.op(s.BuiltinOperator.STRIDED_SLICE, [x] + ts, [y], s.BuiltinOptions.StridedSliceOptions, o, version)

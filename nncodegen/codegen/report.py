@@ -175,8 +175,10 @@ def summary_lines(report: Dict):
     comp = r["float_weight_bytes"] / r["weight_bytes"] if r["weight_bytes"] else 1.0
     return [
         f"scheme: {r['scheme']}",
-        f"weights (ROM): {_fmt_int(r['weight_bytes'])} bytes ({comp:.1f}x smaller than float32: "
-        f"{_fmt_int(r['float_weight_bytes'])})",
+        f"weights (ROM): {_fmt_int(r['weight_bytes'])} bytes ("
+        + (f"{comp:.1f}x smaller than float32: " if comp >= 1.0 else
+           f"{1.0 / comp:.2f}x the float32 values' {_fmt_int(r['float_weight_bytes'])} bytes, in padded packed layouts")
+        + (f"{_fmt_int(r['float_weight_bytes'])})" if comp >= 1.0 else ")"),
         f"arena (RAM): {_fmt_int(r['arena_bytes'])} bytes; lower bound {_fmt_int(r['arena_lower_bound_bytes'])} "
         f"({ratio:.3f}x); all activations {_fmt_int(r['activation_bytes_total'])}",
     ] + ([f"in place: {len(r['inplace_layers'])} layer(s) write over their input; arena without them "

@@ -117,7 +117,7 @@ class TflTensor:
                                  "is not supported")
             if raw.size:
                 dt = {"int8": np.int8, "uint8": np.uint8, "int32": np.int32, "int64": np.int64,
-                      "float32": np.float32, "int16": np.int16}.get(self.type)
+                      "float32": np.float32, "float16": np.float16, "int16": np.int16}.get(self.type)
                 if dt is None:
                     raise GraphError(f"tensor {self.name!r}: constant of type {self.type} is not supported")
                 n = int(np.prod(self.shape, dtype=np.int64))

@@ -15,8 +15,14 @@ ops_slice); each module's
 HANDLERS maps a TFLite operator name to ``handler(importer, op)``, and an operator is supported exactly
 when some module handles it.  The supported operators and their limits are listed in the modules'
 docstrings.  Models with int16 activations (TFLite's 16x8 quantization) are imported by ops_int16.py.
-Anything else - custom operators (an Ethos-U ``ethos-u`` op, say), float layers - is refused with every
-offending operator listed at once, by index, name and output tensor.
+Float32 models (a float32 input and no QUANTIZE: TFLite Micro's hello_world_float, say) import as float32
+IR graphs, to compile in float32 or to quantize with ``--quantize`` like an ONNX float model: the operators of
+FLOAT_SUPPORTED, constants stored as float32 or float16 (TFLite's float16 quantization: a DEQUANTIZE of a
+float16 constant is folded into a float32 constant).  Dynamic-range ("hybrid") models, int8 weights under
+float activations, are refused: TFLite's hybrid kernels quantize the activations on the fly, which neither a
+float32 nor an int8 graph computes.
+Anything else - custom operators (an Ethos-U ``ethos-u`` op, say), float layers inside an int8 model - is
+refused with every offending operator listed at once, by index, name and output tensor.
 """
 from __future__ import annotations
 
@@ -42,6 +48,12 @@ HANDLERS: Dict[str, Callable] = {**CONV_HANDLERS, **ELTWISE_HANDLERS, **REDUCE_H
 SUPPORTED = frozenset(HANDLERS)
 FLOAT_TAIL = ("SOFTMAX", "LOG_SOFTMAX", "RESHAPE")  # ops that may run in float32 after a DEQUANTIZE
 WHY = {"CUSTOM": "custom operator (compiled for an accelerator or a runtime extension)"}
+# operators of float32 models (IR ops with float32 kernels); DEQUANTIZE only of a constant (folded)
+FLOAT_SUPPORTED = frozenset({
+    "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MAX_POOL_2D", "ADD", "SUB", "MUL",
+    "RELU", "RELU6", "RELU_N1_TO_1", "LOGISTIC", "TANH", "SOFTMAX", "LOG_SOFTMAX", "RESHAPE", "SQUEEZE",
+    "EXPAND_DIMS", "PAD", "PADV2", "CONCATENATION", "TRANSPOSE", "RESIZE_NEAREST_NEIGHBOR", "MEAN", "DEQUANTIZE",
+    "LEAKY_RELU", "HARD_SWISH"})
 
 
 def _label(op: TflOp, tensors: List[TflTensor]) -> str:
@@ -60,6 +72,10 @@ class Importer:
         self.g = Graph(name or Path(src).stem or "model")
         self.names: Dict[int, str] = {}
         self.float_layers: List[str] = []
+        # a float32 model: float32 input, no QUANTIZE (an int8 model with float I/O quantizes its input)
+        self.float_model = (len(self.inputs) == 1 and self.tensors[self.inputs[0]].type == "float32"
+                            and not any(op.code == "QUANTIZE" for op in self.ops))
+        self.folded: Dict[int, np.ndarray] = {}   # DEQUANTIZE outputs of constants (float models), as float32
 
     # -- errors
     def fail(self, op: TflOp, msg: str):
@@ -68,7 +84,9 @@ class Importer:
     def check(self):
         bad = []
         for op in self.ops:
-            if op.code not in SUPPORTED:
+            if self.float_model and op.code in SUPPORTED and op.code not in FLOAT_SUPPORTED:
+                bad.append(f"{_label(op, self.tensors)}: not supported in float32 models")
+            elif op.code not in SUPPORTED:
                 bad.append(f"{_label(op, self.tensors)}" + (f": {WHY[op.code]}" if op.code in WHY else ""))
         if bad:
             raise GraphError(f"{self.src}: {len(bad)} unsupported TFLite operator(s): " + "; ".join(bad))
@@ -78,6 +96,8 @@ class Importer:
             raise GraphError(f"{self.src}: {len(self.inputs)} inputs ({names}) and {len(self.outputs)} outputs: "
                              "nncodegen compiles models with one input and one output (several float32 "
                              "outputs are joined into one)")
+        if self.float_model:
+            return self.check_float()
         for op in self.ops:
             for i in op.inputs + op.outputs:
                 t = self.tensors[i] if i >= 0 else None
@@ -95,6 +115,52 @@ class Importer:
                                   "models (quantize the model fully to int8)")
             if op.code in FLOAT_TAIL and any(self.tensors[i].type == "float32" for i in op.inputs if i >= 0):
                 self.float_layers.append(f"{_label(op, self.tensors)} (float32 after DEQUANTIZE)")
+
+    def check_float(self):
+        """A float32 model: every activation float32; DEQUANTIZE only of float16 constants; no int8 weights."""
+        for op in self.ops:
+            if op.code == "DEQUANTIZE":
+                t = self.tensors[op.inputs[0]]
+                if t.data is None or t.type != "float16":
+                    self.fail(op, f"DEQUANTIZE of {t.name!r} ({t.type}{'' if t.data is None else ' constant'}): "
+                                  "a float32 model may only dequantize float16 constants")
+                continue
+            for i in op.inputs + op.outputs:
+                t = self.tensors[i] if i >= 0 else None
+                if t is None or t.data is not None or self._dequantized(i):
+                    continue
+                if t.type != "float32":
+                    self.fail(op, f"tensor {t.name!r} has type {t.type} in a float32 model (float input, no "
+                                  "QUANTIZE): activations must all be float32")
+            if op.code in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED") and len(op.inputs) > 1:
+                w = self.tensors[op.inputs[1]]
+                if w.data is not None and w.type == "int8":
+                    self.fail(op, f"weights {w.name!r} are int8 under float32 activations (a dynamic-range / "
+                                  "hybrid model): convert the model to float32 or to full-integer int8")
+
+    def is_const(self, i: int) -> bool:
+        return i >= 0 and (self.tensors[i].data is not None or i in self.folded)
+
+    def _dequantized(self, i: int) -> bool:
+        return any(op.code == "DEQUANTIZE" and op.outputs[0] == i for op in self.ops)
+
+    def fdata(self, op: TflOp, i: int, what: str) -> np.ndarray:
+        """Constant tensor i of a float32 model as float32 (float16 data and folded DEQUANTIZEs widened)."""
+        if i in self.folded:
+            return self.folded[i]
+        t = self.tensors[i]
+        if t.data is None:
+            self.fail(op, f"the {what} must be constant")
+        if t.type not in ("float32", "float16"):
+            self.fail(op, f"the {what} {t.name!r} has type {t.type}: float32 models need float constants")
+        return np.ascontiguousarray(t.data, dtype=np.float32)
+
+    def fconst(self, op: TflOp, i: int, what: str, data: Optional[np.ndarray] = None) -> str:
+        """An IR float32 constant of tensor i (``data``: its values re-laid by the handler)."""
+        a = self.fdata(op, i, what) if data is None else np.ascontiguousarray(data, dtype=np.float32)
+        name = self.g.unique_name(self.tensors[i].name)
+        self.g.add_tensor(Tensor(name, tuple(a.shape), FLOAT32, data=a))
+        return name
 
     # -- tensors
     def fmt(self, t: TflTensor, axis: Optional[int] = None):
@@ -196,6 +262,9 @@ class Importer:
         g.outputs = [self.act(self.outputs[0])] if len(self.outputs) == 1 else [self.join_outputs()]
         g.meta["source"] = "tflite"
         g.meta["input_type"] = t_in.type
+        if self.float_model:  # a float32 graph, like an ONNX float model's
+            g.remove_unused()
+            return check_graph(g, "TFLite import")
         g.meta["quantization"] = {
             "scheme": "int8", "bits": 8, "rounding": "double", "average_rounding": "half_away", "softmax": "tflite",
             "policy": "formats from the TFLite model (no recalibration); TFLite reference kernels' arithmetic: "
@@ -207,7 +276,8 @@ class Importer:
 
 
 def load_tflite(path_or_bytes, name: Optional[str] = None) -> Graph:
-    """Import a full-integer int8 TFLite model (path or bytes) as a checked affine int8 IR graph."""
+    """Import a TFLite model (path or bytes): a full-integer int8 (or 16x8) model as a checked affine IR graph,
+    a float32 model as a float32 graph."""
     if isinstance(path_or_bytes, (bytes, bytearray)):
         data, src = bytes(path_or_bytes), "model.tflite"
     else:

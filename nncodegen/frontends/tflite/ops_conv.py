@@ -1,6 +1,7 @@
 """TFLite import, convolution family: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, AVERAGE_POOL_2D,
 MAX_POOL_2D, TRANSPOSE_CONV (int8 filters per output channel, int32 bias, no fused activation, the output
 shape the output tensor's; the handler of 16x8 models, ops_int16.transpose_conv, which takes the bias by type).
+In float32 models (importer.py) filters, weights and biases are float32 constants (or folded float16 ones).
 
 Filters are int8 constants with zero point 0 (per-channel scales along the output channels); a depthwise
 filter [1, H, W, C*m] becomes the IR's [C*m, H, W, 1] with groups = C; SAME padding becomes explicit pads.
@@ -19,22 +20,36 @@ from .flatbuf import ACTS
 def conv(imp, op, depthwise: bool):
     o = op.options
     x, w, b = (imp.tensors[i] if i >= 0 else None for i in (op.inputs + [-1])[:3])
-    if w.data is None or w.type != "int8":
+    if imp.float_model:
+        wdata = imp.fdata(op, op.inputs[1], "filters")
+    elif w.data is None or w.type != "int8":
         imp.fail(op, "filters must be int8 constants")
+    else:
+        wdata = w.data
     if o is None:
         imp.fail(op, "missing options")
     if depthwise:
         pad, sw, sh, act, dw, dh = o.scalar(0, "b"), o.scalar(1, "i"), o.scalar(2, "i"), o.scalar(4, "b"), \
             o.scalar(5, "i", 1), o.scalar(6, "i", 1)
-        q = np.ascontiguousarray(np.transpose(w.data, (3, 1, 2, 0)))  # [1,H,W,C*m] -> [C*m,H,W,1]
+        q = np.ascontiguousarray(np.transpose(wdata, (3, 1, 2, 0)))  # [1,H,W,C*m] -> [C*m,H,W,1]
         groups = x.shape[3]
         qdim = 0 if w.qdim == 3 else w.qdim
     else:
         pad, sw, sh, act, dw, dh = o.scalar(0, "b"), o.scalar(1, "i"), o.scalar(2, "i"), o.scalar(3, "b"), \
             o.scalar(4, "i", 1), o.scalar(5, "i", 1)
-        q = w.data
+        q = wdata
         groups = x.shape[3] // q.shape[3]
         qdim = w.qdim
+    if x.shape[3] % q.shape[3] or (not depthwise and q.shape[0] % groups):
+        imp.fail(op, f"filters of shape {list(wdata.shape)} do not fit an input of {x.shape[3]} channels")
+    if imp.float_model:
+        ins = [imp.act(op.inputs[0]), imp.fconst(op, op.inputs[1], "filters", q)]
+        if b is not None:
+            ins.append(imp.fconst(op, op.inputs[2], "bias"))
+        pads = imp.pads(op, pad, x.shape[1:3], q.shape[1:3], (sh, sw), (dh, dw))
+        imp.node(op, "conv2d", ins, op.outputs[0], strides=(sh, sw), pads=pads, dilations=(dh, dw),
+                 groups=groups, **imp.act_attrs(act))
+        return
     if w.scale.size > 1 and qdim != 0:
         imp.fail(op, "per-channel filter scales must be along the output channels")
     if np.any(w.zero_point != 0):
@@ -53,7 +68,9 @@ def fully_connected(imp, op):
     o = op.options
     x, w = imp.tensors[op.inputs[0]], imp.tensors[op.inputs[1]]
     b = imp.tensors[op.inputs[2]] if len(op.inputs) > 2 and op.inputs[2] >= 0 else None
-    if w.data is None or w.type != "int8":
+    if imp.float_model:
+        imp.fdata(op, op.inputs[1], "weights")
+    elif w.data is None or w.type != "int8":
         imp.fail(op, "weights must be int8 constants")
     if o is not None and o.scalar(1, "b") != 0:
         imp.fail(op, "shuffled weight formats are not supported")
@@ -69,9 +86,12 @@ def fully_connected(imp, op):
         g.add_node(Node(g.unique_name(f"reshape_{op.index}"), "reshape", [xin], [flat],
                         {"shape": (size // n_in, n_in)}))
         xin = flat
-    ins = [xin, imp.const(w, w.data, imp.fmt(w, 0), "")]
-    if b is not None:
-        ins.append(imp.const(b, b.data.astype(np.int32), imp.fmt(b, 0), ""))
+    if imp.float_model:
+        ins = [xin, imp.fconst(op, op.inputs[1], "weights")] + ([imp.fconst(op, op.inputs[2], "bias")] if b else [])
+    else:
+        ins = [xin, imp.const(w, w.data, imp.fmt(w, 0), "")]
+        if b is not None:
+            ins.append(imp.const(b, b.data.astype(np.int32), imp.fmt(b, 0), ""))
     y = imp.tensors[op.outputs[0]]
     rows = (size // n_in, w.shape[0])
     if tuple(y.shape) == rows:

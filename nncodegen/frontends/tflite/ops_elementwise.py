@@ -7,7 +7,8 @@ broadcast; both operands and the output in one format), PRELU (a constant int8 s
 zero point, of any shape that broadcasts to the input), LEAKY_RELU (alpha >= 0; the handler of 16x8
 models, ops_int16.leaky_relu).
 
-A constant operand of a binary operator becomes an int8 constant of the IR in its own format.
+A constant operand of a binary operator becomes an int8 constant of the IR in its own format (a float32
+constant in float32 models, importer.py; there a DEQUANTIZE of a float16 constant is folded into one).
 """
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ def _operands(imp, op, n: int = 2):
     ins = []
     for i in op.inputs[:n]:
         t = imp.tensors[i]
+        if imp.float_model:
+            ins.append(imp.fconst(op, i, "operand") if imp.is_const(i) else imp.act(i))
+            continue
         ins.append(imp.const(t, t.data.astype(np.int8), imp.fmt(t), "") if t.data is not None else imp.act(i))
     return ins
 
@@ -70,11 +74,17 @@ def quantize(imp, op):
 
 
 def dequantize(imp, op):
+    if imp.float_model:  # of a float16 constant (importer.check_float): folded into a float32 constant
+        imp.folded[op.outputs[0]] = imp.fdata(op, op.inputs[0], "input")
+        return
     imp.node(op, "dequantize", [imp.act(op.inputs[0])], op.outputs[0])
 
 
 def hard_swish(imp, op):
     """HARD_SWISH (hard_swish_tfl_s8: TFLite's reference int8 kernel, its HardSwishPrepare parameters)."""
+    if imp.float_model:
+        imp.node(op, "hard_swish", [imp.act(op.inputs[0])], op.outputs[0])
+        return
     fi, fo = (imp.fmt(imp.tensors[i]) for i in (op.inputs[0], op.outputs[0]))
     try:
         af.tflite_hard_swish_params(fi.scale, fo.scale)

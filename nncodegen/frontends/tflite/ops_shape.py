@@ -25,7 +25,8 @@ def pad(imp, op):
     value = 0.0
     if op.code == "PADV2" and len(op.inputs) > 2:
         v = imp.tensors[op.inputs[2]]
-        value = float(imp.fmt(x).dequantize(v.data.reshape(-1)[:1])[0])
+        value = (float(imp.fdata(op, op.inputs[2], "pad value").reshape(-1)[0]) if imp.float_model else
+                 float(imp.fmt(x).dequantize(v.data.reshape(-1)[:1])[0]))
     pads = tuple(int(v) for pair in p.data.reshape(-1, 2) for v in pair)
     imp.node(op, "pad", [imp.act(op.inputs[0])], op.outputs[0], pads=pads, mode="constant", value=value)
 

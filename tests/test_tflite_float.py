@@ -1,0 +1,151 @@
+"""Float32 TFLite models (nncodegen/frontends/tflite/importer.py): a float input and no QUANTIZE import as a
+float32 IR graph.  The C must equal nncodegen's own float simulator and TFLite's reference runtimes (TFLite
+Micro, LiteRT with the reference op resolver) within float32 rounding (`nncodegen verify`'s rule for float
+models: the kernels' twins sum in numpy); TFLite Micro's own
+hello_world_float (a real model: 1-16-16-1 fully connected) gives TFLite Micro's floats exactly.  Models with
+float16 constants (TFLite's float16 quantization: each weight through a DEQUANTIZE) import with the DEQUANTIZE
+folded.  What a float model cannot hold is refused with the operator named.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nncodegen
+from nncodegen.ir.graph import GraphError
+from test_tflite_import import MODELS, run_litert_ref, run_tflm
+
+HELLO = Path(__file__).resolve().parent / "models" / "tflite" / "hello_world_float.tflite"
+
+
+def _cnn(seed: int, fp16: bool) -> bytes:
+    """A float CNN of the families the project targets: conv + relu6, depthwise, a residual add, a pad,
+    pools, concat, a constant multiply, logistic / tanh / leaky / hard-swish, mean, transpose,
+    nearest resize, fully connected, softmax."""
+    from tflite_builder import TfliteBuilder
+    rng = np.random.default_rng(seed)
+    b = TfliteBuilder(float32=True, fp16=fp16)
+    r = lambda *s: rng.normal(0, 0.4, s).astype(np.float32)  # noqa: E731
+    x = b.float_input((1, 8, 8, 3))
+    c1 = b.conv2d(x, r(8, 3, 3, 3), r(8), None, None, None, act="relu6")
+    dw = b.conv2d(c1, r(1, 3, 3, 8), r(8), None, None, None, depthwise=True, act="relu")
+    res = b.add(c1, dw, None, None)
+    p = b.pad(res, [(0, 0), (1, 1), (1, 1), (0, 0)])
+    mp = b.pool(p, "max", 2, 2)                                   # 5x5
+    ap = b.pool(mp, "avg", 2, 1, padding="SAME")
+    cat = b.concat([mp, ap], axis=3)                               # 16 channels
+    m = b.mul(cat, b.fconst(r(1, 1, 1, 16)), None, None)
+    sg = b.logistic(m)
+    th = b.tanh(m)
+    lk = b.leaky_relu(b.sub(sg, th, None, None), 0.1, None, None)
+    hs = b.unary("HARD_SWISH", lk, None, None)
+    tr = b.transpose(hs, [0, 2, 1, 3])
+    rs = b.resize_nearest(tr, (10, 10))
+    c2 = b.conv2d(rs, r(6, 1, 1, 16), r(6), None, None, None, stride=2)
+    mean = b.mean(c2, [1, 2], seed % 2 == 0, None, None)            # [1,1,1,6] or [1,6]
+    flat = b.reshape(c2, (1, 150))
+    fc = b.fully_connected(flat, r(10, 150), r(10), None, None, None, act="relu")
+    fc2 = b.fully_connected(b.reshape(mean, (1, 6)), r(10, 6), r(10), None, None, None)
+    return b.finish(b.softmax(b.add(fc, fc2, None, None)))
+
+
+def test_hello_world_float_equals_tflite_micro_and_litert(tmp_path):
+    """TFLite Micro's float sine model: the C's floats are TFLite Micro's and LiteRT's (fully connected layers
+    summed in input order, as both runtimes' reference kernels sum), and the simulator's."""
+    pytest.importorskip("tflite_micro")
+    pytest.importorskip("ai_edge_litert")
+    g = nncodegen.load(HELLO)
+    assert g.tensors[g.inputs[0]].fmt.kind == "float" and not g.is_quantized
+    assert [n.op for n in g.nodes] == ["dense"] * 3
+    cm = nncodegen.build(nncodegen.generate(g, tmp_path / "c", name="m"))
+    x = np.linspace(-1.0, 7.5, 400, dtype=np.float32).reshape(-1, 1)
+    y = cm.run(x)
+    np.testing.assert_array_equal(y, run_tflm(HELLO, x).reshape(y.shape))
+    np.testing.assert_array_equal(y, run_litert_ref(HELLO, x).reshape(y.shape))
+    np.testing.assert_allclose(y, nncodegen.simulate(g, x), rtol=0, atol=1e-5)  # float twins: to rounding
+    assert np.abs(y[(x >= 0) & (x <= 2 * np.pi)] - np.sin(x[(x >= 0) & (x <= 2 * np.pi)])).max() < 0.1
+
+
+@pytest.mark.parametrize("fp16", [False, True], ids=["f32", "f16"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_float_cnn_equals_simulator_and_litert(tmp_path, seed, fp16):
+    pytest.importorskip("ai_edge_litert")
+    path = tmp_path / f"cnn{seed}.tflite"
+    path.write_bytes(_cnn(seed, fp16))
+    g = nncodegen.load(path)
+    ops = {n.op for n in g.nodes}   # (LEAKY_RELU may fold into the SUB before it as its activation)
+    assert {"conv2d", "dense", "add", "sub", "mul", "pad", "maxpool", "avgpool", "concat", "sigmoid", "tanh",
+            "hard_swish", "transpose", "resize", "global_avgpool"} <= ops, ops
+    assert "dequantize" not in ops and all(t.fmt.kind == "float" for t in g.tensors.values())
+    cm = nncodegen.build(nncodegen.generate(g, tmp_path / "c", name="m"))
+    x = np.random.default_rng(10 + seed).normal(0, 1, (16, 8, 8, 3)).astype(np.float32)
+    y = cm.run(x)
+    np.testing.assert_allclose(y, nncodegen.simulate(g, x), rtol=0, atol=1e-5 * max(1.0, np.abs(y).max()))
+    ref = run_litert_ref(path, x).reshape(y.shape)
+    np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-5 * np.abs(ref).max())
+
+
+def test_float_tflite_quantizes_like_an_onnx_float_model(tmp_path):
+    """`nncodegen compile model.tflite --quantize q7 / int8 --calib` on a float TFLite model: bit-exact with the
+    simulator (verify), close to the float model."""
+    x = np.linspace(0, 2 * np.pi, 256, dtype=np.float32).reshape(-1, 1)
+    calib, inputs = tmp_path / "calib.npy", tmp_path / "x.npy"
+    np.save(calib, x[::4])
+    np.save(inputs, x)
+    for q in ("q15", "int8"):
+        out = tmp_path / q
+        r = subprocess.run([sys.executable, "-m", "nncodegen", "compile", str(HELLO), "--quantize", q, "--calib",
+                            str(calib), "-o", str(out)], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        r = subprocess.run([sys.executable, "-m", "nncodegen", "verify", str(out), "--inputs", str(inputs)],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stdout + r.stderr
+        y = nncodegen.build(out).run(x)
+        assert np.abs(y - np.sin(x)).max() < 0.15, q
+
+
+def _hybrid() -> bytes:
+    from tflite_builder import TfliteBuilder
+    b = TfliteBuilder()
+    x = b.float_input((1, 4))
+    s = b.s
+    w = b.tensor((3, 4), s.TensorType.INT8, 0.02, 0, data=np.ones((3, 4), np.int8))
+    bias = b.tensor((3,), s.TensorType.FLOAT32, data=np.zeros(3, np.float32))
+    y = b.tensor((1, 3), s.TensorType.FLOAT32)
+    o = s.FullyConnectedOptionsT()
+    b.op(s.BuiltinOperator.FULLY_CONNECTED, [x, w, bias], [y], s.BuiltinOptions.FullyConnectedOptions, o, 4)
+    return b.finish(y)
+
+
+def _write(path, data: bytes):
+    path.write_bytes(data)
+    return path
+
+
+def test_float_model_refusals_name_the_operator(tmp_path):
+    """A dynamic-range (hybrid) model - int8 weights under float activations - and an operator without a
+    float32 kernel in the import are refused by name, not compiled into something else."""
+    pytest.importorskip("ai_edge_litert")
+    (tmp_path / "hybrid.tflite").write_bytes(_hybrid())
+    with pytest.raises(GraphError, match=r"operator #0 FULLY_CONNECTED .*int8 under float32 activations"):
+        nncodegen.load(tmp_path / "hybrid.tflite")
+    from tflite_builder import TfliteBuilder
+    b = TfliteBuilder(float32=True)
+    x = b.float_input((1, 4, 4, 2))
+    parts = b.split(x, 3, 2)
+    y = b.maximum_minimum("MAXIMUM", parts[0], parts[1])
+    with pytest.raises(GraphError, match=r"2 unsupported .*operator #0 SPLIT .*not supported in float32 models; "
+                                         r"operator #1 MAXIMUM .*not supported in float32 models"):
+        nncodegen.load(_write(tmp_path / "maxf.tflite", b.finish(y)))
+
+
+def test_hello_world_float_is_a_copy_of_the_shared_model():
+    """The test copy is TFLite Micro's file (its sha256 as tests/models/tflite/README.md records it)."""
+    import hashlib
+    assert hashlib.sha256(HELLO.read_bytes()).hexdigest() == \
+        "ee939863195ca37ce063b18e14fb82aa0d98db6596ba41095757f6b560da1070"
+    assert MODELS == HELLO.parent
