@@ -5,7 +5,7 @@
 Small seeds keep a run fast (thousands of imports a minute) and still reach every importer path:
 the shipped MNIST CNN and zoo models (float ONNX), their onnxruntime-quantized QDQ copies, the
 binarized CNN of examples/bnn_digits (QONNX), and TFLite Micro's small models plus generated
-one-layer TFLite models of each supported operator family.
+one-layer TFLite models of each supported operator family and a float32 CNN with float16 weights.
 """
 import shutil
 import sys
@@ -19,6 +19,7 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 import onnx_zoo  # noqa: E402
 import test_tflite_import as tt  # noqa: E402
+import test_tflite_float as ttf  # noqa: E402
 
 
 def main():
@@ -40,11 +41,13 @@ def main():
     for f in (out / "qdq").glob("*_pre.onnx"):   # the quantizer's preprocessed float copies
         f.unlink()
     shutil.copy(ROOT / "examples/bnn_digits/bnn_cnn.onnx", out / "qonnx/bnn_cnn.onnx")
-    for f in ("hello_world_int8", "micro_speech_quantized", "seanet_conv0_int16", "simple_add_model"):
+    for f in ("hello_world_int8", "hello_world_float", "micro_speech_quantized", "seanet_conv0_int16",
+              "simple_add_model"):
         shutil.copy(ROOT / f"tests/models/tflite/{f}.tflite", out / f"tflite/{f}.tflite")
     for kind in tt.KINDS:
         data = tt._random_model(kind, 0)
         (out / "tflite" / f"gen_{kind}.tflite").write_bytes(data[0] if isinstance(data, tuple) else data)
+    (out / "tflite" / "gen_float_cnn_f16.tflite").write_bytes(ttf._cnn(0, True))   # a float32 model, fp16 weights
     for p in sorted(out.rglob("*.*")):
         print(f"{p.relative_to(HERE)}  {p.stat().st_size} B")
 
