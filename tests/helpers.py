@@ -14,6 +14,7 @@ from nncodegen.harness.cdefs import cdef_from_headers
 from nncodegen.lower.params import to_cffi
 
 CTYPES = {np.dtype(np.int8): "int8_t", np.dtype(np.uint8): "uint8_t", np.dtype(np.int16): "int16_t",
+          np.dtype(np.uint16): "uint16_t",
           np.dtype(np.int32): "int32_t", np.dtype(np.int64): "int64_t", np.dtype(np.uint32): "uint32_t",
           np.dtype(np.float32): "float"}
 
@@ -144,7 +145,8 @@ def assert_equal_ref(y_c, y_ref, what: str, ref: str = "TFLM"):
 def kernel_check_program(cases, headers: Sequence[str], path: Path, first_lines: Sequence[str] = ()) -> Path:
     """A C program that runs each case (kernel name, args, expected output) and prints the first mismatching
     element of each failing case and, last, "<count> mismatches in <n> cases" (exit status 1 if any).  Args:
-    params dataclasses (static structs), arrays (static arrays) or None (NULL); the output pointer goes last.
+    params dataclasses (static structs), arrays (static arrays), ints (literals) or None (NULL); the output pointer
+    goes last.
     ``first_lines``: statements run before the cases."""
     from nncodegen.lower.params import c_array, to_c
     lines = ["#include <stdint.h>", "#include <stdio.h>", '#include "nnc_types.h"']
@@ -155,6 +157,8 @@ def kernel_check_program(cases, headers: Sequence[str], path: Path, first_lines:
         for j, a in enumerate(args):
             if a is None:
                 cargs.append("0")
+            elif isinstance(a, (int, np.integer)):  # a scalar argument
+                cargs.append(str(int(a)))
             elif hasattr(a, "CTYPE"):
                 decls, init = to_c(a, f"c{n}_a{j}")
                 lines += decls + [f"static const {a.CTYPE} c{n}_a{j} = {init};"]

@@ -15,7 +15,8 @@ mismatches; it is built once per target and run under qemu:
                    requantization (nnc_mbqm_prep / nnc_mbqm_pre_apply) and conv2d_pwp_s8's SMMLAR form of it
                    (nnc_dsp_rqd_s8: biases near its bound, shifts to 31, extreme output offsets, ties) and the
                    depthwise paths' and the one-channel 3x3 path's (doubled weights and biases); the sparse fully
-                   connected row loops (dense_sparse_q7 / _s8 / _q15 / _q15_acc32: every step count modulo 8)
+                   connected row loops (dense_sparse_q7 / _s8 / _q15 / _q15_acc32: every step count modulo 8) and
+                   float group loops (dense_sparse_cd_f32, VFP: every entry count modulo 8, class fillers)
   cortex-m4 -O0    the same DSP build unoptimized (the assembly blocks that need many free registers run their C
                    steps without __OPTIMIZE__)
   cortex-m4 portable  the same program with -DNNC_NO_SIMD (the reference the DSP build must equal)
@@ -38,8 +39,9 @@ from hypothesis import strategies as st
 
 from nncodegen.harness.cross import compile_for_target
 from nncodegen.ir.ops import conv_out_size
-from nncodegen.lower.params import ConvGeom, DenseGeom, Requant, RequantS8
+from nncodegen.lower.params import ActF32, ConvGeom, DenseGeom, Requant, RequantS8
 from nncodegen.paths import include_dir, kernels_dir
+from nncodegen.compress import sparse_cd_f32 as scd
 from nncodegen.compress.storage import encode_sparse_sliced, sliced_wsum
 from nncodegen.ref import affine as af
 from nncodegen.ref import kernels_compress as kc
@@ -50,9 +52,9 @@ from helpers import kernel_check_program
 from test_cross import cross, need
 
 SOURCES = ["conv2d_s8.c", "conv2d_pw_s8.c", "dense_s8.c", "conv2d_q7.c", "dense_q7.c", "dense_sparse_q7.c",
-           "dense_sparse_s8.c", "dense_sparse_q15.c"]
+           "dense_sparse_s8.c", "dense_sparse_q15.c", "dense_sparse_cd_f32.c"]
 HEADERS = ["conv2d_s8.h", "conv2d_pw_s8.h", "dense_s8.h", "conv2d_q7.h", "dense_q7.h", "dense_sparse_q7.h",
-           "dense_sparse_s8.h", "dense_sparse_q15.h"]
+           "dense_sparse_s8.h", "dense_sparse_q15.h", "dense_sparse_cd_f32.h"]
 
 
 def _requant_s8(rng, n, in_zp, rounding):
@@ -351,6 +353,29 @@ def cases(seed: int = 2026, n_conv: int = 60):
         want = getattr(kc, name)(g, rqq, x, *arrays, b)
         assert np.array_equal(want, (kq.dense_q15 if wide else kq.dense_q15_acc32)(g, rqq, x, w, b))
         out.append((name, [g, rqq, x, *arrays, b], want))
+    rng = np.random.default_rng(seed + 4)
+    for i in range(16):  # sparse float32 fully connected layers, class-delta layout (hard float: the asm group loops):
+        # every entry count modulo 8, empty groups and rows, tails (K % 8), class fillers (K = 2100), batch 2,
+        # activations; the twin equals dense_f32's order
+        k = int(rng.choice([1, 7, 8, 9, 40, 100, 300, 513, 2100]))
+        g = DenseGeom(1 + i % 2, k, int(rng.choice([1, 3, 10])))
+        w = rng.standard_normal((g.out_features, k)).astype(np.float32)
+        w[rng.random(w.shape) >= [1.0, 0.6, 0.3, 0.1, 0.02][i % 5]] = 0
+        x = rng.standard_normal((g.batch, k)).astype(np.float32)
+        b = rng.standard_normal(g.out_features).astype(np.float32) if i % 3 else None
+        act = [None, ActF32(0.0, 3.0e38, 1.0), ActF32(-3.0e38, 6.0, 0.125)][i % 3]
+        split = k - k % 8
+        enc = list(scd.encode(w, split))
+        want = kc.dense_sparse_cd_f32(g, act, x, *enc, b, split)
+        assert np.array_equal(want.view(np.uint32), kc._dense_f32(g, act, x, w, b).view(np.uint32))
+        out.append(("dense_sparse_cd_f32", [g, act, x, *enc, b, split], want))
+    g = DenseGeom(1, 2100, 3)  # class fillers: q 0 -> 260 in class 3, q 261 alone in class 5 (deltas 255 + 6)
+    w = np.zeros((3, 2100), np.float32)
+    w[:, [3, 3 + 8 * 260, 5 + 8 * 261, 2099]] = rng.standard_normal((3, 4)).astype(np.float32)
+    x = rng.standard_normal((1, 2100)).astype(np.float32)
+    enc = list(scd.encode(w, 2096))
+    assert int(np.sum((enc[1] == 0) & (enc[2] == 255))) == 6
+    out.append(("dense_sparse_cd_f32", [g, None, x, *enc, None, 2096], kc._dense_f32(g, None, x, w, None)))
     return out
 
 

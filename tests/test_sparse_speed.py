@@ -1,5 +1,6 @@
-"""The fast sparse fully connected kernels: the class-sliced float32 layout (dense_sparse_sl_f32) and the SIMD
-slices of the integer sliced layout, C vs numpy twin vs the dense C kernel of the same order, bit for bit, in the
+"""The fast sparse fully connected kernels: the class-sliced float32 layout (dense_sparse_sl_f32), the class-delta
+float32 layout of the ARM targets (dense_sparse_cd_f32: its portable loop here, the Cortex-M4 asm loop in
+test_kernels_arm.py) and the SIMD slices of the integer sliced layout, C vs numpy twin vs the dense C kernel of the same order, bit for bit, in the
 default build (portable loops) and in a -march=native build (the AVX-512 paths where this CPU has them), over
 hypothesis-drawn shapes, densities, splits and activations; the encoder against its decoder."""
 from __future__ import annotations
@@ -9,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nncodegen.compress import sparse_cd_f32 as scd
 from nncodegen.compress import sparse_f32 as sf
 from nncodegen.harness.cbuild import build_cffi
 from nncodegen.harness.cdefs import cdef_from_headers
@@ -20,8 +22,8 @@ from nncodegen.ref import kernels_pk_f32 as kpf
 CFG = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                                   HealthCheck.function_scoped_fixture])
 CT = {np.dtype(np.int8): "int8_t", np.dtype(np.int16): "int16_t", np.dtype(np.int32): "int32_t",
-      np.dtype(np.uint8): "uint8_t", np.dtype(np.float32): "float"}
-STEMS = ["dense_sparse_sl_f32", "dense_f32", "conv2d_pk_f32"]
+      np.dtype(np.uint8): "uint8_t", np.dtype(np.uint16): "uint16_t", np.dtype(np.float32): "float"}
+STEMS = ["dense_sparse_sl_f32", "dense_sparse_cd_f32", "dense_f32", "conv2d_pk_f32"]
 
 
 class Lib:
@@ -48,7 +50,7 @@ class Lib:
 def _build(name, opt, flags):
     kd = kernels_dir()
     sources = [kd / f"{s}.c" for s in dict.fromkeys(STEMS)]
-    headers = [kd / f"{s}.h" for s in ("dense_sparse_sl_f32", "dense_f32", "conv2d_pk_f32")]
+    headers = [kd / f"{s}.h" for s in STEMS]
     incs = [include_dir(), kd]
     ffi, l = build_cffi(name, sources, cdef_from_headers(headers, incs), include_dirs=incs,
                         header="".join(f'#include "{h.name}"\n' for h in headers), opt=opt, extra_flags=flags)
@@ -127,6 +129,70 @@ def test_dense_sparse_sl_f32_equals_dense_pk_f32(lib, data):
     dense = np.full_like(out, np.nan)
     lib.run("dense_pk_f32", lib.s(g), lib.s(act), lib.p(x), lib.p(kpf.pack_pk_f32(w)), lib.p(b), lib.p(dense))
     same_bits(out, dense, f"C dense_sparse_sl_f32 (split 0) vs C dense_pk_f32 {g}")
+
+
+def run_cd(lib, g, act, x, enc, b, split):
+    out = np.full((g.batch, g.out_features), np.nan, np.float32)
+    lib.run("dense_sparse_cd_f32", lib.s(g), lib.s(act), lib.p(x), *[lib.p(a) for a in enc], lib.p(b), split,
+            lib.p(out))
+    return out
+
+
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_dense_sparse_cd_f32_equals_dense_f32(lib, data):
+    """The class-delta layout with split = k - k % 8: dense_f32's order, bit for bit, and the twin."""
+    g, w, x, b, act = draw_case(data)
+    split = sf.split_of(g.in_features, seq=False)
+    enc = scd.encode(w, split)
+    out = run_cd(lib, g, act, x, enc, b, split)
+    same_bits(out, kc.dense_sparse_cd_f32(g, act, x, *enc, b, split), f"C dense_sparse_cd_f32 vs twin {g}")
+    dense = np.full_like(out, np.nan)
+    lib.run("dense_f32", lib.s(g), lib.s(act), lib.p(x), lib.p(w), lib.p(b), lib.p(dense))
+    same_bits(out, dense, f"C dense_sparse_cd_f32 vs C dense_f32 {g}")
+
+
+@settings(max_examples=30, **CFG)
+@given(data=st.data())
+def test_dense_sparse_cd_f32_equals_dense_pk_f32(lib, data):
+    """split = 0 (every position in the tail group, fillers past gaps of 255): dense_pk_f32's order, and the twin."""
+    g, w, x, b, act = draw_case(data, kmax=kpf.PKF_K)
+    enc = scd.encode(w, 0)
+    out = run_cd(lib, g, act, x, enc, b, 0)
+    same_bits(out, kc.dense_sparse_cd_f32(g, act, x, *enc, b, 0), f"C dense_sparse_cd_f32 (split 0) vs twin {g}")
+    dense = np.full_like(out, np.nan)
+    lib.run("dense_pk_f32", lib.s(g), lib.s(act), lib.p(x), lib.p(kpf.pack_pk_f32(w)), lib.p(b), lib.p(dense))
+    same_bits(out, dense, f"C dense_sparse_cd_f32 (split 0) vs C dense_pk_f32 {g}")
+
+
+def test_dense_sparse_cd_f32_class_fillers(lib):
+    """K = 4100: gaps of more than 255 blocks of eight in a class take fillers (value 0.0f, delta 255)."""
+    rng = np.random.default_rng(7)
+    g = DenseGeom(1, 4100, 5)
+    w = np.zeros((5, 4100), np.float32)
+    w[:, [3, 3 + 8 * 300, 4096, 4099]] = rng.standard_normal((5, 4)).astype(np.float32)
+    w[1, 8 * 511 + 7] = 1.5
+    x = rng.standard_normal((1, 4100)).astype(np.float32)
+    split = sf.split_of(4100, seq=False)
+    enc = scd.encode(w, split)
+    # fillers: one a row in class 3 (q 0 -> 300), two in row 1's class 7 (q 511); 4096 and 4099 are the tail's
+    assert np.count_nonzero(enc[1] == 0) == 7 and np.all(enc[2][enc[1] == 0] == 255)
+    assert np.array_equal(scd.decode(*enc, 5, 4100, split), w)
+    out = run_cd(lib, g, None, x, enc, None, split)
+    dense = np.full_like(out, np.nan)
+    lib.run("dense_f32", lib.s(g), lib.s(None), lib.p(x), lib.p(w), lib.p(None), lib.p(dense))
+    same_bits(out, dense, "C dense_sparse_cd_f32 vs C dense_f32, K = 4100")
+    same_bits(out, kc.dense_sparse_cd_f32(g, None, x, *enc, None, split), "C dense_sparse_cd_f32 vs twin, K = 4100")
+
+
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_class_delta_f32_round_trip(data):
+    g, w, _x, _b, _act = draw_case(data)
+    split = data.draw(st.sampled_from([0, g.in_features - g.in_features % 8]), label="split")
+    enc = scd.encode(w, split)
+    assert np.array_equal(scd.decode(*enc, g.out_features, g.in_features, split), w)
+    assert scd.stored_bytes(w, split) == 2 * enc[0].size + 4 * enc[1].size + enc[2].size
 
 
 @settings(max_examples=60, **CFG)
@@ -263,7 +329,8 @@ def _fc_model(path, w, bias):
 def test_float_sparse_model_equals_dense_build(tmp_path, k, split):
     """A 90 %-pruned float fully connected layer: on the generic target the lowering takes dense_sparse_sl_f32 with
     the dense kernel's order (K <= 384: dense_pk_f32's, split 0; else dense_f32's), the C output equals the dense
-    build's bit for bit, and report.json counts the stored layout; Cortex-M keeps the delta layout."""
+    build's bit for bit, and report.json counts the stored layout; Cortex-M takes the class-delta layout (in
+    dense_f32's order: its project built on the host equals the dense one's)."""
     import json
 
     import nncodegen
@@ -289,4 +356,9 @@ def test_float_sparse_model_equals_dense_build(tmp_path, k, split):
             assert ("dense_pk_f32(" in src) == (split == 0)
     same_bits(outs["sparse"], outs["none"], f"sparse vs dense build, K = {k}")
     d = nncodegen.generate(compress_weights(g, "sparse"), tmp_path / "m4", name="fc", target="cortex-m4")
-    assert "dense_sparse_f32(" in (d / "fc.c").read_text()
+    assert f", {k - k % 8}, " in (d / "fc.c").read_text() and "dense_sparse_cd_f32(" in (d / "fc.c").read_text()
+    c = json.loads((d / "report.json").read_text())["layers"][0]["compression"]
+    assert c["stored_bytes"] == scd.stored_bytes(w, k - k % 8)
+    dd = nncodegen.generate(compress_weights(g, "none"), tmp_path / "m4d", name="fc", target="cortex-m4")
+    assert "dense_f32(" in (dd / "fc.c").read_text()
+    same_bits(nncodegen.build(d).run(x), nncodegen.build(dd).run(x), f"cortex-m4 sparse vs dense (host builds), K = {k}")

@@ -40,7 +40,7 @@ def layer_macs(graph: Graph, node) -> int:
 BINARY_LAYERS = ("bconv2d", "bdense")
 
 
-_CSIZE = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "int32_t": 4, "uint32_t": 4, "float": 4}
+_CSIZE = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "uint16_t": 2, "int32_t": 4, "uint32_t": 4, "float": 4}
 
 
 def _stored_bytes(graph: Graph, calls) -> int:

@@ -10,7 +10,7 @@ from typing import Optional
 
 import numpy as np
 
-from . import sparse_f32
+from . import sparse_cd_f32, sparse_f32
 from .huffman import huffman_bits, huffman_cost, huffman_lengths  # noqa: F401 -- the last two re-exported
 from .storage import Storage, encode_codebook, encode_sparse, encode_sparse_sliced, recover_buckets, sparse_layout
 
@@ -21,7 +21,8 @@ def _bytes(bits: int) -> int:
 
 def layer_compression(graph, node, target: str = "generic") -> Optional[dict]:
     """The "compression" entry of a conv2d / dense layer of report.json, or None for other layers (the stored layout
-    of a sparse float fully connected layer depends on the target: sparse_f32.target_split)."""
+    of a sparse float fully connected layer depends on the target: sparse_f32.target_split, the class-delta layout of
+    sparse_cd_f32 on the ARM targets)."""
     if node.op not in ("conv2d", "dense") or len(node.inputs) < 2:
         return None
     t = graph.tensors[node.inputs[1]]
@@ -39,11 +40,24 @@ def layer_compression(graph, node, target: str = "generic") -> Optional[dict]:
     nnz = int(np.count_nonzero(w2))
     entry = {"storage": st.kind, "dense_bytes": int(dense_bytes), "density": round(nnz / max(1, w2.size), 6),
              "macs_skipped": 0}
-    split = sparse_f32.target_split(w2.shape[1], target) if node.op == "dense" and w2.dtype == np.float32 else None
+    f32_fc = node.op == "dense" and w2.dtype == np.float32
+    split = sparse_f32.target_split(w2.shape[1], target) if f32_fc else None
+    cd = None   # the ARM targets' class-delta layout (lower_compress: the delta layout past its uint16 counts)
+    if st.kind == "sparse" and f32_fc and split is None:
+        try:
+            cd = sparse_cd_f32.encode(w2, w2.shape[1] - w2.shape[1] % 8)
+        except ValueError:
+            cd = None
     if st.kind == "sparse" and split is not None:
         steps, ix, v, rows = sparse_f32.encode(w2, split)
         entry["stored_bytes"] = int(steps.nbytes + ix.nbytes + v.nbytes + rows.nbytes)
         entry["huffman_bytes"] = int(steps.nbytes + rows.nbytes + _bytes(huffman_bits(v) + huffman_bits(ix)))
+        entry["macs_skipped"] = int((w2.size - nnz) * pixels)
+        entry["entries"] = int(v.size)
+    elif st.kind == "sparse" and cd is not None:
+        cnt, v, d = cd
+        entry["stored_bytes"] = int(cnt.nbytes + v.nbytes + d.nbytes)
+        entry["huffman_bytes"] = int(cnt.nbytes + _bytes(huffman_bits(v) + huffman_bits(d)))
         entry["macs_skipped"] = int((w2.size - nnz) * pixels)
         entry["entries"] = int(v.size)
     elif st.kind == "sparse" and sparse_layout(node.op, w2.dtype) == "sliced":

@@ -55,7 +55,7 @@ def split_of(k: int, seq: bool) -> int:
 
 def target_split(k: int, target: str = "generic"):
     """The split the lowering gives a sparse float fully connected layer of K = k on ``target``, or None where it
-    keeps the delta layout (the ARM targets): 0 where the dense layer would take dense_pk_f32 (K <= NNC_PKF_K),
+    takes another layout (the ARM targets: sparse_cd_f32's class-delta layout): 0 where the dense layer would take dense_pk_f32 (K <= NNC_PKF_K),
     else k - k % 8 (lower_compress.f32_dense_split; this mirror serves the size accounting)."""
     from ..ref.kernels_pk_f32 import PKF_K
     if str(target).startswith(("cortex", "arm")):

@@ -7,7 +7,9 @@ accumulator width), with the weight array replaced by its compressed encoding an
 Float convolutions also get ``seq_channels`` (see conv2d_sparse_f32.h): the output channels that
 conv2d_f32 sums in plain order, so that the compressed kernel sums in the dense kernel's order.  Sparse float fully
 connected layers take dense_sparse_sl_f32 (compress/sparse_f32.py) on the generic and x86 targets, with the
-``split`` of the dense kernel the layer would otherwise take (dense_f32 or dense_pk_f32), and a scratch.
+``split`` of the dense kernel the layer would otherwise take (dense_f32 or dense_pk_f32), and a scratch; on the
+ARM targets dense_sparse_cd_f32 (compress/sparse_cd_f32.py: each row's nonzeros grouped by dense_f32's partial sums),
+with the same ``split``.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from typing import List, Optional
 
 import numpy as np
 
-from ..compress import sparse_f32
+from ..compress import sparse_cd_f32, sparse_f32
 from ..compress.storage import (Storage, encode_codebook, encode_sparse, encode_sparse_sliced, recover_buckets,
                                 sliced_wsum, sparse_layout)
 from ..ir.graph import GraphError, Node
@@ -54,8 +56,9 @@ def f32_order_is_dense(g: ConvGeom) -> bool:
 
 def f32_sliced_target(ctx) -> bool:
     """Float fully connected layers store the class-sliced layout (dense_sparse_sl_f32, an AVX-512 path) on the
-    generic and x86 targets; the ARM targets keep the delta layout (dense_sparse_f32), whose portable loop costs
-    fewer instructions per entry on Cortex-M (sparse_f32.target_split mirrors this for the size accounting)."""
+    generic and x86 targets; the ARM targets the class-delta layout (dense_sparse_cd_f32), whose scalar loops keep
+    the eight partial sums in registers and read no padding (sparse_f32.target_split mirrors this for the size
+    accounting)."""
     return sparse_f32.target_split(1, getattr(ctx, "target", "generic")) is not None
 
 
@@ -131,6 +134,12 @@ def lower_node(ctx, node: Node) -> Optional[List[Call]]:
     w2 = np.asarray(vals).reshape(wt.shape[0], -1)
     name = wt.name
     sl_f32 = st.kind == "sparse" and family == "dense" and is_f32 and f32_sliced_target(ctx)
+    cd_f32 = None   # the ARM targets' class-delta encoding (the delta layout only past its uint16 counts)
+    if st.kind == "sparse" and family == "dense" and is_f32 and not sl_f32:
+        try:
+            cd_f32 = sparse_cd_f32.encode(w2, f32_dense_split(ctx, node, g.in_features))
+        except ValueError:
+            cd_f32 = None
     if sl_f32:
         kernel = "dense_sparse_sl_f32"
         split = f32_dense_split(ctx, node, g.in_features)
@@ -138,6 +147,12 @@ def lower_node(ctx, node: Node) -> Optional[List[Call]]:
         wargs = [Const(f"{name}_steps", _arr(steps, "uint8_t"), "uint8_t"),
                  Const(f"{name}_index", _arr(ix, "uint8_t"), "uint8_t"), Const(f"{name}_values", _arr(v, ctype), ctype),
                  Const(f"{name}_rows", _arr(rows, "int32_t"), "int32_t")]
+    elif cd_f32 is not None:
+        kernel = "dense_sparse_cd_f32"
+        split = f32_dense_split(ctx, node, g.in_features)
+        cnt, v, d = cd_f32
+        wargs = [Const(f"{name}_count", _arr(cnt, "uint16_t"), "uint16_t"),
+                 Const(f"{name}_values", _arr(v, ctype), ctype), Const(f"{name}_delta", _arr(d, "uint8_t"), "uint8_t")]
     elif st.kind == "sparse" and sparse_layout(family, w2.dtype) == "sliced":
         steps, cnt, ix, v = encode_sparse_sliced(w2)
         wargs = [Const(f"{name}_steps", _arr(steps, "uint8_t"), "uint8_t"), Const(f"{name}_count", _arr(cnt, "uint8_t"),
@@ -169,6 +184,8 @@ def lower_node(ctx, node: Node) -> Optional[List[Call]]:
     tail = []
     if sl_f32:
         tail += [Scalar(split), Scratch(4 * sparse_f32.scratch_floats(split), "float")]
+    if cd_f32 is not None:
+        tail.append(Scalar(split))
     if family == "conv2d":
         if is_f32:
             tail.append(Scalar(f32_seq_channels(g)))

@@ -19,7 +19,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..compress import sparse_f32
+from ..compress import sparse_cd_f32, sparse_f32
 from ..compress.storage import decode_codebook, decode_sparse, decode_sparse_sliced, hash_index_sign, sliced_wsum
 from ..lower.params import ActF32, ConvGeom, DenseGeom
 from . import kernels_q as kq
@@ -193,6 +193,13 @@ def dense_sparse_f32(g: DenseGeom, act, x, row_start, values, delta, bias) -> np
 def dense_sparse_sl_f32(g: DenseGeom, act, x, steps, index, values, rows, bias, split, *scratch) -> np.ndarray:
     """The class-sliced layout (compress/sparse_f32.py): the decoded weights summed in the order of ``split``."""
     w2 = sparse_f32.decode(steps, index, values, rows, g.out_features, g.in_features, int(split))
+    x = np.asarray(x, dtype=F32).reshape(-1)[:g.batch * g.in_features].reshape(g.batch, g.in_features)
+    return _epilogue_f32(dot_split_f32(x, w2, int(split)), act, bias, g.out_features)
+
+
+def dense_sparse_cd_f32(g: DenseGeom, act, x, count, values, delta, bias, split) -> np.ndarray:
+    """The class-delta layout (compress/sparse_cd_f32.py): the decoded weights summed in the order of ``split``."""
+    w2 = sparse_cd_f32.decode(count, values, delta, g.out_features, g.in_features, int(split))
     x = np.asarray(x, dtype=F32).reshape(-1)[:g.batch * g.in_features].reshape(g.batch, g.in_features)
     return _epilogue_f32(dot_split_f32(x, w2, int(split)), act, bias, g.out_features)
 
