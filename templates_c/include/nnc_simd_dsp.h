@@ -177,6 +177,14 @@ static inline int nnc_dsp_rqd_prep(int32_t multiplier, int32_t shift, int64_t bo
                                    int32_t *k, int32_t *r)
 {
     int64_t kk, lim;
+    if (shift <= -1 && shift >= -22 && multiplier >= 0 && bound >= 0 && bound < ((int64_t)1 << 30) &&
+        out_offset >= -128 && out_offset <= 128) {
+        /* the common case without 64-bit steps: |k| <= 2^21 + 2^29 and (bound m) >> 31 < 2^30, so lim < 2^31 */
+        *m = multiplier;
+        *k = (int32_t)((1u << (-shift - 1)) + (uint32_t)out_offset * (1u << -shift));
+        *r = -shift;
+        return 1;
+    }
     if (shift > -1 || shift < -31 || multiplier < 0 || bound < 0 ||
         bound >= ((int64_t)1 << 30)) {
         return 0;
