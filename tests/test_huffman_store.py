@@ -1,0 +1,148 @@
+"""Huffman-coded weight streams (--compress huffman): the encoder (nncodegen/compress/huffman_store.py), the C
+decoder huffman_decode_u8 and its numpy twin (nncodegen/ref/kernels_huff.py).  Round trips encoder -> twin and
+encoder -> C give back the uncoded stream's bytes exactly, over hypothesis-drawn fields of one or two parts,
+skewed and flat symbol frequencies, one-symbol codes and codes that need length limiting; on garbage coded
+bits and random tables the C and the twin agree byte for byte (the no-code path included)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nncodegen.compress import huffman_store as hs
+from nncodegen.compress import sparse_codebook as sc
+from nncodegen.paths import include_dir, kernels_dir
+from nncodegen.ref.kernels_huff import huffman_decode_u8
+
+from helpers import assert_same, build_clib
+
+CFG = dict(deadline=None, derandomize=True)
+
+
+@pytest.fixture(scope="module")
+def lib():
+    kd = kernels_dir()
+    return build_clib("huffman_decode_test", [kd / "huffman_decode_u8.c"], [include_dir(), kd])
+
+
+def run_c(lib, table, coded, n, bits0, bits1, out_bytes, seed=0):
+    table = np.ascontiguousarray(table, dtype=np.uint16)
+    coded = np.ascontiguousarray(coded, dtype=np.uint8)
+    if coded.size == 0:
+        coded = np.zeros(1, np.uint8)
+    out = np.random.default_rng(seed).integers(0, 256, size=max(1, out_bytes)).astype(np.uint8)  # noise
+    lib.lib.huffman_decode_u8(lib.ffi.from_buffer("uint16_t[]", table), lib.ffi.from_buffer("uint8_t[]", coded),
+                              n, bits0, bits1, out_bytes, lib.ffi.from_buffer("uint8_t[]", out))
+    return out[:out_bytes]
+
+
+def draw_symbols(data, n, bits, label):
+    kind = data.draw(st.sampled_from(["geometric", "uniform", "one", "fibonacci"]), label=f"{label} kind")
+    rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1), label=f"{label} seed"))
+    top = (1 << bits) - 1
+    if kind == "geometric":
+        return np.minimum(rng.geometric(data.draw(st.floats(0.05, 0.95), label=f"{label} p"), n) - 1, top)
+    if kind == "uniform":
+        return rng.integers(0, top + 1, n)
+    if kind == "one":
+        return np.full(n, int(rng.integers(0, top + 1)))
+    # Fibonacci frequencies: a Huffman code longer than MAX_LEN for enough symbols (length limiting)
+    fib = [1, 1]
+    while len(fib) < min(top + 1, 24):
+        fib.append(fib[-1] + fib[-2])
+    s = np.repeat(np.arange(len(fib)), fib)
+    return rng.permutation(s)[:n] if s.size >= n else np.concatenate([s, np.zeros(n - s.size, np.int64)])
+
+
+def uncoded(parts, bits, pad):
+    f = parts[0] | (parts[1] << bits[0] if len(parts) > 1 else 0)
+    return np.concatenate([sc.pack_fields(f, sum(bits)), np.zeros(pad, np.uint8)]).astype(np.uint8)
+
+
+@settings(max_examples=150, **CFG)
+@given(data=st.data())
+def test_round_trip_encoder_twin_c(lib, data):
+    n = data.draw(st.integers(1, 3000), label="fields")
+    two = data.draw(st.booleans(), label="two parts")
+    bits = [data.draw(st.integers(1, 8 if two else 16), label="bits0")]
+    if two:
+        bits.append(data.draw(st.integers(1, 8), label="bits1"))
+    parts = [draw_symbols(data, n, b, f"part{k}") for k, b in enumerate(bits)]
+    want = uncoded(parts, bits, data.draw(st.integers(0, 2), label="padding bytes"))
+    c = hs.encode(parts, bits, want.size)
+    assert c.table.dtype == np.uint16 and c.coded.dtype == np.uint8
+    got = huffman_decode_u8(c.table, c.coded, c.n, c.bits0, c.bits1, c.out_bytes)
+    assert_same(got, want, f"twin round trip, {n} fields of {bits} bits")
+    assert_same(run_c(lib, c.table, c.coded, c.n, c.bits0, c.bits1, c.out_bytes), want,
+                f"C round trip, {n} fields of {bits} bits")
+    # the coded size is the Huffman cost of the (length-limited) code, rounded up to bytes
+    lens = [hs.limited_lengths(p) for p in parts]
+    assert max(max(l.values()) for l in lens) <= hs.MAX_LEN
+    cost = sum(sum(l[int(s)] for s in p) for l, p in zip(lens, parts))
+    assert c.coded.size == (cost + 7) // 8
+
+
+@settings(max_examples=150, **CFG)
+@given(data=st.data())
+def test_c_equals_twin_on_random_tables_and_bits(lib, data):
+    """Arbitrary tables (incomplete or over-full codes) and garbage coded bits: the same bytes, symbol 0 where
+    a pattern is no code; the coded buffer long enough for 16 bits a symbol."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1), label="seed"))
+    bits0 = data.draw(st.integers(1, 16), label="bits0")
+    bits1 = data.draw(st.integers(0, min(16, 24 - bits0)), label="bits1")
+    table = []
+    for _ in range(2 if bits1 else 1):
+        cnt = rng.integers(0, 4, hs.MAX_LEN) * rng.integers(0, 2, hs.MAX_LEN)
+        table += [cnt, rng.integers(0, 1 << 16, int(cnt.sum()))]
+    table = np.concatenate(table).astype(np.uint16)
+    n = data.draw(st.integers(0, 200), label="fields")
+    coded = rng.integers(0, 256, n * 2 * hs.MAX_LEN // 8 + 1).astype(np.uint8)
+    out_bytes = data.draw(st.integers(0, (n * (bits0 + bits1) + 7) // 8 + 3), label="out bytes")
+    want = huffman_decode_u8(table, coded, n, bits0, bits1, out_bytes)
+    assert_same(run_c(lib, table, coded, n, bits0, bits1, out_bytes), want, f"C vs twin, {n} fields")
+
+
+def test_canonical_code_by_hand():
+    """Lengths {a: 1, b: 2, c: 3, d: 3} -> codes 0, 10, 110, 111; symbols a b c d a as the bits
+    0 10 110 111 0 (MSB first within a code, LSB first in the bytes)."""
+    parts = [np.array([5, 2, 7, 1, 5, 5, 5, 5, 2])]  # 5 most frequent, then 2, then 7 and 1
+    c = hs.encode(parts, [3], 4)
+    cnt, syms = list(c.table[:hs.MAX_LEN]), list(c.table[hs.MAX_LEN:])
+    assert cnt[:3] == [1, 1, 2] and sum(cnt) == 4 and syms == [5, 2, 1, 7]
+    # 5:0 2:10 7:111 1:110 5:0 5:0 5:0 5:0 2:10
+    stream = "0" + "10" + "111" + "110" + "0" * 4 + "10"
+    want = np.packbits(np.array([int(b) for b in stream], np.uint8), bitorder="little")
+    assert np.array_equal(c.coded, want)
+    assert np.array_equal(huffman_decode_u8(c.table, c.coded, 9, 3, 0, 4), uncoded(parts, [3], 0)[:4])
+
+
+def test_length_limited_to_16_bits():
+    counts = [1, 1]
+    while len(counts) < 30:
+        counts.append(counts[-1] + counts[-2])
+    s = np.repeat(np.arange(30), counts)
+    lens = hs.limited_lengths(s)
+    assert max(lens.values()) == hs.MAX_LEN and sum(2.0 ** -l for l in lens.values()) <= 1.0
+    c = hs.encode([s], [5], (s.size * 5 + 7) // 8)
+    assert np.array_equal(huffman_decode_u8(c.table, c.coded, c.n, 5, 0, c.out_bytes), uncoded([s], [5], 0))
+
+
+def test_spcb_streams_decode_to_the_uncoded_layout(lib):
+    """A pruned + shared matrix: the coded count and entries streams decode (C and twin) to the exact bytes of
+    sparse_codebook.encode, and the stored / scratch bytes account for them."""
+    rng = np.random.default_rng(3)
+    w = rng.choice(np.array([-40, -9, -3, 2, 5, 17, 60], np.int8), size=(120, 500)) * (rng.random((120, 500)) < 0.12)
+    enc = sc.encode(w.astype(np.int8))
+    count, entries = hs.spcb_streams(enc)
+    assert entries is not None
+    for coded, raw in ((count, enc.count), (entries, enc.entries)):
+        if coded is None:
+            continue
+        assert coded.nbytes < raw.size
+        assert_same(run_c(lib, coded.table, coded.coded, coded.n, coded.bits0, coded.bits1, coded.out_bytes), raw,
+                    "C decoded stream")
+        assert_same(huffman_decode_u8(coded.table, coded.coded, coded.n, coded.bits0, coded.bits1, coded.out_bytes),
+                    raw, "twin decoded stream")
+    assert hs.stored_bytes(enc) == enc.codebook.nbytes + (count.nbytes if count else enc.count.size) + entries.nbytes
+    assert hs.scratch_bytes(enc) == (count.out_bytes if count else 0) + entries.out_bytes
