@@ -43,11 +43,13 @@ def make_parser() -> argparse.ArgumentParser:
                    "float_layers (allow|error: may an int8 model run a layer in float), input_format, mean, std, "
                         "limits (size limits for untrusted models: max_tensor_elements, max_dim, max_rank, max_nodes, "
                         "max_weight_bytes)")
-    c.add_argument("--compress", choices=["auto", "none", "sparse", "codebook", "sparse_codebook"],
+    c.add_argument("--compress", choices=["auto", "none", "sparse", "codebook", "sparse_codebook", "huffman"],
                    help="weight storage of conv / dense layers (default auto: the smallest of dense, sparse "
                         "(pruned), codebook (shared values) and sparse_codebook (pruned and shared: the nonzeros' "
-                        "relative positions and codebook indices) per layer; none: all dense); config keys "
-                        "compress and compress_layers {node: dense|sparse|codebook|sparse_codebook|auto}")
+                        "relative positions and codebook indices) per layer; none: all dense; huffman: auto's "
+                        "choice with the sparse_codebook streams stored Huffman-coded, decoded into the arena "
+                        "at run time); config keys compress and compress_layers "
+                        "{node: dense|sparse|codebook|sparse_codebook|sparse_codebook_huffman|auto}")
     c.add_argument("--input-format", choices=["float", "uint8-hwc", "uint8-gray"],
                    help="uint8-hwc / uint8-gray: NAME_run takes the camera frame (uint8, NHWC) as it is and "
                    "normalizes it, (q/255 - mean)/std per channel, into the model's input format (default float)")

@@ -33,6 +33,9 @@ Where storage lives
   (``db`` bits, 1..8, filler entries over longer runs of zeros) and a ``b``-bit index into the codebook
   (K values with 0), bit-packed, plus each channel's entry count; ``bias_bits`` 16: the int32 biases fit
   int16 and are stored so (the kernels' ``_b16`` variants; 0: no integer bias of this layer alone).
+  ``"huffman": true`` (absent: false): the count / entries streams stored Huffman-coded where that is smaller
+  (``nncodegen.compress.huffman_store``: canonical codes, a uint16 table and the codes per stream), decoded at
+  run time by ``huffman_decode_u8`` into an arena scratch block that the layer's kernel then reads.
 * ``{"kind": "hashed", "buckets": B, "seed": s, "sign": bool}``: dense layers only; HashedNets'
   virtual weights ``w[o][i] = sign(o, i) * bucket[h(o, i)]`` with
   ``k = o * in_features + i``, ``h = nnc_hash32(seed, k) % B`` and, when ``sign``,
@@ -42,10 +45,12 @@ Where storage lives
 
 Requests (what a tool or a config asks for)
 -------------------------------------------
-``Tensor.meta["storage_request"]``: ``"auto" | "dense" | "sparse" | "codebook" | "sparse_codebook" | "hashed"``,
+``Tensor.meta["storage_request"]``: ``"auto" | "dense" | "sparse" | "codebook" | "sparse_codebook" |
+"sparse_codebook_huffman" | "hashed"``,
 set by a front end or a tool on a weight tensor; the compile config key ``"compress"`` does the same per layer:
-``{"compress": "auto", "compress_layers": {"<node name>": "dense" | "sparse" | "codebook" | "sparse_codebook"}}``,
-and ``nncodegen compile --compress auto|none|sparse|codebook|sparse_codebook`` sets the mode (default ``auto``).
+``{"compress": "auto", "compress_layers": {"<node name>": "dense" | "sparse" | "codebook" | "sparse_codebook" |
+"sparse_codebook_huffman"}}``, and ``nncodegen compile --compress auto|none|sparse|codebook|sparse_codebook|huffman``
+sets the mode (default ``auto``; ``huffman``: ``auto``'s choice, its sparse + codebook layers stored Huffman-coded).
 Modes: ``none`` keeps every layer dense (byte-identical C to a build without this feature);
 ``auto`` picks per layer the smallest of dense / sparse / codebook / sparse_codebook in stored bytes
 (sparse_codebook counted with the bias bytes it saves), taking a compressed kind only when it stores at

@@ -2,7 +2,10 @@
 
 Huffman bytes are accounting only (as Deep Compression reports them): the code lengths of an optimal
 prefix code for the symbols' frequencies are built in Python and sum(count * length) bits counted, plus
-what is stored uncoded (row starts, the codebook).  The C stores the uncoded layout.
+what is stored uncoded (row starts, the codebook).  The C stores the uncoded layout, except for sparse +
+codebook layers compiled with --compress huffman (``huffman_stored``): their stored bytes are then the coded
+streams with their decode tables (compress/huffman_store.py), and ``decode_scratch_bytes`` the arena they are
+decoded into.
 """
 from __future__ import annotations
 
@@ -87,6 +90,10 @@ def layer_compression(graph, node, target: str = "generic") -> Optional[dict]:
                      count_bits=int(enc.count_bits), per_channel=bool(enc.per_channel), entries=int(enc.n_entries),
                      stored_bytes=enc.stored_bytes, huffman_bytes=huffman_bytes(enc),
                      macs_skipped=int((w2.size - nnz) * pixels))
+        if st.huffman:  # the streams stored Huffman-coded (what codes smaller), decoded into arena scratch
+            from . import huffman_store
+            entry.update(huffman_stored=True, stored_bytes=huffman_store.stored_bytes(enc),
+                         decode_scratch_bytes=huffman_store.scratch_bytes(enc))
         if st.bias_bits == 16 and len(node.inputs) > 2:  # the biases stored as int16 (the kernels' _b16 variants)
             nb = int(np.asarray(graph.tensors[node.inputs[2]].qdata).size)
             entry.update(bias_bits=16, bias_bytes_saved=2 * nb)
@@ -118,7 +125,8 @@ def compression_table(report: dict) -> str:
             continue
         detail = (f"{c['codebook_values']} values, {c['index_bits']}-bit" if c["storage"] == "codebook" else
                   f"{100 * c['density']:.1f} %, {c['codebook_values']} values, {c['delta_bits']}+{c['index_bits']}-bit"
-                  + (", int16 bias" if c.get("bias_bits") == 16 else "") if c["storage"] == "sparse_codebook" else
+                  + (", int16 bias" if c.get("bias_bits") == 16 else "")
+                  + (", Huffman-stored" if c.get("huffman_stored") else "") if c["storage"] == "sparse_codebook" else
                   f"{c['buckets']} buckets" if c["storage"] == "hashed" else f"{100 * c['density']:.1f} %")
         rows.append([md_cell(l["name"][:28]), c["storage"], detail, f"{c['dense_bytes']:,}", f"{c['stored_bytes']:,}",
                      f"{c['huffman_bytes']:,}", f"{c['macs_skipped']:,}"])

@@ -12,7 +12,7 @@ from typing import Optional, Tuple
 import numpy as np
 
 KINDS = ("dense", "sparse", "codebook", "hashed", "sparse_codebook")
-REQUESTS = ("auto",) + KINDS
+REQUESTS = ("auto",) + KINDS + ("sparse_codebook_huffman",)  # the last: sparse_codebook stored Huffman-coded
 DELTA_MAX = 255                 # uint8 index deltas; longer gaps take filler entries of value 0
 SIGN_SEED_XOR = 0x5BD1E995
 
@@ -30,6 +30,7 @@ class Storage:
     sign: bool = True            # hashed
     delta_bits: int = 0          # sparse_codebook: bits of a relative position (compress/sparse_codebook.py)
     bias_bits: int = 0           # sparse_codebook: 16 when the int32 biases are stored as int16, else 32 / 0
+    huffman: bool = False        # sparse_codebook: count / entries stored Huffman-coded (compress/huffman_store.py)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -49,7 +50,8 @@ class Storage:
         if self.kind == "sparse_codebook":
             return {"kind": "sparse_codebook", "nnz": int(self.nnz), "density": float(self.density),
                     "bits": int(self.bits), "values": int(self.values), "per_channel": bool(self.per_channel),
-                    "delta_bits": int(self.delta_bits), "bias_bits": int(self.bias_bits)}
+                    "delta_bits": int(self.delta_bits), "bias_bits": int(self.bias_bits),
+                    **({"huffman": True} if self.huffman else {})}
         if self.kind == "hashed":
             return {"kind": "hashed", "buckets": int(self.buckets), "seed": int(self.seed), "sign": bool(self.sign)}
         return {"kind": "dense"}

@@ -3,6 +3,11 @@ layout: nncodegen/compress/sparse_codebook.py): the dense layer's call (lower_co
 geometry, requantization or activation, accumulator width) with the weights replaced by the codebook, the
 count and entries streams and their widths, and the kernel by ``<family>_sparse_codebook[_b16]_<format>``
 (``_b16``: the int32 biases stored as int16, when the storage says ``bias_bits`` 16 and they fit).
+
+Stored Huffman-coded (``huffman`` in the storage, --compress huffman): each of the count / entries streams that
+codes smaller (compress/huffman_store.py) is a table and a coded stream, and the layer's calls are first
+``huffman_decode_u8`` into a keyed arena Scratch (the uncoded stream's bytes), then the same kernel reading
+the stream from there: its result, bit for bit, is the uncoded build's.
 """
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from typing import List, Optional
 
 import numpy as np
 
+from ..compress import huffman_store
 from ..compress import sparse_codebook as spcb
 from ..compress.storage import Storage
 from ..ir.graph import GraphError, Node
@@ -54,9 +60,21 @@ def lower_node(ctx, node: Node) -> Optional[List[Call]]:
         bias = Const(f"{bias.tensor}_b16", _arr(bq, "int16_t"), "int16_t")
         b16 = "_b16"
     name = wt.name
-    wargs = [Const(f"{name}_codebook", _arr(enc.codebook, ctype), ctype),
-             Const(f"{name}_count", _arr(enc.count, "uint8_t"), "uint8_t"),
-             Const(f"{name}_entries", _arr(enc.entries, "uint8_t"), "uint8_t"),
+    streams = {"count": Const(f"{name}_count", _arr(enc.count, "uint8_t"), "uint8_t"),
+               "entries": Const(f"{name}_entries", _arr(enc.entries, "uint8_t"), "uint8_t")}
+    decode = []
+    if st.huffman:
+        for key, coded in zip(("count", "entries"), huffman_store.spcb_streams(enc)):
+            if coded is None:  # not smaller coded: stored as it is
+                continue
+            buf = Scratch(coded.out_bytes, "uint8_t", key=key)
+            decode.append(Call(base.layer, base.op, "huffman_decode_u8",
+                               [Const(f"{name}_{key}_htab", _arr(coded.table, "uint16_t"), "uint16_t"),
+                                Const(f"{name}_{key}_huff", _arr(coded.coded, "uint8_t"), "uint8_t"),
+                                Scalar(coded.n), Scalar(coded.bits0), Scalar(coded.bits1), Scalar(coded.out_bytes),
+                                buf], base.output, f"{base.comment} ({key} stream Huffman-coded)"))
+            streams[key] = buf
+    wargs = [Const(f"{name}_codebook", _arr(enc.codebook, ctype), ctype), streams["count"], streams["entries"],
              Scalar(enc.cb_stride), Scalar(enc.count_bits), Scalar(enc.delta_bits), Scalar(enc.index_bits)]
     tail = []
     if family == "conv2d":
@@ -67,4 +85,4 @@ def lower_node(ctx, node: Node) -> Optional[List[Call]]:
         tail.append(Scratch(conv_scratch_bytes(g, elem), ctype))
     kernel = f"{family}_sparse_codebook{b16}_{fmt_sfx}"
     args = [geom_p, epi, x] + wargs + [bias] + tail + [y]
-    return [Call(base.layer, base.op, kernel, args, base.output, base.comment, base.out_view)]
+    return decode + [Call(base.layer, base.op, kernel, args, base.output, base.comment, base.out_view)]

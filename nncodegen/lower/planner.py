@@ -227,7 +227,17 @@ def plan_memory(graph: Graph, prog: Program, inplace: Optional[str] = None) -> N
     # work memory that kernels state they need (Scratch arguments not yet placed: the compressed
     # convolutions' receptive-field buffer): a block live at its call only
     call_scratch = [(f"call_scratch:{k}", a.nbytes, step[c.layer]) for k, c in enumerate(prog.calls)
-                    for a in c.args if isinstance(a, Scratch) and a.offset < 0 and a.nbytes]
+                    for a in c.args if isinstance(a, Scratch) and a.offset < 0 and a.nbytes and not a.key]
+    # ... and keyed blocks, one per (layer, key), shared by the calls of the layer that name it
+    shared = {}
+    for c in prog.calls:
+        for a in c.args:
+            if isinstance(a, Scratch) and a.offset < 0 and a.nbytes and a.key:
+                k = f"shared_scratch:{c.layer}:{a.key}"
+                if k in shared and shared[k][1] != a.nbytes:
+                    raise GraphError(f"layer {c.layer!r}: scratch {a.key!r} of {shared[k][1]} and {a.nbytes} bytes")
+                shared[k] = (k, a.nbytes, step[c.layer])
+    call_scratch += list(shared.values())
     base = plan(uf, call_scratch)
     chosen, best = ([], base) if mode == "none" else (list(cands), plan_with(cands))
     if mode == "auto":
@@ -257,7 +267,8 @@ def plan_memory(graph: Graph, prog: Program, inplace: Optional[str] = None) -> N
             scr = Scratch(sb, ctype, best[1][f"scratch:{k}"] if sb else 0)
             c.args = c.args[:-1] + [scr] + [Scalar(v) for v in form.scalars] + [c.args[-1]]
     for k, c in enumerate(prog.calls):
-        c.args = [Scratch(a.nbytes, a.ctype, best[1][f"call_scratch:{k}"])
+        c.args = [Scratch(a.nbytes, a.ctype, best[1][f"shared_scratch:{c.layer}:{a.key}" if a.key else
+                                                     f"call_scratch:{k}"], a.key)
                   if isinstance(a, Scratch) and a.offset < 0 and a.nbytes else a for a in c.args]
     prog.kernels_used = sorted({c.kernel for c in prog.calls})
     prog.inplace_layers = [c.layer for c, _, _, _ in chosen]

@@ -45,10 +45,16 @@ class Const:
 class Scratch:
     """Work memory of one call, planned in the arena beside the tensors live at that call
     (``offset`` set by the memory planner); printed as a pointer of ``ctype``, or NULL when
-    ``nbytes`` is 0.  Twins receive it and ignore it."""
+    ``nbytes`` is 0.  Twins receive it and ignore it.
+
+    A ``key`` names a block shared by the calls of one layer: a call whose last argument (its output) is a
+    keyed Scratch writes it (``huffman_decode_u8``: a decoded weight stream), and a later call of the layer
+    reads it through a Scratch of the same key -- one block, and in the simulator the first call twin's
+    result passed to the second's."""
     nbytes: int
     ctype: str
     offset: int = -1
+    key: str = ""
 
 
 @dataclass

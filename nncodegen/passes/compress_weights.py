@@ -5,12 +5,16 @@ element type, and sparsity and shared values are seen in the quantized integers)
 ``nncodegen compile`` runs it with ``--compress`` (default ``auto``).  Pure: returns a new graph whose
 weight tensors carry ``meta["storage"]`` (see nncodegen/compress/__init__.py); lowering dispatches on it.
 
+``huffman``: the choice of ``auto``, with every sparse + codebook layer's count / entries streams stored
+Huffman-coded (compress/huffman_store.py) and decoded into arena scratch at run time.
+
 Per layer: the request of the config (``layers[node name]``), else the tensor's own
 ``meta["storage_request"]``, else ``mode``.  ``none`` is dense everywhere and removes every storage
 entry, so the generated C is byte-identical to a build that never ran this pass.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Dict, Optional
 
 import numpy as np
@@ -22,7 +26,7 @@ from ..compress import sparse_codebook as spcb
 from ..ir.checker import check_graph
 from ..ir.graph import Graph, GraphError
 
-MODES = ("auto", "none", "sparse", "codebook", "sparse_codebook")
+MODES = ("auto", "none", "sparse", "codebook", "sparse_codebook", "huffman")
 AUTO_MAX_RATIO = 0.8     # auto takes a compressed kind only if it stores <= 80 % of the dense bytes
 # ... and sparse only at densities where its kernel was measured not slower than the dense one, on
 # both the x86 host (benchmarks/bench_compress.py, -O3 -march=native: AVX-512 VBMI / VNNI dense sparse
@@ -153,6 +157,8 @@ def choose(w2: np.ndarray, request: str, node_op: str, t, bias_q: Optional[np.nd
         return codebook or Storage()
     if request == "sparse_codebook":
         return spcb_st[0] if spcb_st else Storage()
+    if request == "sparse_codebook_huffman":
+        return replace(spcb_st[0], huffman=True) if spcb_st else Storage()
     # auto: the smallest in stored bytes (sparse + codebook counted with the bias bytes it saves); sparse +
     # codebook only for shared weights (SHARED_INDEX_MARGIN, SHARED_MIN_USES), where a codebook kernel would run:
     # pruned-only layers keep the speed rule of sparse above
@@ -168,6 +174,8 @@ def choose(w2: np.ndarray, request: str, node_op: str, t, bias_q: Optional[np.nd
             and spcb_st[0].nnz >= SHARED_MIN_USES * (spcb_st[0].values - 1)
             and spcb_st[1] <= limit and spcb_st[1] - spcb_st[2] < best_bytes):
         best = spcb_st[0]
+    if request == "huffman" and best.kind == "sparse_codebook":  # auto's choice, its streams stored coded
+        best = replace(best, huffman=True)
     return best
 
 

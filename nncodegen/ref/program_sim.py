@@ -13,13 +13,13 @@ import numpy as np
 
 from ..ir.formats import storage_shape
 from ..ir.graph import Graph
-from ..lower.program import Buf, Const, Param, Program, Scalar
+from ..lower.program import Buf, Const, Param, Program, Scalar, Scratch
 
 
 TWIN_MODULES = ["nncodegen.ref.kernels_q", "nncodegen.ref.kernels_f32", "nncodegen.ref.kernels_s8", "nncodegen.ref.kernels_pk_s8", "nncodegen.ref.kernels_pk_q", "nncodegen.ref.kernels_pk_f32",
                 "nncodegen.ref.kernels_bin", "nncodegen.ref.kernels_inplace", "nncodegen.ref.kernels_finn",
                 "nncodegen.ref.kernels_s16", "nncodegen.ref.kernels_camera",
-                "nncodegen.ref.kernels_compress", "nncodegen.ref.kernels_spcb"]
+                "nncodegen.ref.kernels_compress", "nncodegen.ref.kernels_spcb", "nncodegen.ref.kernels_huff"]
 _TWINS: Dict[str, object] = {}
 
 
@@ -83,8 +83,14 @@ def run_program(graph: Graph, prog: Program, xq: np.ndarray, trace: bool = False
                     args.append(vals[a.tensor])
                 elif isinstance(a, Const):
                     args.append(const_value(graph, a))
+                elif isinstance(a, Scratch) and a.key:  # a block an earlier call of the layer wrote
+                    args.append(vals[("scratch", c.layer, a.key)])
                 else:
                     args.append(a)  # None: an absent bias
+            last = c.args[-1]
+            if isinstance(last, Scratch) and last.key:  # the call writes a scratch block, not a tensor
+                vals[("scratch", c.layer, last.key)] = np.asarray(twin(*args))
+                continue
             shape = storage_shape(graph.tensors[c.output].fmt, graph.tensors[c.output].shape)  # packed formats
             dtype = graph.tensors[c.output].fmt.np_dtype
             if c.out_view is not None:
@@ -98,5 +104,5 @@ def run_program(graph: Graph, prog: Program, xq: np.ndarray, trace: bool = False
                 vals[c.output] = np.asarray(twin(*args)).astype(dtype).reshape(shape)
     out = vals[graph.outputs[0]]
     if trace:
-        return out, {k: v for k, v in vals.items()}
+        return out, {k: v for k, v in vals.items() if isinstance(k, str)}
     return out

@@ -1,0 +1,99 @@
+"""--compress huffman end to end on the pruned + shared LeNet-300-100 and LeNet-5 of examples/deep_compression
+(q7): the sparse + codebook layers' streams stored Huffman-coded and decoded into arena scratch by
+huffman_decode_u8 before the layer's kernel.  The C's outputs equal the --compress auto build's (the uncoded
+layout) and the simulator's, bit for bit; report.json's weight_bytes is the const arrays of the generated C
+(per layer and in total), and smaller than the uncoded build's; the arena holds the decoded streams."""
+from __future__ import annotations
+
+import gzip
+import json
+import re
+
+import numpy as np
+import pytest
+
+import nncodegen
+from nncodegen.harness.cmodel import CModel
+from nncodegen.passes.compress_weights import compress_weights
+
+from conftest import EXAMPLES
+
+SIZE = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "uint16_t": 2, "int32_t": 4, "float": 4}
+
+
+@pytest.fixture(scope="module", params=["lenet300", "lenet5"])
+def builds(request, tmp_path_factory):
+    arch = request.param
+    d = tmp_path_factory.mktemp(f"huff_{arch}")
+    src = d / f"{arch}.onnx"
+    src.write_bytes(gzip.decompress((EXAMPLES / "deep_compression" / f"{arch}_pruned_shared.onnx.gz").read_bytes()))
+    mn = EXAMPLES / "mnist_cnn"
+    g = nncodegen.load(src)
+    g.meta["compress"] = "auto"  # shared weights keep one frac per tensor (as nncodegen compile does)
+    gq = nncodegen.quantize(g, np.load(mn / "calib.npy"), "q7")
+    x = np.load(mn / "test_images.npy")[:200].astype(np.float32)
+    out = {}
+    for mode in ("auto", "huffman"):
+        gc = compress_weights(gq, mode)
+        outdir = nncodegen.generate(gc, d / mode, name="m")
+        out[mode] = (gc, outdir, json.loads((outdir / "report.json").read_text()))
+    return arch, out, x
+
+
+def test_outputs_equal_the_uncoded_build_and_the_simulator(builds):
+    arch, b, x = builds
+    gc, outdir, rep = b["huffman"]
+    assert "huffman_decode_u8" in (outdir / "m.c").read_text(), arch
+    cm = CModel(outdir)
+    xq = cm.quantize_input(x)
+    y = cm.run_raw(xq)
+    y_auto = CModel(b["auto"][1]).run_raw(xq)
+    bad = np.argwhere(y != y_auto)
+    assert not len(bad), f"{arch}: differs from the --compress auto build at {tuple(bad[0])}"
+    sim = nncodegen.simulate(gc, x[:6], raw=True).reshape(y[:6].shape)
+    assert np.array_equal(sim, y[:6]), f"{arch}: C differs from the simulator"
+
+
+def test_weight_bytes_are_the_const_arrays(builds):
+    arch, b, _ = builds
+    _, outdir, rep = b["huffman"]
+    c = (outdir / "m.c").read_text()
+    arrays = re.findall(r"static const (\w+) c_(\w+)\[(\d+)\]", c)
+    assert any(t == "uint16_t" for t, _, _ in arrays)  # the decode tables
+    assert rep["weight_bytes"] == sum(SIZE[t] * int(n) for t, _, n in arrays)
+    for layer in rep["layers"]:
+        prefix = re.sub(r"\W", "_", layer["name"]) + "_"  # the C names of the layer's tensors ("/fc1/Gemm_w")
+        mine = [SIZE[t] * int(n) for t, name, n in arrays if name.startswith(prefix)]
+        assert layer["weight_bytes"] == sum(mine), layer["name"]
+    coded = [l for l in rep["layers"] if l.get("compression", {}).get("huffman_stored")]
+    assert coded and all("huffman_decode_u8" in l["kernels"] for l in coded if l["compression"]["decode_scratch_bytes"])
+    assert rep["weight_bytes"] < b["auto"][2]["weight_bytes"], arch
+
+
+def test_arena_holds_the_decoded_streams(builds):
+    """Each decoding layer's scratch (the uncoded streams) is in the arena: at least the largest of them beyond
+    the activations; the uncoded build's arena does not grow."""
+    arch, b, _ = builds
+    rep, rep_auto = b["huffman"][2], b["auto"][2]
+    scratch = [l["compression"]["decode_scratch_bytes"] for l in rep["layers"]
+               if l.get("compression", {}).get("huffman_stored")]
+    assert max(scratch) > 0
+    assert rep["arena_bytes"] >= max(scratch)
+    assert rep["arena_bytes"] >= rep_auto["arena_bytes"]
+    assert "decode_scratch_bytes" not in json.dumps(rep_auto)
+
+
+def test_per_layer_request(builds):
+    """compress_layers {node: sparse_codebook_huffman} codes that layer only; the storage entry says so."""
+    arch, b, _ = builds
+    gq = b["auto"][0]  # compress_weights replaces the storage entries on a copy
+    layer = [n for n in gq.nodes if n.op in ("conv2d", "dense")
+             and gq.tensors[n.inputs[1]].meta.get("storage", {}).get("kind") == "sparse_codebook"][-1]
+    gc = compress_weights(gq, "auto", {layer.name: "sparse_codebook_huffman"})
+    flags = {n.name: gc.tensors[n.inputs[1]].meta.get("storage", {}).get("huffman") for n in gc.nodes
+             if n.op in ("conv2d", "dense")}
+    assert flags.pop(layer.name) is True
+    assert not any(flags.values()), flags
+    ga = compress_weights(gq, "auto")
+    assert "huffman" not in json.dumps([ga.tensors[n.inputs[1]].meta.get("storage") for n in ga.nodes
+                                        if n.op in ("conv2d", "dense")])
