@@ -16,6 +16,9 @@ examples/mnist_cnn.  Every row is a C build made by `nncodegen compile`:
     + Huffman        the same build; bytes = the report's Huffman-coded size of what it stores (the
                      position, index and row-count streams Huffman-coded; Deep Compression's accounting:
                      no Huffman decoder runs in the C)
+    + Huffman (stored) the same model compiled --compress huffman: the sparse + codebook streams stored Huffman-coded
+                     (tables and codes) and decoded into the arena by huffman_decode_u8 before each such layer;
+                     bytes = report.json weight_bytes (what the C stores)
     binary           the binarized LeNet-5 (QONNX, binary weights in every layer), formats of its own
     binary, 8-bit first / last layers: LeNet-5, and BinCNN (conv 3x3 1->16, pool, conv 3x3 16->32, pool,
                      fc 1568->256, fc 256->10; its float32 row is the same shape trained in float), QONNX with
@@ -63,12 +66,15 @@ ROWS = [
     ("LeNet-300-100", "pruning", "lenet300_pruned.onnx.gz", "q7", "auto", "weight_bytes"),
     ("LeNet-300-100", "pruning + sharing", "lenet300_pruned_shared.onnx.gz", "q7", "auto", "weight_bytes"),
     ("LeNet-300-100", "pruning + sharing + Huffman", "lenet300_pruned_shared.onnx.gz", "q7", "auto", "huffman"),
+    ("LeNet-300-100", "pruning + sharing + Huffman (stored)", "lenet300_pruned_shared.onnx.gz", "q7", "huffman",
+     "weight_bytes"),
     ("LeNet-300-100", "HashedNets", "hashed_mlp.onnx", "q7", "auto", "weight_bytes"),
     ("LeNet-5", "float32", "lenet5_dense.onnx", "none", "none", "weight_bytes"),
     ("LeNet-5", "q7 (quantization)", "lenet5_dense.onnx", "q7", "none", "weight_bytes"),
     ("LeNet-5", "pruning", "lenet5_pruned.onnx.gz", "q7", "auto", "weight_bytes"),
     ("LeNet-5", "pruning + sharing", "lenet5_pruned_shared.onnx.gz", "q7", "auto", "weight_bytes"),
     ("LeNet-5", "pruning + sharing + Huffman", "lenet5_pruned_shared.onnx.gz", "q7", "auto", "huffman"),
+    ("LeNet-5", "pruning + sharing + Huffman (stored)", "lenet5_pruned_shared.onnx.gz", "q7", "huffman", "weight_bytes"),
     ("LeNet-5", "binary (all layers; 8-bit input)", "lenet5_binary.onnx", "none", "none", "weight_bytes"),
     ("LeNet-5", "binary (8-bit first / last)", "lenet5_binary_w8.onnx", "none", "none", "weight_bytes"),
     ("BinCNN", "float32", "bincnn_float.onnx", "none", "none", "weight_bytes"),

@@ -71,8 +71,8 @@ def test_weight_bytes_are_the_const_arrays(builds):
 
 
 def test_arena_holds_the_decoded_streams(builds):
-    """Each decoding layer's scratch (the uncoded streams) is in the arena: at least the largest of them beyond
-    the activations; the uncoded build's arena does not grow."""
+    """Each decoding layer's scratch (the uncoded streams and the decoder's lookup tables) is in the arena: at least
+    the largest of them; the uncoded build's arena is no larger."""
     arch, b, _ = builds
     rep, rep_auto = b["huffman"][2], b["auto"][2]
     scratch = [l["compression"]["decode_scratch_bytes"] for l in rep["layers"]

@@ -2,7 +2,8 @@
 decoder huffman_decode_u8 and its numpy twin (nncodegen/ref/kernels_huff.py).  Round trips encoder -> twin and
 encoder -> C give back the uncoded stream's bytes exactly, over hypothesis-drawn fields of one or two parts,
 skewed and flat symbol frequencies, one-symbol codes and codes that need length limiting; on garbage coded
-bits and random tables the C and the twin agree byte for byte (the no-code path included)."""
+bits, random tables and coded lengths cut short the C and the twin agree byte for byte (the no-code path and the
+zeros past the end included)."""
 from __future__ import annotations
 
 import numpy as np
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from nncodegen.compress import huffman_store as hs
 from nncodegen.compress import sparse_codebook as sc
 from nncodegen.paths import include_dir, kernels_dir
-from nncodegen.ref.kernels_huff import huffman_decode_u8
+from nncodegen.ref.kernels_huff import huffman_decode_scratch_size_u8, huffman_decode_u8
 
 from helpers import assert_same, build_clib
 
@@ -26,14 +27,19 @@ def lib():
     return build_clib("huffman_decode_test", [kd / "huffman_decode_u8.c"], [include_dir(), kd])
 
 
-def run_c(lib, table, coded, n, bits0, bits1, out_bytes, seed=0):
+def run_c(lib, table, coded, n, bits0, bits1, out_bytes, seed=0, coded_bytes=None):
     table = np.ascontiguousarray(table, dtype=np.uint16)
     coded = np.ascontiguousarray(coded, dtype=np.uint8)
     if coded.size == 0:
         coded = np.zeros(1, np.uint8)
     out = np.random.default_rng(seed).integers(0, 256, size=max(1, out_bytes)).astype(np.uint8)  # noise
+    nb = coded.size if coded_bytes is None else coded_bytes
+    size = lib.lib.huffman_decode_scratch_size_u8(bits1)
+    assert size == huffman_decode_scratch_size_u8(bits1)
+    scratch = np.random.default_rng(seed + 1).integers(0, 1 << 16, size=size // 2).astype(np.uint16)  # noise
     lib.lib.huffman_decode_u8(lib.ffi.from_buffer("uint16_t[]", table), lib.ffi.from_buffer("uint8_t[]", coded),
-                              n, bits0, bits1, out_bytes, lib.ffi.from_buffer("uint8_t[]", out))
+                              nb, n, bits0, bits1, out_bytes, lib.ffi.from_buffer("uint16_t[]", scratch),
+                              lib.ffi.from_buffer("uint8_t[]", out))
     return out[:out_bytes]
 
 
@@ -72,7 +78,7 @@ def test_round_trip_encoder_twin_c(lib, data):
     want = uncoded(parts, bits, data.draw(st.integers(0, 2), label="padding bytes"))
     c = hs.encode(parts, bits, want.size)
     assert c.table.dtype == np.uint16 and c.coded.dtype == np.uint8
-    got = huffman_decode_u8(c.table, c.coded, c.n, c.bits0, c.bits1, c.out_bytes)
+    got = huffman_decode_u8(c.table, c.coded, c.coded.size, c.n, c.bits0, c.bits1, c.out_bytes)
     assert_same(got, want, f"twin round trip, {n} fields of {bits} bits")
     assert_same(run_c(lib, c.table, c.coded, c.n, c.bits0, c.bits1, c.out_bytes), want,
                 f"C round trip, {n} fields of {bits} bits")
@@ -98,23 +104,23 @@ def test_c_equals_twin_on_random_tables_and_bits(lib, data):
     table = np.concatenate(table).astype(np.uint16)
     n = data.draw(st.integers(0, 200), label="fields")
     coded = rng.integers(0, 256, n * 2 * hs.MAX_LEN // 8 + 1).astype(np.uint8)
+    nb = data.draw(st.integers(0, coded.size), label="coded bytes")  # bits past them read as 0
     out_bytes = data.draw(st.integers(0, (n * (bits0 + bits1) + 7) // 8 + 3), label="out bytes")
-    want = huffman_decode_u8(table, coded, n, bits0, bits1, out_bytes)
-    assert_same(run_c(lib, table, coded, n, bits0, bits1, out_bytes), want, f"C vs twin, {n} fields")
+    want = huffman_decode_u8(table, coded, nb, n, bits0, bits1, out_bytes)
+    assert_same(run_c(lib, table, coded, n, bits0, bits1, out_bytes, coded_bytes=nb), want, f"C vs twin, {n} fields")
 
 
 def test_canonical_code_by_hand():
-    """Lengths {a: 1, b: 2, c: 3, d: 3} -> codes 0, 10, 110, 111; symbols a b c d a as the bits
-    0 10 110 111 0 (MSB first within a code, LSB first in the bytes)."""
+    """Lengths {5: 1, 2: 2, 1: 3, 7: 3} -> codes 0, 10, 110, 111, written most significant bit first."""
     parts = [np.array([5, 2, 7, 1, 5, 5, 5, 5, 2])]  # 5 most frequent, then 2, then 7 and 1
     c = hs.encode(parts, [3], 4)
     cnt, syms = list(c.table[:hs.MAX_LEN]), list(c.table[hs.MAX_LEN:])
     assert cnt[:3] == [1, 1, 2] and sum(cnt) == 4 and syms == [5, 2, 1, 7]
     # 5:0 2:10 7:111 1:110 5:0 5:0 5:0 5:0 2:10
-    stream = "0" + "10" + "111" + "110" + "0" * 4 + "10"
-    want = np.packbits(np.array([int(b) for b in stream], np.uint8), bitorder="little")
+    # 0 10 111 110 0 0 0 0 10: 15 bits, most significant first: 01011111 0000010(0)
+    want = np.array([0b01011111, 0b00000100], np.uint8)
     assert np.array_equal(c.coded, want)
-    assert np.array_equal(huffman_decode_u8(c.table, c.coded, 9, 3, 0, 4), uncoded(parts, [3], 0)[:4])
+    assert np.array_equal(huffman_decode_u8(c.table, c.coded, c.coded.size, 9, 3, 0, 4), uncoded(parts, [3], 0)[:4])
 
 
 def test_length_limited_to_16_bits():
@@ -125,7 +131,8 @@ def test_length_limited_to_16_bits():
     lens = hs.limited_lengths(s)
     assert max(lens.values()) == hs.MAX_LEN and sum(2.0 ** -l for l in lens.values()) <= 1.0
     c = hs.encode([s], [5], (s.size * 5 + 7) // 8)
-    assert np.array_equal(huffman_decode_u8(c.table, c.coded, c.n, 5, 0, c.out_bytes), uncoded([s], [5], 0))
+    got = huffman_decode_u8(c.table, c.coded, c.coded.size, c.n, 5, 0, c.out_bytes)
+    assert np.array_equal(got, uncoded([s], [5], 0))
 
 
 def test_spcb_streams_decode_to_the_uncoded_layout(lib):
@@ -142,7 +149,19 @@ def test_spcb_streams_decode_to_the_uncoded_layout(lib):
         assert coded.nbytes < raw.size
         assert_same(run_c(lib, coded.table, coded.coded, coded.n, coded.bits0, coded.bits1, coded.out_bytes), raw,
                     "C decoded stream")
-        assert_same(huffman_decode_u8(coded.table, coded.coded, coded.n, coded.bits0, coded.bits1, coded.out_bytes),
-                    raw, "twin decoded stream")
+        got = huffman_decode_u8(coded.table, coded.coded, coded.coded.size, coded.n, coded.bits0, coded.bits1,
+                                coded.out_bytes)
+        assert_same(got, raw, "twin decoded stream")
     assert hs.stored_bytes(enc) == enc.codebook.nbytes + (count.nbytes if count else enc.count.size) + entries.nbytes
-    assert hs.scratch_bytes(enc) == (count.out_bytes if count else 0) + entries.out_bytes
+    assert hs.scratch_bytes(enc) == (count.out_bytes if count else 0) + entries.out_bytes + \
+        lib.lib.huffman_decode_scratch_size_u8(entries.bits1)
+
+
+def test_full_lookup_table(lib):
+    """256 equally frequent symbols: every code 8 bits, the lookup table full to its last entry (index 255)."""
+    s = np.random.default_rng(1).permutation(np.repeat(np.arange(256), 3))
+    c = hs.encode([s], [8], s.size)
+    assert list(c.table[:hs.MAX_LEN]) == [0] * 7 + [256] + [0] * 8
+    for got in (huffman_decode_u8(c.table, c.coded, c.coded.size, c.n, 8, 0, c.out_bytes),
+                run_c(lib, c.table, c.coded, c.n, 8, 0, c.out_bytes)):
+        assert_same(got, s.astype(np.uint8), "256 8-bit codes")

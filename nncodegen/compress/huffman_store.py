@@ -14,9 +14,10 @@ Stored as two const arrays:
   that part's symbols in canonical order (by code length, then value).  Canonical code of the i-th symbol of
   length L: the codes of length L are consecutive, starting at (first code of length L-1 + count(L-1)) << 1,
   the first of length 1 being 0 (deflate's rule).
-* ``coded`` (uint8): the fields' codes one after the other (field j: part 0's code, then part 1's), each code
-  most significant bit first; the stream's bit b is bit b % 8 of byte b / 8 (LSB first, as the uncoded
-  streams).  A code of one symbol is the 1-bit code 0.
+* ``coded`` (uint8): the fields' codes one after the other (field j: part 0's code, then part 1's) as one bit
+  string read most significant bit first: bit b of the stream is bit 7 - b % 8 of byte b / 8 (so the next 16
+  bits are a left-justified code the decoder compares with each length's limit).  A code of one symbol is the
+  1-bit code 0.
 
 Decoded: the fields packed LSB first (``sparse_codebook.pack_fields``) into ``out_bytes`` bytes, the bytes after
 the last field's zero (the entries stream's padding byte).
@@ -104,7 +105,7 @@ def encode(parts: Sequence[np.ndarray], bits: Sequence[int], out_bytes: int) -> 
     item = np.repeat(np.arange(c.size), ln)
     k = np.arange(int(ln.sum())) - start[item]
     bitarr = ((c[item] >> (ln[item] - 1 - k)) & 1).astype(np.uint8)
-    coded = np.packbits(bitarr, bitorder="little")
+    coded = np.packbits(bitarr, bitorder="big")
     return Coded(np.concatenate(table).astype(np.uint16), coded, int(n), int(bits[0]),
                  int(bits[1]) if len(bits) > 1 else 0, int(out_bytes))
 
@@ -130,7 +131,11 @@ def stored_bytes(enc) -> int:
                (entries.nbytes if entries else enc.entries.size))
 
 
+LUT_BYTES = 512   # the decoder's lookup table of one code (huffman_decode_scratch_size_u8: 512 a part)
+
+
 def scratch_bytes(enc) -> int:
-    """Arena the decoded streams take (the uncoded bytes of each coded stream)."""
-    count, entries = spcb_streams(enc)
-    return int((count.out_bytes if count else 0) + (entries.out_bytes if entries else 0))
+    """Arena the decoding of a layer takes: the uncoded bytes of each coded stream, and the decoder's lookup tables
+    (each call's own block, planned live at the layer)."""
+    coded = [c for c in spcb_streams(enc) if c is not None]
+    return int(sum(c.out_bytes + LUT_BYTES * (2 if c.bits1 else 1) for c in coded))

@@ -6,8 +6,8 @@ count and entries streams and their widths, and the kernel by ``<family>_sparse_
 
 Stored Huffman-coded (``huffman`` in the storage, --compress huffman): each of the count / entries streams that
 codes smaller (compress/huffman_store.py) is a table and a coded stream, and the layer's calls are first
-``huffman_decode_u8`` into a keyed arena Scratch (the uncoded stream's bytes), then the same kernel reading
-the stream from there: its result, bit for bit, is the uncoded build's.
+``huffman_decode_u8`` (its lookup tables in scratch) into a keyed arena Scratch (the uncoded stream's bytes),
+then the same kernel reading the stream from there: its result, bit for bit, is the uncoded build's.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from ..compress import sparse_codebook as spcb
 from ..compress.storage import Storage
 from ..ir.graph import GraphError, Node
 from ..ref.kernels_compress import conv_scratch_bytes
+from ..ref.kernels_huff import huffman_decode_scratch_size_u8
 from .lower_compress import _arr, _dense_call, f32_seq_channels
 from .program import Call, Const, Scalar, Scratch
 
@@ -71,8 +72,9 @@ def lower_node(ctx, node: Node) -> Optional[List[Call]]:
             decode.append(Call(base.layer, base.op, "huffman_decode_u8",
                                [Const(f"{name}_{key}_htab", _arr(coded.table, "uint16_t"), "uint16_t"),
                                 Const(f"{name}_{key}_huff", _arr(coded.coded, "uint8_t"), "uint8_t"),
-                                Scalar(coded.n), Scalar(coded.bits0), Scalar(coded.bits1), Scalar(coded.out_bytes),
-                                buf], base.output, f"{base.comment} ({key} stream Huffman-coded)"))
+                                Scalar(coded.coded.size), Scalar(coded.n), Scalar(coded.bits0), Scalar(coded.bits1),
+                                Scalar(coded.out_bytes),
+                                Scratch(huffman_decode_scratch_size_u8(coded.bits1), "uint16_t"), buf], base.output, f"{base.comment} ({key} stream Huffman-coded)"))
             streams[key] = buf
     wargs = [Const(f"{name}_codebook", _arr(enc.codebook, ctype), ctype), streams["count"], streams["entries"],
              Scalar(enc.cb_stride), Scalar(enc.count_bits), Scalar(enc.delta_bits), Scalar(enc.index_bits)]
