@@ -15,7 +15,8 @@ mismatches; it is built once per target and run under qemu:
                    requantization (nnc_mbqm_prep / nnc_mbqm_pre_apply) and conv2d_pwp_s8's SMMLAR form of it
                    (nnc_dsp_rqd_s8: biases near its bound, shifts to 31, extreme output offsets, ties) and the
                    depthwise paths' and the one-channel 3x3 path's (doubled weights and biases); the sparse fully
-                   connected row loops (dense_sparse_q7 / _s8 / _q15 / _q15_acc32: every step count modulo 8) and
+                   connected row loops (dense_sparse_q7 / _q7_wide / _s8 / _q15 / _q15_acc32: every step count
+                   modulo 8) and
                    float group loops (dense_sparse_cd_f32, VFP: every entry count modulo 8, class fillers)
   cortex-m4 -O0    the same DSP build unoptimized (the assembly blocks that need many free registers run their C
                    steps without __OPTIMIZE__)
@@ -369,6 +370,22 @@ def cases(seed: int = 2026, n_conv: int = 60):
         want = kc.dense_sparse_cd_f32(g, act, x, *enc, b, split)
         assert np.array_equal(want.view(np.uint32), kc._dense_f32(g, act, x, w, b).view(np.uint32))
         out.append(("dense_sparse_cd_f32", [g, act, x, *enc, b, split], want))
+    rng = np.random.default_rng(seed + 5)
+    for i in range(8):  # dense_sparse_q7_wide (int64 accumulators, SMLALD pair loop): biases near the int32 limits,
+        # so that the exact sums leave int32 (a wrapping int32 sum would flip their sign)
+        k, m = int(rng.choice([16, 129, 300, 513])), int(rng.choice([16, 17, 33]))
+        g = DenseGeom(1 + i % 2, k, m)
+        x, w = _int8(rng, (g.batch, k), i % 3 == 1), _int8(rng, (m, k), i % 3 == 1)
+        w[rng.random((m, k)) >= [0.6, 0.3, 0.1, 1.0][i % 4]] = 0
+        s0 = x[0].astype(np.int64) @ w.T.astype(np.int64)  # odd rows: |bias + sum| past 2^31 by half the sum
+        near = np.arange(m) % 2 == 1
+        b = np.where(near, np.sign(s0) * ((1 << 31) - 1 - np.abs(s0) // 2), rng.integers(-999, 1000, size=m))
+        b = np.clip(b, -(1 << 31), (1 << 31) - 1).astype(np.int32)
+        arrays = list(encode_sparse_sliced(w)) + [sliced_wsum(w)]
+        rqq = Requant(tuple(int(v) for v in np.where(near, 24, rng.integers(6, 10, size=m))), -128, 127)
+        want = kc.dense_sparse_q7_wide(g, rqq, x, *arrays, b)
+        assert np.array_equal(want, kq.dense_q7_wide(g, rqq, x, w, b))
+        out.append(("dense_sparse_q7_wide", [g, rqq, x, *arrays, b], want))
     g = DenseGeom(1, 2100, 3)  # class fillers: q 0 -> 260 in class 3, q 261 alone in class 5 (deltas 255 + 6)
     w = np.zeros((3, 2100), np.float32)
     w[:, [3, 3 + 8 * 260, 5 + 8 * 261, 2099]] = rng.standard_normal((3, 4)).astype(np.float32)

@@ -12,7 +12,7 @@
 
 #include "nnc_simd.h"
 #if defined(NNC_SIMD_DSP)
-#define NNC_SP_DSP_PAIRS 1 /* dense_sparse_qn.inc: the pairwise SMLAD loop of the int32 variant */
+#define NNC_SP_DSP_PAIRS 1 /* dense_sparse_qn.inc: the pair loops, SMLAD (int32) / SMLALD (q7_wide, int64) */
 #endif
 
 #define NNC_T int8_t
