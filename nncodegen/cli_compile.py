@@ -87,7 +87,7 @@ def _compile(a, cfg) -> int:
     from .passes.compress_weights import MODES, compress_weights
     if compress not in MODES:
         raise UsageError(f"--compress {compress}: choose {', '.join(MODES)}")
-    g = compress_weights(g, compress, cfg.get("compress_layers"))
+    g = compress_weights(g, compress, cfg.get("compress_layers"), target=target)
     progress(f"generating C for target {target} into {a.output}")
     out = api.generate(g, a.output, name=name, target=target, source=Path(a.model).name, sample=sample)
     rep = json.loads((out / "report.json").read_text())

@@ -143,6 +143,42 @@ def test_auto_is_speed_aware(mnist):
             assert sizes["sparse"] < 0.5 * sizes["dense"]
 
 
+@pytest.mark.parametrize("fmt", ["q7", "q15"])
+def test_auto_takes_the_targets_speed_rule(mnist, fmt):
+    """auto's density rule is the target's: on NEON targets (scalar sparse loops against vectorised dense
+    kernels, break-even near 10 % on Cortex-A53) an 85 %-pruned fully connected layer does not go sparse, on the
+    generic / x86 and Cortex-M4 targets it goes sparse; at 95 % every target takes sparse."""
+    from nncodegen.passes.compress_weights import SPARSE_MAX_DENSITY_NEON, sparse_max_density
+    g, calib, _ = mnist
+    key = ("dense", fmt)
+    assert sparse_max_density("cortex-a53") is SPARSE_MAX_DENSITY_NEON
+    assert sparse_max_density("cortex-a53")[key] < 0.15 <= sparse_max_density("cortex-m4")[key]
+    for frac, neon in ((0.85, None), (0.95, "sparse")):
+        gp = pruned(g, frac)
+        gq = _quantized(gp, calib, fmt)
+        for target, want in (("generic", "sparse"), ("cortex-m4", "sparse"), ("cortex-a53", neon),
+                             ("armv7-a", neon)):
+            auto = compress_weights(gq, "auto", target=target)
+            fc = next(n for n in auto.nodes if n.op == "dense")
+            got = auto.tensors[fc.inputs[1]].meta.get("storage", {}).get("kind")
+            # (not sparse: dense, or sparse + codebook where the weights are shared, a size rule)
+            assert got == want if want else got != "sparse", (frac, target, got)
+
+
+def test_auto_float_sparse_rule_per_target():
+    """A float32 fully connected layer of distinct values at 15 % density (no codebook fits, not even per
+    row): sparse on the
+    generic and Cortex-M4 targets, dense on NEON targets (their rule: 10 %)."""
+    from nncodegen.ir.formats import FLOAT32
+    from nncodegen.ir.graph import Tensor
+    from nncodegen.passes.compress_weights import choose
+    r = np.random.default_rng(5)
+    w = np.where(r.random((32, 4096)) < 0.15, r.normal(size=(32, 4096)), 0).astype(np.float32)  # > 256 per row
+    t = Tensor("w", w.shape, FLOAT32, data=w)
+    kinds = {tg: choose(w, "auto", "dense", t, None, tg).kind for tg in ("generic", "cortex-m4", "cortex-a53")}
+    assert kinds == {"generic": "sparse", "cortex-m4": "sparse", "cortex-a53": "dense"}, kinds
+
+
 def _huffman_cost_by_lengths(counts):
     from nncodegen.compress.accounting import huffman_lengths
     lengths = huffman_lengths(counts)

@@ -55,7 +55,8 @@ Modes: ``none`` keeps every layer dense (byte-identical C to a build without thi
 ``auto`` picks per layer the smallest of dense / sparse / codebook / sparse_codebook in stored bytes
 (sparse_codebook counted with the bias bytes it saves), taking a compressed kind only when it stores at
 most ``AUTO_MAX_RATIO`` of the dense bytes (sparse only at densities where its kernel was measured not
-slower than the dense one: ``passes.compress_weights.SPARSE_MAX_DENSITY`` per layer kind and format;
+slower than the dense one: ``passes.compress_weights.SPARSE_MAX_DENSITY`` per layer kind and format, on NEON
+targets ``SPARSE_MAX_DENSITY_NEON``: ``compress_weights(graph, mode, layers, target)``;
 sparse_codebook only for shared weights: ``SHARED_INDEX_MARGIN``, ``SHARED_MIN_USES``); ``sparse``,
 ``codebook`` and ``sparse_codebook`` force that kind wherever it is possible (a codebook needs at most
 256 values, 0 included for sparse_codebook).

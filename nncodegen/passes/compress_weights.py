@@ -34,9 +34,8 @@ AUTO_MAX_RATIO = 0.8     # auto takes a compressed kind only if it stores <= 80 
 # under qemu): the largest density of the grid 1, .75, .5, .25, .1, .05 where the sparse kernel was at
 # least as fast on both (the results are in benchmarks/results/compress_*.json).  Convolutions (the
 # delta-index kernels) only break even on the host at 5 %.  The NEON targets (Cortex-A, no SIMD sparse path)
-# are not in the rule: on Cortex-A53 (qemu instructions, 512 x 512) sparse fully connected layers break even only
-# near 10 % (f32 1.35x, q15 1.37x, q7 0.95x at .1; 0.31x / 0.43x / 0.28x at .5).  AUTO_MAX_RATIO binds before
-# .5 for q7 and q15 (their sliced layouts pass 80 % of the dense bytes near 30 % / 40 % density).
+# have their own rule, SPARSE_MAX_DENSITY_NEON.  AUTO_MAX_RATIO binds before .5 for q7 and q15 (their sliced
+# layouts pass 80 % of the dense bytes near 30 % / 40 % density).
 SPARSE_MAX_DENSITY = {
     ("dense", "q7"): 0.5,      # host 1.18x at .5 (1.07x at .75); M4 (SMLAD pair loop) 1.12x at .5, 1.95x at .25
     ("dense", "q15"): 0.5,     # host 1.38x at .5 (0.96x at .75); M4 (SMLALD pair loop) 1.05x at .5, 1.75x at .25
@@ -44,6 +43,22 @@ SPARSE_MAX_DENSITY = {
     ("dense", "f32"): 0.5,     # host (class-sliced, AVX-512) 1.21x at .5 (1.02x at .75); M4 (class-delta) 1.38x at .5
     ("conv2d", "q7"): 0.05, ("conv2d", "q15"): 0.05, ("conv2d", "s8"): 0.05, ("conv2d", "f32"): 0.0,
 }
+# Targets with NEON (cortex-a*, armv7-a): the sparse loops are scalar against vectorised dense kernels; on
+# Cortex-A53 (qemu instructions, 512 x 512) sparse fully connected layers break even only near 10 % (f32 1.35x,
+# q15 1.37x, q7 0.95x at .1; 0.31x / 0.43x / 0.28x at .5): 10 % for q15 / f32, 5 % for q7 / s8 (q7 is 0.95x at
+# 10 %, s8 not measured there and takes q7's rule), 5 % for convolutions as elsewhere.
+SPARSE_MAX_DENSITY_NEON = {
+    ("dense", "q7"): 0.05, ("dense", "q15"): 0.1, ("dense", "s8"): 0.05, ("dense", "f32"): 0.1,
+    ("conv2d", "q7"): 0.05, ("conv2d", "q15"): 0.05, ("conv2d", "s8"): 0.05, ("conv2d", "f32"): 0.0,
+}
+
+
+def sparse_max_density(target: str = "generic") -> Dict:
+    """The density rule of ``auto`` for a code-generation target (codegen/targets.py)."""
+    from ..codegen.targets import target_info
+    return SPARSE_MAX_DENSITY_NEON if "__ARM_NEON" in target_info(target).features else SPARSE_MAX_DENSITY
+
+
 # ... and sparse + codebook for layers of shared weights only: at most 2**(element bits - SHARED_INDEX_MARGIN)
 # values (q7: 64; codebook indices at least this many bits narrower than the weights), each standing for
 # SHARED_MIN_USES nonzero weights or more on average (a small pruned-only layer has few values because it has
@@ -133,7 +148,8 @@ def sparse_codebook_storage(w2: np.ndarray, bias_q: Optional[np.ndarray] = None)
     return st, enc.stored_bytes, saved
 
 
-def choose(w2: np.ndarray, request: str, node_op: str, t, bias_q: Optional[np.ndarray] = None) -> Storage:
+def choose(w2: np.ndarray, request: str, node_op: str, t, bias_q: Optional[np.ndarray] = None,
+           target: str = "generic") -> Storage:
     size = w2.size
     if request == "dense" or size == 0:
         return Storage()
@@ -168,7 +184,7 @@ def choose(w2: np.ndarray, request: str, node_op: str, t, bias_q: Optional[np.nd
     best, best_bytes = Storage(), sizes["dense"]
     limit = AUTO_MAX_RATIO * sizes["dense"]
     fmt = _fmt_key(t)
-    if (sparse.density <= SPARSE_MAX_DENSITY.get((node_op, fmt), 0.0) and sizes["sparse"] <= limit
+    if (sparse.density <= sparse_max_density(target).get((node_op, fmt), 0.0) and sizes["sparse"] <= limit
             and sizes["sparse"] < best_bytes):
         best, best_bytes = sparse, sizes["sparse"]
     if codebook is not None and sizes["codebook"] <= limit and sizes["codebook"] < best_bytes:
@@ -193,7 +209,10 @@ def _int_bias(g: Graph, node, uses) -> Optional[np.ndarray]:
     return q if q.dtype == np.int32 else None
 
 
-def compress_weights(graph: Graph, mode: str = "auto", layers: Optional[Dict[str, str]] = None) -> Graph:
+def compress_weights(graph: Graph, mode: str = "auto", layers: Optional[Dict[str, str]] = None,
+                     target: str = "generic") -> Graph:
+    """Choose each conv / dense layer's weight storage (``meta["storage"]``): ``mode`` for every layer,
+    ``layers`` per node name; ``auto``'s speed rule is the ``target``'s (sparse_max_density)."""
     if mode not in MODES:
         raise GraphError(f"compress mode {mode!r}: choose one of {', '.join(MODES)}")
     layers = dict(layers or {})
@@ -218,7 +237,7 @@ def compress_weights(graph: Graph, mode: str = "auto", layers: Optional[Dict[str
         request = layers.get(node.name) or t.meta.get("storage_request") or mode
         if request == "auto" and mode != "auto" and node.name not in layers:
             request = mode
-        st = choose(vals.reshape(vals.shape[0], -1), request, node.op, t, _int_bias(g, node, uses))
+        st = choose(vals.reshape(vals.shape[0], -1), request, node.op, t, _int_bias(g, node, uses), target)
         if st.kind != "dense":
             t.meta["storage"] = st.to_meta()
     return check_graph(g, "compress_weights")
