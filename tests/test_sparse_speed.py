@@ -104,33 +104,6 @@ def run_sl(lib, g, act, x, enc, b, split):
     return out
 
 
-@settings(max_examples=60, **CFG)
-@given(data=st.data())
-def test_dense_sparse_sl_f32_equals_dense_f32(lib, data):
-    """split = k - k % 8: dense_f32's order (nnc_dot_f32), bit for bit, and the twin."""
-    g, w, x, b, act = draw_case(data)
-    split = sf.split_of(g.in_features, seq=False)
-    enc = sf.encode(w, split)
-    out = run_sl(lib, g, act, x, enc, b, split)
-    same_bits(out, kc.dense_sparse_sl_f32(g, act, x, *enc, b, split), f"C dense_sparse_sl_f32 vs twin {g}")
-    dense = np.full_like(out, np.nan)
-    lib.run("dense_f32", lib.s(g), lib.s(act), lib.p(x), lib.p(w), lib.p(b), lib.p(dense))
-    same_bits(out, dense, f"C dense_sparse_sl_f32 vs C dense_f32 {g}")
-
-
-@settings(max_examples=60, **CFG)
-@given(data=st.data())
-def test_dense_sparse_sl_f32_equals_dense_pk_f32(lib, data):
-    """split = 0: dense_pk_f32's order (each output in k order from 0.0f), bit for bit, and the twin."""
-    g, w, x, b, act = draw_case(data, kmax=kpf.PKF_K)
-    enc = sf.encode(w, 0)
-    out = run_sl(lib, g, act, x, enc, b, 0)
-    same_bits(out, kc.dense_sparse_sl_f32(g, act, x, *enc, b, 0), f"C dense_sparse_sl_f32 (split 0) vs twin {g}")
-    dense = np.full_like(out, np.nan)
-    lib.run("dense_pk_f32", lib.s(g), lib.s(act), lib.p(x), lib.p(kpf.pack_pk_f32(w)), lib.p(b), lib.p(dense))
-    same_bits(out, dense, f"C dense_sparse_sl_f32 (split 0) vs C dense_pk_f32 {g}")
-
-
 def run_cd(lib, g, act, x, enc, b, split):
     out = np.full((g.batch, g.out_features), np.nan, np.float32)
     lib.run("dense_sparse_cd_f32", lib.s(g), lib.s(act), lib.p(x), *[lib.p(a) for a in enc], lib.p(b), split,
@@ -138,31 +111,33 @@ def run_cd(lib, g, act, x, enc, b, split):
     return out
 
 
-@settings(max_examples=60, **CFG)
-@given(data=st.data())
-def test_dense_sparse_cd_f32_equals_dense_f32(lib, data):
-    """The class-delta layout with split = k - k % 8: dense_f32's order, bit for bit, and the twin."""
-    g, w, x, b, act = draw_case(data)
-    split = sf.split_of(g.in_features, seq=False)
-    enc = scd.encode(w, split)
-    out = run_cd(lib, g, act, x, enc, b, split)
-    same_bits(out, kc.dense_sparse_cd_f32(g, act, x, *enc, b, split), f"C dense_sparse_cd_f32 vs twin {g}")
+def check_layout(lib, kind, g, w, x, b, act, split):
+    """The sparse float32 layout ``kind`` ("sl": class-sliced, "cd": class-delta) at ``split`` gives its twin's
+    bits and the bits of the dense kernel of that order: dense_f32 (split = k - k % 8) or dense_pk_f32 (0)."""
+    enc = (sf if kind == "sl" else scd).encode(w, split)
+    out = (run_sl if kind == "sl" else run_cd)(lib, g, act, x, enc, b, split)
+    twin = kc.dense_sparse_sl_f32 if kind == "sl" else kc.dense_sparse_cd_f32
+    name = f"dense_sparse_{kind}_f32 (split {split})"
+    same_bits(out, twin(g, act, x, *enc, b, split), f"C {name} vs twin {g}")
     dense = np.full_like(out, np.nan)
-    lib.run("dense_f32", lib.s(g), lib.s(act), lib.p(x), lib.p(w), lib.p(b), lib.p(dense))
-    same_bits(out, dense, f"C dense_sparse_cd_f32 vs C dense_f32 {g}")
+    if split == 0:
+        lib.run("dense_pk_f32", lib.s(g), lib.s(act), lib.p(x), lib.p(kpf.pack_pk_f32(w)), lib.p(b), lib.p(dense))
+    else:
+        lib.run("dense_f32", lib.s(g), lib.s(act), lib.p(x), lib.p(w), lib.p(b), lib.p(dense))
+    same_bits(out, dense, f"C {name} vs C {'dense_pk_f32' if split == 0 else 'dense_f32'} {g}")
 
 
-@settings(max_examples=30, **CFG)
+@pytest.mark.parametrize("order", ["dense_f32", "dense_pk_f32"])
+@pytest.mark.parametrize("kind", ["sl", "cd"])
+@settings(max_examples=50, **CFG)
 @given(data=st.data())
-def test_dense_sparse_cd_f32_equals_dense_pk_f32(lib, data):
-    """split = 0 (every position in the tail group, fillers past gaps of 255): dense_pk_f32's order, and the twin."""
-    g, w, x, b, act = draw_case(data, kmax=kpf.PKF_K)
-    enc = scd.encode(w, 0)
-    out = run_cd(lib, g, act, x, enc, b, 0)
-    same_bits(out, kc.dense_sparse_cd_f32(g, act, x, *enc, b, 0), f"C dense_sparse_cd_f32 (split 0) vs twin {g}")
-    dense = np.full_like(out, np.nan)
-    lib.run("dense_pk_f32", lib.s(g), lib.s(act), lib.p(x), lib.p(kpf.pack_pk_f32(w)), lib.p(b), lib.p(dense))
-    same_bits(out, dense, f"C dense_sparse_cd_f32 (split 0) vs C dense_pk_f32 {g}")
+def test_sparse_f32_layouts_equal_the_dense_kernels(lib, kind, order, data):
+    """The class-sliced (sl) and class-delta (cd) layouts in each dense kernel's order, bit for bit, and their
+    twins: split = k - k % 8 is dense_f32's (nnc_dot_f32: eight partial sums by position % 8, then the tree),
+    split = 0 dense_pk_f32's (each output in k order from 0.0f; cd: every position in the tail group, fillers
+    past gaps of 255)."""
+    g, w, x, b, act = draw_case(data) if order == "dense_f32" else draw_case(data, kmax=kpf.PKF_K)
+    check_layout(lib, kind, g, w, x, b, act, sf.split_of(g.in_features, seq=False) if order == "dense_f32" else 0)
 
 
 def test_dense_sparse_cd_f32_class_fillers(lib):
