@@ -393,6 +393,69 @@ def cases(seed: int = 2026, n_conv: int = 60):
     enc = list(scd.encode(w, 2096))
     assert int(np.sum((enc[1] == 0) & (enc[2] == 255))) == 6
     out.append(("dense_sparse_cd_f32", [g, None, x, *enc, None, 2096], kc._dense_f32(g, None, x, w, None)))
+    out += q7_window_cases(np.random.default_rng(seed + 6))
+    return out
+
+
+def q7_window_cases(rng, n: int = 44):
+    """conv2d_q7 (int32 accumulators) on the DSP window path (conv2d_q7_dsp.inc): in_c 1 to 16, most not a
+    multiple of 4, 1x1 to 5x5 kernels (K padded to a multiple of 4), strides 1 and 2, every padding, vertical
+    dilation (horizontal dilation and K > 256 leave it), 1 to 33 output channels (blocks of one to four, several
+    chunks), rows wider than the column buffer (tiles), batch 2; epilogues: the rounding shift (the rounding term in
+    the starting sums, or not when a bias near the int32 bound leaves no room for it), left shifts and leaky slopes
+    (nnc_requantize), fused bounds; full-range inputs and weights (-128 included)."""
+    out = []
+    for i in range(n):
+        cin = [1, 2, 3, 5, 6, 1, 3, 4, 7, 8, 12, 16][i % 12]
+        kh, kw = [(3, 3), (5, 5), (1, 1), (3, 3), (2, 3), (5, 5), (3, 1), (1, 5)][i % 8]
+        wide = i % 7 == 1  # K 200 / 250 and rows past the column buffer: several tiles
+        if wide:
+            cin, kh, kw = 8 + 2 * (i % 2), 5, 5
+        if i % 11 == 10:
+            cin, kh, kw = 12, 5, 5  # K = 300: the generic path
+        cout = int(rng.choice([1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 16, 17, 33]))
+        sh, sw = [(1, 1), (2, 2), (1, 2), (2, 1), (1, 1)][i % 5]
+        dh, dw = (2, 1) if i % 9 == 4 else ((1, 2) if i % 13 == 6 else (1, 1))
+        pt, pl, pb, pr = (int(rng.integers(0, k)) for k in (kh, kw, kh, kw))
+        h = dh * (kh - 1) + 1 + int(rng.integers(0, 5))
+        w_ = dw * (kw - 1) + 1 + int(rng.integers(20, 60) if wide else rng.integers(0, 12))
+        g = ConvGeom(1 + (i % 6 == 5), h, w_, cin, conv_out_size(h, kh, sh, pt, pb, dh),
+                     conv_out_size(w_, kw, sw, pl, pr, dw), cout, kh, kw, sh, sw, pt, pl, dh, dw, 1)
+        extreme = i % 5 == 3
+        x = _int8(rng, (g.batch, h, w_, cin), extreme)
+        w = _int8(rng, (cout, kh, kw, cin), extreme)
+        if extreme:
+            x[..., 0], w[..., 0] = -128, -128
+        shift = rng.integers(1, 15, size=cout)
+        leaky = 32768
+        if i % 6 == 2:  # not the shift alone: a left shift or no shift on some channel, or a leaky slope
+            if i % 12 == 2:
+                shift[int(rng.integers(0, cout))] = int(rng.choice([0, -2]))
+            else:
+                leaky = int(rng.integers(1000, 30000))
+        lo, hi = [(-128, 127), (0, 127), (-100, 90)][i % 3]
+        sabs = np.abs(w.astype(np.int64)).reshape(cout, -1).sum(1)
+        b = rng.integers(-(1 << 14), 1 << 14, size=cout).astype(np.int64)
+        if i % 4 == 1:  # some biases at the int32 bound: no room for the rounding term on their blocks
+            near = rng.random(cout) < 0.5
+            edge = (1 << 31) - 1 - 128 * sabs - rng.integers(0, 1 << 13, size=cout)
+            b = np.where(near, np.where(rng.random(cout) < 0.5, edge, -edge), b)
+        rqq = Requant(tuple(int(v) for v in shift), lo, hi, leaky)
+        b32 = None if i % 10 == 9 else b.astype(np.int32)
+        out.append(("conv2d_q7", [g, rqq, x, w, b32], kq.conv2d_q7(g, rqq, x, w, b32)))
+    for i in range(6):  # sums that reach the int32 bound: inputs -128, negative weights, biases within 2^(shift - 1)
+        # of the bound's room, so that the rounding term would carry a window's sum past 2^31 - 1
+        cin, kh, kw = [(1, 5, 5), (3, 3, 3), (6, 5, 5), (8, 3, 3), (2, 1, 1), (4, 1, 1)][i]
+        cout = [6, 8, 16, 5, 3, 4][i]
+        h, w_ = kh + 2, kw + 3
+        g = ConvGeom(1, h, w_, cin, h - kh + 1 + 2 * (i % 2), w_ - kw + 1, cout, kh, kw, 1, 1, i % 2, 0, 1, 1, 1)
+        x = np.full((1, h, w_, cin), -128, np.int8)
+        w = rng.integers(-128, 0, size=(cout, kh, kw, cin)).astype(np.int8)
+        shift = rng.integers(10, 15, size=cout)
+        sabs = np.abs(w.astype(np.int64)).reshape(cout, -1).sum(1)
+        b = ((1 << 31) - 1 - 128 * sabs - rng.integers(0, 1 << 9, size=cout)).astype(np.int32)
+        rqq = Requant(tuple(int(v) for v in shift), -128, 127)
+        out.append(("conv2d_q7", [g, rqq, x, w, b], kq.conv2d_q7(g, rqq, x, w, b)))
     return out
 
 

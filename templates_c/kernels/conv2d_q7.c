@@ -8,10 +8,12 @@
 #include "qn_variant.inc"
 #if defined(NNC_SIMD_DSP)
 #include "conv2d_q7_dsp.inc"
-#define NNC_CONV_ROWS_ARCH conv2d_rows_dsp_q7
+#define NNC_CONV_ROWS_ARCH conv2d_win_dsp_q7
+#define NNC_CONV_SMALLK_ARCH(g, rq, x, w, b, y) conv2d_win_dsp_q7(g, rq, x, w, b, y, 0)
 #endif
 #include "conv2d_qn.inc"
 #undef NNC_CONV_ROWS_ARCH
+#undef NNC_CONV_SMALLK_ARCH
 
 #define NNC_QN_FMT NNC_QN_Q7
 #define NNC_QN_ACC_BITS 64
