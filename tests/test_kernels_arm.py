@@ -413,7 +413,7 @@ def q7_window_cases(rng, n: int = 44):
             cin, kh, kw = 8 + 2 * (i % 2), 5, 5
         if i % 11 == 10:
             cin, kh, kw = 12, 5, 5  # K = 300: the generic path
-        cout = int(rng.choice([1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 16, 17, 33]))
+        cout = int(rng.choice([1, 2, 3, 4, 5, 6, 6, 7, 8, 9, 13, 14, 16, 17, 33]))
         sh, sw = [(1, 1), (2, 2), (1, 2), (2, 1), (1, 1)][i % 5]
         dh, dw = (2, 1) if i % 9 == 4 else ((1, 2) if i % 13 == 6 else (1, 1))
         pt, pl, pb, pr = (int(rng.integers(0, k)) for k in (kh, kw, kh, kw))
