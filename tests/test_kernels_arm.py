@@ -16,8 +16,10 @@ mismatches; it is built once per target and run under qemu:
                    (nnc_dsp_rqd_s8: biases near its bound, shifts to 31, extreme output offsets, ties) and the
                    depthwise paths' and the one-channel 3x3 path's (doubled weights and biases); the sparse fully
                    connected row loops (dense_sparse_q7 / _q7_wide / _s8 / _q15 / _q15_acc32: every step count
-                   modulo 8) and
-                   float group loops (dense_sparse_cd_f32, VFP: every entry count modulo 8, class fillers)
+                   modulo 8),
+                   float group loops (dense_sparse_cd_f32, VFP: every entry count modulo 8, class fillers) and
+                   conv2d_q7's window path (column buffer, blocks of 2 / 4 / 6 channels, the rounding term in the
+                   starting sums, SSAT / USAT epilogues)
   cortex-m4 -O0    the same DSP build unoptimized (the assembly blocks that need many free registers run their C
                    steps without __OPTIMIZE__)
   cortex-m4 portable  the same program with -DNNC_NO_SIMD (the reference the DSP build must equal)
