@@ -245,13 +245,14 @@ def test_maxpool_f32_same_bits_in_every_build(data):
         _same_bits(run(variant), ref, f"maxpool_f32 [{variant}] {g}")
 
 
-@pytest.mark.parametrize("name", ["add_f32", "sub_f32", "mul_f32"])
+@pytest.mark.parametrize("name", ["add_f32", "sub_f32", "mul_f32", "maximum_f32", "minimum_f32"])
 @settings(max_examples=30, **CFG)
 @given(data=st.data())
 def test_eltwise_f32_same_bits_in_every_build(name, data):
-    """add / sub / mul_f32's AVX-512 path for dense operands (16 elements a vector, a masked tail, the activation on
-    the vectors) and the strided loop for broadcasts, special values among the inputs: every build gives the
-    portable build's bits and the twin's values."""
+    """add / sub / mul / maximum / minimum_f32's AVX-512 path for dense operands (16 elements a vector, a masked
+    tail, the activation on the vectors) and the strided loop for broadcasts, special values among the inputs:
+    every build gives the portable build's bits and the twin's values (maximum / minimum: the twin's bits, -0.0
+    against +0.0 and NaN operands included: TFLite's std::max / std::min)."""
     from helpers import broadcast_strides
     from nncodegen.lower.params import Broadcast
     from nncodegen.ref import kernels_f32 as kf
@@ -271,6 +272,12 @@ def test_eltwise_f32_same_bits_in_every_build(name, data):
     want = getattr(kf, name)(bc, act, a, b).reshape(out)
     fin = np.isfinite(want)
     np.testing.assert_allclose(ref[fin], want[fin], rtol=1e-6, atol=1e-6)
+    if name in ("maximum_f32", "minimum_f32") and act is None:
+        r = rng.random(bshp)  # zeros of either sign and NaN in b too (a has them when "special")
+        b[...] = np.where(r < 0.1, np.float32(-0.0), np.where(r < 0.2, np.float32(0.0), np.where(r < 0.25, np.nan, b)))
+        want = getattr(kf, name)(bc, act, a, b).reshape(out)
+        ref = run("portable")
+        _same_bits(ref, want, f"{name} portable vs twin {ashp} {bshp}")
     for variant in host_variants():
         _same_bits(run(variant), ref, f"{name} [{variant}] {ashp} {bshp}")
 

@@ -24,7 +24,7 @@ HELLO = Path(__file__).resolve().parent / "models" / "tflite" / "hello_world_flo
 
 def _cnn(seed: int, fp16: bool) -> bytes:
     """A float CNN of the families the project targets: conv + relu6, depthwise, a residual add, a pad,
-    pools, concat, a constant multiply, logistic / tanh / leaky / hard-swish, mean, transpose,
+    pools, concat, a constant multiply, logistic / tanh / leaky / hard-swish, max / min, mean, transpose,
     nearest resize, fully connected, softmax."""
     from tflite_builder import TfliteBuilder
     rng = np.random.default_rng(seed)
@@ -43,7 +43,9 @@ def _cnn(seed: int, fp16: bool) -> bytes:
     th = b.tanh(m)
     lk = b.leaky_relu(b.sub(sg, th, None, None), 0.1, None, None)
     hs = b.unary("HARD_SWISH", lk, None, None)
-    tr = b.transpose(hs, [0, 2, 1, 3])
+    mx = b.maximum_minimum("MAXIMUM", hs, th)
+    mn = b.maximum_minimum("MINIMUM", mx, b.fconst(r(1, 1, 1, 16)))
+    tr = b.transpose(mn, [0, 2, 1, 3])
     rs = b.resize_nearest(tr, (10, 10))
     c2 = b.conv2d(rs, r(6, 1, 1, 16), r(6), None, None, None, stride=2)
     mean = b.mean(c2, [1, 2], seed % 2 == 0, None, None)            # [1,1,1,6] or [1,6]
@@ -79,7 +81,7 @@ def test_float_cnn_equals_simulator_and_litert(tmp_path, seed, fp16):
     g = nncodegen.load(path)
     ops = {n.op for n in g.nodes}   # (LEAKY_RELU may fold into the SUB before it as its activation)
     assert {"conv2d", "dense", "add", "sub", "mul", "pad", "maxpool", "avgpool", "concat", "sigmoid", "tanh",
-            "hard_swish", "transpose", "resize", "global_avgpool"} <= ops, ops
+            "hard_swish", "maximum", "minimum", "transpose", "resize", "global_avgpool"} <= ops, ops
     assert "dequantize" not in ops and all(t.fmt.kind == "float" for t in g.tensors.values())
     cm = nncodegen.build(nncodegen.generate(g, tmp_path / "c", name="m"))
     x = np.random.default_rng(10 + seed).normal(0, 1, (16, 8, 8, 3)).astype(np.float32)
@@ -137,9 +139,9 @@ def test_float_model_refusals_name_the_operator(tmp_path):
     b = TfliteBuilder(float32=True)
     x = b.float_input((1, 4, 4, 2))
     parts = b.split(x, 3, 2)
-    y = b.maximum_minimum("MAXIMUM", parts[0], parts[1])
+    y = b.prelu(parts[0], b.fconst(np.full((1, 1, 1, 1), 0.25, np.float32)), None, None)
     with pytest.raises(GraphError, match=r"2 unsupported .*operator #0 SPLIT .*not supported in float32 models; "
-                                         r"operator #1 MAXIMUM .*not supported in float32 models"):
+                                         r"operator #1 PRELU .*not supported in float32 models"):
         nncodegen.load(_write(tmp_path / "maxf.tflite", b.finish(y)))
 
 

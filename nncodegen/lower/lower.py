@@ -28,7 +28,8 @@ from .lower_q_mac import _conv_geom, _mac_args, _mac_kernel, _packed_f32, accumu
 LOWER: Dict[str, Callable[[Ctx, Node], List[Call]]] = {
     "conv2d": lower_conv, "conv_transpose2d": lower_conv, "dense": lower_dense,
     "maxpool": lower_pool, "avgpool": lower_pool, "global_avgpool": lower_pool, "global_maxpool": lower_pool,
-    "add": lower_eltwise, "sub": lower_eltwise, "mul": lower_eltwise, "concat": lower_concat,
+    "add": lower_eltwise, "sub": lower_eltwise, "mul": lower_eltwise, "maximum": lower_eltwise,
+    "minimum": lower_eltwise, "concat": lower_concat,
     "relu": lower_clamp, "clip": lower_clamp, "leaky_relu": lower_unary, "sigmoid": lower_unary,
     "tanh": lower_unary, "hard_sigmoid": lower_unary, "hard_swish": lower_unary, "prelu": lower_prelu,
     "softmax": lower_softmax, "pad": lower_pad, "resize": lower_resize, "transpose": lower_transpose,

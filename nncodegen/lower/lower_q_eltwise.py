@@ -1,4 +1,4 @@
-"""Lowering of Q-format and float element-wise layers: add / sub / mul, concat, clamp, tables of unary
+"""Lowering of Q-format and float element-wise layers: add / sub / mul (and maximum / minimum in float32), concat, clamp, tables of unary
 functions, PReLU, softmax and log-softmax."""
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from .program import Buf, Call, Const, Param, Scalar
 def lower_eltwise(ctx, node):
     a, b, y = node.inputs[0], node.inputs[1], node.outputs[0]
     bc = broadcast_params(ctx.shape(a), ctx.shape(b), ctx.shape(y))
+    if ctx.quant and node.op in ("maximum", "minimum"):
+        raise GraphError(f"node {node.name!r}: {node.op} of Q-format tensors is not supported (float32 and, for "
+                         "TFLite models, affine int8 only)")
     if ctx.quant:
         fa, fb, fo = ctx.frac(a), ctx.frac(b), ctx.frac(y)
         rq = _requant(ctx, node, [0])

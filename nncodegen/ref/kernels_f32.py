@@ -145,6 +145,16 @@ def mul_f32(bc: Broadcast, act: Optional[ActF32], a, b) -> np.ndarray:
     return _eltwise(float_ops.mul, bc, act, a, b)
 
 
+def maximum_f32(bc: Broadcast, act: Optional[ActF32], a, b) -> np.ndarray:
+    """TFLite's std::max: a < b ? b : a (a on equal operands, -0.0 against +0.0 included)."""
+    return _eltwise(lambda _attrs, x, y: np.where(x < y, y, x), bc, act, a, b)
+
+
+def minimum_f32(bc: Broadcast, act: Optional[ActF32], a, b) -> np.ndarray:
+    """TFLite's std::min: b < a ? b : a."""
+    return _eltwise(lambda _attrs, x, y: np.where(y < x, y, x), bc, act, a, b)
+
+
 def _flat(n: int, input) -> np.ndarray:
     return _f64(input).reshape(-1)[:n]
 

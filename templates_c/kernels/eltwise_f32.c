@@ -1,4 +1,4 @@
-/* Float add / sub / mul with 4-D broadcast through strides and a fused activation. */
+/* Float add / sub / mul / maximum / minimum with 4-D broadcast through strides and a fused activation. */
 #include "eltwise_f32.h"
 
 #if defined(__AVX512F__) && !defined(NNC_NO_SIMD)
@@ -6,7 +6,19 @@
 #define NNC_ELTF_AVX512 1
 #endif
 
-enum { ELTWISE_F32_ADD, ELTWISE_F32_SUB, ELTWISE_F32_MUL };
+enum { ELTWISE_F32_ADD, ELTWISE_F32_SUB, ELTWISE_F32_MUL, ELTWISE_F32_MAX, ELTWISE_F32_MIN };
+
+/* maximum / minimum as TFLite's std::max / std::min: (a < b) ? b : a and (b < a) ? b : a (equal operands,
+ * -0.0 against +0.0 included, and a NaN in b give a; a NaN in a gives a) */
+static float nnc_max_f32(float a, float b)
+{
+    return a < b ? b : a;
+}
+
+static float nnc_min_f32(float a, float b)
+{
+    return b < a ? b : a;
+}
 
 #include "epilogue_f32.inc"
 
@@ -37,8 +49,12 @@ static void eltwise_f32_512(int op, int32_t n, const nnc_act_f32 *act, const flo
     for (i = 0; i < n; i += 16) {
         const __mmask16 m = (__mmask16)(n - i >= 16 ? 0xFFFFu : (1u << (n - i)) - 1u);
         const __m512 x = _mm512_maskz_loadu_ps(m, a + i), y = _mm512_maskz_loadu_ps(m, b + i);
+        /* VMAXPS / VMINPS (s1, s2) return s2 on equal operands and on NaN: with s1 = y, s2 = x they are
+         * nnc_max_f32 / nnc_min_f32 */
         __m512 v = op == ELTWISE_F32_ADD ? _mm512_add_ps(x, y)
-                   : op == ELTWISE_F32_SUB ? _mm512_sub_ps(x, y) : _mm512_mul_ps(x, y);
+                   : op == ELTWISE_F32_SUB ? _mm512_sub_ps(x, y)
+                   : op == ELTWISE_F32_MUL ? _mm512_mul_ps(x, y)
+                   : op == ELTWISE_F32_MAX ? _mm512_max_ps(y, x) : _mm512_min_ps(y, x);
         if (act != 0) {
             v = nnc_act_f32_512(v, lk, lo, hi);
         }
@@ -77,9 +93,19 @@ static void eltwise_f32(int op, const nnc_broadcast *bc, const nnc_act_f32 *act,
                         out[i3] = nnc_act_f32_apply(act, pa[i3 * as3] - pb[i3 * bs3]);
                     }
                     break;
-                default:
+                case ELTWISE_F32_MUL:
                     for (i3 = 0; i3 < n3; ++i3) {
                         out[i3] = nnc_act_f32_apply(act, pa[i3 * as3] * pb[i3 * bs3]);
+                    }
+                    break;
+                case ELTWISE_F32_MAX:
+                    for (i3 = 0; i3 < n3; ++i3) {
+                        out[i3] = nnc_act_f32_apply(act, nnc_max_f32(pa[i3 * as3], pb[i3 * bs3]));
+                    }
+                    break;
+                default:
+                    for (i3 = 0; i3 < n3; ++i3) {
+                        out[i3] = nnc_act_f32_apply(act, nnc_min_f32(pa[i3 * as3], pb[i3 * bs3]));
                     }
                     break;
                 }
@@ -102,4 +128,14 @@ void sub_f32(const nnc_broadcast *bc, const nnc_act_f32 *act, const float *a, co
 void mul_f32(const nnc_broadcast *bc, const nnc_act_f32 *act, const float *a, const float *b, float *output)
 {
     eltwise_f32(ELTWISE_F32_MUL, bc, act, a, b, output);
+}
+
+void maximum_f32(const nnc_broadcast *bc, const nnc_act_f32 *act, const float *a, const float *b, float *output)
+{
+    eltwise_f32(ELTWISE_F32_MAX, bc, act, a, b, output);
+}
+
+void minimum_f32(const nnc_broadcast *bc, const nnc_act_f32 *act, const float *a, const float *b, float *output)
+{
+    eltwise_f32(ELTWISE_F32_MIN, bc, act, a, b, output);
 }

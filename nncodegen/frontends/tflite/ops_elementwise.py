@@ -96,6 +96,9 @@ def hard_swish(imp, op):
 def maximum_minimum(imp, op):
     """MAXIMUM / MINIMUM of int8 tensors (maximum_s8 / minimum_s8: TFLite compares the stored integers)."""
     ts = [imp.tensors[i] for i in op.inputs[:2] + op.outputs[:1]]
+    if imp.float_model:  # maximum_f32 / minimum_f32: TFLite's std::max / std::min
+        imp.node(op, op.code.lower(), _operands(imp, op), op.outputs[0])
+        return
     if len({(float(t.scale[0]), int(t.zero_point[0])) if t.quantized and t.scale.size == 1 else None
             for t in ts}) != 1 or not ts[0].quantized:
         imp.fail(op, "both operands and the output must share one format (one scale and zero point)")
