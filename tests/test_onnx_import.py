@@ -1009,12 +1009,27 @@ def test_max_min_with_a_constant_is_a_clip(op, c):
     assert ops(g) == (["relu"] if (op, c) == ("Max", 0.0) else ["clip"])
 
 
-def test_max_of_two_activations_is_an_error():
+@pytest.mark.parametrize("op", ["Max", "Min"])
+def test_max_min_of_two_operands(op, tmp_path):
+    """Max / Min of two activations, and of an activation and a constant of several values (broadcast per
+    channel), are maximum / minimum nodes; the float32 C (maximum_f32 / minimum_f32) gives onnxruntime's
+    values.  Three operands with activations are refused by node."""
+    import nncodegen
     b = M()
-    r = b.n("Relu", ["x"])
-    b.n("Max", ["x", r], out="y")
-    with pytest.raises(GraphError, match=r"Max of 2 activations"):
-        load_onnx(b.model([1, 3, 4, 5], "y"))
+    r = b.n("Mul", ["x", b.c(np.array(-0.5, np.float32))])   # exact in float32, as onnxruntime computes it
+    m = b.n(op, ["x", r])
+    y = b.n(op, [m, b.c(np.array([0.3, -0.2, 0.1], np.float32).reshape(1, 3, 1, 1))])
+    model = b.model([1, 3, 4, 5], y)
+    g = compare(model, n=4)
+    assert ops(g)[-2:] == [op.lower() + "imum"] * 2, ops(g)
+    x = np.random.default_rng(1).standard_normal((6, 3, 4, 5)).astype(np.float32)
+    x[0, 0, 0, :2] = [0.3, -0.2]   # ties with the constant
+    yc = nncodegen.build(nncodegen.generate(g, tmp_path / "c", name="m")).run(x.transpose(0, 2, 3, 1))
+    np.testing.assert_array_equal(yc.transpose(0, 3, 1, 2), ort_run(model, x))
+    b3 = M()
+    b3.n(op, ["x", b3.n("Relu", ["x"]), b3.n("Sigmoid", ["x"])], out="y")
+    with pytest.raises(GraphError, match=rf"{op} of 3 activations and 0 constants is not supported"):
+        load_onnx(b3.model([1, 3, 4, 5], "y"))
 
 
 def test_castlike_of_a_constant_in_a_function_body():

@@ -32,7 +32,8 @@ BatchNormalization, Relu, LeakyRelu, Clip, Sigmoid, Tanh, HardSigmoid, HardSwish
 broadcastable slope: per-channel and scalar slopes run as one kernel, others as relu + slope * min(x, 0)),
 MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, ReduceMean/ReduceMax (over H and W: a global
 pool; over other axes: the reduced axes moved first and pooled), Add, Mul, Sub, Div (by a constant),
-Max/Min (of an activation and a constant: a clip), Concat, Flatten, Reshape, Transpose, Squeeze,
+Max/Min (of an activation and a constant of one value: a clip; of two operands: maximum / minimum, float32
+kernels, Q formats refused, int8 builds keep them in float32), Concat, Flatten, Reshape, Transpose, Squeeze,
 Unsqueeze, Pad (constant/reflect/edge), Resize (nearest/linear) and Upsample, Softmax, Identity,
 Dropout, Cast/CastLike (to float), Constant, plus any op whose inputs are all constant.  Spatial ops
 are 2-D (4-D tensors); 1-D ones (3-D tensors) run as 2-D with a unit height.  Batch is forced to 1.

@@ -33,19 +33,24 @@ class BasicOps:
         self.alias(node, x)
 
     def _clamp_by_consts(self, node, ins, bound: str):
-        """Max / Min of one activation and constants: a clip at the constants' (single) value."""
+        """Max / Min of one activation and constants of one value: a clip at that value; of two operands
+        otherwise (two activations, or an activation and a constant of several values): the element-wise
+        maximum / minimum node (float32 kernels maximum_f32 / minimum_f32)."""
         acts = [v for v in ins if v is not None and not v.is_const]
         consts = [np.asarray(v.const, np.float64) for v in ins if v is not None and v.is_const]
-        if len(acts) != 1:
-            self.fail(node, f"{node.op_type} of {len(acts)} activations is not supported (one activation "
-                            f"and constants only)")
+        vals = np.concatenate([c.reshape(-1) for c in consts]) if consts else np.zeros(0)
+        uniform = not consts or not np.any(vals != vals[0])
+        if len(acts) != 1 or not uniform:
+            ops = [v for v in ins if v is not None]
+            if len(ops) != 2 or not acts:
+                self.fail(node, f"{node.op_type} of {len(acts)} activations and {len(consts)} constants is not "
+                                "supported (one activation and constants of one value, or two operands)")
+            self._binary(node, ops, "maximum" if node.op_type == "Max" else "minimum")
+            return
         x = acts[0]
         if not consts:
             self.alias(node, x)
             return
-        vals = np.concatenate([c.reshape(-1) for c in consts])
-        if np.any(vals != vals[0]):
-            self.fail(node, f"{node.op_type} with a non-uniform constant is not supported")
         shape = tuple(np.broadcast_shapes(tuple(x.shape), *[c.shape for c in consts]))
         if shape != tuple(x.shape):
             self.fail(node, f"the constants would broadcast the activation {x.shape} to {shape}")
