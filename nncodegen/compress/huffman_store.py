@@ -38,7 +38,7 @@ MAX_SYMBOL_BITS = 16
 @dataclass(frozen=True)
 class Coded:
     table: np.ndarray      # uint16: per part MAX_LEN length counts, then its symbols in canonical order
-    coded: np.ndarray      # uint8: the codes, LSB-first bit stream
+    coded: np.ndarray      # uint8: the codes, one bit stream read most significant bit first
     n: int                 # fields
     bits0: int             # bits of part 0
     bits1: int             # bits of part 1 (0: one part)

@@ -46,18 +46,14 @@ def conv(imp, op, depthwise: bool):
         ins = [imp.act(op.inputs[0]), imp.fconst(op, op.inputs[1], "filters", q)]
         if b is not None:
             ins.append(imp.fconst(op, op.inputs[2], "bias"))
-        pads = imp.pads(op, pad, x.shape[1:3], q.shape[1:3], (sh, sw), (dh, dw))
-        imp.node(op, "conv2d", ins, op.outputs[0], strides=(sh, sw), pads=pads, dilations=(dh, dw),
-                 groups=groups, **imp.act_attrs(act))
-        return
-    if w.scale.size > 1 and qdim != 0:
-        imp.fail(op, "per-channel filter scales must be along the output channels")
-    if np.any(w.zero_point != 0):
-        imp.fail(op, "filter zero points must be 0 (symmetric int8 weights)")
-    wname = imp.const(w, q, imp.fmt(w, 0), "")
-    ins = [imp.act(op.inputs[0]), wname]
-    if b is not None:
-        ins.append(imp.const(b, b.data.astype(np.int32), imp.fmt(b, 0), ""))
+    else:
+        if w.scale.size > 1 and qdim != 0:
+            imp.fail(op, "per-channel filter scales must be along the output channels")
+        if np.any(w.zero_point != 0):
+            imp.fail(op, "filter zero points must be 0 (symmetric int8 weights)")
+        ins = [imp.act(op.inputs[0]), imp.const(w, q, imp.fmt(w, 0), "")]
+        if b is not None:
+            ins.append(imp.const(b, b.data.astype(np.int32), imp.fmt(b, 0), ""))
     pads = imp.pads(op, pad, x.shape[1:3], q.shape[1:3], (sh, sw), (dh, dw))
     imp.node(op, "conv2d", ins, op.outputs[0], strides=(sh, sw), pads=pads, dilations=(dh, dw),
              groups=groups, **imp.act_attrs(act))
