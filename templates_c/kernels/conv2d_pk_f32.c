@@ -456,11 +456,18 @@ NNC_PKF_PL_FN(2)
 NNC_PKF_PL_FN(4)
 NNC_PKF_PL_FN(8)
 NNC_PKF_PL_FN(12)
-NNC_PKF_PL_FN(16)
 NNC_PKF_PL_FN8(2)
 NNC_PKF_PL_FN8(4)
 NNC_PKF_PL_FN8(8)
 NNC_PKF_PL_FN8(12)
+
+typedef void (*conv2d_pk_f32_pl_fn)(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *rows[],
+                                    int32_t ox0, int32_t np, int32_t nc, const float *w, const float *bias, float *y);
+/* the block function of a block of nc channels (nc <= 2, 4, 8, 12: conv2d_pk_f32_pl_ok keeps out_c <= 12): [0] 16
+ * lanes, [1] 8 lanes for a row's last 8 or fewer pixels (256-bit vectors, the same operations) */
+static const conv2d_pk_f32_pl_fn conv2d_pk_f32_pl_fns[2][4] = {
+    {conv2d_pk_f32_pl2, conv2d_pk_f32_pl4, conv2d_pk_f32_pl8, conv2d_pk_f32_pl12},
+    {conv2d_pk_f32_pl8_2, conv2d_pk_f32_pl8_4, conv2d_pk_f32_pl8_8, conv2d_pk_f32_pl8_12}};
 
 static void conv2d_pk_f32_pl(const nnc_conv_geom *g, const nnc_act_f32 *act, const float *input, const float *wpk,
                              const float *bias, float *output)
@@ -506,27 +513,8 @@ static void conv2d_pk_f32_pl(const nnc_conv_geom *g, const nnc_act_f32 *act, con
                     const int32_t nc = g->out_c - ob * 16 < 16 ? g->out_c - ob * 16 : 16;
                     const float *w = wpk + (size_t)ob * (size_t)kk * 16;
                     const float *b = bias != 0 ? bias + ob * 16 : 0;
-                    if (np <= 8) { /* the row's last 8 or fewer pixels: 256-bit vectors, the same operations */
-                        if (nc <= 2) {
-                            conv2d_pk_f32_pl8_2(g, act, rows, ox0, np, nc, w, b, y + ob * 16);
-                        } else if (nc <= 4) {
-                            conv2d_pk_f32_pl8_4(g, act, rows, ox0, np, nc, w, b, y + ob * 16);
-                        } else if (nc <= 8) {
-                            conv2d_pk_f32_pl8_8(g, act, rows, ox0, np, nc, w, b, y + ob * 16);
-                        } else {
-                            conv2d_pk_f32_pl8_12(g, act, rows, ox0, np, nc, w, b, y + ob * 16);
-                        }
-                    } else if (nc <= 2) {
-                        conv2d_pk_f32_pl2(g, act, rows, ox0, np, nc, w, b, y + ob * 16);
-                    } else if (nc <= 4) {
-                        conv2d_pk_f32_pl4(g, act, rows, ox0, np, nc, w, b, y + ob * 16);
-                    } else if (nc <= 8) {
-                        conv2d_pk_f32_pl8(g, act, rows, ox0, np, nc, w, b, y + ob * 16);
-                    } else if (nc <= 12) {
-                        conv2d_pk_f32_pl12(g, act, rows, ox0, np, nc, w, b, y + ob * 16);
-                    } else {
-                        conv2d_pk_f32_pl16(g, act, rows, ox0, np, nc, w, b, y + ob * 16);
-                    }
+                    conv2d_pk_f32_pl_fns[np <= 8][nc <= 2 ? 0 : nc <= 4 ? 1 : nc <= 8 ? 2 : 3](
+                        g, act, rows, ox0, np, nc, w, b, y + ob * 16);
                 }
             }
         }
