@@ -50,6 +50,32 @@ def quantize(graph: Graph, calib: np.ndarray, scheme: str = "q7", rounding: str 
     return quantize_graph(graph, calib, scheme)
 
 
+def join_inputs(graph: Graph, xs) -> np.ndarray:
+    """The one input of a model whose several inputs are joined (a TFLite model with several inputs:
+    ``graph.meta["inputs"]``): ``xs`` holds one batch (N, *shape_k) per model input, in the model's input order;
+    returns (N, inputs, longest), row k input k flattened and zero-padded, in xs' dtype (float inputs for
+    ``run`` / ``verify`` / ``reference``, raw integers for ``CModel.run_raw``)."""
+    meta = graph.meta.get("inputs") or []
+    if len(meta) < 2:
+        raise GraphError(f"model {graph.name!r} has one input: nothing to join")
+    if len(xs) != len(meta):
+        raise GraphError(f"model {graph.name!r} has {len(meta)} inputs, {len(xs)} arrays given")
+    arrs = [np.asarray(x) for x in xs]
+    n = {a.shape[0] if a.ndim else -1 for a in arrs}
+    if len(n) != 1 or -1 in n:
+        raise GraphError(f"join_inputs: the arrays need one batch size on their first axis, have "
+                         f"{[a.shape for a in arrs]}")
+    n = n.pop()
+    longest = int(graph.tensors[graph.inputs[0]].shape[2])
+    out = np.zeros((n, len(meta), longest), dtype=np.result_type(*arrs))
+    for k, (m, a) in enumerate(zip(meta, arrs)):
+        if a[0].size != int(m["size"]):
+            raise GraphError(f"join_inputs: input {k} ({m['name'][:80]!r}) has {int(m['size'])} elements a sample "
+                             f"(shape {tuple(m['shape'])}), the array {a[0].size} (shape {a.shape[1:]})")
+        out[:, k, :a[0].size] = a.reshape(n, -1)
+    return out
+
+
 def reference(graph: Graph, x: np.ndarray) -> np.ndarray:
     """Float reference output for a batch x (float32, NHWC)."""
     from .ref.interpreter import run_float

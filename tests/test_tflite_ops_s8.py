@@ -26,13 +26,15 @@ from nncodegen.lower.params import ConvGeom, HardSwishTflS8, LeakyS8, PreluS8, R
 from nncodegen.paths import include_dir, kernels_dir
 from nncodegen.ref import affine as af
 from nncodegen.ref import kernels_s8 as ks
+from nncodegen.ref.kernels_f32 import strided_slice_f32
 
 from helpers import assert_equal_ref, assert_same, build_clib, random_models
 from tflite_builder import f32
 from test_kernels_s8 import CFG, draw_bounds, draw_multiplier, draw_rounding, draw_s8, draw_zp, garbage, ints
 from test_tflite_import import run_litert_ref, run_tflm
 
-KERNELS = ["hard_swish_tfl_s8", "leaky_relu_s8", "minmax_s8", "strided_slice_s8", "conv_transpose2d_s8"]
+KERNELS = ["hard_swish_tfl_s8", "leaky_relu_s8", "minmax_s8", "strided_slice_s8", "strided_slice_f32",
+           "conv_transpose2d_s8"]
 
 
 @pytest.fixture(scope="module")
@@ -132,9 +134,7 @@ def test_maximum_minimum_s8(clib, data):
         assert_same(y, want, kernel)
 
 
-@settings(max_examples=100, **CFG)
-@given(data=st.data())
-def test_strided_slice_s8(clib, data):
+def _draw_slice(data):
     rank = ints(data, 1, 6, "rank")
     shape = tuple(ints(data, 1, 6, f"d{k}") for k in range(rank))
     begin, strides, size = [], [], []
@@ -145,6 +145,13 @@ def test_strided_slice_s8(clib, data):
         begin.append(b)
         strides.append(s)
         size.append(ints(data, 1, room, f"size{k}"))
+    return shape, begin, strides, size
+
+
+@settings(max_examples=100, **CFG)
+@given(data=st.data())
+def test_strided_slice_s8(clib, data):
+    shape, begin, strides, size = _draw_slice(data)
     p = slice_params(shape, begin, strides, size)
     x = draw_s8(data, shape, "x")
     want = ks.strided_slice_s8(p, x)
@@ -153,6 +160,23 @@ def test_strided_slice_s8(clib, data):
     y = garbage(tuple(size))
     clib.call("strided_slice_s8", clib.s(p), clib.p(x), clib.p(y))
     assert_same(y, want, "strided_slice_s8")
+
+
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_strided_slice_f32(clib, data):
+    """The float32 copy (a joined float model input's rows): every bit kept, -0.0, infinities and NaN payloads too."""
+    shape, begin, strides, size = _draw_slice(data)
+    p = slice_params(shape, begin, strides, size)
+    bits = np.random.default_rng(ints(data, 0, 1 << 30, "seed")).integers(0, 1 << 32, size=shape, dtype=np.uint64)
+    bits.reshape(-1)[:4] = [0x80000000, 0x7F800000, 0xFF800000, 0x7FC01234][:bits.size]
+    x = bits.astype(np.uint32).view(np.float32)
+    want = np.asarray(strided_slice_f32(p, x))
+    idx = np.ix_(*[b + s * np.arange(n) for b, s, n in zip(begin, strides, size)])
+    assert np.array_equal(want.reshape(size).view(np.uint32), x[idx].view(np.uint32))
+    y = np.full(tuple(size), np.float32(1234.5))
+    clib.call("strided_slice_f32", clib.s(p), clib.p(x), clib.p(y))
+    assert np.array_equal(y.view(np.uint32), want.reshape(size).view(np.uint32))
 
 
 @settings(max_examples=80, **CFG)

@@ -28,7 +28,7 @@ from ..lower.params import c_array, to_c
 from ..lower.program import Buf, Const, Param, Program, Scalar, Scratch
 from ..paths import include_dir, kernels_dir, model_templates_dir, targets_dir, toolchains_dir
 from .report import build_report, write_report_md
-from .sanitize import CText, Namer, c_ident, c_template_env
+from .sanitize import CText, Namer, c_comment, c_ident, c_template_env
 from .targets import target_info
 
 MANIFEST = "nncodegen.json"
@@ -67,7 +67,8 @@ def _identifiers(paths) -> set:
 def _model_suffixes() -> set:
     """The suffixes of NAME_xxx identifiers the model templates and format macros define."""
     suf = {"INPUT_FRAC", "OUTPUT_FRAC", "INPUT_ZERO_POINT", "OUTPUT_ZERO_POINT", "INPUT_SCALE",
-           "OUTPUT_SCALE", "INPUT_AFFINE", "OUTPUT_AFFINE", "INPUT_IS_FLOAT", "OUTPUT_IS_FLOAT"}
+           "OUTPUT_SCALE", "INPUT_AFFINE", "OUTPUT_AFFINE", "INPUT_IS_FLOAT", "OUTPUT_IS_FLOAT", "NUM_INPUTS",
+           "INPUT_ROW_LEN", "NUM_OUTPUTS"}
     for t in model_templates_dir().glob("*.j2"):
         suf.update(re.findall(r"\{\{ name \}\}_([A-Za-z0-9_]+)", t.read_text()))
     return suf
@@ -196,7 +197,7 @@ def render_program(graph: Graph, prog: Program, name: str, source: str, target: 
                arena_words=max(1, (prog.arena_bytes + 7) // 8),
                in_desc=f"{tin.shape} {tin.fmt}", out_desc=f"{tout.shape} {tout.fmt}",
                format_macros=[CText(m) for m in format_macros(name, "INPUT", tin.fmt) +
-                              format_macros(name, "OUTPUT", tout.fmt)],
+                              format_macros(name, "OUTPUT", tout.fmt) + joined_macros(name, graph)],
                scheme=graph.meta.get("quantization", {}).get("scheme", "float32") if quant else "float32",
                weight_bytes=sum(_nbytes(graph, t) for t in _weight_tensors(graph)),
                headers=headers, const_decls=const_decls, layers=layers, buffers=buffers,
@@ -224,6 +225,41 @@ def format_macros(name: str, which: str, fmt) -> List[str]:
     frac = int(fmt.frac)
     return [f"#define {name}_{which}_FRAC {frac}   /* Q{fmt.bits}: real = q * 2^-{frac} */",
             f"#define {name}_{which}_ZERO_POINT 0"]
+
+
+def _c_float(v: float) -> str:
+    s = repr(float(v))
+    return s + ("" if "e" in s or "." in s or "n" in s else ".0") + "f"
+
+
+def joined_macros(name: str, graph: Graph) -> List[str]:
+    """#define lines of a model whose several inputs are joined into one C input (graph.meta["inputs"]: row k
+    of a (1, inputs, longest) input, frontends/tflite/join.py) or whose several outputs are joined into one row
+    (graph.meta["outputs"]: each at an offset).  Model tensor names appear only inside comments, sanitized."""
+    lines: List[str] = []
+    tin, tout = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
+    ins = graph.meta.get("inputs") or []
+    if len(ins) > 1 and len(tin.shape) == 3 and tin.shape[1] == len(ins):
+        f = tin.fmt
+        rows = f.kind == "affine" and f.per_channel
+        lines += [f"/* {len(ins)} model inputs joined into one: input k is row k ({name}_INPUT_ROW_LEN elements), "
+                  f"its first {name}_INPUTk_LEN elements{', in its own scale and zero point' if rows else ''} */",
+                  f"#define {name}_NUM_INPUTS {len(ins)}",
+                  f"#define {name}_INPUT_ROW_LEN {int(tin.shape[2])}"]
+        scales, zps = (f.scale, f.zero_point) if rows else (None, None)
+        for k, m in enumerate(ins):
+            lines.append(f"#define {name}_INPUT{k}_LEN {int(m['size'])}   /* {c_comment(m['name'])} */")
+            if rows:
+                lines += [f"#define {name}_INPUT{k}_SCALE {_c_float(scales[k])}",
+                          f"#define {name}_INPUT{k}_ZERO_POINT {int(zps[k])}"]
+    outs = graph.meta.get("outputs") or []
+    if len(outs) > 1 and sum(int(m["size"]) for m in outs) == tout.size:
+        lines += [f"/* {len(outs)} model outputs joined into one row: output k at {name}_OUTPUTk_OFFSET */",
+                  f"#define {name}_NUM_OUTPUTS {len(outs)}"]
+        for k, m in enumerate(outs):
+            lines += [f"#define {name}_OUTPUT{k}_OFFSET {int(m['offset'])}   /* {c_comment(m['name'])} */",
+                      f"#define {name}_OUTPUT{k}_LEN {int(m['size'])}"]
+    return lines
 
 
 def _weight_tensors(graph: Graph):

@@ -14,7 +14,7 @@ from typing import Callable, Dict, List
 
 from ..ir.graph import Graph, GraphError, Node
 from .lower_common import Ctx
-from .lower_q_data import lower_pad, lower_pool, lower_reshape, lower_resize, lower_transpose
+from .lower_q_data import lower_pad, lower_pool, lower_reshape, lower_resize, lower_strided_slice, lower_transpose
 from .lower_q_eltwise import (lower_clamp, lower_concat, lower_eltwise, lower_log_softmax, lower_prelu,
                               lower_softmax, lower_unary)
 from .lower_q_mac import lower_conv, lower_dense
@@ -34,6 +34,7 @@ LOWER: Dict[str, Callable[[Ctx, Node], List[Call]]] = {
     "tanh": lower_unary, "hard_sigmoid": lower_unary, "hard_swish": lower_unary, "prelu": lower_prelu,
     "softmax": lower_softmax, "pad": lower_pad, "resize": lower_resize, "transpose": lower_transpose,
     "channel_shuffle": lower_transpose, "reshape": lower_reshape, "log_softmax": lower_log_softmax,
+    "strided_slice": lower_strided_slice,
 }
 
 

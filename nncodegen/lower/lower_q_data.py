@@ -81,3 +81,19 @@ def lower_transpose(ctx, node):
 def lower_reshape(ctx, node):
     _same_format(ctx, node)
     return []  # an alias: the memory planner gives both tensors one buffer
+
+
+def lower_strided_slice(ctx, node):
+    """A strided copy (a row of a joined model input, frontends/tflite/join.py): float32 by strided_slice_f32,
+    Q-format values by the int8 / int16 copies (strided_slice_s8 / _s16: a copy keeps any format)."""
+    from ..ir.graph import GraphError
+    from .params_s16 import slice_params
+    _same_format(ctx, node)
+    x, y = node.inputs[0], node.outputs[0]
+    a = node.attrs
+    try:
+        p = slice_params(ctx.shape(x), a["begin"], a["strides"], a["size"])
+    except GraphError as e:
+        raise GraphError(f"node {node.name!r} (strided_slice): {e}") from None
+    kernel = {"f32": "strided_slice_f32", "q7": "strided_slice_s8", "q15": "strided_slice_s16"}[ctx.sfx]
+    return [Call(node.name, node.op, kernel, [Param(p), Buf(x), Buf(y)], y)]

@@ -26,7 +26,7 @@ from ..ir.graph import GraphError, Node
 from ..ir.ops import fused_act_bounds
 from ..ref import affine as af
 from .lower_common import broadcast_params
-from .lower_s8_common import rounding_of
+from .lower_s8_common import rounding_of, slice_formats_ok
 from .params import ConvGeom, Pad, Rescale
 from .params_s16 import EltwiseS16, LeakyS16, QuantS16, RequantEltS16, RequantS16, SliceS16, slice_params
 from .program import Buf, Call, Const, Param, Scalar
@@ -207,15 +207,9 @@ def lower_slice16(ctx, node: Node) -> List[Call]:
     a = node.attrs
     if not _is16(fi):
         _fail(node, f"input must be affine int16, has {fi}")
-    if fi.per_channel:  # a joined model input: the elements read must all be in the output's format
-        xs = _shape(ctx, x)
-        idx = [b + s * np.arange(n) for b, s, n in zip(a["begin"], a["strides"], a["size"])]
-        sel = np.asarray(fi.scales(xs[fi.axis]))[idx[fi.axis]]
-        zps = np.asarray(fi.zero_points(xs[fi.axis]))[idx[fi.axis]]
-        if (sel != F32(fo.scale)).any() or (zps != fo.zero_point).any():
-            _fail(node, "the elements read are not in the output's format")
-    elif fi != fo:
-        _fail(node, f"input {fi} and output {fo} must share one format")
+    if not slice_formats_ok(fi, fo, _shape(ctx, x), a):
+        _fail(node, f"input {fi} and output {fo} must share one format (a joined input: the elements read "
+                    "must be in the output's format)")
     p = slice_params(_shape(ctx, x), a["begin"], a["strides"], a["size"])
     return [Call(node.name, node.op, "strided_slice_s16", [Param(p), Buf(x), Buf(y)], y)]
 

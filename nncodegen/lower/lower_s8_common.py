@@ -84,6 +84,17 @@ def _same(ctx, node: Node) -> AffineFormat:
     return fo
 
 
+def slice_formats_ok(fi, fo, xs, attrs) -> bool:
+    """A strided copy from ``fi`` to ``fo`` keeps every value: one format, or a joined model input (a per-row
+    format, tflite/join.py) whose elements read are all in the output's format."""
+    if not fi.per_channel:
+        return fi == fo
+    idx = [b + s * np.arange(n) for b, s, n in zip(attrs["begin"], attrs["strides"], attrs["size"])]
+    sel = np.asarray(fi.scales(xs[fi.axis]))[idx[fi.axis]]
+    zps = np.asarray(fi.zero_points(xs[fi.axis]))[idx[fi.axis]]
+    return bool((sel == np.float32(fo.scale)).all() and (zps == fo.zero_point).all())
+
+
 def _n(ctx, name) -> int:
     return int(np.prod(ctx.g.tensors[name].shape, dtype=np.int64))
 

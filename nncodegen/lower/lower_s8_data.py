@@ -5,12 +5,13 @@ from typing import List
 
 import numpy as np
 
+from ..ir.formats import AffineFormat
 from ..ir.graph import GraphError, Node
 from ..ref import affine as af
 from ..ref import float_ops, sf32
 from .lower_common import transpose_params
 from .lower_s8_common import (ACC32, rounding_of, onnxruntime_mode, _integer_rounding, F32, ort_scale,
-                              average_half_even, _fail, _act, _same, _n, _shape, _fill4)
+                              average_half_even, _fail, _act, _fmt, _same, _n, _shape, _fill4, slice_formats_ok)
 from .params import ConvGeom, GavgS8, MeanS8, Pad, PoolOrtS8, PoolS8, Resize
 from .program import Buf, Call, Param
 
@@ -136,9 +137,12 @@ def lower_transpose(ctx, node: Node) -> List[Call]:
 def lower_strided_slice(ctx, node: Node) -> List[Call]:
     """A strided copy of int8 values (strided_slice_s8): TFLite's STRIDED_SLICE, and each part of a SPLIT."""
     from .params_s16 import slice_params  # the layout struct is shared with strided_slice_s16
-    _same(ctx, node)
     x, y = node.inputs[0], node.outputs[0]
     a = node.attrs
+    fi, fo = _fmt(ctx, x), _act(ctx, node, y)
+    if not (isinstance(fi, AffineFormat) and fi.bits == 8 and fi.signed and slice_formats_ok(fi, fo, _shape(ctx, x), a)):
+        _fail(node, f"input {fi} and output {fo} must share one format (a joined input: the elements read "
+                    "must be in the output's format)")
     try:
         p = slice_params(_shape(ctx, x), a["begin"], a["strides"], a["size"])
     except GraphError as e:

@@ -246,3 +246,9 @@ def resize_bilinear_f32(p: Resize, input) -> np.ndarray:
 
 def transpose_f32(p: Transpose, input) -> np.ndarray:
     return gather_strided(np.asarray(input, dtype=np.float32), p.out_shape, p.in_stride)
+
+
+def strided_slice_f32(p, input) -> np.ndarray:
+    """A strided copy of float32 values (strided_slice_f32.c; the index arithmetic of kernels_s8_data.strided_slice)."""
+    from .kernels_s8_data import strided_slice
+    return strided_slice(p, np.asarray(input, dtype=np.float32).reshape(-1), "strided_slice_f32")

@@ -37,6 +37,7 @@ from ...ir.graph import Graph, GraphError, Node, Tensor
 from .ops_conv import HANDLERS as CONV_HANDLERS
 from .ops_elementwise import HANDLERS as ELTWISE_HANDLERS
 from .ops_int16 import is_int16, load_int16
+from .join import join_inputs, join_kind
 from .ops_reduce import HANDLERS as REDUCE_HANDLERS
 from .ops_shape import HANDLERS as SHAPE_HANDLERS
 from .ops_slice import HANDLERS as SLICE_HANDLERS
@@ -73,7 +74,7 @@ class Importer:
         self.names: Dict[int, str] = {}
         self.float_layers: List[str] = []
         # a float32 model: float32 input, no QUANTIZE (an int8 model with float I/O quantizes its input)
-        self.float_model = (len(self.inputs) == 1 and self.tensors[self.inputs[0]].type == "float32"
+        self.float_model = (bool(self.inputs) and all(self.tensors[i].type == "float32" for i in self.inputs)
                             and not any(op.code == "QUANTIZE" for op in self.ops))
         self.folded: Dict[int, np.ndarray] = {}   # DEQUANTIZE outputs of constants (float models), as float32
 
@@ -91,11 +92,13 @@ class Importer:
         if bad:
             raise GraphError(f"{self.src}: {len(bad)} unsupported TFLite operator(s): " + "; ".join(bad))
         joinable = len(self.outputs) > 1 and all(self.tensors[i].type == "float32" for i in self.outputs)
-        if len(self.inputs) != 1 or (len(self.outputs) != 1 and not joinable):
+        if not self.inputs or (len(self.outputs) != 1 and not joinable):
             names = ", ".join(repr(self.tensors[i].name) for i in self.inputs)
             raise GraphError(f"{self.src}: {len(self.inputs)} inputs ({names}) and {len(self.outputs)} outputs: "
-                             "nncodegen compiles models with one input and one output (several float32 "
-                             "outputs are joined into one)")
+                             "nncodegen compiles models with one output (several float32 outputs are joined "
+                             "into one)")
+        if len(self.inputs) > 1:
+            join_kind(self, self.inputs)
         if self.float_model:
             return self.check_float()
         for op in self.ops:
@@ -254,7 +257,7 @@ class Importer:
         self.check()
         g = self.g
         t_in = self.tensors[self.inputs[0]]
-        g.inputs = [self.act(self.inputs[0])]
+        g.inputs = [self.act(self.inputs[0])] if len(self.inputs) == 1 else [join_inputs(self, self.inputs)]
         for op in self.ops:
             self.current = op
             HANDLERS[op.code](self, op)

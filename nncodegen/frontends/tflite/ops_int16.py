@@ -11,7 +11,7 @@ importer.Importer.run); a model mixing int8 and int16 activations is refused.  O
   (alpha >= 0), PAD / PADV2, STRIDED_SLICE (constant begin / end / strides; begin, end and
   shrink-axis masks), RESHAPE / SQUEEZE / EXPAND_DIMS, QUANTIZE (int16 -> int16, int32 <-> int16,
   or of the float model input), DEQUANTIZE (of the model output).
-* Several int16 model inputs are joined into one C input of shape (1, inputs, longest): row k
+* Several int16 model inputs are joined into one C input of shape (1, inputs, longest) (join.py): row k
   holds input k flattened (its first size_k elements; the rest of the row is not read), each row in
   its input's format (a per-row affine format).  ``graph.meta["inputs"]`` lists them.
 * The element-wise rescalings round as TFLite's default build does (double rounding, meta
@@ -33,6 +33,7 @@ from ...ir.checker import check_graph
 from ...ir.formats import AffineFormat
 from ...ir.graph import Graph, GraphError, Node, Tensor
 from .flatbuf import ACTS, TflOp
+from .join import join_inputs, join_kind
 from .ops_shape import pad as shape_pad, reshape as shape_reshape
 
 INT16_OPS = ("CONV_2D", "TRANSPOSE_CONV", "ADD", "SUB", "LEAKY_RELU", "PAD", "PADV2", "STRIDED_SLICE",
@@ -82,8 +83,8 @@ def check(imp) -> None:
                          "(int32 or float32 only as the input or output of a QUANTIZE / DEQUANTIZE at the "
                          "model's edge)")
     real = [i for i in imp.inputs if i not in shape_in]
-    if len(real) > 1 and any(imp.tensors[i].type != "int16" for i in real):
-        raise GraphError(f"{imp.src}: several inputs are joined only when all are int16")
+    if len(real) > 1:
+        join_kind(imp, real)
 
 
 # ---------------------------------------------------------------- operators
@@ -290,28 +291,6 @@ HANDLERS = {
 
 # ---------------------------------------------------------------- the model
 
-def _join_inputs(imp, real: List[int]) -> str:
-    """Several int16 inputs as one (1, inputs, longest) input, row k in input k's format."""
-    g = imp.g
-    ts = [imp.tensors[i] for i in real]
-    sizes = [int(np.prod(t.shape, dtype=np.int64)) for t in ts]
-    longest = max(sizes)
-    fmt = AffineFormat(16, tuple(float(t.scale[0]) for t in ts), tuple(int(t.zero_point[0]) for t in ts), axis=1)
-    joined = g.unique_name("inputs_joined")
-    g.add_tensor(Tensor(joined, (1, len(ts), longest), fmt))
-    meta = []
-    for k, (i, t, n) in enumerate(zip(real, ts, sizes)):
-        name = imp.act(i)
-        flat = g.unique_name(f"{t.name}_row")
-        g.add_tensor(Tensor(flat, (1, 1, n), imp.fmt(t)))
-        g.add_node(Node(g.unique_name(f"input_{k}_row"), "strided_slice", [joined], [flat],
-                        {"begin": (0, k, 0), "strides": (1, 1, 1), "size": (1, 1, n)}))
-        g.add_node(Node(g.unique_name(f"input_{k}"), "reshape", [flat], [name], {"shape": tuple(t.shape)}))
-        meta.append({"name": t.name, "shape": list(t.shape), "row": k, "size": n})
-    g.meta["inputs"] = meta
-    return joined
-
-
 def load_int16(imp) -> Graph:
     check(imp)
     g = imp.g
@@ -319,7 +298,7 @@ def load_int16(imp) -> Graph:
     real = [i for i in imp.inputs if i not in shape_in]
     if not real:
         raise GraphError(f"{imp.src}: the model has no input besides TRANSPOSE_CONV output shapes")
-    g.inputs = [imp.act(real[0])] if len(real) == 1 else [_join_inputs(imp, real)]
+    g.inputs = [imp.act(real[0])] if len(real) == 1 else [join_inputs(imp, real)]
     if shape_in:
         g.meta["folded_inputs"] = [{"name": imp.tensors[i].name, "why": "TRANSPOSE_CONV output shape: the output "
                                     "tensor's static shape is used"} for i in sorted(shape_in)]
