@@ -10,8 +10,8 @@
 """
 from .version import __version__
 
-from .api import build, generate, join_inputs, load, quantize, reference, simulate  # noqa: E402
+from .api import build, generate, join_inputs, load, quantize, reference, simulate, split_outputs  # noqa: E402
 from .ir import Graph, GraphBuilder, GraphError  # noqa: E402
 
 __all__ = ["__version__", "load", "quantize", "simulate", "reference", "generate", "build", "join_inputs",
-           "Graph", "GraphBuilder", "GraphError"]
+           "split_outputs", "Graph", "GraphBuilder", "GraphError"]

@@ -76,6 +76,22 @@ def join_inputs(graph: Graph, xs) -> np.ndarray:
     return out
 
 
+def split_outputs(graph: Graph, y: np.ndarray) -> list:
+    """The model's outputs from the one output of a model whose several outputs are joined
+    (``graph.meta["outputs"]``): ``y`` a batch of joined outputs (as ``CModel.run`` / ``run_raw``, ``simulate`` or
+    ``nncodegen run`` give them); returns one array (N, *shape_k[1:]) per model output, in the model's order."""
+    meta = graph.meta.get("outputs") or []
+    if len(meta) < 2:
+        raise GraphError(f"model {graph.name!r} has one output: nothing to split")
+    per = int(np.prod(graph.tensors[graph.outputs[0]].shape, dtype=np.int64))
+    y = np.asarray(y)
+    if y.size % per:
+        raise GraphError(f"split_outputs: {y.size} values are not whole samples of {per}")
+    flat = y.reshape(-1, per)
+    return [flat[:, int(m["offset"]):int(m["offset"]) + int(m["size"])].reshape((-1,) + tuple(m["shape"][1:]))
+            for m in meta]
+
+
 def reference(graph: Graph, x: np.ndarray) -> np.ndarray:
     """Float reference output for a batch x (float32, NHWC)."""
     from .ref.interpreter import run_float

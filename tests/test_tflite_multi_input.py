@@ -233,3 +233,70 @@ def test_mixed_inputs_are_refused_by_name(tmp_path):
     with pytest.raises(GraphError, match=r"2 inputs 't0' \(float32\), 't2' \(int8\).*all are int8, all int16 or all "
                                          r"float32"):
         nncodegen.load(path)
+
+
+# ---------------------------------------------------------------- several int8 outputs
+
+def _two_head_model(seed: int):
+    """A small detector-like model: a conv trunk and two heads in their own formats, a conv 'boxes' map and a fully
+    connected 'scores' row (two int8 outputs of different sizes), optionally the trunk itself as a third output."""
+    r = np.random.default_rng(seed)
+    b = TfliteBuilder()
+    h, w, c = int(r.integers(3, 7)), int(r.integers(3, 7)), int(r.integers(1, 4))
+    x = b.input((1, h, w, c), f32(r.uniform(0.01, 0.05)), int(r.integers(-20, 20)))
+    co = int(r.integers(2, 6))
+    t = b.conv2d(x, r.integers(-127, 128, size=(co, 3, 3, c)), r.integers(-300, 300, size=co),
+                 f32(r.uniform(0.002, 0.01)) * np.ones(co), f32(0.1), int(r.integers(-10, 10)), act="relu")
+    boxes = b.conv2d(t, r.integers(-127, 128, size=(4, 1, 1, co)), r.integers(-300, 300, size=4),
+                     f32(r.uniform(0.002, 0.01)) * np.ones(4), f32(r.uniform(0.05, 0.2)), int(r.integers(-30, 30)))
+    ft = b.reshape(t, (1, h * w * co))
+    k = int(r.integers(2, 9))
+    scores = b.fully_connected(ft, r.integers(-127, 128, size=(k, h * w * co)), r.integers(-300, 300, size=k),
+                               f32(r.uniform(0.002, 0.01)), f32(r.uniform(0.05, 0.3)), int(r.integers(-30, 30)))
+    outs = [boxes, scores] + ([t] if seed % 2 else [])
+    return b.finish(*outs), (1, h, w, c), len(outs)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_several_int8_outputs_equal_tflite_micro(seed, tmp_path):
+    """Several int8 outputs are rows of the one C output, each in its own format: split again, every output
+    equals TFLite Micro's integers, the simulator the C's, and `run`'s floats are each output's real values."""
+    pytest.importorskip("tflite_micro")
+    from test_tflite_import import run_tflm
+    data, shape, n_out = _two_head_model(seed)
+    path = tmp_path / "m.tflite"
+    path.write_bytes(data)
+    g = nncodegen.load(path)
+    meta = g.meta["outputs"]
+    tout = g.tensors[g.outputs[0]]
+    assert len(meta) == n_out and tout.shape == (1, n_out, max(m["size"] for m in meta))
+    assert tout.fmt.per_channel and [m["row"] for m in meta] == list(range(n_out))
+    cm = nncodegen.build(nncodegen.generate(g, tmp_path / "out", name="m"))
+    r = np.random.default_rng(200 + seed)
+    xs = r.integers(-128, 128, size=(30,) + shape[1:]).astype(np.int8)
+    y_c = cm.run_raw(xs)
+    parts = nncodegen.split_outputs(g, y_c)
+    y_m = run_tflm(path, xs, every_output=True)
+    np.testing.assert_array_equal(np.concatenate([p.reshape(len(xs), -1) for p in parts], axis=1), y_m)
+    assert len(np.unique(y_m)) > 10
+    prog = lower(g)
+    for i in range(3):
+        np.testing.assert_array_equal(run_program(g, prog, xs[i]).reshape(-1), y_c[i].reshape(-1))
+    # run's float output: each part dequantized in its own output's format
+    y_f = nncodegen.split_outputs(g, cm.run(g.tensors[g.inputs[0]].fmt.dequantize(xs)))
+    for m, p, pf in zip(meta, parts, y_f):
+        np.testing.assert_allclose(pf, (p.astype(np.float32) - m["zero_point"]) * np.float32(m["scale"]), rtol=1e-6)
+    h = (tmp_path / "out" / "m.h").read_text()
+    assert f"#define m_NUM_OUTPUTS {n_out}" in h and "#define m_OUTPUT1_ZERO_POINT " in h
+    assert f"#define m_OUTPUT1_OFFSET {tout.shape[2]}" in h
+
+
+def test_mixed_outputs_are_refused_by_name(tmp_path):
+    b = TfliteBuilder()
+    x = b.input((1, 4), 0.05, 0)
+    y = b.add(x, x, 0.1, 0)
+    z = b.dequantize(y)
+    path = tmp_path / "m.tflite"
+    path.write_bytes(b.finish(y, z))
+    with pytest.raises(GraphError, match=r"2 outputs \('t1' \(int8\), 't2' \(float32\)\).*all are float32 or all int8"):
+        nncodegen.load(path)

@@ -68,7 +68,7 @@ def _model_suffixes() -> set:
     """The suffixes of NAME_xxx identifiers the model templates and format macros define."""
     suf = {"INPUT_FRAC", "OUTPUT_FRAC", "INPUT_ZERO_POINT", "OUTPUT_ZERO_POINT", "INPUT_SCALE",
            "OUTPUT_SCALE", "INPUT_AFFINE", "OUTPUT_AFFINE", "INPUT_IS_FLOAT", "OUTPUT_IS_FLOAT", "NUM_INPUTS",
-           "INPUT_ROW_LEN", "NUM_OUTPUTS"}
+           "INPUT_ROW_LEN", "NUM_OUTPUTS", "OUTPUT_ROW_LEN"}
     for t in model_templates_dir().glob("*.j2"):
         suf.update(re.findall(r"\{\{ name \}\}_([A-Za-z0-9_]+)", t.read_text()))
     return suf
@@ -253,12 +253,19 @@ def joined_macros(name: str, graph: Graph) -> List[str]:
                 lines += [f"#define {name}_INPUT{k}_SCALE {_c_float(scales[k])}",
                           f"#define {name}_INPUT{k}_ZERO_POINT {int(zps[k])}"]
     outs = graph.meta.get("outputs") or []
-    if len(outs) > 1 and sum(int(m["size"]) for m in outs) == tout.size:
-        lines += [f"/* {len(outs)} model outputs joined into one row: output k at {name}_OUTPUTk_OFFSET */",
+    if len(outs) > 1 and all(int(m["offset"]) + int(m["size"]) <= tout.size for m in outs):
+        rows = all("row" in m for m in outs) and len(tout.shape) == 3 and tout.shape[1] == len(outs)
+        lines += [f"/* {len(outs)} model outputs joined into one: output k is the {name}_OUTPUTk_LEN elements at "
+                  f"{name}_OUTPUTk_OFFSET{' (row k), in its own scale and zero point' if rows else ''} */",
                   f"#define {name}_NUM_OUTPUTS {len(outs)}"]
+        if rows:
+            lines.append(f"#define {name}_OUTPUT_ROW_LEN {int(tout.shape[2])}")
         for k, m in enumerate(outs):
             lines += [f"#define {name}_OUTPUT{k}_OFFSET {int(m['offset'])}   /* {c_comment(m['name'])} */",
                       f"#define {name}_OUTPUT{k}_LEN {int(m['size'])}"]
+            if rows:
+                lines += [f"#define {name}_OUTPUT{k}_SCALE {_c_float(m['scale'])}",
+                          f"#define {name}_OUTPUT{k}_ZERO_POINT {int(m['zero_point'])}"]
     return lines
 
 

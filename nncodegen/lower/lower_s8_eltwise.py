@@ -66,18 +66,37 @@ def ort_add_table(b_ratio, fixed) -> tuple:
     return tuple(int(v) for v in sf32.to_bits(sf32.fma_f32(u, np.float32(b_ratio), np.float32(fixed))))
 
 
+def _row_formats(ctx, node: Node, ys, ax: int):
+    """Joined model outputs (frontends/tflite/join.py): an output of one format per index of the concat axis,
+    each part copied in its own format: the per-index formats, or None for a per-tensor output."""
+    f = ctx.g.tensors[node.outputs[0]].fmt
+    if not (isinstance(f, AffineFormat) and f.per_channel and f.bits == 8 and f.signed):
+        return None
+    if f.axis % len(ys) != ax:
+        _fail(node, f"output format {f}: one format per index of axis {f.axis}, the concat axis is {ax}")
+    return f.scales(ys[ax]), f.zero_points(ys[ax])
+
+
 def lower_concat(ctx, node: Node) -> List[Call]:
     y = node.outputs[0]
-    fo = _act(ctx, node, y)
     ys = _shape(ctx, y)
     ax = node.attrs["axis"] % len(ys)
+    rows = _row_formats(ctx, node, ys, ax)
+    fo = _act(ctx, node, y) if rows is None else None
     outer = int(np.prod(ys[:ax], dtype=np.int64))
     out_inner = int(np.prod(ys[ax:], dtype=np.int64))
     calls, off = [], 0
     for x in node.inputs:
         fi = _act(ctx, node, x)
         inner = int(np.prod(_shape(ctx, x)[ax:], dtype=np.int64))
-        table = None if fi == fo else lut_table(fi, fo)
+        if rows is not None:  # a copy into the rows of the part's own format
+            r0 = off // (out_inner // ys[ax])
+            r1 = r0 + _shape(ctx, x)[ax]
+            if not ((rows[0][r0:r1] == np.float32(fi.scale)).all() and (rows[1][r0:r1] == fi.zero_point).all()):
+                _fail(node, f"input {x!r} ({fi}) is not in the format of its rows {r0}..{r1 - 1} of the output")
+            table = None
+        else:
+            table = None if fi == fo else lut_table(fi, fo)
         calls.append(Call(node.name, node.op, "concat_part_s8",
                           [Param(ConcatS8(outer, inner, out_inner, off, table)), _operand(ctx, x), Buf(y)], y,
                           out_view=(outer, out_inner, off)))

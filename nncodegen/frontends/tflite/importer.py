@@ -37,7 +37,7 @@ from ...ir.graph import Graph, GraphError, Node, Tensor
 from .ops_conv import HANDLERS as CONV_HANDLERS
 from .ops_elementwise import HANDLERS as ELTWISE_HANDLERS
 from .ops_int16 import is_int16, load_int16
-from .join import join_inputs, join_kind
+from .join import join_inputs, join_kind, join_outputs, outputs_joinable
 from .ops_reduce import HANDLERS as REDUCE_HANDLERS
 from .ops_shape import HANDLERS as SHAPE_HANDLERS
 from .ops_slice import HANDLERS as SLICE_HANDLERS
@@ -91,12 +91,11 @@ class Importer:
                 bad.append(f"{_label(op, self.tensors)}" + (f": {WHY[op.code]}" if op.code in WHY else ""))
         if bad:
             raise GraphError(f"{self.src}: {len(bad)} unsupported TFLite operator(s): " + "; ".join(bad))
-        joinable = len(self.outputs) > 1 and all(self.tensors[i].type == "float32" for i in self.outputs)
-        if not self.inputs or (len(self.outputs) != 1 and not joinable):
-            names = ", ".join(repr(self.tensors[i].name) for i in self.inputs)
-            raise GraphError(f"{self.src}: {len(self.inputs)} inputs ({names}) and {len(self.outputs)} outputs: "
-                             "nncodegen compiles models with one output (several float32 outputs are joined "
-                             "into one)")
+        if not self.inputs or not self.outputs or (len(self.outputs) > 1 and not outputs_joinable(self)):
+            desc = ", ".join(f"{self.tensors[i].name!r} ({self.tensors[i].type})" for i in self.outputs)
+            raise GraphError(f"{self.src}: {len(self.inputs)} inputs and {len(self.outputs)} outputs ({desc}): "
+                             "several outputs are joined into the one C output only when all are float32 or all "
+                             "int8")
         if len(self.inputs) > 1:
             join_kind(self, self.inputs)
         if self.float_model:
@@ -228,29 +227,6 @@ class Importer:
             p.append((total // 2, total - total // 2))
         return (p[0][0], p[1][0], p[0][1], p[1][1])
 
-    def join_outputs(self) -> str:
-        """Several float32 outputs (after DEQUANTIZE) become one: each flattened to (1, size), concatenated
-        in the model's output order (exact: float copies).  graph.meta["outputs"] lists each output's
-        name, shape and offset in the joined row, to split CModel.run's result again."""
-        g, parts, meta, off = self.g, [], [], 0
-        for k, i in enumerate(self.outputs):
-            t = self.tensors[i]
-            n = int(np.prod(t.shape, dtype=np.int64))
-            if not t.shape or t.shape[0] != 1:
-                raise GraphError(f"{self.src}: output {t.name!r} of shape {t.shape}: joined outputs need batch 1")
-            flat = g.unique_name(f"{t.name}_flat")
-            g.add_tensor(Tensor(flat, (1, n), FLOAT32))
-            g.add_node(Node(g.unique_name(f"output_{k}_flat"), "reshape", [self.act(i)], [flat], {"shape": (1, n)}))
-            parts.append(flat)
-            meta.append({"name": t.name, "shape": list(t.shape), "offset": off, "size": n})
-            off += n
-        y = g.unique_name("outputs_joined")
-        g.add_tensor(Tensor(y, (1, off), FLOAT32))
-        g.add_node(Node(g.unique_name("join_outputs"), "concat", parts, [y], {"axis": 1}))
-        g.meta["outputs"] = meta
-        self.float_layers.append(f"{len(parts)} float32 outputs joined into one row of {off} values")
-        return y
-
     def run(self) -> Graph:
         if is_int16(self):  # int16 activations: TFLite's 16x8 kernels (ops_int16.py)
             return load_int16(self)
@@ -262,7 +238,7 @@ class Importer:
             self.current = op
             HANDLERS[op.code](self, op)
         self.current = None
-        g.outputs = [self.act(self.outputs[0])] if len(self.outputs) == 1 else [self.join_outputs()]
+        g.outputs = [self.act(self.outputs[0])] if len(self.outputs) == 1 else [join_outputs(self)]
         g.meta["source"] = "tflite"
         g.meta["input_type"] = t_in.type
         if self.float_model:  # a float32 graph, like an ONNX float model's
