@@ -142,11 +142,18 @@ def assert_equal_ref(y_c, y_ref, what: str, ref: str = "TFLM"):
 
 # ---------------------------------------------------------------- kernels on a target (cross builds, qemu)
 
+class ScratchArg:
+    """A kernel argument of kernel_check_program that the kernel may write: a zeroed static array of n ctype."""
+
+    def __init__(self, ctype: str, n: int):
+        self.ctype, self.n = ctype, max(1, int(n))
+
+
 def kernel_check_program(cases, headers: Sequence[str], path: Path, first_lines: Sequence[str] = ()) -> Path:
     """A C program that runs each case (kernel name, args, expected output) and prints the first mismatching
     element of each failing case and, last, "<count> mismatches in <n> cases" (exit status 1 if any).  Args:
-    params dataclasses (static structs), arrays (static arrays), ints (literals) or None (NULL); the output pointer
-    goes last.
+    params dataclasses (static structs), arrays (static arrays), ints (literals), ScratchArg (writable arrays) or None
+    (NULL); the output pointer goes last.
     ``first_lines``: statements run before the cases."""
     from nncodegen.lower.params import c_array, to_c
     lines = ["#include <stdint.h>", "#include <stdio.h>", '#include "nnc_types.h"']
@@ -159,6 +166,9 @@ def kernel_check_program(cases, headers: Sequence[str], path: Path, first_lines:
                 cargs.append("0")
             elif isinstance(a, (int, np.integer)):  # a scalar argument
                 cargs.append(str(int(a)))
+            elif isinstance(a, ScratchArg):
+                lines.append(f"static {a.ctype} c{n}_a{j}[{a.n}];")
+                cargs.append(f"c{n}_a{j}")
             elif hasattr(a, "CTYPE"):
                 decls, init = to_c(a, f"c{n}_a{j}")
                 lines += decls + [f"static const {a.CTYPE} c{n}_a{j} = {init};"]

@@ -45,19 +45,20 @@ from nncodegen.ir.ops import conv_out_size
 from nncodegen.lower.params import ActF32, ConvGeom, DenseGeom, Requant, RequantS8
 from nncodegen.paths import include_dir, kernels_dir
 from nncodegen.compress import sparse_cd_f32 as scd
+from nncodegen.compress import sparse_pr_s8 as spr
 from nncodegen.compress.storage import encode_sparse_sliced, sliced_wsum
 from nncodegen.ref import affine as af
 from nncodegen.ref import kernels_compress as kc
 from nncodegen.ref import kernels_q as kq
 from nncodegen.ref import kernels_s8 as ks
 
-from helpers import kernel_check_program
+from helpers import ScratchArg, kernel_check_program
 from test_cross import cross, need
 
 SOURCES = ["conv2d_s8.c", "conv2d_pw_s8.c", "dense_s8.c", "conv2d_q7.c", "dense_q7.c", "dense_sparse_q7.c",
-           "dense_sparse_s8.c", "dense_sparse_q15.c", "dense_sparse_cd_f32.c"]
+           "dense_sparse_s8.c", "dense_sparse_q15.c", "dense_sparse_cd_f32.c", "dense_sparse_pr_s8.c"]
 HEADERS = ["conv2d_s8.h", "conv2d_pw_s8.h", "dense_s8.h", "conv2d_q7.h", "dense_q7.h", "dense_sparse_q7.h",
-           "dense_sparse_s8.h", "dense_sparse_q15.h", "dense_sparse_cd_f32.h"]
+           "dense_sparse_s8.h", "dense_sparse_q15.h", "dense_sparse_cd_f32.h", "dense_sparse_pr_s8.h"]
 
 
 def _requant_s8(rng, n, in_zp, rounding):
@@ -396,6 +397,68 @@ def cases(seed: int = 2026, n_conv: int = 60):
     assert int(np.sum((enc[1] == 0) & (enc[2] == 255))) == 6
     out.append(("dense_sparse_cd_f32", [g, None, x, *enc, None, 2096], kc._dense_f32(g, None, x, w, None)))
     out += q7_window_cases(np.random.default_rng(seed + 6))
+    out += pr_s8_cases(np.random.default_rng(seed + 7))
+    return out
+
+
+def _pr_case(g, rq, x, w, b):
+    count, index, values = spr.encode(w)
+    args = [g, rq, x, count, index, values, sliced_wsum(w), b, ScratchArg("int32_t", g.in_features)]
+    want = kc.dense_sparse_pr_s8(g, rq, x, count, index, values, sliced_wsum(w), b)
+    assert np.array_equal(want, ks.dense_s8(g, rq, x, w, b))
+    return ("dense_sparse_pr_s8", args, want)
+
+
+def pr_s8_cases(rng):
+    """dense_sparse_pr_s8 (the pair-run layout: the pair and single asm loops of the DSP build): random layers at
+    densities 1 to 3 % (several 256-column blocks, partial last blocks, K 1 and 2, batch 2, rows left empty, extreme
+    zero points and all four rounding modes); rows built to have every pair step count 0..15 and single step count
+    0..20 (each modulo 8, padding pairs and singles included); sums at the int32 bound (inputs and weights at the
+    extremes, biases that leave no room)."""
+    out = []
+    rounds = [af.ROUND_DOUBLE, af.ROUND_SINGLE, af.ROUND_DOUBLE, af.ROUND_ORT]
+    for i in range(24):
+        k, m = int(rng.choice([1, 2, 3, 17, 255, 256, 257, 300, 513, 600])), int(rng.choice([1, 3, 16, 17]))
+        g = DenseGeom(1 + i % 2, k, m)
+        extreme = i % 5 == 2
+        x, w = _int8(rng, (g.batch, k), extreme), _int8(rng, (m, k), extreme)
+        w[rng.random((m, k)) >= [1.0, 0.8, 0.5, 0.25, 0.1, 0.03][i % 6]] = 0
+        if i % 3 == 0:
+            w[rng.random(m) < 0.3] = 0
+        b = rng.integers(-(1 << 16), 1 << 16, size=m).astype(np.int32)
+        rq = _requant_s8(rng, m, [-128, 127, int(rng.integers(-128, 128))][i % 3], rounds[i % 4])
+        out.append(_pr_case(g, rq, x, w, None if i % 7 == 6 else b))
+    # every step count: row r has 2 t_p - (r % 2) pairs (t_p = r % 16 steps) at 3 j, 3 j + 1 and s singles (t_s = 0 ..
+    # 20 steps) at every other column from 96, in block 0 and (rows shifted) in block 1
+    for j0 in range(2):
+        m, k = 21, 256 + 200
+        w = np.zeros((m, k), np.int8)
+        for r in range(m):
+            tp = (r + j0 * 5) % 16
+            for j in range(max(0, 2 * tp - r % 2)):
+                w[r, 3 * j:3 * j + 2] = rng.integers(1, 128, 2) * rng.choice([-1, 1], 2)
+            ns = 4 * ((r + 3 * j0) % 21) - (r % 3)
+            for j in range(max(0, ns)):
+                w[r, 97 + 2 * j] = int(rng.integers(1, 128)) * int(rng.choice([-1, 1]))
+            w[r, 256:] = np.roll(w[r, :200], r)
+        cnt = spr.encode(w)[0].reshape(m, 2, 2)
+        assert {int(v) % 8 for v in cnt[:, 0, 0]} == set(range(8)) and {int(v) % 8 for v in cnt[:, 0, 1]} == set(range(8))
+        g = DenseGeom(2, k, m)
+        x = _int8(rng, (2, k), False)
+        rq = _requant_s8(rng, m, int(rng.integers(-128, 128)), rounds[j0])
+        out.append(_pr_case(g, rq, x, w, rng.integers(-(1 << 16), 1 << 16, size=m).astype(np.int32)))
+    for i in range(4):  # |bias| + sum |x + off| |w| at 2^31 - 1: the int32 sums reach the bound, partial sums wrap
+        k, m = [300, 512, 257, 600][i], 5
+        zp = [-128, 127, -128, 127][i]
+        x = np.full((1, k), 127 if zp == -128 else -128, np.int8)
+        sign = np.where(np.arange(m) % 2 == 0, 1, -1) * (1 if zp == -128 else -1)  # of each row's products
+        w = np.where(sign[:, None] > 0, 127, -128).astype(np.int8).repeat(k, 1)
+        w[rng.random((m, k)) >= [1.0, 0.5, 0.8, 0.3][i]] = 0
+        acc = ((x.astype(np.int64) - zp) * w).sum(1)
+        b = (np.sign(acc) * ((1 << 31) - 1) - acc).astype(np.int32)
+        assert np.all(np.abs(acc + b) == (1 << 31) - 1)
+        rq = _requant_s8(rng, m, zp, rounds[i])
+        out.append(_pr_case(DenseGeom(1, k, m), rq, x, w, b))
     return out
 
 

@@ -13,7 +13,7 @@ from typing import Optional
 
 import numpy as np
 
-from . import sparse_cd_f32, sparse_f32
+from . import sparse_cd_f32, sparse_f32, sparse_pr_s8
 from .huffman import huffman_bits, huffman_cost, huffman_lengths  # noqa: F401 -- the last two re-exported
 from .storage import Storage, encode_codebook, encode_sparse, encode_sparse_sliced, recover_buckets, sparse_layout
 
@@ -25,7 +25,7 @@ def _bytes(bits: int) -> int:
 def layer_compression(graph, node, target: str = "generic") -> Optional[dict]:
     """The "compression" entry of a conv2d / dense layer of report.json, or None for other layers (the stored layout
     of a sparse float fully connected layer depends on the target: sparse_f32.target_split, the class-delta layout of
-    sparse_cd_f32 on the ARM targets)."""
+    sparse_cd_f32 on the ARM targets; of an int8 one, sparse_pr_s8 on the ARM DSP targets)."""
     if node.op not in ("conv2d", "dense") or len(node.inputs) < 2:
         return None
     t = graph.tensors[node.inputs[1]]
@@ -51,7 +51,15 @@ def layer_compression(graph, node, target: str = "generic") -> Optional[dict]:
             cd = sparse_cd_f32.encode(w2, w2.shape[1] - w2.shape[1] % 8)
         except ValueError:
             cd = None
-    if st.kind == "sparse" and split is not None:
+    pr_s8 = (st.kind == "sparse" and node.op == "dense" and w2.dtype == np.int8 and t.fmt.kind == "affine"
+             and sparse_pr_s8.target_uses(target))
+    if pr_s8:   # the ARM DSP targets' pair-run layout (lower_compress)
+        cnt, ix, v = sparse_pr_s8.encode(w2)
+        entry["stored_bytes"] = int(cnt.nbytes + ix.nbytes + v.nbytes + 4 * w2.shape[0])  # + wsum
+        entry["huffman_bytes"] = int(cnt.nbytes + 4 * w2.shape[0] + _bytes(huffman_bits(v) + huffman_bits(ix)))
+        entry["macs_skipped"] = int((w2.size - nnz) * pixels)
+        entry["entries"] = int(v.size)
+    elif st.kind == "sparse" and split is not None:
         steps, ix, v, rows = sparse_f32.encode(w2, split)
         entry["stored_bytes"] = int(steps.nbytes + ix.nbytes + v.nbytes + rows.nbytes)
         entry["huffman_bytes"] = int(steps.nbytes + rows.nbytes + _bytes(huffman_bits(v) + huffman_bits(ix)))

@@ -9,7 +9,9 @@ conv2d_f32 sums in plain order, so that the compressed kernel sums in the dense 
 connected layers take dense_sparse_sl_f32 (compress/sparse_f32.py) on the generic and x86 targets, with the
 ``split`` of the dense kernel the layer would otherwise take (dense_f32 or dense_pk_f32), and a scratch; on the
 ARM targets dense_sparse_cd_f32 (compress/sparse_cd_f32.py: each row's nonzeros grouped by dense_f32's partial sums),
-with the same ``split``.
+with the same ``split``.  Sparse affine int8 fully connected layers take dense_sparse_s8 (the sliced layout), on the
+ARM DSP targets (Cortex-M4 / M7) dense_sparse_pr_s8 (compress/sparse_pr_s8.py: adjacent nonzeros in pairs, read
+through a scratch table of input pairs).
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from typing import List, Optional
 
 import numpy as np
 
-from ..compress import sparse_cd_f32, sparse_f32
+from ..compress import sparse_cd_f32, sparse_f32, sparse_pr_s8
 from ..compress.storage import (Storage, encode_codebook, encode_sparse, encode_sparse_sliced, recover_buckets,
                                 sliced_wsum, sparse_layout)
 from ..ir.graph import GraphError, Node
@@ -140,7 +142,16 @@ def lower_node(ctx, node: Node) -> Optional[List[Call]]:
             cd_f32 = sparse_cd_f32.encode(w2, f32_dense_split(ctx, node, g.in_features))
         except ValueError:
             cd_f32 = None
-    if sl_f32:
+    pr_s8 = (st.kind == "sparse" and family == "dense" and fmt_sfx == "s8"
+             and sparse_pr_s8.target_uses(getattr(ctx, "target", "generic")))
+    if pr_s8:
+        kernel = "dense_sparse_pr_s8"
+        cnt, ix, v = sparse_pr_s8.encode(w2)
+        wargs = [Const(f"{name}_count", _arr(cnt, "uint8_t"), "uint8_t"), Const(f"{name}_index", _arr(ix, "uint8_t"),
+                                                                                "uint8_t"),
+                 Const(f"{name}_values", _arr(v, ctype), ctype),
+                 Const(f"{name}_wsum", _arr(sliced_wsum(w2), "int32_t"), "int32_t")]
+    elif sl_f32:
         kernel = "dense_sparse_sl_f32"
         split = f32_dense_split(ctx, node, g.in_features)
         steps, ix, v, rows = sparse_f32.encode(w2, split)
@@ -186,6 +197,8 @@ def lower_node(ctx, node: Node) -> Optional[List[Call]]:
         tail += [Scalar(split), Scratch(4 * sparse_f32.scratch_floats(split), "float")]
     if cd_f32 is not None:
         tail.append(Scalar(split))
+    if pr_s8:
+        tail.append(Scratch(4 * g.in_features, "int32_t"))
     if family == "conv2d":
         if is_f32:
             tail.append(Scalar(f32_seq_channels(g)))

@@ -19,7 +19,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..compress import sparse_cd_f32, sparse_f32
+from ..compress import sparse_cd_f32, sparse_f32, sparse_pr_s8
 from ..compress.storage import decode_codebook, decode_sparse, decode_sparse_sliced, hash_index_sign, sliced_wsum
 from ..lower.params import ActF32, ConvGeom, DenseGeom
 from . import kernels_q as kq
@@ -101,6 +101,19 @@ for _sfx in ("q7", "q7_wide", "q15", "q15_acc32", "s8"):
         globals()[f"{_fam}_codebook_{_sfx}"] = _codebook_twin(_base, _conv)
     if _sfx != "s8":
         globals()[f"dense_hashed_{_sfx}"] = _hashed_q(*_BASES[_sfx], f"dense_hashed_{_sfx}")
+
+
+def dense_sparse_pr_s8(g: DenseGeom, rq, x, count, index, values, wsum, bias, *scratch) -> np.ndarray:
+    """The pair-run layout of the ARM DSP targets (compress/sparse_pr_s8.py): dense_s8 with the decoded weights (the C
+    kernel sums the same exact products in another order)."""
+    w = sparse_pr_s8.decode(count, index, values, g.out_features, g.in_features)
+    if not np.array_equal(np.asarray(wsum, dtype=np.int32).reshape(-1), sliced_wsum(w)):
+        raise ValueError("dense_sparse_pr_s8: wsum is not the rows' weight sums (storage.sliced_wsum)")
+    return ks8.dense_s8(g, rq, x, w, bias)
+
+
+def dense_sparse_pr_scratch_size_s8(g: DenseGeom) -> int:
+    return 4 * g.in_features
 
 
 # ---------------------------------------------------------------- float32
