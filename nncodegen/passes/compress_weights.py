@@ -34,12 +34,12 @@ AUTO_MAX_RATIO = 0.8     # auto takes a compressed kind only if it stores <= 80 
 # under qemu): the largest density of the grid 1, .75, .5, .25, .1, .05 where the sparse kernel was at
 # least as fast on both (the results are in benchmarks/results/compress_*.json).  Convolutions (the
 # delta-index kernels) only break even on the host at 5 %.  The NEON targets (Cortex-A, no SIMD sparse path)
-# have their own rule, SPARSE_MAX_DENSITY_NEON.  AUTO_MAX_RATIO binds before .5 for q7 and q15 (their sliced
+# have their own rule, SPARSE_MAX_DENSITY_NEON.  AUTO_MAX_RATIO binds before .5 for q7, q15 and s8 (their sliced
 # layouts pass 80 % of the dense bytes near 30 % / 40 % density).
 SPARSE_MAX_DENSITY = {
     ("dense", "q7"): 0.5,      # host 1.18x at .5 (1.07x at .75); M4 (SMLAD pair loop) 1.12x at .5, 1.95x at .25
     ("dense", "q15"): 0.5,     # host 1.38x at .5 (0.96x at .75); M4 (SMLALD pair loop) 1.05x at .5, 1.75x at .25
-    ("dense", "s8"): 0.25,     # host 2.5x at .25 (1.3x at .5); M4 (SMLAD pair loop) 1.57x at .25, 0.92x at .5
+    ("dense", "s8"): 0.5,      # host 2.5x at .25, 1.3x at .5; M4 (pair-run layout) 1.22x at .5, 1.89x at .25
     ("dense", "f32"): 0.5,     # host (class-sliced, AVX-512) 1.21x at .5 (1.02x at .75); M4 (class-delta) 1.38x at .5
     ("conv2d", "q7"): 0.05, ("conv2d", "q15"): 0.05, ("conv2d", "s8"): 0.05, ("conv2d", "f32"): 0.0,
 }
