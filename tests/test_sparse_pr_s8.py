@@ -111,3 +111,55 @@ def test_lowering_takes_the_layout_on_the_dsp_targets(tmp_path):
         comp = next(l["compression"] for l in rep["layers"] if l.get("compression"))
         if kernel == "dense_sparse_pr_s8":
             assert comp["stored_bytes"] == spr.stored_bytes(wq)
+
+
+@pytest.fixture(scope="module")
+def host_lib():
+    """dense_sparse_pr_s8 and dense_s8 built for the host (the portable loop of the pair-run kernel)."""
+    from nncodegen.harness.cbuild import build_cffi
+    from nncodegen.harness.cdefs import cdef_from_headers
+    from nncodegen.paths import include_dir, kernels_dir
+    kd = kernels_dir()
+    sources = [kd / "dense_sparse_pr_s8.c", kd / "dense_s8.c"]
+    headers = [s.with_suffix(".h") for s in sources]
+    incs = [include_dir(), kd]
+    return build_cffi("sparse_pr_s8_host", sources, cdef_from_headers(headers, incs), include_dirs=incs,
+                      header="".join(f'#include "{h.name}"\n' for h in headers), opt="-O2")
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(seed=st.integers(0, 2 ** 32 - 1), batch=st.integers(1, 2), m=st.integers(1, 20), k=st.integers(1, 600),
+       dens=st.sampled_from([1.0, 0.5, 0.25, 0.05]), zp=st.integers(-128, 127), with_bias=st.booleans())
+def test_host_kernel_equals_twin_and_dense(host_lib, seed, batch, m, k, dens, zp, with_bias):
+    from nncodegen.lower.params import to_cffi
+    ffi, lib = host_lib
+    rng = np.random.default_rng(seed)
+    w = _weights(rng, m, k, dens)
+    x = rng.integers(-128, 128, size=(batch, k)).astype(np.int8)
+    ms = [af.quantize_multiplier(float(2.0 ** rng.uniform(-14, -6)), af.ROUND_DOUBLE) for _ in range(m)]
+    rq = RequantS8(tuple(a for a, _ in ms), tuple(s for _, s in ms), -zp, int(rng.integers(-128, 128)), -128, 127,
+                   af.ROUND_DOUBLE)
+    b = rng.integers(-(1 << 16), 1 << 16, size=m).astype(np.int32) if with_bias else None
+    g = DenseGeom(batch, k, m)
+    count, index, values = spr.encode(w)
+    wsum = sliced_wsum(w)
+    keep = []
+
+    def p(a, ct):
+        if a is None:
+            return ffi.NULL
+        a = np.ascontiguousarray(a)
+        keep.append(a)
+        return ffi.from_buffer(ct + "[]", a)
+
+    scratch = np.zeros(max(1, lib.dense_sparse_pr_scratch_size_s8(to_cffi(ffi, g, keep)) // 4), np.int32)
+    out = np.full((batch, m), 77, np.int8)
+    lib.dense_sparse_pr_s8(to_cffi(ffi, g, keep), to_cffi(ffi, rq, keep), p(x, "int8_t"), p(count, "uint8_t"),
+                           p(index, "uint8_t"), p(values, "int8_t"), p(wsum, "int32_t"), p(b, "int32_t"),
+                           p(scratch, "int32_t"), p(out, "int8_t"))
+    out_d = np.full((batch, m), 77, np.int8)
+    lib.dense_s8(to_cffi(ffi, g, keep), to_cffi(ffi, rq, keep), p(x, "int8_t"), p(w, "int8_t"), p(b, "int32_t"),
+                 p(out_d, "int8_t"))
+    want = kc.dense_sparse_pr_s8(g, rq, x, count, index, values, wsum, b)
+    np.testing.assert_array_equal(out, want, err_msg=f"C dense_sparse_pr_s8 vs twin {g}")
+    np.testing.assert_array_equal(out, out_d, err_msg=f"C dense_sparse_pr_s8 vs C dense_s8 {g}")
