@@ -16,7 +16,8 @@ mismatches; it is built once per target and run under qemu:
                    (nnc_dsp_rqd_s8: biases near its bound, shifts to 31, extreme output offsets, ties) and the
                    depthwise paths' and the one-channel 3x3 path's (doubled weights and biases); the sparse fully
                    connected row loops (dense_sparse_q7 / _q7_wide / _s8 / _q15 / _q15_acc32: every step count
-                   modulo 8),
+                   modulo 8), the pair-run int8 layout's pair and single loops (dense_sparse_pr_s8: every step count
+                   of both modulo 8, padding, empty rows, sums at the int32 bound),
                    float group loops (dense_sparse_cd_f32, VFP: every entry count modulo 8, class fillers) and
                    conv2d_q7's window path (column buffer, blocks of 2 / 4 / 6 channels, the rounding term in the
                    starting sums, SSAT / USAT epilogues)
