@@ -97,6 +97,10 @@ CUSTOM_OPS = {("nncodegen", "HashedGemm")}
 
 
 class ImporterBase(LayoutConversions):
+    # several float inputs / outputs joined into the one C input / output (quantized importers: one each, the
+    # joins would sit between their Q / DQ nodes and the formats those carry)
+    JOIN_IO = True
+
     def __init__(self, model, src: str, name: Optional[str], path_or_model=None):
         import onnx
         self.onnx = onnx
@@ -167,32 +171,43 @@ class ImporterBase(LayoutConversions):
             raise GraphError(f"{self.src}: sparse initializer {sp.values.name!r} not supported")
 
         inputs = [i for i in og.input if i.name not in self.vals]
-        if len(inputs) != 1:
+        why = ("" if self.JOIN_IO else " (float ONNX models may have several, joined into the one C input / "
+               "output; quantized ones not)")
+        if not inputs or (len(inputs) > 1 and not self.JOIN_IO):
             raise GraphError(f"{self.src}: the model must have exactly one (non-initializer) input, "
-                             f"it has {len(inputs)}: {[i.name for i in inputs]}")
-        if len(og.output) != 1:
+                             f"it has {len(inputs)}: {[i.name for i in inputs]}{why}")
+        if not og.output or (len(og.output) > 1 and not self.JOIN_IO):
             raise GraphError(f"{self.src}: the model must have exactly one output, it has {len(og.output)}: "
-                             f"{[o.name for o in og.output]}")
-        self._make_input(inputs[0])
+                             f"{[o.name for o in og.output]}{why}")
+        if len(inputs) == 1:
+            self._make_input(inputs[0])
+        else:
+            self._make_joined_inputs(inputs)
 
         for node in og.node:
             self.current = node
             self._import_node(node)
         self.current = None
 
+        outs = []
+        for o in og.output:
+            out = o.name
+            if out not in self.vals:
+                raise GraphError(f"{self.src}: graph output {out!r} is never produced")
+            v = self.vals[out]
+            if v.is_const:
+                raise GraphError(f"{self.src}: graph output {out!r} is a constant (it does not depend on the "
+                                 "input)")
+            if v.layout == "nhwc":
+                outs.append((v.ir, "NCHW->NHWC", v))
+            else:
+                outs.append((self.plain(v), "plain", v))
         out = og.output[0].name
-        if out not in self.vals:
-            raise GraphError(f"{self.src}: graph output {out!r} is never produced")
-        v = self.vals[out]
-        if v.is_const:
-            raise GraphError(f"{self.src}: graph output {out!r} is a constant (it does not depend on the input)")
-        if v.layout == "nhwc":
-            oname = v.ir
-            self.g.meta["output_layout"] = "NCHW->NHWC"
+        if len(outs) == 1:
+            oname, self.g.meta["output_layout"], v = outs[0]
+            self.g.meta["onnx_output_shape"] = tuple(v.shape)
         else:
-            oname = self.plain(v)
-            self.g.meta["output_layout"] = "plain"
-        self.g.meta["onnx_output_shape"] = tuple(v.shape)
+            oname = self._join_outputs(outs)
         self.g.outputs = [oname]
         self.g.meta["source"] = "onnx"
         self.g.meta["opset"] = self.opset
@@ -219,7 +234,53 @@ class ImporterBase(LayoutConversions):
         r = len(g.tensors[src].shape)
         g.outputs = [self.emit("transpose", [src], {"perm": tuple(range(r))}, out=onnx_out, name="output_copy")]
 
+    def _make_joined_inputs(self, vis):
+        """Several float inputs as one (1, inputs, longest) IR input, row k input k in the IR's layout (NHWC for
+        a 4-D NCHW input) flattened; the rest of a row is not read (as frontends/tflite/join.py)."""
+        made = [self._input_spec(vi) for vi in vis]
+        sizes = [int(np.prod(st, dtype=np.int64)) for _, st, _ in made]
+        longest = max(sizes)
+        joined = self.g.add_tensor(Tensor(self._tname("inputs_joined"), (1, len(vis), longest)))
+        self.g.inputs.append(joined.name)
+        meta = []
+        for k, (vi, (shape, st, layout), n) in enumerate(zip(vis, made, sizes)):
+            row = self.emit("strided_slice", [joined.name], {"begin": (0, k, 0), "strides": (1, 1, 1),
+                                                              "size": (1, 1, n)}, name=f"input_{k}_row")
+            t = self.emit("reshape", [row], {"shape": st}, out=vi.name, name=f"input_{k}")
+            self.vals[vi.name] = Val(shape, ir=t, layout=layout)
+            meta.append({"name": vi.name, "shape": list(st), "onnx_shape": list(shape), "row": k, "size": n,
+                         "layout": "NCHW->NHWC" if layout == "nhwc" else "plain"})
+        self.g.meta["inputs"] = meta
+        self.g.meta["input_layout"] = "joined"
+
+    def _join_outputs(self, outs) -> str:
+        """Several outputs as one row (1, total), each flattened in the IR's layout at an offset (exact copies)."""
+        parts, meta, off = [], [], 0
+        for k, (ir, layout, v) in enumerate(outs):
+            shape = self.ir_shape(ir)
+            n = int(np.prod(shape, dtype=np.int64))
+            if not shape or shape[0] != 1:
+                raise GraphError(f"{self.src}: output {self.og.output[k].name!r} of shape {tuple(v.shape)}: joined "
+                                 "outputs need batch 1")
+            parts.append(self.emit("reshape", [ir], {"shape": (1, n)}, name=f"output_{k}_flat"))
+            meta.append({"name": self.og.output[k].name, "shape": list(shape), "onnx_shape": list(v.shape),
+                         "offset": off, "size": n, "layout": layout})
+            off += n
+        y = self.emit("concat", parts, {"axis": 1}, name="join_outputs")
+        self.g.meta["outputs"] = meta
+        self.g.meta["output_layout"] = "joined"
+        return y
+
     def _make_input(self, vi):
+        shape, st, layout = self._input_spec(vi)
+        self.g.meta["input_layout"] = "NCHW->NHWC" if layout == "nhwc" else "plain"
+        self.g.meta["onnx_input_shape"] = shape
+        t = self.g.add_tensor(Tensor(self._tname(vi.name), st))
+        self.g.inputs.append(t.name)
+        self.vals[vi.name] = Val(shape, ir=t.name, layout=layout)
+
+    def _input_spec(self, vi):
+        """(ONNX shape, IR shape, layout) of a model input, or a GraphError naming it."""
         tt = vi.type.tensor_type
         if not vi.type.HasField("tensor_type") or tt.elem_type != self.onnx.TensorProto.FLOAT:
             raise GraphError(f"{self.src}: input {vi.name!r} must be a float32 tensor")
@@ -245,17 +306,8 @@ class ImporterBase(LayoutConversions):
             n.op_type == "Transpose" and [int(p) for p in self.attrs(n).get("perm", [])] == [0, 3, 1, 2]
             for n in users)   # an NHWC model (tf2onnx): keep the input as it is, the transposes vanish
         if len(shape) == 4 and not nhwc_model:
-            st = tuple(shape[i] for i in NCHW_TO_NHWC)
-            layout = "nhwc"
-            self.g.meta["input_layout"] = "NCHW->NHWC"
-        else:
-            st = shape
-            layout = "plain"
-            self.g.meta["input_layout"] = "plain"
-        self.g.meta["onnx_input_shape"] = shape
-        t = self.g.add_tensor(Tensor(self._tname(vi.name), st))
-        self.g.inputs.append(t.name)
-        self.vals[vi.name] = Val(shape, ir=t.name, layout=layout)
+            return shape, tuple(shape[i] for i in NCHW_TO_NHWC), "nhwc"
+        return shape, shape, "plain"
 
     # ---- node dispatch ------------------------------------------------------------------
     def _import_node(self, node):

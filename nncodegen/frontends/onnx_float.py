@@ -41,7 +41,10 @@ are 2-D (4-D tensors); 1-D ones (3-D tensors) run as 2-D with a unit height.  Ba
 Graph meta: ``source="onnx"``, ``input_layout`` / ``output_layout`` are ``"NCHW->NHWC"`` (the IR
 tensor is the ONNX one transposed by (0,2,3,1)) or ``"plain"`` (ONNX order: 2-D tensors, and the
 4-D input of an NHWC model whose only use is a Transpose(0,3,1,2)); also ``onnx_input_shape`` /
-``onnx_output_shape`` and ``opset``.
+``onnx_output_shape`` and ``opset``.  Several inputs are joined into one (1, inputs, longest) input (row k input k
+in its IR layout, flattened) and several outputs into one (1, total) row: ``input_layout`` / ``output_layout``
+are then ``"joined"`` and ``inputs`` / ``outputs`` list each one's name, shapes, layout, row or offset and size
+(``nncodegen.join_inputs`` / ``split_outputs``).
 
 Everything that goes wrong is a one-line ``GraphError``.
 """

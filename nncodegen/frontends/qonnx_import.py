@@ -89,6 +89,8 @@ def _has_binary_weights(model, src: str) -> bool:
 
 
 class QonnxImporter(FinnOps, OnnxImporter):
+    JOIN_IO = False
+
     def __init__(self, model, src, name, path_or_model=None):
         model = copy.deepcopy(model)
         self.qnodes = {}
