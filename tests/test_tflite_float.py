@@ -138,11 +138,51 @@ def test_float_model_refusals_name_the_operator(tmp_path):
     from tflite_builder import TfliteBuilder
     b = TfliteBuilder(float32=True)
     x = b.float_input((1, 4, 4, 2))
-    parts = b.split(x, 3, 2)
-    y = b.prelu(parts[0], b.fconst(np.full((1, 1, 1, 1), 0.25, np.float32)), None, None)
-    with pytest.raises(GraphError, match=r"2 unsupported .*operator #0 SPLIT .*not supported in float32 models; "
-                                         r"operator #1 PRELU .*not supported in float32 models"):
-        nncodegen.load(_write(tmp_path / "maxf.tflite", b.finish(y)))
+    s = b.s
+    w = b.fconst(np.ones((3, 3, 3, 2), np.float32))
+    shp = b.tensor((4,), s.TensorType.INT32, data=np.asarray((1, 8, 8, 3), np.int32))
+    t = b.tensor((1, 8, 8, 3), s.TensorType.FLOAT32)
+    o = s.TransposeConvOptionsT()
+    o.padding, o.strideW, o.strideH = 0, 2, 2
+    b.op(s.BuiltinOperator.TRANSPOSE_CONV, [shp, w, x], [t], s.BuiltinOptions.TransposeConvOptions, o, 3)
+    y = b.prelu(t, b.fconst(np.full((4, 1, 3), 0.25, np.float32)), None, None)
+    with pytest.raises(GraphError, match=r"1 unsupported .*operator #0 TRANSPOSE_CONV .*not supported in float32 "
+                                         r"models"):
+        nncodegen.load(_write(tmp_path / "tconv.tflite", b.finish(y)))
+    b = TfliteBuilder(float32=True)
+    x = b.float_input((1, 4, 4, 3))
+    y = b.prelu(x, b.fconst(np.full((4, 1, 3), 0.25, np.float32)), None, None)
+    with pytest.raises(GraphError, match=r"operator #0 PRELU .*slope of shape \[4, 1, 3\]: float32 PRELU takes one "
+                                         r"slope or one per channel"):
+        nncodegen.load(_write(tmp_path / "prelu.tflite", b.finish(y)))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_float_slicing_and_prelu_equal_litert(tmp_path, seed):
+    """SPLIT, SPLIT_V, STRIDED_SLICE (masks, a negative stride, a shrunk axis) and PRELU (one slope, a slope per
+    channel) in a float32 model: the C gives LiteRT's reference values (copies and one multiply: exactly)."""
+    pytest.importorskip("ai_edge_litert")
+    from tflite_builder import TfliteBuilder
+    rng = np.random.default_rng(seed)
+    b = TfliteBuilder(float32=True)
+    x = b.float_input((1, 6, 6, 4))
+    a, c = b.split(x, 3, 2)                                          # two (1, 6, 6, 2)
+    p1 = b.prelu(a, b.fconst(rng.uniform(0, 0.5, (1, 1, 1, 2)).astype(np.float32)), None, None)
+    p2 = b.prelu(c, b.fconst(np.full((1,), 0.2, np.float32)), None, None)
+    u, v, w = b.split_v(b.add(p1, p2, None, None), [1, -1, 2], 1)     # rows 1, 3, 2
+    rev = b.strided_slice(v, [0, -1, 5, 0], [1, -4, 0, 2], [1, -1, -2, 1], (1, 3, 3, 2), begin_mask=1,
+                          end_mask=9)                                # rows reversed, every other column reversed
+    sh = b.strided_slice(w, [0, 1, 0, 0], [1, 2, 6, 2], [1, 1, 2, 1], (1, 3, 2), shrink_mask=2)
+    y = b.concat([b.reshape(rev, (1, 18)), b.reshape(sh, (1, 6)), b.reshape(u, (1, 12))], 1)
+    path = tmp_path / "s.tflite"
+    path.write_bytes(b.finish(y))
+    g = nncodegen.load(path)
+    assert {"strided_slice", "prelu"} <= {n.op for n in g.nodes}
+    cm = nncodegen.build(nncodegen.generate(g, tmp_path / "c", name="m"))
+    xs = rng.normal(0, 1, (20, 6, 6, 4)).astype(np.float32)
+    y_c = cm.run(xs)
+    np.testing.assert_array_equal(y_c, run_litert_ref(path, xs).reshape(y_c.shape))
+    np.testing.assert_array_equal(y_c, nncodegen.simulate(g, xs))
 
 
 def test_hello_world_float_is_a_copy_of_the_shared_model():

@@ -109,8 +109,17 @@ def maximum_minimum(imp, op):
 
 
 def prelu(imp, op):
-    """PRELU with a constant int8 slope (prelu_s8 with TFLite Micro's double-precision multipliers)."""
+    """PRELU with a constant int8 slope (prelu_s8 with TFLite Micro's double-precision multipliers); in float32
+    models a constant float slope of one value or one per channel (prelu_f32: x < 0 ? x * slope : x)."""
     x, a = imp.tensors[op.inputs[0]], imp.tensors[op.inputs[1]]
+    if imp.float_model:
+        alpha = imp.fdata(op, op.inputs[1], "slope (alpha)")
+        c = x.shape[-1] if x.shape else 1
+        if alpha.size not in (1, c) or (alpha.ndim and alpha.shape[-1] not in (1, c)) or alpha.ndim > len(x.shape):
+            imp.fail(op, f"slope of shape {list(alpha.shape)}: float32 PRELU takes one slope or one per channel "
+                         f"(the input is {list(x.shape)})")
+        imp.node(op, "prelu", [imp.act(op.inputs[0]), imp.fconst(op, op.inputs[1], "slope (alpha)")], op.outputs[0])
+        return
     if a.data is None or a.type != "int8" or not a.quantized or a.scale.size != 1:
         imp.fail(op, "the slope (alpha) must be an int8 constant with one scale and zero point")
     if len(a.shape) > len(x.shape):
