@@ -138,23 +138,53 @@ def test_float_model_refusals_name_the_operator(tmp_path):
     from tflite_builder import TfliteBuilder
     b = TfliteBuilder(float32=True)
     x = b.float_input((1, 4, 4, 2))
-    s = b.s
-    w = b.fconst(np.ones((3, 3, 3, 2), np.float32))
-    shp = b.tensor((4,), s.TensorType.INT32, data=np.asarray((1, 8, 8, 3), np.int32))
-    t = b.tensor((1, 8, 8, 3), s.TensorType.FLOAT32)
-    o = s.TransposeConvOptionsT()
-    o.padding, o.strideW, o.strideH = 0, 2, 2
-    b.op(s.BuiltinOperator.TRANSPOSE_CONV, [shp, w, x], [t], s.BuiltinOptions.TransposeConvOptions, o, 3)
-    y = b.prelu(t, b.fconst(np.full((4, 1, 3), 0.25, np.float32)), None, None)
-    with pytest.raises(GraphError, match=r"1 unsupported .*operator #0 TRANSPOSE_CONV .*not supported in float32 "
-                                         r"models"):
-        nncodegen.load(_write(tmp_path / "tconv.tflite", b.finish(y)))
+    y = b.tensor((1, 4, 4, 2), b.s.TensorType.FLOAT32)
+    b.op(b.s.BuiltinOperator.SQUARED_DIFFERENCE, [x, x], [y])
+    with pytest.raises(GraphError, match=r"1 unsupported .*operator #0 SQUARED_DIFFERENCE"):
+        nncodegen.load(_write(tmp_path / "sqd.tflite", b.finish(y)))
     b = TfliteBuilder(float32=True)
     x = b.float_input((1, 4, 4, 3))
     y = b.prelu(x, b.fconst(np.full((4, 1, 3), 0.25, np.float32)), None, None)
     with pytest.raises(GraphError, match=r"operator #0 PRELU .*slope of shape \[4, 1, 3\]: float32 PRELU takes one "
                                          r"slope or one per channel"):
         nncodegen.load(_write(tmp_path / "prelu.tflite", b.finish(y)))
+
+
+def _tconv_f32(b, x, w, bias, out_shape, stride, padding):
+    s = b.s
+    ins = [b.tensor((4,), s.TensorType.INT32, data=np.asarray(out_shape, np.int32)), b.fconst(w), x]
+    if bias is not None:
+        ins.append(b.fconst(bias))
+    y = b.tensor(out_shape, s.TensorType.FLOAT32)
+    o = s.TransposeConvOptionsT()
+    o.padding, o.strideW, o.strideH = {"SAME": 0, "VALID": 1}[padding], stride, stride
+    b.op(s.BuiltinOperator.TRANSPOSE_CONV, ins, [y], s.BuiltinOptions.TransposeConvOptions, o, 3)
+    return y
+
+
+@pytest.mark.parametrize("case", [(2, "SAME", True), (2, "VALID", False), (1, "SAME", True), (3, "VALID", True)])
+def test_float_transpose_conv_equals_litert(tmp_path, case):
+    """TRANSPOSE_CONV in a float32 model (conv_transpose2d_f32): LiteRT's reference values to float32 rounding."""
+    pytest.importorskip("ai_edge_litert")
+    from tflite_builder import TfliteBuilder
+    stride, padding, with_bias = case
+    rng = np.random.default_rng(stride)
+    b = TfliteBuilder(float32=True)
+    x = b.float_input((1, 5, 4, 3))
+    k = 3
+    oh, ow = (5 * stride, 4 * stride) if padding == "SAME" else ((5 - 1) * stride + k, (4 - 1) * stride + k)
+    y = _tconv_f32(b, x, rng.normal(0, 0.5, (6, k, k, 3)).astype(np.float32),
+                   rng.normal(0, 0.5, 6).astype(np.float32) if with_bias else None, (1, oh, ow, 6), stride, padding)
+    path = tmp_path / "t.tflite"
+    path.write_bytes(b.finish(y))
+    g = nncodegen.load(path)
+    assert [n.op for n in g.nodes] == ["conv_transpose2d"]
+    cm = nncodegen.build(nncodegen.generate(g, tmp_path / "c", name="m"))
+    xs = rng.normal(0, 1, (10, 5, 4, 3)).astype(np.float32)
+    y_c = cm.run(xs)
+    ref = run_litert_ref(path, xs).reshape(y_c.shape)
+    np.testing.assert_allclose(y_c, ref, rtol=1e-5, atol=1e-5 * np.abs(ref).max())
+    np.testing.assert_allclose(y_c, nncodegen.simulate(g, xs), rtol=0, atol=1e-5 * np.abs(ref).max())
 
 
 @pytest.mark.parametrize("seed", range(3))

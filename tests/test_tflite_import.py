@@ -349,11 +349,14 @@ def test_unsupported_operator_listed_with_its_reason(tmp_path):
     y1 = b.act((1, 1, 1, 2), 0.05, 0)
     b.op(b.s.BuiltinOperator.SPACE_TO_DEPTH, [x, axes], [y1])
     y2 = b.act((1, 1, 1, 2), 0.05, 0)
-    b.op(b.s.BuiltinOperator.DEPTH_TO_SPACE, [y1], [y2])  # an operator code nncodegen does not know
+    b.op(b.s.BuiltinOperator.DEPTH_TO_SPACE, [y1], [y2])  # named from the schema's operator list
+    y3 = b.act((1, 1, 1, 2), 0.05, 0)
+    b.op(250, [y2], [y3])                                  # a code past the schema nncodegen knows
     path = tmp_path / "act.tflite"
-    path.write_bytes(b.finish(y2))
-    with pytest.raises(GraphError, match=r"^[^\n]*2 unsupported TFLite operator\(s\): operator #0 SPACE_TO_DEPTH -> "
-                                         r"'t2'; operator #1 builtin operator 5 -> 't3'$"):
+    path.write_bytes(b.finish(y3))
+    with pytest.raises(GraphError, match=r"^[^\n]*3 unsupported TFLite operator\(s\): operator #0 SPACE_TO_DEPTH -> "
+                                         r"'t2'; operator #1 DEPTH_TO_SPACE -> 't3'; operator #2 builtin operator 250 "
+                                         r"-> 't4'$"):
         nncodegen.load(path)
 
 

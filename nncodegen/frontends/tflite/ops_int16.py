@@ -172,6 +172,13 @@ def transpose_conv(imp, op):
         attrs["pads"][ax] = before
         attrs["pads"][2 + ax] = max(after, 0)
         attrs["output_padding"][ax] = max(-after, 0)
+    if imp.float_model:  # float32 filters and bias (conv_transpose2d_f32)
+        ins = [imp.act(op.inputs[2]), imp.fconst(op, op.inputs[1], "filters")]
+        if b is not None:
+            ins.append(imp.fconst(op, op.inputs[3], "bias"))
+        imp.node(op, "conv_transpose2d", ins, op.outputs[0], strides=(sh, sw), pads=tuple(attrs["pads"]),
+                 dilations=(1, 1), groups=1, output_padding=tuple(attrs["output_padding"]))
+        return
     if x.type == "int8":  # an int8 model (ops_conv.HANDLERS): TFLite's int8 kernel takes an int32 bias
         if b is not None and (b.data is None or b.type != "int32"):
             imp.fail(op, f"bias {b.name!r} of type {b.type}: int8 transposed convolutions take int32 biases")
