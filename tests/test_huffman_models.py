@@ -1,8 +1,9 @@
 """--compress huffman end to end on the pruned + shared LeNet-300-100 and LeNet-5 of examples/deep_compression
-(q7): the sparse + codebook layers' streams stored Huffman-coded and decoded into arena scratch by
-huffman_decode_u8 before the layer's kernel.  The C's outputs equal the --compress auto build's (the uncoded
-layout) and the simulator's, bit for bit; report.json's weight_bytes is the const arrays of the generated C
-(per layer and in total), and smaller than the uncoded build's; the arena holds the decoded streams."""
+(q7): the sparse + codebook layers' streams stored Huffman-coded and decoded in row blocks into arena scratch by
+huffman_decode_block_u8, each block before the kernel runs its rows (a layer of one block: decoded whole by
+huffman_decode_u8); also with small block budgets (many blocks).  The C's outputs equal the --compress auto
+build's (the uncoded layout) and the simulator's, bit for bit; report.json's weight_bytes is the const arrays of
+the generated C (per layer and in total), and smaller than the uncoded build's; the arena holds one block."""
 from __future__ import annotations
 
 import gzip
@@ -13,17 +14,20 @@ import numpy as np
 import pytest
 
 import nncodegen
+from nncodegen.compress import huffman_store as hs
 from nncodegen.harness.cmodel import CModel
 from nncodegen.passes.compress_weights import compress_weights
 
 from conftest import EXAMPLES
 
-SIZE = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "uint16_t": 2, "int32_t": 4, "float": 4}
+SIZE = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "uint16_t": 2, "int32_t": 4, "uint32_t": 4, "float": 4}
 
 
-@pytest.fixture(scope="module", params=["lenet300", "lenet5"])
+@pytest.fixture(scope="module", params=[("lenet300", None), ("lenet5", None), ("lenet300", 150), ("lenet5", 200)])
 def builds(request, tmp_path_factory):
-    arch = request.param
+    """(arch, {mode: (graph, outdir, report)}, x); a block budget (bytes) other than huffman_store.BLOCK_BYTES:
+    many small blocks."""
+    arch, budget = request.param
     d = tmp_path_factory.mktemp(f"huff_{arch}")
     src = d / f"{arch}.onnx"
     src.write_bytes(gzip.decompress((EXAMPLES / "deep_compression" / f"{arch}_pruned_shared.onnx.gz").read_bytes()))
@@ -33,17 +37,24 @@ def builds(request, tmp_path_factory):
     gq = nncodegen.quantize(g, np.load(mn / "calib.npy"), "q7")
     x = np.load(mn / "test_images.npy")[:200].astype(np.float32)
     out = {}
-    for mode in ("auto", "huffman"):
-        gc = compress_weights(gq, mode)
-        outdir = nncodegen.generate(gc, d / mode, name="m")
-        out[mode] = (gc, outdir, json.loads((outdir / "report.json").read_text()))
+    keep, out["budget"] = hs.BLOCK_BYTES, budget
+    try:
+        if budget:
+            hs.BLOCK_BYTES = budget
+        for mode in ("auto", "huffman"):
+            gc = compress_weights(gq, mode)
+            outdir = nncodegen.generate(gc, d / mode, name="m")
+            out[mode] = (gc, outdir, json.loads((outdir / "report.json").read_text()))
+    finally:
+        hs.BLOCK_BYTES = keep
     return arch, out, x
 
 
 def test_outputs_equal_the_uncoded_build_and_the_simulator(builds):
     arch, b, x = builds
     gc, outdir, rep = b["huffman"]
-    assert "huffman_decode_u8" in (outdir / "m.c").read_text(), arch
+    c = (outdir / "m.c").read_text()
+    assert "huffman_decode_block_u8(" in c or "huffman_decode_u8(" in c, arch
     cm = CModel(outdir)
     xq = cm.quantize_input(x)
     y = cm.run_raw(xq)
@@ -66,21 +77,34 @@ def test_weight_bytes_are_the_const_arrays(builds):
         mine = [SIZE[t] * int(n) for t, name, n in arrays if name.startswith(prefix)]
         assert layer["weight_bytes"] == sum(mine), layer["name"]
     coded = [l for l in rep["layers"] if l.get("compression", {}).get("huffman_stored")]
-    assert coded and all("huffman_decode_u8" in l["kernels"] for l in coded if l["compression"]["decode_scratch_bytes"])
+    assert coded and all({"huffman_decode_block_u8", "huffman_decode_u8"} & set(l["kernels"]) for l in coded
+                         if l["compression"]["decode_scratch_bytes"])
     assert rep["weight_bytes"] < b["auto"][2]["weight_bytes"], arch
 
 
-def test_arena_holds_the_decoded_streams(builds):
-    """Each decoding layer's scratch (the uncoded streams and the decoder's lookup tables) is in the arena: at least
-    the largest of them; the uncoded build's arena is no larger."""
+def test_arena_holds_one_block(builds):
+    """Each decoding layer's scratch (a row block's decoded streams and the decoder's lookup tables) is in the arena,
+    and bounded by the block budget: the arena is at most the uncoded build's plus the largest of them; the layers
+    run in row blocks that cover their rows in order."""
     arch, b, _ = builds
     rep, rep_auto = b["huffman"][2], b["auto"][2]
     scratch = [l["compression"]["decode_scratch_bytes"] for l in rep["layers"]
                if l.get("compression", {}).get("huffman_stored")]
     assert max(scratch) > 0
-    assert rep["arena_bytes"] >= max(scratch)
-    assert rep["arena_bytes"] >= rep_auto["arena_bytes"]
+    assert rep_auto["arena_bytes"] <= rep["arena_bytes"] <= rep_auto["arena_bytes"] + max(scratch)
     assert "decode_scratch_bytes" not in json.dumps(rep_auto)
+    c = (b["huffman"][1] / "m.c").read_text()
+    blocks = {}
+    for kernel, args in re.findall(r"(\w+_sparse_codebook_rows\w*)\(([^;]*)\);", c):
+        a = [v.strip() for v in args.split(",")]
+        blocks.setdefault(a[3], []).append((int(a[11]), int(a[12])))  # row0, row1 after the bias
+    assert blocks, arch
+    for codebook, rows in blocks.items():
+        assert rows[0][0] == 0 and all(p[1] == q[0] for p, q in zip(rows, rows[1:])), (codebook, rows)
+    budget = b["budget"] or hs.BLOCK_BYTES
+    assert max(scratch) <= budget + 3 * hs.LUT_BYTES or any(r1 - r0 == 1 for r in blocks.values() for r0, r1 in r)
+    if b["budget"]:
+        assert any(len(r) > 2 for r in blocks.values()), blocks
 
 
 def test_per_layer_request(builds):

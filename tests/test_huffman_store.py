@@ -1,9 +1,11 @@
 """Huffman-coded weight streams (--compress huffman): the encoder (nncodegen/compress/huffman_store.py), the C
-decoder huffman_decode_u8 and its numpy twin (nncodegen/ref/kernels_huff.py).  Round trips encoder -> twin and
-encoder -> C give back the uncoded stream's bytes exactly, over hypothesis-drawn fields of one or two parts,
+decoders huffman_decode_u8 / huffman_decode_block_u8 and their numpy twins (nncodegen/ref/kernels_huff.py).
+Round trips encoder -> twin and encoder -> C give back the uncoded stream's bytes exactly, over hypothesis-drawn fields of one or two parts,
 skewed and flat symbol frequencies, one-symbol codes and codes that need length limiting; on garbage coded
 bits, random tables and coded lengths cut short the C and the twin agree byte for byte (the no-code path and the
-zeros past the end included)."""
+zeros past the end included).  Blocks: every block of drawn cuts (one block, one field a block, a last partial
+block) decodes to its own fields from bit 0 and a zero byte; the row blocks of a layer keep their decoded bytes
+within the budget."""
 from __future__ import annotations
 
 import numpy as np
@@ -14,7 +16,7 @@ from hypothesis import strategies as st
 from nncodegen.compress import huffman_store as hs
 from nncodegen.compress import sparse_codebook as sc
 from nncodegen.paths import include_dir, kernels_dir
-from nncodegen.ref.kernels_huff import huffman_decode_scratch_size_u8, huffman_decode_u8
+from nncodegen.ref.kernels_huff import huffman_decode_block_u8, huffman_decode_scratch_size_u8, huffman_decode_u8
 
 from helpers import assert_same, build_clib
 
@@ -110,6 +112,92 @@ def test_c_equals_twin_on_random_tables_and_bits(lib, data):
     assert_same(run_c(lib, table, coded, n, bits0, bits1, out_bytes, coded_bytes=nb), want, f"C vs twin, {n} fields")
 
 
+def run_c_block(lib, c, blk, out_bytes, seed=0, blocks=None, coded_bytes=None):
+    out = np.random.default_rng(seed).integers(0, 256, size=out_bytes + 4).astype(np.uint8)  # noise
+    blocks = np.ascontiguousarray(c.blocks if blocks is None else blocks, dtype=np.uint32)
+    scratch = np.zeros(huffman_decode_scratch_size_u8(c.bits1) // 2, np.uint16)
+    nb = c.coded.size if coded_bytes is None else coded_bytes
+    lib.lib.huffman_decode_block_u8(lib.ffi.from_buffer("uint16_t[]", c.table),
+                                    lib.ffi.from_buffer("uint8_t[]", c.coded), nb,
+                                    lib.ffi.from_buffer("uint32_t[]", blocks), blk, c.bits0, c.bits1, out_bytes,
+                                    lib.ffi.from_buffer("uint16_t[]", scratch), lib.ffi.from_buffer("uint8_t[]", out))
+    return out
+
+
+@settings(max_examples=120, **CFG)
+@given(data=st.data())
+def test_blocks_round_trip(lib, data):
+    n = data.draw(st.integers(1, 1500), label="fields")
+    two = data.draw(st.booleans(), label="two parts")
+    bits = [data.draw(st.integers(1, 8 if two else 16), label="bits0")]
+    if two:
+        bits.append(data.draw(st.integers(1, 8), label="bits1"))
+    parts = [draw_symbols(data, n, b, f"part{k}") for k, b in enumerate(bits)]
+    kind = data.draw(st.sampled_from(["one", "each", "random"]), label="blocks")
+    cuts = [0] if kind == "one" else list(range(n)) if kind == "each" and n <= 300 else \
+        [0] + sorted(data.draw(st.sets(st.integers(1, max(1, n - 1)), max_size=30), label="cuts") - {0})
+    c = hs.encode(parts, bits, (n * sum(bits) + 7) // 8 + 1, cuts)
+    assert c.blocks.shape == (len(cuts) + 1, 2) and c.blocks[-1, 1] == n
+    assert c.nbytes == c.table.nbytes + c.coded.size + 8 * (len(cuts) + 1)
+    f = parts[0] | (parts[1] << bits[0] if two else 0)
+    ends = cuts[1:] + [n]
+    for blk in sorted({0, len(cuts) - 1, *data.draw(st.sets(st.integers(0, len(cuts) - 1), max_size=6), label="b")}):
+        want = np.concatenate([sc.pack_fields(f[cuts[blk]:ends[blk]], sum(bits)), np.zeros(1, np.uint8)])
+        got = huffman_decode_block_u8(c.table, c.coded, c.coded.size, c.blocks, blk, c.bits0, c.bits1, want.size)
+        assert_same(got, want, f"twin block {blk} of {cuts}")
+        out = run_c_block(lib, c, blk, want.size, seed=blk)
+        assert_same(out[:want.size], want, f"C block {blk} of {cuts}")
+
+
+@settings(max_examples=100, **CFG)
+@given(data=st.data())
+def test_block_c_equals_twin_on_garbage(lib, data):
+    """Any start bit (past the end too), garbage bits and a short out_bytes: the C and the twin write the same
+    bytes (the fields out_bytes holds, then at most one zero byte)."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1), label="seed"))
+    bits0 = data.draw(st.integers(1, 16), label="bits0")
+    bits1 = data.draw(st.integers(0, min(16, 24 - bits0)), label="bits1")
+    table = []
+    for _ in range(2 if bits1 else 1):
+        cnt = rng.integers(0, 4, hs.MAX_LEN) * rng.integers(0, 2, hs.MAX_LEN)
+        table += [cnt, rng.integers(0, 1 << 16, int(cnt.sum()))]
+    c = hs.Coded(np.concatenate(table).astype(np.uint16), rng.integers(0, 256, 300).astype(np.uint8), 0, bits0,
+                 bits1, 0)
+    nb = data.draw(st.integers(0, c.coded.size), label="coded bytes")
+    first = data.draw(st.integers(0, 100), label="first field")
+    blocks = np.array([[data.draw(st.integers(0, 8 * 310), label="bit"), first],
+                       [0, first + data.draw(st.integers(0, 60), label="fields")]], np.uint32)
+    out_bytes = data.draw(st.integers(0, 200), label="out bytes")
+    want = huffman_decode_block_u8(c.table, c.coded, nb, blocks, 0, bits0, bits1, out_bytes)
+    n = min(int(blocks[1, 1] - blocks[0, 1]), out_bytes * 8 // (bits0 + bits1))
+    used = min(out_bytes, (int(blocks[1, 1] - blocks[0, 1]) * (bits0 + bits1) + 7) // 8 + 1,
+               max((n * (bits0 + bits1) + 7) // 8, 0) + 1)
+    got = run_c_block(lib, c, 0, out_bytes, blocks=blocks, coded_bytes=nb)
+    assert_same(got[:used], want[:used], f"C vs twin from bit {blocks[0, 0]}")
+
+
+def test_row_blocks_within_budget():
+    """A pruned + shared matrix in row blocks: every block's decoded streams within the budget (or one row), the
+    blocks cover the rows in order; the block tables are counted in the stored bytes."""
+    rng = np.random.default_rng(4)
+    w = rng.choice(np.array([-40, -9, -3, 2, 5, 17, 60], np.int8), size=(300, 784)) * (rng.random((300, 784)) < 0.1)
+    enc = sc.encode(w.astype(np.int8))
+    for budget in (1, 200, 700, hs.BLOCK_BYTES, 10 ** 6):
+        rows = hs.row_blocks(enc, True, True, budget)
+        assert rows[0][0] == 0 and rows[-1][1] == 300 and all(a[1] == b[0] for a, b in zip(rows, rows[1:]))
+        fe = np.concatenate([[0], np.cumsum(enc.counts)])
+        eb = enc.delta_bits + enc.index_bits
+        for r0, r1 in rows:
+            size = (enc.count_bits * (r1 - r0) + 7) // 8 + (eb * int(fe[r1] - fe[r0]) + 7) // 8 + 1
+            assert size <= budget or r1 == r0 + 1
+        assert (len(rows) == 300) == (budget == 1) and (len(rows) == 1) == (budget == 10 ** 6)
+    b = hs.spcb_blocked(enc)
+    assert b.entries is not None and b.entries.blocks.shape == (len(b.rows) + 1, 2)
+    assert hs.stored_bytes(enc) == enc.codebook.nbytes + sum(
+        c.nbytes if c is not None else raw.size for c, raw in ((b.count, enc.count), (b.entries, enc.entries)))
+    assert hs.scratch_bytes(enc) <= hs.BLOCK_BYTES + 2 * hs.LUT_BYTES + 512
+
+
 def test_canonical_code_by_hand():
     """Lengths {5: 1, 2: 2, 1: 3, 7: 3} -> codes 0, 10, 110, 111, written most significant bit first."""
     parts = [np.array([5, 2, 7, 1, 5, 5, 5, 5, 2])]  # 5 most frequent, then 2, then 7 and 1
@@ -152,9 +240,11 @@ def test_spcb_streams_decode_to_the_uncoded_layout(lib):
         got = huffman_decode_u8(coded.table, coded.coded, coded.coded.size, coded.n, coded.bits0, coded.bits1,
                                 coded.out_bytes)
         assert_same(got, raw, "twin decoded stream")
-    assert hs.stored_bytes(enc) == enc.codebook.nbytes + (count.nbytes if count else enc.count.size) + entries.nbytes
-    assert hs.scratch_bytes(enc) == (count.out_bytes if count else 0) + entries.out_bytes + \
-        lib.lib.huffman_decode_scratch_size_u8(entries.bits1)
+    b = hs.spcb_blocked(enc)
+    assert hs.stored_bytes(enc) == enc.codebook.nbytes + (b.count.nbytes if b.count else enc.count.size) + \
+        b.entries.nbytes
+    assert hs.scratch_bytes(enc) == (b.block_bytes("count") + hs.LUT_BYTES if b.count else 0) + \
+        b.block_bytes("entries") + lib.lib.huffman_decode_scratch_size_u8(entries.bits1)
 
 
 def test_full_lookup_table(lib):

@@ -160,15 +160,18 @@ def render_program(graph: Graph, prog: Program, name: str, source: str, target: 
     for i, node in enumerate(graph.nodes):
         decls, lines = [], []
         prefix = names.get(f"L{i}")
+        pnames: Dict[int, str] = {}  # a parameter struct passed to several calls of the layer: declared once
         for j, c in enumerate(calls_by_layer.get(node.name, [])):
             rendered = []
             for k, a in enumerate(c.args):
                 if isinstance(a, Param):
-                    pname = names.get(f"{prefix}_{type(a.value).__name__.lower()}{j if j else ''}")
-                    d, init = to_c(a.value, pname)
-                    decls += [CText(x) for x in d]
-                    decls.append(CText(f"static const {a.value.CTYPE} {pname} = {init};"))
-                    rendered.append("&" + pname)
+                    if id(a.value) not in pnames:
+                        pname = names.get(f"{prefix}_{type(a.value).__name__.lower()}{j if j else ''}")
+                        d, init = to_c(a.value, pname)
+                        decls += [CText(x) for x in d]
+                        decls.append(CText(f"static const {a.value.CTYPE} {pname} = {init};"))
+                        pnames[id(a.value)] = pname
+                    rendered.append("&" + pnames[id(a.value)])
                 elif isinstance(a, Scalar):
                     rendered.append(f"{float(a.value)!r}f" if a.ctype == "float" else str(int(a.value)))
                 elif isinstance(a, Buf):

@@ -43,11 +43,12 @@ class Coded:
     bits0: int             # bits of part 0
     bits1: int             # bits of part 1 (0: one part)
     out_bytes: int         # bytes of the decoded (uncoded) stream
+    blocks: Optional[np.ndarray] = None  # uint32 [blocks + 1][2]: (bit of the codes, first field) per block
 
     @property
     def nbytes(self) -> int:
-        """Flash of the coded stream: the table and the codes."""
-        return int(self.table.nbytes + self.coded.size)
+        """Flash of the coded stream: the table, the codes and the block table."""
+        return int(self.table.nbytes + self.coded.size + (self.blocks.nbytes if self.blocks is not None else 0))
 
 
 def limited_lengths(symbols: np.ndarray) -> dict:
@@ -75,9 +76,12 @@ def canonical(lens: dict):
     return cnt, order, codes
 
 
-def encode(parts: Sequence[np.ndarray], bits: Sequence[int], out_bytes: int) -> Coded:
+def encode(parts: Sequence[np.ndarray], bits: Sequence[int], out_bytes: int,
+           cuts: Optional[Sequence[int]] = None) -> Coded:
     """The coded form of the fields whose parts are ``parts`` (one or two arrays of n symbols) of ``bits``
-    widths; ``out_bytes``: the uncoded stream's size (at least ceil(n * sum(bits) / 8))."""
+    widths; ``out_bytes``: the uncoded stream's size (at least ceil(n * sum(bits) / 8)).  ``cuts``: the first
+    field of each block (increasing, from 0; ``huffman_decode_block_u8``), giving ``blocks``: per block the bit its
+    first code starts at and its first field, then (total bits, n)."""
     if len(parts) not in (1, 2) or len(bits) != len(parts):
         raise ValueError("one or two parts, each with its width")
     parts = [np.asarray(p, dtype=np.int64).reshape(-1) for p in parts]
@@ -106,8 +110,64 @@ def encode(parts: Sequence[np.ndarray], bits: Sequence[int], out_bytes: int) -> 
     k = np.arange(int(ln.sum())) - start[item]
     bitarr = ((c[item] >> (ln[item] - 1 - k)) & 1).astype(np.uint8)
     coded = np.packbits(bitarr, bitorder="big")
+    blocks = None
+    if cuts is not None:
+        cuts = np.asarray(cuts, dtype=np.int64)
+        if cuts.size == 0 or cuts[0] != 0 or np.any(np.diff(cuts) < 0) or cuts[-1] > n:
+            raise ValueError("block cuts: increasing fields from 0 up to n")
+        fstart = np.concatenate([start[::len(parts)], [int(ln.sum())]])  # bit of each field's first code
+        blocks = np.stack([fstart[np.append(cuts, n)], np.append(cuts, n)], axis=1).astype(np.uint32)
     return Coded(np.concatenate(table).astype(np.uint16), coded, int(n), int(bits[0]),
-                 int(bits[1]) if len(bits) > 1 else 0, int(out_bytes))
+                 int(bits[1]) if len(bits) > 1 else 0, int(out_bytes), blocks)
+
+
+BLOCK_BYTES = 2048  # the decoded streams of one row block (count and entries together) at most, unless one row
+#                    alone takes more (that row is a block)
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """A sparse + codebook layer stored Huffman-coded in row blocks: ``rows`` the blocks' row ranges
+    [(r0, r1)], ``count`` / ``entries`` the coded streams (with their block tables, None: stored uncoded);
+    ``first_entry[r]``: the entries before row r (r = 0..out)."""
+    rows: list
+    count: Optional[Coded]
+    entries: Optional[Coded]
+    first_entry: np.ndarray
+
+    def block_bytes(self, key: str) -> int:
+        """The buffer a block of stream ``key`` decodes into (the largest block's bytes; entries: and its
+        padding byte)."""
+        if len(self.rows) == 1:
+            return (self.count if key == "count" else self.entries).out_bytes
+        if key == "count":
+            return max((self.count.bits0 * (r1 - r0) + 7) // 8 for r0, r1 in self.rows)
+        eb = self.entries.bits0 + self.entries.bits1
+        fe = self.first_entry
+        return max((eb * int(fe[r1] - fe[r0]) + 7) // 8 + 1 for r0, r1 in self.rows)
+
+
+def row_blocks(enc, count: bool, entries: bool, budget: Optional[int] = None) -> list:
+    """Row ranges [(r0, r1)] covering the layer's rows in order: each as many rows as keep the decoded bytes of
+    the coded streams (``count`` / ``entries``: which are) within ``budget`` (None: BLOCK_BYTES), at least one
+    row."""
+    budget = BLOCK_BYTES if budget is None else budget
+    out = int(enc.counts.size)
+    fe = np.concatenate([[0], np.cumsum(enc.counts)]).astype(np.int64)
+    eb = enc.delta_bits + enc.index_bits
+
+    def size(r0, r1):
+        return ((enc.count_bits * (r1 - r0) + 7) // 8 if count else 0) + \
+            ((eb * int(fe[r1] - fe[r0]) + 7) // 8 + 1 if entries else 0)
+
+    rows, r0 = [], 0
+    while r0 < out:
+        r1 = r0 + 1
+        while r1 < out and size(r0, r1 + 1) <= budget:
+            r1 += 1
+        rows.append((r0, r1))
+        r0 = r1
+    return rows
 
 
 def spcb_streams(enc):
@@ -124,18 +184,42 @@ def spcb_streams(enc):
     return count, entries
 
 
-def stored_bytes(enc) -> int:
-    """Flash of a sparse + codebook layer stored Huffman-coded: the codebook, each stream coded or not."""
+def spcb_blocked(enc, budget: Optional[int] = None) -> Blocked:
+    """The layer's streams coded with their block tables over ``row_blocks``: a stream is coded when that, its
+    block table included, takes fewer bytes than the uncoded stream (a stream dropped changes the blocks: the
+    choice is made again with the other alone).  A layer of one block has no block tables: its streams are decoded
+    whole (huffman_decode_u8)."""
     count, entries = spcb_streams(enc)
-    return int(enc.codebook.nbytes + (count.nbytes if count else enc.count.size) +
-               (entries.nbytes if entries else enc.entries.size))
+    fe = np.concatenate([[0], np.cumsum(enc.counts)]).astype(np.int64)
+    while True:
+        rows = row_blocks(enc, count is not None, entries is not None, budget) if (count or entries) else \
+            [(0, int(enc.counts.size))]
+        starts = [r0 for r0, _ in rows] if len(rows) > 1 else None  # one block: no table (huffman_decode_u8)
+        bc = encode([enc.counts], [enc.count_bits], enc.count.size, starts) if count else None
+        be = encode([enc.deltas, enc.indices], [enc.delta_bits, enc.index_bits], enc.entries.size,
+                    None if starts is None else fe[starts]) if entries else None
+        keep_c = bc is not None and bc.nbytes < enc.count.size
+        keep_e = be is not None and be.nbytes < enc.entries.size
+        if keep_c == (count is not None) and keep_e == (entries is not None):
+            return Blocked(rows, bc, be, fe)
+        count = count if keep_c else None
+        entries = entries if keep_e else None
+
+
+def stored_bytes(enc) -> int:
+    """Flash of a sparse + codebook layer stored Huffman-coded: the codebook, each stream coded (with its block
+    table) or not."""
+    b = spcb_blocked(enc)
+    return int(enc.codebook.nbytes + (b.count.nbytes if b.count else enc.count.size) +
+               (b.entries.nbytes if b.entries else enc.entries.size))
 
 
 LUT_BYTES = 512   # the decoder's lookup table of one code (huffman_decode_scratch_size_u8: 512 a part)
 
 
 def scratch_bytes(enc) -> int:
-    """Arena the decoding of a layer takes: the uncoded bytes of each coded stream, and the decoder's lookup tables
-    (each call's own block, planned live at the layer)."""
-    coded = [c for c in spcb_streams(enc) if c is not None]
-    return int(sum(c.out_bytes + LUT_BYTES * (2 if c.bits1 else 1) for c in coded))
+    """Arena the decoding of a layer takes: per coded stream the buffer of one row block, and the decoder's
+    lookup tables (each call's own block, planned live at the layer)."""
+    b = spcb_blocked(enc)
+    return int(sum(b.block_bytes(k) + LUT_BYTES * (2 if c.bits1 else 1)
+                   for k, c in (("count", b.count), ("entries", b.entries)) if c is not None))

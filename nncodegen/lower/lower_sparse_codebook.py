@@ -5,9 +5,13 @@ count and entries streams and their widths, and the kernel by ``<family>_sparse_
 (``_b16``: the int32 biases stored as int16, when the storage says ``bias_bits`` 16 and they fit).
 
 Stored Huffman-coded (``huffman`` in the storage, --compress huffman): each of the count / entries streams that
-codes smaller (compress/huffman_store.py) is a table and a coded stream, and the layer's calls are first
-``huffman_decode_u8`` (its lookup tables in scratch) into a keyed arena Scratch (the uncoded stream's bytes),
-then the same kernel reading the stream from there: its result, bit for bit, is the uncoded build's.
+codes smaller (compress/huffman_store.py, its block tables counted) is a table, a coded stream and a block table,
+and the layer runs in row blocks (``huffman_store.row_blocks``: the decoded bytes of a block at most
+``BLOCK_BYTES``; a layer of one block decodes its streams whole by ``huffman_decode_u8``, no block tables, before
+the kernel's one call): per block ``huffman_decode_block_u8`` (its lookup tables in scratch) of each coded stream into a
+keyed arena Scratch of one block's bytes, then the kernel's ``_rows_`` form over the block's rows (a stream
+stored uncoded read from the block's first field): its result, bit for bit, is the uncoded build's, and the arena
+holds one block, not the layer's streams.
 """
 from __future__ import annotations
 
@@ -61,23 +65,10 @@ def lower_node(ctx, node: Node) -> Optional[List[Call]]:
         bias = Const(f"{bias.tensor}_b16", _arr(bq, "int16_t"), "int16_t")
         b16 = "_b16"
     name = wt.name
-    streams = {"count": Const(f"{name}_count", _arr(enc.count, "uint8_t"), "uint8_t"),
-               "entries": Const(f"{name}_entries", _arr(enc.entries, "uint8_t"), "uint8_t")}
-    decode = []
-    if st.huffman:
-        for key, coded in zip(("count", "entries"), huffman_store.spcb_streams(enc)):
-            if coded is None:  # not smaller coded: stored as it is
-                continue
-            buf = Scratch(coded.out_bytes, "uint8_t", key=key)
-            decode.append(Call(base.layer, base.op, "huffman_decode_u8",
-                               [Const(f"{name}_{key}_htab", _arr(coded.table, "uint16_t"), "uint16_t"),
-                                Const(f"{name}_{key}_huff", _arr(coded.coded, "uint8_t"), "uint8_t"),
-                                Scalar(coded.coded.size), Scalar(coded.n), Scalar(coded.bits0), Scalar(coded.bits1),
-                                Scalar(coded.out_bytes),
-                                Scratch(huffman_decode_scratch_size_u8(coded.bits1), "uint16_t"), buf], base.output, f"{base.comment} ({key} stream Huffman-coded)"))
-            streams[key] = buf
-    wargs = [Const(f"{name}_codebook", _arr(enc.codebook, ctype), ctype), streams["count"], streams["entries"],
-             Scalar(enc.cb_stride), Scalar(enc.count_bits), Scalar(enc.delta_bits), Scalar(enc.index_bits)]
+    count_c = Const(f"{name}_count", _arr(enc.count, "uint8_t"), "uint8_t")
+    entries_c = Const(f"{name}_entries", _arr(enc.entries, "uint8_t"), "uint8_t")
+    params = [Scalar(enc.cb_stride), Scalar(enc.count_bits), Scalar(enc.delta_bits), Scalar(enc.index_bits)]
+    codebook = Const(f"{name}_codebook", _arr(enc.codebook, ctype), ctype)
     tail = []
     if family == "conv2d":
         g = geom_p.value
@@ -85,6 +76,59 @@ def lower_node(ctx, node: Node) -> Optional[List[Call]]:
             tail.append(Scalar(f32_seq_channels(g)))
         elem = 4 if is_f32 else np.dtype(wt.fmt.np_dtype).itemsize
         tail.append(Scratch(conv_scratch_bytes(g, elem), ctype))
-    kernel = f"{family}_sparse_codebook{b16}_{fmt_sfx}"
-    args = [geom_p, epi, x] + wargs + [bias] + tail + [y]
-    return decode + [Call(base.layer, base.op, kernel, args, base.output, base.comment, base.out_view)]
+    blocked = huffman_store.spcb_blocked(enc) if st.huffman else None
+    if blocked is None or len(blocked.rows) == 1:  # uncoded, or decoded whole: one call of the kernel
+        streams, decode = {"count": count_c, "entries": entries_c}, []
+        for key, coded in (("count", blocked and blocked.count), ("entries", blocked and blocked.entries)):
+            if coded:
+                streams[key] = buf = Scratch(coded.out_bytes, "uint8_t", key=key)
+                decode.append(Call(base.layer, base.op, "huffman_decode_u8",
+                                   [Const(f"{name}_{key}_htab", _arr(coded.table, "uint16_t"), "uint16_t"),
+                                    Const(f"{name}_{key}_huff", _arr(coded.coded, "uint8_t"), "uint8_t"),
+                                    Scalar(coded.coded.size), Scalar(coded.n), Scalar(coded.bits0),
+                                    Scalar(coded.bits1), Scalar(coded.out_bytes),
+                                    Scratch(huffman_decode_scratch_size_u8(coded.bits1), "uint16_t"), buf],
+                                   base.output, f"{base.comment} ({key} stream Huffman-coded)"))
+        kernel = f"{family}_sparse_codebook{b16}_{fmt_sfx}"
+        args = [geom_p, epi, x, codebook, streams["count"], streams["entries"]] + params + [bias] + tail + [y]
+        return decode + [Call(base.layer, base.op, kernel, args, base.output, base.comment, base.out_view)]
+    return _blocks(base, blocked, enc, name, f"{family}_sparse_codebook_rows{b16}_{fmt_sfx}",
+                   [geom_p, epi, x, codebook], count_c, entries_c, params + [bias], tail + [y])
+
+
+def _blocks(base, bl: huffman_store.Blocked, enc: spcb.SpCb, name: str, kernel: str, head, count_c, entries_c,
+            mid, tail) -> List[Call]:
+    """Per row block: each coded stream's block decoded (huffman_decode_block_u8) into its keyed arena buffer, then
+    the kernel's row-range form over the block's rows reading the buffers from bit 0 (a stream stored uncoded:
+    the const stream from the block's first field)."""
+    coded = {}
+    for key, c in (("count", bl.count), ("entries", bl.entries)):
+        if c is not None:
+            coded[key] = (c, [Const(f"{name}_{key}_htab", _arr(c.table, "uint16_t"), "uint16_t"),
+                              Const(f"{name}_{key}_huff", _arr(c.coded, "uint8_t"), "uint8_t"),
+                              Scalar(c.coded.size),
+                              Const(f"{name}_{key}_blocks", _arr(c.blocks.reshape(-1), "uint32_t"), "uint32_t")],
+                          Scratch(bl.block_bytes(key), "uint8_t", key=key))
+    ebits = enc.delta_bits + enc.index_bits
+    # the calls' work memory keyed too: one block for the layer (a call's own scratch would be planned per call)
+    tail = [Scratch(a.nbytes, a.ctype, key="patch") if isinstance(a, Scratch) else a for a in tail]
+    calls = []
+    for i, (r0, r1) in enumerate(bl.rows):
+        streams = []
+        for key, const, at in (("count", count_c, r0 * enc.count_bits),
+                               ("entries", entries_c, int(bl.first_entry[r0]) * ebits)):
+            if key not in coded:
+                streams.append((const, at))
+                continue
+            c, cargs, buf = coded[key]
+            calls.append(Call(base.layer, base.op, "huffman_decode_block_u8",
+                              cargs + [Scalar(i), Scalar(c.bits0), Scalar(c.bits1), Scalar(buf.nbytes),
+                                       Scratch(huffman_decode_scratch_size_u8(c.bits1), "uint16_t",
+                                               key=f"{key}_lut"), buf],
+                              base.output, f"{base.comment} ({key} stream Huffman-coded, rows {r0}..{r1 - 1})"))
+            streams.append((buf, 0))
+        (cs, c_at), (es, e_at) = streams
+        calls.append(Call(base.layer, base.op, kernel,
+                          head + [cs, es] + mid + [Scalar(r0), Scalar(r1), Scalar(c_at), Scalar(e_at)] + tail,
+                          base.output, f"{base.comment} (rows {r0}..{r1 - 1})", (0, r0, r1)))
+    return calls

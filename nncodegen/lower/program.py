@@ -49,8 +49,9 @@ class Scratch:
 
     A ``key`` names a block shared by the calls of one layer: a call whose last argument (its output) is a
     keyed Scratch writes it (``huffman_decode_u8``: a decoded weight stream), and a later call of the layer
-    reads it through a Scratch of the same key -- one block, and in the simulator the first call twin's
-    result passed to the second's."""
+    reads it through a Scratch of the same key -- one block, and in the simulator the latest writer's twin
+    result passed to the readers (a layer in row blocks writes and reads it once a block).  A keyed Scratch no
+    call writes is work memory shared by the layer's calls (one block, not one a call)."""
     nbytes: int
     ctype: str
     offset: int = -1
@@ -65,7 +66,9 @@ class Call:
     args: List[Any]
     output: str          # tensor written
     comment: str = ""
-    out_view: Optional[Tuple[int, int, int]] = None  # (outer, out_inner, offset) for concat parts
+    # (outer, out_inner, offset) for concat parts, (0, row0, row1) for a row block of a layer: the call writes part
+    # of its output (its twin takes the output so far, last); never in place
+    out_view: Optional[Tuple[int, int, int]] = None
 
 
 @dataclass

@@ -8,6 +8,8 @@ fields than ``out_bytes`` holds).  Bits past the
 end of the coded bytes read as 0; a pattern that is no code (never written by the encoder) decodes as symbol
 0 and takes 16 bits.  The tables are a prefix code's (the encoder's); for others the C's steps are kept (its
 32-bit arithmetic by masks, the lookup table filled in the same order and cut off at the same points).
+``huffman_decode_block_u8``: one block of the stream, from the bit its block table gives, its fields from bit 0
+of the output, then one zero byte.
 """
 from __future__ import annotations
 
@@ -52,9 +54,9 @@ def _part(table: np.ndarray, at: int):
 class _Reader:
     """The stream's bits, most significant first: ``peek16`` the next 16 (zeros past the end), ``skip``."""
 
-    def __init__(self, coded, nbytes: int):
+    def __init__(self, coded, nbytes: int, bit: int = 0):
         self.c = [int(v) for v in np.asarray(coded, dtype=np.uint8).reshape(-1)[:nbytes]] + [0, 0, 0]
-        self.pos = 0
+        self.pos = bit
 
     def peek16(self) -> int:
         b = self.pos >> 3
@@ -82,14 +84,15 @@ def _symbol(part, rd: _Reader) -> int:
     return 0
 
 
-def huffman_decode_u8(table, coded, coded_bytes, n, bits0, bits1, out_bytes, *scratch) -> np.ndarray:
-    coded_bytes, n, bits0, bits1, out_bytes = int(coded_bytes), int(n), int(bits0), int(bits1), int(out_bytes)
+def _run(table, coded, coded_bytes, bit, n, bits0, bits1, out_bytes) -> np.ndarray:
+    """n fields from bit ``bit`` of the coded stream (nnc_huff_run), the out_bytes bytes after them 0 (the C
+    zeroes them all, or for a block one byte and leaves the others)."""
     if not 1 <= bits0 <= 16 or not 0 <= bits1 <= 16 or bits0 + bits1 > 24:
         raise ValueError(f"part widths {bits0}, {bits1}: 1..16 and 0..16, together at most 24")
     t = np.asarray(table, dtype=np.uint16).reshape(-1)
     p0 = _part(t, 0)
     p1 = _part(t, p0[4]) if bits1 else p0
-    rd = _Reader(coded, coded_bytes)
+    rd = _Reader(coded, coded_bytes, bit)
     out = np.zeros(out_bytes, dtype=np.uint8)
     acc = nacc = w = 0
     n = min(n, out_bytes * 8 // (bits0 + bits1))  # the fields out_bytes holds (the encoder's n fits)
@@ -107,3 +110,18 @@ def huffman_decode_u8(table, coded, coded_bytes, n, bits0, bits1, out_bytes, *sc
     if nacc > 0 and w < out_bytes:
         out[w] = acc & 0xFF
     return out
+
+
+def huffman_decode_u8(table, coded, coded_bytes, n, bits0, bits1, out_bytes, *scratch) -> np.ndarray:
+    out_bytes = int(out_bytes)
+    return _run(table, coded, int(coded_bytes), 0, int(n), int(bits0), int(bits1), out_bytes)
+
+
+def huffman_decode_block_u8(table, coded, coded_bytes, blocks, blk, bits0, bits1, out_bytes, *scratch) -> np.ndarray:
+    """Block ``blk`` of the stream (blocks: [bit, first field] per block, an entry past the last): its fields
+    from bit 0 of the result, then a zero byte; the result is the whole out_bytes buffer, the bytes the C leaves
+    untouched are 0 here (the kernel reads none of them)."""
+    b = np.asarray(blocks, dtype=np.uint32).reshape(-1)
+    blk = int(blk)
+    bit, first, nxt = int(b[2 * blk]), int(b[2 * blk + 1]), int(b[2 * blk + 3])
+    return _run(table, coded, int(coded_bytes), bit, max(0, nxt - first), int(bits0), int(bits1), int(out_bytes))

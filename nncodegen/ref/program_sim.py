@@ -83,8 +83,9 @@ def run_program(graph: Graph, prog: Program, xq: np.ndarray, trace: bool = False
                     args.append(vals[a.tensor])
                 elif isinstance(a, Const):
                     args.append(const_value(graph, a))
-                elif isinstance(a, Scratch) and a.key:  # a block an earlier call of the layer wrote
-                    args.append(vals[("scratch", c.layer, a.key)])
+                elif isinstance(a, Scratch) and a.key:
+                    # a block an earlier call of the layer wrote, or keyed work memory (no call writes it; ignored)
+                    args.append(vals.get(("scratch", c.layer, a.key), a))
                 else:
                     args.append(a)  # None: an absent bias
             last = c.args[-1]

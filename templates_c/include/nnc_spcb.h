@@ -21,11 +21,18 @@ typedef struct {
     int32_t n;
 } nnc_spcb_rd;
 
-static inline void nnc_spcb_start(nnc_spcb_rd *r, const uint8_t *stream)
+/* Reading from bit `at` of the stream (0: its start; a row block's first field): the reads below take at most one
+ * byte past the last byte that holds a field read (the entries stream's padding byte). */
+static inline void nnc_spcb_start_at(nnc_spcb_rd *r, const uint8_t *stream, int32_t at)
 {
-    r->p = stream;
+    const int32_t sh = at & 7;
+    r->p = stream + (at >> 3);
     r->buf = 0u;
     r->n = 0;
+    if (sh != 0) {
+        r->buf = (uint32_t)(*r->p++) >> sh;
+        r->n = 8 - sh;
+    }
 }
 
 /* The next field of `bits` bits (1..24). */

@@ -4,7 +4,10 @@
  * [out_c][k_h][k_w][in_c / groups].  scratch: conv2d_sparse_codebook_scratch_size_s8(g) bytes
  * (NULL when 0), not overlapping the rest.
  * *_b16_* variants take int16 biases (the same values as int32 ones, when they fit).
- * Result: the dense kernel's with the decoded weights, bit for bit. */
+ * Result: the dense kernel's with the decoded weights, bit for bit.
+ * *_rows_* forms: output rows (dense) / channels (conv) row0..row1 - 1 only, the count and entries streams read
+ * from their bits count_at / entries_at (those rows' first fields; 0 with a row block decoded alone, as
+ * --compress huffman does); the other outputs are left as they are.  The plain form is rows 0..out from bit 0. */
 #ifndef CONV2D_SPARSE_CODEBOOK_S8_H
 #define CONV2D_SPARSE_CODEBOOK_S8_H
 
@@ -14,10 +17,18 @@
 void conv2d_sparse_codebook_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t *input, const int8_t *codebook,
     const uint8_t *count, const uint8_t *entries, int32_t cb_stride, int32_t count_bits, int32_t delta_bits,
     int32_t index_bits, const int32_t *bias, int8_t *scratch, int8_t *output);
+void conv2d_sparse_codebook_rows_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t *input, const int8_t *codebook,
+    const uint8_t *count, const uint8_t *entries, int32_t cb_stride, int32_t count_bits, int32_t delta_bits,
+    int32_t index_bits, const int32_t *bias,
+    int32_t row0, int32_t row1, int32_t count_at, int32_t entries_at, int8_t *scratch, int8_t *output);
 /* conv2d_sparse_codebook_b16_s8: int32 accumulator (TFLite's): the compiler proved |bias| + sum |x + off| * |w| < 2^31; int16 biases. */
 void conv2d_sparse_codebook_b16_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t *input, const int8_t *codebook,
     const uint8_t *count, const uint8_t *entries, int32_t cb_stride, int32_t count_bits, int32_t delta_bits,
     int32_t index_bits, const int16_t *bias, int8_t *scratch, int8_t *output);
+void conv2d_sparse_codebook_rows_b16_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t *input, const int8_t *codebook,
+    const uint8_t *count, const uint8_t *entries, int32_t cb_stride, int32_t count_bits, int32_t delta_bits,
+    int32_t index_bits, const int16_t *bias,
+    int32_t row0, int32_t row1, int32_t count_at, int32_t entries_at, int8_t *scratch, int8_t *output);
 int32_t conv2d_sparse_codebook_scratch_size_s8(const nnc_conv_geom *g);
 
 #endif /* CONV2D_SPARSE_CODEBOOK_S8_H */

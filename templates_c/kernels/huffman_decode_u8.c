@@ -98,11 +98,13 @@ static uint32_t nnc_huff_long(const nnc_huff_code *h, uint32_t buf, int32_t *len
         nacc -= 8;                                             \
     }
 
-void huffman_decode_u8(const uint16_t *table, const uint8_t *coded, int32_t coded_bytes, int32_t n, int32_t bits0,
-    int32_t bits1, int32_t out_bytes, uint16_t *scratch, uint8_t *out)
+/* Decodes n fields from bit `bit` of the coded stream into out (LSB first), then zeros up to `zero_to` bytes
+ * (n cut to the fields out_bytes holds). */
+static void nnc_huff_run(const uint16_t *table, const uint8_t *coded, int32_t coded_bytes, uint32_t bit, int32_t n,
+    int32_t bits0, int32_t bits1, int32_t out_bytes, int32_t zero_to, uint16_t *scratch, uint8_t *out)
 {
     nnc_huff_code h0, h1;
-    const uint8_t *p = coded, *const end = coded + coded_bytes;
+    const uint8_t *p, *const end = coded + coded_bytes;
     uint32_t buf = 0u;   /* the next nb bits of the coded stream, left-justified */
     uint32_t acc = 0u;   /* nacc < 8 bits waiting, plus one field (<= 24 bits): fits */
     int32_t nb = 0, nacc = 0, w = 0, i, len;
@@ -118,6 +120,11 @@ void huffman_decode_u8(const uint16_t *table, const uint8_t *coded, int32_t code
     sym0 = h0.symbol;
     lut1 = h1.lut;
     sym1 = h1.symbol;
+    p = (bit >> 3) < (uint32_t)coded_bytes ? coded + (bit >> 3) : end;
+    if ((bit & 7u) != 0u && p < end) {  /* start inside a byte: its remaining bits first */
+        buf = (uint32_t)(*p++) << (24u + (bit & 7u));
+        nb = 8 - (int32_t)(bit & 7u);
+    }
     if (fbits > 0 && (int64_t)n * fbits > (int64_t)out_bytes * 8)
         n = (int32_t)(((int64_t)out_bytes * 8) / fbits);  /* the fields out_bytes holds (the encoder's n fits) */
     if (bits1 > 0) {
@@ -138,6 +145,23 @@ void huffman_decode_u8(const uint16_t *table, const uint8_t *coded, int32_t code
     }
     if (nacc > 0 && w < out_bytes)
         out[w++] = (uint8_t)(acc & 0xFFu);
-    for (; w < out_bytes; w++)
+    if (zero_to > out_bytes)
+        zero_to = out_bytes;
+    for (; w < zero_to; w++)
         out[w] = 0u;
+}
+
+void huffman_decode_u8(const uint16_t *table, const uint8_t *coded, int32_t coded_bytes, int32_t n, int32_t bits0,
+    int32_t bits1, int32_t out_bytes, uint16_t *scratch, uint8_t *out)
+{
+    nnc_huff_run(table, coded, coded_bytes, 0u, n, bits0, bits1, out_bytes, out_bytes, scratch, out);
+}
+
+void huffman_decode_block_u8(const uint16_t *table, const uint8_t *coded, int32_t coded_bytes, const uint32_t *blocks,
+    int32_t blk, int32_t bits0, int32_t bits1, int32_t out_bytes, uint16_t *scratch, uint8_t *out)
+{
+    const uint32_t bit = blocks[2 * blk], first = blocks[2 * blk + 1], next = blocks[2 * blk + 3];
+    const int32_t n = next > first ? (int32_t)(next - first) : 0;
+    const int32_t used = (int32_t)(((int64_t)n * (bits0 + bits1) + 7) / 8);
+    nnc_huff_run(table, coded, coded_bytes, bit, n, bits0, bits1, out_bytes, used + 1, scratch, out);
 }

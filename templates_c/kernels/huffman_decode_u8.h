@@ -13,7 +13,14 @@
  * NNC_HUFF_LUT_BITS bits from the next 8 bits of the stream; a longer code is found by comparing the next 16
  * bits with each longer length's limit (the left-justified end of its codes), at most 8 compares.  Bits past
  * the end of `coded` read as 0; a pattern that is no code gives symbol 0 and takes 16 bits.
- * Scratch: huffman_decode_scratch_size_u8(bits1) bytes (512 a part). */
+ * Scratch: huffman_decode_scratch_size_u8(bits1) bytes (512 a part).
+ *
+ * huffman_decode_block_u8: one block of the stream (the fields of a block of a layer's rows, decoded just
+ * before the kernel runs those rows, so the buffer holds a block, not the layer): blocks[2 * blk] is the bit
+ * of `coded` the block's first code starts at, blocks[2 * blk + 1] its first field, blocks[2 * blk + 3] the
+ * next block's first field (the table ends with an entry past the last block).  Output: the block's fields
+ * packed LSB first from bit 0 of out, then one byte 0 (the entries stream's padding), at most out_bytes
+ * bytes; the lookup tables are built again at each block. */
 #ifndef HUFFMAN_DECODE_U8_H
 #define HUFFMAN_DECODE_U8_H
 
@@ -26,5 +33,8 @@ int32_t huffman_decode_scratch_size_u8(int32_t bits1);
 
 void huffman_decode_u8(const uint16_t *table, const uint8_t *coded, int32_t coded_bytes, int32_t n, int32_t bits0,
     int32_t bits1, int32_t out_bytes, uint16_t *scratch, uint8_t *out);
+
+void huffman_decode_block_u8(const uint16_t *table, const uint8_t *coded, int32_t coded_bytes, const uint32_t *blocks,
+    int32_t blk, int32_t bits0, int32_t bits1, int32_t out_bytes, uint16_t *scratch, uint8_t *out);
 
 #endif /* HUFFMAN_DECODE_U8_H */
