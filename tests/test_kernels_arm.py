@@ -399,6 +399,7 @@ def cases(seed: int = 2026, n_conv: int = 60):
     out.append(("dense_sparse_cd_f32", [g, None, x, *enc, None, 2096], kc._dense_f32(g, None, x, w, None)))
     out += q7_window_cases(np.random.default_rng(seed + 6))
     out += pr_s8_cases(np.random.default_rng(seed + 7))
+    out += rqd_fast_cases(np.random.default_rng(seed + 8))
     return out
 
 
@@ -460,6 +461,58 @@ def pr_s8_cases(rng):
         assert np.all(np.abs(acc + b) == (1 << 31) - 1)
         rq = _requant_s8(rng, m, zp, rounds[i])
         out.append(_pr_case(DenseGeom(1, k, m), rq, x, w, b))
+    return out
+
+
+def rqd_fast_cases(rng, n: int = 16):
+    """1x1 (conv2d_pwp_s8) and depthwise 3x3 layers whose channels all lie in nnc_dsp_rqd_prep's 32-bit form
+    (shifts -1 .. -22, output offsets in [-128, 127], |bias| below the bound), the chunk's constants then written by
+    the preparations' one loop (conv2d_pwp_prep_rqd, conv2d_dw_dsp_rqd_prep_s): half with inputs near the zero
+    point, small weights, multipliers 2^30 and shifts -1 .. -4, so that most outputs are in range and many are ties
+    of both roundings (a k wrong by one shows); the other half full-range with a bias one below the bound; in_c 8 /
+    16 / 24 / 32 / 48 / 12, odd widths and heights, strides 1 and 2, padding."""
+    out = []
+    for i in range(n):
+        pw, small = i % 2 == 0, i % 4 < 2
+        c = [8, 16, 24, 32, 48, 12][i // 2 % 6]
+        cout = int(rng.choice([2, 5, 16, 33])) if pw else c
+        h, w_ = int(rng.integers(3, 8)), int(rng.integers(3, 16))
+        zp = [-128, 127, int(rng.integers(-128, 128))][i % 3]
+        off = [-128, 127, int(rng.integers(-128, 128))][i // 3 % 3]
+        if small:
+            ms = [1 << 30] * cout
+            shifts = [-int(rng.integers(1, 5)) for _ in range(cout)]
+            off = int(rng.integers(-20, 21))
+        else:
+            ms = [(1 << 30) if j % 3 else int(rng.integers(1 << 30, 1 << 31)) for j in range(cout)]
+            shifts = [-int(rng.choice([1, 2, 3, 5, 9, 22])) for _ in range(cout)]
+        rq = RequantS8(tuple(ms), tuple(shifts), -zp, off, -128, 127, af.ROUND_DOUBLE)
+        x = _int8(rng, (1, h, w_, c), i % 8 == 3)
+        if small:
+            x = np.clip(zp + rng.integers(-6, 7, size=x.shape), -128, 127).astype(np.int8)
+        kshape = (cout, 1, 1, c) if pw else (c, 3, 3, 1)
+        w = rng.integers(-5, 6, size=kshape).astype(np.int8) if small else _int8(rng, kshape, False)
+        w[w == -128] = -127
+        if pw:
+            g = ConvGeom(1, h, w_, c, h, w_, cout, 1, 1, 1, 1, 0, 0, 1, 1, 1)
+            edge = (1 << 30) - c * 16384  # the first |bias_x| the 32-bit form refuses
+            bx = rng.integers(-300, 301, size=cout).astype(np.int64)
+            if not small:
+                bx[0] = [edge - 1, -(edge - 1)][i // 4 % 2]
+            b = (bx - ks.pw_bias_s8(w, None, rq.input_offset)).astype(np.int32)
+            want = ks.conv2d_s8(g, rq, x, w, b)
+            out.append(("conv2d_pwp_s8", [g, rq, x, ks.pack_pwp_s8(w), ks.pw_bias_s8(w, b, rq.input_offset)], want))
+        else:
+            sh, sw = 1 + i // 4 % 2, 1 + i // 8 % 2
+            pt, pl, pb, pr = (int(v) for v in rng.integers(0, 2, 4))
+            g = ConvGeom(1, h, w_, c, conv_out_size(h, 3, sh, pt, pb, 1), conv_out_size(w_, 3, sw, pl, pr, 1), c,
+                         3, 3, sh, sw, pt, pl, 1, 1, c)
+            edge = (1 << 30) - 9 * 32768  # the first |bias| the 32-bit form refuses
+            b = rng.integers(-300, 301, size=c).astype(np.int64)
+            if not small:
+                b[0] = [edge - 1, -(edge - 1)][i // 4 % 2]
+            b = b.astype(np.int32)
+            out.append(("conv2d_s8", [g, rq, x, w, b], ks.conv2d_s8(g, rq, x, w, b)))
     return out
 
 

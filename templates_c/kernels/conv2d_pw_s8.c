@@ -359,16 +359,26 @@ typedef struct {
 static int conv2d_pwp_prep_rqd(const nnc_requant_s8 *rq, const int32_t *bias_x, int32_t c0, int32_t cn, int32_t cin,
                                int dbl, conv2d_pwp_rqd *q)
 {
+    /* nnc_dsp_rqd_prep's 32-bit case (-22 <= shift <= -1, multiplier >= 0, |b| + in_c 2^14 < 2^30, the output
+     * offset in [-128, 128]) tested here in 32 bits and its constants written as it writes them; the other channels
+     * through nnc_dsp_rqd_prep itself */
+    const int64_t cb = (int64_t)cin * 16384;
+    const uint32_t blim = cb < ((int64_t)1 << 30) ? (uint32_t)(((int64_t)1 << 30) - cb) : 0u;
+    const int32_t off = rq->output_offset;
+    const int off_ok = off >= -128 && off <= 128;
     int32_t j;
     if (rq->rounding != NNC_ROUND_DOUBLE || rq->out_min != -128 || rq->out_max != 127) {
         return 0;
     }
     for (j = 0; j < cn; ++j) {
-        conv2d_pwp_rqd *e = q + j / 2;
-        const int32_t h = j % 2, b = bias_x[c0 + j];
-        const int64_t bound = (b < 0 ? -(int64_t)b : (int64_t)b) + (int64_t)cin * 16384;
-        if (!nnc_dsp_rqd_prep(rq->multiplier[c0 + j], rq->shift[c0 + j], bound, rq->output_offset, &e->m[h], &e->k[h],
-                              &e->r[h])) {
+        conv2d_pwp_rqd *e = q + (j >> 1);
+        const int32_t h = j & 1, b = bias_x[c0 + j], m = rq->multiplier[c0 + j], s = rq->shift[c0 + j];
+        const uint32_t ab = b < 0 ? 0u - (uint32_t)b : (uint32_t)b; /* |b|, 2^31 for INT32_MIN */
+        if ((uint32_t)s + 22u < 22u && m >= 0 && ab < blim && off_ok) { /* -22 <= s <= -1 */
+            e->m[h] = m;
+            e->k[h] = (int32_t)((1u << (-s - 1)) + ((uint32_t)off << -s));
+            e->r[h] = -s;
+        } else if (!nnc_dsp_rqd_prep(m, s, (int64_t)ab + cb, off, &e->m[h], &e->k[h], &e->r[h])) {
             return 0;
         }
         e->b[h] = dbl ? (int32_t)((uint32_t)b * 2u) : b; /* |b| < 2^30 */
