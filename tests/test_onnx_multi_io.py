@@ -1,7 +1,8 @@
 """Float ONNX models with several inputs or outputs (frontends/onnx_base.py: _make_joined_inputs / _join_outputs):
 the inputs become rows of the one C input (each in the IR's layout: NHWC for a 4-D NCHW input), the outputs one
-row at offsets; the C equals onnxruntime's float outputs to float rounding, and quantizes like any float model.
-Quantized ONNX models (QDQ, QONNX) keep one input and one output, refused by name otherwise."""
+row at offsets; the C equals onnxruntime's float outputs to float rounding, and quantizes like any float model;
+a QDQ copy (onnxruntime's quantize_static) equals onnxruntime exactly.  QONNX models keep one input and one output
+(tests/test_qonnx_import.py)."""
 from __future__ import annotations
 
 import numpy as np
@@ -90,19 +91,54 @@ def test_joined_float_onnx_model_quantizes(scheme, tol, tmp_path):
     assert np.abs(y - y_f).max() <= tol * np.abs(y_f).max()
 
 
-def test_quantized_onnx_models_keep_one_input(tmp_path):
-    """A QDQ model of two inputs is refused naming them and why."""
+def test_qdq_model_of_two_inputs_three_outputs_equals_onnxruntime(tmp_path):
+    """onnxruntime's quantize_static QDQ copy of the model: the joins are float (each input row sliced, then its
+    QuantizeLinear; each output after its DequantizeLinear), so the C's floats are onnxruntime's exactly (its
+    default rounding mode) and the simulator's."""
+    qz = pytest.importorskip("onnxruntime.quantization")
+    m, si, sv = _model(1)
+    onnx.save(m, tmp_path / "f.onnx")
+    r = np.random.default_rng(3)
+
+    class Reader(qz.CalibrationDataReader):
+        def __init__(self):
+            self.it = iter([{"image": r.standard_normal(si).astype(np.float32),
+                             "features": r.standard_normal(sv).astype(np.float32)} for _ in range(16)])
+
+        def get_next(self):
+            return next(self.it, None)
+
+    qz.quantize_static(str(tmp_path / "f.onnx"), str(tmp_path / "q.onnx"), Reader(), quant_format=qz.QuantFormat.QDQ,
+                       activation_type=qz.QuantType.QInt8, weight_type=qz.QuantType.QInt8)
+    g = nncodegen.load(tmp_path / "q.onnx")
+    assert {n.op for n in g.nodes} >= {"quantize", "dequantize", "conv2d", "dense"}
+    cm = nncodegen.build(nncodegen.generate(g, tmp_path / "out", name="m"))
+    img = r.standard_normal((12,) + si[1:]).astype(np.float32)
+    vec = r.standard_normal((12,) + sv[1:]).astype(np.float32)
+    q = onnx.load(tmp_path / "q.onnx")
+    want = _ort(q, (img, vec))
+    x = nncodegen.join_inputs(g, [img.transpose(0, 2, 3, 1), vec])
+    y = cm.run(x)
+    ys = nncodegen.split_outputs(g, y)
+    np.testing.assert_array_equal(ys[0], want[0].transpose(0, 2, 3, 1))
+    np.testing.assert_array_equal(ys[1], want[1])
+    np.testing.assert_array_equal(ys[2], want[2])
+    np.testing.assert_array_equal(y, nncodegen.simulate(g, x))
+
+
+def test_qonnx_models_keep_one_input(tmp_path):
+    """A QONNX model (a Quant node) of two inputs is refused naming them and why."""
     a = h.make_tensor_value_info("a", T.FLOAT, [1, 4])
     b = h.make_tensor_value_info("b", T.FLOAT, [1, 4])
     y = h.make_tensor_value_info("y", T.FLOAT, [1, 4])
-    inits = [nh.from_array(np.array(0.05, np.float32), "s"), nh.from_array(np.array(0, np.int8), "z")]
-    nodes = [h.make_node("QuantizeLinear", ["a", "s", "z"], ["aq"]),
-             h.make_node("DequantizeLinear", ["aq", "s", "z"], ["ad"]),
-             h.make_node("QuantizeLinear", ["b", "s", "z"], ["bq"]),
-             h.make_node("DequantizeLinear", ["bq", "s", "z"], ["bd"]),
-             h.make_node("Add", ["ad", "bd"], ["y"])]
+    inits = [nh.from_array(np.array(0.05, np.float32), "s"), nh.from_array(np.array(0.0, np.float32), "z"),
+             nh.from_array(np.array(8.0, np.float32), "bits")]
+    nodes = [h.make_node("Quant", ["a", "s", "z", "bits"], ["aq"], domain="qonnx.custom_op.general", signed=1,
+                         narrow=0, rounding_mode="ROUND"),
+             h.make_node("Add", ["aq", "b"], ["y"])]
     path = tmp_path / "q.onnx"
-    onnx.save(h.make_model(h.make_graph(nodes, "g", [a, b], [y], inits), opset_imports=[h.make_opsetid("", 13)]),
+    onnx.save(h.make_model(h.make_graph(nodes, "g", [a, b], [y], inits),
+                           opset_imports=[h.make_opsetid("", 13), h.make_opsetid("qonnx.custom_op.general", 1)]),
               path)
-    with pytest.raises(GraphError, match=r"exactly one \(non-initializer\) input, it has 2: \['a', 'b'\].*quantized"):
+    with pytest.raises(GraphError, match=r"exactly one \(non-initializer\) input, it has 2: \['a', 'b'\].*QONNX"):
         nncodegen.load(path)

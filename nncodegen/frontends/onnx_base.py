@@ -97,8 +97,9 @@ CUSTOM_OPS = {("nncodegen", "HashedGemm")}
 
 
 class ImporterBase(LayoutConversions):
-    # several float inputs / outputs joined into the one C input / output (quantized importers: one each, the
-    # joins would sit between their Q / DQ nodes and the formats those carry)
+    # several inputs / outputs joined into the one C input / output: float models, and QDQ models (the joins
+    # are float: rows sliced before each input's QuantizeLinear, outputs joined after each DequantizeLinear);
+    # QONNX models keep one input and one output (their input Quant gives the C input's format)
     JOIN_IO = True
 
     def __init__(self, model, src: str, name: Optional[str], path_or_model=None):
@@ -171,8 +172,8 @@ class ImporterBase(LayoutConversions):
             raise GraphError(f"{self.src}: sparse initializer {sp.values.name!r} not supported")
 
         inputs = [i for i in og.input if i.name not in self.vals]
-        why = ("" if self.JOIN_IO else " (float ONNX models may have several, joined into the one C input / "
-               "output; quantized ones not)")
+        why = ("" if self.JOIN_IO else " (float and QDQ ONNX models may have several, joined into the one C "
+               "input / output; QONNX ones not)")
         if not inputs or (len(inputs) > 1 and not self.JOIN_IO):
             raise GraphError(f"{self.src}: the model must have exactly one (non-initializer) input, "
                              f"it has {len(inputs)}: {[i.name for i in inputs]}{why}")

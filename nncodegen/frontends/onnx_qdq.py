@@ -80,8 +80,6 @@ def load_qdq(path_or_model, name: Optional[str] = None, rounding: str = "onnxrun
 # ================================================================= 2. import with Q/DQ nodes
 
 class _QDQImporter(OnnxImporter):
-    JOIN_IO = False
-
     def __init__(self, *a, **k):
         super().__init__(*a, **k)
         self.qconst: Dict[str, dict] = {}   # ONNX name of a dequantized constant -> its integers and format
