@@ -201,6 +201,38 @@ def test_conv2d_inplace_equals_out_of_place(clib, data):
         assert np.array_equal(got.reshape(twin.shape), twin), f"{g}: C in place != twin"
 
 
+@pytest.mark.parametrize("batch,h,w,cin,cout", [(1, 9, 3, 8, 16), (2, 7, 2, 3, 7), (1, 1, 5, 4, 9), (2, 2, 1, 1, 3),
+                                                 (1, 12, 4, 8, 8), (1, 8, 3, 6, 24), (2, 5, 5, 5, 11)])
+def test_inplace_pwp_row_blocks(clib, batch, h, w, cin, cout):
+    """conv2d_inplace_pwp_s8 backward on layers that widen the rows (NNC_IP_ROW_BLOCKS: the last rows in blocks,
+    the first ones through the ring) and on one that does not, batch 1 and 2 (blocks across images): equal to
+    conv2d_pwp_s8 out of place, nothing written past the buffer or the scratch."""
+    ffi, lib = clib
+    rng = np.random.default_rng(h * 100 + cout)
+    g = ConvGeom(batch, h, w, cin, h, w, cout, 1, 1, 1, 1, 0, 0, 1, 1, 1)
+    x = rng.integers(-128, 128, size=(batch, h, w, cin)).astype(np.int8)
+    wt = rng.integers(-127, 128, size=(cout, 1, 1, cin)).astype(np.int8)
+    zp = int(rng.integers(-128, 128))
+    ms = [af.quantize_multiplier(float(2.0 ** rng.uniform(-12, -4))) for _ in range(cout)]
+    epi = RequantS8(tuple(m for m, _ in ms), tuple(s for _, s in ms), -zp, 3, -128, 127, af.ROUND_DOUBLE)
+    b = ks8.pw_bias_s8(wt, rng.integers(-999, 1000, size=cout).astype(np.int32), epi.input_offset)
+    wp, keep = ks8.pack_pwp_s8(wt), []
+    n_in, n_out, row_out = x.size, batch * h * w * cout, w * cout
+    want = np.zeros(n_out, np.int8)
+    lib.conv2d_pwp_s8(to_cffi(ffi, g, keep), to_cffi(ffi, epi, keep), ptr(ffi, x), ptr(ffi, wp), ptr(ffi, b),
+                      ptr(ffi, want))
+    rows = inplace.ring_rows(g, True)
+    buf = np.full(max(n_in, n_out) + GUARD, 77, np.int8)
+    buf[:n_in] = x.ravel()
+    scratch = np.full(rows * row_out + 2 * GUARD, 55, np.int8)
+    sp = ffi.from_buffer("int8_t[]", scratch)
+    lib.conv2d_inplace_pwp_s8(to_cffi(ffi, g, keep), to_cffi(ffi, epi, keep), ptr(ffi, buf), ptr(ffi, wp),
+                              ptr(ffi, b), sp + GUARD if rows else ffi.NULL, rows, 1, ptr(ffi, buf))
+    assert np.all(buf[max(n_in, n_out):] == 77), "wrote past the buffer"
+    assert np.all(scratch[:GUARD] == 55) and np.all(scratch[GUARD + rows * row_out:] == 55), "scratch overflow"
+    assert buf[:n_out].tobytes() == want.tobytes()
+
+
 @settings(max_examples=100, **CFG)
 @given(data=st.data())
 def test_conv2d_inplace_separate_output(clib, data):

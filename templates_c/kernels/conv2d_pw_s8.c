@@ -658,8 +658,10 @@ void conv2d_pwp_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_
     }
 }
 
-/* conv2d_inplace_pwp_s8: conv2d_pwp_s8 one output row at a time, output over its input (inplace_rows.inc) */
+/* conv2d_inplace_pwp_s8: conv2d_pwp_s8 one output row at a time, output over its input (inplace_rows.inc; a layer
+ * that widens the rows runs its last rows in blocks, NNC_IP_ROW_BLOCKS: fewer per-call preparations) */
 #define NNC_IP_NAME conv2d_inplace_pwp_s8
+#define NNC_IP_ROW_BLOCKS
 #define NNC_IP_T int8_t
 #define NNC_IP_PARAMS const nnc_requant_s8 *rq, const int8_t *input, const int32_t *wpk, const int32_t *bias_x
 #define NNC_IP_CALL(s, x, y) conv2d_pwp_s8(s, rq, x, wpk, bias_x, y)
