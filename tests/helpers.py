@@ -189,3 +189,14 @@ def kernel_check_program(cases, headers: Sequence[str], path: Path, first_lines:
     body += ['    printf("%ld mismatches in ' + str(len(cases)) + ' cases\\n", bad);', "    return bad != 0;", "}"]
     path.write_text("\n".join(lines + [""] + body) + "\n")
     return path
+
+
+def quantized_build_agrees(g, x, scheme: str, tol: float, outdir: Path):
+    """Quantize the float graph g on the batch x (``scheme``), generate and build the C: the C equals the
+    simulator bit for bit and stays within ``tol`` of the float model (relative to its largest output)."""
+    gq = nncodegen.quantize(g, x, scheme)
+    cm = nncodegen.build(nncodegen.generate(gq, outdir, name="m"))
+    y = cm.run(x)
+    np.testing.assert_array_equal(y, nncodegen.simulate(gq, x))
+    y_f = nncodegen.reference(g, x)
+    assert np.abs(y - y_f).max() <= tol * np.abs(y_f).max(), (scheme, float(np.abs(y - y_f).max()))

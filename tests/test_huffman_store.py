@@ -63,6 +63,29 @@ def draw_symbols(data, n, bits, label):
     return rng.permutation(s)[:n] if s.size >= n else np.concatenate([s, np.zeros(n - s.size, np.int64)])
 
 
+def draw_stream(data, most: int):
+    """A stream of 1..most fields: one part of 1..16 bits or two of 1..8 bits each, symbols of skewed counts."""
+    n = data.draw(st.integers(1, most), label="fields")
+    two = data.draw(st.booleans(), label="two parts")
+    bits = [data.draw(st.integers(1, 8 if two else 16), label="bits0")]
+    if two:
+        bits.append(data.draw(st.integers(1, 8), label="bits1"))
+    return n, bits, [draw_symbols(data, n, b, f"part{k}") for k, b in enumerate(bits)]
+
+
+def draw_table(data):
+    """A random generator, field widths and an arbitrary code table (incomplete or over-full codes; one part or
+    two): (rng, bits0, bits1, table uint16)."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1), label="seed"))
+    bits0 = data.draw(st.integers(1, 16), label="bits0")
+    bits1 = data.draw(st.integers(0, min(16, 24 - bits0)), label="bits1")
+    table = []
+    for _ in range(2 if bits1 else 1):
+        cnt = rng.integers(0, 4, hs.MAX_LEN) * rng.integers(0, 2, hs.MAX_LEN)
+        table += [cnt, rng.integers(0, 1 << 16, int(cnt.sum()))]
+    return rng, bits0, bits1, np.concatenate(table).astype(np.uint16)
+
+
 def uncoded(parts, bits, pad):
     f = parts[0] | (parts[1] << bits[0] if len(parts) > 1 else 0)
     return np.concatenate([sc.pack_fields(f, sum(bits)), np.zeros(pad, np.uint8)]).astype(np.uint8)
@@ -71,12 +94,7 @@ def uncoded(parts, bits, pad):
 @settings(max_examples=150, **CFG)
 @given(data=st.data())
 def test_round_trip_encoder_twin_c(lib, data):
-    n = data.draw(st.integers(1, 3000), label="fields")
-    two = data.draw(st.booleans(), label="two parts")
-    bits = [data.draw(st.integers(1, 8 if two else 16), label="bits0")]
-    if two:
-        bits.append(data.draw(st.integers(1, 8), label="bits1"))
-    parts = [draw_symbols(data, n, b, f"part{k}") for k, b in enumerate(bits)]
+    n, bits, parts = draw_stream(data, 3000)
     want = uncoded(parts, bits, data.draw(st.integers(0, 2), label="padding bytes"))
     c = hs.encode(parts, bits, want.size)
     assert c.table.dtype == np.uint16 and c.coded.dtype == np.uint8
@@ -96,14 +114,7 @@ def test_round_trip_encoder_twin_c(lib, data):
 def test_c_equals_twin_on_random_tables_and_bits(lib, data):
     """Arbitrary tables (incomplete or over-full codes) and garbage coded bits: the same bytes, symbol 0 where
     a pattern is no code; the coded buffer long enough for 16 bits a symbol."""
-    rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1), label="seed"))
-    bits0 = data.draw(st.integers(1, 16), label="bits0")
-    bits1 = data.draw(st.integers(0, min(16, 24 - bits0)), label="bits1")
-    table = []
-    for _ in range(2 if bits1 else 1):
-        cnt = rng.integers(0, 4, hs.MAX_LEN) * rng.integers(0, 2, hs.MAX_LEN)
-        table += [cnt, rng.integers(0, 1 << 16, int(cnt.sum()))]
-    table = np.concatenate(table).astype(np.uint16)
+    rng, bits0, bits1, table = draw_table(data)
     n = data.draw(st.integers(0, 200), label="fields")
     coded = rng.integers(0, 256, n * 2 * hs.MAX_LEN // 8 + 1).astype(np.uint8)
     nb = data.draw(st.integers(0, coded.size), label="coded bytes")  # bits past them read as 0
@@ -127,19 +138,14 @@ def run_c_block(lib, c, blk, out_bytes, seed=0, blocks=None, coded_bytes=None):
 @settings(max_examples=120, **CFG)
 @given(data=st.data())
 def test_blocks_round_trip(lib, data):
-    n = data.draw(st.integers(1, 1500), label="fields")
-    two = data.draw(st.booleans(), label="two parts")
-    bits = [data.draw(st.integers(1, 8 if two else 16), label="bits0")]
-    if two:
-        bits.append(data.draw(st.integers(1, 8), label="bits1"))
-    parts = [draw_symbols(data, n, b, f"part{k}") for k, b in enumerate(bits)]
+    n, bits, parts = draw_stream(data, 1500)
     kind = data.draw(st.sampled_from(["one", "each", "random"]), label="blocks")
     cuts = [0] if kind == "one" else list(range(n)) if kind == "each" and n <= 300 else \
         [0] + sorted(data.draw(st.sets(st.integers(1, max(1, n - 1)), max_size=30), label="cuts") - {0})
     c = hs.encode(parts, bits, (n * sum(bits) + 7) // 8 + 1, cuts)
     assert c.blocks.shape == (len(cuts) + 1, 2) and c.blocks[-1, 1] == n
     assert c.nbytes == c.table.nbytes + c.coded.size + 8 * (len(cuts) + 1)
-    f = parts[0] | (parts[1] << bits[0] if two else 0)
+    f = parts[0] | (parts[1] << bits[0] if len(bits) > 1 else 0)
     ends = cuts[1:] + [n]
     for blk in sorted({0, len(cuts) - 1, *data.draw(st.sets(st.integers(0, len(cuts) - 1), max_size=6), label="b")}):
         want = np.concatenate([sc.pack_fields(f[cuts[blk]:ends[blk]], sum(bits)), np.zeros(1, np.uint8)])
@@ -154,15 +160,8 @@ def test_blocks_round_trip(lib, data):
 def test_block_c_equals_twin_on_garbage(lib, data):
     """Any start bit (past the end too), garbage bits and a short out_bytes: the C and the twin write the same
     bytes (the fields out_bytes holds, then at most one zero byte)."""
-    rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1), label="seed"))
-    bits0 = data.draw(st.integers(1, 16), label="bits0")
-    bits1 = data.draw(st.integers(0, min(16, 24 - bits0)), label="bits1")
-    table = []
-    for _ in range(2 if bits1 else 1):
-        cnt = rng.integers(0, 4, hs.MAX_LEN) * rng.integers(0, 2, hs.MAX_LEN)
-        table += [cnt, rng.integers(0, 1 << 16, int(cnt.sum()))]
-    c = hs.Coded(np.concatenate(table).astype(np.uint16), rng.integers(0, 256, 300).astype(np.uint8), 0, bits0,
-                 bits1, 0)
+    rng, bits0, bits1, table = draw_table(data)
+    c = hs.Coded(table, rng.integers(0, 256, 300).astype(np.uint8), 0, bits0, bits1, 0)
     nb = data.draw(st.integers(0, c.coded.size), label="coded bytes")
     first = data.draw(st.integers(0, 100), label="first field")
     blocks = np.array([[data.draw(st.integers(0, 8 * 310), label="bit"), first],

@@ -11,6 +11,8 @@ import pytest
 import nncodegen
 from nncodegen.ir.graph import GraphError
 
+from helpers import quantized_build_agrees
+
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto as T, helper as h, numpy_helper as nh  # noqa: E402
 
@@ -83,12 +85,7 @@ def test_joined_float_onnx_model_quantizes(scheme, tol, tmp_path):
     r = np.random.default_rng(9)
     x = nncodegen.join_inputs(g, [r.standard_normal((48,) + (si[2], si[3], si[1])).astype(np.float32),
                                   r.standard_normal((48,) + sv[1:]).astype(np.float32)])
-    gq = nncodegen.quantize(g, x, scheme)
-    cm = nncodegen.build(nncodegen.generate(gq, tmp_path / scheme, name="m"))
-    y = cm.run(x)
-    np.testing.assert_array_equal(y, nncodegen.simulate(gq, x))
-    y_f = nncodegen.reference(g, x)
-    assert np.abs(y - y_f).max() <= tol * np.abs(y_f).max()
+    quantized_build_agrees(g, x, scheme, tol, tmp_path / scheme)
 
 
 def test_qdq_model_of_two_inputs_three_outputs_equals_onnxruntime(tmp_path):

@@ -84,11 +84,9 @@ def test_conv2d_int(lib, sfx, kind, data):
             (f"conv2d_{sfx}", [g, rq, x, w, None if b is None else b.astype(np.int32)], f" {g}"))
 
 
-@pytest.mark.parametrize("sfx", INT_SFX)
-@pytest.mark.parametrize("kind", ["codebook", "gaps"])
-@settings(max_examples=40, **CFG)
-@given(data=st.data())
-def test_dense_int(lib, sfx, kind, data):
+def draw_dense_int_layer(data, sfx, kind):
+    """A fully connected int layer: geometry (batch 1..3, in 1..600, out 1..40), inputs, bias, requantization and
+    weights of ``kind``, fitted to the 32-bit accumulator where the format has one."""
     dtype = _fmt(sfx)
     g = DenseGeom(data.draw(st.integers(1, 3), label="batch"), data.draw(st.integers(1, 600), label="in"),
                   data.draw(st.integers(1, 40), label="out"))
@@ -96,6 +94,16 @@ def test_dense_int(lib, sfx, kind, data):
     w = draw_weights(data, (g.out_features, g.in_features), dtype, kind)
     if _acc32(sfx):
         w = fit_acc32(w, g.in_features, x_max(sfx), dtype)
+    return g, x, b, rq, w
+
+
+@pytest.mark.parametrize("sfx", INT_SFX)
+@pytest.mark.parametrize("kind", ["codebook", "gaps"])
+@settings(max_examples=40, **CFG)
+@given(data=st.data())
+def test_dense_int(lib, sfx, kind, data):
+    dtype = _fmt(sfx)
+    g, x, b, rq, w = draw_dense_int_layer(data, sfx, kind)
     enc = draw_encoding(data, w)
     if enc is None:
         return
@@ -238,12 +246,8 @@ def test_rows_in_blocks_int(lib, sfx, data):
         g, w, x, b, rq = draw_conv_int_layer(data, sfx, data.draw(st.sampled_from(["codebook", "gaps"]), label="kind"))
         w2, fam = w.reshape(g.out_c, -1), "conv2d"
     else:
-        g = DenseGeom(data.draw(st.integers(1, 3), label="batch"), data.draw(st.integers(1, 600), label="in"),
-                      data.draw(st.integers(1, 40), label="out"))
-        x, b, rq = draw_int_case(data, sfx, g.out_features, g.in_features, (g.batch, g.in_features))
-        w2, fam = draw_weights(data, (g.out_features, g.in_features), dtype, "codebook"), "dense"
-        if _acc32(sfx):
-            w2 = fit_acc32(w2, g.in_features, x_max(sfx), dtype)
+        g, x, b, rq, w2 = draw_dense_int_layer(data, sfx, "codebook")
+        fam = "dense"
     enc = draw_encoding(data, w2)
     if enc is None:
         return

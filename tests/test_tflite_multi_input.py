@@ -19,6 +19,7 @@ from nncodegen.ir.graph import GraphError
 from nncodegen.lower.lower import lower
 from nncodegen.ref.program_sim import run_program
 
+from helpers import quantized_build_agrees
 from tflite_builder import TfliteBuilder, f32
 from test_tflite_import import MODELS
 
@@ -174,13 +175,7 @@ def test_two_float_inputs_quantized(scheme, tol, tmp_path):
     g = nncodegen.load(path)
     assert g.tensors[g.inputs[0]].shape == (1, 2, 18)
     xs = [r.standard_normal((64, 3, 3, 2)).astype(np.float32), r.standard_normal((64, 5)).astype(np.float32)]
-    x = nncodegen.join_inputs(g, xs)
-    gq = nncodegen.quantize(g, x, scheme)
-    cm = nncodegen.build(nncodegen.generate(gq, tmp_path / scheme, name="m"))
-    y_c = cm.run(x)
-    np.testing.assert_array_equal(y_c, nncodegen.simulate(gq, x))
-    y_f = nncodegen.reference(g, x)
-    assert np.abs(y_c - y_f).max() <= tol * np.abs(y_f).max()
+    quantized_build_agrees(g, nncodegen.join_inputs(g, xs), scheme, tol, tmp_path / scheme)
 
 
 def test_header_states_each_input_and_hides_hostile_names(tmp_path):

@@ -119,6 +119,19 @@
  * and arguments, e.g. PS = (, int32_t off) spliced in as "int32_t n NNC_ID PS". */
 #define NNC_ID(...) __VA_ARGS__
 
+/* Thumb-2 asm text of a loop of eight STEPs a pass, entered by TBB at the step that leaves a multiple of eight
+ * (operand %[r] = steps % 8: 0 runs all eight, 7 the last seven, ...), %[n] = passes (steps + 7) / 8, counted
+ * down: the Cortex-M sparse loops (dense_sparse_qn.inc, dense_sparse_pr_s8.c, dense_sparse_cd_f32.c). */
+#define NNC_ASM_LOOP8(STEP)                                                                                  \
+    "tbb [pc, %[r]]\n"                                                                                       \
+    "0:\n\t"                                                                                                 \
+    ".byte (1f - 0b) / 2, (8f - 0b) / 2, (7f - 0b) / 2, (6f - 0b) / 2\n\t"                                   \
+    ".byte (5f - 0b) / 2, (4f - 0b) / 2, (3f - 0b) / 2, (2f - 0b) / 2\n"                                     \
+    "1:\n\t" STEP "2:\n\t" STEP "3:\n\t" STEP "4:\n\t" STEP                                                  \
+    "5:\n\t" STEP "6:\n\t" STEP "7:\n\t" STEP "8:\n\t" STEP                                                  \
+    "subs %[n], %[n], #1\n\t"                                                                               \
+    "bne 1b\n\t"
+
 /* The path this translation unit was compiled with, for reports. */
 static inline const char *nnc_simd_path(void)
 {

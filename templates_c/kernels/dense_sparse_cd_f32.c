@@ -27,14 +27,7 @@
         const float *xa_ = (XC);                                                                           \
         int32_t n_ = ((M) + 7) >> 3, q_;                                                                   \
         float t0_, t1_;                                                                                    \
-        __asm__("tbb [pc, %[r]]\n"                                                                         \
-                "0:\n\t"                                                                                   \
-                ".byte (1f - 0b) / 2, (8f - 0b) / 2, (7f - 0b) / 2, (6f - 0b) / 2\n\t"                     \
-                ".byte (5f - 0b) / 2, (4f - 0b) / 2, (3f - 0b) / 2, (2f - 0b) / 2\n"                       \
-                "1:\n\t" NNC_CD_STEP "2:\n\t" NNC_CD_STEP "3:\n\t" NNC_CD_STEP "4:\n\t" NNC_CD_STEP        \
-                "5:\n\t" NNC_CD_STEP "6:\n\t" NNC_CD_STEP "7:\n\t" NNC_CD_STEP "8:\n\t" NNC_CD_STEP        \
-                "subs %[n], %[n], #1\n\t"                                                                 \
-                "bne 1b\n\t"                                                                               \
+        __asm__(NNC_ASM_LOOP8(NNC_CD_STEP)                                                                 \
                 : [s] "+t"(SUM), [v] "+r"(v), [d] "+r"(d), [xa] "+r"(xa_), [n] "+r"(n_), [q] "=&r"(q_),        \
                   [t0] "=&t"(t0_), [t1] "=&t"(t1_)                                                         \
                 : [r] "r"((M) & 7), [sh] "n"(SH)                                                           \

@@ -48,16 +48,6 @@ int32_t dense_sparse_pr_scratch_size_s8(const nnc_dense_geom *g)
     "sxtb16 %[wv], %[wv], ror #8\n\t"                                                                       \
     "smlad %[a], %[i0], %[i2], %[a]\n\t"                                                                    \
     "smlad %[a], %[i1], %[wv], %[a]\n\t"
-/* eight steps a pass; t % 8 picks the entry of the first (0: all eight, 7: the last seven, ...) */
-#define NNC_PR_LOOP8(STEP)                                                                                   \
-    "tbb [pc, %[r]]\n"                                                                                       \
-    "0:\n\t"                                                                                                 \
-    ".byte (1f - 0b) / 2, (8f - 0b) / 2, (7f - 0b) / 2, (6f - 0b) / 2\n\t"                                   \
-    ".byte (5f - 0b) / 2, (4f - 0b) / 2, (3f - 0b) / 2, (2f - 0b) / 2\n"                                     \
-    "1:\n\t" STEP "2:\n\t" STEP "3:\n\t" STEP "4:\n\t" STEP                                                  \
-    "5:\n\t" STEP "6:\n\t" STEP "7:\n\t" STEP "8:\n\t" STEP                                                  \
-    "subs %[n], %[n], #1\n\t"                                                                               \
-    "bne 1b\n\t"
 
 /* lo's and hi's low halves as one int16 pair (PKHBT) */
 static inline int32_t nnc_pr_pack(int32_t lo, int32_t hi)
@@ -73,7 +63,7 @@ static inline int32_t nnc_pr_pairs(const int32_t *tb, const uint8_t **ppi, const
     const uint8_t *pi = *ppi;
     const int8_t *pv = *ppv;
     int32_t n = (t + 7) >> 3, i0, i1, w0, wv;
-    __asm__(NNC_PR_LOOP8(NNC_PR_PSTEP)
+    __asm__(NNC_ASM_LOOP8(NNC_PR_PSTEP)
             : [a] "+r"(a), [pi] "+r"(pi), [pv] "+r"(pv), [n] "+r"(n), [i0] "=&r"(i0), [i1] "=&r"(i1), [w0] "=&r"(w0),
               [wv] "=&r"(wv)
             : [tb] "r"(tb), [r] "r"(t & 7)
@@ -89,7 +79,7 @@ static inline int32_t nnc_pr_singles(const int8_t *tb, const uint8_t **ppi, cons
     const uint8_t *pi = *ppi;
     const int8_t *pv = *ppv;
     int32_t n = (t + 7) >> 3, i0, i1, i2, i3, wv;
-    __asm__(NNC_PR_LOOP8(NNC_PR_SSTEP)
+    __asm__(NNC_ASM_LOOP8(NNC_PR_SSTEP)
             : [a] "+r"(a), [pi] "+r"(pi), [pv] "+r"(pv), [n] "+r"(n), [i0] "=&r"(i0), [i1] "=&r"(i1), [i2] "=&r"(i2),
               [i3] "=&r"(i3), [wv] "=&r"(wv)
             : [tb] "r"(tb), [r] "r"(t & 7)
@@ -100,7 +90,6 @@ static inline int32_t nnc_pr_singles(const int8_t *tb, const uint8_t **ppi, cons
 }
 #undef NNC_PR_PSTEP
 #undef NNC_PR_SSTEP
-#undef NNC_PR_LOOP8
 #endif
 
 void dense_sparse_pr_s8(const nnc_dense_geom *g, const nnc_requant_s8 *rq, const int8_t *input, const uint8_t *count,
