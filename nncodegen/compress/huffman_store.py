@@ -141,10 +141,15 @@ class Blocked:
         if len(self.rows) == 1:
             return (self.count if key == "count" else self.entries).out_bytes
         if key == "count":
-            return max((self.count.bits0 * (r1 - r0) + 7) // 8 for r0, r1 in self.rows)
+            return max(decoded_bytes(self.count.bits0, r1 - r0, 0) for r0, r1 in self.rows)
         eb = self.entries.bits0 + self.entries.bits1
         fe = self.first_entry
-        return max((eb * int(fe[r1] - fe[r0]) + 7) // 8 + 1 for r0, r1 in self.rows)
+        return max(decoded_bytes(eb, int(fe[r1] - fe[r0]), 1) for r0, r1 in self.rows)
+
+
+def decoded_bytes(bits: int, fields: int, pad: int) -> int:
+    """Bytes of ``fields`` decoded fields of ``bits`` bits, and ``pad`` padding bytes (the entries stream's one)."""
+    return (bits * fields + 7) // 8 + pad
 
 
 def row_blocks(enc, count: bool, entries: bool, budget: Optional[int] = None) -> list:
@@ -157,8 +162,8 @@ def row_blocks(enc, count: bool, entries: bool, budget: Optional[int] = None) ->
     eb = enc.delta_bits + enc.index_bits
 
     def size(r0, r1):
-        return ((enc.count_bits * (r1 - r0) + 7) // 8 if count else 0) + \
-            ((eb * int(fe[r1] - fe[r0]) + 7) // 8 + 1 if entries else 0)
+        return (decoded_bytes(enc.count_bits, r1 - r0, 0) if count else 0) + \
+            (decoded_bytes(eb, int(fe[r1] - fe[r0]), 1) if entries else 0)
 
     rows, r0 = [], 0
     while r0 < out:

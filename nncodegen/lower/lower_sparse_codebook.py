@@ -83,10 +83,8 @@ def lower_node(ctx, node: Node) -> Optional[List[Call]]:
             if coded:
                 streams[key] = buf = Scratch(coded.out_bytes, "uint8_t", key=key)
                 decode.append(Call(base.layer, base.op, "huffman_decode_u8",
-                                   [Const(f"{name}_{key}_htab", _arr(coded.table, "uint16_t"), "uint16_t"),
-                                    Const(f"{name}_{key}_huff", _arr(coded.coded, "uint8_t"), "uint8_t"),
-                                    Scalar(coded.coded.size), Scalar(coded.n), Scalar(coded.bits0),
-                                    Scalar(coded.bits1), Scalar(coded.out_bytes),
+                                   _coded_consts(name, key, coded) +
+                                   [Scalar(coded.n), Scalar(coded.bits0), Scalar(coded.bits1), Scalar(coded.out_bytes),
                                     Scratch(huffman_decode_scratch_size_u8(coded.bits1), "uint16_t"), buf],
                                    base.output, f"{base.comment} ({key} stream Huffman-coded)"))
         kernel = f"{family}_sparse_codebook{b16}_{fmt_sfx}"
@@ -94,6 +92,13 @@ def lower_node(ctx, node: Node) -> Optional[List[Call]]:
         return decode + [Call(base.layer, base.op, kernel, args, base.output, base.comment, base.out_view)]
     return _blocks(base, blocked, enc, name, f"{family}_sparse_codebook_rows{b16}_{fmt_sfx}",
                    [geom_p, epi, x, codebook], count_c, entries_c, params + [bias], tail + [y])
+
+
+def _coded_consts(name: str, key: str, c: huffman_store.Coded) -> list:
+    """A coded stream's code table and codes as const arrays, and the codes' byte count (the decoders' first
+    arguments)."""
+    return [Const(f"{name}_{key}_htab", _arr(c.table, "uint16_t"), "uint16_t"),
+            Const(f"{name}_{key}_huff", _arr(c.coded, "uint8_t"), "uint8_t"), Scalar(c.coded.size)]
 
 
 def _blocks(base, bl: huffman_store.Blocked, enc: spcb.SpCb, name: str, kernel: str, head, count_c, entries_c,
@@ -104,10 +109,8 @@ def _blocks(base, bl: huffman_store.Blocked, enc: spcb.SpCb, name: str, kernel: 
     coded = {}
     for key, c in (("count", bl.count), ("entries", bl.entries)):
         if c is not None:
-            coded[key] = (c, [Const(f"{name}_{key}_htab", _arr(c.table, "uint16_t"), "uint16_t"),
-                              Const(f"{name}_{key}_huff", _arr(c.coded, "uint8_t"), "uint8_t"),
-                              Scalar(c.coded.size),
-                              Const(f"{name}_{key}_blocks", _arr(c.blocks.reshape(-1), "uint32_t"), "uint32_t")],
+            coded[key] = (c, _coded_consts(name, key, c) +
+                          [Const(f"{name}_{key}_blocks", _arr(c.blocks.reshape(-1), "uint32_t"), "uint32_t")],
                           Scratch(bl.block_bytes(key), "uint8_t", key=key))
     ebits = enc.delta_bits + enc.index_bits
     # the calls' work memory keyed too: one block for the layer (a call's own scratch would be planned per call)
