@@ -121,3 +121,30 @@ def test_per_layer_request(builds):
     ga = compress_weights(gq, "auto")
     assert "huffman" not in json.dumps([ga.tensors[n.inputs[1]].meta.get("storage") for n in ga.nodes
                                         if n.op in ("conv2d", "dense")])
+
+
+def test_lookup_tables_built_once_a_layer(builds):
+    """Each coded stream's blocks, in order: the first call builds the decoder's lookup tables (tables 1), the
+    later ones reuse them (0) from the same scratch, at its own offset, where no call's output starts (the planner
+    keeps a layer's keyed scratch blocks apart; the end-to-end test above checks the results)."""
+    arch, b, _ = builds
+    c = (b["huffman"][1] / "m.c").read_text()
+    calls = re.findall(r"huffman_decode_block_u8\(([^;]*)\);", c)
+    if not calls:
+        pytest.skip(f"{arch}: every coded layer is one block")
+    per_stream = {}
+    for args in calls:
+        a = [v.strip() for v in args.split(",")]
+        per_stream.setdefault(a[0], []).append((int(a[4]), int(a[8]), a[9]))
+    luts = set()
+    for table, seq in per_stream.items():
+        assert [blk for blk, _, _ in seq] == list(range(len(seq))), table
+        assert [t for _, t, _ in seq] == [1] + [0] * (len(seq) - 1), table
+        assert len({lut for _, _, lut in seq}) == 1, table
+        luts.add(seq[0][2])
+    offs = {int(m) for m in re.findall(r"\(uint16_t \*\)\(void \*\)\(a \+ (\d+)\)", " ".join(luts))}
+    assert len(offs) == len(luts)
+    # the outputs (last argument) of every call: none starts inside a lookup table's 512 / 1024 bytes
+    outs = [int(m) for m in re.findall(r"\(void \*\)\(a \+ (\d+)\)\);", c)]
+    for o in offs:
+        assert not any(o <= x < o + 512 for x in outs), (arch, o)

@@ -123,15 +123,20 @@ def test_c_equals_twin_on_random_tables_and_bits(lib, data):
     assert_same(run_c(lib, table, coded, n, bits0, bits1, out_bytes, coded_bytes=nb), want, f"C vs twin, {n} fields")
 
 
-def run_c_block(lib, c, blk, out_bytes, seed=0, blocks=None, coded_bytes=None):
-    out = np.random.default_rng(seed).integers(0, 256, size=out_bytes + 4).astype(np.uint8)  # noise
+def run_c_block(lib, c, blk, out_bytes, seed=0, blocks=None, coded_bytes=None, scratch=None, tables=1):
+    """The C block decoder's output buffer (noise past what it writes); ``scratch`` (the lookup tables) noise
+    unless given: with ``tables`` 0 the tables an earlier call built in it."""
+    rng = np.random.default_rng(seed)
+    out = rng.integers(0, 256, size=out_bytes + 4).astype(np.uint8)  # noise
     blocks = np.ascontiguousarray(c.blocks if blocks is None else blocks, dtype=np.uint32)
-    scratch = np.zeros(huffman_decode_scratch_size_u8(c.bits1) // 2, np.uint16)
+    if scratch is None:
+        scratch = rng.integers(0, 1 << 16, size=huffman_decode_scratch_size_u8(c.bits1) // 2).astype(np.uint16)
     nb = c.coded.size if coded_bytes is None else coded_bytes
     lib.lib.huffman_decode_block_u8(lib.ffi.from_buffer("uint16_t[]", c.table),
                                     lib.ffi.from_buffer("uint8_t[]", c.coded), nb,
                                     lib.ffi.from_buffer("uint32_t[]", blocks), blk, c.bits0, c.bits1, out_bytes,
-                                    lib.ffi.from_buffer("uint16_t[]", scratch), lib.ffi.from_buffer("uint8_t[]", out))
+                                    tables, lib.ffi.from_buffer("uint16_t[]", scratch),
+                                    lib.ffi.from_buffer("uint8_t[]", out))
     return out
 
 
@@ -147,12 +152,20 @@ def test_blocks_round_trip(lib, data):
     assert c.nbytes == c.table.nbytes + c.coded.size + 8 * (len(cuts) + 1)
     f = parts[0] | (parts[1] << bits[0] if len(bits) > 1 else 0)
     ends = cuts[1:] + [n]
-    for blk in sorted({0, len(cuts) - 1, *data.draw(st.sets(st.integers(0, len(cuts) - 1), max_size=6), label="b")}):
+    # the lookup tables: built by the first call into noise, reused by the later ones (as a layer's blocks do),
+    # or built again by each call
+    reuse = data.draw(st.booleans(), label="tables reused")
+    lut = np.random.default_rng(n).integers(0, 1 << 16, size=huffman_decode_scratch_size_u8(c.bits1) // 2)
+    lut = lut.astype(np.uint16)
+    blks = sorted({0, len(cuts) - 1, *data.draw(st.sets(st.integers(0, len(cuts) - 1), max_size=6), label="b")})
+    for j, blk in enumerate(blks):
         want = np.concatenate([sc.pack_fields(f[cuts[blk]:ends[blk]], sum(bits)), np.zeros(1, np.uint8)])
-        got = huffman_decode_block_u8(c.table, c.coded, c.coded.size, c.blocks, blk, c.bits0, c.bits1, want.size)
+        got = huffman_decode_block_u8(c.table, c.coded, c.coded.size, c.blocks, blk, c.bits0, c.bits1, want.size,
+                                      int(j == 0 or not reuse))
         assert_same(got, want, f"twin block {blk} of {cuts}")
-        out = run_c_block(lib, c, blk, want.size, seed=blk)
-        assert_same(out[:want.size], want, f"C block {blk} of {cuts}")
+        out = run_c_block(lib, c, blk, want.size, seed=blk, scratch=lut if reuse else None,
+                          tables=int(j == 0 or not reuse))
+        assert_same(out[:want.size], want, f"C block {blk} of {cuts} (tables {'reused' if reuse else 'built'})")
 
 
 @settings(max_examples=100, **CFG)

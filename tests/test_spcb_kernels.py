@@ -211,6 +211,9 @@ def run_blocks(lib, data, enc, name, head, mid, tail, want, dtype, what):
     out_c = rng.integers(-100, 100, size=want.shape).astype(dtype)
     out_t = out_c.copy()
     ebits = enc.delta_bits + enc.index_bits
+    # each stream's lookup tables: one buffer of noise, built by the first block's call, reused by the later ones
+    luts = {key: rng.integers(0, 1 << 16, size=kh.huffman_decode_scratch_size_u8(c.bits1) // 2).astype(np.uint16)
+            for key, c in coded.items()}
     for blk, (r0, r1) in enumerate(zip(cuts, r1s)):
         streams_c, streams_t = [], []
         for key, raw, at in (("count", enc.count, r0 * enc.count_bits), ("entries", enc.entries, int(fe[r0]) * ebits)):
@@ -221,9 +224,9 @@ def run_blocks(lib, data, enc, name, head, mid, tail, want, dtype, what):
                 continue
             nbytes = ((c.bits0 + c.bits1) * int(c.blocks[blk + 1, 1] - c.blocks[blk, 1]) + 7) // 8 + 1
             buf = rng.integers(0, 256, size=nbytes + 3).astype(np.uint8)  # noise past the block's bytes
-            lut = rng.integers(0, 1 << 16, size=kh.huffman_decode_scratch_size_u8(c.bits1) // 2).astype(np.uint16)
             lib.run("huffman_decode_block_u8", *[lib.arg(a) for a in (c.table, c.coded, c.coded.size, c.blocks, blk,
-                                                                      c.bits0, c.bits1, nbytes, lut, buf)])
+                                                                      c.bits0, c.bits1, nbytes, int(blk == 0),
+                                                                      luts[key], buf)])
             t = kh.huffman_decode_block_u8(c.table, c.coded, c.coded.size, c.blocks, blk, c.bits0, c.bits1, nbytes)
             assert_same(buf[:nbytes], t, f"C huffman_decode_block_u8 block {blk} of {key}")
             streams_c.append((buf, 0))

@@ -8,7 +8,8 @@ Stored Huffman-coded (``huffman`` in the storage, --compress huffman): each of t
 codes smaller (compress/huffman_store.py, its block tables counted) is a table, a coded stream and a block table,
 and the layer runs in row blocks (``huffman_store.row_blocks``: the decoded bytes of a block at most
 ``BLOCK_BYTES``; a layer of one block decodes its streams whole by ``huffman_decode_u8``, no block tables, before
-the kernel's one call): per block ``huffman_decode_block_u8`` (its lookup tables in scratch) of each coded stream into a
+the kernel's one call): per block ``huffman_decode_block_u8`` (its lookup tables in a keyed scratch of the layer,
+built by the first block's call and reused by the later ones) of each coded stream into a
 keyed arena Scratch of one block's bytes, then the kernel's ``_rows_`` form over the block's rows (a stream
 stored uncoded read from the block's first field): its result, bit for bit, is the uncoded build's, and the arena
 holds one block, not the layer's streams.
@@ -126,7 +127,7 @@ def _blocks(base, bl: huffman_store.Blocked, enc: spcb.SpCb, name: str, kernel: 
             c, cargs, buf = coded[key]
             calls.append(Call(base.layer, base.op, "huffman_decode_block_u8",
                               cargs + [Scalar(i), Scalar(c.bits0), Scalar(c.bits1), Scalar(buf.nbytes),
-                                       Scratch(huffman_decode_scratch_size_u8(c.bits1), "uint16_t",
+                                       Scalar(int(i == 0)), Scratch(huffman_decode_scratch_size_u8(c.bits1), "uint16_t",
                                                key=f"{key}_lut"), buf],
                               base.output, f"{base.comment} ({key} stream Huffman-coded, rows {r0}..{r1 - 1})"))
             streams.append((buf, 0))

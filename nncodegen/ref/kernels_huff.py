@@ -117,10 +117,12 @@ def huffman_decode_u8(table, coded, coded_bytes, n, bits0, bits1, out_bytes, *sc
     return _run(table, coded, int(coded_bytes), 0, int(n), int(bits0), int(bits1), out_bytes)
 
 
-def huffman_decode_block_u8(table, coded, coded_bytes, blocks, blk, bits0, bits1, out_bytes, *scratch) -> np.ndarray:
+def huffman_decode_block_u8(table, coded, coded_bytes, blocks, blk, bits0, bits1, out_bytes, tables=1,
+                            *scratch) -> np.ndarray:
     """Block ``blk`` of the stream (blocks: [bit, first field] per block, an entry past the last): its fields
     from bit 0 of the result, then a zero byte; the result is the whole out_bytes buffer, the bytes the C leaves
-    untouched are 0 here (the kernel reads none of them)."""
+    untouched are 0 here (the kernel reads none of them).  ``tables`` (the C builds its lookup tables in scratch,
+    or reuses the ones an earlier block's call built) does not change the result."""
     b = np.asarray(blocks, dtype=np.uint32).reshape(-1)
     blk = int(blk)
     bit, first, nxt = int(b[2 * blk]), int(b[2 * blk + 1]), int(b[2 * blk + 3])

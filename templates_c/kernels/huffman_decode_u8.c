@@ -21,20 +21,21 @@ int32_t huffman_decode_scratch_size_u8(int32_t bits1)
     return (bits1 > 0 ? 2 : 1) * NNC_HUFF_LUT_SIZE * (int32_t)sizeof(uint16_t);
 }
 
-/* The code of one part from its table, its lut in `lut`; returns the table's next part. */
-static const uint16_t *nnc_huff_part(nnc_huff_code *h, const uint16_t *table, uint16_t *lut)
+/* The code of one part from its table, its lut in `lut` (built there when `build`, else left as an earlier
+ * call built it for this part); returns the table's next part. */
+static const uint16_t *nnc_huff_part(nnc_huff_code *h, const uint16_t *table, uint16_t *lut, int32_t build)
 {
     uint32_t first = 0u, limit = 0u;
     int32_t len, index = 0, k;
     h->lut = lut;
-    for (k = 0; k < NNC_HUFF_LUT_SIZE; k++)
+    for (k = 0; build && k < NNC_HUFF_LUT_SIZE; k++)
         lut[k] = 0u;
     for (len = 1; len <= NNC_HUFF_MAX_LEN; len++) {
         uint32_t c = (uint32_t)table[len - 1], j;
         h->delta[len] = index - (int32_t)first;
         limit += c << (NNC_HUFF_MAX_LEN - len);
         h->limit[len] = limit;
-        if (len <= NNC_HUFF_LUT_BITS) {
+        if (build && len <= NNC_HUFF_LUT_BITS) {
             const uint32_t span = 1u << (NNC_HUFF_LUT_BITS - len);
             for (j = 0u; j < c; j++) {  /* the 8-bit patterns that start code first + j */
                 uint32_t lo = (first + j) << (NNC_HUFF_LUT_BITS - len), t;
@@ -101,7 +102,7 @@ static uint32_t nnc_huff_long(const nnc_huff_code *h, uint32_t buf, int32_t *len
 /* Decodes n fields from bit `bit` of the coded stream into out (LSB first), then zeros up to `zero_to` bytes
  * (n cut to the fields out_bytes holds). */
 static void nnc_huff_run(const uint16_t *table, const uint8_t *coded, int32_t coded_bytes, uint32_t bit, int32_t n,
-    int32_t bits0, int32_t bits1, int32_t out_bytes, int32_t zero_to, uint16_t *scratch, uint8_t *out)
+    int32_t bits0, int32_t bits1, int32_t out_bytes, int32_t zero_to, int32_t build, uint16_t *scratch, uint8_t *out)
 {
     nnc_huff_code h0, h1;
     const uint8_t *p, *const end = coded + coded_bytes;
@@ -110,10 +111,10 @@ static void nnc_huff_run(const uint16_t *table, const uint8_t *coded, int32_t co
     int32_t nb = 0, nacc = 0, w = 0, i, len;
     const int32_t fbits = bits0 + bits1;
     const uint32_t mask0 = (1u << bits0) - 1u, mask1 = (1u << bits1) - 1u;  /* symbols kept to their widths */
-    const uint16_t *rest = nnc_huff_part(&h0, table, scratch);
+    const uint16_t *rest = nnc_huff_part(&h0, table, scratch, build);
     const uint16_t *lut0, *lut1, *sym0, *sym1;
     if (bits1 > 0)
-        (void)nnc_huff_part(&h1, rest, scratch + NNC_HUFF_LUT_SIZE);
+        (void)nnc_huff_part(&h1, rest, scratch + NNC_HUFF_LUT_SIZE, build);
     else
         h1 = h0;
     lut0 = h0.lut;
@@ -154,14 +155,14 @@ static void nnc_huff_run(const uint16_t *table, const uint8_t *coded, int32_t co
 void huffman_decode_u8(const uint16_t *table, const uint8_t *coded, int32_t coded_bytes, int32_t n, int32_t bits0,
     int32_t bits1, int32_t out_bytes, uint16_t *scratch, uint8_t *out)
 {
-    nnc_huff_run(table, coded, coded_bytes, 0u, n, bits0, bits1, out_bytes, out_bytes, scratch, out);
+    nnc_huff_run(table, coded, coded_bytes, 0u, n, bits0, bits1, out_bytes, out_bytes, 1, scratch, out);
 }
 
 void huffman_decode_block_u8(const uint16_t *table, const uint8_t *coded, int32_t coded_bytes, const uint32_t *blocks,
-    int32_t blk, int32_t bits0, int32_t bits1, int32_t out_bytes, uint16_t *scratch, uint8_t *out)
+    int32_t blk, int32_t bits0, int32_t bits1, int32_t out_bytes, int32_t tables, uint16_t *scratch, uint8_t *out)
 {
     const uint32_t bit = blocks[2 * blk], first = blocks[2 * blk + 1], next = blocks[2 * blk + 3];
     const int32_t n = next > first ? (int32_t)(next - first) : 0;
     const int32_t used = (int32_t)(((int64_t)n * (bits0 + bits1) + 7) / 8);
-    nnc_huff_run(table, coded, coded_bytes, bit, n, bits0, bits1, out_bytes, used + 1, scratch, out);
+    nnc_huff_run(table, coded, coded_bytes, bit, n, bits0, bits1, out_bytes, used + 1, tables != 0, scratch, out);
 }

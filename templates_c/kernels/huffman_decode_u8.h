@@ -20,7 +20,9 @@
  * of `coded` the block's first code starts at, blocks[2 * blk + 1] its first field, blocks[2 * blk + 3] the
  * next block's first field (the table ends with an entry past the last block).  Output: the block's fields
  * packed LSB first from bit 0 of out, then one byte 0 (the entries stream's padding), at most out_bytes
- * bytes; the lookup tables are built again at each block. */
+ * bytes.  The lookup tables are built in scratch when `tables` is nonzero; when it is 0 the scratch must hold
+ * the tables a call with `tables` != 0 built for the same `table` and bits1 (and nothing wrote it since): the
+ * layer's first block builds them, its later blocks reuse them. */
 #ifndef HUFFMAN_DECODE_U8_H
 #define HUFFMAN_DECODE_U8_H
 
@@ -35,6 +37,6 @@ void huffman_decode_u8(const uint16_t *table, const uint8_t *coded, int32_t code
     int32_t bits1, int32_t out_bytes, uint16_t *scratch, uint8_t *out);
 
 void huffman_decode_block_u8(const uint16_t *table, const uint8_t *coded, int32_t coded_bytes, const uint32_t *blocks,
-    int32_t blk, int32_t bits0, int32_t bits1, int32_t out_bytes, uint16_t *scratch, uint8_t *out);
+    int32_t blk, int32_t bits0, int32_t bits1, int32_t out_bytes, int32_t tables, uint16_t *scratch, uint8_t *out);
 
 #endif /* HUFFMAN_DECODE_U8_H */
