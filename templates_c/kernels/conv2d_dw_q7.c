@@ -2,6 +2,9 @@
  *
  * Per output pixel and block of 16 channels, the taps inside the input (padding skipped) are multiplied
  * and added lane by lane, one lane per channel:
+ *   avx512 rows  (AVX-512BW + VL) in_c 1, 2, 4, 8 with horizontal stride 1 and kernels up to 7x7: whole output
+ *              rows, 16 consecutive output values per register, two taps per VPMADDWD / VPDPWSSD
+ *              (conv2d_dwrow512.inc), the epilogue below
  *   avx512     (__AVX512F__, __AVX512BW__, __AVX512VL__) 16 int32 lanes: the tap's 16 input bytes (a
  *              masked load for the last partial block) and weights widened with VPMOVSXBD, VPMULLD +
  *              VPADDD; epilogue in one register (VPSRAVD, VPMOVDB, a masked byte store) when the shifts
@@ -22,6 +25,61 @@
 
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && !defined(NNC_NO_SIMD)
 #define NNC_DW_AVX512 1
+#include "conv2d_dwrow512.inc"
+
+/* conv2d_dw_q7 for in_c 1, 2, 4, 8 with horizontal stride 1 (nnc_dwr_ok), by output rows (conv2d_dwrow512.inc):
+ * wdw's lanes already hold w[j % in_c][t] (conv2d_dw_q7.h) */
+static void conv2d_dw_q7_rows(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *input, const int8_t *wdw,
+                              const int32_t *bias, int8_t *output)
+{
+    const int32_t c_n = g->in_c, taps = g->k_h * g->k_w, win = g->in_w * c_n, e_n = g->out_w * c_n;
+    const int shift_only = nnc_requant_shift_only(rq, c_n);
+    const __m512i lane_c = _mm512_and_si512(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                            _mm512_set1_epi32(c_n - 1));
+    const __mmask16 mc = (__mmask16)((1u << c_n) - 1u);
+    const __m512i brep = bias ? _mm512_permutexvar_epi32(lane_c, _mm512_maskz_loadu_epi32(mc, bias))
+                              : _mm512_setzero_si512();
+    const __m512i srep = _mm512_permutexvar_epi32(lane_c, _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mc, rq->shift)));
+    const __m512i one = _mm512_set1_epi32(1);
+    const __m512i lo = _mm512_set1_epi32(rq->out_min), hi = _mm512_set1_epi32(rq->out_max);
+    int32_t w2[NNC_DWR_MAXP * 16];
+    nnc_dwr_row r;
+    int32_t n, oy, e0, j;
+    nnc_dwr_weights16(w2, wdw, taps);
+    for (n = 0; n < g->batch; ++n) {
+        for (oy = 0; oy < g->out_h; ++oy) {
+            int8_t *y = output + (n * g->out_h + oy) * e_n;
+            nnc_dwr_row_prep(g, input, n, oy, &r);
+            for (e0 = 0; e0 < e_n; e0 += 16) {
+                const int32_t nl = e_n - e0 < 16 ? e_n - e0 : 16;
+                __m512i a = brep, a1 = brep;
+                int32_t k, two = nnc_dwr_inner2(&r, e0, e_n, win);
+                if (two) {
+                    nnc_dwr_chunk2(&a, &a1, &r, e0, w2, _mm_setzero_si128(), _mm512_setzero_si512(), 0);
+                } else {
+                    a = nnc_dwr_chunk(brep, &r, e0, nl, win, w2, _mm_setzero_si128(), _mm512_setzero_si512(), 0);
+                }
+                for (k = 0; k <= two; ++k, a = a1) {
+                if (k) {
+                    e0 += 16;
+                }
+                if (shift_only) {
+                    __m512i v = _mm512_add_epi32(_mm512_srav_epi32(a, srep),
+                                                 _mm512_and_si512(_mm512_srav_epi32(a, _mm512_sub_epi32(srep, one)), one));
+                    v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
+                    _mm_mask_storeu_epi8((void *)(y + e0), (__mmask16)((1u << nl) - 1u), _mm512_cvtepi32_epi8(v));
+                } else {
+                    int32_t v[16];
+                    _mm512_storeu_si512((void *)v, a);
+                    for (j = 0; j < nl; ++j) {
+                        y[e0 + j] = (int8_t)nnc_requantize(v[j], rq, j & (c_n - 1));
+                    }
+                }
+                }
+            }
+        }
+    }
+}
 #elif defined(NNC_SIMD_AVX2)
 #define NNC_DW_AVX2 1
 /* 8 int32 lanes += the 8 bytes at x times the 8 bytes at w (both widened with VPMOVSXBD; exact products) */
@@ -84,6 +142,10 @@ void conv2d_dw_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *i
     const int shift_only = nnc_requant_shift_only(rq, c_n);
     int32_t n, oy, ox, cb, ky, kx, j;
 #if defined(NNC_DW_AVX512)
+    if (nnc_dwr_ok(g)) {
+        conv2d_dw_q7_rows(g, rq, input, wdw, bias, output);
+        return;
+    }
     /* 16 / c_n pixels per register: in_c 1, 2, 4, 8 (a power of two: lane j's channel is j & (c_n - 1)) */
     const int32_t run = (c_n == 1 || c_n == 2 || c_n == 4 || c_n == 8) && g->stride_w == 1 ? 16 / c_n : 0;
     const __m512i lane_c = _mm512_and_si512(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
