@@ -2,6 +2,8 @@
  * nncodegen/ref/kernels_huff.py). */
 #include "huffman_decode_u8.h"
 
+#include <string.h>
+
 #define NNC_HUFF_LUT_SIZE (1 << NNC_HUFF_LUT_BITS)
 
 /* One canonical code.  lut[b]: len << 8 | the canonical index of the code of len <= NNC_HUFF_LUT_BITS bits that
@@ -68,29 +70,70 @@ static uint32_t nnc_huff_long(const nnc_huff_code *h, uint32_t buf, int32_t *len
     return 0u;
 }
 
-/* Refill: at least 16 bits in the (left-justified) buffer; bytes past the end read as 0. */
-#define NNC_HUFF_FILL()                                        \
-    while (nb <= 24) {                                         \
-        if (p < end)                                           \
-            buf |= (uint32_t)(*p++) << (24 - nb);              \
-        nb += 8;                                               \
+/* The four bytes at q as a big-endian word.  gcc / clang on a little-endian core: one (unaligned) word load and
+ * a byte swap (LDR + REV on ARMv7-M). */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+static uint32_t nnc_huff_be32(const uint8_t *q)
+{
+    uint32_t v;
+    memcpy(&v, q, sizeof v);
+    return __builtin_bswap32(v);
+}
+#else
+static uint32_t nnc_huff_be32(const uint8_t *q)
+{
+    return ((uint32_t)q[0] << 24) | ((uint32_t)q[1] << 16) | ((uint32_t)q[2] << 8) | (uint32_t)q[3];
+}
+#endif
+
+/* Refill when fewer than 16 bits (the longest code) are left: a code is read from the left of the nb valid bits
+ * of the left-justified buffer `buf`; q is the next byte not yet counted in it.  Inside the stream (q + 4 <= its
+ * bytes): the four bytes from q OR-ed in below the valid bits, the whole ones counted (24..31 bits then; the
+ * bits of bytes that do not fit whole, or are not counted, sit at their own places and are OR-ed in again by
+ * the next refill: the same bits).  Near the end: byte by byte, bytes past the stream as 0. */
+#define NNC_HUFF_FILL_IN()                                     \
+    if (nb < NNC_HUFF_MAX_LEN) {                               \
+        buf |= nnc_huff_be32(coded + q) >> nb;                 \
+        q += (uint32_t)(31 - nb) >> 3;                         \
+        nb |= 24;                                              \
+    }
+#define NNC_HUFF_FILL_END()                                    \
+    for (; nb < NNC_HUFF_MAX_LEN; nb += 8, q++)                \
+        buf |= (q < cb ? (uint32_t)coded[q] : 0u) << (24 - nb);
+
+/* The symbol (into `sym`) of the code at the left of the buffer, FILL-ed first, of code h (its lut and symbols
+ * also in locals: `out` may alias the structs); the code's bits leave the buffer. */
+#define NNC_HUFF_DECODE(h, lut, symbols, FILL, sym)                                               \
+    {                                                                                             \
+        uint32_t e_;                                                                              \
+        FILL()                                                                                    \
+        e_ = (uint32_t)(lut)[buf >> (32 - NNC_HUFF_LUT_BITS)];                                    \
+        if (e_ != 0u) {                                                                           \
+            len = (int32_t)(e_ >> 8);                                                             \
+            sym = (uint32_t)(symbols)[e_ & 0xFFu];                                                \
+        } else {                                                                                  \
+            sym = nnc_huff_long(&(h), buf, &len);                                                 \
+        }                                                                                         \
+        buf <<= len;                                                                              \
+        nb -= len;                                                                                \
     }
 
-/* The next symbol of code h (its lut and symbols also in locals: `out` may alias the structs) into `sym`. */
-#define NNC_HUFF_NEXT(h, lut, symbols, sym)                    \
-    NNC_HUFF_FILL()                                            \
-    e = (uint32_t)(lut)[buf >> (32 - NNC_HUFF_LUT_BITS)];      \
-    if (e != 0u) {                                             \
-        len = (int32_t)(e >> 8);                               \
-        sym = (uint32_t)(symbols)[e & 0xFFu];                  \
-    } else {                                                   \
-        sym = nnc_huff_long(&(h), buf, &len);                  \
-    }                                                          \
-    buf <<= len;                                               \
-    nb -= len;
+/* Field f (fbits <= 16 bits) appended to the output, LSB first, 16 bits stored whenever they are complete
+ * (nacc < 16 bits wait: with the field at most 31). */
+#define NNC_HUFF_PUT16(f)                                      \
+    acc |= (f) << nacc;                                        \
+    nacc += fbits;                                             \
+    if (nacc >= 16) {                                          \
+        out[w] = (uint8_t)(acc & 0xFFu);                       \
+        out[w + 1] = (uint8_t)((acc >> 8) & 0xFFu);            \
+        w += 2;                                                \
+        acc >>= 16;                                            \
+        nacc -= 16;                                            \
+    }
 
-/* Field f (fbits bits) appended to the output, LSB first. */
-#define NNC_HUFF_PUT(f)                                        \
+/* The same for any field (<= 24 bits), each byte stored when complete (nacc < 8 bits wait). */
+#define NNC_HUFF_PUT8(f)                                       \
     acc |= (f) << nacc;                                        \
     nacc += fbits;                                             \
     while (nacc >= 8) {                                        \
@@ -99,16 +142,46 @@ static uint32_t nnc_huff_long(const nnc_huff_code *h, uint32_t buf, int32_t *len
         nacc -= 8;                                             \
     }
 
+/* One field of two parts: part 0's code, then part 1's, each after a FILL, stored by PUT. */
+#define NNC_HUFF_FIELD2(FILL, PUT)                             \
+    {                                                          \
+        uint32_t f_, s_;                                       \
+        NNC_HUFF_DECODE(h0, lut0, sym0, FILL, s_)              \
+        f_ = s_ & mask0;                                       \
+        NNC_HUFF_DECODE(h1, lut1, sym1, FILL, s_)              \
+        f_ |= (s_ & mask1) << bits0;                           \
+        PUT(f_)                                                \
+    }
+
+/* One field of one part. */
+#define NNC_HUFF_FIELD1(FILL, PUT)                             \
+    {                                                          \
+        uint32_t s_;                                           \
+        NNC_HUFF_DECODE(h0, lut0, sym0, FILL, s_)              \
+        PUT(s_ & mask0)                                        \
+    }
+
+/* The fields i .. n - 1 (FIELD: NNC_HUFF_FIELD1 or 2, stored by PUT): refilled by word loads while a field's
+ * bytes are inside the stream (two refills read at most q .. q + 6), then byte by byte. */
+#define NNC_HUFF_FIELDS(FIELD, PUT)                            \
+    for (; i < n && q + 7u <= cb; i++)                         \
+        FIELD(NNC_HUFF_FILL_IN, PUT)                           \
+    for (; i < n; i++)                                         \
+        FIELD(NNC_HUFF_FILL_END, PUT)
+
 /* Decodes n fields from bit `bit` of the coded stream into out (LSB first), then zeros up to `zero_to` bytes
  * (n cut to the fields out_bytes holds). */
 static void nnc_huff_run(const uint16_t *table, const uint8_t *coded, int32_t coded_bytes, uint32_t bit, int32_t n,
     int32_t bits0, int32_t bits1, int32_t out_bytes, int32_t zero_to, int32_t build, uint16_t *scratch, uint8_t *out)
 {
     nnc_huff_code h0, h1;
-    const uint8_t *p, *const end = coded + coded_bytes;
-    uint32_t buf = 0u;   /* the next nb bits of the coded stream, left-justified */
-    uint32_t acc = 0u;   /* nacc < 8 bits waiting, plus one field (<= 24 bits): fits */
-    int32_t nb = 0, nacc = 0, w = 0, i, len;
+    const uint32_t cb = coded_bytes > 0 ? (uint32_t)coded_bytes : 0u;
+    uint32_t q = bit >> 3;  /* the next byte of the stream to read into buf (below 2^29 + 3 n: no wrap) */
+    uint32_t buf = 0u;      /* the next nb bits of the stream, left-justified (and below them some bits of byte q
+                               and the next, as the stream has them) */
+    int32_t nb = 0;
+    uint32_t acc = 0u;      /* the nacc bits decoded and not yet stored (LSB first) */
+    int32_t nacc = 0, w = 0, i = 0, len;
     const int32_t fbits = bits0 + bits1;
     const uint32_t mask0 = (1u << bits0) - 1u, mask1 = (1u << bits1) - 1u;  /* symbols kept to their widths */
     const uint16_t *rest = nnc_huff_part(&h0, table, scratch, build);
@@ -121,31 +194,23 @@ static void nnc_huff_run(const uint16_t *table, const uint8_t *coded, int32_t co
     sym0 = h0.symbol;
     lut1 = h1.lut;
     sym1 = h1.symbol;
-    p = (bit >> 3) < (uint32_t)coded_bytes ? coded + (bit >> 3) : end;
-    if ((bit & 7u) != 0u && p < end) {  /* start inside a byte: its remaining bits first */
-        buf = (uint32_t)(*p++) << (24u + (bit & 7u));
-        nb = 8 - (int32_t)(bit & 7u);
-    }
     if (fbits > 0 && (int64_t)n * fbits > (int64_t)out_bytes * 8)
         n = (int32_t)(((int64_t)out_bytes * 8) / fbits);  /* the fields out_bytes holds (the encoder's n fits) */
-    if (bits1 > 0) {
-        for (i = 0; i < n; i++) {
-            uint32_t f, e, s;
-            NNC_HUFF_NEXT(h0, lut0, sym0, s)
-            f = s & mask0;
-            NNC_HUFF_NEXT(h1, lut1, sym1, s)
-            f |= (s & mask1) << bits0;
-            NNC_HUFF_PUT(f)
-        }
-    } else {
-        for (i = 0; i < n; i++) {
-            uint32_t e, s;
-            NNC_HUFF_NEXT(h0, lut0, sym0, s)
-            NNC_HUFF_PUT(s & mask0)
-        }
+    if ((bit & 7u) != 0u && q < cb) {  /* start inside a byte: its remaining bits first */
+        buf = (uint32_t)coded[q++] << (24u + (bit & 7u));
+        nb = 8 - (int32_t)(bit & 7u);
     }
-    if (nacc > 0 && w < out_bytes)
+    if (bits1 == 0) {
+        NNC_HUFF_FIELDS(NNC_HUFF_FIELD1, NNC_HUFF_PUT16)
+    } else if (fbits <= 16) {
+        NNC_HUFF_FIELDS(NNC_HUFF_FIELD2, NNC_HUFF_PUT16)
+    } else {
+        NNC_HUFF_FIELDS(NNC_HUFF_FIELD2, NNC_HUFF_PUT8)
+    }
+    for (; nacc > 0 && w < out_bytes; nacc -= 8) {  /* the last bits: whole bytes, then a part byte */
         out[w++] = (uint8_t)(acc & 0xFFu);
+        acc >>= 8;
+    }
     if (zero_to > out_bytes)
         zero_to = out_bytes;
     for (; w < zero_to; w++)
