@@ -154,16 +154,21 @@ def test_lowering_packs_one_group_layers_on_generic_only():
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
     import bench_arm
     from nncodegen.lower.lower import lower
+    from nncodegen.lower.lower_s8_mac import rows_depthwise_s8
     from nncodegen.lower.program import Param
     g = bench_arm.person_detect_graph()
     calls = lower(g).calls
     kernels = [c.kernel for c in calls]
     assert "conv2d_pk_s8" in kernels or "conv2d_inplace_pk_s8" in kernels  # the first 3x3 layer, the 1x1 ones
     assert not any(k in kernels for k in ("conv2d_pw_s8", "conv2d_inplace_pw_s8", "dense_s8"))
-    for c in calls:  # conv2d_s8 keeps the depthwise layers (16-channel blocks) only
+    rows = 0
+    for c in calls:  # conv2d_s8 keeps the depthwise layers only: 16-channel blocks, or 1, 2, 4, 8 channels by rows
         if "conv2d" in c.kernel and "_pk_" not in c.kernel:
             geom = next(a.value for a in c.args if isinstance(a, Param))
-            assert geom.groups == geom.in_c == geom.out_c and geom.in_c % 16 == 0, (c.kernel, geom)
+            assert geom.groups == geom.in_c == geom.out_c, (c.kernel, geom)
+            assert geom.in_c % 16 == 0 or rows_depthwise_s8(geom), (c.kernel, geom)
+            rows += geom.in_c % 16 != 0
+    assert rows == 1  # depthwise_conv_2d_1: 8 channels, 48 x 48
     arm = [c.kernel for c in lower(g, "cortex-m4").calls]
     assert not any("_pk_" in k for k in arm)
     assert "conv2d_pwp_s8" in arm or "conv2d_inplace_pwp_s8" in arm
@@ -193,6 +198,22 @@ def test_expand_pays():
     assert not kpk.expand_pays(32, 9, 32, 32)  # 16-channel blocks: conv2d_s8's depthwise path
     assert kpk.expand_pays(4, 1, 16, 8)
     assert not kpk.expand_pays(1, 9, 16, 16)
+
+
+def test_few_channel_depthwise_keeps_conv2d_s8():
+    """8-channel (and 1, 2, 4) depthwise layers with horizontal stride 1 stay on conv2d_s8, which runs them by output
+    rows with AVX-512 (conv2d_dwrow512.inc), instead of the block-diagonal packed form (8x the products); other
+    channel counts, horizontal stride 2 and kernels over 7x7 keep the packed form."""
+    from nncodegen.lower.lower_s8_mac import rows_depthwise_s8
+    from nncodegen.lower.params import ConvGeom
+
+    def g(c, sw=1, k=3):
+        return ConvGeom(1, 16, 16, c, 16, 16 // sw, c, k, k, 1, sw, 1, 1, 1, 1, c)
+    assert all(rows_depthwise_s8(g(c)) for c in (1, 2, 4, 8))
+    assert not any(rows_depthwise_s8(g(c)) for c in (3, 5, 6, 7, 16))
+    assert not rows_depthwise_s8(g(8, sw=2))
+    assert rows_depthwise_s8(g(8, k=7)) and not rows_depthwise_s8(g(8, k=8))
+    assert not rows_depthwise_s8(dataclasses.replace(g(8), groups=1))
 
 
 @pytest.mark.parametrize("variant", ["portable", "avx2", "native"])

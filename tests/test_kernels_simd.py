@@ -35,6 +35,7 @@ from hypothesis import strategies as st
 from nncodegen.harness.cbuild import STRICT_FLAGS, find_cc
 from nncodegen.harness.cross import compiler_features
 from nncodegen.ir.ops import conv_out_size
+from nncodegen.lower import inplace
 from nncodegen.lower.params import ActF32, ConvGeom, DenseGeom, Requant, RequantS8
 from nncodegen.paths import include_dir, kernels_dir
 from nncodegen.ref import kernels_f32 as kf
@@ -103,6 +104,26 @@ def simd_lib(name, variant, kernels, libraries=()):
 def call(variant, name, params, arrays, out_shape, out_dtype):
     out = np.full(out_shape, np.nan, np.float32) if out_dtype == np.float32 else tq.garbage(out_shape, out_dtype)
     return simd_lib("kernels_simd", variant, tuple(FAMILIES), ("m",)).run_into(name, [*params, *arrays], out)
+
+
+def check_in_place(variant, name, params, x, rest, want, data):
+    """The in-place form ``name`` of a layer (output written over its input, one buffer; the ring of waiting rows
+    in scratch) == ``want``: rows computed one at a time, with the vector paths' constants prepared once per
+    layer (NNC_IP_PREP)."""
+    g = params[0]
+    backward = data.draw(st.booleans(), label="backward")
+    rows = inplace.ring_rows(g, backward)
+    if rows is None:
+        return
+    n_in, n_out = x.size, want.size
+    buf = np.full(max(n_in, n_out) + 64, 77, dtype=x.dtype)
+    buf[:n_in] = x.ravel()
+    scratch = np.full(max(1, rows * g.out_w * g.out_c), 55, dtype=x.dtype)
+    lib = simd_lib("kernels_pk_q7", variant, ("conv2d_pk_q7", "conv2d_dw_q7")) if name.endswith("q7") else \
+        simd_lib("kernels_simd", variant, tuple(FAMILIES), ("m",))
+    lib.run_into(name, [*params, buf, *rest, scratch if rows else None, rows, int(backward)], buf)
+    assert np.all(buf[max(n_in, n_out):] == 77), "wrote past the buffer"
+    tq.assert_same(buf[:n_out].reshape(want.shape), want, f"{name} [{variant}] {g} backward={backward}")
 
 
 # ---------------------------------------------------------------- shapes that reach every path
@@ -251,6 +272,42 @@ def test_conv2d_s8_depthwise_large_kernels_match_twin(variant, data):
     want = ks.conv2d_s8(g, rq, x, wt, b)
     got = call(variant, "conv2d_s8", [g, rq], [x, wt, b], want.shape, np.int8)
     ts8.assert_same(got, want, f"conv2d_s8 [{variant}] {g}")
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@settings(max_examples=120, **CFG)
+@given(data=st.data())
+def test_conv2d_s8_few_channel_depthwise_match_twin(variant, data):
+    """Depthwise layers of 1 to 16 channels: with 1, 2, 4 or 8 channels and horizontal stride 1 the AVX-512 builds
+    run them by output rows (conv2d_dwrow512.inc: 16 consecutive output values per register, two taps per
+    multiply-add, masked loads at the borders, the last chunk of a row partial); the others, and horizontal
+    stride 2, their per-pixel paths.  Strides 1 / 2, padding, dilations, kernels up to 7x7, every rounding mode,
+    input zero points at both ends: C = twin, out of place and in place (conv2d_inplace_s8, one buffer)."""
+    need(variant)
+    ints = lambda lo, hi, label: data.draw(st.integers(lo, hi), label=label)  # noqa: E731
+    c = data.draw(st.one_of(st.sampled_from([1, 2, 4, 8]), st.integers(1, 16)), label="channels")
+    kh, kw = data.draw(st.sampled_from([(3, 3), (1, 1), (2, 2), (3, 1), (1, 3), (5, 5), (7, 7), (3, 5)]),
+                       label="kernel")
+    sh, sw = ints(1, 2, "stride_h"), data.draw(st.sampled_from([1, 1, 2]), label="stride_w")
+    dh, dw = ints(1, 2, "dil_h"), ints(1, 2, "dil_w")
+    pt, pb = ints(0, kh - 1, "pad_top"), ints(0, kh - 1, "pad_bottom")
+    pl, pr = ints(0, kw - 1, "pad_left"), ints(0, kw - 1, "pad_right")
+    h = max(1, dh * (kh - 1) + 1 - pt - pb) + ints(0, 6, "extra_h")
+    # rows of 16 .. 40 values beyond the window most of the time: steps inside the row and at both ends
+    w = max(1, dw * (kw - 1) + 1 - pl - pr) + data.draw(st.integers(16 // c, 40) | st.integers(0, 40), label="extra_w")
+    oh, ow = conv_out_size(h, kh, sh, pt, pb, dh), conv_out_size(w, kw, sw, pl, pr, dw)
+    g = ConvGeom(ints(1, 2, "batch"), h, w, c, oh, ow, c, kh, kw, sh, sw, pt, pl, dh, dw, c)
+    x = ts8.draw_s8(data, (g.batch, g.in_h, g.in_w, g.in_c), "x")
+    wt = ts8.draw_s8(data, (g.out_c, g.k_h, g.k_w, 1), "w")
+    zp = data.draw(st.one_of(st.sampled_from([-128, 127, 0]), st.integers(-128, 127)), label="in_zp")
+    rq = ts8.draw_requant(data, g.out_c, zp)
+    b = ts8.draw_bias(data, g.out_c)
+    event(f"rows path: {c in (1, 2, 4, 8) and sw == 1}; rounding {rq.rounding}")
+    event(f"vertical padding: {pt + pb > 0}")
+    want = ks.conv2d_s8(g, rq, x, wt, b)
+    got = call(variant, "conv2d_s8", [g, rq], [x, wt, b], want.shape, np.int8)
+    ts8.assert_same(got, want, f"conv2d_s8 [{variant}] {g} {rq}")
+    check_in_place(variant, "conv2d_inplace_s8", [g, rq], x, [wt, b], want, data)
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))

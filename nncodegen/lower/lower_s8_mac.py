@@ -81,6 +81,17 @@ def packed_s8(ctx, k: int) -> bool:
     return not str(getattr(ctx, "target", "generic")).startswith(("cortex", "arm")) and kpk.k4_of(k) <= kpk.PK_K
 
 
+def rows_depthwise_s8(g: ConvGeom) -> bool:
+    """A depthwise layer that conv2d_s8 runs by output rows with AVX-512 (conv2d_dwrow512.inc: in_c 1, 2, 4 or 8,
+    horizontal stride 1, kernels up to 7x7): it keeps conv2d_s8 instead of the block-diagonal packed form
+    (in_c times the products)."""
+    return g.groups == g.in_c == g.out_c and g.in_c in (1, 2, 4, 8) and g.stride_w == 1 and \
+        (g.k_h * g.k_w + 1) // 2 <= DWR_MAXP
+
+
+DWR_MAXP = 25  # NNC_DWR_MAXP: tap pairs conv2d_dwrow512.inc takes
+
+
 PWP_K = 256  # NNC_PWP_K: largest in_c conv2d_pwp_s8's DSP path takes
 
 
@@ -134,7 +145,7 @@ def lower_mac(ctx, node: Node) -> List[Call]:
             wpk, bias_u = _packed_args(ctx, w, bias, rq)
             return [Call(node.name, node.op, "conv2d_pk_s8", [Param(geom), Param(rq), Buf(x), wpk, bias_u, Buf(y)],
                          y)]
-        elif packed_s8(ctx, geom.k_h * geom.k_w * geom.in_c) and \
+        elif packed_s8(ctx, geom.k_h * geom.k_w * geom.in_c) and not rows_depthwise_s8(geom) and \
                 kpk.expand_pays(geom.groups, geom.k_h * geom.k_w, geom.in_c, geom.out_c):
             # narrow groups: the block-diagonal one-group layer (zeros outside each group), the same sums
             wd = kpk.expand_groups(w.qdata, geom.groups, geom.in_c)

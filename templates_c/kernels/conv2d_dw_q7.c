@@ -28,54 +28,79 @@
 #include "conv2d_dwrow512.inc"
 
 /* conv2d_dw_q7 for in_c 1, 2, 4, 8 with horizontal stride 1 (nnc_dwr_ok), by output rows (conv2d_dwrow512.inc):
- * wdw's lanes already hold w[j % in_c][t] (conv2d_dw_q7.h) */
-static void conv2d_dw_q7_rows(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *input, const int8_t *wdw,
-                              const int32_t *bias, int8_t *output)
-{
-    const int32_t c_n = g->in_c, taps = g->k_h * g->k_w, win = g->in_w * c_n, e_n = g->out_w * c_n;
-    const int shift_only = nnc_requant_shift_only(rq, c_n);
-    const __m512i lane_c = _mm512_and_si512(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                                            _mm512_set1_epi32(c_n - 1));
-    const __mmask16 mc = (__mmask16)((1u << c_n) - 1u);
-    const __m512i brep = bias ? _mm512_permutexvar_epi32(lane_c, _mm512_maskz_loadu_epi32(mc, bias))
-                              : _mm512_setzero_si512();
-    const __m512i srep = _mm512_permutexvar_epi32(lane_c, _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mc, rq->shift)));
-    const __m512i one = _mm512_set1_epi32(1);
-    const __m512i lo = _mm512_set1_epi32(rq->out_min), hi = _mm512_set1_epi32(rq->out_max);
+ * wdw's lanes already hold w[j % in_c][t] (conv2d_dw_q7.h).  The constants of a layer are prepared once
+ * (conv2d_dwr_q7_prep), also for all the one-row calls of conv2d_inplace_dw_q7 (NNC_IP_PREP below). */
+typedef struct {
+    const nnc_requant *rq;
+    int32_t shift_only;
     int32_t w2[NNC_DWR_MAXP * 16];
+    int32_t b16[16], s16[16]; /* bias and shift of lane j: channel j % in_c's */
+} conv2d_dwr_q7_state;
+
+/* 1 (st prepared) when the layer runs by rows */
+static int conv2d_dwr_q7_prep(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *wdw, const int32_t *bias,
+                              conv2d_dwr_q7_state *st)
+{
+    const int32_t c_n = g->in_c;
+    int32_t j;
+    if (!nnc_dwr_ok(g)) {
+        return 0;
+    }
+    st->rq = rq;
+    st->shift_only = nnc_requant_shift_only(rq, c_n);
+    for (j = 0; j < 16; ++j) {
+        st->b16[j] = bias ? bias[j & (c_n - 1)] : 0;
+        st->s16[j] = rq->shift[j & (c_n - 1)];
+    }
+    nnc_dwr_weights16(st->w2, wdw, g->k_h * g->k_w);
+    return 1;
+}
+
+/* nnc_requantize of the first nl (<= 32) of the 32 lanes a0, a1 into y (lane j: channel j % c_n).  The two
+ * results are joined in one register before the masked store (a down-converting VPMOVDB straight to memory is
+ * slow on some x86 cores). */
+static inline __attribute__((always_inline)) void conv2d_dwr_q7_out(__m512i a0, __m512i a1,
+                                                                  const conv2d_dwr_q7_state *st, int32_t c_n,
+                                                                  int32_t nl, int8_t *y)
+{
+    if (st->shift_only) {
+        const __m512i one = _mm512_set1_epi32(1), srep = _mm512_loadu_si512((const void *)st->s16);
+        const __m512i lo = _mm512_set1_epi32(st->rq->out_min), hi = _mm512_set1_epi32(st->rq->out_max);
+        const __m512i s1 = _mm512_sub_epi32(srep, one);
+        __m512i v0 = _mm512_add_epi32(_mm512_srav_epi32(a0, srep), _mm512_and_si512(_mm512_srav_epi32(a0, s1), one));
+        __m512i v1 = _mm512_add_epi32(_mm512_srav_epi32(a1, srep), _mm512_and_si512(_mm512_srav_epi32(a1, s1), one));
+        v0 = _mm512_min_epi32(_mm512_max_epi32(v0, lo), hi);
+        v1 = _mm512_min_epi32(_mm512_max_epi32(v1, lo), hi);
+        _mm256_mask_storeu_epi8((void *)y, (__mmask32)(((uint64_t)1 << nl) - 1u),
+                                _mm256_inserti128_si256(_mm256_castsi128_si256(_mm512_cvtepi32_epi8(v0)),
+                                                        _mm512_cvtepi32_epi8(v1), 1));
+    } else {
+        int32_t v[32], j;
+        _mm512_storeu_si512((void *)v, a0);
+        _mm512_storeu_si512((void *)(v + 16), a1);
+        for (j = 0; j < nl; ++j) {
+            y[j] = (int8_t)nnc_requantize(v[j], st->rq, j & (c_n - 1));
+        }
+    }
+}
+
+static void conv2d_dwr_q7_run(const nnc_conv_geom *g, const conv2d_dwr_q7_state *st, const int8_t *input,
+                              int8_t *output)
+{
+    const int32_t c_n = g->in_c, win = g->in_w * c_n, e_n = g->out_w * c_n;
+    const __m512i brep = _mm512_loadu_si512((const void *)st->b16);
     nnc_dwr_row r;
-    int32_t n, oy, e0, j;
-    nnc_dwr_weights16(w2, wdw, taps);
+    int32_t n, oy, e0;
     for (n = 0; n < g->batch; ++n) {
         for (oy = 0; oy < g->out_h; ++oy) {
             int8_t *y = output + (n * g->out_h + oy) * e_n;
             nnc_dwr_row_prep(g, input, n, oy, &r);
-            for (e0 = 0; e0 < e_n; e0 += 16) {
-                const int32_t nl = e_n - e0 < 16 ? e_n - e0 : 16;
-                __m512i a = brep, a1 = brep;
-                int32_t k, two = nnc_dwr_inner2(&r, e0, e_n, win);
-                if (two) {
-                    nnc_dwr_chunk2(&a, &a1, &r, e0, w2, _mm_setzero_si128(), _mm512_setzero_si512(), 0);
-                } else {
-                    a = nnc_dwr_chunk(brep, &r, e0, nl, win, w2, _mm_setzero_si128(), _mm512_setzero_si512(), 0);
-                }
-                for (k = 0; k <= two; ++k, a = a1) {
-                if (k) {
-                    e0 += 16;
-                }
-                if (shift_only) {
-                    __m512i v = _mm512_add_epi32(_mm512_srav_epi32(a, srep),
-                                                 _mm512_and_si512(_mm512_srav_epi32(a, _mm512_sub_epi32(srep, one)), one));
-                    v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
-                    _mm_mask_storeu_epi8((void *)(y + e0), (__mmask16)((1u << nl) - 1u), _mm512_cvtepi32_epi8(v));
-                } else {
-                    int32_t v[16];
-                    _mm512_storeu_si512((void *)v, a);
-                    for (j = 0; j < nl; ++j) {
-                        y[e0 + j] = (int8_t)nnc_requantize(v[j], rq, j & (c_n - 1));
-                    }
-                }
-                }
+            for (e0 = 0; e0 < e_n; e0 += 32) {
+                const int32_t nl = e_n - e0 < 32 ? e_n - e0 : 32;
+                __m512i a0, a1;
+                nnc_dwr_chunk32(&a0, &a1, brep, &r, e0, nl, win, st->w2, _mm256_setzero_si256(),
+                                _mm512_setzero_si512(), 0);
+                conv2d_dwr_q7_out(a0, a1, st, c_n, nl, y + e0);
             }
         }
     }
@@ -143,7 +168,9 @@ void conv2d_dw_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *i
     int32_t n, oy, ox, cb, ky, kx, j;
 #if defined(NNC_DW_AVX512)
     if (nnc_dwr_ok(g)) {
-        conv2d_dw_q7_rows(g, rq, input, wdw, bias, output);
+        conv2d_dwr_q7_state st;
+        conv2d_dwr_q7_prep(g, rq, wdw, bias, &st);
+        conv2d_dwr_q7_run(g, &st, input, output);
         return;
     }
     /* 16 / c_n pixels per register: in_c 1, 2, 4, 8 (a power of two: lane j's channel is j & (c_n - 1)) */
@@ -291,5 +318,12 @@ void conv2d_dw_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *i
 #define NNC_IP_NAME conv2d_inplace_dw_q7
 #define NNC_IP_T int8_t
 #define NNC_IP_PARAMS const nnc_requant *rq, const int8_t *input, const int8_t *wdw, const int32_t *bias
+#if defined(NNC_DW_AVX512) /* the by-rows path's constants prepared once for all the rows */
+#define NNC_IP_PREP                                                                                                   \
+    conv2d_dwr_q7_state dwr_;                                                                                         \
+    const int dwr_on_ = conv2d_dwr_q7_prep(g, rq, wdw, bias, &dwr_);
+#define NNC_IP_CALL(s, x, y) (dwr_on_ ? conv2d_dwr_q7_run(s, &dwr_, x, y) : conv2d_dw_q7(s, rq, x, wdw, bias, y))
+#else
 #define NNC_IP_CALL(s, x, y) conv2d_dw_q7(s, rq, x, wdw, bias, y)
+#endif
 #include "inplace_rows.inc"

@@ -15,7 +15,9 @@
  * addition is exact, so the fast paths (other loop orders, blocks of channels, SIMD dot products
  * with the offset added in int16) are bit-identical.
  * Body (pointwise, depthwise, small-K and generic paths) in conv2d_qn.inc, shared with q7 / q15; the
- * targets' own depthwise paths in conv2d_s8_dsp.inc (Arm DSP) and conv2d_s8_dw512.inc (AVX-512BW).
+ * targets' own depthwise paths in conv2d_s8_dsp.inc (Arm DSP), conv2d_s8_dw512.inc (AVX-512BW; 1, 2, 4 or 8
+ * channels with horizontal stride 1 by output rows, conv2d_dwrow512.inc) and conv2d_s8_dwrow256.inc (AVX2 without
+ * AVX-512BW: those by output rows).
  */
 #include "conv2d_s8.h"
 #include "nnc_affine.h"
@@ -31,6 +33,9 @@
 #elif defined(NNC_HAVE_RQ16_S8) && defined(__AVX512BW__) && defined(__AVX512VL__)
 #include "conv2d_s8_dw512.inc" /* depthwise: 16 channels, two kernel rows per int16 multiply-add */
 #define NNC_CONV_DW_ARCH conv2d_dw512_s8
+#elif defined(NNC_HAVE_REQUANT8_S8)
+#include "conv2d_s8_dwrow256.inc" /* depthwise, 1, 2, 4, 8 channels: by output rows, 8 values per register */
+#define NNC_CONV_DW_ARCH conv2d_dwr256_s8
 #endif
 #include "conv2d_qn.inc"
 #undef NNC_CONV_DW_ARCH
@@ -40,5 +45,13 @@
 #define NNC_IP_NAME conv2d_inplace_s8
 #define NNC_IP_T int8_t
 #define NNC_IP_PARAMS const nnc_requant_s8 *rq, const int8_t *input, const int8_t *weights, const int32_t *bias
+#if defined(NNC_HAVE_DWR_S8) /* the by-rows depthwise path's constants prepared once for all the rows */
+#define NNC_IP_PREP                                                                                                   \
+    conv2d_dwr_s8_state dwr_;                                                                                         \
+    const int dwr_on_ = conv2d_dwr_s8_prep(g, rq, weights, bias, &dwr_);
+#define NNC_IP_CALL(s, x, y) \
+    (dwr_on_ ? conv2d_dwr_s8_run(s, &dwr_, x, y) : conv2d_s8(s, rq, x, weights, bias, y))
+#else
 #define NNC_IP_CALL(s, x, y) conv2d_s8(s, rq, x, weights, bias, y)
+#endif
 #include "inplace_rows.inc"
