@@ -311,6 +311,39 @@ def test_conv2d_s8_few_channel_depthwise_match_twin(variant, data):
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
+@settings(max_examples=100, **CFG)
+@given(data=st.data())
+def test_add_sub_q7_rows_match_twin(variant, data):
+    """add_q7 / sub_q7 on contiguous rows (AVX-512BW builds: 32 int16 lanes where every intermediate fits int16,
+    the rest of a row and the other layers in the int32 loops), out of place and written over a (in place) or b,
+    broadcast operands too: C = twin."""
+    from nncodegen.lower.params import Broadcast, Eltwise
+    from helpers import broadcast_strides
+    need(variant)
+    op = data.draw(st.sampled_from(["add", "sub"]), label="op")
+    out = (1, data.draw(st.integers(1, 3), label="h"), data.draw(st.integers(1, 9), label="w"),
+           data.draw(st.integers(1, 40) | st.integers(30, 70), label="c"))
+    sb = out if data.draw(st.booleans(), label="same shape") else (1, 1, 1, out[3])
+    a = tq.draw_values(data, out, np.int8, "a")
+    b = tq.draw_values(data, sb, np.int8, "b")
+    small = data.draw(st.booleans(), label="int16 range")  # 128 * (2^al + 2^bl) + 2^(shift - 1) < 2^15 mostly
+    al, bl = (data.draw(st.integers(0, 6), label=n) if small else data.draw(st.integers(0, 16), label=n)
+              for n in ("a_lshift", "b_lshift"))
+    shift = data.draw(st.integers(0, 8) if small else st.integers(-3, 24), label="shift")
+    lo, hi = tq.draw_bounds(data, np.int8)
+    p = Eltwise(Broadcast(out, broadcast_strides(out, out), broadcast_strides(sb, out)), al, bl, shift, lo, hi)
+    want = getattr(kq, f"{op}_q7")(p, a, b)
+    event(f"int16 path possible: {128 * (2 ** al + 2 ** bl) + (2 ** (shift - 1) if shift > 0 else 0) <= 32767}")
+    lib = simd_lib("kernels_elt_q7", variant, ("eltwise_q7",))
+    got = lib.run_into(f"{op}_q7", [p, a, b], tq.garbage(out, np.int8))
+    tq.assert_same(got, want, f"{op}_q7 [{variant}] {p}")
+    where = data.draw(st.sampled_from(["a", "b"] if sb == out else ["a"]), label="in place over")
+    buf = (a if where == "a" else b).copy()
+    args = [p, buf, b] if where == "a" else [p, a, buf]
+    tq.assert_same(lib.run_into(f"{op}_q7", args, buf), want, f"{op}_q7 [{variant}] over {where} {p}")
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
 @settings(max_examples=60, **CFG)
 @given(data=st.data())
 def test_dense_paths_match_twin(variant, data):
