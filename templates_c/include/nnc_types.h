@@ -10,12 +10,15 @@
 
 #include <stdint.h>
 
-#if defined(__clang__)
 /* Every kernel's float arithmetic is defined operation by operation (each product rounded before its
  * addition), so that gcc and clang at any -march give the same bits: clang would contract a * b + c
- * into an FMA where the target has one (gcc in ISO C mode does not).  Every kernel includes this
- * header first, so the pragma covers the whole translation unit. */
+ * into an FMA where the target has one, and so would gcc in its GNU modes (-std=gnu99 / gnu11 / gnu17,
+ * its default; in ISO C mode, -std=c99, it does not), which ignores the standard pragma.  Every kernel
+ * includes this header first, so the pragma covers the whole translation unit. */
+#if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
 #endif
 
 /* Geometry of conv2d / conv_transpose2d / pools. */

@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+#include "nnc_types.h"
+
 typedef struct {
     int32_t outer;      /* elements per channel: N * H * W */
     int32_t channels;
