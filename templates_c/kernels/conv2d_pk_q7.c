@@ -306,8 +306,9 @@ static void conv2d_pkq_c1(const nnc_conv_geom *g, const nnc_requant *rq, const i
     for (n = 0; n < g->batch; ++n) {
         for (oy = 0; oy < out_h; ++oy) {
             const int32_t iy0 = oy * sh - pt;
-            int8_t *y = output + (n * out_h + oy) * out_w * out_c;
-            for (ox = 0; ox < out_w; ox += np, y += 16) {
+            int8_t *const yrow = output + (n * out_h + oy) * out_w * out_c;
+            for (ox = 0; ox < out_w; ox += np) {
+                int8_t *const y = yrow + ox * out_c; /* not advanced past the output after the row's last step */
                 const int32_t ix0 = ox - pl, c0 = ix0 < 0 ? 0 : ix0;
                 const int32_t c1 = ix0 + np - 1 + k_w < in_w ? ix0 + np - 1 + k_w : in_w; /* columns c0 .. c1 - 1 */
                 const __mmask64 mx = c1 > c0 ? ((__mmask64)1 << (c1 - c0)) - 1 : 0;

@@ -42,27 +42,29 @@ static int32_t nnc_pool_gsum_q7(const int8_t *x, int32_t c_n, int32_t pixels, in
     int32_t c0, p, j;
     for (c0 = 0; NNC_POOL_GB == 16 ? c0 < c_n : c0 + 8 <= c_n; c0 += NNC_POOL_GB) {
         int32_t s[16];
-        const int8_t *xp = x + c0;
         const int32_t nc = c_n - c0 < NNC_POOL_GB ? c_n - c0 : NNC_POOL_GB;
 #if NNC_POOL_GB == 16
         const __mmask16 m = (__mmask16)(nc >= 16 ? 0xFFFFu : (1u << nc) - 1u);
         __m512i a0 = _mm512_setzero_si512(), a1 = _mm512_setzero_si512();
-        for (p = 0; p + 2 <= pixels; p += 2, xp += 2 * c_n) {
+        for (p = 0; p + 2 <= pixels; p += 2) {
+            const int8_t *xp = x + p * c_n + c0;
             a0 = _mm512_add_epi32(a0, _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, xp)));
             a1 = _mm512_add_epi32(a1, _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, xp + c_n)));
         }
         if (p < pixels) {
-            a0 = _mm512_add_epi32(a0, _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, xp)));
+            a0 = _mm512_add_epi32(a0, _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, x + p * c_n + c0)));
         }
         _mm512_storeu_si512((void *)s, _mm512_add_epi32(a0, a1));
 #else
         __m256i a0 = _mm256_setzero_si256(), a1 = _mm256_setzero_si256();
-        for (p = 0; p + 2 <= pixels; p += 2, xp += 2 * c_n) {
+        for (p = 0; p + 2 <= pixels; p += 2) {
+            const int8_t *xp = x + p * c_n + c0;
             a0 = _mm256_add_epi32(a0, _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)xp)));
             a1 = _mm256_add_epi32(a1, _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)(xp + c_n))));
         }
         if (p < pixels) {
-            a0 = _mm256_add_epi32(a0, _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)xp)));
+            a0 = _mm256_add_epi32(a0, _mm256_cvtepi8_epi32(
+                                          _mm_loadl_epi64((const __m128i *)(const void *)(x + p * c_n + c0))));
         }
         _mm256_storeu_si256((__m256i *)(void *)s, _mm256_add_epi32(a0, a1));
 #endif
