@@ -193,6 +193,30 @@ def test_grouped_layers_as_block_diagonal_equal_conv2d_s8(variant, data):
     ts8.assert_same(got, want, f"conv2d_pk_s8 block-diagonal [{variant}] {g}")
 
 
+@pytest.mark.parametrize("variant", ["portable", "avx2", "native"])
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_conv2d_pk_s8_pointwise_match_twin(variant, data):
+    """1x1 stride-1 layers around conv2d_pk_pw512's range (in_c a multiple of 4 up to 16, 16 to 64 output
+    channels; some just outside it), one group or the block-diagonal form of a grouped layer, every rounding:
+    the C kernel and the twin equal conv2d_s8's twin."""
+    need(variant)
+    cin = data.draw(st.sampled_from([4, 8, 12, 16]) | st.sampled_from([2, 3, 20]), label="cin")
+    cout = data.draw(st.integers(16, 64) | st.sampled_from([8, 15, 65]), label="cout")
+    h, w = data.draw(st.integers(1, 9), label="h"), data.draw(st.integers(1, 9), label="w")
+    g = ConvGeom(data.draw(st.integers(1, 2), label="batch"), h, w, cin, h, w, cout, 1, 1, 1, 1, 0, 0, 1, 1, 1)
+    groups = data.draw(st.sampled_from([d for d in (1, 2, 4, 8) if cin % d == 0 and cout % d == 0]), label="groups")
+    event(f"groups {groups}, in range {cin % 4 == 0 and cin <= 16 and 16 <= cout <= 64}")
+    x = ts8.draw_s8(data, (g.batch, h, w, cin), "x")
+    w8 = ts8.draw_s8(data, (cout, 1, 1, cin // groups), "w")
+    rq = ts8.draw_requant(data, cout, ts8.draw_zp(data, "in_zp"))
+    b = ts8.draw_bias(data, cout)
+    want = ks.conv2d_s8(dataclasses.replace(g, groups=groups), rq, x, w8, b)
+    wd = kpk.expand_groups(w8, groups, cin)
+    check_packed(call, variant, "conv2d_pk_s8", kpk.conv2d_pk_s8, g, rq, x, kpk.pack_pk_s8(wd),
+                 kpk.pk_bias_s8(wd, b, rq.input_offset), want)
+
+
 def test_expand_pays():
     assert kpk.expand_pays(8, 9, 8, 8)        # 8-channel depthwise: conv2d_s8 has no 16-channel block
     assert not kpk.expand_pays(32, 9, 32, 32)  # 16-channel blocks: conv2d_s8's depthwise path
@@ -255,6 +279,8 @@ def test_eltwise_s8_blocks_of_eight(variant, kernel, data):
     ConvGeom(1, 9, 9, 4, 4, 3, 7, 1, 3, 2, 3, 0, 0, 1, 1, 1),      # single-row windows, strides, no padding
     ConvGeom(1, 9, 9, 3, 9, 9, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),     # K not a multiple of 4: gathered
     ConvGeom(1, 8, 8, 4, 8, 6, 5, 1, 3, 1, 1, 0, 0, 1, 1, 1),      # 1x3 windows, K = 12
+    ConvGeom(1, 16, 16, 8, 16, 16, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1),  # pointwise 8 -> 16 (conv2d_pk_pw512)
+    ConvGeom(2, 3, 5, 12, 3, 5, 40, 1, 1, 1, 1, 0, 0, 1, 1, 1),    # pointwise, a block of 8 channels last
 ])
 def test_conv2d_pk_s8_layers_all_roundings(variant, rounding, geom):
     """Fixed layers through every path of conv2d_pk_s8 (the AVX-512 one on this host: constants of more than

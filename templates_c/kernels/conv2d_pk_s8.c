@@ -12,6 +12,8 @@
  *                to k4 bytes (the bytes past k meet zero weights) while that stays inside the input; the
  *                other inside windows gathered with masked byte loads (__AVX512BW__, rows up to 64 bytes);
  *                out_c <= 8: four (or two) pixels requantized in one register (conv2d_pk_pack512);
+ *                1x1 on 4..16 input channels (a multiple of 4) into 16..64 channels: broadcast 32-bit
+ *                groups of each pixel, weights held in registers (conv2d_pk_pw512);
  *                fields of at most 64 bytes (first layers) built in registers, no gather row in memory:
  *                k_h <= 4 and k_w * in_c <= 16 from a zero-point-padded copy of the image, kernel rows
  *                placed by one VPERMB (__AVX512VBMI__, conv2d_pk_pad512), others by masked row loads
@@ -243,6 +245,49 @@ static int conv2d_pk_lane512(const nnc_conv_geom *g, const nnc_requant_s8 *rq, c
     return 1;
 }
 #endif
+
+/* Pointwise layers with 16 to 64 output channels on 4 to 16 input channels (a multiple of 4; 1x1, stride 1, no
+ * padding, so output pixel p is input pixel p): per block of 16 channels, its k4 / 4 weight vectors held in
+ * registers, and for each pixel its in_c bytes as k4 / 4 broadcast 32-bit groups XOR 0x80 (u = x + 128), one
+ * VPDPBUSD each onto bias_u, then nnc_rq16_s8_store.  The products and their sum modulo 2^32 are the other paths'
+ * (k4 = kk: no padded k), so the same bytes.  For block-diagonal grouped 1x1 layers (expand_pays) this replaces the
+ * lane path's per-pixel VPERMB of masked row loads.  Returns 0 (nothing written) where the layer does not fit. */
+#define NNC_PK_PW_MAXC 16
+static int conv2d_pk_pw512(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t *input, const int8_t *wpk,
+                           const int32_t *bias_u, int8_t *output)
+{
+    const int32_t cin = g->in_c, oc = g->out_c, nk = cin / 4;
+    const int32_t np = g->batch * g->out_h * g->out_w;
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    int32_t ob, p, j;
+    if (g->k_h != 1 || g->k_w != 1 || g->stride_h != 1 || g->stride_w != 1 || g->pad_top != 0 || g->pad_left != 0 ||
+        g->out_h != g->in_h || g->out_w != g->in_w || cin % 4 != 0 || cin > NNC_PK_PW_MAXC || oc < 16 ||
+        oc > 64) {
+        return 0;
+    }
+    for (ob = 0; ob * 16 < oc; ++ob) {
+        const int32_t nc = oc - ob * 16 < 16 ? oc - ob * 16 : 16;
+        const int8_t *w = wpk + (size_t)ob * (size_t)cin * 16;
+        const __m512i b = _mm512_loadu_si512((const void *)(bias_u + ob * 16));
+        __m512i wv[NNC_PK_PW_MAXC / 4];
+        nnc_rq16_s8 q;
+        nnc_rq16_s8_prep(rq, ob * 16, nc, &q);
+        for (j = 0; j < nk; ++j) {
+            wv[j] = _mm512_loadu_si512((const void *)(w + 64 * j));
+        }
+        for (p = 0; p < np; ++p) {
+            const int8_t *x = input + (size_t)p * (size_t)cin;
+            __m512i a = b;
+            for (j = 0; j < nk; ++j) {
+                int32_t v;
+                memcpy(&v, x + 4 * j, 4);
+                a = _mm512_dpbusd_epi32(a, _mm512_xor_si512(_mm512_set1_epi32(v), flip), wv[j]);
+            }
+            nnc_rq16_s8_store(a, &q, rq, ob * 16, nc, output + (size_t)p * (size_t)oc + ob * 16);
+        }
+    }
+    return 1;
+}
 #endif
 
 /* Output pixels [p0, p0 + np) of a [pixels][out_c] output whose receptive fields are in u. */
@@ -270,6 +315,9 @@ void conv2d_pk_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_t
     int32_t p0, p, n = 0, oy = 0, ox = 0; /* the next pixel to gather */
 #if defined(NNC_PK_VNNI512)
     if (nnc_rq16_s8_ok(rq, g->out_c)) {
+        if (conv2d_pk_pw512(g, rq, input, wpk, bias_u, output)) {
+            return;
+        }
 #if defined(NNC_PK_LANE512)
         if (conv2d_pk_lane512(g, rq, input, wpk, bias_u, output)) {
             return;
