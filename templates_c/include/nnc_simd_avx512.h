@@ -211,15 +211,15 @@ static inline __attribute__((always_inline)) void nnc_rq16_s8_put(__m512i r, int
  * |a| <= 2^30 (eltwise_s8_direct512) */
 static inline __attribute__((always_inline)) __m512i nnc_rq16_s32(__m512i a, const nnc_rq16_s8 *q, int32_t rounding)
 {
-    const __m512i zero = _mm512_setzero_si512();
     const __m512i pe = _mm512_mul_epi32(a, q->me);
     const __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(a, 32), q->mo);
     __m512i re, ro;
-    if (rounding == NNC_ROUND_DOUBLE) {
+    if (rounding == NNC_ROUND_DOUBLE) { /* R = p < 0 ? rn : rp: the product's sign spread over its lane (VPSRAQ)
+                                         * selects the bits of rn or rp (VPTERNLOGQ 0xCA, A ? B : C), no mask */
         re = _mm512_srav_epi64(
-            _mm512_add_epi64(pe, _mm512_mask_blend_epi64(_mm512_cmplt_epi64_mask(pe, zero), q->rpe, q->rne)), q->te);
+            _mm512_add_epi64(pe, _mm512_ternarylogic_epi64(_mm512_srai_epi64(pe, 63), q->rne, q->rpe, 0xCA)), q->te);
         ro = _mm512_srav_epi64(
-            _mm512_add_epi64(po, _mm512_mask_blend_epi64(_mm512_cmplt_epi64_mask(po, zero), q->rpo, q->rno)), q->to);
+            _mm512_add_epi64(po, _mm512_ternarylogic_epi64(_mm512_srai_epi64(po, 63), q->rno, q->rpo, 0xCA)), q->to);
     } else {
         re = _mm512_srav_epi64(_mm512_add_epi64(pe, q->rpe), q->te);
         ro = _mm512_srav_epi64(_mm512_add_epi64(po, q->rpo), q->to);
