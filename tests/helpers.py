@@ -200,3 +200,37 @@ def quantized_build_agrees(g, x, scheme: str, tol: float, outdir: Path):
     np.testing.assert_array_equal(y, nncodegen.simulate(gq, x))
     y_f = nncodegen.reference(g, x)
     assert np.abs(y - y_f).max() <= tol * np.abs(y_f).max(), (scheme, float(np.abs(y - y_f).max()))
+
+
+# the x86 builds the load-bounds drivers (tests/c/dwrow_bounds.c, tests/c/ptr_bounds.c) run in: flags, the CPU
+# flag the host needs (None: -march=native)
+BOUNDS_BUILDS = {"avx2": (["-mavx2", "-mfma"], "avx2"),
+                 "avx512": (["-mavx2", "-mfma", "-mavx512f", "-mavx512bw", "-mavx512vl"], "avx512bw"),
+                 "native": (["-march=native"], None)}
+
+
+def run_bounds_driver(src: Path, cc: str, build: str, defines: Sequence[str], tmp_path: Path) -> None:
+    """Builds a load-bounds driver (strict C99, -fsanitize=undefined) in one of BOUNDS_BUILDS and runs it: it must
+    check more than 100,000 loads (the SIMD paths ran) and find none outside the input."""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    from conftest import missing_tool
+    from nncodegen.paths import include_dir, kernels_dir
+    from test_kernels_simd import cpu_flags
+    flags, cpu = BOUNDS_BUILDS[build]
+    if not shutil.which(cc):
+        missing_tool(f"no {cc}")
+    if cpu and cpu not in cpu_flags():
+        pytest.skip(f"host CPU has no {cpu}")
+    exe = tmp_path / src.stem
+    cmd = [cc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2", "-fsanitize=undefined",
+           "-fno-sanitize-recover=all", *flags, *(f"-D{d}" for d in defines),
+           "-I", str(include_dir()), "-I", str(kernels_dir()), str(src), "-o", str(exe)]
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    r = subprocess.run([str(exe)], capture_output=True, text=True, timeout=120)
+    loads = int(r.stdout.split()[0])
+    assert loads > 100000, r.stdout  # the SIMD paths ran
+    assert r.returncode == 0 and r.stdout.split()[2] == "0", r.stdout + r.stderr

@@ -41,6 +41,7 @@ static const void *dwb_check(const void *p, uint32_t lanes)
 #include "conv2d_dw_q7.c"
 #else
 #include "conv2d_s8.c"
+#include "bounds_rq_s8.h"
 #endif
 
 int main(void)
@@ -91,14 +92,7 @@ int main(void)
         {
             static const int32_t mul[8] = {1 << 30, 1 << 30, 1 << 30, 1 << 30, 1 << 30, 1 << 30, 1 << 30, 1 << 30};
             static const int32_t sh[8] = {-3, -3, -3, -3, -3, -3, -3, -3};
-            nnc_requant_s8 rq;
-            rq.multiplier = mul;
-            rq.shift = sh;
-            rq.input_offset = rand() % 256 - 128;
-            rq.output_offset = 0;
-            rq.out_min = -128;
-            rq.out_max = 127;
-            rq.rounding = 0;
+            const nnc_requant_s8 rq = bounds_rq_s8(mul, sh);
             conv2d_s8(&g, &rq, (const int8_t *)dwb_lo, w, b, out);
         }
 #endif

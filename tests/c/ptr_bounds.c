@@ -46,6 +46,7 @@ static const void *pb_check(const void *p, uint64_t lanes, int32_t width)
 
 #if PB_KERNEL == 1
 #include "conv2d_s8.c"
+#include "bounds_rq_s8.h"
 #elif PB_KERNEL == 2
 #include "conv2d_dw_q7.c"
 #elif PB_KERNEL == 3
@@ -120,13 +121,7 @@ int main(void)
                 muls[j] = 1 << 30;
                 shs[j] = -3;
             }
-            rq.multiplier = muls;
-            rq.shift = shs;
-            rq.input_offset = rand() % 256 - 128;
-            rq.output_offset = 0;
-            rq.out_min = -128;
-            rq.out_max = 127;
-            rq.rounding = 0;
+            rq = bounds_rq_s8(muls, shs);
             conv2d_s8(&g, &rq, (const int8_t *)pb_lo, w, b, out);
         }
 #elif PB_KERNEL == 2
