@@ -1,8 +1,8 @@
 """Derive cffi declarations from the project's C headers with pycparser.
 
 The headers are preprocessed against a tiny fake libc (so no system header
-reaches pycparser), inline function bodies are dropped, and what is left
-(typedefs, structs, prototypes, extern data) is printed back as a cdef.
+reaches pycparser), inline function bodies and pragmas are dropped, and what is
+left (typedefs, structs, prototypes, extern data) is printed back as a cdef.
 """
 from __future__ import annotations
 
@@ -29,8 +29,8 @@ def cdef_from_headers(headers: Sequence[Path], include_dirs: Sequence[Path] = ()
     gen = c_generator.CGenerator()
     out = []
     for ext in ast.ext:
-        if isinstance(ext, c_ast.FuncDef):
-            continue
+        if isinstance(ext, (c_ast.FuncDef, c_ast.Pragma)):  # bodies; the headers' pragmas (nnc_types.h's
+            continue                                          # fp-contract) mean nothing to cffi
         if isinstance(ext, c_ast.Typedef) and ext.name in _STD_TYPES:
             continue
         if isinstance(ext, c_ast.Decl) and isinstance(ext.type, c_ast.FuncDecl):
