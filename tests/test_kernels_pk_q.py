@@ -22,7 +22,7 @@ from nncodegen.ref import kernels_q as kq
 import test_kernels_q as tq
 from helpers import broadcast_strides
 from test_kernels_pk_s8 import check_packed, draw_dense_geom, draw_geom, draw_grouped_geom
-from test_kernels_simd import CFG, VARIANTS, check_in_place, need, simd_lib
+from test_kernels_simd import CFG, VARIANTS, check_out_and_in_place, need, simd_lib
 
 def call(variant, name, params, arrays, out_shape):
     return simd_lib("kernels_pk_q7", variant, ("conv2d_pk_q7", "conv2d_dw_q7")).run_into(
@@ -199,9 +199,7 @@ def check_dw_q7(variant, data, g):
     want = kq.conv2d_q7(g, rq, x, w, b)
     wdw = kpq.pack_dw_q7(w)
     tq.assert_same(kpq.conv2d_dw_q7(g, rq, x, wdw, b), want, f"twin {g}")
-    out = call(variant, "conv2d_dw_q7", [g, rq], [x, wdw, b], want.shape)
-    tq.assert_same(out, want, f"conv2d_dw_q7 [{variant}] {g} {rq}")
-    check_in_place(variant, "conv2d_inplace_dw_q7", [g, rq], x, [wdw, b], want, data)
+    check_out_and_in_place(variant, "conv2d_dw_q7", [g, rq], x, [wdw, b], want, data, f"{g} {rq}")
 
 
 

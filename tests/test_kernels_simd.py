@@ -106,6 +106,20 @@ def call(variant, name, params, arrays, out_shape, out_dtype):
     return simd_lib("kernels_simd", variant, tuple(FAMILIES), ("m",)).run_into(name, [*params, *arrays], out)
 
 
+def _conv_lib(variant, name):
+    """The test library of a convolution kernel: q7 kernels in kernels_pk_q7's, the others in kernels_simd's."""
+    return simd_lib("kernels_pk_q7", variant, ("conv2d_pk_q7", "conv2d_dw_q7")) if name.endswith("q7") else \
+        simd_lib("kernels_simd", variant, tuple(FAMILIES), ("m",))
+
+
+def check_out_and_in_place(variant, name, params, x, rest, want, data, what):
+    """Convolution kernel ``name`` over x (then the arrays ``rest``) into a buffer of garbage == ``want``, and its
+    in-place form (conv2d_inplace_*) too."""
+    got = _conv_lib(variant, name).run_into(name, [*params, x, *rest], tq.garbage(want.shape, want.dtype))
+    tq.assert_same(got, want, f"{name} [{variant}] {what}")
+    check_in_place(variant, name.replace("conv2d_", "conv2d_inplace_", 1), params, x, rest, want, data)
+
+
 def check_in_place(variant, name, params, x, rest, want, data):
     """The in-place form ``name`` of a layer (output written over its input, one buffer; the ring of waiting rows
     in scratch) == ``want``: rows computed one at a time, with the vector paths' constants prepared once per
@@ -119,8 +133,7 @@ def check_in_place(variant, name, params, x, rest, want, data):
     buf = np.full(max(n_in, n_out) + 64, 77, dtype=x.dtype)
     buf[:n_in] = x.ravel()
     scratch = np.full(max(1, rows * g.out_w * g.out_c), 55, dtype=x.dtype)
-    lib = simd_lib("kernels_pk_q7", variant, ("conv2d_pk_q7", "conv2d_dw_q7")) if name.endswith("q7") else \
-        simd_lib("kernels_simd", variant, tuple(FAMILIES), ("m",))
+    lib = _conv_lib(variant, name)
     lib.run_into(name, [*params, buf, *rest, scratch if rows else None, rows, int(backward)], buf)
     assert np.all(buf[max(n_in, n_out):] == 77), "wrote past the buffer"
     tq.assert_same(buf[:n_out].reshape(want.shape), want, f"{name} [{variant}] {g} backward={backward}")
@@ -305,9 +318,7 @@ def test_conv2d_s8_few_channel_depthwise_match_twin(variant, data):
     event(f"rows path: {c in (1, 2, 4, 8) and sw == 1}; rounding {rq.rounding}")
     event(f"vertical padding: {pt + pb > 0}")
     want = ks.conv2d_s8(g, rq, x, wt, b)
-    got = call(variant, "conv2d_s8", [g, rq], [x, wt, b], want.shape, np.int8)
-    ts8.assert_same(got, want, f"conv2d_s8 [{variant}] {g} {rq}")
-    check_in_place(variant, "conv2d_inplace_s8", [g, rq], x, [wt, b], want, data)
+    check_out_and_in_place(variant, "conv2d_s8", [g, rq], x, [wt, b], want, data, f"{g} {rq}")
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
