@@ -92,12 +92,16 @@ def run_sanitized(outdir: Path, cc: str, lib: Path, xraw: np.ndarray) -> np.ndar
     r = subprocess.run([cc, *STRICT, *SAN, f"-I{outdir}", f"-I{outdir / 'runtime'}", str(outdir / f"{m['name']}.c"),
                         str(outdir / "main.c"), str(lib), "-lm", "-o", str(exe)], capture_output=True, text=True)
     assert r.returncode == 0, f"{cc} {outdir.name}:\n{r.stderr[:3000]}"
-    (outdir / "in.bin").write_bytes(xraw.tobytes())
-    r = subprocess.run([str(exe), str(outdir / "in.bin"), str(outdir / "out.bin"), str(len(xraw))],
+    # input / output files of this compiler's run: gcc's and clang's runs of one project go in parallel threads
+    fin, fout = outdir / f"in_{cc}.bin", outdir / f"out_{cc}.bin"
+    fin.write_bytes(xraw.tobytes())
+    r = subprocess.run([str(exe), str(fin), str(fout), str(len(xraw))],
                        capture_output=True, text=True, env=ENV, timeout=300)
     assert r.returncode == 0 and "runtime error" not in r.stderr and "Sanitizer" not in r.stderr, \
         f"{cc} {outdir.name}: exit {r.returncode}\n{r.stderr[:4000]}"
-    return np.fromfile(outdir / "out.bin", dtype=NP[m["out_ctype"]]).reshape(len(xraw), -1)
+    y = np.fromfile(fout, dtype=NP[m["out_ctype"]])
+    assert y.size and y.size % len(xraw) == 0, f"{cc} {outdir.name}: {y.size} outputs for {len(xraw)} inputs"
+    return y.reshape(len(xraw), -1)
 
 
 def zoo_graphs():
