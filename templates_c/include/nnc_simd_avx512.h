@@ -50,6 +50,16 @@ NNC_AVX2_DOT8(s8o, int8_t, (, int32_t off), NNC_AVX2_DECL_O16, NNC_AVX2_LD_S8O, 
 #endif
 
 #if defined(__AVX512F__)
+/* nnc_requantize of Q-format accumulators for shifts 1..31 without a leaky slope, 16 int32 lanes (s the lanes'
+ * shifts, s1 = s - 1): a >> s rounded half up by the bit below it, bounded to [lo, hi] */
+static inline __attribute__((always_inline)) __m512i nnc_q_rshift512(__m512i a, __m512i s, __m512i s1, __m512i lo,
+                                                                     __m512i hi)
+{
+    const __m512i r = _mm512_add_epi32(_mm512_srav_epi32(a, s),
+                                       _mm512_and_si512(_mm512_srav_epi32(a, s1), _mm512_set1_epi32(1)));
+    return _mm512_min_epi32(_mm512_max_epi32(r, lo), hi);
+}
+
 /* ------------------------------------------------------------ AVX-512F: requantization of 16 channels */
 #define NNC_HAVE_RQ16_S8 1
 /* AVX-512 requantization of 16 int32 accumulators of consecutive channels (conv2d_pk_s8's AVX-512 path,

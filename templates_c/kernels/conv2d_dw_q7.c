@@ -67,10 +67,7 @@ static inline __attribute__((always_inline)) void conv2d_dwr_q7_out(__m512i a0, 
         const __m512i one = _mm512_set1_epi32(1), srep = _mm512_loadu_si512((const void *)st->s16);
         const __m512i lo = _mm512_set1_epi32(st->rq->out_min), hi = _mm512_set1_epi32(st->rq->out_max);
         const __m512i s1 = _mm512_sub_epi32(srep, one);
-        __m512i v0 = _mm512_add_epi32(_mm512_srav_epi32(a0, srep), _mm512_and_si512(_mm512_srav_epi32(a0, s1), one));
-        __m512i v1 = _mm512_add_epi32(_mm512_srav_epi32(a1, srep), _mm512_and_si512(_mm512_srav_epi32(a1, s1), one));
-        v0 = _mm512_min_epi32(_mm512_max_epi32(v0, lo), hi);
-        v1 = _mm512_min_epi32(_mm512_max_epi32(v1, lo), hi);
+        const __m512i v0 = nnc_q_rshift512(a0, srep, s1, lo, hi), v1 = nnc_q_rshift512(a1, srep, s1, lo, hi);
         _mm256_mask_storeu_epi8((void *)y, (__mmask32)(((uint64_t)1 << nl) - 1u),
                                 _mm256_inserti128_si256(_mm256_castsi128_si256(_mm512_cvtepi32_epi8(v0)),
                                                         _mm512_cvtepi32_epi8(v1), 1));
@@ -234,11 +231,9 @@ void conv2d_dw_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *i
                     }
 #if defined(NNC_DW_AVX512)
                     if (shift_only) {
-                        const __m512i one = _mm512_set1_epi32(1);
-                        __m512i r = _mm512_add_epi32(_mm512_srav_epi32(a, srep),
-                                                     _mm512_and_si512(_mm512_srav_epi32(a, _mm512_sub_epi32(srep, one)), one));
-                        r = _mm512_min_epi32(_mm512_max_epi32(r, _mm512_set1_epi32(rq->out_min)),
-                                             _mm512_set1_epi32(rq->out_max));
+                        const __m512i r = nnc_q_rshift512(a, srep, _mm512_sub_epi32(srep, _mm512_set1_epi32(1)),
+                                                          _mm512_set1_epi32(rq->out_min),
+                                                          _mm512_set1_epi32(rq->out_max));
                         _mm_storeu_si128((__m128i *)(void *)y, _mm512_cvtepi32_epi8(r));
                     } else {
                         int32_t v[16];
@@ -266,12 +261,10 @@ void conv2d_dw_q7(const nnc_conv_geom *g, const nnc_requant *rq, const int8_t *i
                         a = _mm512_add_epi32(a, _mm512_mullo_epi32(xv, wv));
                     });
                     if (shift_only) {
-                        const __m512i one = _mm512_set1_epi32(1);
                         const __m512i s = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, rq->shift + c0));
-                        __m512i r = _mm512_add_epi32(_mm512_srav_epi32(a, s),
-                                                     _mm512_and_si512(_mm512_srav_epi32(a, _mm512_sub_epi32(s, one)), one));
-                        r = _mm512_min_epi32(_mm512_max_epi32(r, _mm512_set1_epi32(rq->out_min)),
-                                             _mm512_set1_epi32(rq->out_max));
+                        const __m512i r = nnc_q_rshift512(a, s, _mm512_sub_epi32(s, _mm512_set1_epi32(1)),
+                                                          _mm512_set1_epi32(rq->out_min),
+                                                          _mm512_set1_epi32(rq->out_max));
                         _mm_mask_storeu_epi8((void *)(y + c0), m, _mm512_cvtepi32_epi8(r));
                     } else {
                         int32_t v[16];

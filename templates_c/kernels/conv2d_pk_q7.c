@@ -50,10 +50,7 @@
 static inline __attribute__((always_inline)) void conv2d_pkq_rshift_store(__m512i a, __m512i s, __m512i s1, __m512i lo,
                                                                           __m512i hi, __mmask16 m, int8_t *y)
 {
-    const __m512i one = _mm512_set1_epi32(1);
-    __m512i r = _mm512_add_epi32(_mm512_srav_epi32(a, s), _mm512_and_si512(_mm512_srav_epi32(a, s1), one));
-    r = _mm512_min_epi32(_mm512_max_epi32(r, lo), hi);
-    _mm_mask_storeu_epi8((void *)y, m, _mm512_cvtepi32_epi8(r));
+    _mm_mask_storeu_epi8((void *)y, m, _mm512_cvtepi32_epi8(nnc_q_rshift512(a, s, s1, lo, hi)));
 }
 #endif
 
