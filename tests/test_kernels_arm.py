@@ -9,7 +9,9 @@ mismatches; it is built once per target and run under qemu:
                    odd channel counts, input tails, odd pixel counts, several channel chunks),
                    conv2d_s8's depthwise blocks of four channels (SXTAB16 + SMLABB / SMLATT, one asm block
                    per 3x3 window, 32-channel chunks), its 3x3 stride-1 column buffer (two rows of a
-                   channel per int16 pair, SMLAD; tiles of 12 pixels, padding read as the zero point), its
+                   channel per int16 pair, SMLAD; tiles of 12 pixels, padding read as the zero point) and,
+                   with vertical stride 1 and the SMMLAR requantization, its two-rows-a-pass form (pairs of
+                   input rows widened once per tile, odd last rows, several chunks), its
                    3x3 path over one input channel (a word load per input row) and small-K path (one group,
                    K <= 32: input pairs gathered once per pixel, SMLAD over blocks of four channels), the prepared
                    requantization (nnc_mbqm_prep / nnc_mbqm_pre_apply) and conv2d_pwp_s8's SMMLAR form of it
@@ -400,6 +402,40 @@ def cases(seed: int = 2026, n_conv: int = 60):
     out += q7_window_cases(np.random.default_rng(seed + 6))
     out += pr_s8_cases(np.random.default_rng(seed + 7))
     out += rqd_fast_cases(np.random.default_rng(seed + 8))
+    out += dw3v_cases(np.random.default_rng(seed + 9))
+    return out
+
+
+def dw3v_cases(rng, n: int = 28):
+    """Depthwise 3x3 layers with vertical stride 1 and nnc_dsp_rqd_s8's requantization, which the Cortex-M4 build
+    computes two output rows a pass (conv2d_dw3v_dsp_s8): even and odd output heights (the odd last row through
+    conv2d_dw3_dsp_s8), 4 .. 68 channels (blocks of two, several 32-channel chunks), horizontal strides 1 and 2,
+    rows wider than a tile, paddings 0 .. 2 and, in a few, 3 or 4 (whole rows and columns of padding; a last row
+    with no input row leaves the layer to conv2d_dw3_dsp_s8), two images, biases at the bound |bias| + 9 2^15 <
+    2^30, the largest products."""
+    out = []
+    for i in range(n):
+        c = int(rng.choice([4, 8, 12, 20, 32, 36, 68]))
+        sw = [1, 2][i % 2]
+        big = i % 7 == 6
+        pt, pl, pb, pr = (int(v) for v in rng.integers(0, 5 if big else 3, 4))
+        h, w_ = 4 + int(rng.integers(0, 9)), 3 + int(rng.integers(0, 30))
+        g = ConvGeom(1 + i % 3 // 2, h, w_, c, conv_out_size(h, 3, 1, pt, pb, 1), conv_out_size(w_, 3, sw, pl, pr, 1),
+                     c, 3, 3, 1, sw, pt, pl, 1, 1, c)
+        extreme = i % 9 == 4
+        x = _int8(rng, (g.batch, h, w_, c), extreme)
+        w = _int8(rng, (c, 3, 3, 1), extreme)
+        w[w == -128] = -127
+        zp = [-128, 127, int(rng.integers(-128, 128))][i % 3]
+        ms = [af.quantize_multiplier(float(2.0 ** rng.uniform(-14, -4)), af.ROUND_DOUBLE) for _ in range(c)]
+        rq = RequantS8(tuple(m for m, _ in ms), tuple(s for _, s in ms), -zp, int(rng.integers(-128, 128)), -128,
+                       127, af.ROUND_DOUBLE)
+        edge = (1 << 30) - 9 * 32768  # the first |bias| the fast form refuses
+        b = rng.integers(-(1 << 14), 1 << 14, size=c).astype(np.int64)
+        if i % 4 == 1:
+            b[rng.random(c) < .5] = edge - 1
+            b[rng.random(c) < .3] = -(edge - 1)
+        out.append(("conv2d_s8", [g, rq, x, w, b.astype(np.int32)], ks.conv2d_s8(g, rq, x, w, b.astype(np.int32))))
     return out
 
 
