@@ -11,7 +11,8 @@ mismatches; it is built once per target and run under qemu:
                    per 3x3 window, 32-channel chunks), its 3x3 stride-1 column buffer (two rows of a
                    channel per int16 pair, SMLAD; tiles of 12 pixels, padding read as the zero point) and,
                    with vertical stride 1 and the SMMLAR requantization, its two-rows-a-pass form (pairs of
-                   input rows widened once per tile, odd last rows, several chunks), its
+                   input rows widened once per tile, odd last rows, several chunks) and its tables prepared
+                   once for all the one-row calls of conv2d_inplace_s8, its
                    3x3 path over one input channel (a word load per input row) and small-K path (one group,
                    K <= 32: input pairs gathered once per pixel, SMLAD over blocks of four channels), the prepared
                    requantization (nnc_mbqm_prep / nnc_mbqm_pre_apply) and conv2d_pwp_s8's SMMLAR form of it
@@ -403,6 +404,42 @@ def cases(seed: int = 2026, n_conv: int = 60):
     out += pr_s8_cases(np.random.default_rng(seed + 7))
     out += rqd_fast_cases(np.random.default_rng(seed + 8))
     out += dw3v_cases(np.random.default_rng(seed + 9))
+    out += dw3_inplace_cases(np.random.default_rng(seed + 10))
+    return out
+
+
+def dw3_inplace_cases(rng, n: int = 16):
+    """conv2d_inplace_s8 on depthwise 3x3 layers (one row a call; written out of place here, the rows through the
+    ring of waiting rows or straight): the Cortex-M4 build prepares conv2d_dw3_dsp_s8's table once for all the rows
+    when its channels take nnc_dsp_rqd_s8 and in_c <= 32 (conv2d_dwr_s8_prep / _run); 4 .. 68 channels (36 .. 68:
+    the per-row calls), strides 1 and 2, paddings 0 .. 2, both visiting orders, one case in four with other
+    requantizations (per-row conv2d_s8)."""
+    from nncodegen.lower import inplace
+    out = []
+    for i in range(n):
+        c = int(rng.choice([4, 8, 16, 32, 36, 64, 68]))
+        sh, sw = int(rng.integers(1, 3)), int(rng.integers(1, 3))
+        pt, pl, pb, pr = (int(v) for v in rng.integers(0, 3, 4))
+        h, w_ = 3 + int(rng.integers(0, 8)), 3 + int(rng.integers(0, 20))
+        g = ConvGeom(1 + i % 4 // 3, h, w_, c, conv_out_size(h, 3, sh, pt, pb, 1), conv_out_size(w_, 3, sw, pl, pr, 1),
+                     c, 3, 3, sh, sw, pt, pl, 1, 1, c)
+        backward = i % 5 == 2
+        rows = inplace.ring_rows(g, backward)
+        if rows is None:
+            continue
+        x = _int8(rng, (g.batch, h, w_, c), i % 7 == 3)
+        w = _int8(rng, (c, 3, 3, 1), i % 7 == 3)
+        w[w == -128] = -127
+        zp = [-128, 127, int(rng.integers(-128, 128))][i % 3]
+        if i % 4 == 3:
+            rq = _requant_s8(rng, c, zp, af.ROUND_DOUBLE)
+        else:
+            ms = [af.quantize_multiplier(float(2.0 ** rng.uniform(-14, -4)), af.ROUND_DOUBLE) for _ in range(c)]
+            rq = RequantS8(tuple(m for m, _ in ms), tuple(s for _, s in ms), -zp, int(rng.integers(-128, 128)),
+                           -128, 127, af.ROUND_DOUBLE)
+        b = rng.integers(-(1 << 14), 1 << 14, size=c).astype(np.int32)
+        scratch = ScratchArg("int8_t", max(1, rows * g.out_w * c))
+        out.append(("conv2d_inplace_s8", [g, rq, x, w, b, scratch, rows, int(backward)], ks.conv2d_s8(g, rq, x, w, b)))
     return out
 
 
