@@ -326,6 +326,7 @@ def test_float_sparse_model_equals_dense_build(tmp_path, k, split):
     build's bit for bit, and report.json counts the stored layout; Cortex-M takes the class-delta layout (in
     dense_f32's order: its project built on the host equals the dense one's)."""
     import json
+    import re
 
     import nncodegen
     from nncodegen.passes.compress_weights import compress_weights
@@ -343,6 +344,7 @@ def test_float_sparse_model_equals_dense_build(tmp_path, k, split):
         outs[mode] = nncodegen.build(d).run(x)
         if mode == "sparse":
             assert "_wsum" not in src and (f", {split}, " in src)
+            assert re.search(r"static const float \w+_values\[\d+\] NNC_ALIGN64 = ", src)   # one 64-byte load a step
             c = json.loads((d / "report.json").read_text())["layers"][0]["compression"]
             assert c["storage"] == "sparse"
             assert c["stored_bytes"] == sf.stored_bytes(w, split)

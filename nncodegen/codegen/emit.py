@@ -150,7 +150,7 @@ def render_program(graph: Graph, prog: Program, name: str, source: str, target: 
         if key not in const_name:
             n = names.get("c_" + c.tensor)
             const_name[key] = n
-            const_decls.append(CText(c_array(_const_ctype(graph, c), n, _const_values(graph, c))))
+            const_decls.append(CText(c_array(_const_ctype(graph, c), n, _const_values(graph, c), align64=c.align64)))
         return const_name[key]
 
     layers = []

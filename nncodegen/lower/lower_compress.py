@@ -156,7 +156,8 @@ def lower_node(ctx, node: Node) -> Optional[List[Call]]:
         split = f32_dense_split(ctx, node, g.in_features)
         steps, ix, v, rows = sparse_f32.encode(w2, split)
         wargs = [Const(f"{name}_steps", _arr(steps, "uint8_t"), "uint8_t"),
-                 Const(f"{name}_index", _arr(ix, "uint8_t"), "uint8_t"), Const(f"{name}_values", _arr(v, ctype), ctype),
+                 Const(f"{name}_index", _arr(ix, "uint8_t"), "uint8_t"),
+                 Const(f"{name}_values", _arr(v, ctype), ctype, align64=True),   # one 64-byte load a step
                  Const(f"{name}_rows", _arr(rows, "int32_t"), "int32_t")]
     elif cd_f32 is not None:
         kernel = "dense_sparse_cd_f32"

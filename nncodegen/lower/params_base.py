@@ -92,11 +92,11 @@ def _c_number(v) -> str:
     return str(v)
 
 
-def c_array(ctype: str, name: str, values, per_line: int = 16) -> str:
+def c_array(ctype: str, name: str, values, per_line: int = 16, align64: bool = False) -> str:
     vals = [_c_number(x) + ("u" if ctype.startswith("uint") else "") for x in values] or ["0"]
     lines = [", ".join(vals[i:i + per_line]) for i in range(0, len(vals), per_line)]
     body = ",\n    ".join(lines)
-    return f"static const {ctype} {name}[{len(vals)}] = {{\n    {body}\n}};"
+    return f"static const {ctype} {name}[{len(vals)}]{' NNC_ALIGN64' if align64 else ''} = {{\n    {body}\n}};"
 
 
 def to_c(obj, prefix: str) -> Tuple[List[str], str]:

@@ -39,6 +39,7 @@ class Const:
     tensor: str
     array: Optional[tuple] = None
     ctype: Optional[str] = None
+    align64: bool = False   # declared NNC_ALIGN64 (nnc_types.h): read in 64-byte vectors
 
 
 @dataclass(frozen=True)

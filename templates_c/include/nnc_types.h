@@ -545,4 +545,13 @@ typedef struct {
     int32_t neg;
 } nnc_bpack;
 
+/* A constant array that SIMD kernels read in 64-byte vectors (dense_sparse_sl_f32's values) starts on a 64-byte
+ * boundary where the compiler has a way to say so (gcc aligns large arrays to 32 bytes, clang to 16: every
+ * 64-byte load of such an array then spans two cache lines). */
+#if defined(__GNUC__) || defined(__clang__)
+#define NNC_ALIGN64 __attribute__((aligned(64)))
+#else
+#define NNC_ALIGN64
+#endif
+
 #endif /* NNC_TYPES_H */
