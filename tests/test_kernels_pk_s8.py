@@ -7,6 +7,7 @@ target and keeps conv2d_s8 on ARM targets."""
 from __future__ import annotations
 
 import dataclasses
+import zlib
 
 import numpy as np
 import pytest
@@ -538,3 +539,139 @@ def test_add_sub_s8_every_pair(variant, kernel, rounding, scales, row):
     y = a.copy()
     lib.call(kernel, lib.arg(p), lib.p(y), lib.p(b), lib.p(y))
     ts8.assert_same(y, want, f"{kernel} in place [{variant}]")
+
+
+def qh_model(p, op):
+    """How add_s8 / sub_s8's 16-bit-lane path (eltwise_s8_qh512, AVX-512 VBMI) takes p, from the twin's integers:
+    None where it does not apply (T = 31 - out_shift outside 47..62, out_multiplier <= 0, fewer than 384 elements, or
+    outside eltwise_s8_direct512's constants), "sampled" where more than 2 of its 256 sampled pairs would fall back
+    (the 32-bit planes then), else (aligned, the number of (a, b) pairs whose lane sends its block of 64 to the 32-bit
+    arithmetic).  Q + carry from the top 16 bits of the fractions must equal the twin on every pair the path keeps
+    (asserted here too, so a wrong argument in eltwise_s8.c's comment fails)."""
+    from nncodegen.ref import affine as af
+    t, dbl, mo = 31 - p.out_shift, p.rounding == af.ROUND_DOUBLE, p.out_multiplier
+    consts = [(p.a_multiplier, p.a_shift), (p.b_multiplier, p.b_shift)]
+    if p.rounding not in (af.ROUND_DOUBLE, af.ROUND_SINGLE) or not 0 <= p.left_shift <= 21 or not 47 <= t <= 62 or \
+            mo <= 0 or any(s > 0 or s < -31 or (dbl and m < 0) for m, s in consts) or np.prod(p.bc.shape) < 384:
+        return None
+    v = np.arange(-128, 128, dtype=np.int64)
+    sa = af.mbqm((v + p.a_offset) << p.left_shift, p.a_multiplier, p.a_shift, p.rounding)
+    sb = af.mbqm((v + p.b_offset) << p.left_shift, p.b_multiplier, p.b_shift, p.rounding) * (1 if op == "add" else -1)
+    pa, pb = sa * mo, sb * mo
+    aligned = not np.any((pa | pb) & ((1 << (t - 16)) - 1))
+    pb = pb + (1 << (t - 1)) + ((1 << 30) if dbl and not aligned else 0)
+    hs = ((pa >> (t - 16)) & 0xFFFF)[:, None] + ((pb >> (t - 16)) & 0xFFFF)[None, :]
+    s, g = hs & 0xFFFF, (pa >> t)[:, None] + (pb >> t)[None, :] + (hs >> 16)
+    zero = dbl & (s == 0) & (g <= 0)
+    amb = np.zeros_like(s, dtype=bool) if aligned else (s == 0xFFFF) | zero
+    if aligned:
+        g = g - zero
+    else:  # the C sample: a's block k (bytes 16 k .. 16 k + 15 as uint8) against b's block 5 k + 3, lanes reversed
+        u = (np.arange(256) + 128) & 255  # table position (value + 128) of each uint8 byte
+        k, j = np.divmod(np.arange(256), 16)
+        if amb[u[16 * k + j], u[16 * ((5 * k + 3) % 16) + 15 - j]].sum() > 2:
+            return "sampled"
+    raw = sa[:, None] + sb[None, :]
+    want = af.mbqm(raw, mo, p.out_shift, p.rounding)
+    assert np.array_equal(g[~amb], want[~amb]), "the 16-bit form differs from the twin on a kept pair"
+    return bool(aligned), int(amb.sum())
+
+
+# (a, b, out) constants of the qh cases: scales through TFLite's add_params, or multipliers as they are
+QH_CASES = {
+    "scales": (0.05, 0.03, 0.07),
+    "scales2": (0.0619, 0.0747, 0.0444),
+    "pow2": (0.02, 0.02, 0.04),                      # every fraction a multiple of 2^(T - 16): ties, aligned
+    "pow2_t47": (0.5, 0.125, 0.125),                 # aligned, T = 47
+    "grouped_shuffle": ((1 << 30, 0), (1193135209, -2), (1840280942, -18)),
+    "t47_max": (((1 << 31) - 1, 0), ((1 << 31) - 1, 0), ((1 << 31) - 1, -16)),  # |Q| near 2^13
+    "t62": (((1 << 30) + 1, -7), (1 << 30, -31), (1 << 30, -31)),
+    "t46": ((1 << 30, 0), (1 << 30, 0), (1 << 30, -15)),  # T = 46: the 32-bit plane path
+    # not aligned, with pairs of s = 0 whose double rounding differs for raw < 0 (thousands of each 65,536)
+    "near_ties": ((1 << 30, -1), (1431655765, -3), (1 << 30, -19)),
+}
+
+
+def qh_params(case, rounding, out, sb_shape, zps, lo, hi):
+    from nncodegen.lower.params import Broadcast, EltwiseS8
+    from nncodegen.ref import affine as af
+    c = QH_CASES[case]
+    (ma, sa_), (mb, sb_), (mo, so) = af.add_params(*c, rounding) if isinstance(c[0], float) else c
+    ls = 21 if case == "t47_max" else 20
+    return EltwiseS8(Broadcast(out, ts8.strides(out, out), ts8.strides(sb_shape, out)), -zps[0], -zps[1], ls, ma, sa_,
+                     mb, sb_, mo, so, zps[2], lo, hi, rounding)
+
+
+def test_qh_cases_reach_every_branch():
+    """QH_CASES take the 16-bit path aligned and not, with pairs whose blocks fall back, in both roundings and ops,
+    and once not at all (T = 46)."""
+    seen = set()
+    for case in QH_CASES:
+        for rounding in (0, 1):
+            for op in ("add", "sub"):
+                m = qh_model(qh_params(case, rounding, (1, 1, 1, 512), (1, 1, 1, 512), (3, -40, 100), -128, 127), op)
+                seen.add((rounding, m if m is None or m == "sampled" else
+                          "aligned" if m[0] else "fallback" if m[1] else "kept"))
+    assert {(r, k) for r in (0, 1) for k in (None, "aligned", "fallback", "kept")} | {(0, "sampled")} <= seen, seen
+
+
+@pytest.mark.parametrize("variant", ["portable", "avx2", "avx512", "native"])
+@pytest.mark.parametrize("kernel", ["add_s8", "sub_s8"])
+@pytest.mark.parametrize("rounding", [0, 1])
+@pytest.mark.parametrize("case", list(QH_CASES))
+def test_add_sub_s8_qh_every_pair(variant, kernel, rounding, case):
+    """add / sub through the 16-bit-lane path (native with VBMI; the others: their own paths) on every (a, b) pair,
+    whole (65,536 elements, and 65,535: a masked last step), in place, and b broadcast along rows of 100 (row by row,
+    a tail of 36), narrow bounds, equal the twin; QH_CASES cover its aligned form, blocks that fall back to the
+    32-bit arithmetic, T = 47 and 62, and |Q| near 2^13."""
+    need(variant)
+    lib = simd_lib("kernels_eltwise_s8", variant, ("eltwise_s8",))
+    rng = np.random.default_rng(zlib.crc32(f"{kernel}{rounding}{case}".encode()))
+    for n, zps, (lo, hi) in ((65536, (-128, 127, -5), (-128, 127)), (65535, (3, -40, 100), (-20, 77))):
+        out = (1, 1, n // 256, 256) if n == 65536 else (1, 1, 1, n)
+        a = np.repeat(np.arange(-128, 128, dtype=np.int8), 256)[:n].reshape(out)
+        b = np.tile(np.arange(-128, 128, dtype=np.int8), 256)[:n].reshape(out)
+        p = qh_params(case, rounding, out, out, zps, lo, hi)
+        want = getattr(ks, kernel)(p, a, b)
+        ts8.assert_same(lib.run_into(kernel, [p, a, b], tq.garbage(out, np.int8)), want, f"{kernel} [{variant}] {p}")
+        y = a.copy()
+        lib.call(kernel, lib.arg(p), lib.p(y), lib.p(b), lib.p(y))
+        ts8.assert_same(y, want, f"{kernel} in place [{variant}] {p}")
+    out, sb = (1, 3, 4, 100), (1, 1, 1, 100)
+    a = rng.integers(-128, 128, size=out).astype(np.int8)
+    b = rng.integers(-128, 128, size=sb).astype(np.int8)
+    p = qh_params(case, rounding, out, sb, (int(rng.integers(-128, 128)), int(rng.integers(-128, 128)), 7), -128, 127)
+    ts8.assert_same(lib.run_into(kernel, [p, a, b], tq.garbage(out, np.int8)), getattr(ks, kernel)(p, a, b),
+                    f"{kernel} rows [{variant}] {p}")
+
+
+@pytest.mark.parametrize("variant", ["portable", "avx512", "native"])
+@pytest.mark.parametrize("kernel", ["add_s8", "sub_s8"])
+@settings(max_examples=60, **CFG)
+@given(data=st.data())
+def test_add_sub_s8_qh_random_constants(variant, kernel, data):
+    """add / sub with random constants around the 16-bit path's range (operand multipliers 0 or 2^30 .. 2^31 - 1,
+    shifts -31..0; output shifts -31..-14: T = 45..62; left_shift 0..21), random or extreme data, whole tensors or rows
+    of 64..200 (b broadcast or not), equal the twin."""
+    from nncodegen.lower.params import Broadcast, EltwiseS8
+    need(variant)
+    rounding = data.draw(st.sampled_from([0, 1]), label="rounding")
+
+    def mult(label, lo_shift, hi_shift):
+        m = data.draw(st.sampled_from([0, 1 << 30, (1 << 31) - 1]) | st.integers(1 << 30, (1 << 31) - 1), label=label)
+        return m, data.draw(st.integers(lo_shift, hi_shift), label=f"{label} shift")
+    (ma, sa_), (mb, sb_), (mo, so) = mult("a", -31, 0), mult("b", -31, 0), mult("out", -31, -14)
+    row = data.draw(st.integers(64, 200), label="row")
+    out = (1, data.draw(st.integers(1, 3), label="h"), data.draw(st.integers(1, 2), label="w"), row)
+    sb = out if data.draw(st.booleans(), label="same shape") else (1, 1, 1, row)
+    a, b = ts8.draw_s8(data, out, "a"), ts8.draw_s8(data, sb, "b")
+    zo = ts8.draw_zp(data, "out_zp")
+    lo, hi = ts8.draw_bounds(data, zo)
+    p = EltwiseS8(Broadcast(out, ts8.strides(out, out), ts8.strides(sb, out)), -ts8.draw_zp(data, "za"),
+                  -ts8.draw_zp(data, "zb"), data.draw(st.integers(0, 21), label="left_shift"), ma, sa_, mb, sb_, mo, so,
+                  zo, lo, hi, rounding)
+    m = qh_model(p, kernel[:3])
+    event(str(m) if m is None or m == "sampled" else "aligned" if m[0] else "fallback pairs" if m[1] else "kept")
+    want = getattr(ks, kernel)(p, a, b)
+    y = simd_lib("kernels_eltwise_s8", variant, ("eltwise_s8",)).run_into(kernel, [p, a, b], tq.garbage(out, np.int8))
+    ts8.assert_same(y, want, f"{kernel} [{variant}] {p}")

@@ -104,12 +104,9 @@ static inline int32_t eltwise_s8_ort_elem(const nnc_eltwise_s8 *p, int64_t pa, i
 static int eltwise_s8_rq16(const nnc_eltwise_s8 *p, int32_t multiplier, int32_t shift, int32_t *m16, int32_t *s16,
                            nnc_requant_s8 *rq, nnc_rq16_s8 *q)
 {
-    int32_t i;
     int ok;
-    for (i = 0; i < 16; ++i) {
-        m16[i] = multiplier;
-        s16[i] = shift;
-    }
+    _mm512_storeu_si512((void *)m16, _mm512_set1_epi32(multiplier)); /* whole vectors: the prep's loads forward */
+    _mm512_storeu_si512((void *)s16, _mm512_set1_epi32(shift));
     rq->multiplier = m16;
     rq->shift = s16;
     rq->input_offset = 0;
@@ -309,6 +306,166 @@ static int eltwise_s8_planes512(const nnc_eltwise_s8 *p, int32_t op, const nnc_r
     }
     return 1;
 }
+
+/* The four bytes of the 32-bit values of the 64 bytes u (not permuted) from planes pl, as four byte vectors */
+static inline __attribute__((always_inline)) void eltwise_s8_look8(__m512i pl[4][4], __m512i u, __m512i bj[4])
+{
+    const __mmask64 top = _mm512_movepi8_mask(u);
+    int32_t j;
+    for (j = 0; j < 4; ++j) {
+        bj[j] = _mm512_mask_blend_epi8(top, _mm512_permutex2var_epi8(pl[j][0], u, pl[j][1]),
+                                       _mm512_permutex2var_epi8(pl[j][2], u, pl[j][3]));
+    }
+}
+
+/* the low 32 bits of (P >> (T - 16)) + o, that is ((P >> T) + o) << 16 | ((P >> (T - 16)) & 0xFFFF), of the 64-bit
+ * products pe (even lanes) and po (odd lanes), as 16 lanes (th = T - 16, o = offset << 16) */
+static inline __attribute__((always_inline)) __m512i eltwise_s8_qh16(__m512i pe, __m512i po, __m128i th, __m512i o)
+{
+    return _mm512_add_epi32(_mm512_mask_blend_epi32((__mmask16)0xAAAA, _mm512_sra_epi64(pe, th),
+                                                    _mm512_slli_epi64(_mm512_sra_epi64(po, th), 32)), o);
+}
+
+/* add / sub (double or single rounding) with VBMI in 16-bit lanes where the output shift makes T = 31 - out_shift
+ * at least 47.  The output value is g = floor((raw m + R) / 2^T), raw = sa + sb (eltwise_s8_direct512), m > 0,
+ * R = 2^(T - 1) (single) or 2^(T - 1) + 2^30 - 2^31 [raw < 0] (double).  With Pa = sa m and Pb = sb m + R0 (R0 = R
+ * for raw >= 0), Pa = Qa 2^T + ra, Pb = Qb 2^T + rb (0 <= r < 2^T): g = Qa + Qb + [ra + rb >= 2^T] for raw >= 0.
+ * |sa|, |sb| < 2^29 and m < 2^31 give |Q| <= 2^13 + 1: Q + out_offset fits 16 bits.  Each operand's table holds
+ * (Q (+ out_offset for a)) << 16 | h, h = the top 16 bits of r (r >> (T - 16)), looked up as four byte planes (VPERMI2B
+ * as in eltwise_s8_planes512, no input permutation); per 32 elements in 16-bit lanes, s = ha + hb modulo 2^16 and
+ * its carry c (s < ha): the carry of ra + rb unless s = 0xFFFF (ra + rb within 2^(T - 16) below 2^T), and
+ * l = ra + rb - c 2^T >= s 2^(T - 16), so for s >= 1 l >= 2^31.  Double rounding, raw < 0: g = Q - [l < 2^31] (R0
+ * is 2^31 above raw < 0's R), and Q >= 1 only for raw > 0; so g = Q + c unless s = 0xFFFF, or, double, s = 0 and
+ * Q + c <= 0.  Those lanes' blocks of 64 take direct512's arithmetic.  Where every ra and rb (R0 = 2^(T - 1)) is a
+ * multiple of 2^(T - 16) (scales in power-of-two ratios, where ties are common), s is exact: the carry is c, l = s
+ * 2^(T - 16), and double rounding's g = Q + c - [s = 0 and Q + c <= 0] (l = 0: raw m = (2 (Q + c) - 1) 2^(T - 1)),
+ * no lane falls back.  Q + c (+ out_offset) is packed with signed saturation (VPACKSSWB restores the element order
+ * of VPUNPCKL/HBW) and clamped to out_min .. out_max.  Same runs as planes512; returns 0 (nothing written) where
+ * T < 47, m <= 0 or the tensor has fewer than 384 elements. */
+static int eltwise_s8_qh512(const nnc_eltwise_s8 *p, int32_t op, const nnc_rq16_s8 *q, const nnc_requant_s8 *rq,
+                            __m512i ao, __m512i bo, __m128i ls, const int8_t *a, const int8_t *b, int8_t *y)
+{
+    const int32_t *sh = p->bc.shape, *as = p->bc.a_stride, *bs = p->bc.b_stride;
+    const int whole = as[2] == sh[3] && as[1] == sh[2] * sh[3] && as[0] == sh[1] * sh[2] * sh[3] &&
+                      bs[2] == sh[3] && bs[1] == sh[2] * sh[3] && bs[0] == sh[1] * sh[2] * sh[3];
+    const int32_t run = whole ? sh[0] * sh[1] * sh[2] * sh[3] : sh[3];
+    const int32_t t = 31 - p->out_shift, dbl = p->rounding == NNC_ROUND_DOUBLE;
+    const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i mo = _mm512_set1_epi64(p->out_multiplier);
+    const __m128i th = _mm_cvtsi32_si128(t - 16);
+    const __m512i m1 = _mm512_set1_epi16(-1), z = _mm512_setzero_si512();
+    const __m512i offw = _mm512_set1_epi16((int16_t)p->out_offset);
+    const __m512i lo8 = _mm512_set1_epi8((char)p->out_min), hi8 = _mm512_set1_epi8((char)p->out_max);
+    const __m512i off = _mm512_set1_epi32((int32_t)((uint32_t)p->out_offset << 16));
+    int32_t tab[2][256], i0, i1, i2, i3, k, pass;
+    __m512i pa[4][4], pb[4][4], low = z;
+    int aligned = 0;
+    if (run < 64 || sh[0] * sh[1] * sh[2] * sh[3] < 384 || t < 47 || t > 62 || p->out_multiplier <= 0) {
+        return 0; /* below 384 elements planes512's shorter set-up wins */
+    }
+    for (pass = 0; pass < 2; ++pass) { /* pass 1: double rounding's b table again where every r is aligned */
+        const __m512i r0 = _mm512_set1_epi64(((int64_t)1 << (t - 1)) +
+                                             (dbl && pass == 0 ? (int64_t)1 << 30 : 0)); /* R0 */
+        for (i3 = 0; i3 < 256; i3 += 16) { /* the values of the bytes i3 .. i3 + 15 as uint8 */
+            const __m512i v = _mm512_add_epi32(lanes, _mm512_set1_epi32(i3 < 128 ? i3 : i3 - 256));
+            __m512i vb = nnc_rq16_s32(_mm512_sll_epi32(_mm512_add_epi32(v, bo), ls), &q[1], p->rounding), pe, po;
+            vb = op == 1 ? _mm512_sub_epi32(z, vb) : vb;
+            pe = _mm512_mul_epi32(vb, mo);
+            po = _mm512_mul_epi32(_mm512_srli_epi64(vb, 32), mo);
+            if (pass == 0) {
+                const __m512i va = nnc_rq16_s32(_mm512_sll_epi32(_mm512_add_epi32(v, ao), ls), &q[0], p->rounding);
+                const __m512i qe = _mm512_mul_epi32(va, mo), qo = _mm512_mul_epi32(_mm512_srli_epi64(va, 32), mo);
+                low = _mm512_or_si512(_mm512_or_si512(low, _mm512_or_si512(qe, qo)), _mm512_or_si512(pe, po));
+                _mm512_storeu_si512((void *)(tab[0] + i3), eltwise_s8_qh16(qe, qo, th, off));
+            }
+            _mm512_storeu_si512((void *)(tab[1] + i3),
+                                eltwise_s8_qh16(_mm512_add_epi64(pe, r0), _mm512_add_epi64(po, r0), th, z));
+        }
+        aligned = _mm512_test_epi64_mask(low, _mm512_set1_epi64(((int64_t)1 << (t - 16)) - 1)) == 0;
+        if (!dbl || !aligned) {
+            break;
+        }
+    }
+    if (!aligned) { /* 256 of the 65,536 (a, b) pairs: more than 2 that fall back (about 1 %, blocks of 64 falling
+                     * back about half the time) and planes512 is faster; ordinary scales: none or a few of 65,536 */
+        const __m512i rev = _mm512_set_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        const __m512i l16 = _mm512_set1_epi32(0xFFFF), offd = _mm512_set1_epi32(p->out_offset);
+        __m512i hits = z;
+        for (k = 0; k < 16; ++k) { /* a's block k against b's block 5 k + 3 (mod 16), lanes reversed */
+            const __m512i vb = _mm512_loadu_si512((const void *)(tab[1] + 16 * ((5 * k + 3) & 15)));
+            const __m512i v = _mm512_add_epi32(_mm512_loadu_si512((const void *)(tab[0] + 16 * k)),
+                                               _mm512_permutexvar_epi32(rev, vb));
+            const __m512i lw = _mm512_and_si512(v, l16);
+            __mmask16 f = _mm512_cmpeq_epi32_mask(lw, l16);
+            if (dbl) {
+                f |= _mm512_cmpeq_epi32_mask(lw, z) & _mm512_cmple_epi32_mask(_mm512_srai_epi32(v, 16), offd);
+            }
+            hits = _mm512_mask_sub_epi32(hits, f, hits, _mm512_set1_epi32(-1));
+        }
+        if (_mm512_reduce_add_epi32(hits) > 2) {
+            return 0;
+        }
+    }
+    eltwise_s8_planes(tab[0], pa);
+    eltwise_s8_planes(tab[1], pb);
+    for (i0 = 0; i0 < (whole ? 1 : sh[0]); ++i0) {
+        for (i1 = 0; i1 < (whole ? 1 : sh[1]); ++i1) {
+            for (i2 = 0; i2 < (whole ? 1 : sh[2]); ++i2, y += run) {
+                const int8_t *ra = a + i0 * as[0] + i1 * as[1] + i2 * as[2];
+                const int8_t *rb = b + i0 * bs[0] + i1 * bs[1] + i2 * bs[2];
+                for (i3 = 0; i3 < run; i3 += 64) { /* each 64 read before they are written (in place) */
+                    const int32_t nc = run - i3 < 64 ? run - i3 : 64;
+                    const __mmask64 mk = nc == 64 ? ~(__mmask64)0 : (((__mmask64)1 << nc) - 1);
+                    __m512i va[4], vb[4], r[2];
+                    __mmask32 amb = 0;
+                    eltwise_s8_look8(pa, _mm512_maskz_loadu_epi8(mk, ra + i3), va);
+                    eltwise_s8_look8(pb, _mm512_maskz_loadu_epi8(mk, rb + i3), vb);
+                    for (k = 0; k < 2; ++k) {
+                        const __m512i ha = k ? _mm512_unpackhi_epi8(va[0], va[1]) : _mm512_unpacklo_epi8(va[0], va[1]);
+                        const __m512i hb = k ? _mm512_unpackhi_epi8(vb[0], vb[1]) : _mm512_unpacklo_epi8(vb[0], vb[1]);
+                        const __m512i qa = k ? _mm512_unpackhi_epi8(va[2], va[3]) : _mm512_unpacklo_epi8(va[2], va[3]);
+                        const __m512i qb = k ? _mm512_unpackhi_epi8(vb[2], vb[3]) : _mm512_unpacklo_epi8(vb[2], vb[3]);
+                        const __m512i s = _mm512_add_epi16(ha, hb);
+                        __m512i g = _mm512_add_epi16(qa, qb);
+                        g = _mm512_mask_sub_epi16(g, _mm512_cmplt_epu16_mask(s, ha), g, m1); /* + carry */
+                        if (dbl) {
+                            const __mmask32 zl = _mm512_cmpeq_epi16_mask(s, z) & _mm512_cmple_epi16_mask(g, offw);
+                            if (aligned) {
+                                g = _mm512_mask_add_epi16(g, zl, g, m1);
+                            } else {
+                                amb |= zl;
+                            }
+                        }
+                        if (!aligned) {
+                            amb |= _mm512_cmpeq_epi16_mask(s, m1);
+                        }
+                        r[k] = g;
+                    }
+                    if (amb != 0) {
+                        for (k = 0; k < 4 && 16 * k < nc; ++k) {
+                            const int32_t n = nc - 16 * k < 16 ? nc - 16 * k : 16;
+                            const __mmask16 m16 = (__mmask16)(n == 16 ? 0xFFFFu : (1u << n) - 1u);
+                            const __m512i xa = _mm512_sll_epi32(
+                                _mm512_add_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m16, ra + i3 + 16 * k)), ao),
+                                ls);
+                            const __m512i xb = _mm512_sll_epi32(
+                                _mm512_add_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m16, rb + i3 + 16 * k)), bo),
+                                ls);
+                            const __m512i sa = nnc_rq16_s32(xa, &q[0], p->rounding);
+                            const __m512i sb = nnc_rq16_s32(xb, &q[1], p->rounding);
+                            nnc_rq16_s8_store(op == 1 ? _mm512_sub_epi32(sa, sb) : _mm512_add_epi32(sa, sb), &q[2],
+                                              &rq[2], 0, n, y + i3 + 16 * k);
+                        }
+                        continue;
+                    }
+                    _mm512_mask_storeu_epi8(y + i3, mk,
+                                            _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(r[0], r[1]), lo8), hi8));
+                }
+            }
+        }
+    }
+    return 1;
+}
 #endif
 
 #if defined(NNC_HAVE_RQ16_S8) && defined(__AVX512BW__) && defined(__AVX512VL__)
@@ -316,7 +473,9 @@ static int eltwise_s8_planes512(const nnc_eltwise_s8 *p, int32_t op, const nnc_r
  * all three constants and the operands' shifts are <= 0 (T >= 31): sa = nnc_mbqm((a + a_offset) << left_shift,
  * a_multiplier, a_shift) as one vector (nnc_rq16_s32: |x| <= 2^29 for left_shift <= 21, so |x * m / 2^T| < 2^29
  * and the value fits 32 bits), sb likewise, sa +- sb (|.| < 2^30 + 2: no nnc_sat32) requantized by
- * nnc_rq16_s8_store: eltwise_s8_one's value.  Returns 0 (nothing written) where this does not apply. */
+ * nnc_rq16_s8_store: eltwise_s8_one's value.  With VBMI, eltwise_s8_qh512 first (16-bit lanes, no requantization
+ * per element), else eltwise_s8_planes512 (the same sums from byte planes).  Returns 0 (nothing written) where this
+ * does not apply. */
 static int eltwise_s8_direct512(const nnc_eltwise_s8 *p, int32_t op, const int8_t *a, const int8_t *b, int8_t *y)
 {
     const int32_t *sh = p->bc.shape, *as = p->bc.a_stride, *bs = p->bc.b_stride;
@@ -336,7 +495,8 @@ static int eltwise_s8_direct512(const nnc_eltwise_s8 *p, int32_t op, const int8_
         }
     }
 #if defined(NNC_ELTWISE_PLANES512)
-    if (eltwise_s8_planes512(p, op, q, rq, ao, bo, ls, a, b, y)) {
+    if (eltwise_s8_qh512(p, op, q, rq, ao, bo, ls, a, b, y) ||
+        eltwise_s8_planes512(p, op, q, rq, ao, bo, ls, a, b, y)) {
         return 1;
     }
 #endif
