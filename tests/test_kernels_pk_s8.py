@@ -562,10 +562,12 @@ def qh_model(p, op):
     pb = pb + (1 << (t - 1)) + ((1 << 30) if dbl and not aligned else 0)
     hs = ((pa >> (t - 16)) & 0xFFFF)[:, None] + ((pb >> (t - 16)) & 0xFFFF)[None, :]
     s, g = hs & 0xFFFF, (pa >> t)[:, None] + (pb >> t)[None, :] + (hs >> 16)
-    zero = dbl & (s == 0) & (g <= 0)
-    amb = np.zeros_like(s, dtype=bool) if aligned else (s == 0xFFFF) | zero
+    zero = dbl & (s == 0)
+    amb = np.zeros_like(s, dtype=bool) if aligned else (s == 0xFFFF) | zero  # C tests s = 0 alone
+    assert not np.any((g != af.mbqm(sa[:, None] + sb[None, :], mo, p.out_shift, p.rounding)) & zero & (g > 0)), \
+        "double rounding's s = 0 lanes with Q + c >= 1 need no fallback"
     if aligned:
-        g = g - zero
+        g = g - (zero & (g <= 0))
     else:  # the C sample: a's block k (bytes 16 k .. 16 k + 15 as uint8) against b's block 5 k + 3, lanes reversed
         u = (np.arange(256) + 128) & 255  # table position (value + 128) of each uint8 byte
         k, j = np.divmod(np.arange(256), 16)

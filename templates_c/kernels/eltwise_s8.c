@@ -336,7 +336,7 @@ static inline __attribute__((always_inline)) __m512i eltwise_s8_qh16(__m512i pe,
  * its carry c (s < ha): the carry of ra + rb unless s = 0xFFFF (ra + rb within 2^(T - 16) below 2^T), and
  * l = ra + rb - c 2^T >= s 2^(T - 16), so for s >= 1 l >= 2^31.  Double rounding, raw < 0: g = Q - [l < 2^31] (R0
  * is 2^31 above raw < 0's R), and Q >= 1 only for raw > 0; so g = Q + c unless s = 0xFFFF, or, double, s = 0 and
- * Q + c <= 0.  Those lanes' blocks of 64 take direct512's arithmetic.  Where every ra and rb (R0 = 2^(T - 1)) is a
+ * Q + c <= 0 (s = 0 alone is tested: one compare).  Those lanes' blocks of 64 take direct512's arithmetic.  Where every ra and rb (R0 = 2^(T - 1)) is a
  * multiple of 2^(T - 16) (scales in power-of-two ratios, where ties are common), s is exact: the carry is c, l = s
  * 2^(T - 16), and double rounding's g = Q + c - [s = 0 and Q + c <= 0] (l = 0: raw m = (2 (Q + c) - 1) 2^(T - 1)),
  * no lane falls back.  Q + c (+ out_offset) is packed with signed saturation (VPACKSSWB restores the element order
@@ -354,7 +354,7 @@ static int eltwise_s8_qh512(const nnc_eltwise_s8 *p, int32_t op, const nnc_rq16_
     const __m512i mo = _mm512_set1_epi64(p->out_multiplier);
     const __m128i th = _mm_cvtsi32_si128(t - 16);
     const __m512i m1 = _mm512_set1_epi16(-1), z = _mm512_setzero_si512();
-    const __m512i offw = _mm512_set1_epi16((int16_t)p->out_offset);
+    const __m512i offw = _mm512_set1_epi16((int16_t)p->out_offset), one = _mm512_set1_epi16(1);
     const __m512i lo8 = _mm512_set1_epi8((char)p->out_min), hi8 = _mm512_set1_epi8((char)p->out_max);
     const __m512i off = _mm512_set1_epi32((int32_t)((uint32_t)p->out_offset << 16));
     int32_t tab[2][256], i0, i1, i2, i3, k, pass;
@@ -389,7 +389,7 @@ static int eltwise_s8_qh512(const nnc_eltwise_s8 *p, int32_t op, const nnc_rq16_
     if (!aligned) { /* 256 of the 65,536 (a, b) pairs: more than 2 that fall back (about 1 %, blocks of 64 falling
                      * back about half the time) and planes512 is faster; ordinary scales: none or a few of 65,536 */
         const __m512i rev = _mm512_set_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        const __m512i l16 = _mm512_set1_epi32(0xFFFF), offd = _mm512_set1_epi32(p->out_offset);
+        const __m512i l16 = _mm512_set1_epi32(0xFFFF);
         __m512i hits = z;
         for (k = 0; k < 16; ++k) { /* a's block k against b's block 5 k + 3 (mod 16), lanes reversed */
             const __m512i vb = _mm512_loadu_si512((const void *)(tab[1] + 16 * ((5 * k + 3) & 15)));
@@ -398,7 +398,7 @@ static int eltwise_s8_qh512(const nnc_eltwise_s8 *p, int32_t op, const nnc_rq16_
             const __m512i lw = _mm512_and_si512(v, l16);
             __mmask16 f = _mm512_cmpeq_epi32_mask(lw, l16);
             if (dbl) {
-                f |= _mm512_cmpeq_epi32_mask(lw, z) & _mm512_cmple_epi32_mask(_mm512_srai_epi32(v, 16), offd);
+                f |= _mm512_cmpeq_epi32_mask(lw, z);
             }
             hits = _mm512_mask_sub_epi32(hits, f, hits, _mm512_set1_epi32(-1));
         }
@@ -428,15 +428,14 @@ static int eltwise_s8_qh512(const nnc_eltwise_s8 *p, int32_t op, const nnc_rq16_
                         const __m512i s = _mm512_add_epi16(ha, hb);
                         __m512i g = _mm512_add_epi16(qa, qb);
                         g = _mm512_mask_sub_epi16(g, _mm512_cmplt_epu16_mask(s, ha), g, m1); /* + carry */
-                        if (dbl) {
-                            const __mmask32 zl = _mm512_cmpeq_epi16_mask(s, z) & _mm512_cmple_epi16_mask(g, offw);
-                            if (aligned) {
-                                g = _mm512_mask_add_epi16(g, zl, g, m1);
-                            } else {
-                                amb |= zl;
+                        if (aligned) {
+                            if (dbl) { /* the tie of raw < 0 */
+                                g = _mm512_mask_add_epi16(
+                                    g, _mm512_cmpeq_epi16_mask(s, z) & _mm512_cmple_epi16_mask(g, offw), g, m1);
                             }
-                        }
-                        if (!aligned) {
+                        } else if (dbl) { /* s = 0xFFFF or 0 */
+                            amb |= _mm512_cmple_epu16_mask(_mm512_sub_epi16(s, m1), one);
+                        } else {
                             amb |= _mm512_cmpeq_epi16_mask(s, m1);
                         }
                         r[k] = g;
