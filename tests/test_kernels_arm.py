@@ -405,6 +405,7 @@ def cases(seed: int = 2026, n_conv: int = 60):
     out += rqd_fast_cases(np.random.default_rng(seed + 8))
     out += dw3v_cases(np.random.default_rng(seed + 9))
     out += dw3_inplace_cases(np.random.default_rng(seed + 10))
+    out += pwp_tab_cases(np.random.default_rng(seed + 11))
     return out
 
 
@@ -534,6 +535,41 @@ def pr_s8_cases(rng):
         assert np.all(np.abs(acc + b) == (1 << 31) - 1)
         rq = _requant_s8(rng, m, zp, rounds[i])
         out.append(_pr_case(DenseGeom(1, k, m), rq, x, w, b))
+    return out
+
+
+def pwp_tab_cases(rng, n: int = 24):
+    """conv2d_pwp_s8's table path (conv2d_pwp_tab_s8: in_c groups of four a multiple of four, every channel taking
+    nnc_dsp_rqd_s8, one assembly block per pixel pair for all channel pairs): in_c 13 .. 256 (input tails inside the
+    last group), out_c odd (the last channel in C) and even, past one chunk of 64, in_c below and above twice the
+    chunk's channels (inputs and biases doubled, or each sum by an ADD), 1 .. 9 pixels (odd: the last pair's second
+    pixel the first again), extreme inputs and weights, biases one below the bound of the 32-bit form, extreme
+    output offsets and multipliers 2^30 (ties)."""
+    out = []
+    for i in range(n):
+        cin = [16, 13, 32, 48, 64, 128, 256, 61][i % 8]
+        cout = [2, 3, 5, 16, 33, 64, 70, 131][i // 3 % 8]
+        pixels = [1, 2, 3, 5, 9][i % 5]
+        g = ConvGeom(1, 1, pixels, cin, 1, pixels, cout, 1, 1, 1, 1, 0, 0, 1, 1, 1)
+        extreme = i % 4 == 1
+        x = _int8(rng, (1, 1, pixels, cin), extreme)
+        w = _int8(rng, (cout, 1, 1, cin), extreme)
+        w[w == -128] = -127
+        zp = int(rng.integers(-128, 128))
+        off = [-128, 127, 0, int(rng.integers(-128, 128))][i % 4]
+        ms = [(1 << 30) if (i + j) % 4 == 0 else int(rng.integers(1 << 30, 1 << 31)) for j in range(cout)]
+        shifts = [-int(rng.choice([1, 2, 5, 9, 14, 22])) for _ in range(cout)]
+        rq = RequantS8(tuple(ms), tuple(shifts), -zp, off, -128, 127, af.ROUND_DOUBLE)
+        bx = rng.integers(-(1 << 20), 1 << 20, size=cout).astype(np.int64)
+        edge = (1 << 30) - cin * 16384  # the first |bias_x| the 32-bit form refuses
+        if i % 3 == 2:
+            bx[rng.integers(0, cout, size=max(1, cout // 4))] = [edge - 1, -(edge - 1)][i % 2]
+        b = (bx - ks.pw_bias_s8(w, None, rq.input_offset)).astype(np.int64)
+        if np.abs(b).max() >= 1 << 31:
+            continue
+        b = b.astype(np.int32)
+        want = ks.conv2d_s8(g, rq, x, w, b)
+        out.append(("conv2d_pwp_s8", [g, rq, x, ks.pack_pwp_s8(w), ks.pw_bias_s8(w, b, rq.input_offset)], want))
     return out
 
 

@@ -353,32 +353,41 @@ typedef struct {
     int32_t b[2], m[2], k[2], r[2];
 } conv2d_pwp_rqd;
 
+/* nnc_dsp_rqd_prep's 32-bit case (-22 <= shift <= -1, multiplier >= 0, |b| + in_c 2^14 < 2^30, the output offset
+ * in [-128, 128]: off_ok) tested in 32 bits (blim = 2^30 - in_c 2^14, or 0) and its constants written as it writes
+ * them; other channels through nnc_dsp_rqd_prep itself (cb = in_c 2^14).  Channel c, folded bias b; 1 when it
+ * takes nnc_dsp_rqd_s8. */
+static inline int conv2d_pwp_rqd1(const nnc_requant_s8 *rq, int32_t c, int32_t b, uint32_t blim, int64_t cb, int off_ok,
+                                  int32_t *m, int32_t *k, int32_t *r)
+{
+    const int32_t mul = rq->multiplier[c], sh = rq->shift[c];
+    const uint32_t ab = b < 0 ? 0u - (uint32_t)b : (uint32_t)b; /* |b|, 2^31 for INT32_MIN */
+    if ((uint32_t)sh + 22u < 22u && mul >= 0 && ab < blim && off_ok) { /* -22 <= sh <= -1 */
+        *m = mul;
+        *k = (int32_t)((1u << (-sh - 1)) + ((uint32_t)rq->output_offset << -sh));
+        *r = -sh;
+        return 1;
+    }
+    return nnc_dsp_rqd_prep(mul, sh, (int64_t)ab + cb, rq->output_offset, m, k, r);
+}
+
 /* The constants of channels c0 .. c0 + cn - 1 in pairs (an odd last channel beside zeros); 1 when every channel
  * takes nnc_dsp_rqd_s8: TFLite's double rounding into [-128, 127] with a right shift, and the accumulator bound
- * |bias_x| + in_c 2^14 (|x w| <= 128 * 128) small enough for nnc_dsp_rqd_prep. */
+ * |bias_x| + in_c 2^14 (|x w| <= 128 * 128) small enough for nnc_dsp_rqd_prep (conv2d_pwp_rqd1). */
 static int conv2d_pwp_prep_rqd(const nnc_requant_s8 *rq, const int32_t *bias_x, int32_t c0, int32_t cn, int32_t cin,
                                int dbl, conv2d_pwp_rqd *q)
 {
-    /* nnc_dsp_rqd_prep's 32-bit case (-22 <= shift <= -1, multiplier >= 0, |b| + in_c 2^14 < 2^30, the output
-     * offset in [-128, 128]) tested here in 32 bits and its constants written as it writes them; the other channels
-     * through nnc_dsp_rqd_prep itself */
     const int64_t cb = (int64_t)cin * 16384;
     const uint32_t blim = cb < ((int64_t)1 << 30) ? (uint32_t)(((int64_t)1 << 30) - cb) : 0u;
-    const int32_t off = rq->output_offset;
-    const int off_ok = off >= -128 && off <= 128;
+    const int off_ok = rq->output_offset >= -128 && rq->output_offset <= 128;
     int32_t j;
     if (rq->rounding != NNC_ROUND_DOUBLE || rq->out_min != -128 || rq->out_max != 127) {
         return 0;
     }
     for (j = 0; j < cn; ++j) {
         conv2d_pwp_rqd *e = q + (j >> 1);
-        const int32_t h = j & 1, b = bias_x[c0 + j], m = rq->multiplier[c0 + j], s = rq->shift[c0 + j];
-        const uint32_t ab = b < 0 ? 0u - (uint32_t)b : (uint32_t)b; /* |b|, 2^31 for INT32_MIN */
-        if ((uint32_t)s + 22u < 22u && m >= 0 && ab < blim && off_ok) { /* -22 <= s <= -1 */
-            e->m[h] = m;
-            e->k[h] = (int32_t)((1u << (-s - 1)) + ((uint32_t)off << -s));
-            e->r[h] = -s;
-        } else if (!nnc_dsp_rqd_prep(m, s, (int64_t)ab + cb, off, &e->m[h], &e->k[h], &e->r[h])) {
+        const int32_t h = j & 1, b = bias_x[c0 + j];
+        if (!conv2d_pwp_rqd1(rq, c0 + j, b, blim, cb, off_ok, &e->m[h], &e->k[h], &e->r[h])) {
             return 0;
         }
         e->b[h] = dbl ? (int32_t)((uint32_t)b * 2u) : b; /* |b| < 2^30 */
@@ -520,6 +529,192 @@ static NNC_NOINLINE void conv2d_pwp8_rqd_s8(int32_t pixels, int32_t cout, int32_
     }
 }
 
+#if defined(__OPTIMIZE__)
+/* The chunk table of conv2d_pwp_tab_s8 (channels c0 .. c0 + cn - 1, their constants by conv2d_pwp_rqd1, the
+ * biases doubled when dbl): the first pair's folded biases as (b0, b0, b1, b1) (the accumulators of its two channels x two
+ * pixels), then per channel pair m0, k0, r0, m1, k1, r1 and the next pair's biases (b0, b0, b1, b1; zeros after
+ * the last pair), 4 + 10 ((cn + 1) / 2) words; an odd last channel beside zeros.  1 when every channel takes
+ * nnc_dsp_rqd_s8. */
+static int conv2d_pwp_tab_prep(const nnc_requant_s8 *rq, const int32_t *bias_x, int32_t c0, int32_t cn, int32_t cin,
+                               int dbl, int32_t *tab)
+{
+    const int64_t cb = (int64_t)cin * 16384;
+    const uint32_t blim = cb < ((int64_t)1 << 30) ? (uint32_t)(((int64_t)1 << 30) - cb) : 0u;
+    const int32_t off = rq->output_offset;
+    const int off_ok = off >= -128 && off <= 128;
+    const int32_t *mul = rq->multiplier + c0, *sh = rq->shift + c0, *bx = bias_x + c0;
+    const uint32_t twice = dbl ? 2u : 1u;
+    int32_t j = 0, *t;
+    if (rq->rounding != NNC_ROUND_DOUBLE || rq->out_min != -128 || rq->out_max != 127) {
+        return 0;
+    }
+    if (off_ok) { /* conv2d_pwp_rqd1's 32-bit case inline, as long as the channels take it */
+        for (; j < cn; ++j) {
+            const int32_t m = mul[j], r = -sh[j], b = bx[j];
+            const uint32_t ab = b < 0 ? 0u - (uint32_t)b : (uint32_t)b;
+            int32_t *q;
+            if ((uint32_t)r - 1u >= 22u || m < 0 || ab >= blim) { /* 1 <= r <= 22 */
+                break;
+            }
+            t = tab + 10 * (j >> 1);
+            q = t + 4 + 3 * (j & 1);
+            q[0] = m;
+            q[1] = (int32_t)((1u << (r - 1)) + ((uint32_t)off << r));
+            q[2] = r;
+            t[2 * (j & 1)] = t[2 * (j & 1) + 1] = (int32_t)((uint32_t)b * twice); /* |b| < 2^30 */
+        }
+    }
+    for (; j < cn; ++j) {
+        int32_t *q;
+        const int32_t b = bx[j];
+        t = tab + 10 * (j >> 1);
+        q = t + 4 + 3 * (j & 1);
+        if (!conv2d_pwp_rqd1(rq, c0 + j, b, blim, cb, off_ok, q, q + 1, q + 2)) {
+            return 0;
+        }
+        t[2 * (j & 1)] = t[2 * (j & 1) + 1] = (int32_t)((uint32_t)b * twice); /* |b| < 2^30 */
+    }
+    if (cn % 2) { /* the zero channel beside the last one */
+        t = tab + 10 * (cn >> 1);
+        t[2] = t[3] = t[7] = t[8] = t[9] = 0;
+    }
+    t = tab + 10 * ((cn + 1) >> 1);
+    t[0] = t[1] = t[2] = t[3] = 0;
+    return 1;
+}
+
+/* what conv2d_pwp_tab_s8's assembly reads (seven words, in this order) */
+typedef struct {
+    const int32_t *xs, *xe; /* the widened inputs of the pixel pair */
+    const int32_t *tab;     /* conv2d_pwp_tab_prep's table */
+    int8_t *y;              /* the first pixel's output of channel c0 */
+    int32_t d;              /* the second pixel's outputs at y + d (0 when it is the first one again) */
+    int8_t *ye;             /* y + 2 (cn / 2) */
+    const int32_t *wp;      /* the packed weights of channel pair c0 / 2 */
+} conv2d_pwp_tab_args;
+
+/* Channels c0 .. c0 + cn - 1 (cn >= 2) of every pixel pair, in_c a multiple of 16 or at most 4 below one (g4 % 4 == 0,
+ * the packed weights and widened inputs zero past in_c), every channel taking nnc_dsp_rqd_s8 (the table of
+ * conv2d_pwp_tab_prep; the inputs and biases doubled when dbl, else each sum doubled by an ADD): per pixel pair
+ * its inputs widened once (conv2d_pwp_widen), then one assembly block for all channel pairs, every register in use
+ * (r0-r12 and lr: the accumulators r4-r7, the inputs r0-r3, the weights r8-r11, the inputs' pointer r12 and the
+ * weights' pointer lr; r7 saved and restored by the block itself, as it may be the frame pointer): per four inputs
+ * one LDM of the two pixels' input words and one LDM of the two channels' weight words, eight SMLAD (ten
+ * instructions for sixteen MACs), four steps a loop pass; per channel pair the epilogue SUB, SMMLAR, ASR, SSAT,
+ * STRB per output with the constants by one LDM and the next pair's biases by another, the pointers kept on the
+ * stack below the block's own push (about 30 instructions per channel pair besides the dot products).  The odd
+ * last channel of a chunk runs in C. */
+static NNC_NOINLINE void conv2d_pwp_tab_s8(int32_t pixels, int32_t cin, int32_t cout, int32_t c0, int32_t cn, int dbl,
+                                           const int8_t *input, const int32_t *wpk, const int32_t *tab, int32_t *xw,
+                                           int8_t *output)
+{
+    const int32_t g4 = (cin + 3) / 4, np = cn / 2;
+    const int32_t *wodd = wpk + ((c0 + cn - 1) / 2) * g4 * 4, *todd = tab + 10 * np;
+    conv2d_pwp_tab_args s;
+    int32_t p, i;
+    s.xs = xw;
+    s.xe = xw + 4 * g4;
+    s.wp = wpk + (c0 / 2) * g4 * 4;
+    for (p = 0; p < pixels; p += 2) {
+        const int two = p + 1 < pixels;
+        s.tab = tab;
+        s.y = output + p * cout + c0;
+        s.d = two ? cout : 0;
+        s.ye = s.y + 2 * np;
+        conv2d_pwp_widen(input + p * cin, input + (two ? p + 1 : p) * cin, cin, xw, dbl);
+#define NNC_PWPT_STEP                                                                              \
+    "ldmia r12!, {r0, r1, r2, r3}\n\t"                                                             \
+    "ldmia lr!, {r8, r9, r10, r11}\n\t"                                                            \
+    "smlad r4, r0, r8, r4\n\t"                                                                     \
+    "smlad r5, r1, r8, r5\n\t"                                                                     \
+    "smlad r4, r2, r9, r4\n\t"                                                                     \
+    "smlad r5, r3, r9, r5\n\t"                                                                     \
+    "smlad r6, r0, r10, r6\n\t"                                                                    \
+    "smlad r7, r1, r10, r7\n\t"                                                                    \
+    "smlad r6, r2, r11, r6\n\t"                                                                    \
+    "smlad r7, r3, r11, r7\n\t"
+/* one output: nnc_dsp_rqd_s8 of accumulator A with M, K, R (TW(A): the sum doubled first, or nothing) */
+#define NNC_PWPT_RQD(A, M, K, R, TW)                                                                               \
+    "sub r10, " K ", " A ", lsr #31\n\t" TW(A)                                                                     \
+    "smmlar " A ", " A ", " M ", r10\n\t"                                                                          \
+    "asr " A ", " A ", " R "\n\t"                                                                                  \
+    "ssat " A ", #8, " A "\n\t"
+#define NNC_PWPT_SAME(A) ""
+#define NNC_PWPT_TWICE(A) "add " A ", " A ", " A "\n\t"
+#define NNC_PWPT_STEP4 NNC_PWPT_STEP NNC_PWPT_STEP NNC_PWPT_STEP NNC_PWPT_STEP
+/* the block: the arguments pushed as [sp] xs, xe, tab, y, d, ye under r7; the first pair's biases; per pair the
+ * dot products (label 2, STEPS a loop pass), its four outputs, the next pair's biases (label 1 loops while y != ye) */
+#define NNC_PWPT_ASM(STEPS, TW)                                                                                    \
+    do {                                                                                                           \
+        register const conv2d_pwp_tab_args *sp_ __asm__("r0") = &s; /* set here: no call in between */             \
+        __asm__ volatile("push {r7}\n\t"                                                                           \
+                         "ldmia r0, {r1, r2, r3, r4, r5, r6, lr}\n\t"                                              \
+                         "push {r1, r2, r3, r4, r5, r6}\n\t"                                                       \
+                         "ldmia r3!, {r4, r5, r6, r7}\n\t"                                                         \
+                         "str r3, [sp, #8]\n\t"                                                                    \
+                         "1:\n\t"                                                                                  \
+                         "ldr r12, [sp]\n\t"                                                                       \
+                         "2:\n\t" STEPS                                                                            \
+                         "ldr r8, [sp, #4]\n\t"                                                                    \
+                         "cmp r12, r8\n\t"                                                                         \
+                         "bne 2b\n\t"                                                                              \
+                         "ldr r12, [sp, #8]\n\t"                                                                   \
+                         "ldmia r12!, {r0, r1, r2, r3, r8, r9}\n\t"                                                \
+                         NNC_PWPT_RQD("r4", "r0", "r1", "r2", TW) NNC_PWPT_RQD("r5", "r0", "r1", "r2", TW)         \
+                         NNC_PWPT_RQD("r6", "r3", "r8", "r9", TW) NNC_PWPT_RQD("r7", "r3", "r8", "r9", TW)         \
+                         "ldrd r10, r11, [sp, #12]\n\t"                                                            \
+                         "strb r5, [r10, r11]\n\t"                                                                 \
+                         "strb r4, [r10], #1\n\t"                                                                  \
+                         "strb r7, [r10, r11]\n\t"                                                                 \
+                         "strb r6, [r10], #1\n\t"                                                                  \
+                         "str r10, [sp, #12]\n\t"                                                                  \
+                         "ldmia r12!, {r4, r5, r6, r7}\n\t"                                                        \
+                         "str r12, [sp, #8]\n\t"                                                                   \
+                         "ldr r11, [sp, #20]\n\t"                                                                  \
+                         "cmp r10, r11\n\t"                                                                        \
+                         "bne 1b\n\t"                                                                              \
+                         "add sp, sp, #24\n\t"                                                                     \
+                         "pop {r7}"                                                                                \
+                         : "+r"(sp_)                                                                               \
+                         :                                                                                         \
+                         : "r1", "r2", "r3", "r4", "r5", "r6", "r8", "r9", "r10", "r11", "r12", "lr", "cc",        \
+                           "memory");                                                                              \
+    } while (0)
+        if (g4 % 8 == 0 && dbl) { /* eight steps a loop pass */
+            NNC_PWPT_ASM(NNC_PWPT_STEP4 NNC_PWPT_STEP4, NNC_PWPT_SAME);
+        } else if (g4 % 8 == 0) {
+            NNC_PWPT_ASM(NNC_PWPT_STEP4 NNC_PWPT_STEP4, NNC_PWPT_TWICE);
+        } else if (dbl) { /* four */
+            NNC_PWPT_ASM(NNC_PWPT_STEP4, NNC_PWPT_SAME);
+        } else {
+            NNC_PWPT_ASM(NNC_PWPT_STEP4, NNC_PWPT_TWICE);
+        }
+#undef NNC_PWPT_ASM
+#undef NNC_PWPT_STEP4
+#undef NNC_PWPT_TWICE
+#undef NNC_PWPT_SAME
+#undef NNC_PWPT_RQD
+#undef NNC_PWPT_STEP
+        if (cn % 2) { /* the odd last channel: its bias beside the last pair's constants, m, k, r after them */
+            int32_t a0 = todd[0], a1 = todd[0];
+            int8_t *y = output + p * cout + c0 + cn - 1;
+            for (i = 0; i < g4; ++i) {
+                a0 = __smlad(xw[4 * i], wodd[4 * i], a0);
+                a0 = __smlad(xw[4 * i + 2], wodd[4 * i + 1], a0);
+                a1 = __smlad(xw[4 * i + 1], wodd[4 * i], a1);
+                a1 = __smlad(xw[4 * i + 3], wodd[4 * i + 1], a1);
+            }
+            if (!dbl) {
+                a0 += a0; /* |a| < 2^30 (conv2d_pwp_prep_rqd) */
+                a1 += a1;
+            }
+            y[0] = (int8_t)nnc_dsp_rqd_s8(a0, todd[4], todd[5], todd[6]);
+            y[s.d] = (int8_t)nnc_dsp_rqd_s8(a1, todd[4], todd[5], todd[6]);
+        }
+    }
+}
+#endif
+
 /* in_c <= NNC_PWP_K: chunks of NNC_PWP_CC output channels, their requantization prepared; for each pixel pair
  * of the chunk its inputs widened once (conv2d_pwp_widen), then two output channels x two pixels per pass.
  * Chunks whose channels all take nnc_dsp_rqd_s8 (conv2d_pwp_prep_rqd) end with that requantization (SUB, SMMLAR,
@@ -536,6 +731,7 @@ static NNC_NOINLINE void conv2d_pwp_dsp_s8(const nnc_conv_geom *g, const nnc_req
     union { /* a chunk takes one of them */
         nnc_mbqm_pre pre[NNC_PWP_CC];
         conv2d_pwp_rqd rqd[NNC_PWP_CC / 2];
+        int32_t tab[4 + 10 * ((NNC_PWP_CC + 1) / 2)];
     } u;
     nnc_mbqm_pre *const pre = u.pre;
     conv2d_pwp_rqd *const rqd = u.rqd;
@@ -550,6 +746,12 @@ static NNC_NOINLINE void conv2d_pwp_dsp_s8(const nnc_conv_geom *g, const nnc_req
             }
             continue;
         }
+#if defined(__OPTIMIZE__)
+        if (g4 % 4 == 0 && cn >= 2 && conv2d_pwp_tab_prep(rq, bias_x, c0, cn, cin, dbl, u.tab)) {
+            conv2d_pwp_tab_s8(pixels, cin, cout, c0, cn, dbl, input, wpk, u.tab, xw, output);
+            continue;
+        }
+#endif
         if (conv2d_pwp_prep_rqd(rq, bias_x, c0, cn, cin, dbl, rqd)) {
             const conv2d_pwp_rqd *rqd_end = rqd + cn / 2;
             if (dbl && g4 == 2) {
