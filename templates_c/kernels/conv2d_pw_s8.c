@@ -456,20 +456,29 @@ static int conv2d_pwp_prep_rqd(const nnc_requant_s8 *rq, const int32_t *bias_x, 
         NNC_PWP_RQD_PAIRS(DOT, TWICE);                                                             \
     }
 
+/* what conv2d_pwp8_rqd_s8's assembly reads (six words, in this order) */
+typedef struct {
+    const int8_t *x, *xe;  /* the input of the next pixel, the end of the inputs */
+    const int32_t *tb, *te; /* the chunk's table and its end */
+    int8_t *y;              /* the first pixel's output of channel c0 */
+    int32_t ys;             /* out_c - cn: from a pixel's last output of the chunk to the next pixel's first */
+} conv2d_pwp8_args;
+
 /* in_c 8, every channel of the chunk c0 .. c0 + cn - 1 taking nnc_dsp_rqd_s8 (rqd: conv2d_pwp_prep_rqd's
  * constants with doubled biases).  The chunk's table tb, eight words per channel: the doubled bias, the doubled
- * weights as the pairs (w0, w2), (w1, w3), (w4, w6), (w5, w7), then m, k, r.  Per pixel its eight inputs are
- * four SXTB16 pairs held in registers for every channel; per channel two LDM and one LDR of the row (into
- * r0-r3, named in the text so that the lists are in register order; four registers, not five: with five, gcc
- * -Os -fno-omit-frame-pointer finds no registers for the asm), four SMLAD (the doubled sum), SUB, SMMLAR, ASR,
- * SSAT, STRB: 14 instructions for 8 MACs with the loop (13.5 with two channels a pass), where the two-pixel
- * path spends about 19 (its epilogue and the widened inputs reloaded per channel pair).  The products are exact
- * (|x| <= 128, |2 w| <= 254) and the doubled sums are the two-pixel path's (which doubles the inputs instead). */
+ * weights as the pairs (w0, w2), (w1, w3), (w4, w6), (w5, w7), then m, k, r.  With __OPTIMIZE__ one assembly
+ * block for every pixel that holds r0-r12 and lr (r7 pushed and restored by the block itself, the pointers on
+ * the stack below its push, the output pointer in lr): per pixel its eight inputs as four SXTB16 pairs in r0-r3
+ * for every channel; per channel one LDM of the whole row into r4-r11, four SMLAD (the doubled sum), SUB,
+ * SMMLAR, ASR, SSAT, STRB: 10 instructions for 8 MACs, 11.5 with the loop (two channels a pass; 13.5 when the
+ * row took two LDM and one LDR into r0-r3), where the two-pixel path spends about 19 (its epilogue and the
+ * widened inputs reloaded per channel pair).  The products are exact (|x| <= 128, |2 w| <= 254) and the doubled
+ * sums are the two-pixel path's (which doubles the inputs instead). */
 static NNC_NOINLINE void conv2d_pwp8_rqd_s8(int32_t pixels, int32_t cout, int32_t c0, int32_t cn,
                                             const int8_t *input, const int32_t *wpk, const conv2d_pwp_rqd *rqd,
                                             int32_t *tb, int8_t *output)
 {
-    int32_t j, p;
+    int32_t j;
     for (j = 0; j < cn; ++j) {
         const conv2d_pwp_rqd *e = rqd + j / 2;
         const int32_t h = j % 2, c = c0 + j;
@@ -484,6 +493,72 @@ static NNC_NOINLINE void conv2d_pwp8_rqd_s8(int32_t pixels, int32_t cout, int32_
         t[6] = e->k[h];
         t[7] = e->r[h];
     }
+#if defined(__OPTIMIZE__)
+    if (pixels > 0) {
+        conv2d_pwp8_args s;
+        s.x = input;
+        s.xe = input + pixels * 8;
+        s.tb = tb;
+        s.te = tb + 8 * cn;
+        s.y = output + c0;
+        s.ys = cout - cn;
+/* one channel: its table row (bias, four weight pairs, m, k, r) by one LDM, four SMLAD, nnc_dsp_rqd_s8, STRB */
+#define NNC_PWP8_CHANNEL                                                                                           \
+    "ldmia r12!, {r4, r5, r6, r7, r8, r9, r10, r11}\n\t"                                                            \
+    "smlad r4, r0, r5, r4\n\t"                                                                                     \
+    "smlad r4, r1, r6, r4\n\t"                                                                                     \
+    "smlad r4, r2, r7, r4\n\t"                                                                                     \
+    "smlad r4, r3, r8, r4\n\t"                                                                                     \
+    "sub r10, r10, r4, lsr #31\n\t"                                                                                \
+    "smmlar r4, r4, r9, r10\n\t"                                                                                   \
+    "asr r4, r4, r11\n\t"                                                                                          \
+    "ssat r4, #8, r4\n\t"                                                                                          \
+    "strb r4, [lr], #1\n\t"
+/* the block: the arguments pushed as [sp] x, xe, tb, te, y, ys under r7, y in lr; per pixel (label 1) its inputs as
+ * four SXTB16 pairs in r0-r3, then CHANNELS a pass over the table (label 2) */
+#define NNC_PWP8_ASM(CHANNELS)                                                                                     \
+    do {                                                                                                           \
+        register const conv2d_pwp8_args *sp_ __asm__("r0") = &s; /* set here: no call in between */               \
+        __asm__ volatile("push {r7}\n\t"                                                                           \
+                         "ldmia r0, {r1, r2, r3, r4, r5, r6}\n\t"                                                  \
+                         "push {r1, r2, r3, r4, r5, r6}\n\t"                                                       \
+                         "mov lr, r5\n\t"                                                                          \
+                         "1:\n\t"                                                                                  \
+                         "ldr r12, [sp]\n\t"                                                                       \
+                         "ldr r4, [r12], #4\n\t"                                                                   \
+                         "ldr r5, [r12], #4\n\t"                                                                   \
+                         "str r12, [sp]\n\t"                                                                       \
+                         "sxtb16 r0, r4\n\t"                                                                       \
+                         "sxtb16 r1, r4, ror #8\n\t"                                                               \
+                         "sxtb16 r2, r5\n\t"                                                                       \
+                         "sxtb16 r3, r5, ror #8\n\t"                                                               \
+                         "ldr r12, [sp, #8]\n\t"                                                                   \
+                         "2:\n\t" CHANNELS                                                                         \
+                         "ldr r4, [sp, #12]\n\t"                                                                   \
+                         "cmp r12, r4\n\t"                                                                         \
+                         "bne 2b\n\t"                                                                              \
+                         "ldr r4, [sp, #20]\n\t"                                                                   \
+                         "add lr, lr, r4\n\t"                                                                      \
+                         "ldrd r4, r5, [sp]\n\t"                                                                   \
+                         "cmp r4, r5\n\t"                                                                          \
+                         "bne 1b\n\t"                                                                              \
+                         "add sp, sp, #24\n\t"                                                                     \
+                         "pop {r7}"                                                                                \
+                         : "+r"(sp_)                                                                               \
+                         :                                                                                         \
+                         : "r1", "r2", "r3", "r4", "r5", "r6", "r8", "r9", "r10", "r11", "r12", "lr", "cc",        \
+                           "memory");                                                                              \
+    } while (0)
+        if (cn % 2 == 0) { /* two channels a loop pass */
+            NNC_PWP8_ASM(NNC_PWP8_CHANNEL NNC_PWP8_CHANNEL);
+        } else {
+            NNC_PWP8_ASM(NNC_PWP8_CHANNEL);
+        }
+#undef NNC_PWP8_ASM
+#undef NNC_PWP8_CHANNEL
+    }
+#else /* gcc -O0: the same steps in C */
+    int32_t p;
     for (p = 0; p < pixels; ++p) {
         const int8_t *x = input + p * 8;
         const int32_t v0 = nnc_dsp_load4(x), v1 = nnc_dsp_load4(x + 4);
@@ -492,32 +567,6 @@ static NNC_NOINLINE void conv2d_pwp8_rqd_s8(int32_t pixels, int32_t cout, int32_
         const int32_t *wp = tb;
         int8_t *y = output + p * cout + c0;
         const int8_t *ye = y + cn;
-#if defined(__OPTIMIZE__)
-#define NNC_PWP8_CHANNEL                                                                           \
-    "ldmia %[wp]!, {r0, r1, r2, r3}\n\t"                                                           \
-    "smlad r0, %[x0], r1, r0\n\t"                                                                  \
-    "smlad r0, %[x1], r2, r0\n\t"                                                                  \
-    "smlad r0, %[x2], r3, r0\n\t"                                                                  \
-    "ldmia %[wp]!, {r1, r2, r3}\n\t"                                                               \
-    "smlad r0, %[x3], r1, r0\n\t"                                                                  \
-    "ldr r1, [%[wp]], #4\n\t"                                                                      \
-    "sub r3, r3, r0, lsr #31\n\t"                                                                  \
-    "smmlar r0, r0, r2, r3\n\t"                                                                    \
-    "asr r0, r0, r1\n\t"                                                                           \
-    "ssat r0, #8, r0\n\t"                                                                          \
-    "strb r0, [%[y]], #1\n\t"
-#define NNC_PWP8_OPS                                                                               \
-    : [wp] "+r"(wp), [y] "+r"(y)                                                                   \
-    : [x0] "r"(x0), [x1] "r"(x1), [x2] "r"(x2), [x3] "r"(x3), [ye] "r"(ye)                         \
-    : "r0", "r1", "r2", "r3", "cc", "memory"
-        if (cn % 2 == 0) { /* two channels a loop pass */
-            __asm__ volatile("1:\n\t" NNC_PWP8_CHANNEL NNC_PWP8_CHANNEL "cmp %[y], %[ye]\n\tbne 1b" NNC_PWP8_OPS);
-        } else {
-            __asm__ volatile("1:\n\t" NNC_PWP8_CHANNEL "cmp %[y], %[ye]\n\tbne 1b" NNC_PWP8_OPS);
-        }
-#undef NNC_PWP8_CHANNEL
-#undef NNC_PWP8_OPS
-#else /* gcc -O0: the same steps in C */
         for (; y != ye; ++y, wp += 8) {
             int32_t a = __smlad(x0, wp[1], wp[0]);
             a = __smlad(x1, wp[2], a);
@@ -525,8 +574,8 @@ static NNC_NOINLINE void conv2d_pwp8_rqd_s8(int32_t pixels, int32_t cout, int32_
             a = __smlad(x3, wp[4], a);
             *y = (int8_t)nnc_dsp_rqd_s8(a, wp[5], wp[6], wp[7]);
         }
-#endif
     }
+#endif
 }
 
 #if defined(__OPTIMIZE__)
