@@ -538,20 +538,24 @@ def pr_s8_cases(rng):
     return out
 
 
-def pwp_tab_cases(rng, n: int = 24):
+def pwp_tab_cases(rng, n: int = 40):
     """conv2d_pwp_s8's table path (conv2d_pwp_tab_s8: in_c groups of four a multiple of four, every channel taking
-    nnc_dsp_rqd_s8, one assembly block per pixel pair for all channel pairs): in_c 13 .. 256 (input tails inside the
-    last group), out_c odd (the last channel in C) and even, past one chunk of 64, in_c below and above twice the
-    chunk's channels (inputs and biases doubled, or each sum by an ADD), 1 .. 9 pixels (odd: the last pair's second
-    pixel the first again), extreme inputs and weights, biases one below the bound of the 32-bit form, extreme
-    output offsets and multipliers 2^30 (ties)."""
+    nnc_dsp_rqd_s8, one assembly block per pixel pair for all channel pairs): in_c 13 .. 256 (input tails inside
+    the last group; 4 and 8 groups without a loop when the inputs are doubled, else 4 or 8 steps a loop pass),
+    out_c odd (the last channel in C) and even, past one chunk of 64, in_c below and above twice the chunk's
+    channels (inputs and biases doubled, or each sum by an ADD), 1 .. 9 pixels (odd: the last pair's second pixel
+    the first again), half of the cases with outputs mostly inside the int8 range, extreme inputs and weights,
+    biases one below the bound of the 32-bit form, extreme output offsets and multipliers 2^30 (ties)."""
     out = []
     for i in range(n):
-        cin = [16, 13, 32, 48, 64, 128, 256, 61][i % 8]
+        cin = [16, 13, 32, 48, 64, 128, 256, 29][i % 8]
         cout = [2, 3, 5, 16, 33, 64, 70, 131][i // 3 % 8]
         pixels = [1, 2, 3, 5, 9][i % 5]
+        if i >= 32:  # every block variant with two pixels, outputs in range: 70 channels (a full chunk, doubled
+            # inputs below in_c 128, and an even one of 6), 5 pixels
+            cout, pixels = 70, 5
         g = ConvGeom(1, 1, pixels, cin, 1, pixels, cout, 1, 1, 1, 1, 0, 0, 1, 1, 1)
-        extreme = i % 4 == 1
+        extreme = i % 4 == 1 and i < 32
         x = _int8(rng, (1, 1, pixels, cin), extreme)
         w = _int8(rng, (cout, 1, 1, cin), extreme)
         w[w == -128] = -127
@@ -559,10 +563,16 @@ def pwp_tab_cases(rng, n: int = 24):
         off = [-128, 127, 0, int(rng.integers(-128, 128))][i % 4]
         ms = [(1 << 30) if (i + j) % 4 == 0 else int(rng.integers(1 << 30, 1 << 31)) for j in range(cout)]
         shifts = [-int(rng.choice([1, 2, 5, 9, 14, 22])) for _ in range(cout)]
-        rq = RequantS8(tuple(ms), tuple(shifts), -zp, off, -128, 127, af.ROUND_DOUBLE)
         bx = rng.integers(-(1 << 20), 1 << 20, size=cout).astype(np.int64)
+        in_range = (i % 2 == 0 or i >= 32) and not extreme  # most outputs inside [-128, 127], not saturated
+        if in_range:  # |sum| about 5000 sqrt(in_c) (random inputs and weights, the offset folded in): shifts to
+            # bring it to tens, biases below it
+            r = int(np.log2(5000 * np.sqrt(cin) / 40))
+            shifts = [-int(rng.integers(r - 1, r + 2)) for _ in range(cout)]
+            bx = rng.integers(-(1 << 12), 1 << 12, size=cout).astype(np.int64)
+        rq = RequantS8(tuple(ms), tuple(shifts), -zp, off, -128, 127, af.ROUND_DOUBLE)
         edge = (1 << 30) - cin * 16384  # the first |bias_x| the 32-bit form refuses
-        if i % 3 == 2:
+        if i % 3 == 2 and not in_range:
             bx[rng.integers(0, cout, size=max(1, cout // 4))] = [edge - 1, -(edge - 1)][i % 2]
         b = (bx - ks.pw_bias_s8(w, None, rq.input_offset)).astype(np.int64)
         if np.abs(b).max() >= 1 << 31:

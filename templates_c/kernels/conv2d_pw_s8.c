@@ -597,20 +597,23 @@ static int conv2d_pwp_tab_prep(const nnc_requant_s8 *rq, const int32_t *bias_x, 
     if (rq->rounding != NNC_ROUND_DOUBLE || rq->out_min != -128 || rq->out_max != 127) {
         return 0;
     }
-    if (off_ok) { /* conv2d_pwp_rqd1's 32-bit case inline, as long as the channels take it */
-        for (; j < cn; ++j) {
-            const int32_t m = mul[j], r = -sh[j], b = bx[j];
-            const uint32_t ab = b < 0 ? 0u - (uint32_t)b : (uint32_t)b;
-            int32_t *q;
-            if ((uint32_t)r - 1u >= 22u || m < 0 || ab >= blim) { /* 1 <= r <= 22 */
+    if (off_ok) { /* conv2d_pwp_rqd1's 32-bit case inline, a channel pair a pass, as long as the channels take it */
+        for (t = tab; j + 2 <= cn; j += 2, t += 10) {
+            const int32_t m0 = mul[j], r0 = -sh[j], b0 = bx[j], m1 = mul[j + 1], r1 = -sh[j + 1], b1 = bx[j + 1];
+            const uint32_t ab0 = b0 < 0 ? 0u - (uint32_t)b0 : (uint32_t)b0;
+            const uint32_t ab1 = b1 < 0 ? 0u - (uint32_t)b1 : (uint32_t)b1;
+            if ((uint32_t)r0 - 1u >= 22u || m0 < 0 || ab0 >= blim || (uint32_t)r1 - 1u >= 22u || m1 < 0 ||
+                ab1 >= blim) { /* 1 <= r <= 22 */
                 break;
             }
-            t = tab + 10 * (j >> 1);
-            q = t + 4 + 3 * (j & 1);
-            q[0] = m;
-            q[1] = (int32_t)((1u << (r - 1)) + ((uint32_t)off << r));
-            q[2] = r;
-            t[2 * (j & 1)] = t[2 * (j & 1) + 1] = (int32_t)((uint32_t)b * twice); /* |b| < 2^30 */
+            t[0] = t[1] = (int32_t)((uint32_t)b0 * twice); /* |b| < 2^30 */
+            t[2] = t[3] = (int32_t)((uint32_t)b1 * twice);
+            t[4] = m0;
+            t[5] = (int32_t)((1u << (r0 - 1)) + ((uint32_t)off << r0));
+            t[6] = r0;
+            t[7] = m1;
+            t[8] = (int32_t)((1u << (r1 - 1)) + ((uint32_t)off << r1));
+            t[9] = r1;
         }
     }
     for (; j < cn; ++j) {
@@ -649,10 +652,11 @@ typedef struct {
  * (r0-r12 and lr: the accumulators r4-r7, the inputs r0-r3, the weights r8-r11, the inputs' pointer r12 and the
  * weights' pointer lr; r7 saved and restored by the block itself, as it may be the frame pointer): per four inputs
  * one LDM of the two pixels' input words and one LDM of the two channels' weight words, eight SMLAD (ten
- * instructions for sixteen MACs), four steps a loop pass; per channel pair the epilogue SUB, SMMLAR, ASR, SSAT,
- * STRB per output with the constants by one LDM and the next pair's biases by another, the pointers kept on the
- * stack below the block's own push (about 30 instructions per channel pair besides the dot products).  The odd
- * last channel of a chunk runs in C. */
+ * instructions for sixteen MACs), eight steps a loop pass when g4 % 8 == 0, else four, and no loop for 4 or 8
+ * groups with doubled inputs (in_c 13 .. 16 and 29 .. 32 beside more than in_c / 2 channels); per channel pair the
+ * epilogue SUB, SMMLAR, ASR, SSAT, STRB per output with the constants by one LDM and the next pair's biases by
+ * another, the pointers kept on the stack below the block's own push (about 30 instructions per channel pair
+ * besides the dot products).  The odd last channel of a chunk runs in C. */
 static NNC_NOINLINE void conv2d_pwp_tab_s8(int32_t pixels, int32_t cin, int32_t cout, int32_t c0, int32_t cn, int dbl,
                                            const int8_t *input, const int32_t *wpk, const int32_t *tab, int32_t *xw,
                                            int8_t *output)
@@ -692,7 +696,9 @@ static NNC_NOINLINE void conv2d_pwp_tab_s8(int32_t pixels, int32_t cin, int32_t 
 #define NNC_PWPT_TWICE(A) "add " A ", " A ", " A "\n\t"
 #define NNC_PWPT_STEP4 NNC_PWPT_STEP NNC_PWPT_STEP NNC_PWPT_STEP NNC_PWPT_STEP
 /* the block: the arguments pushed as [sp] xs, xe, tab, y, d, ye under r7; the first pair's biases; per pair the
- * dot products (label 2, STEPS a loop pass), its four outputs, the next pair's biases (label 1 loops while y != ye) */
+ * dot products (label 2: STEPS, a loop pass ending in NNC_PWPT_LOOP, or all of them), its four outputs, the next
+ * pair's biases (label 1 loops while y != ye) */
+#define NNC_PWPT_LOOP "ldr r8, [sp, #4]\n\tcmp r12, r8\n\tbne 2b\n\t"
 #define NNC_PWPT_ASM(STEPS, TW)                                                                                    \
     do {                                                                                                           \
         register const conv2d_pwp_tab_args *sp_ __asm__("r0") = &s; /* set here: no call in between */             \
@@ -704,9 +710,6 @@ static NNC_NOINLINE void conv2d_pwp_tab_s8(int32_t pixels, int32_t cin, int32_t 
                          "1:\n\t"                                                                                  \
                          "ldr r12, [sp]\n\t"                                                                       \
                          "2:\n\t" STEPS                                                                            \
-                         "ldr r8, [sp, #4]\n\t"                                                                    \
-                         "cmp r12, r8\n\t"                                                                         \
-                         "bne 2b\n\t"                                                                              \
                          "ldr r12, [sp, #8]\n\t"                                                                   \
                          "ldmia r12!, {r0, r1, r2, r3, r8, r9}\n\t"                                                \
                          NNC_PWPT_RQD("r4", "r0", "r1", "r2", TW) NNC_PWPT_RQD("r5", "r0", "r1", "r2", TW)         \
@@ -729,16 +732,21 @@ static NNC_NOINLINE void conv2d_pwp_tab_s8(int32_t pixels, int32_t cin, int32_t 
                          : "r1", "r2", "r3", "r4", "r5", "r6", "r8", "r9", "r10", "r11", "r12", "lr", "cc",        \
                            "memory");                                                                              \
     } while (0)
-        if (g4 % 8 == 0 && dbl) { /* eight steps a loop pass */
-            NNC_PWPT_ASM(NNC_PWPT_STEP4 NNC_PWPT_STEP4, NNC_PWPT_SAME);
-        } else if (g4 % 8 == 0) {
-            NNC_PWPT_ASM(NNC_PWPT_STEP4 NNC_PWPT_STEP4, NNC_PWPT_TWICE);
-        } else if (dbl) { /* four */
+        if (g4 == 4 && dbl) { /* in_c 13 .. 16, 29 .. 32 (inputs doubled, as in_c < 2 cn mostly): no loop */
             NNC_PWPT_ASM(NNC_PWPT_STEP4, NNC_PWPT_SAME);
+        } else if (g4 == 8 && dbl) {
+            NNC_PWPT_ASM(NNC_PWPT_STEP4 NNC_PWPT_STEP4, NNC_PWPT_SAME);
+        } else if (g4 % 8 == 0 && dbl) { /* eight steps a loop pass */
+            NNC_PWPT_ASM(NNC_PWPT_STEP4 NNC_PWPT_STEP4 NNC_PWPT_LOOP, NNC_PWPT_SAME);
+        } else if (g4 % 8 == 0) {
+            NNC_PWPT_ASM(NNC_PWPT_STEP4 NNC_PWPT_STEP4 NNC_PWPT_LOOP, NNC_PWPT_TWICE);
+        } else if (dbl) { /* four */
+            NNC_PWPT_ASM(NNC_PWPT_STEP4 NNC_PWPT_LOOP, NNC_PWPT_SAME);
         } else {
-            NNC_PWPT_ASM(NNC_PWPT_STEP4, NNC_PWPT_TWICE);
+            NNC_PWPT_ASM(NNC_PWPT_STEP4 NNC_PWPT_LOOP, NNC_PWPT_TWICE);
         }
 #undef NNC_PWPT_ASM
+#undef NNC_PWPT_LOOP
 #undef NNC_PWPT_STEP4
 #undef NNC_PWPT_TWICE
 #undef NNC_PWPT_SAME
