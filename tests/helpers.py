@@ -149,23 +149,36 @@ class ScratchArg:
         self.ctype, self.n = ctype, max(1, int(n))
 
 
+class InPlaceArg:
+    """A kernel argument of kernel_check_program that is the output buffer itself (a kernel run in place): the array
+    is copied into the output buffer before the call and the output pointer passed for it."""
+
+    def __init__(self, a):
+        self.a = np.asarray(a)
+
+
 def kernel_check_program(cases, headers: Sequence[str], path: Path, first_lines: Sequence[str] = ()) -> Path:
     """A C program that runs each case (kernel name, args, expected output) and prints the first mismatching
     element of each failing case and, last, "<count> mismatches in <n> cases" (exit status 1 if any).  Args:
-    params dataclasses (static structs), arrays (static arrays), ints (literals), ScratchArg (writable arrays) or None
-    (NULL); the output pointer goes last.
+    params dataclasses (static structs), arrays (static arrays), ints (literals), ScratchArg (writable arrays),
+    InPlaceArg (the output buffer, holding the array before the call) or None (NULL); the output pointer goes last.
     ``first_lines``: statements run before the cases."""
     from nncodegen.lower.params import c_array, to_c
-    lines = ["#include <stdint.h>", "#include <stdio.h>", '#include "nnc_types.h"']
+    lines = ["#include <stdint.h>", "#include <stdio.h>", "#include <string.h>", '#include "nnc_types.h"']
     lines += [f'#include "{h}"' for h in headers] + [""]
     body = ["int main(void)", "{", "    long bad = 0, i;", *first_lines]
     for n, (kern, args, want) in enumerate(cases):
-        cargs = []
+        cargs, got_n, pre = [], np.asarray(want).size, []
         for j, a in enumerate(args):
             if a is None:
                 cargs.append("0")
             elif isinstance(a, (int, np.integer)):  # a scalar argument
                 cargs.append(str(int(a)))
+            elif isinstance(a, InPlaceArg):
+                lines.append(c_array(CTYPES[a.a.dtype], f"c{n}_a{j}", a.a.ravel()))
+                got_n = max(got_n, a.a.size)
+                pre.append(f"    memcpy(c{n}_got, c{n}_a{j}, sizeof c{n}_a{j});")
+                cargs.append(f"c{n}_got")
             elif isinstance(a, ScratchArg):
                 lines.append(f"static {a.ctype} c{n}_a{j}[{a.n}];")
                 cargs.append(f"c{n}_a{j}")
@@ -179,8 +192,8 @@ def kernel_check_program(cases, headers: Sequence[str], path: Path, first_lines:
                 cargs.append(f"c{n}_a{j}")
         want = np.asarray(want).ravel()
         lines.append(c_array(CTYPES[want.dtype], f"c{n}_want", want))
-        lines.append(f"static {CTYPES[want.dtype]} c{n}_got[{want.size}];")
-        body += [f"    {kern}({', '.join(cargs)}, c{n}_got);",
+        lines.append(f"static {CTYPES[want.dtype]} c{n}_got[{got_n}];")
+        body += [*pre, f"    {kern}({', '.join(cargs)}, c{n}_got);",
                  f"    for (i = 0; i < {want.size}; i++) {{",
                  f"        if (c{n}_got[i] != c{n}_want[i]) {{",
                  f'            printf("case {n} {kern}: element %ld: %ld != %ld\\n", i, (long)c{n}_got[i], '

@@ -56,7 +56,7 @@ from nncodegen.ref import kernels_compress as kc
 from nncodegen.ref import kernels_q as kq
 from nncodegen.ref import kernels_s8 as ks
 
-from helpers import ScratchArg, kernel_check_program
+from helpers import InPlaceArg, ScratchArg, kernel_check_program
 from test_cross import cross, need
 
 SOURCES = ["conv2d_s8.c", "conv2d_pw_s8.c", "dense_s8.c", "conv2d_q7.c", "dense_q7.c", "dense_sparse_q7.c",
@@ -406,6 +406,47 @@ def cases(seed: int = 2026, n_conv: int = 60):
     out += dw3v_cases(np.random.default_rng(seed + 9))
     out += dw3_inplace_cases(np.random.default_rng(seed + 10))
     out += pwp_tab_cases(np.random.default_rng(seed + 11))
+    out += pwp_inplace_cases(np.random.default_rng(seed + 12))
+    return out
+
+
+def pwp_inplace_cases(rng, n: int = 36):
+    """conv2d_inplace_pwp_s8, half of the cases over one buffer (output == input), half into another: the Cortex-M4
+    build runs a layer that keeps its channels over one buffer in one call (NNC_IP_WHOLE: in_c == out_c <= 64, the
+    DSP path reads each pixel pair before writing it; 70 channels: two chunks, row by row) and prepares in_c 8's
+    table once per layer (NNC_IP_PREP: out_c <= 32, every channel taking nnc_dsp_rqd_s8; 16 channels: the pass
+    without a loop); narrowing (forward) and widening (backward, rows in blocks) layers, 1 .. 2 images of 1 .. 5 rows
+    of 1 .. 7 pixels, one case in four with requantizations nnc_dsp_rqd_s8 refuses (other paths per row)."""
+    from nncodegen.lower import inplace
+    out = []
+    pairs = [(8, 8), (8, 16), (8, 32), (8, 34), (8, 5), (16, 16), (32, 32), (13, 13), (64, 64), (70, 70), (16, 8),
+             (8, 24)]
+    for i in range(n):
+        cin, cout = pairs[i % len(pairs)]
+        batch, h, w_ = 1 + i % 5 // 4, int(rng.integers(1, 6)), int(rng.integers(1, 8))
+        g = ConvGeom(batch, h, w_, cin, h, w_, cout, 1, 1, 1, 1, 0, 0, 1, 1, 1)
+        backward = cout > cin
+        rows = inplace.ring_rows(g, backward)
+        assert rows is not None
+        x = _int8(rng, (batch, h, w_, cin), i % 7 == 3)
+        w = _int8(rng, (cout, 1, 1, cin), i % 7 == 3)
+        w[w == -128] = -127
+        zp = int(rng.integers(-128, 128))
+        if (i + i // 12) % 4 == 3:  # (every pair of channel counts meets both kinds and both buffers)
+            rq = _requant_s8(rng, cout, zp, af.ROUND_DOUBLE)
+            bx = rng.integers(-(1 << 14), 1 << 14, size=cout).astype(np.int64)
+        else:  # outputs mostly inside [-128, 127] (pwp_tab_cases)
+            r = int(np.log2(5000 * np.sqrt(cin) / 40))
+            ms = [int(rng.integers(1 << 30, 1 << 31)) for _ in range(cout)]
+            shifts = [-int(rng.integers(r - 1, r + 2)) for _ in range(cout)]
+            off = [-128, 127, 0, int(rng.integers(-128, 128))][i % 4]
+            rq = RequantS8(tuple(ms), tuple(shifts), -zp, off, -128, 127, af.ROUND_DOUBLE)
+            bx = rng.integers(-(1 << 12), 1 << 12, size=cout).astype(np.int64)
+        b = (bx - ks.pw_bias_s8(w, None, rq.input_offset)).astype(np.int32)
+        scratch = ScratchArg("int8_t", max(1, rows * w_ * cout))
+        xa = InPlaceArg(x) if i // 12 % 2 == 0 else x
+        out.append(("conv2d_inplace_pwp_s8", [g, rq, xa, ks.pack_pwp_s8(w), ks.pw_bias_s8(w, b, rq.input_offset),
+                                              scratch, rows, int(backward)], ks.conv2d_s8(g, rq, x, w, b)))
     return out
 
 

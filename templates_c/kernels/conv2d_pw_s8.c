@@ -456,7 +456,7 @@ static int conv2d_pwp_prep_rqd(const nnc_requant_s8 *rq, const int32_t *bias_x, 
         NNC_PWP_RQD_PAIRS(DOT, TWICE);                                                             \
     }
 
-/* what conv2d_pwp8_rqd_s8's assembly reads (six words, in this order) */
+/* what conv2d_pwp8_run's assembly reads (six words, in this order) */
 typedef struct {
     const int8_t *x, *xe;  /* the input of the next pixel, the end of the inputs */
     const int32_t *tb, *te; /* the chunk's table and its end */
@@ -465,18 +465,17 @@ typedef struct {
 } conv2d_pwp8_args;
 
 /* in_c 8, every channel of the chunk c0 .. c0 + cn - 1 taking nnc_dsp_rqd_s8 (rqd: conv2d_pwp_prep_rqd's
- * constants with doubled biases).  The chunk's table tb, eight words per channel: the doubled bias, the doubled
- * weights as the pairs (w0, w2), (w1, w3), (w4, w6), (w5, w7), then m, k, r.  With __OPTIMIZE__ one assembly
+ * constants with doubled biases).  conv2d_pwp8_tab writes the chunk's table tb, eight words per channel: the doubled
+ * bias, the doubled weights as the pairs (w0, w2), (w1, w3), (w4, w6), (w5, w7), then m, k, r (conv2d_inplace_pwp_s8
+ * writes it once per layer, NNC_IP_PREP); conv2d_pwp8_run computes the pixels.  With __OPTIMIZE__ one assembly
  * block for every pixel that holds r0-r12 and lr (r7 pushed and restored by the block itself, the pointers on
  * the stack below its push, the output pointer in lr): per pixel its eight inputs as four SXTB16 pairs in r0-r3
  * for every channel; per channel one LDM of the whole row into r4-r11, four SMLAD (the doubled sum), SUB,
  * SMMLAR, ASR, SSAT, STRB: 10 instructions for 8 MACs, 11.5 with the loop (two channels a pass; 13.5 when the
- * row took two LDM and one LDR into r0-r3), where the two-pixel path spends about 19 (its epilogue and the
- * widened inputs reloaded per channel pair).  The products are exact (|x| <= 128, |2 w| <= 254) and the doubled
+ * row took two LDM and one LDR into r0-r3; cn == out_c == 16: the sixteen channels without a loop), where the
+ * two-pixel path spends about 19 (its epilogue and the widened inputs reloaded per channel pair).  The products are exact (|x| <= 128, |2 w| <= 254) and the doubled
  * sums are the two-pixel path's (which doubles the inputs instead). */
-static NNC_NOINLINE void conv2d_pwp8_rqd_s8(int32_t pixels, int32_t cout, int32_t c0, int32_t cn,
-                                            const int8_t *input, const int32_t *wpk, const conv2d_pwp_rqd *rqd,
-                                            int32_t *tb, int8_t *output)
+static void conv2d_pwp8_tab(int32_t c0, int32_t cn, const int32_t *wpk, const conv2d_pwp_rqd *rqd, int32_t *tb)
 {
     int32_t j;
     for (j = 0; j < cn; ++j) {
@@ -493,6 +492,12 @@ static NNC_NOINLINE void conv2d_pwp8_rqd_s8(int32_t pixels, int32_t cout, int32_
         t[6] = e->k[h];
         t[7] = e->r[h];
     }
+}
+
+/* the pixels of channels c0 .. c0 + cn - 1 with conv2d_pwp8_tab's table tb */
+static NNC_NOINLINE void conv2d_pwp8_run(int32_t pixels, int32_t cout, int32_t c0, int32_t cn, const int8_t *input,
+                                         const int32_t *tb, int8_t *output)
+{
 #if defined(__OPTIMIZE__)
     if (pixels > 0) {
         conv2d_pwp8_args s;
@@ -502,21 +507,27 @@ static NNC_NOINLINE void conv2d_pwp8_rqd_s8(int32_t pixels, int32_t cout, int32_
         s.te = tb + 8 * cn;
         s.y = output + c0;
         s.ys = cout - cn;
-/* one channel: its table row (bias, four weight pairs, m, k, r) by one LDM, four SMLAD, nnc_dsp_rqd_s8, STRB */
+/* one channel: its table row (bias, four weight pairs, m, k, r) by one LDM, four SMLAD, nnc_dsp_rqd_s8, STRB (short
+ * text: sixteen of them in one string literal stay below C99's 4095 characters) */
 #define NNC_PWP8_CHANNEL                                                                                           \
-    "ldmia r12!, {r4, r5, r6, r7, r8, r9, r10, r11}\n\t"                                                            \
-    "smlad r4, r0, r5, r4\n\t"                                                                                     \
-    "smlad r4, r1, r6, r4\n\t"                                                                                     \
-    "smlad r4, r2, r7, r4\n\t"                                                                                     \
-    "smlad r4, r3, r8, r4\n\t"                                                                                     \
-    "sub r10, r10, r4, lsr #31\n\t"                                                                                \
-    "smmlar r4, r4, r9, r10\n\t"                                                                                   \
-    "asr r4, r4, r11\n\t"                                                                                          \
-    "ssat r4, #8, r4\n\t"                                                                                          \
-    "strb r4, [lr], #1\n\t"
+    "ldm r12!,{r4-r11}\n"                                                                                          \
+    "smlad r4,r0,r5,r4\n"                                                                                          \
+    "smlad r4,r1,r6,r4\n"                                                                                          \
+    "smlad r4,r2,r7,r4\n"                                                                                          \
+    "smlad r4,r3,r8,r4\n"                                                                                          \
+    "sub r10,r10,r4,lsr #31\n"                                                                                     \
+    "smmlar r4,r4,r9,r10\n"                                                                                        \
+    "asr r4,r4,r11\n"                                                                                              \
+    "ssat r4,#8,r4\n"                                                                                              \
+    "strb r4,[lr],#1\n"
+#define NNC_PWP8_CHANNEL4 NNC_PWP8_CHANNEL NNC_PWP8_CHANNEL NNC_PWP8_CHANNEL NNC_PWP8_CHANNEL
+/* after CHANNELS: back to label 2 until the table's end; the output pointer on to the next pixel's (ys = out_c - cn) */
+#define NNC_PWP8_LOOP "ldr r4, [sp, #12]\n\tcmp r12, r4\n\tbne 2b\n\t"
+#define NNC_PWP8_YS "ldr r4, [sp, #20]\n\tadd lr, lr, r4\n\t"
 /* the block: the arguments pushed as [sp] x, xe, tb, te, y, ys under r7, y in lr; per pixel (label 1) its inputs as
- * four SXTB16 pairs in r0-r3, then CHANNELS a pass over the table (label 2) */
-#define NNC_PWP8_ASM(CHANNELS)                                                                                     \
+ * four SXTB16 pairs in r0-r3, then CHANNELS a pass over the table (label 2), then NEXT (NNC_PWP8_LOOP, NNC_PWP8_YS:
+ * none when the pass is the whole table and cn == out_c) */
+#define NNC_PWP8_ASM(CHANNELS, NEXT)                                                                               \
     do {                                                                                                           \
         register const conv2d_pwp8_args *sp_ __asm__("r0") = &s; /* set here: no call in between */               \
         __asm__ volatile("push {r7}\n\t"                                                                           \
@@ -533,12 +544,7 @@ static NNC_NOINLINE void conv2d_pwp8_rqd_s8(int32_t pixels, int32_t cout, int32_
                          "sxtb16 r2, r5\n\t"                                                                       \
                          "sxtb16 r3, r5, ror #8\n\t"                                                               \
                          "ldr r12, [sp, #8]\n\t"                                                                   \
-                         "2:\n\t" CHANNELS                                                                         \
-                         "ldr r4, [sp, #12]\n\t"                                                                   \
-                         "cmp r12, r4\n\t"                                                                         \
-                         "bne 2b\n\t"                                                                              \
-                         "ldr r4, [sp, #20]\n\t"                                                                   \
-                         "add lr, lr, r4\n\t"                                                                      \
+                         "2:\n\t" CHANNELS NEXT                                                                    \
                          "ldrd r4, r5, [sp]\n\t"                                                                   \
                          "cmp r4, r5\n\t"                                                                          \
                          "bne 1b\n\t"                                                                              \
@@ -549,12 +555,17 @@ static NNC_NOINLINE void conv2d_pwp8_rqd_s8(int32_t pixels, int32_t cout, int32_
                          : "r1", "r2", "r3", "r4", "r5", "r6", "r8", "r9", "r10", "r11", "r12", "lr", "cc",        \
                            "memory");                                                                              \
     } while (0)
-        if (cn % 2 == 0) { /* two channels a loop pass */
-            NNC_PWP8_ASM(NNC_PWP8_CHANNEL NNC_PWP8_CHANNEL);
+        if (cn == 16 && cout == 16) { /* sixteen channels without a loop, the next pixel's right after them */
+            NNC_PWP8_ASM(NNC_PWP8_CHANNEL4 NNC_PWP8_CHANNEL4 NNC_PWP8_CHANNEL4 NNC_PWP8_CHANNEL4, "");
+        } else if (cn % 2 == 0) { /* two channels a loop pass */
+            NNC_PWP8_ASM(NNC_PWP8_CHANNEL NNC_PWP8_CHANNEL, NNC_PWP8_LOOP NNC_PWP8_YS);
         } else {
-            NNC_PWP8_ASM(NNC_PWP8_CHANNEL);
+            NNC_PWP8_ASM(NNC_PWP8_CHANNEL, NNC_PWP8_LOOP NNC_PWP8_YS);
         }
 #undef NNC_PWP8_ASM
+#undef NNC_PWP8_CHANNEL4
+#undef NNC_PWP8_LOOP
+#undef NNC_PWP8_YS
 #undef NNC_PWP8_CHANNEL
     }
 #else /* gcc -O0: the same steps in C */
@@ -799,7 +810,8 @@ static NNC_NOINLINE void conv2d_pwp_dsp_s8(const nnc_conv_geom *g, const nnc_req
         if (cin == 8 && NNC_PWP_K >= 16 && conv2d_pwp_prep_rqd(rq, bias_x, c0, cn, cin, 1, rqd)) {
             for (j = 0; j < cn; j += NNC_PWP_K / 16 * 2) { /* xw the table: NNC_PWP_K / 8 channels (even) a call */
                 const int32_t sn = cn - j < NNC_PWP_K / 16 * 2 ? cn - j : NNC_PWP_K / 16 * 2;
-                conv2d_pwp8_rqd_s8(pixels, cout, c0 + j, sn, input, wpk, rqd + j / 2, xw, output);
+                conv2d_pwp8_tab(c0 + j, sn, wpk, rqd + j / 2, xw);
+                conv2d_pwp8_run(pixels, cout, c0 + j, sn, input, xw, output);
             }
             continue;
         }
@@ -917,13 +929,54 @@ void conv2d_pwp_s8(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int8_
     }
 }
 
+/* 1 when conv2d_pwp_s8 on g may write its output over its input (output == input): the DSP path with in_c == out_c,
+ * one chunk of channels (out_c <= NNC_PWP_CC; in_c 8: out_c <= NNC_PWP_K / 16 * 2, conv2d_pwp8_run's one call) reads
+ * the inputs of a pixel pair (widened into xw, or in_c 8: a pixel's into registers) before it writes any output of
+ * that pair, and writes only the pair's own pixels (pixel p's outputs over pixel p's inputs), then moves on: every
+ * input is read before it is written over. */
+static int conv2d_pwp_whole_ok(const nnc_conv_geom *g)
+{
+#if defined(NNC_SIMD_DSP)
+    return g->in_c == g->out_c && g->in_c <= NNC_PWP_K && g->out_c <= NNC_PWP_CC &&
+           (g->in_c != 8 || g->out_c <= NNC_PWP_K / 16 * 2);
+#else
+    (void)g;
+    return 0;
+#endif
+}
+
 /* conv2d_inplace_pwp_s8: conv2d_pwp_s8 one output row at a time, output over its input (inplace_rows.inc; a layer
- * that widens the rows runs its last rows in blocks, NNC_IP_ROW_BLOCKS: fewer per-call preparations) */
+ * that widens the rows runs its last rows in blocks, NNC_IP_ROW_BLOCKS: fewer per-call preparations; a layer that
+ * keeps its channels, computed in place over one buffer, in one call when conv2d_pwp_whole_ok) */
 #define NNC_IP_NAME conv2d_inplace_pwp_s8
 #define NNC_IP_ROW_BLOCKS
+#define NNC_IP_WHOLE(g, x, y) ((const int8_t *)(y) == (x) && conv2d_pwp_whole_ok(g))
 #define NNC_IP_T int8_t
 #define NNC_IP_PARAMS const nnc_requant_s8 *rq, const int8_t *input, const int32_t *wpk, const int32_t *bias_x
+#if defined(NNC_SIMD_DSP)
+/* in_c 8 with out_c <= NNC_PWP_K / 16 * 2 (conv2d_pwp_s8's one conv2d_pwp8_run call per row) and every channel taking
+ * nnc_dsp_rqd_s8: conv2d_pwp8_tab's table once per layer (ip_tb, NNC_PWP_K words of stack), then conv2d_pwp8_run per
+ * call (the rows' results as conv2d_pwp_s8's: the same table, the same run) */
+static int conv2d_pwp8_ip_prep(const nnc_conv_geom *g, const nnc_requant_s8 *rq, const int32_t *wpk,
+                               const int32_t *bias_x, int32_t *tb)
+{
+    conv2d_pwp_rqd rqd[NNC_PWP_CC / 2];
+    if (g->in_c != 8 || g->out_c > NNC_PWP_K / 16 * 2 || g->out_c > NNC_PWP_CC || NNC_PWP_K < 16 ||
+        !conv2d_pwp_prep_rqd(rq, bias_x, 0, g->out_c, 8, 1, rqd)) {
+        return 0;
+    }
+    conv2d_pwp8_tab(0, g->out_c, wpk, rqd, tb);
+    return 1;
+}
+#define NNC_IP_PREP                                                                                                \
+    int32_t ip_tb[NNC_PWP_K];                                                                                      \
+    const int ip_tb_ok = conv2d_pwp8_ip_prep(g, rq, wpk, bias_x, ip_tb);
+#define NNC_IP_CALL(s, x, y)                                                                                       \
+    (ip_tb_ok ? conv2d_pwp8_run((s)->batch * (s)->in_h * (s)->in_w, (s)->out_c, 0, (s)->out_c, x, ip_tb, y)         \
+              : conv2d_pwp_s8(s, rq, x, wpk, bias_x, y))
+#else
 #define NNC_IP_CALL(s, x, y) conv2d_pwp_s8(s, rq, x, wpk, bias_x, y)
+#endif
 #include "inplace_rows.inc"
 
 /* conv2d_inplace_pw_s8: conv2d_pw_s8 one output row at a time, output over its input (inplace_rows.inc) */
