@@ -106,6 +106,17 @@ def _int8(rng, shape, extreme):
     return rng.integers(-128, 128, size=shape).astype(np.int8)
 
 
+def _pwp_case(g, rq, x, w, bx):
+    """[conv2d_pwp_s8's case] for the sums' biases bx (bias_x, the input offset folded in), or [] where the layer's
+    own bias would leave int32."""
+    b = (bx - ks.pw_bias_s8(w, None, rq.input_offset)).astype(np.int64)
+    if np.abs(b).max() >= 1 << 31:
+        return []
+    b = b.astype(np.int32)
+    return [("conv2d_pwp_s8", [g, rq, x, ks.pack_pwp_s8(w), ks.pw_bias_s8(w, b, rq.input_offset)],
+             ks.conv2d_s8(g, rq, x, w, b))]
+
+
 def cases(seed: int = 2026, n_conv: int = 60):
     """(C kernel, arguments, expected output) for the program; twins give the expected outputs."""
     rng = np.random.default_rng(seed)
@@ -172,12 +183,7 @@ def cases(seed: int = 2026, n_conv: int = 60):
             bx = np.full(cout, [edge - 1, -far, -(1 << 30) + 100][i % 18 // 6], np.int64)
             if i % 18 // 6 == 2:
                 x[:], w[:] = 127, -127
-        b = (bx - ks.pw_bias_s8(w, None, rq.input_offset)).astype(np.int64)
-        if np.abs(b).max() >= 1 << 31:
-            continue
-        b = b.astype(np.int32)
-        want = ks.conv2d_s8(g, rq, x, w, b)
-        out.append(("conv2d_pwp_s8", [g, rq, x, ks.pack_pwp_s8(w), ks.pw_bias_s8(w, b, rq.input_offset)], want))
+        out += _pwp_case(g, rq, x, w, bx)
     for i in range(42):  # depthwise with nnc_dsp_rqd_s8 (double rounding into [-128, 127], doubled weights and
         # biases): the 3x3 column-buffer path (horizontal stride 1), the tap path (stride 2, 2x3 / 1x1 windows) and
         # the 3x3 path over one input channel,
@@ -615,12 +621,7 @@ def pwp_tab_cases(rng, n: int = 40):
         edge = (1 << 30) - cin * 16384  # the first |bias_x| the 32-bit form refuses
         if i % 3 == 2 and not in_range:
             bx[rng.integers(0, cout, size=max(1, cout // 4))] = [edge - 1, -(edge - 1)][i % 2]
-        b = (bx - ks.pw_bias_s8(w, None, rq.input_offset)).astype(np.int64)
-        if np.abs(b).max() >= 1 << 31:
-            continue
-        b = b.astype(np.int32)
-        want = ks.conv2d_s8(g, rq, x, w, b)
-        out.append(("conv2d_pwp_s8", [g, rq, x, ks.pack_pwp_s8(w), ks.pw_bias_s8(w, b, rq.input_offset)], want))
+        out += _pwp_case(g, rq, x, w, bx)
     return out
 
 
