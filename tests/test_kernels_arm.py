@@ -411,6 +411,7 @@ def cases(seed: int = 2026, n_conv: int = 60):
     out += rqd_fast_cases(np.random.default_rng(seed + 8))
     out += dw3v_cases(np.random.default_rng(seed + 9))
     out += dw3_inplace_cases(np.random.default_rng(seed + 10))
+    out += dw3_pair_cases(np.random.default_rng(seed + 12))
     out += pwp_tab_cases(np.random.default_rng(seed + 11))
     out += pwp_inplace_cases(np.random.default_rng(seed + 12))
     return out
@@ -488,6 +489,45 @@ def dw3_inplace_cases(rng, n: int = 16):
         b = rng.integers(-(1 << 14), 1 << 14, size=c).astype(np.int32)
         scratch = ScratchArg("int8_t", max(1, rows * g.out_w * c))
         out.append(("conv2d_inplace_s8", [g, rq, x, w, b, scratch, rows, int(backward)], ks.conv2d_s8(g, rq, x, w, b)))
+    return out
+
+
+def dw3_pair_cases(rng, n: int = 14):
+    """conv2d_inplace_s8 on the depthwise 3x3 layers whose rows the Cortex-M4 build computes in pairs
+    (conv2d_dwr_s8_run with conv2d_dw3v_dsp_s8's passes: vertical stride 1, an even out_h >= 4, in_c <= 32, two rows
+    within NNC_DWR_PAIR bytes, first to last): 4 .. 32 channels, horizontal strides 1 and 2, paddings 0 .. 2, batch 1
+    and 2, nnc_dsp_rqd_s8's requantization in every channel (one case in seven with another: one row a call)."""
+    from nncodegen.lower import inplace
+    out = []
+    for i in range(n):
+        c = int(rng.choice([4, 8, 16, 32]))
+        sw = 1 + i % 2
+        pt, pl, pb, pr = (int(v) for v in rng.integers(0, 3, 4))
+        h, w_ = 4 + int(rng.integers(0, 9)), 3 + int(rng.integers(0, 22))
+        oh, ow = conv_out_size(h, 3, 1, pt, pb, 1), conv_out_size(w_, 3, sw, pl, pr, 1)
+        if oh % 2:
+            pb = pb + 1 if pb < 2 else pb - 1
+            oh = conv_out_size(h, 3, 1, pt, pb, 1)
+        while ow * c > 768:
+            w_ -= 2
+            ow = conv_out_size(w_, 3, sw, pl, pr, 1)
+        g = ConvGeom(1 + i % 3 // 2, h, w_, c, oh, ow, c, 3, 3, 1, sw, pt, pl, 1, 1, c)
+        rows = inplace.ring_rows(g, False)
+        if rows is None or oh < 4:
+            continue
+        x = _int8(rng, (g.batch, h, w_, c), i % 5 == 3)
+        w = _int8(rng, (c, 3, 3, 1), i % 5 == 3)
+        w[w == -128] = -127
+        zp = [-128, 127, int(rng.integers(-128, 128))][i % 3]
+        if i % 7 == 6:
+            rq = _requant_s8(rng, c, zp, af.ROUND_DOUBLE)
+        else:
+            ms = [af.quantize_multiplier(float(2.0 ** rng.uniform(-14, -4)), af.ROUND_DOUBLE) for _ in range(c)]
+            rq = RequantS8(tuple(m for m, _ in ms), tuple(s for _, s in ms), -zp, int(rng.integers(-128, 128)),
+                           -128, 127, af.ROUND_DOUBLE)
+        b = rng.integers(-(1 << 14), 1 << 14, size=c).astype(np.int32)
+        scratch = ScratchArg("int8_t", max(1, rows * g.out_w * c))
+        out.append(("conv2d_inplace_s8", [g, rq, x, w, b, scratch, rows, 0], ks.conv2d_s8(g, rq, x, w, b)))
     return out
 
 

@@ -45,7 +45,13 @@
 #define NNC_IP_NAME conv2d_inplace_s8
 #define NNC_IP_T int8_t
 #define NNC_IP_PARAMS const nnc_requant_s8 *rq, const int8_t *input, const int8_t *weights, const int32_t *bias
-#if defined(NNC_HAVE_DWR_S8) /* the by-rows depthwise path's constants prepared once for all the rows */
+#if defined(NNC_HAVE_DWR2_S8) /* ARM DSP: also rows in pairs, so the call names the row (inplace_rows.inc's r) */
+#define NNC_IP_PREP                                                                                                   \
+    conv2d_dwr_s8_state dwr_;                                                                                         \
+    const int dwr_on_ = conv2d_dwr_s8_prep(g, rq, weights, bias, backward, &dwr_);
+#define NNC_IP_CALL(s, x, y) \
+    (dwr_on_ ? conv2d_dwr_s8_run(g, s, &dwr_, input, r, x, y) : conv2d_s8(s, rq, x, weights, bias, y))
+#elif defined(NNC_HAVE_DWR_S8) /* the by-rows depthwise path's constants prepared once for all the rows */
 #define NNC_IP_PREP                                                                                                   \
     conv2d_dwr_s8_state dwr_;                                                                                         \
     const int dwr_on_ = conv2d_dwr_s8_prep(g, rq, weights, bias, &dwr_);
