@@ -411,7 +411,7 @@ def cases(seed: int = 2026, n_conv: int = 60):
     out += rqd_fast_cases(np.random.default_rng(seed + 8))
     out += dw3v_cases(np.random.default_rng(seed + 9))
     out += dw3_inplace_cases(np.random.default_rng(seed + 10))
-    out += dw3_pair_cases(np.random.default_rng(seed + 12))
+    out += dw3_pair_cases(np.random.default_rng(seed + 13))
     out += pwp_tab_cases(np.random.default_rng(seed + 11))
     out += pwp_inplace_cases(np.random.default_rng(seed + 12))
     return out
