@@ -457,6 +457,27 @@ def pwp_inplace_cases(rng, n: int = 36):
     return out
 
 
+def _dw3_inplace_case(rng, g, rows, backward, extreme, zp_kind, other_rq):
+    """conv2d_inplace_s8's case for the depthwise 3x3 layer g run in place with a ring of `rows` rows: int8 inputs and
+    weights (extreme: the largest products), the input zero point -128, 127 or random (zp_kind 0, 1, 2), every
+    channel's requantization nnc_dsp_rqd_s8's (double rounding into [-128, 127], multipliers 2^-14 .. 2^-4) unless
+    other_rq (random constants of _requant_s8)."""
+    c = g.in_c
+    x = _int8(rng, (g.batch, g.in_h, g.in_w, c), extreme)
+    w = _int8(rng, (c, 3, 3, 1), extreme)
+    w[w == -128] = -127
+    zp = [-128, 127, int(rng.integers(-128, 128))][zp_kind]
+    if other_rq:
+        rq = _requant_s8(rng, c, zp, af.ROUND_DOUBLE)
+    else:
+        ms = [af.quantize_multiplier(float(2.0 ** rng.uniform(-14, -4)), af.ROUND_DOUBLE) for _ in range(c)]
+        rq = RequantS8(tuple(m for m, _ in ms), tuple(s for _, s in ms), -zp, int(rng.integers(-128, 128)),
+                       -128, 127, af.ROUND_DOUBLE)
+    b = rng.integers(-(1 << 14), 1 << 14, size=c).astype(np.int32)
+    scratch = ScratchArg("int8_t", max(1, rows * g.out_w * c))
+    return ("conv2d_inplace_s8", [g, rq, x, w, b, scratch, rows, int(backward)], ks.conv2d_s8(g, rq, x, w, b))
+
+
 def dw3_inplace_cases(rng, n: int = 16):
     """conv2d_inplace_s8 on depthwise 3x3 layers (one row a call; written out of place here, the rows through the
     ring of waiting rows or straight): the Cortex-M4 build prepares conv2d_dw3_dsp_s8's table once for all the rows
@@ -476,19 +497,7 @@ def dw3_inplace_cases(rng, n: int = 16):
         rows = inplace.ring_rows(g, backward)
         if rows is None:
             continue
-        x = _int8(rng, (g.batch, h, w_, c), i % 7 == 3)
-        w = _int8(rng, (c, 3, 3, 1), i % 7 == 3)
-        w[w == -128] = -127
-        zp = [-128, 127, int(rng.integers(-128, 128))][i % 3]
-        if i % 4 == 3:
-            rq = _requant_s8(rng, c, zp, af.ROUND_DOUBLE)
-        else:
-            ms = [af.quantize_multiplier(float(2.0 ** rng.uniform(-14, -4)), af.ROUND_DOUBLE) for _ in range(c)]
-            rq = RequantS8(tuple(m for m, _ in ms), tuple(s for _, s in ms), -zp, int(rng.integers(-128, 128)),
-                           -128, 127, af.ROUND_DOUBLE)
-        b = rng.integers(-(1 << 14), 1 << 14, size=c).astype(np.int32)
-        scratch = ScratchArg("int8_t", max(1, rows * g.out_w * c))
-        out.append(("conv2d_inplace_s8", [g, rq, x, w, b, scratch, rows, int(backward)], ks.conv2d_s8(g, rq, x, w, b)))
+        out.append(_dw3_inplace_case(rng, g, rows, backward, i % 7 == 3, i % 3, i % 4 == 3))
     return out
 
 
@@ -515,19 +524,7 @@ def dw3_pair_cases(rng, n: int = 14):
         rows = inplace.ring_rows(g, False)
         if rows is None or oh < 4:
             continue
-        x = _int8(rng, (g.batch, h, w_, c), i % 5 == 3)
-        w = _int8(rng, (c, 3, 3, 1), i % 5 == 3)
-        w[w == -128] = -127
-        zp = [-128, 127, int(rng.integers(-128, 128))][i % 3]
-        if i % 7 == 6:
-            rq = _requant_s8(rng, c, zp, af.ROUND_DOUBLE)
-        else:
-            ms = [af.quantize_multiplier(float(2.0 ** rng.uniform(-14, -4)), af.ROUND_DOUBLE) for _ in range(c)]
-            rq = RequantS8(tuple(m for m, _ in ms), tuple(s for _, s in ms), -zp, int(rng.integers(-128, 128)),
-                           -128, 127, af.ROUND_DOUBLE)
-        b = rng.integers(-(1 << 14), 1 << 14, size=c).astype(np.int32)
-        scratch = ScratchArg("int8_t", max(1, rows * g.out_w * c))
-        out.append(("conv2d_inplace_s8", [g, rq, x, w, b, scratch, rows, 0], ks.conv2d_s8(g, rq, x, w, b)))
+        out.append(_dw3_inplace_case(rng, g, rows, False, i % 5 == 3, i % 3, i % 7 == 6))
     return out
 
 
