@@ -507,6 +507,9 @@ static NNC_NOINLINE void conv2d_pwp8_run(int32_t pixels, int32_t cout, int32_t c
         s.te = tb + 8 * cn;
         s.y = output + c0;
         s.ys = cout - cn;
+/* the end of both asm blocks below: the six pushed arguments dropped, r7 restored; the registers they write */
+#define NNC_PWP_ASM_END "add sp, sp, #24\n\t" "pop {r7}"
+#define NNC_PWP_ASM_CLOBBERS "r1", "r2", "r3", "r4", "r5", "r6", "r8", "r9", "r10", "r11", "r12", "lr", "cc", "memory"
 /* one channel: its table row (bias, four weight pairs, m, k, r) by one LDM, four SMLAD, nnc_dsp_rqd_s8, STRB (short
  * text: sixteen of them in one string literal stay below C99's 4095 characters) */
 #define NNC_PWP8_CHANNEL                                                                                           \
@@ -548,12 +551,10 @@ static NNC_NOINLINE void conv2d_pwp8_run(int32_t pixels, int32_t cout, int32_t c
                          "ldrd r4, r5, [sp]\n\t"                                                                   \
                          "cmp r4, r5\n\t"                                                                          \
                          "bne 1b\n\t"                                                                              \
-                         "add sp, sp, #24\n\t"                                                                     \
-                         "pop {r7}"                                                                                \
+                         NNC_PWP_ASM_END                                                                           \
                          : "+r"(sp_)                                                                               \
                          :                                                                                         \
-                         : "r1", "r2", "r3", "r4", "r5", "r6", "r8", "r9", "r10", "r11", "r12", "lr", "cc",        \
-                           "memory");                                                                              \
+                         : NNC_PWP_ASM_CLOBBERS);                                                                  \
     } while (0)
         if (cn == 16 && cout == 16) { /* sixteen channels without a loop, the next pixel's right after them */
             NNC_PWP8_ASM(NNC_PWP8_CHANNEL4 NNC_PWP8_CHANNEL4 NNC_PWP8_CHANNEL4 NNC_PWP8_CHANNEL4, "");
@@ -736,12 +737,10 @@ static NNC_NOINLINE void conv2d_pwp_tab_s8(int32_t pixels, int32_t cin, int32_t 
                          "ldr r11, [sp, #20]\n\t"                                                                  \
                          "cmp r10, r11\n\t"                                                                        \
                          "bne 1b\n\t"                                                                              \
-                         "add sp, sp, #24\n\t"                                                                     \
-                         "pop {r7}"                                                                                \
+                         NNC_PWP_ASM_END                                                                           \
                          : "+r"(sp_)                                                                               \
                          :                                                                                         \
-                         : "r1", "r2", "r3", "r4", "r5", "r6", "r8", "r9", "r10", "r11", "r12", "lr", "cc",        \
-                           "memory");                                                                              \
+                         : NNC_PWP_ASM_CLOBBERS);                                                                  \
     } while (0)
         if (g4 == 4 && dbl) { /* in_c 13 .. 16, 29 .. 32 (inputs doubled, as in_c < 2 cn mostly): no loop */
             NNC_PWPT_ASM(NNC_PWPT_STEP4, NNC_PWPT_SAME);
